@@ -1,0 +1,56 @@
+# OK OCE Mart. `make run` serves the demo branch; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export MART_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: install run serve test test-sqlite test-postgres lint translations compile-translations bench vendor clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP) compile-translations
+
+compile-translations: $(STAMP)
+	$(BIN)/python tools/i18n.py compile
+
+
+## Create or upgrade the SQLite database, load demo data, serve on http://127.0.0.1:5000
+run: install
+	$(BIN)/flask --app wsgi mart init
+	$(BIN)/flask --app wsgi mart seed-demo
+	@echo ""
+	@echo "Serving OK OCE Mart on http://127.0.0.1:5000  (Ctrl+C to stop)"
+	MART_START_WORKERS=1 $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 1 --threads 8 \
+	  --access-logfile - wsgi:app
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Every test: lint, then the suite on SQLite, then on PostgreSQL when one is reachable.
+test: install lint test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-postgres: install
+	@$(BIN)/python tests/pg_run.py $(BIN)/python -m pytest -q -p no:cacheprovider
+
+## Refresh the message catalogues after adding text to pages, then list what is untranslated.
+translations: $(STAMP)
+	$(BIN)/python tools/i18n.py update
+
+bench: install
+	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+vendor:
+	cd mart/static/vendor && npm pack --silent @picocss/pico@2.1.1 swagger-ui-dist@5.32.0 && \
+	  echo "unpack as described in README.md"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,108 @@
+"""Configuration classes. Settings come from the environment with safe defaults."""
+
+import os
+
+
+def _bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    # None means: generated once and kept in the instance folder (see mart.create_app).
+    SECRET_KEY = os.environ.get("MART_SECRET_KEY")
+    # None means: a SQLite file in the instance folder.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("MART_DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    MART_MODE = os.environ.get("MART_MODE", "branch")  # "branch" or "association"
+    MART_BRANCH_CODE = os.environ.get("MART_BRANCH_CODE", "JKT01")
+    MART_BRANCH_NAME = os.environ.get("MART_BRANCH_NAME", "OK OCE Mart Demo")
+    MART_BRANCH_ADDRESS = os.environ.get("MART_BRANCH_ADDRESS", "Jl. Contoh No. 1, Jakarta")
+    MART_BRANCH_NPWP = os.environ.get("MART_BRANCH_NPWP", "")
+    MART_RECEIPT_FOOTER = os.environ.get(
+        "MART_RECEIPT_FOOTER", "Terima kasih. Belanja di koperasi, untung bersama."
+    )
+    MART_TIMEZONE = os.environ.get("MART_TIMEZONE", "Asia/Jakarta")
+    # Hour (local time) at which the business day ends; 0 means midnight.
+    MART_DAY_END_HOUR = _int("MART_DAY_END_HOUR", 0)
+
+    # Cooperative
+    MART_SIMPANAN_POKOK = _int("MART_SIMPANAN_POKOK", 100_000)
+    MART_SIMPANAN_WAJIB = _int("MART_SIMPANAN_WAJIB", 20_000)
+    MART_SHU_CAPITAL_INCLUDES_SUKARELA = _bool("MART_SHU_CAPITAL_INCLUDES_SUKARELA")
+    MART_SHU_PAYOUT = os.environ.get("MART_SHU_PAYOUT", "sukarela")  # or "cash"
+
+    # Tax (DOMAIN.md): effective 11% written as 12% of DPP nilai lain (11/12).
+    MART_PKP = _bool("MART_PKP")
+    MART_PPN_RATE_PERCENT = _int("MART_PPN_RATE_PERCENT", 12)
+    MART_PPN_DPP_NUMERATOR = _int("MART_PPN_DPP_NUMERATOR", 11)
+    MART_PPN_DPP_DENOMINATOR = _int("MART_PPN_DPP_DENOMINATOR", 12)
+
+    # Counter
+    MART_CASH_ROUNDING = _int("MART_CASH_ROUNDING", 0)  # 0 (off) or 100
+    MART_QRIS_PAYLOAD = os.environ.get("MART_QRIS_PAYLOAD", "")
+    MART_DISCOUNT_APPROVAL_PERCENT = _int("MART_DISCOUNT_APPROVAL_PERCENT", 10)
+    MART_SHIFT_DIFFERENCE_APPROVAL = _int("MART_SHIFT_DIFFERENCE_APPROVAL", 10_000)
+
+    # Roll-up
+    MART_ASSOCIATION_URL = os.environ.get("MART_ASSOCIATION_URL", "")
+    MART_BRANCH_KEY = os.environ.get("MART_BRANCH_KEY", "")
+
+    # Background workers (print queue, roll-up sender) run as threads in the app.
+    MART_START_WORKERS = _bool("MART_START_WORKERS", False)
+
+    # Backups
+    MART_BACKUP_DIR = os.environ.get("MART_BACKUP_DIR", "")
+    MART_BACKUP_KEEP = _int("MART_BACKUP_KEEP", 14)
+
+    # Login throttling
+    MART_LOGIN_MAX_FAILURES = _int("MART_LOGIN_MAX_FAILURES", 5)
+    MART_LOGIN_LOCK_SECONDS = _int("MART_LOGIN_LOCK_SECONDS", 300)
+    MART_TOKEN_HOURS = _int("MART_TOKEN_HOURS", 12)
+
+    # Flask-Babel: Bahasa Indonesia first.
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ("id", "en")
+
+    # Flask-WTF: CSRF is checked by mart.security (API calls with a bearer token are exempt).
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT = None
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("MART_SECURE_COOKIES")
+    REMEMBER_COOKIE_SECURE = _bool("MART_SECURE_COOKIES")
+
+    # flask-smorest
+    API_TITLE = "OK OCE Mart"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = None  # served by mart.views.api_docs, without a CDN
+    API_SPEC_OPTIONS = {
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }
+    JSON_SORT_KEYS = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    MART_START_WORKERS = False
+    MART_PKP = False
+    MART_CASH_ROUNDING = 0
+    MART_QRIS_PAYLOAD = ""
+    MART_LOGIN_LOCK_SECONDS = 300

@@ -1,0 +1,25 @@
+"""Inventory: see the package's models, services, api and views."""
+
+from flask_babel import lazy_gettext as _l
+
+from mart import nav
+from mart.demo import register as register_seeder
+from mart.extensions import api as rest_api
+
+
+def init_app(app):
+    from inventory import api as domain_api
+    from inventory import cli, models, views  # noqa: F401  (models: for Alembic)
+
+    app.register_blueprint(views.bp)
+    rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
+    app.cli.add_command(cli.group)
+    nav.add(_l("Inventory"), "inventory.index", ("manager",), order=30)
+    nav.set_home("supplier", "inventory.supplier_home")
+    register_seeder(30, _seed_demo)
+
+
+def _seed_demo(context):
+    from inventory.demo import seed
+
+    seed(context)

@@ -1,0 +1,1 @@
+"""Inventory: marshmallow schemas for every body."""

@@ -1,0 +1,1 @@
+"""Inventory: the operations. Services flush; the request commits."""

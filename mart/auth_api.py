@@ -1,0 +1,52 @@
+"""Core API: tokens and who am I."""
+
+from flask import request
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from mart import auth
+from mart.auth import roles_required
+from mart.extensions import db
+from mart.schemas import MeSchema, MessageSchema, TokenRequestSchema, TokenSchema
+from mart.security import csrf_exempt
+
+blp = Blueprint("auth", __name__, url_prefix="/auth", description="Logins for API clients")
+
+
+@blp.route("/token", methods=["POST"])
+@blp.arguments(TokenRequestSchema)
+@blp.response(200, TokenSchema)
+@blp.doc(security=[])
+@csrf_exempt
+def create_token(data):
+    """Trade a user name and password for a bearer token.
+
+    Wrong credentials 401; too many failures from this address 429.
+    """
+    try:
+        user = auth.authenticate(data["username"], data["password"], auth.client_address())
+    except auth.Unauthorized:
+        db.session.commit()  # keep the failed attempt for throttling
+        raise
+    token, row = auth.issue_token(user)
+    db.session.commit()
+    return {"token": token, "roles": user.roles, "expires_at": row.expires_at}
+
+
+@blp.route("/token", methods=["DELETE"])
+@blp.response(200, MessageSchema)
+@roles_required()
+def revoke_token():
+    """Revoke the bearer token this request carries."""
+    header = request.headers.get("Authorization", "")
+    token = header.removeprefix("Bearer ").strip()
+    auth.revoke_token(token)
+    db.session.commit()
+    return {"message": "revoked"}
+
+
+@blp.route("/me")
+@blp.response(200, MeSchema)
+@roles_required()
+def me():
+    return current_user

@@ -1,0 +1,137 @@
+"""The ``flask mart`` command group: init, users, demo data, backup and restore."""
+
+import secrets
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from mart import demo
+from mart.extensions import db
+from mart.models import ROLES, User
+
+mart_cli = AppGroup("mart", help="Set up and look after this branch.")
+
+
+def upgrade_database():
+    """Create or upgrade the schema to the newest revision (idempotent)."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
+
+
+@mart_cli.command("init")
+def init_command():
+    """Create or upgrade the database. Safe to run again: data is kept."""
+    upgrade_database()
+    click.echo(f"Database ready: {_safe_url()}")
+
+
+def _safe_url():
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+def create_user(username, roles, password, full_name="", member_no=None, supplier_id=None):
+    """Create a user (the caller commits). Raises ValueError on a bad role or duplicate."""
+    if db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.lower())):
+        raise ValueError(f"user {username!r} already exists")
+    user = User(
+        username=username,
+        full_name=full_name or username,
+        member_no=member_no,
+        supplier_id=supplier_id,
+    )
+    user.roles = roles
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@mart_cli.command("create-user")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "full_name", default="")
+@click.option("--member-no", default=None, help="Link a member login to this member.")
+@click.option("--supplier-id", type=int, default=None, help="Link a supplier login.")
+@click.option("--pin", default=None, help="Manager PIN for approvals at the counter.")
+def create_user_command(username, roles, password, full_name, member_no, supplier_id, pin):
+    """Create a login with one or more roles."""
+    from mart.auth import password_problem
+
+    problem = password_problem(password)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--password")
+    for check in current_app.extensions.get("mart_user_link_checks", []):
+        message = check(member_no=member_no, supplier_id=supplier_id)
+        if message:
+            raise click.UsageError(message)
+    try:
+        user = create_user(username, list(roles), password, full_name, member_no, supplier_id)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if pin:
+        user.set_pin(pin)
+    db.session.commit()
+    click.echo(f"Created user {username} ({', '.join(user.roles)})")
+
+
+DEMO_USERS = [
+    # username, roles, name
+    ("admin", ["admin"], "Administrator"),
+    ("manajer", ["manager"], "Siti Rahmawati"),
+    ("kasir1", ["cashier"], "Budi Santoso"),
+    ("kasir2", ["cashier"], "Dewi Lestari"),
+    ("asosiasi", ["association"], "Staf Perkumpulan"),
+]
+
+
+@mart_cli.command("seed-demo")
+@click.option("--force", is_flag=True, help="Seed even if the branch already has data.")
+def seed_demo_command(force):
+    """Fill an empty branch with realistic demo data and print the demo logins."""
+    upgrade_database()
+    if db.session.scalar(sa.select(sa.func.count()).select_from(User)) and not force:
+        click.echo("This branch already has users; demo data not loaded (use --force).")
+        _print_logins(current_app.extensions.get("mart_demo_logins_printed", []))
+        return
+    logins = []
+    for username, roles, name in DEMO_USERS:
+        password = "demo-" + username + "-123"
+        user = create_user(username, roles, password, name)
+        if "manager" in roles or "admin" in roles:
+            user.set_pin("1234")
+        logins.append((username, ",".join(roles), password))
+    context = {"logins": logins, "rng_seed": 2026}
+    for seeder in demo.seeders():
+        seeder(context)
+        db.session.flush()
+    db.session.commit()
+    _print_logins(logins)
+
+
+def _print_logins(logins):
+    if not logins:
+        return
+    click.echo("")
+    click.echo("Demo logins (user / role / password):")
+    for username, roles, password in logins:
+        click.echo(f"  {username:<14} {roles:<12} {password}")
+    click.echo("Manager PIN for approvals at the counter: 1234")
+
+
+@mart_cli.command("secret-key")
+def secret_key_command():
+    """Print a fresh random secret key (for MART_SECRET_KEY)."""
+    click.echo(secrets.token_hex(32))
+
+
+def init_app(app):
+    app.cli.add_command(mart_cli)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: flask --app wsgi mart ...")

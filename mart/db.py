@@ -1,0 +1,113 @@
+"""Database foundations: the declarative base, column types, engine set-up.
+
+Money is ``int`` rupiah stored as BIGINT. Quantities are exact ``Decimal`` with 3
+places, stored as BIGINT thousandths so that sums are exact on every database.
+Timestamps are stored as naive UTC and come back as aware UTC datetimes.
+"""
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+THOUSAND = Decimal(1000)
+QUANTUM = Decimal("0.001")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timestamp stored as naive UTC, returned as an aware UTC datetime."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use mart.db.utcnow()")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Quantity(sa.TypeDecorator):
+    """An exact quantity with 3 decimal places (kg, or pieces), stored in thousandths."""
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return int((Decimal(value) * THOUSAND).to_integral_value(rounding=ROUND_HALF_UP))
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return (Decimal(int(value)) / THOUSAND).quantize(QUANTUM)
+
+
+def quantity(value) -> Decimal:
+    """Normalise a number to a 3-place Decimal quantity (never through float)."""
+    if isinstance(value, float):
+        value = repr(value)
+    return Decimal(value).quantize(QUANTUM, rounding=ROUND_HALF_UP)
+
+
+Money = sa.BigInteger
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def is_sqlite(engine_or_conn) -> bool:
+    return engine_or_conn.dialect.name == "sqlite"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own
+    # transaction handling would defer it and break BEGIN IMMEDIATE).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn):
+    if not is_sqlite(conn):
+        return
+    # Writers take the write lock when the transaction starts, so two registers never
+    # deadlock upgrading a read lock; plain page reads stay concurrent.
+    if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,137 @@
+"""Domain errors and the one JSON error shape of the whole API.
+
+Services raise a ``DomainError`` subclass; the handlers roll the transaction back and
+answer ``{"message": ..., "errors": {...}}`` with the error's status. Pages get an
+HTML error page instead.
+"""
+
+import logging
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from mart.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, message, errors=None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+
+
+class InvalidInput(DomainError):
+    """422: the input is wrong. ``field`` names it, as validation errors do."""
+
+    status = 422
+
+    def __init__(self, message, field=None, location="json"):
+        errors = {location: {field: [message]}} if field else None
+        super().__init__(message, errors)
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    """409: the request conflicts with the current state."""
+
+    status = 409
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Unauthorized(DomainError):
+    status = 401
+
+
+class TooManyRequests(DomainError):
+    status = 429
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+
+
+def error_response(status, message, errors=None):
+    if wants_json():
+        body = {"code": status, "message": message}
+        if errors:
+            body["errors"] = errors
+        return jsonify(body), status
+    return render_template("mart/error.html", status=status, message=message), status
+
+
+def _rollback():
+    try:
+        db.session.rollback()
+    except Exception:  # pragma: no cover - the connection may already be gone
+        log.exception("rollback failed")
+
+
+def handle_domain_error(error: DomainError):
+    _rollback()
+    return error_response(error.status, error.message, error.errors)
+
+
+def handle_http_exception(error: HTTPException):
+    _rollback()
+    status = error.code or 500
+    message = error.description or error.name
+    errors = None
+    data = getattr(error, "data", None)  # webargs/flask-smorest validation details
+    if data and "messages" in data:
+        errors = data["messages"]
+        message = _("Invalid input: %(fields)s", fields=_field_names(errors))
+    elif status == 404:
+        message = _("Not found.")
+    elif status == 405:
+        message = _("Method not allowed.")
+    response = error_response(status, message, errors)
+    if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        response[0].headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def handle_validation_error(error: ValidationError):
+    _rollback()
+    errors = {"json": error.messages}
+    return error_response(422, _("Invalid input: %(fields)s", fields=_field_names(errors)), errors)
+
+
+def handle_integrity_error(error: IntegrityError):
+    _rollback()
+    log.warning("integrity error: %s", error.orig)
+    return error_response(409, _("This conflicts with existing data."))
+
+
+def handle_unexpected(error: Exception):
+    _rollback()
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, _("Internal error. The change was not saved."))
+
+
+def _field_names(errors) -> str:
+    names = []
+    for location in errors.values():
+        if isinstance(location, dict):
+            names.extend(str(k) for k in location)
+    return ", ".join(names) or "body"
+
+
+def init_app(app):
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(Exception, handle_unexpected)

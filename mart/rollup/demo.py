@@ -1,0 +1,5 @@
+"""Demo data for the roll-up."""
+
+
+def seed(context):
+    """Nothing yet (the caller commits)."""

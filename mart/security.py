@@ -1,0 +1,71 @@
+"""Request guards: CSRF for cookie sessions, JSON bodies on the API, security headers."""
+
+import uuid
+
+from flask import g, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
+
+from mart.extensions import csrf
+
+# Endpoints that authenticate without an ambient cookie (credentials or a signature in
+# the request itself), so CSRF does not apply.
+CSRF_EXEMPT_ENDPOINTS = set()
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def csrf_exempt(view):
+    CSRF_EXEMPT_ENDPOINTS.add(f"{view.__module__}.{view.__name__}")
+    return view
+
+
+def _protect():
+    g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+    if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        return
+    if request.path.startswith("/api/"):
+        _require_json_body()
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return  # not ambient: a cross-site page cannot attach it
+    view = request.endpoint and _view_name()
+    if view in CSRF_EXEMPT_ENDPOINTS:
+        return
+    csrf.protect()
+
+
+def _view_name():
+    from flask import current_app
+
+    func = current_app.view_functions.get(request.endpoint)
+    func = getattr(func, "__wrapped__", func)
+    return f"{func.__module__}.{func.__name__}" if func else None
+
+
+def _require_json_body():
+    if not request.content_length and not request.data:
+        return
+    if not request.is_json:
+        raise BadRequest(_("The body must be JSON (Content-Type: application/json)."))
+    if request.get_json(silent=True) is None:
+        raise BadRequest(_("The body is not valid JSON."))
+
+
+def _headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if "request_id" in g:
+        response.headers["X-Request-Id"] = g.request_id
+    return response
+
+
+def init_app(app):
+    app.before_request(_protect)
+    app.after_request(_headers)

@@ -1,0 +1,87 @@
+"""Core pages: login, logout, home by role, the back office, API docs, health."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from mart import auth, nav
+from mart.auth import roles_required
+from mart.errors import DomainError
+from mart.extensions import db
+from mart.forms import LoginForm
+
+bp = Blueprint("mart", __name__)
+
+
+def _safe_next(target):
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target.rstrip("?")
+    return None
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        endpoint = nav.home_endpoint(current_user)
+        if endpoint != "mart.index":
+            return redirect(url_for(endpoint))
+        return render_template("mart/index.html")
+    return redirect(url_for("mart.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = auth.authenticate(form.username.data, form.password.data, auth.client_address())
+        except DomainError as error:
+            db.session.commit()  # keep the failed attempt for throttling
+            flash(error.message, "error")
+            status = error.status
+        else:
+            db.session.commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("mart.index"))
+    elif request.method == "POST":
+        status = 400 if form.csrf_token.errors else 422
+        flash(_("Fill in your user name and password."), "error")
+    return render_template("mart/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    return redirect(url_for("mart.login"))
+
+
+@bp.route("/backoffice")
+@roles_required("manager")
+def backoffice():
+    return render_template("mart/backoffice.html")
+
+
+@bp.route("/api/v1/docs")
+def api_docs():
+    return render_template("mart/api_docs.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    checks = {"database": "ok"}
+    status = 200
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # report, never raise: this is the health check
+        current_app.logger.warning("health check: database unreachable: %s", exc)
+        checks["database"] = "unreachable"
+        status = 503
+    for name, probe in current_app.extensions.get("mart_health", {}).items():
+        try:
+            checks[name] = probe()
+        except Exception as exc:
+            checks[name] = {"error": str(exc)}
+    checks["status"] = "ok" if status == 200 else "fail"
+    return checks, status

@@ -1,0 +1,25 @@
+"""Members: see the package's models, services, api and views."""
+
+from flask_babel import lazy_gettext as _l
+
+from mart import nav
+from mart.demo import register as register_seeder
+from mart.extensions import api as rest_api
+
+
+def init_app(app):
+    from members import api as domain_api
+    from members import cli, models, views  # noqa: F401  (models: for Alembic)
+
+    app.register_blueprint(views.bp)
+    rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
+    app.cli.add_command(cli.group)
+    nav.add(_l("Members"), "members.index", ("manager",), order=40)
+    nav.set_home("member", "members.me")
+    register_seeder(40, _seed_demo)
+
+
+def _seed_demo(context):
+    from members.demo import seed
+
+    seed(context)

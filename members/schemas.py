@@ -1,0 +1,1 @@
+"""Members: marshmallow schemas for every body."""

@@ -1,0 +1,1 @@
+"""Members: the operations. Services flush; the request commits."""

@@ -1,0 +1,1 @@
+"""Point of sale: marshmallow schemas for every body."""

@@ -1,0 +1,1 @@
+"""Point of sale: the operations. Services flush; the request commits."""

@@ -1,0 +1,24 @@
+"""Printers: see the package's models, services, api and views."""
+
+from flask_babel import lazy_gettext as _l
+
+from mart import nav
+from mart.demo import register as register_seeder
+from mart.extensions import api as rest_api
+
+
+def init_app(app):
+    from printers import api as domain_api
+    from printers import cli, models, views  # noqa: F401  (models: for Alembic)
+
+    app.register_blueprint(views.bp)
+    rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
+    app.cli.add_command(cli.group)
+    nav.add(_l("Printers"), "printers.index", ("manager",), order=20)
+    register_seeder(20, _seed_demo)
+
+
+def _seed_demo(context):
+    from printers.demo import seed
+
+    seed(context)

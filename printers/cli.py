@@ -1,0 +1,5 @@
+"""``flask printers ...`` commands."""
+
+from flask.cli import AppGroup
+
+group = AppGroup("printers", help="Printers.")

@@ -1,0 +1,1 @@
+"""Printers: marshmallow schemas for every body."""

@@ -1,0 +1,1 @@
+"""Printers: the operations. Services flush; the request commits."""

@@ -1,0 +1,244 @@
+"""Fixtures: ``app``, ``client``, ``runner``, users and logged-in clients per role.
+
+The database is real: a SQLite file, or PostgreSQL when MART_TEST_DATABASE_URL is set
+(``make test`` does both). The schema is built once per run through the Alembic
+migrations, and every test starts from empty tables.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestConfig
+from mart import create_app
+from mart.auth import issue_token
+from mart.cli import create_user
+from mart.extensions import db
+
+DEFAULT_PASSWORD = "rahasia-123"
+
+
+def pytest_report_header(config):
+    return f"database: {os.environ.get('MART_TEST_DATABASE_URL') or 'SQLite (temporary file)'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("MART_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url):
+    return database_url.startswith("postgres")
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("instance"))
+
+
+def make_config(database_url, instance_path, **overrides):
+    return {
+        **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MART_INSTANCE_PATH": instance_path,
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, instance_path):
+    """Build the schema once through the migrations (this also tests the chain)."""
+    import subprocess
+    import sys
+
+    # The app reads compiled catalogues; compile them so a bare `pytest` works too.
+    subprocess.run([sys.executable, str(ROOT / "tools" / "i18n.py"), "compile"], check=True)
+    app = create_app(make_config(database_url, instance_path))
+    with app.app_context():
+        from mart.cli import upgrade_database
+
+        upgrade_database()
+        db.engine.dispose()
+    return True
+
+
+def truncate_all(app):
+    with app.app_context():
+        tables = [t for t in db.metadata.sorted_tables]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            else:
+                for table in reversed(tables):
+                    conn.execute(table.delete())
+                has_seq = conn.exec_driver_sql(
+                    "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'"
+                ).first()
+                if has_seq:
+                    conn.exec_driver_sql("DELETE FROM sqlite_sequence")
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_factory(_schema, database_url, instance_path):
+    """Make an app on the test database; ``app_factory(MART_PKP=True)`` overrides config."""
+    made = []
+
+    def factory(**overrides):
+        app = create_app(make_config(database_url, instance_path, **overrides))
+        made.append(app)
+        return app
+
+    yield factory
+    for made_app in made:
+        with made_app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    if made:
+        truncate_all(create_app(make_config(database_url, instance_path)))
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """``make_user("cashier", username=None, password=..., **links)`` returns the user's id."""
+
+    def factory(*roles, username=None, password=DEFAULT_PASSWORD, pin=None, **links):
+        roles = list(roles) or ["cashier"]
+        username = username or f"{roles[0]}-{secrets.token_hex(3)}"
+        with app.app_context():
+            user = create_user(username, roles, password, username.title(), **links)
+            if pin:
+                user.set_pin(pin)
+            db.session.commit()
+            return user.id, username
+
+    return factory
+
+
+class ApiClient:
+    """A test client that talks JSON to /api/v1 with a bearer token."""
+
+    def __init__(self, app, token=None, username=None):
+        self.app = app
+        self.client = app.test_client()
+        self.token = token
+        self.username = username
+
+    def _headers(self, headers):
+        merged = dict(headers or {})
+        if self.token:
+            merged.setdefault("Authorization", f"Bearer {self.token}")
+        return merged
+
+    def _url(self, path):
+        return path if path.startswith("/api/") or path.startswith("/healthz") else f"/api/v1{path}"
+
+    def get(self, path, **kw):
+        kw["headers"] = self._headers(kw.get("headers"))
+        return self.client.get(self._url(path), **kw)
+
+    def post(self, path, json=None, **kw):
+        kw["headers"] = self._headers(kw.get("headers"))
+        return self.client.post(self._url(path), json=json, **kw)
+
+    def put(self, path, json=None, **kw):
+        kw["headers"] = self._headers(kw.get("headers"))
+        return self.client.put(self._url(path), json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        kw["headers"] = self._headers(kw.get("headers"))
+        return self.client.patch(self._url(path), json=json, **kw)
+
+    def delete(self, path, **kw):
+        kw["headers"] = self._headers(kw.get("headers"))
+        return self.client.delete(self._url(path), **kw)
+
+
+@pytest.fixture
+def api_as(app, make_user):
+    """``api_as("manager")`` gives an ``ApiClient`` holding a fresh token of that role."""
+
+    def factory(*roles, **user_kw):
+        user_id, username = make_user(*roles, **user_kw)
+        with app.app_context():
+            from mart.models import User
+
+            token, _ = issue_token(db.session.get(User, user_id))
+            db.session.commit()
+        return ApiClient(app, token, username)
+
+    return factory
+
+
+@pytest.fixture
+def anon_api(app):
+    return ApiClient(app)
+
+
+@pytest.fixture
+def login_as(app, make_user):
+    """``login_as("cashier")`` gives a test client logged in through the session cookie."""
+
+    def factory(*roles, **user_kw):
+        user_id, username = make_user(*roles, **user_kw)
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user_id)
+            session["_fresh"] = True
+        client.username = username
+        client.user_id = user_id
+        return client
+
+    return factory
+
+
+def count_rows(app, model_or_table) -> int:
+    """Rows in a table, for 'bad input changes nothing' assertions."""
+    table = getattr(model_or_table, "__table__", model_or_table)
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(table))
+
+
+@pytest.fixture
+def rows(app):
+    """``rows(Model)`` counts a table's rows; ``rows.snapshot()`` counts every table."""
+
+    class Rows:
+        def __call__(self, model):
+            return count_rows(app, model)
+
+        def snapshot(self):
+            with app.app_context():
+                return {
+                    t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t))
+                    for t in db.metadata.sorted_tables
+                }
+
+    return Rows()
+
+
+ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,66 @@
+"""`flask mart init` twice keeps data; migrations match the models on this database."""
+
+import sqlalchemy as sa
+
+from mart.extensions import db
+from mart.models import User
+
+
+def test_init_twice_keeps_data(app, runner, make_user):
+    make_user("manager", username="tetap")
+    assert runner.invoke(args=["mart", "init"]).exit_code == 0
+    assert runner.invoke(args=["mart", "init"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.username)) == "tetap"
+
+
+def test_migrations_match_models(app):
+    """Autogenerate against the migrated database finds no difference."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []
+
+
+def test_create_user_command(app, runner):
+    result = runner.invoke(
+        args=["mart", "create-user", "sari", "--role", "cashier", "--password", "kasir-123"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "sari"))
+        assert user.roles == ["cashier"] and user.check_password("kasir-123")
+
+
+def test_create_user_rejects_weak_password_and_changes_nothing(app, runner, rows):
+    before = rows(User)
+    result = runner.invoke(
+        args=["mart", "create-user", "lemah", "--role", "cashier", "--password", "123"]
+    )
+    assert result.exit_code != 0
+    assert "password" in result.output.lower()
+    assert rows(User) == before
+
+
+def test_create_user_duplicate_refused(runner, make_user):
+    make_user("cashier", username="ganda")
+    result = runner.invoke(
+        args=["mart", "create-user", "ganda", "--role", "cashier", "--password", "kasir-123"]
+    )
+    assert result.exit_code != 0
+    assert "already exists" in result.output
+
+
+def test_seed_demo_prints_logins_and_they_work(app, runner):
+    result = runner.invoke(args=["mart", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "manajer" in result.output and "kasir1" in result.output
+    password = next(
+        line.split()[-1] for line in result.output.splitlines() if line.strip().startswith("kasir1")
+    )
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "kasir1"))
+        assert user.check_password(password)

@@ -1,0 +1,3 @@
+from mart import create_app
+
+app = create_app()
