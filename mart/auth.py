@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.security import check_password_hash
 
 from mart.db import utcnow
 from mart.errors import Forbidden, TooManyRequests, Unauthorized, wants_json
@@ -142,3 +143,44 @@ def password_problem(password: str) -> str | None:
     if password.isdigit() or password.isalpha():
         return _("Password must mix letters with digits or symbols.")
     return None
+
+
+PIN_MAX_FAILURES = 5
+PIN_LOCK_MINUTES = 10
+
+
+def approve_with_pin(pin: str, roles=("manager",)) -> User:
+    """The manager (or admin) whose PIN this is, for an approval at the counter.
+
+    Call it before the request changes anything: a wrong PIN is counted against every
+    manager that has a PIN and that count is committed at once (so a rollback cannot
+    erase it); each locks after ``PIN_MAX_FAILURES`` failures for ``PIN_LOCK_MINUTES``.
+    Raises ``Forbidden`` for a wrong PIN, ``TooManyRequests`` while locked.
+    """
+    now = utcnow()
+    candidates = db.session.scalars(
+        sa.select(User).where(User.pin_hash.is_not(None), User.active.is_(True))
+    ).all()
+    approvers = [u for u in candidates if u.has_role("admin", *roles)]
+    unlocked = [u for u in approvers if not (u.pin_locked_until and u.pin_locked_until > now)]
+    if approvers and not unlocked:
+        raise TooManyRequests(_("The manager PIN is locked after too many failures."))
+    for user in unlocked:
+        if check_password_hash(user.pin_hash, pin or ""):
+            user.pin_failures = 0
+            return user
+    table = User.__table__
+    ids = [u.id for u in unlocked]
+    if ids:
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id.in_(ids))
+            .values(pin_failures=table.c.pin_failures + 1)
+        )
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id.in_(ids), table.c.pin_failures >= PIN_MAX_FAILURES)
+            .values(pin_failures=0, pin_locked_until=now + timedelta(minutes=PIN_LOCK_MINUTES))
+        )
+        db.session.commit()
+    raise Forbidden(_("Wrong manager PIN."))

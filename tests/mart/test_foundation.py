@@ -290,3 +290,27 @@ def test_api_docs_page_uses_no_cdn(client):
     html = client.get("/api/v1/docs").get_data(as_text=True)
     assert "swagger-ui-bundle.js" in html
     assert "http://" not in html and "https://" not in html
+
+
+def test_manager_pin_approves_and_locks(app, make_user):
+    from mart.auth import PIN_MAX_FAILURES, approve_with_pin
+    from mart.errors import Forbidden, TooManyRequests
+
+    make_user("manager", username="mgr", pin="4321")
+    with app.app_context():
+        assert approve_with_pin("4321").username == "mgr"
+        for _ in range(PIN_MAX_FAILURES):
+            with pytest.raises(Forbidden):
+                approve_with_pin("0000")
+            db.session.rollback()  # the caller's rollback keeps the failure count
+        with pytest.raises(TooManyRequests):
+            approve_with_pin("4321")
+
+
+def test_cashier_pin_does_not_approve(app, make_user):
+    from mart.auth import approve_with_pin
+    from mart.errors import Forbidden
+
+    make_user("cashier", username="ksr", pin="1111")
+    with app.app_context(), pytest.raises(Forbidden):
+        approve_with_pin("1111")
