@@ -1,7 +1,7 @@
 """Message catalogues, one per package (Bahasa Indonesia; English is the source text).
 
-    python tools/i18n.py update    extract the text of every package, merge into its .po
-    python tools/i18n.py missing   list msgids without an Indonesian translation
+    python tools/i18n.py update [PKG...]   extract the text of packages, merge into their .po
+    python tools/i18n.py missing [PKG...]  list msgids without an Indonesian translation
     python tools/i18n.py compile   write the .mo files the app reads
 
 Edit ``<package>/translations/id/LC_MESSAGES/messages.po`` to translate.
@@ -47,8 +47,8 @@ def load(package) -> Catalog:
         return read_po(fh, locale="id")
 
 
-def update():
-    for package in PACKAGES:
+def update(packages=None):
+    for package in packages or PACKAGES:
         template = extract(package)
         catalog = load(package)
         catalog.update(template, no_fuzzy_matching=True)
@@ -56,7 +56,7 @@ def update():
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as fh:
             write_po(fh, catalog, omit_header=False, sort_output=True, ignore_obsolete=True)
-    missing()
+    missing(packages)
 
 
 def missing_in(package):
@@ -77,9 +77,9 @@ def missing_in(package):
     return out
 
 
-def missing():
+def missing(packages=None):
     total = 0
-    for package in PACKAGES:
+    for package in packages or PACKAGES:
         for msgid in missing_in(package):
             total += 1
             print(f"{package}: {msgid!r}")
@@ -102,12 +102,13 @@ def compile_all():
 
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "missing"
+    packages = sys.argv[2:] or None
     if command == "update":
-        update()
+        update(packages)
     elif command == "compile":
         compile_all()
     else:
-        sys.exit(1 if missing() else 0)
+        sys.exit(1 if missing(packages) else 0)
 
 
 def set_translations(package, pairs: dict):
