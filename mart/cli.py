@@ -2,6 +2,7 @@
 
 import secrets
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -94,9 +95,11 @@ DEMO_USERS = [
 def seed_demo_command(force):
     """Fill an empty branch with realistic demo data and print the demo logins."""
     upgrade_database()
+    logins_file = Path(current_app.instance_path) / "demo-logins.txt"
     if db.session.scalar(sa.select(sa.func.count()).select_from(User)) and not force:
-        click.echo("This branch already has users; demo data not loaded (use --force).")
-        _print_logins(current_app.extensions.get("mart_demo_logins_printed", []))
+        click.echo("This branch already has data; demo data not loaded again (--force to add).")
+        if logins_file.exists():
+            click.echo(logins_file.read_text().rstrip())
         return
     logins = []
     for username, roles, name in DEMO_USERS:
@@ -110,17 +113,16 @@ def seed_demo_command(force):
         seeder(context)
         db.session.flush()
     db.session.commit()
-    _print_logins(logins)
+    text = _logins_text(logins)
+    logins_file.write_text(text + "\n")
+    click.echo(text)
 
 
-def _print_logins(logins):
-    if not logins:
-        return
-    click.echo("")
-    click.echo("Demo logins (user / role / password):")
-    for username, roles, password in logins:
-        click.echo(f"  {username:<14} {roles:<12} {password}")
-    click.echo("Manager PIN for approvals at the counter: 1234")
+def _logins_text(logins):
+    lines = ["", "Demo logins (user / role / password):"]
+    lines += [f"  {username:<14} {roles:<12} {password}" for username, roles, password in logins]
+    lines.append("Manager PIN for approvals at the counter: 1234")
+    return "\n".join(lines)
 
 
 @mart_cli.command("secret-key")
@@ -129,8 +131,51 @@ def secret_key_command():
     click.echo(secrets.token_hex(32))
 
 
+@mart_cli.command("backup")
+@click.option(
+    "--to",
+    "to",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder to write to (default MART_BACKUP_DIR or <instance>/backups).",
+)
+def backup_command(to):
+    """Write a consistent backup while the shop keeps selling; prints its path last."""
+    from mart import backup
+
+    try:
+        path = backup.take_backup(to=to)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Checksum: {backup.checksum_path(path)}")
+    click.echo(str(path))
+
+
+@mart_cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Confirm: the current data is replaced.")
+def restore_command(file, yes):
+    """Replace this branch's database with a backup, after checking its checksum."""
+    from mart import backup
+
+    if not yes:
+        raise click.UsageError(
+            "restore replaces ALL current data with the backup; run again with --yes to confirm"
+        )
+    db.session.remove()
+    try:
+        backup.restore(file)
+    except backup.BackupError as exc:
+        raise click.ClickException(f"restore refused: {exc}") from exc
+    click.echo(f"Restored {file} into {_safe_url()}")
+    click.echo("Run `flask --app wsgi mart init` if the backup comes from an older version.")
+
+
 def init_app(app):
+    from mart import backup
+
     app.cli.add_command(mart_cli)
+    backup.init_app(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,7 +1,16 @@
 """Core pages: login, logout, home by role, the back office, API docs, health."""
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -60,7 +69,9 @@ def logout():
 @bp.route("/backoffice")
 @roles_required("manager")
 def backoffice():
-    return render_template("mart/backoffice.html")
+    from mart import backup
+
+    return render_template("mart/backoffice.html", backup=backup.status())
 
 
 @bp.route("/api/v1/docs")
@@ -80,8 +91,40 @@ def healthz():
         status = 503
     for name, probe in current_app.extensions.get("mart_health", {}).items():
         try:
-            checks[name] = probe()
+            checks[name] = _plain(probe())
         except Exception as exc:
+            current_app.logger.warning("health probe %s failed: %s", name, exc)
             checks[name] = {"error": str(exc)}
+    checks["backup"] = _backup_health()
     checks["status"] = "ok" if status == 200 else "fail"
-    return checks, status
+    return jsonify(checks), status
+
+
+def _backup_health():
+    from mart import backup
+
+    try:
+        state = backup.status()
+    except Exception as exc:  # e.g. the USB disk is gone
+        return {"error": str(exc)}
+    last = state["last"]
+    return {
+        "last_at": last["taken_at"] if last else None,
+        "age_hours": last["age_hours"] if last else None,
+        "stale": state["stale"],
+        "copies": state["copies"],
+        "last_error": state["last_error"],
+    }
+
+
+def _plain(value):
+    """What a probe returns, made into plain JSON (dates as ISO text, decimals as text)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
