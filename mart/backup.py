@@ -350,7 +350,9 @@ def restore(path, app=None) -> None:
         _sqlite_restore(path, _sqlite_file(url))
     else:
         if path.suffix != PG_SUFFIX:
-            raise BackupError(f"{path.name} is not a PostgreSQL backup; this branch uses PostgreSQL")
+            raise BackupError(
+                f"{path.name} is not a PostgreSQL backup; this branch uses PostgreSQL"
+            )
         _pg_restore(path, url)
     with app.app_context():
         db.engine.dispose()

@@ -130,7 +130,9 @@ def test_corrupt_backup_is_refused_and_changes_nothing(app, runner, tmp_path):
     assert _state(app) == (4, [1, 2, 3, 4])
 
 
-def test_backup_without_checksum_or_of_the_wrong_kind_is_refused(app, runner, tmp_path, is_postgres):
+def test_backup_without_checksum_or_of_the_wrong_kind_is_refused(
+    app, runner, tmp_path, is_postgres
+):
     _tick(app)
     path = Path(_last_line(runner.invoke(args=["mart", "backup", "--to", str(tmp_path)])))
     backup.checksum_path(path).unlink()
@@ -166,9 +168,7 @@ def test_default_folder_keeps_n_copies(app_factory, tmp_path):
         paths.append(Path(_last_line(result)))
     assert all(p.parent == tmp_path / "usb" for p in paths)
     kept = sorted(p.name for p in (tmp_path / "usb").iterdir())
-    assert kept == sorted(
-        n for p in paths[1:] for n in (p.name, backup.checksum_path(p).name)
-    )
+    assert kept == sorted(n for p in paths[1:] for n in (p.name, backup.checksum_path(p).name))
 
 
 def test_automatic_backup_runs_when_due_and_only_then(app_factory, tmp_path):
