@@ -64,3 +64,15 @@ def test_seed_demo_prints_logins_and_they_work(app, runner):
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "kasir1"))
         assert user.check_password(password)
+
+
+def test_seed_demo_twice_keeps_data_and_prints_logins_again(app, runner):
+    first = runner.invoke(args=["mart", "seed-demo"])
+    assert first.exit_code == 0, first.output
+    with app.app_context():
+        users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    second = runner.invoke(args=["mart", "seed-demo"])
+    assert second.exit_code == 0, second.output
+    assert "kasir1" in second.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == users
