@@ -1,0 +1,99 @@
+"""The document that other packages hand to the printer: a plain structure.
+
+``pos`` builds receipts and ``members`` slips from these dataclasses; the layout
+engine (``printers.layout``) turns one into lines for a paper width. A document is
+stored on its print job as ``to_dict()`` and read back with ``from_dict()``.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from mart.db import quantity
+
+
+@dataclass
+class Item:
+    name: str
+    quantity: Decimal
+    unit_price: int
+    amount: int
+    note: str | None = None
+    unit: str = "pcs"
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "quantity": str(quantity(self.quantity)),
+            "unit_price": int(self.unit_price),
+            "amount": int(self.amount),
+            "note": self.note,
+            "unit": self.unit,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Item":
+        return cls(
+            name=data["name"],
+            quantity=quantity(data["quantity"]),
+            unit_price=int(data["unit_price"]),
+            amount=int(data["amount"]),
+            note=data.get("note"),
+            unit=data.get("unit") or "pcs",
+        )
+
+
+@dataclass
+class Total:
+    label: str
+    amount: int
+    emphasis: bool = False
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "amount": int(self.amount), "emphasis": bool(self.emphasis)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Total":
+        return cls(data["label"], int(data["amount"]), bool(data.get("emphasis", False)))
+
+
+@dataclass
+class Document:
+    header_lines: list[str] = field(default_factory=list)
+    title: str | None = None
+    info: list[tuple[str, str]] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    totals: list[Total] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    footer_lines: list[str] = field(default_factory=list)
+    qr_payload: str | None = None
+    barcode: str | None = None  # printed as CODE128
+    copy: bool = False
+
+    def to_dict(self) -> dict:
+        return {
+            "header_lines": [str(s) for s in self.header_lines],
+            "title": self.title,
+            "info": [[str(k), str(v)] for k, v in self.info],
+            "items": [item.to_dict() for item in self.items],
+            "totals": [total.to_dict() for total in self.totals],
+            "notes": [str(s) for s in self.notes],
+            "footer_lines": [str(s) for s in self.footer_lines],
+            "qr_payload": self.qr_payload,
+            "barcode": self.barcode,
+            "copy": bool(self.copy),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Document":
+        return cls(
+            header_lines=list(data.get("header_lines") or []),
+            title=data.get("title"),
+            info=[(k, v) for k, v in data.get("info") or []],
+            items=[Item.from_dict(i) for i in data.get("items") or []],
+            totals=[Total.from_dict(t) for t in data.get("totals") or []],
+            notes=list(data.get("notes") or []),
+            footer_lines=list(data.get("footer_lines") or []),
+            qr_payload=data.get("qr_payload"),
+            barcode=data.get("barcode"),
+            copy=bool(data.get("copy", False)),
+        )

@@ -1,0 +1,224 @@
+"""ESC/POS bytes through python-escpos, made from the layout's lines.
+
+The bytes are built on escpos's ``Dummy`` printer for the printer's capability
+profile; ``printers.transport`` sends them. Pitfalls of python-escpos 3.1 handled
+here:
+
+- at import it calls ``logging.basicConfig()`` and makes a temporary directory for
+  its capabilities pickle: the import is wrapped so the root logger keeps exactly
+  its handlers and level, and the pickle goes to one private cache directory;
+- after ``INIT`` (ESC @) the printer is back on its default code page, but escpos
+  still believes its last one is active and would not resend it: the encoder state
+  is reset and the code page selected explicitly (ESC t n) after every INIT;
+- it prints "Using ... barcode renderer" on stdout: that is swallowed;
+- profiles without a cutter (58 mm POS-5890) get a paper feed instead of a cut.
+"""
+
+import contextlib
+import io
+import logging
+import os
+import stat
+import tempfile
+import threading
+from pathlib import Path
+
+from printers.document import Document
+from printers.layout import Line, layout
+
+DEFAULT_PROFILES = {32: "POS-5890", 48: "TM-T20II"}
+DEFAULT_CODE_PAGE = "CP437"
+FEED_WITHOUT_CUT = 4
+
+_lock = threading.Lock()
+_modules = {}
+_code_page_cache: dict[str, dict[str, int]] = {}
+
+
+def _private_cache_dir() -> str | None:
+    """A cache directory only this user can write (the pickle is loaded with pickle)."""
+    path = Path(tempfile.gettempdir()) / f"okoce-mart-escpos-{os.getuid()}"
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        info = path.lstat()
+    except OSError:
+        return None
+    if (
+        not stat.S_ISDIR(info.st_mode)
+        or info.st_uid != os.getuid()
+        or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    ):
+        return None
+    return str(path)
+
+
+def escpos_modules():
+    """Import python-escpos once, leaving the application's logging as it was."""
+    if _modules:
+        return _modules
+    with _lock:
+        if _modules:
+            return _modules
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
+        if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
+            cache = _private_cache_dir()
+            if cache:
+                os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = cache
+        try:
+            from escpos import capabilities, constants, exceptions, printer
+        finally:
+            for handler in list(root.handlers):
+                if handler not in handlers:
+                    root.removeHandler(handler)
+            root.setLevel(level)
+        _modules.update(
+            capabilities=capabilities, constants=constants, exceptions=exceptions, printer=printer
+        )
+    return _modules
+
+
+def profile_names() -> list[str]:
+    return sorted(escpos_modules()["capabilities"].PROFILES)
+
+
+def code_pages(profile: str) -> list[str]:
+    """The named code pages the profile knows (``CP437``, ``CP858``, ...)."""
+    return sorted(_code_page_table(profile))
+
+
+def _code_page_table(profile: str) -> dict[str, int]:
+    """Name → the lowest ESC t number of that table in the profile.
+
+    escpos's own lookup takes the last number a name appears under (POS-5890 lists
+    CP437 as 0, 50 and 52, and escpos would send 52): the first is the standard one.
+    """
+    cached = _code_page_cache.get(profile)
+    if cached is None:
+        prof = escpos_modules()["capabilities"].get_profile(profile)
+        cached = {}
+        for number, name in sorted(prof.codePages.items(), key=lambda kv: int(kv[0])):
+            if name and name != "Unknown":
+                cached.setdefault(name, int(number))
+        _code_page_cache[profile] = cached
+    return cached
+
+
+def profile_features(profile: str) -> dict:
+    return dict(escpos_modules()["capabilities"].get_profile(profile).features)
+
+
+def can_cut(profile: str) -> bool:
+    features = profile_features(profile)
+    return bool(features.get("paperFullCut") or features.get("paperPartCut"))
+
+
+def _start(profile: str, code_page: str):
+    dummy = escpos_modules()["printer"].Dummy(profile=profile)
+    dummy.hw("INIT")
+    # INIT put the printer back on its default table: forget what escpos believes
+    # is selected, select the code page again explicitly (ESC t n), and keep escpos
+    # on it (the layout only emits printable ASCII, which every table shares).
+    code_page = code_page or DEFAULT_CODE_PAGE
+    number = _code_page_table(profile).get(code_page)
+    if number is None:
+        raise ValueError(f"code page {code_page} is not in profile {profile}")
+    dummy.magic.encoding = None
+    dummy._raw(escpos_modules()["constants"].CODEPAGE_CHANGE + bytes([number]))
+    dummy.magic.encoding = code_page
+    dummy.magic.disabled = True
+    return dummy
+
+
+def _qr(dummy, payload: str, width: int) -> None:
+    dummy.set(align="center")
+    if dummy.profile.supports("qrCode"):
+        dummy.qr(payload, native=True, size=6 if width >= 48 else 4)
+        dummy.ln()
+    else:
+        dummy.qr(payload, native=False, size=4 if width >= 48 else 3, center=False)
+    dummy.set(align="left")
+
+
+def _barcode(dummy, code: str, width: int) -> None:
+    module = 2
+    with contextlib.redirect_stdout(io.StringIO()):
+        if dummy.profile.supports("barcodeB"):
+            dummy.barcode(
+                "{B" + code, "CODE128", height=64, width=module, pos="BELOW", function_type="B"
+            )
+            dummy.ln()
+        else:
+            dummy.set(align="center")
+            dummy.barcode(code, "CODE128", height=64, width=module)
+    dummy.set(align="left")
+
+
+def lines_to_bytes(
+    lines: list[Line],
+    *,
+    width: int,
+    profile: str,
+    code_page: str = DEFAULT_CODE_PAGE,
+    cut: bool = True,
+) -> bytes:
+    """ESC/POS for ``lines``: INIT, code page, the lines with their styles, cut or feed."""
+    dummy = _start(profile, code_page)
+    bold = double = False
+    for line in lines:
+        if line.kind in ("qr", "barcode") and (bold or double):
+            dummy.set(normal_textsize=True, bold=False)
+            bold = double = False
+        if line.kind == "qr" and line.data:
+            _qr(dummy, line.data, width)
+            continue
+        if line.kind == "barcode" and line.data:
+            _barcode(dummy, line.data, width)
+            continue
+        if line.double_height != double:
+            if line.double_height:
+                dummy.set(double_height=True)
+            else:
+                dummy.set(normal_textsize=True)
+            double = line.double_height
+            bold = False  # ESC ! also clears emphasis
+        if line.bold != bold:
+            dummy.set(bold=line.bold)
+            bold = line.bold
+        dummy.textln(line.text)
+    if double:
+        dummy.set(normal_textsize=True)
+    if bold:
+        dummy.set(bold=False)
+    if cut and can_cut(profile):
+        dummy.cut()
+    else:
+        dummy.ln(FEED_WITHOUT_CUT)
+    return dummy.output
+
+
+def document_bytes(
+    document: Document,
+    *,
+    width: int,
+    profile: str | None = None,
+    code_page: str = DEFAULT_CODE_PAGE,
+    cut: bool = True,
+) -> bytes:
+    """The ESC/POS bytes of ``document`` as the printer prints it."""
+    return lines_to_bytes(
+        layout(document, width),
+        width=width,
+        profile=profile or DEFAULT_PROFILES[width],
+        code_page=code_page,
+        cut=cut,
+    )
+
+
+def drawer_bytes(*, profile: str, pin: int = 2, pulse_ms: int = 100) -> bytes:
+    """INIT and a drawer kick: ESC p m t1 t2 (m 0 = pin 2, 1 = pin 5; t in 2 ms units)."""
+    dummy = escpos_modules()["printer"].Dummy(profile=profile)
+    dummy.hw("INIT")
+    on = max(1, min(255, int(pulse_ms) // 2))
+    dummy.cashdraw([27, 112, 0 if int(pin) == 2 else 1, on, min(255, on * 2)])
+    return dummy.output
