@@ -4,6 +4,7 @@ import uuid
 
 from flask import g, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
 from mart.extensions import csrf
@@ -32,6 +33,10 @@ def _protect():
         _require_json_body()
     if request.headers.get("Authorization", "").startswith("Bearer "):
         return  # not ambient: a cross-site page cannot attach it
+    if request.path.startswith("/api/") and not current_user.is_authenticated:
+        # No login session, so no ambient authority a forged request could borrow: let
+        # the view answer 401 (API.md) instead of a CSRF error.
+        return
     view = request.endpoint and _view_name()
     if view in CSRF_EXEMPT_ENDPOINTS:
         return

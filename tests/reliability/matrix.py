@@ -1,0 +1,166 @@
+"""The machinery of the access matrix: seeded records, a login per role, one request."""
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from itsdangerous import URLSafeTimedSerializer
+
+from mart.auth import issue_token
+from mart.cli import create_user
+from mart.extensions import db
+from mart.models import User
+from tests.reliability.access_table import ANON, ROLES
+
+PASSWORD = "matrix-pass-123"
+SKIP_METHODS = {"HEAD", "OPTIONS"}
+
+# How to fill a URL parameter: a constant, or SQL giving a value of a real seeded record.
+# A record of SOMEONE ELSE than the member/supplier logins (they are linked to others).
+FILL = {
+    "filename": "css/mart.css",
+    "year": 2026,
+    "member_no": "SELECT member_no FROM members WHERE member_no <> :own_member "
+    "ORDER BY member_no LIMIT 1",
+    "supplier_id": "SELECT id FROM suppliers WHERE id <> :own_supplier ORDER BY id LIMIT 1",
+    "product_id": "SELECT id FROM products ORDER BY id LIMIT 1",
+    "sale_id": "SELECT id FROM sales ORDER BY number LIMIT 1",
+    "shift_id": "SELECT id FROM shifts ORDER BY id LIMIT 1",
+    "register_id": "SELECT id FROM registers ORDER BY id LIMIT 1",
+    "printer_id": "SELECT id FROM printers ORDER BY id LIMIT 1",
+    "job_id": "SELECT id FROM print_jobs ORDER BY id LIMIT 1",
+    "code": "SELECT code FROM rollup_branches ORDER BY code LIMIT 1",
+    "date": "2026-01-15",
+}
+# A parameter whose meaning depends on the route: (endpoint prefix, arg) -> fill key.
+FILL_BY_ENDPOINT: dict[tuple[str, str], str] = {}
+
+
+@dataclass
+class Response:
+    status: int
+    location: str
+    body: bytes
+
+
+class Matrix:
+    """Logins for every role over a seeded branch; ``call(role, rule, method)``."""
+
+    def __init__(self, app):
+        self.app = app
+        self.users = {}
+        self.own_member = None
+        self.own_supplier = None
+        self._values = {}
+        with app.app_context():
+            self.own_member = self._scalar("SELECT min(member_no) FROM members")
+            self.own_supplier = self._scalar("SELECT min(id) FROM suppliers")
+            for role in ROLES:
+                links = {}
+                if role == "member":
+                    links["member_no"] = self.own_member
+                if role == "supplier":
+                    links["supplier_id"] = self.own_supplier
+                user = create_user(f"matrix-{role}", [role], PASSWORD, **links)
+                self.users[role] = user.id
+            db.session.commit()
+
+    def _scalar(self, sql, **params):
+        try:
+            return db.session.execute(sa.text(sql), params).scalar()
+        except sa.exc.DBAPIError:
+            db.session.rollback()
+            return None
+
+    def value(self, endpoint, arg):
+        key = FILL_BY_ENDPOINT.get((endpoint.split(".")[0], arg), arg)
+        if key not in FILL:
+            raise LookupError(
+                f"route parameter <{arg}> of {endpoint}: add how to fill it to FILL in "
+                "tests/reliability/matrix.py"
+            )
+        if key not in self._values:
+            spec = FILL[key]
+            if isinstance(spec, str) and spec.startswith("SELECT"):
+                with self.app.app_context():
+                    spec = self._scalar(
+                        spec,
+                        own_member=self.own_member or "",
+                        own_supplier=self.own_supplier or 0,
+                    )
+                if spec is None:
+                    spec = 999999  # no such record seeded: the route must still refuse
+            self._values[key] = spec
+        return self._values[key]
+
+    def url(self, rule):
+        values = {arg: self.value(rule.endpoint, arg) for arg in rule.arguments}
+        with self.app.test_request_context():
+            from flask import url_for
+
+            return url_for(rule.endpoint, **values)
+
+    def client(self, role, api):
+        """A test client holding ``role``'s login: a bearer token on the API, else a
+        session cookie with a CSRF token (sent as X-CSRFToken)."""
+        client = self.app.test_client()
+        headers = {}
+        if role == ANON:
+            return client, headers
+        user_id = self.users[role]
+        if api:
+            with self.app.app_context():
+                token, _ = issue_token(db.session.get(User, user_id))
+                db.session.commit()
+            headers["Authorization"] = f"Bearer {token}"
+        else:
+            raw = hashlib.sha1(os.urandom(64)).hexdigest()
+            with client.session_transaction() as session:
+                session["_user_id"] = str(user_id)
+                session["_fresh"] = True
+                session["csrf_token"] = raw
+            serializer = URLSafeTimedSerializer(self.app.secret_key, salt="wtf-csrf-token")
+            headers["X-CSRFToken"] = serializer.dumps(raw)
+        return client, headers
+
+    def call(self, role, rule, method, url=None):
+        url = url or self.url(rule)
+        api = url.startswith("/api/")
+        client, headers = self.client(role, api)
+        kwargs = {"headers": headers, "method": method}
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
+            if api:
+                kwargs["json"] = {}
+            else:
+                kwargs["data"] = {}
+        answer = client.open(url, **kwargs)
+        try:
+            return Response(answer.status_code, answer.headers.get("Location", ""), answer.data)
+        finally:
+            answer.close()
+
+
+def refused(response: Response) -> bool:
+    if response.status in (401, 403):
+        return True
+    # roles_required sends a page visitor without a login to /login?next=...
+    return response.status in (301, 302, 303) and "/login?next=" in response.location
+
+
+def rules_of(app):
+    """(rule, method) for every route, sorted, without HEAD/OPTIONS."""
+    out = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        for method in sorted((rule.methods or set()) - SKIP_METHODS):
+            out.append((rule, method))
+    return out
+
+
+def allowed_roles(table, endpoint, method):
+    entry = table[endpoint]
+    if isinstance(entry, dict):
+        if method not in entry:
+            raise LookupError(f"{method} {endpoint}: no entry for this method in ACCESS")
+        return entry[method]
+    return entry
