@@ -1,4 +1,5 @@
-"""Point of sale: see the package's models, services, api and views."""
+"""Point of sale: registers, shifts and cash control, sales, payments, returns, the
+cashier screen and the customer display. See models, services, api and views."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -15,8 +16,16 @@ def init_app(app):
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
     app.cli.add_command(cli.group)
     nav.add(_l("Point of sale"), "pos.counter", ("cashier", "manager"), order=50)
+    nav.add(_l("Sales"), "pos.sales", ("manager",), order=51)
     nav.set_home("cashier", "pos.counter")
     register_seeder(50, _seed_demo)
+    app.extensions.setdefault("mart_rollup_sources", {})["pos"] = _rollup
+
+
+def _rollup(day_start, day_end):
+    from pos.services import rollup_figures
+
+    return rollup_figures(day_start, day_end)
 
 
 def _seed_demo(context):

@@ -1,5 +1,315 @@
-"""Point of sale: the API under /api/v1."""
+"""Point of sale: the API under /api/v1 (see /work/shared/API.md, Point of sale).
 
+Thin views: parse with a schema, call one service, commit once, dump the result.
+"""
+
+import sqlalchemy as sa
+from flask import Response
+from flask_login import current_user
 from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
+
+from mart.apiutil import PageArgs, page_of, page_schema
+from mart.auth import roles_required
+from mart.errors import NotFound
+from mart.extensions import db
+from pos import qris, schemas, services
+from pos.models import Register, SaleReturn, Shift, SuspendedSale
 
 blp = Blueprint("pos_api", __name__, description="Point of sale")
+
+COUNTER = ("cashier", "manager")
+
+
+# --- registers ---------------------------------------------------------------------
+
+
+@blp.route("/registers", methods=["POST"])
+@blp.arguments(schemas.RegisterIn)
+@blp.response(201, schemas.RegisterOut)
+@roles_required("manager")
+def create_register(data):
+    register = services.create_register(**data)
+    db.session.commit()
+    return register
+
+
+@blp.route("/registers", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(schemas.RegisterOut))
+@roles_required(*COUNTER)
+def list_registers(args):
+    return page_of(sa.select(Register).order_by(Register.code), args)
+
+
+@blp.route("/registers/<int:register_id>", methods=["GET"])
+@blp.response(200, schemas.RegisterOut)
+@roles_required(*COUNTER)
+def get_register(register_id):
+    return services.get_register(register_id)
+
+
+@blp.route("/registers/<int:register_id>", methods=["PATCH"])
+@blp.arguments(schemas.RegisterPatch)
+@blp.response(200, schemas.RegisterOut)
+@roles_required("manager")
+def update_register(data, register_id):
+    register = services.update_register(services.get_register(register_id), **data)
+    db.session.commit()
+    return register
+
+
+# --- shifts ------------------------------------------------------------------------
+
+
+@blp.route("/shifts", methods=["POST"])
+@blp.arguments(schemas.ShiftOpenIn)
+@blp.response(201, schemas.ShiftOut)
+@roles_required(*COUNTER)
+def open_shift(data):
+    shift = services.open_shift(data["register_id"], data["opening_float"], current_user)
+    db.session.commit()
+    return shift
+
+
+@blp.route("/shifts", methods=["GET"])
+@blp.arguments(schemas.ShiftListArgs, location="query")
+@blp.response(200, page_schema(schemas.ShiftOut))
+@roles_required(*COUNTER)
+def list_shifts(args):
+    stmt = sa.select(Shift).order_by(Shift.opened_at.desc(), Shift.id.desc())
+    if args.get("status"):
+        stmt = stmt.where(Shift.status == args["status"])
+    if args.get("register_id"):
+        stmt = stmt.where(Shift.register_id == args["register_id"])
+    if args.get("mine") or not current_user.has_role("admin", "manager"):
+        stmt = stmt.where(Shift.cashier_id == current_user.id)
+    return page_of(stmt, args)
+
+
+@blp.route("/shifts/<int:shift_id>", methods=["GET"])
+@blp.response(200, schemas.ShiftOut)
+@roles_required(*COUNTER)
+def get_shift(shift_id):
+    return services.get_shift(shift_id)
+
+
+@blp.route("/shifts/<int:shift_id>/close", methods=["POST"])
+@blp.arguments(schemas.ShiftCloseIn)
+@blp.response(200, schemas.ShiftReportOut)
+@roles_required(*COUNTER)
+def close_shift(data, shift_id):
+    shift = services.close_shift(
+        shift_id,
+        current_user,
+        counted_cash=data["counted_cash"],
+        denominations=data["denominations"],
+        approval_pin=data["approval_pin"],
+    )
+    db.session.commit()
+    return _report(shift, final=True)
+
+
+def _report(shift, *, final):
+    from printers import services as printing
+
+    figures = dict(shift.report) if final and shift.report else services.shift_figures(shift)
+    figures["text"] = printing.render_text(services.shift_report_document(shift, final=final), 48)
+    figures["id"] = shift.id
+    return figures
+
+
+@blp.route("/shifts/<int:shift_id>/cash-movements", methods=["POST"])
+@blp.arguments(schemas.CashMovementIn)
+@blp.response(201, schemas.CashMovementOut)
+@roles_required(*COUNTER)
+def add_cash_movement(data, shift_id):
+    movement = services.add_cash_movement(
+        shift_id, data["kind"], data["amount"], data["reason"], current_user
+    )
+    db.session.commit()
+    return movement
+
+
+@blp.route("/shifts/<int:shift_id>/report", methods=["GET"])
+@blp.response(200, schemas.ShiftReportOut)
+@roles_required(*COUNTER)
+def shift_report(shift_id):
+    """The X report (so far) of an open shift, or the Z report of a closed one."""
+    shift = services.get_shift(shift_id)
+    return _report(shift, final=shift.status == "closed")
+
+
+@blp.route("/shifts/<int:shift_id>/report/print", methods=["POST"])
+@blp.response(201, schemas.PrintOut)
+@roles_required(*COUNTER)
+def print_shift_report(shift_id):
+    shift = services.get_shift(shift_id)
+    job = services.print_shift_report(shift, final=shift.status == "closed")
+    db.session.commit()
+    return {"job_id": job.id, "status": job.status}
+
+
+# --- sales -------------------------------------------------------------------------
+
+
+@blp.route("/sales", methods=["POST"])
+@blp.arguments(schemas.SaleIn)
+@blp.response(201, schemas.SaleOut)
+@roles_required(*COUNTER)
+def create_sale(data):
+    """Record a sale (idempotent on ``id``: the same id again answers 200, writes nothing)."""
+    data["id"] = str(data["id"])
+    try:
+        sale, created = services.create_sale(data, current_user)
+        if created:
+            db.session.commit()
+    except IntegrityError:
+        # Two posts of one id raced; the other one won. Answer its sale.
+        db.session.rollback()
+        sale = db.session.get(services.Sale, data["id"])
+        if sale is None:
+            raise
+        created = False
+    return sale, (201 if created else 200)
+
+
+@blp.route("/sales", methods=["GET"])
+@blp.arguments(schemas.SaleListArgs, location="query")
+@blp.response(200, page_schema(schemas.SaleOut))
+@roles_required(*COUNTER)
+def list_sales(args):
+    stmt = services.search_sales(
+        number=args.get("number"),
+        day=args.get("date"),
+        member_no=args.get("member_no"),
+        register_id=args.get("register_id"),
+        shift_id=args.get("shift_id"),
+    )
+    return page_of(stmt, args)
+
+
+@blp.route("/sales/<sale_id>", methods=["GET"])
+@blp.response(200, schemas.SaleOut)
+@roles_required(*COUNTER)
+def get_sale(sale_id):
+    return services.get_sale(sale_id)
+
+
+@blp.route("/sales/by-number/<number>", methods=["GET"])
+@blp.response(200, schemas.SaleOut)
+@roles_required(*COUNTER)
+def sale_by_number(number):
+    sale = services.sale_by_number(number)
+    if sale is None:
+        raise NotFound("Unknown receipt number.")
+    return sale
+
+
+@blp.route("/sales/<sale_id>/receipt", methods=["GET"])
+@blp.arguments(schemas.ReceiptArgs, location="query")
+@blp.response(200, content_type="text/plain")
+@roles_required(*COUNTER)
+def receipt(args, sale_id):
+    sale = services.get_sale(sale_id)
+    text = services.receipt_text(sale, args["width"], copy=args["copy"])
+    return Response(text, mimetype="text/plain", content_type="text/plain; charset=utf-8")
+
+
+@blp.route("/sales/<sale_id>/print", methods=["POST"])
+@blp.response(201, schemas.PrintOut)
+@roles_required(*COUNTER)
+def reprint(sale_id):
+    job = services.reprint(services.get_sale(sale_id), current_user)
+    db.session.commit()
+    return {"job_id": job.id, "status": job.status}
+
+
+@blp.route("/sales/<sale_id>/returns", methods=["POST"])
+@blp.arguments(schemas.ReturnIn)
+@blp.response(201, schemas.ReturnOut)
+@roles_required(*COUNTER)
+def create_return(data, sale_id):
+    ret = services.create_return(sale_id, data, current_user)
+    db.session.commit()
+    return ret
+
+
+@blp.route("/sales/<sale_id>/returns", methods=["GET"])
+@blp.response(200, page_schema(schemas.ReturnOut))
+@roles_required(*COUNTER)
+def list_returns(sale_id):
+    services.get_sale(sale_id)
+    items = db.session.scalars(
+        sa.select(SaleReturn).where(SaleReturn.sale_id == sale_id).order_by(SaleReturn.id)
+    ).all()
+    return {"items": items, "total": len(items)}
+
+
+# --- suspended sales, display, QRIS, printer status --------------------------------
+
+
+@blp.route("/registers/<int:register_id>/suspended", methods=["POST"])
+@blp.arguments(schemas.SuspendIn)
+@blp.response(201, schemas.SuspendedOut)
+@roles_required(*COUNTER)
+def suspend(data, register_id):
+    row = services.suspend(register_id, data["payload"], data["label"], current_user)
+    db.session.commit()
+    return row
+
+
+@blp.route("/registers/<int:register_id>/suspended", methods=["GET"])
+@blp.response(200, page_schema(schemas.SuspendedOut))
+@roles_required(*COUNTER)
+def list_suspended(register_id):
+    services.get_register(register_id)
+    items = db.session.scalars(
+        sa.select(SuspendedSale)
+        .where(SuspendedSale.register_id == register_id)
+        .order_by(SuspendedSale.id)
+    ).all()
+    return {"items": items, "total": len(items)}
+
+
+@blp.route("/suspended/<int:suspended_id>/resume", methods=["POST"])
+@blp.response(200, schemas.SuspendedOut)
+@roles_required(*COUNTER)
+def resume(suspended_id):
+    row = db.session.get(SuspendedSale, suspended_id)
+    if row is None:
+        raise NotFound("Unknown suspended sale.")
+    out = schemas.SuspendedOut().dump(row)
+    services.resume(suspended_id)
+    db.session.commit()
+    return out
+
+
+@blp.route("/registers/<int:register_id>/display", methods=["PUT"])
+@blp.arguments(schemas.DisplayIn)
+@blp.response(200, schemas.DisplayOut)
+@roles_required(*COUNTER)
+def set_display(data, register_id):
+    register = services.get_register(register_id)
+    version = services.set_display(register, data)
+    db.session.commit()
+    return {"version": version, "state": data, "qris_svg": None}
+
+
+@blp.route("/qris", methods=["GET"])
+@blp.arguments(schemas.QrisArgs, location="query")
+@blp.response(200, schemas.QrisOut)
+@roles_required(*COUNTER)
+def qris_for_amount(args):
+    payload = services.qris_payload(args["amount"])
+    return {"payload": payload, "amount": args["amount"], "svg": qris.svg(payload)}
+
+
+@blp.route("/registers/<int:register_id>/printer-status", methods=["GET"])
+@blp.response(200, schemas.PrinterStatusOut)
+@roles_required(*COUNTER)
+def printer_status(register_id):
+    from printers import services as printing
+
+    register = services.get_register(register_id)
+    return printing.queue_status(register.printer_id)

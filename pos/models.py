@@ -1,1 +1,249 @@
-"""Point of sale: tables."""
+"""Point of sale: tables.
+
+Products, members and printers belong to other packages; their ids are kept here as
+plain columns (no foreign key across packages), so ``pos`` depends on their services,
+never on their tables.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mart.db import Money, Quantity, UTCDateTime, utcnow
+from mart.extensions import db
+from mart.models import User
+
+SHIFT_OPEN = "open"
+SHIFT_CLOSED = "closed"
+PAYMENT_METHODS = ("cash", "qris", "card", "transfer", "simpanan")
+REFUND_METHODS = ("original", *PAYMENT_METHODS)
+
+
+class Register(db.Model):
+    """A till: a cashier PC or tablet, with the printer its receipts go to."""
+
+    __tablename__ = "registers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    printer_id: Mapped[int | None] = mapped_column()
+    active: Mapped[bool] = mapped_column(default=True)
+    # What the customer display shows (the cashier screen keeps it up to date).
+    display: Mapped[dict | None] = mapped_column(sa.JSON)
+    display_version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Shift(db.Model):
+    """A cashier's shift on a register, from the opening float to the cash count.
+
+    At most one open shift per register and one per cashier: two partial unique
+    indexes hold that even when two requests race.
+    """
+
+    __tablename__ = "shifts"
+    __table_args__ = (
+        sa.Index(
+            "uq_shifts_open_register",
+            "register_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+        sa.Index(
+            "uq_shifts_open_cashier",
+            "cashier_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    register_id: Mapped[int] = mapped_column(sa.ForeignKey("registers.id"), index=True)
+    cashier_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(8), default=SHIFT_OPEN)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opening_float: Mapped[int] = mapped_column(Money, default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    counted_cash: Mapped[int | None] = mapped_column(Money)
+    counted_by_denomination: Mapped[dict | None] = mapped_column(sa.JSON)
+    expected_cash: Mapped[int | None] = mapped_column(Money)
+    difference: Mapped[int | None] = mapped_column(Money)
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The Z report as printed at close (figures frozen).
+    report: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    register: Mapped[Register] = relationship()
+    cashier: Mapped[User] = relationship(foreign_keys=[cashier_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+
+
+class CashMovement(db.Model):
+    """Cash put into (``in``) or taken out of (``out``) the drawer during a shift."""
+
+    __tablename__ = "cash_movements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(sa.ForeignKey("shifts.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(4))
+    amount: Mapped[int] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Sale(db.Model):
+    """A completed sale. The id is the UUID the register made (idempotency key).
+
+    ``total`` is what the goods cost after discounts; ``rounding`` is the cash
+    rounding added to it (``total + rounding`` is what was due); ``change`` is cash
+    given back. A completed sale is never deleted; returns are their own rows.
+    """
+
+    __tablename__ = "sales"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(48), unique=True)
+    register_id: Mapped[int] = mapped_column(sa.ForeignKey("registers.id"), index=True)
+    shift_id: Mapped[int] = mapped_column(sa.ForeignKey("shifts.id"), index=True)
+    cashier_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    member_no: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    subtotal: Mapped[int] = mapped_column(Money)
+    line_discount: Mapped[int] = mapped_column(Money, default=0)
+    sale_discount: Mapped[int] = mapped_column(Money, default=0)
+    discount: Mapped[int] = mapped_column(Money, default=0)
+    total: Mapped[int] = mapped_column(Money)
+    rounding: Mapped[int] = mapped_column(Money, default=0)
+    taxable: Mapped[int] = mapped_column(Money, default=0)
+    dpp: Mapped[int] = mapped_column(Money, default=0)
+    ppn: Mapped[int] = mapped_column(Money, default=0)
+    paid: Mapped[int] = mapped_column(Money)
+    change: Mapped[int] = mapped_column(Money, default=0)
+    status: Mapped[str] = mapped_column(sa.String(12), default="completed")
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    business_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    register: Mapped[Register] = relationship()
+    shift: Mapped[Shift] = relationship()
+    cashier: Mapped[User] = relationship(foreign_keys=[cashier_id])
+    lines: Mapped[list["SaleLine"]] = relationship(
+        back_populates="sale", order_by="SaleLine.line_no", cascade="all, delete-orphan"
+    )
+    payments: Mapped[list["Payment"]] = relationship(
+        back_populates="sale", order_by="Payment.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def amount_due(self) -> int:
+        return self.total + self.rounding
+
+
+class SaleLine(db.Model):
+    __tablename__ = "sale_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[str] = mapped_column(sa.ForeignKey("sales.id"), index=True)
+    line_no: Mapped[int] = mapped_column()
+    product_id: Mapped[int] = mapped_column(index=True)
+    sku: Mapped[str] = mapped_column(sa.String(64), default="")
+    name: Mapped[str] = mapped_column(sa.String(200))
+    unit: Mapped[str] = mapped_column(sa.String(8), default="pcs")
+    code: Mapped[str | None] = mapped_column(sa.String(64))
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    regular_price: Mapped[int] = mapped_column(Money)
+    unit_price: Mapped[int] = mapped_column(Money)
+    member_price: Mapped[bool] = mapped_column(default=False)
+    gross: Mapped[int] = mapped_column(Money)
+    discount: Mapped[int] = mapped_column(Money, default=0)
+    sale_discount_share: Mapped[int] = mapped_column(Money, default=0)
+    amount: Mapped[int] = mapped_column(Money)
+    tax: Mapped[str] = mapped_column(sa.String(8), default="ppn")
+
+    sale: Mapped[Sale] = relationship(back_populates="lines")
+
+
+class Payment(db.Model):
+    """A payment of a sale. For cash, ``amount`` is what the customer handed over."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[str] = mapped_column(sa.ForeignKey("sales.id"), index=True)
+    method: Mapped[str] = mapped_column(sa.String(12))
+    amount: Mapped[int] = mapped_column(Money)
+    reference: Mapped[str | None] = mapped_column(sa.String(100))
+
+    sale: Mapped[Sale] = relationship(back_populates="payments")
+
+
+class SaleReturn(db.Model):
+    """Goods a customer brought back, against the original receipt."""
+
+    __tablename__ = "sale_returns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(48), unique=True)
+    sale_id: Mapped[str] = mapped_column(sa.ForeignKey("sales.id"), index=True)
+    shift_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shifts.id"), index=True)
+    refund_method: Mapped[str] = mapped_column(sa.String(12))
+    amount: Mapped[int] = mapped_column(Money)
+    damaged: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    business_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    sale: Mapped[Sale] = relationship()
+    lines: Mapped[list["SaleReturnLine"]] = relationship(
+        back_populates="sale_return", order_by="SaleReturnLine.id", cascade="all, delete-orphan"
+    )
+    refunds: Mapped[list["ReturnRefund"]] = relationship(
+        back_populates="sale_return", order_by="ReturnRefund.id", cascade="all, delete-orphan"
+    )
+
+
+class SaleReturnLine(db.Model):
+    __tablename__ = "sale_return_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(sa.ForeignKey("sale_returns.id"), index=True)
+    sale_line_id: Mapped[int] = mapped_column(sa.ForeignKey("sale_lines.id"), index=True)
+    product_id: Mapped[int] = mapped_column()
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    amount: Mapped[int] = mapped_column(Money)
+
+    sale_return: Mapped[SaleReturn] = relationship(back_populates="lines")
+    sale_line: Mapped[SaleLine] = relationship()
+
+
+class ReturnRefund(db.Model):
+    """How a return's money went back: cash, simpanan sukarela, or a non-cash method."""
+
+    __tablename__ = "return_refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(sa.ForeignKey("sale_returns.id"), index=True)
+    method: Mapped[str] = mapped_column(sa.String(12))
+    amount: Mapped[int] = mapped_column(Money)
+
+    sale_return: Mapped[SaleReturn] = relationship(back_populates="refunds")
+
+
+class SuspendedSale(db.Model):
+    """A sale put aside on a register (the customer went to fetch something)."""
+
+    __tablename__ = "suspended_sales"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    register_id: Mapped[int] = mapped_column(sa.ForeignKey("registers.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    label: Mapped[str] = mapped_column(sa.String(80), default="")
+    payload: Mapped[dict] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

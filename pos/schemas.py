@@ -1,1 +1,358 @@
 """Point of sale: marshmallow schemas for every body."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from mart.apiutil import PageArgs
+from pos.models import PAYMENT_METHODS, REFUND_METHODS
+
+MAX_MONEY = 10**13
+
+
+def money(**kw):
+    return fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_MONEY), **kw)
+
+
+def positive_money(**kw):
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_MONEY), **kw)
+
+
+class QuantityField(fields.Decimal):
+    """A quantity: a JSON number or numeric string, exact (never through float)."""
+
+    def __init__(self, **kw):
+        super().__init__(places=3, as_string=True, allow_nan=False, **kw)
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+# --- registers ---------------------------------------------------------------------
+
+
+class RegisterIn(Schema):
+    code = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=16), validate.Regexp(r"^[A-Za-z0-9_-]+$")],
+    )
+    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    printer_id = fields.Integer(allow_none=True, load_default=None)
+
+
+class RegisterPatch(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=80))
+    printer_id = fields.Integer(allow_none=True)
+    active = fields.Boolean()
+
+
+class RegisterOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    printer_id = fields.Integer(allow_none=True)
+    active = fields.Boolean()
+    open_shift_id = fields.Method("_open_shift")
+
+    def _open_shift(self, register):
+        import sqlalchemy as sa
+
+        from mart.extensions import db
+        from pos.models import SHIFT_OPEN, Shift
+
+        return db.session.scalar(
+            sa.select(Shift.id).where(Shift.register_id == register.id, Shift.status == SHIFT_OPEN)
+        )
+
+
+# --- shifts ------------------------------------------------------------------------
+
+
+class ShiftOpenIn(Schema):
+    register_id = fields.Integer(required=True, strict=True)
+    opening_float = money(load_default=0)
+
+
+class ShiftCloseIn(Schema):
+    counted_cash = money(load_default=None, allow_none=True)
+    denominations = fields.Dict(
+        keys=fields.String(), values=fields.Integer(strict=True), load_default=None
+    )
+    approval_pin = fields.String(load_default=None, allow_none=True)
+
+
+class CashMovementIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("in", "out")))
+    amount = positive_money(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class CashMovementOut(Schema):
+    id = fields.Integer()
+    shift_id = fields.Integer()
+    kind = fields.String()
+    amount = fields.Integer()
+    reason = fields.String()
+    created_at = fields.DateTime()
+
+
+class ShiftOut(Schema):
+    id = fields.Integer()
+    register_id = fields.Integer()
+    register = fields.Function(lambda s: s.register.code)
+    cashier_id = fields.Integer()
+    cashier = fields.Function(lambda s: s.cashier.username)
+    status = fields.String()
+    opened_at = fields.DateTime()
+    opening_float = fields.Integer()
+    closed_at = fields.DateTime(allow_none=True)
+    counted_cash = fields.Integer(allow_none=True)
+    counted_by_denomination = fields.Dict(allow_none=True)
+    expected_cash = fields.Integer(allow_none=True)
+    difference = fields.Integer(allow_none=True)
+    approved_by = fields.Function(lambda s: s.approved_by.username if s.approved_by else None)
+
+
+class ShiftReportOut(Schema):
+    class Meta:
+        unknown = "include"
+
+    shift_id = fields.Integer()
+    register = fields.String()
+    cashier = fields.String()
+    status = fields.String()
+    opened_at = fields.String()
+    closed_at = fields.String(allow_none=True)
+    opening_float = fields.Integer()
+    transactions = fields.Integer()
+    sales_gross = fields.Integer()
+    discounts = fields.Integer()
+    sales_total = fields.Integer()
+    rounding = fields.Integer()
+    ppn = fields.Integer()
+    by_payment = fields.Dict(keys=fields.String(), values=fields.Integer())
+    returns_count = fields.Integer()
+    returns = fields.Integer()
+    refunds = fields.Dict(keys=fields.String(), values=fields.Integer())
+    cash_in = fields.Integer()
+    cash_out = fields.Integer()
+    expected_cash = fields.Integer()
+    counted_cash = fields.Integer(allow_none=True)
+    difference = fields.Integer(allow_none=True)
+    text = fields.String()
+
+
+class ShiftListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(("open", "closed")))
+    register_id = fields.Integer()
+    mine = fields.Boolean(load_default=False)
+
+
+# --- sales -------------------------------------------------------------------------
+
+
+class SaleLineIn(Schema):
+    product_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    barcode = fields.String(
+        validate=validate.Length(min=1, max=64), load_default=None, allow_none=True
+    )
+    quantity = QuantityField(load_default="1", validate=validate.Range(min=0, min_inclusive=False))
+    discount = money(load_default=0)
+
+    @validates_schema
+    def _one_of(self, data, **kw):
+        if data.get("product_id") is None and not data.get("barcode"):
+            raise ValidationError("Give product_id or barcode.", field_name="product_id")
+
+
+class PaymentIn(Schema):
+    method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    amount = positive_money(required=True)
+    reference = fields.String(validate=validate.Length(max=100), load_default=None, allow_none=True)
+
+
+class SaleIn(Schema):
+    id = fields.UUID(required=True)
+    shift_id = fields.Integer(required=True, strict=True)
+    member_no = fields.String(validate=validate.Length(max=32), load_default=None, allow_none=True)
+    lines = fields.List(
+        fields.Nested(SaleLineIn), required=True, validate=validate.Length(min=1, max=500)
+    )
+    payments = fields.List(fields.Nested(PaymentIn), load_default=list)
+    discount = money(load_default=0)
+    approval_pin = fields.String(load_default=None, allow_none=True)
+
+
+class SaleLineOut(Schema):
+    line_no = fields.Integer()
+    product_id = fields.Integer()
+    sku = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    quantity = fields.Decimal(as_string=True)
+    regular_price = fields.Integer()
+    unit_price = fields.Integer()
+    member_price = fields.Boolean()
+    gross = fields.Integer()
+    discount = fields.Integer()
+    sale_discount_share = fields.Integer()
+    amount = fields.Integer()
+    tax = fields.String()
+
+
+class PaymentOut(Schema):
+    method = fields.String()
+    amount = fields.Integer()
+    reference = fields.String(allow_none=True)
+
+
+class SaleOut(Schema):
+    id = fields.String()
+    number = fields.String()
+    status = fields.String()
+    register = fields.Function(lambda s: s.register.code)
+    register_id = fields.Integer()
+    shift_id = fields.Integer()
+    cashier = fields.Function(lambda s: s.cashier.username)
+    member_no = fields.String(allow_none=True)
+    subtotal = fields.Integer()
+    line_discount = fields.Integer()
+    sale_discount = fields.Integer()
+    discount = fields.Integer()
+    total = fields.Integer()
+    rounding = fields.Integer()
+    amount_due = fields.Integer()
+    taxable = fields.Integer()
+    dpp = fields.Integer()
+    ppn = fields.Integer()
+    paid = fields.Integer()
+    change = fields.Integer()
+    business_date = fields.Date()
+    created_at = fields.DateTime()
+    lines = fields.List(fields.Nested(SaleLineOut))
+    payments = fields.List(fields.Nested(PaymentOut))
+
+
+class SaleListArgs(PageArgs):
+    number = fields.String()
+    date = fields.Date()
+    member_no = fields.String()
+    register_id = fields.Integer()
+    shift_id = fields.Integer()
+
+
+class ReceiptArgs(Schema):
+    width = fields.Integer(load_default=48, validate=validate.OneOf((32, 48)))
+    copy = fields.Boolean(load_default=False)
+
+
+class PrintOut(Schema):
+    job_id = fields.Integer()
+    status = fields.String()
+
+
+# --- returns -----------------------------------------------------------------------
+
+
+class ReturnLineIn(Schema):
+    product_id = fields.Integer(required=True, strict=True)
+    quantity = QuantityField(required=True, validate=validate.Range(min=0, min_inclusive=False))
+
+
+class ReturnIn(Schema):
+    lines = fields.List(
+        fields.Nested(ReturnLineIn), required=True, validate=validate.Length(min=1, max=500)
+    )
+    refund_method = fields.String(load_default="original", validate=validate.OneOf(REFUND_METHODS))
+    approval_pin = fields.String(load_default=None, allow_none=True)
+    damaged = fields.Boolean(load_default=False)
+    reason = fields.String(validate=validate.Length(max=200), load_default=None, allow_none=True)
+    shift_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class ReturnLineOut(Schema):
+    product_id = fields.Integer()
+    sale_line_id = fields.Integer()
+    name = fields.Function(lambda line: line.sale_line.name)
+    quantity = fields.Decimal(as_string=True)
+    amount = fields.Integer()
+
+
+class RefundOut(Schema):
+    method = fields.String()
+    amount = fields.Integer()
+
+
+class ReturnOut(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    sale_id = fields.String()
+    sale_number = fields.Function(lambda r: r.sale.number)
+    shift_id = fields.Integer(allow_none=True)
+    refund_method = fields.String()
+    amount = fields.Integer()
+    damaged = fields.Boolean()
+    approved_by = fields.Function(lambda r: r.approved_by_id)
+    created_at = fields.DateTime()
+    lines = fields.List(fields.Nested(ReturnLineOut))
+    refunds = fields.List(fields.Nested(RefundOut))
+
+
+# --- suspended, display, QRIS ------------------------------------------------------
+
+
+class SuspendIn(Schema):
+    label = fields.String(load_default="", validate=validate.Length(max=80))
+    payload = fields.Dict(required=True)
+
+
+class SuspendedOut(Schema):
+    id = fields.Integer()
+    register_id = fields.Integer()
+    label = fields.String()
+    created_at = fields.DateTime()
+    payload = fields.Dict()
+
+
+class DisplayIn(Schema):
+    class Meta:
+        unknown = "exclude"
+
+    lines = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=500))
+    total = fields.Integer(load_default=0)
+    paid = fields.Integer(load_default=0)
+    change = fields.Integer(load_default=0)
+    member = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+    qris_amount = fields.Integer(load_default=None, allow_none=True)
+    message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class DisplayOut(Schema):
+    class Meta:
+        unknown = "include"
+
+    version = fields.Integer()
+    state = fields.Dict(allow_none=True)
+    qris_svg = fields.String(allow_none=True)
+
+
+class QrisArgs(Schema):
+    amount = fields.Integer(
+        required=True, strict=False, validate=validate.Range(min=1, max=MAX_MONEY - 1)
+    )
+
+
+class QrisOut(Schema):
+    payload = fields.String()
+    amount = fields.Integer()
+    svg = fields.String()
+
+
+class PrinterStatusOut(Schema):
+    class Meta:
+        unknown = "include"
+
+    waiting = fields.Integer()
+    failed = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    printer = fields.String(allow_none=True)

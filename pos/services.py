@@ -1,1 +1,1154 @@
-"""Point of sale: the operations. Services flush; the request commits."""
+"""Point of sale: the operations. Services flush; the request commits.
+
+Other packages are reached only through their services (docs/CONTRACTS.md), imported
+inside the functions: ``inventory.services`` (products, stock ledger),
+``members.services`` (members, simpanan sukarela, purchases for SHU) and
+``printers.services`` (the print queue). Everything a sale touches is written in the
+caller's transaction, so it commits together or not at all.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from mart import audit
+from mart.counters import next_value
+from mart.db import quantity as to_quantity
+from mart.db import utcnow
+from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mart.extensions import db
+from mart.money import format_number, ppn_split, round_cash, round_half_up
+from pos import qris
+from pos.models import (
+    SHIFT_CLOSED,
+    SHIFT_OPEN,
+    CashMovement,
+    Payment,
+    Register,
+    ReturnRefund,
+    Sale,
+    SaleLine,
+    SaleReturn,
+    SaleReturnLine,
+    Shift,
+    SuspendedSale,
+)
+
+log = logging.getLogger(__name__)
+
+# Rupiah notes and coins (DOMAIN.md). The 1.000 exists as a note and as a coin; a cash
+# count enters them on one line.
+DENOMINATIONS = (100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000, 500, 200, 100)
+
+
+# --- helpers -----------------------------------------------------------------------
+
+
+def _cfg(name):
+    return current_app.config[name]
+
+
+def business_date(at: datetime | None = None) -> date:
+    """The business day of a moment: local time (MART_TIMEZONE) before MART_DAY_END_HOUR
+    still belongs to the day before."""
+    at = at or utcnow()
+    local = at.astimezone(ZoneInfo(_cfg("MART_TIMEZONE")))
+    return (local - timedelta(hours=_cfg("MART_DAY_END_HOUR"))).date()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC start and end of a business day."""
+    tz = ZoneInfo(_cfg("MART_TIMEZONE"))
+    start = datetime.combine(day, time(0), tz) + timedelta(hours=_cfg("MART_DAY_END_HOUR"))
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+def _is_manager(user) -> bool:
+    return bool(user) and user.has_role("admin", "manager")
+
+
+def _approve(user, pin, what):
+    """The approving manager: the user if a manager, else the owner of ``pin``.
+
+    Raises ``InvalidInput`` (field ``approval_pin``) when no PIN is given, ``Forbidden``
+    for a wrong one. Call before writing anything (a wrong PIN commits its count).
+    """
+    from mart.auth import approve_with_pin
+
+    if _is_manager(user):
+        return user
+    if not pin:
+        raise InvalidInput(
+            _("%(what)s needs a manager's approval: enter the manager PIN.", what=what),
+            field="approval_pin",
+        )
+    return approve_with_pin(pin)
+
+
+def _line_error(index, field, message):
+    error = InvalidInput(message)
+    error.errors = {"json": {"lines": {str(index): {field: [message]}}}}
+    return error
+
+
+def _split_proportionally(total: int, weights: list[int]) -> list[int]:
+    """Split ``total`` over ``weights`` in proportion, whole rupiah, exact sum
+    (largest remainder)."""
+    base = sum(weights)
+    if total == 0 or base == 0:
+        return [0] * len(weights)
+    exact = [Fraction(total * w, base) for w in weights]
+    shares = [int(x) for x in exact]
+    left = total - sum(shares)
+    order = sorted(range(len(weights)), key=lambda i: exact[i] - shares[i], reverse=True)
+    for i in order[:left]:
+        shares[i] += 1
+    return shares
+
+
+# --- registers ---------------------------------------------------------------------
+
+
+def create_register(code: str, name: str, printer_id: int | None = None) -> Register:
+    """A new register. Raises ``Conflict`` when the code is taken."""
+    code = code.strip().upper()
+    if db.session.scalar(sa.select(Register.id).where(Register.code == code)):
+        raise Conflict(_("Register %(code)s already exists.", code=code))
+    register = Register(code=code, name=name.strip(), printer_id=printer_id)
+    db.session.add(register)
+    db.session.flush()
+    audit.record("register.create", register, after={"code": code, "printer_id": printer_id})
+    return register
+
+
+def get_register(register_id: int) -> Register:
+    register = db.session.get(Register, register_id)
+    if register is None:
+        raise NotFound(_("Unknown register."))
+    return register
+
+
+def register_by_code(code: str) -> Register:
+    register = db.session.scalar(sa.select(Register).where(Register.code == code.upper()))
+    if register is None:
+        raise NotFound(_("Unknown register."))
+    return register
+
+
+def update_register(register: Register, **changes) -> Register:
+    before = {"name": register.name, "printer_id": register.printer_id, "active": register.active}
+    for key, value in changes.items():
+        setattr(register, key, value)
+    db.session.flush()
+    audit.record("register.update", register, before=before, after=changes)
+    return register
+
+
+# --- shifts ------------------------------------------------------------------------
+
+
+def get_shift(shift_id: int, *, lock=False) -> Shift:
+    stmt = sa.select(Shift).where(Shift.id == shift_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    shift = db.session.scalar(stmt)
+    if shift is None:
+        raise NotFound(_("Unknown shift."))
+    return shift
+
+
+def open_shift_of(user_id: int) -> Shift | None:
+    return db.session.scalar(
+        sa.select(Shift).where(Shift.cashier_id == user_id, Shift.status == SHIFT_OPEN)
+    )
+
+
+def open_shift(register_id: int, opening_float: int, user) -> Shift:
+    """Open a shift for ``user`` on a register.
+
+    Raises ``InvalidInput`` for an unknown register, ``Conflict`` when the register or
+    the cashier already has an open shift (two partial unique indexes also hold this
+    when two requests race).
+    """
+    register = db.session.get(Register, register_id)
+    if register is None or not register.active:
+        raise InvalidInput(_("Unknown register."), field="register_id")
+    if db.session.scalar(
+        sa.select(Shift.id).where(Shift.register_id == register.id, Shift.status == SHIFT_OPEN)
+    ):
+        raise Conflict(_("Register %(code)s already has an open shift.", code=register.code))
+    if open_shift_of(user.id):
+        raise Conflict(_("You already have an open shift."))
+    shift = Shift(
+        register_id=register.id,
+        cashier_id=user.id,
+        opening_float=opening_float,
+        status=SHIFT_OPEN,
+        opened_at=utcnow(),
+    )
+    db.session.add(shift)
+    db.session.flush()
+    audit.record("shift.open", shift, after={"register": register.code, "float": opening_float})
+    return shift
+
+
+def _require_own_open_shift(shift: Shift, user):
+    if shift.status != SHIFT_OPEN:
+        raise Conflict(_("The shift is closed."))
+    if shift.cashier_id != user.id and not _is_manager(user):
+        raise Forbidden(_("This shift belongs to another cashier."))
+
+
+def add_cash_movement(shift_id: int, kind: str, amount: int, reason: str, user) -> CashMovement:
+    """Cash into (``in``) or out of (``out``) the drawer. ``Conflict`` on a closed shift."""
+    shift = get_shift(shift_id, lock=True)
+    _require_own_open_shift(shift, user)
+    movement = CashMovement(
+        shift_id=shift.id, kind=kind, amount=amount, reason=reason.strip(), user_id=user.id
+    )
+    db.session.add(movement)
+    db.session.flush()
+    audit.record("shift.cash_" + kind, movement, after={"amount": amount, "reason": reason})
+    return movement
+
+
+def shift_figures(shift: Shift) -> dict:
+    """The X/Z report figures of a shift, from the ledgers (sales, returns, cash)."""
+    sales = db.session.execute(
+        sa.select(
+            sa.func.count(Sale.id),
+            sa.func.coalesce(sa.func.sum(Sale.subtotal), 0),
+            sa.func.coalesce(sa.func.sum(Sale.discount), 0),
+            sa.func.coalesce(sa.func.sum(Sale.total), 0),
+            sa.func.coalesce(sa.func.sum(Sale.rounding), 0),
+            sa.func.coalesce(sa.func.sum(Sale.ppn), 0),
+            sa.func.coalesce(sa.func.sum(Sale.change), 0),
+        ).where(Sale.shift_id == shift.id, Sale.status == "completed")
+    ).one()
+    count, subtotal, discount, total, rounding, ppn, change = (int(x) for x in sales)
+    by_method = defaultdict(int)
+    for method, amount in db.session.execute(
+        sa.select(Payment.method, sa.func.sum(Payment.amount))
+        .join(Sale, Sale.id == Payment.sale_id)
+        .where(Sale.shift_id == shift.id, Sale.status == "completed")
+        .group_by(Payment.method)
+    ):
+        by_method[method] += int(amount)
+    by_method["cash"] -= change  # cash kept = handed over - change
+    if by_method["cash"] == 0 and not change:
+        by_method.pop("cash")
+    returns = db.session.execute(
+        sa.select(
+            sa.func.count(SaleReturn.id), sa.func.coalesce(sa.func.sum(SaleReturn.amount), 0)
+        ).where(SaleReturn.shift_id == shift.id)
+    ).one()
+    refunds = defaultdict(int)
+    for method, amount in db.session.execute(
+        sa.select(ReturnRefund.method, sa.func.sum(ReturnRefund.amount))
+        .join(SaleReturn, SaleReturn.id == ReturnRefund.return_id)
+        .where(SaleReturn.shift_id == shift.id)
+        .group_by(ReturnRefund.method)
+    ):
+        refunds[method] += int(amount)
+    cash = {"in": 0, "out": 0}
+    for kind, amount in db.session.execute(
+        sa.select(CashMovement.kind, sa.func.sum(CashMovement.amount))
+        .where(CashMovement.shift_id == shift.id)
+        .group_by(CashMovement.kind)
+    ):
+        cash[kind] = int(amount)
+    expected = (
+        shift.opening_float
+        + by_method.get("cash", 0)
+        + cash["in"]
+        - cash["out"]
+        - refunds.get("cash", 0)
+    )
+    return {
+        "shift_id": shift.id,
+        "register": shift.register.code,
+        "cashier": shift.cashier.username,
+        "status": shift.status,
+        "opened_at": shift.opened_at.isoformat(),
+        "closed_at": shift.closed_at.isoformat() if shift.closed_at else None,
+        "opening_float": shift.opening_float,
+        "transactions": count,
+        "sales_gross": subtotal,
+        "discounts": discount,
+        "sales_total": total,
+        "rounding": rounding,
+        "ppn": ppn,
+        "by_payment": dict(sorted(by_method.items())),
+        "returns_count": int(returns[0]),
+        "returns": int(returns[1]),
+        "refunds": dict(sorted(refunds.items())),
+        "cash_in": cash["in"],
+        "cash_out": cash["out"],
+        "expected_cash": expected,
+        "counted_cash": shift.counted_cash,
+        "difference": shift.difference,
+    }
+
+
+def close_shift(shift_id, user, *, counted_cash=None, denominations=None, approval_pin=None):
+    """Close a shift with the cash count; the Z report prints on the register's printer.
+
+    ``denominations`` maps a note/coin value to how many were counted; with it,
+    ``counted_cash`` (if also given) must equal their sum. A difference larger than
+    MART_SHIFT_DIFFERENCE_APPROVAL needs a manager (``approval_pin``). Raises
+    ``InvalidInput``, ``Conflict`` (already closed), ``Forbidden``.
+    """
+    counts = None
+    if denominations is not None:
+        counts = {}
+        for key, number in denominations.items():
+            try:
+                value = int(key)
+            except (TypeError, ValueError):
+                value = None
+            if value not in DENOMINATIONS:
+                raise InvalidInput(
+                    _("Unknown denomination: %(value)s.", value=key), field="denominations"
+                )
+            if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+                raise InvalidInput(_("Counts must be whole numbers."), field="denominations")
+            if number:
+                counts[str(value)] = counts.get(str(value), 0) + number
+        total = sum(int(k) * n for k, n in counts.items())
+        if counted_cash is not None and counted_cash != total:
+            raise InvalidInput(
+                _(
+                    "The counted cash does not match the denominations (%(total)s).",
+                    total=format_number(total),
+                ),
+                field="counted_cash",
+            )
+        counted_cash = total
+    if counted_cash is None:
+        raise InvalidInput(_("Enter the counted cash."), field="counted_cash")
+    shift = get_shift(shift_id, lock=True)
+    if shift.status != SHIFT_OPEN:
+        raise Conflict(_("The shift is already closed."))
+    if shift.cashier_id != user.id and not _is_manager(user):
+        raise Forbidden(_("This shift belongs to another cashier."))
+    figures = shift_figures(shift)
+    difference = counted_cash - figures["expected_cash"]
+    approver = None
+    if abs(difference) > _cfg("MART_SHIFT_DIFFERENCE_APPROVAL"):
+        approver = _approve(user, approval_pin, _("A cash difference"))
+    # Atomic state change: a concurrent close loses here.
+    closed = db.session.execute(
+        sa.update(Shift)
+        .where(Shift.id == shift.id, Shift.status == SHIFT_OPEN)
+        .values(status=SHIFT_CLOSED, closed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if closed.rowcount != 1:
+        raise Conflict(_("The shift is already closed."))
+    db.session.refresh(shift)
+    shift.counted_cash = counted_cash
+    shift.counted_by_denomination = counts
+    shift.expected_cash = figures["expected_cash"]
+    shift.difference = difference
+    shift.closed_by_id = user.id
+    shift.approved_by_id = approver.id if approver else None
+    figures = shift_figures(shift)
+    shift.report = figures
+    db.session.flush()
+    audit.record(
+        "shift.close",
+        shift,
+        after={
+            "expected": figures["expected_cash"],
+            "counted": counted_cash,
+            "difference": difference,
+        },
+        note=f"approved by {approver.username}" if approver else None,
+    )
+    print_shift_report(shift, final=True)
+    return shift
+
+
+def print_shift_report(shift: Shift, *, final: bool):
+    from printers import services as printing
+
+    document = shift_report_document(shift, final=final)
+    return printing.queue_document(
+        document,
+        shift.register.printer_id,
+        kind="report",
+        ref_type="shift",
+        ref_id=str(shift.id),
+    )
+
+
+def shift_report_document(shift: Shift, *, final: bool):
+    from printers.document import Document, Total
+
+    f = shift.report if final and shift.report else shift_figures(shift)
+    totals = [
+        Total(_("Opening float"), f["opening_float"]),
+        Total(_("Sales"), f["sales_total"], emphasis=True),
+        Total(_("Discounts"), f["discounts"]),
+    ]
+    for method, amount in f["by_payment"].items():
+        totals.append(Total(method_label(method), amount))
+    totals += [
+        Total(_("Returns"), f["returns"]),
+        Total(_("Cash in"), f["cash_in"]),
+        Total(_("Cash out"), f["cash_out"]),
+        Total(_("Expected cash"), f["expected_cash"], emphasis=True),
+    ]
+    if f.get("counted_cash") is not None:
+        totals.append(Total(_("Counted cash"), f["counted_cash"], emphasis=True))
+        totals.append(Total(_("Difference"), f["difference"]))
+    return Document(
+        header_lines=_branch_header(),
+        title=_("Z report (shift closed)") if final else _("X report (shift so far)"),
+        info=[
+            (_("Register"), f["register"]),
+            (_("Cashier"), f["cashier"]),
+            (_("Opened"), _local(shift.opened_at)),
+            (_("Closed"), _local(shift.closed_at) if shift.closed_at else "-"),
+            (_("Transactions"), str(f["transactions"])),
+            (_("Returns"), str(f["returns_count"])),
+        ],
+        items=[],
+        totals=totals,
+        notes=[],
+        footer_lines=[],
+        qr_payload=None,
+        barcode=None,
+        copy=False,
+    )
+
+
+# --- sales -------------------------------------------------------------------------
+
+
+def get_sale(sale_id: str) -> Sale:
+    sale = db.session.get(Sale, sale_id)
+    if sale is None:
+        raise NotFound(_("Unknown sale."))
+    return sale
+
+
+def sale_by_number(number: str) -> Sale | None:
+    return db.session.scalar(sa.select(Sale).where(Sale.number == number.strip()))
+
+
+def _resolve_member(member_no):
+    from members import services as members
+
+    try:
+        member = members.find_member(member_no)
+    except NotFound:
+        raise InvalidInput(_("Unknown member."), field="member_no") from None
+    return members.require_active(member.member_no)
+
+
+def _priced_lines(lines_in, member) -> list[dict]:
+    """Look up every line's product and price it. Raises ``InvalidInput`` per line."""
+    from inventory import services as inventory
+
+    priced = []
+    for i, line in enumerate(lines_in):
+        count = to_quantity(line["quantity"])
+        if count <= 0:
+            raise _line_error(i, "quantity", _("Must be greater than 0."))
+        embedded_price = None
+        code = None
+        if line.get("product_id") is not None:
+            try:
+                product = inventory.get_product(line["product_id"])
+            except NotFound:
+                raise _line_error(i, "product_id", _("Unknown product.")) from None
+            qty = count
+        else:
+            code = line["barcode"].strip()
+            try:
+                scan = inventory.lookup_code(code)
+            except NotFound:
+                raise _line_error(i, "barcode", _("Unknown barcode.")) from None
+            product = scan.product
+            qty = count
+            if scan.quantity is not None:
+                qty = to_quantity(Decimal(scan.quantity) * count)
+            if scan.price is not None:
+                embedded_price = int(scan.price)
+                if scan.quantity is None and product.price:
+                    qty = to_quantity(Decimal(embedded_price) / Decimal(product.price) * count)
+        if not getattr(product, "active", True):
+            raise _line_error(i, "product_id", _("This product is no longer sold."))
+        if product.unit != "kg" and qty != qty.to_integral_value():
+            raise _line_error(i, "quantity", _("This product is sold by the piece."))
+        member_price = (
+            member is not None and embedded_price is None and product.member_price is not None
+        )
+        unit_price = product.member_price if member_price else product.price
+        if embedded_price is not None:
+            gross = round_half_up(Fraction(embedded_price) * Fraction(count))
+            unit_price = round_half_up(Fraction(gross) / Fraction(qty)) if qty else gross
+        else:
+            gross = round_half_up(Fraction(unit_price) * Fraction(qty))
+        discount = int(line.get("discount") or 0)
+        if discount > gross:
+            raise _line_error(i, "discount", _("The discount is larger than the line."))
+        priced.append(
+            {
+                "product": product,
+                "code": code,
+                "quantity": qty,
+                "regular_price": int(product.price),
+                "unit_price": int(unit_price),
+                "member_price": bool(member_price),
+                "gross": int(gross),
+                "discount": discount,
+                "tax": product.tax,
+            }
+        )
+    return priced
+
+
+def create_sale(data: dict, user) -> tuple[Sale, bool]:
+    """Record a sale and everything it touches, in the caller's transaction.
+
+    Returns ``(sale, created)``: posting an id that exists answers that sale with
+    ``created=False`` and writes nothing. Raises ``InvalidInput`` (bad lines, unknown
+    product/barcode/member, underpayment, non-cash above the total, discount needing a
+    PIN), ``Conflict`` (closed shift, member who left, simpanan too low),
+    ``Forbidden`` (wrong PIN, another cashier's shift). Two posts of the same id racing:
+    the loser's insert fails on the primary key; the view answers the winner's sale.
+    """
+    existing = db.session.get(Sale, data["id"])
+    if existing is not None:
+        return existing, False
+    cfg = current_app.config
+    stmt = sa.select(Shift).where(Shift.id == data["shift_id"])
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(read=True)  # a concurrent close waits for this sale
+    shift = db.session.scalar(stmt)
+    if shift is None:
+        raise InvalidInput(_("Unknown shift."), field="shift_id")
+    _require_own_open_shift(shift, user)
+    register = shift.register
+
+    member_no = (data.get("member_no") or "").strip() or None
+    member = _resolve_member(member_no) if member_no else None
+    if member is not None:
+        member_no = member.member_no
+
+    lines = _priced_lines(data["lines"], member)
+    subtotal = sum(line["gross"] for line in lines)
+    line_discount = sum(line["discount"] for line in lines)
+    sale_discount = int(data.get("discount") or 0)
+    after_lines = [line["gross"] - line["discount"] for line in lines]
+    if sale_discount > sum(after_lines):
+        raise InvalidInput(_("The discount is larger than the sale."), field="discount")
+    shares = _split_proportionally(sale_discount, after_lines)
+    for line, net, share in zip(lines, after_lines, shares, strict=True):
+        line["sale_discount_share"] = share
+        line["amount"] = net - share
+    discount = line_discount + sale_discount
+    total = subtotal - discount
+
+    # Discounts above the setting need a manager (checked per line and overall).
+    limit = Fraction(cfg["MART_DISCOUNT_APPROVAL_PERCENT"], 100)
+    approver = None
+    needs_approval = (subtotal and Fraction(discount, subtotal) > limit) or any(
+        line["gross"] and Fraction(line["discount"], line["gross"]) > limit for line in lines
+    )
+    payments = data.get("payments") or []
+    noncash = sum(p["amount"] for p in payments if p["method"] != "cash")
+    cash = sum(p["amount"] for p in payments if p["method"] == "cash")
+    if noncash > total:
+        raise InvalidInput(_("Non-cash payments are above the total."), field="payments")
+    rounding = 0
+    if cash:
+        cash_due = total - noncash
+        rounding = round_cash(cash_due, cfg["MART_CASH_ROUNDING"]) - cash_due
+    due = total + rounding
+    paid = noncash + cash
+    if paid < due:
+        raise InvalidInput(
+            _(
+                "Payments (%(paid)s) are below the amount due (%(due)s).",
+                paid=format_number(paid),
+                due=format_number(due),
+            ),
+            field="payments",
+        )
+    simpanan = sum(p["amount"] for p in payments if p["method"] == "simpanan")
+    if simpanan and not member_no:
+        raise InvalidInput(_("Paying by simpanan needs the member."), field="payments")
+    if needs_approval:
+        approver = _approve(user, data.get("approval_pin"), _("This discount"))
+
+    taxable = dpp = ppn = 0
+    if cfg["MART_PKP"]:
+        taxable = sum(line["amount"] for line in lines if line["tax"] == "ppn")
+        split = ppn_split(taxable)
+        dpp, ppn = split.dpp_nilai_lain, split.ppn
+
+    # Writes from here on. The receipt counter row serialises one register's sales.
+    now = utcnow()
+    day = business_date(now)
+    seq = next_value(f"receipt:{register.code}")
+    sale = Sale(
+        id=data["id"],
+        number=f"{cfg['MART_BRANCH_CODE']}-{register.code}-{seq:06d}",
+        register_id=register.id,
+        shift_id=shift.id,
+        cashier_id=user.id,
+        member_no=member_no,
+        subtotal=subtotal,
+        line_discount=line_discount,
+        sale_discount=sale_discount,
+        discount=discount,
+        total=total,
+        rounding=rounding,
+        taxable=taxable,
+        dpp=dpp,
+        ppn=ppn,
+        paid=paid,
+        change=paid - due,
+        status="completed",
+        approved_by_id=approver.id if approver else None,
+        business_date=day,
+        created_at=now,
+    )
+    db.session.add(sale)
+    db.session.flush()  # the primary key: a racing duplicate fails here
+    for no, line in enumerate(lines, start=1):
+        sale.lines.append(
+            SaleLine(
+                line_no=no,
+                product_id=line["product"].id,
+                sku=line["product"].sku or "",
+                name=line["product"].name,
+                unit=line["product"].unit,
+                code=line["code"],
+                quantity=line["quantity"],
+                regular_price=line["regular_price"],
+                unit_price=line["unit_price"],
+                member_price=line["member_price"],
+                gross=line["gross"],
+                discount=line["discount"],
+                sale_discount_share=line["sale_discount_share"],
+                amount=line["amount"],
+                tax=line["tax"],
+            )
+        )
+    for p in payments:
+        sale.payments.append(
+            Payment(method=p["method"], amount=p["amount"], reference=p.get("reference"))
+        )
+    db.session.flush()
+    _post_sale_effects(sale, user, cash_paid=bool(cash), simpanan=simpanan)
+    if approver is not None:
+        audit.record(
+            "sale.discount_approved",
+            sale,
+            after={"discount": discount, "subtotal": subtotal},
+            note=f"approved by {approver.username}",
+        )
+    audit.record("sale.create", sale, after={"number": sale.number, "total": total})
+    return sale, True
+
+
+def _net_unit_price(amount: int, qty: Decimal) -> int:
+    return round_half_up(Fraction(amount) / Fraction(qty)) if qty else 0
+
+
+def _post_sale_effects(sale: Sale, user, *, cash_paid: bool, simpanan: int):
+    from inventory import services as inventory
+    from printers import services as printing
+
+    # Stock rows in product order, so two registers never lock them crosswise.
+    for line in sorted(sale.lines, key=lambda ln: (ln.product_id, ln.line_no)):
+        inventory.record_sale(
+            line.product_id,
+            line.quantity,
+            unit_price=_net_unit_price(line.amount, line.quantity),
+            ref_type="sale",
+            ref_id=sale.id,
+            user=user,
+        )
+    if sale.member_no:
+        from members import services as members
+
+        if simpanan:
+            members.pay_from_sukarela(
+                sale.member_no, simpanan, ref_type="sale", ref_id=sale.id, user=user
+            )
+        members.record_purchase(
+            sale.member_no, sale.total, on=sale.business_date, ref_type="sale", ref_id=sale.id
+        )
+    printing.queue_document(
+        receipt_document(sale),
+        sale.register.printer_id,
+        kind="receipt",
+        ref_type="sale",
+        ref_id=sale.id,
+    )
+    if cash_paid:
+        printing.queue_drawer_kick(sale.register.printer_id, ref_type="sale", ref_id=sale.id)
+
+
+def method_label(method: str) -> str:
+    return {
+        "cash": _("Cash"),
+        "qris": _("QRIS"),
+        "card": _("Card"),
+        "transfer": _("Transfer"),
+        "simpanan": _("Simpanan sukarela"),
+    }.get(method, method)
+
+
+def _branch_header() -> list[str]:
+    cfg = current_app.config
+    lines = [cfg["MART_BRANCH_NAME"], cfg["MART_BRANCH_ADDRESS"]]
+    if cfg["MART_PKP"] and cfg.get("MART_BRANCH_NPWP"):
+        lines.append(_("NPWP %(npwp)s", npwp=cfg["MART_BRANCH_NPWP"]))
+    return [line for line in lines if line]
+
+
+def _local(at: datetime | None) -> str:
+    if at is None:
+        return "-"
+    return at.astimezone(ZoneInfo(_cfg("MART_TIMEZONE"))).strftime("%d-%m-%Y %H:%M")
+
+
+def receipt_document(sale: Sale, *, copy: bool = False):
+    """The receipt as a ``printers.document.Document`` (what prints and previews)."""
+    from printers.document import Document, Item, Total
+
+    cfg = current_app.config
+    items = []
+    for line in sale.lines:
+        notes = []
+        if line.member_price:
+            notes.append(_("member price"))
+        if line.discount:
+            notes.append(_("discount -%(amount)s", amount=format_number(line.discount)))
+        items.append(
+            Item(
+                name=line.name,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                amount=line.gross - line.discount,
+                note=", ".join(notes) or None,
+                unit=line.unit,
+            )
+        )
+    totals = [Total(_("Subtotal"), sale.subtotal - sale.line_discount)]
+    if sale.sale_discount:
+        totals.append(Total(_("Discount"), -sale.sale_discount))
+    totals.append(Total(_("Total"), sale.total, emphasis=True))
+    if sale.rounding:
+        totals.append(Total(_("Rounding"), sale.rounding))
+        totals.append(Total(_("Amount due"), sale.amount_due, emphasis=True))
+    for payment in sale.payments:
+        label = method_label(payment.method)
+        if payment.reference:
+            label = f"{label} ({payment.reference})"
+        totals.append(Total(label, payment.amount))
+    totals.append(Total(_("Change"), sale.change, emphasis=bool(sale.change)))
+    notes = []
+    if cfg["MART_PKP"] and sale.taxable:
+        notes.append(_("Prices include PPN."))
+        totals.append(Total(_("DPP nilai lain"), sale.dpp))
+        totals.append(Total(_("PPN"), sale.ppn))
+    if sale.discount:
+        notes.append(_("You saved %(amount)s", amount=format_number(sale.discount)))
+    if sale.member_no:
+        from members import services as members
+
+        year_total = members.purchases_in_year(sale.member_no, sale.business_date.year)
+        notes.append(
+            _(
+                "Member %(no)s: purchases in %(year)s so far %(amount)s",
+                no=sale.member_no,
+                year=sale.business_date.year,
+                amount=format_number(year_total),
+            )
+        )
+    return Document(
+        header_lines=_branch_header(),
+        title=None,
+        info=[
+            (_("No."), sale.number),
+            (_("Date"), _local(sale.created_at)),
+            (_("Cashier"), sale.cashier.full_name or sale.cashier.username),
+            (_("Register"), sale.register.code),
+        ],
+        items=items,
+        totals=totals,
+        notes=notes,
+        footer_lines=[cfg["MART_RECEIPT_FOOTER"]] if cfg["MART_RECEIPT_FOOTER"] else [],
+        qr_payload=None,
+        barcode=sale.number,
+        copy=copy,
+    )
+
+
+def receipt_text(sale: Sale, width: int, *, copy=False) -> str:
+    from printers import services as printing
+
+    return printing.render_text(receipt_document(sale, copy=copy), width)
+
+
+def reprint(sale: Sale, user):
+    """Queue a copy of the receipt (marked COPY/SALINAN)."""
+    from printers import services as printing
+
+    job = printing.queue_document(
+        receipt_document(sale, copy=True),
+        sale.register.printer_id,
+        kind="receipt",
+        copy=True,
+        ref_type="sale",
+        ref_id=sale.id,
+    )
+    audit.record("sale.reprint", sale, after={"number": sale.number}, user=user)
+    return job
+
+
+def search_sales(*, number=None, day=None, member_no=None, register_id=None, shift_id=None):
+    """A ``select`` of sales, newest first, by receipt number (or its end), day, member."""
+    stmt = sa.select(Sale).order_by(Sale.created_at.desc(), Sale.number.desc())
+    if number:
+        number = number.strip()
+        stmt = stmt.where(sa.or_(Sale.number == number, Sale.number.like(f"%{number}")))
+    if day:
+        stmt = stmt.where(Sale.business_date == day)
+    if member_no:
+        stmt = stmt.where(Sale.member_no == member_no.strip())
+    if register_id:
+        stmt = stmt.where(Sale.register_id == register_id)
+    if shift_id:
+        stmt = stmt.where(Sale.shift_id == shift_id)
+    return stmt
+
+
+# --- returns -----------------------------------------------------------------------
+
+
+def returned_quantities(sale: Sale) -> dict[int, Decimal]:
+    """Quantity already returned per sale line id."""
+    rows = db.session.execute(
+        sa.select(SaleReturnLine.sale_line_id, SaleReturnLine.quantity)
+        .join(SaleReturn, SaleReturn.id == SaleReturnLine.return_id)
+        .where(SaleReturn.sale_id == sale.id)
+    )
+    done = defaultdict(lambda: Decimal("0.000"))
+    for line_id, qty in rows:
+        done[line_id] += qty
+    return done
+
+
+def create_return(sale_id: str, data: dict, user) -> SaleReturn:
+    """Goods back against a receipt, line by line, partial allowed.
+
+    Refund by ``original`` (simpanan back to simpanan, the rest by the sale's main
+    method), ``cash`` or a named method. Stock goes back in (or is written off when
+    ``damaged``), the member's purchase is reversed. A manager approves (the user, or
+    ``approval_pin``). Raises ``NotFound`` (sale), ``InvalidInput`` (a product not on
+    the receipt, missing PIN, simpanan without a member), ``Conflict`` (more than was
+    sold over all returns), ``Forbidden`` (wrong PIN).
+    """
+    from inventory import services as inventory
+    from printers import services as printing
+
+    stmt = sa.select(Sale).where(Sale.id == sale_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # two returns of one sale check the rest one by one
+    sale = db.session.scalar(stmt)
+    if sale is None:
+        raise NotFound(_("Unknown sale."))
+    done = returned_quantities(sale)
+    wanted = []  # (sale_line, quantity)
+    for i, item in enumerate(data["lines"]):
+        qty = to_quantity(item["quantity"])
+        if qty <= 0:
+            raise _line_error(i, "quantity", _("Must be greater than 0."))
+        candidates = [ln for ln in sale.lines if ln.product_id == item["product_id"]]
+        if not candidates:
+            raise _line_error(i, "product_id", _("This product is not on the receipt."))
+        left = qty
+        for line in candidates:
+            already = done[line.id] + sum((q for ln, q in wanted if ln is line), Decimal(0))
+            room = line.quantity - already
+            if room <= 0:
+                continue
+            take = min(room, left)
+            wanted.append((line, take))
+            left -= take
+            if left <= 0:
+                break
+        if left > 0:
+            raise Conflict(_("Returning more than was sold: %(name)s.", name=candidates[0].name))
+    method = data["refund_method"]
+    if method == "simpanan" and not sale.member_no:
+        raise InvalidInput(_("Refund to simpanan needs a member's sale."), field="refund_method")
+    approver = _approve(user, data.get("approval_pin"), _("A return"))
+
+    # Amounts: cumulative rounding, so all returns of a line add up to its amount.
+    amounts = []
+    running = dict(done)
+    for line, qty in wanted:
+        before = running.get(line.id, Decimal(0))
+        after = before + qty
+        share = round_half_up(Fraction(line.amount) * Fraction(after) / Fraction(line.quantity))
+        share -= round_half_up(Fraction(line.amount) * Fraction(before) / Fraction(line.quantity))
+        running[line.id] = after
+        amounts.append(share)
+    amount = sum(amounts)
+
+    refunds = _refund_split(sale, method, amount)
+    shift_id = data.get("shift_id")
+    if shift_id is not None:
+        shift = get_shift(shift_id)
+        if shift.status != SHIFT_OPEN:
+            raise Conflict(_("The shift is closed."))
+    else:
+        shift = open_shift_of(user.id)
+    register = shift.register if shift is not None else sale.register
+    seq = next_value(f"return:{register.code}")
+    now = utcnow()
+    ret = SaleReturn(
+        number=f"{current_app.config['MART_BRANCH_CODE']}-{register.code}-R{seq:06d}",
+        sale_id=sale.id,
+        shift_id=shift.id if shift is not None else None,
+        refund_method=method,
+        amount=amount,
+        damaged=bool(data.get("damaged")),
+        reason=data.get("reason"),
+        user_id=user.id,
+        approved_by_id=approver.id,
+        business_date=business_date(now),
+        created_at=now,
+    )
+    for (line, qty), share in zip(wanted, amounts, strict=True):
+        ret.lines.append(
+            SaleReturnLine(
+                sale_line_id=line.id, product_id=line.product_id, quantity=qty, amount=share
+            )
+        )
+    for refund_method, refund_amount in refunds:
+        ret.refunds.append(ReturnRefund(method=refund_method, amount=refund_amount))
+    db.session.add(ret)
+    db.session.flush()
+    for line, qty in sorted(wanted, key=lambda x: x[0].product_id):
+        inventory.record_customer_return(
+            line.product_id,
+            qty,
+            unit_price=_net_unit_price(line.amount, line.quantity),
+            ref_type="return",
+            ref_id=ret.number,
+            write_off=ret.damaged,
+            user=user,
+        )
+    if sale.member_no:
+        from members import services as members
+
+        simpanan_back = sum(a for m, a in refunds if m == "simpanan")
+        if simpanan_back:
+            members.refund_to_sukarela(
+                sale.member_no, simpanan_back, ref_type="return", ref_id=ret.number, user=user
+            )
+        if amount:
+            members.record_purchase(
+                sale.member_no, -amount, on=ret.business_date, ref_type="return", ref_id=ret.number
+            )
+    audit.record(
+        "sale.return",
+        ret,
+        after={
+            "sale": sale.number,
+            "amount": amount,
+            "refund": refunds,
+            "lines": [[ln.product_id, str(q)] for ln, q in wanted],
+            "damaged": ret.damaged,
+        },
+        note=f"approved by {approver.username}",
+    )
+    printing.queue_document(
+        return_document(ret),
+        register.printer_id,
+        kind="receipt",
+        ref_type="return",
+        ref_id=ret.number,
+    )
+    return ret
+
+
+def _refund_split(sale: Sale, method: str, amount: int) -> list[tuple[str, int]]:
+    if amount == 0:
+        return []
+    if method != "original":
+        return [(method, amount)]
+    paid_simpanan = sum(p.amount for p in sale.payments if p.method == "simpanan")
+    refunded_simpanan = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(ReturnRefund.amount), 0))
+        .join(SaleReturn, SaleReturn.id == ReturnRefund.return_id)
+        .where(SaleReturn.sale_id == sale.id, ReturnRefund.method == "simpanan")
+    )
+    simpanan = max(0, min(amount, paid_simpanan - int(refunded_simpanan)))
+    rest = amount - simpanan
+    parts = [("simpanan", simpanan)] if simpanan else []
+    if rest:
+        others = [p for p in sale.payments if p.method != "simpanan"]
+        main = max(others, key=lambda p: p.amount).method if others else "cash"
+        parts.append((main, rest))
+    return parts
+
+
+def return_document(ret: SaleReturn):
+    from printers.document import Document, Item, Total
+
+    items = [
+        Item(
+            name=line.sale_line.name,
+            quantity=line.quantity,
+            unit_price=line.sale_line.unit_price,
+            amount=-line.amount,
+            unit=line.sale_line.unit,
+        )
+        for line in ret.lines
+    ]
+    totals = [Total(_("Refund"), ret.amount, emphasis=True)]
+    totals += [Total(method_label(r.method), r.amount) for r in ret.refunds]
+    notes = [_("Return of receipt %(number)s", number=ret.sale.number)]
+    if ret.damaged:
+        notes.append(_("Damaged goods: written off."))
+    return Document(
+        header_lines=_branch_header(),
+        title=_("RETURN"),
+        info=[(_("No."), ret.number), (_("Date"), _local(ret.created_at))],
+        items=items,
+        totals=totals,
+        notes=notes,
+        footer_lines=[],
+        qr_payload=None,
+        barcode=None,
+        copy=False,
+    )
+
+
+# --- suspended sales, customer display, QRIS ---------------------------------------
+
+
+def suspend(register_id: int, payload: dict, label: str, user) -> SuspendedSale:
+    register = get_register(register_id)
+    row = SuspendedSale(
+        register_id=register.id, user_id=user.id, label=label or "", payload=payload
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def resume(suspended_id: int) -> dict:
+    """The suspended sale's payload; the parked row is removed (it is not a ledger)."""
+    row = db.session.get(SuspendedSale, suspended_id)
+    if row is None:
+        raise NotFound(_("Unknown suspended sale."))
+    payload = row.payload
+    deleted = db.session.execute(
+        sa.delete(SuspendedSale).where(SuspendedSale.id == suspended_id)
+    ).rowcount
+    if deleted != 1:  # another register resumed it first
+        raise Conflict(_("This sale was already resumed."))
+    return payload
+
+
+def set_display(register: Register, state: dict) -> int:
+    """Store what the customer display shows; returns the new version (atomic)."""
+    return db.session.execute(
+        sa.update(Register)
+        .where(Register.id == register.id)
+        .values(display=state, display_version=Register.display_version + 1)
+        .returning(Register.display_version)
+    ).scalar_one()
+
+
+def qris_payload(amount: int) -> str:
+    """The dynamic QRIS for ``amount``. ``Conflict`` without MART_QRIS_PAYLOAD."""
+    static = (current_app.config.get("MART_QRIS_PAYLOAD") or "").strip()
+    if not static:
+        raise Conflict(_("No QRIS merchant payload is configured (MART_QRIS_PAYLOAD)."))
+    try:
+        return qris.dynamic_payload(static, amount)
+    except qris.QrisError as exc:
+        raise Conflict(
+            _("The configured QRIS payload is not valid: %(error)s", error=str(exc))
+        ) from exc
+
+
+# --- roll-up -----------------------------------------------------------------------
+
+
+def rollup_figures(day_start: datetime, day_end: datetime) -> dict:
+    """The day's sales figures for the association roll-up (docs/CONTRACTS.md)."""
+    in_day = sa.and_(
+        Sale.created_at >= day_start, Sale.created_at < day_end, Sale.status == "completed"
+    )
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Sale.id),
+            sa.func.coalesce(sa.func.sum(Sale.total), 0),
+            sa.func.coalesce(sa.func.sum(Sale.discount), 0),
+            sa.func.coalesce(sa.func.sum(Sale.ppn), 0),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((Sale.member_no.is_not(None), Sale.total), else_=0)), 0
+            ),
+            sa.func.coalesce(sa.func.sum(Sale.change), 0),
+        ).where(in_day)
+    ).one()
+    count, gross, discounts, ppn, member_sales, change = (int(x) for x in row)
+    items = db.session.scalar(
+        sa.select(sa.func.count(SaleLine.id)).join(Sale, Sale.id == SaleLine.sale_id).where(in_day)
+    )
+    by_payment = defaultdict(int)
+    for method, amount in db.session.execute(
+        sa.select(Payment.method, sa.func.sum(Payment.amount))
+        .join(Sale, Sale.id == Payment.sale_id)
+        .where(in_day)
+        .group_by(Payment.method)
+    ):
+        by_payment[method] += int(amount)
+    if change:
+        by_payment["cash"] -= change
+    returns = int(
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(SaleReturn.amount), 0)).where(
+                SaleReturn.created_at >= day_start, SaleReturn.created_at < day_end
+            )
+        )
+    )
+    cashiers = db.session.scalars(
+        sa.select(sa.distinct(sa.literal_column("users.username")))
+        .select_from(Sale)
+        .join(Sale.cashier)
+        .where(in_day)
+    ).all()
+    return {
+        "sales_gross": gross,
+        "discounts": discounts,
+        "returns": returns,
+        "sales_net": gross - returns,
+        "ppn": ppn,
+        "transactions": count,
+        "items": int(items or 0),
+        "by_payment": dict(sorted(by_payment.items())),
+        "member_sales": member_sales,
+        "cashiers": sorted(cashiers),
+    }

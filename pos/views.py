@@ -1,13 +1,184 @@
-"""Point of sale: pages."""
+"""Point of sale: pages (the cashier screen, the customer display, manager pages)."""
 
-from flask import Blueprint, render_template
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_login import current_user
 
 from mart.auth import roles_required
+from mart.errors import DomainError
+from mart.extensions import db
+from mart.models import AuditLog
+from pos import qris, services
+from pos.models import Register, Sale, SaleReturn, Shift
 
-bp = Blueprint("pos", __name__, url_prefix="/pos", template_folder="templates")
+bp = Blueprint(
+    "pos",
+    __name__,
+    url_prefix="/pos",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+
+def _counter_context():
+    shift = services.open_shift_of(current_user.id)
+    registers = db.session.scalars(
+        sa.select(Register).where(Register.active.is_(True)).order_by(Register.code)
+    ).all()
+    busy = set(db.session.scalars(sa.select(Shift.register_id).where(Shift.status == "open")).all())
+    cfg = current_app.config
+    return {
+        "user": current_user.username,
+        "is_manager": current_user.has_role("admin", "manager"),
+        "shift": None
+        if shift is None
+        else {
+            "id": shift.id,
+            "register_id": shift.register_id,
+            "register": shift.register.code,
+            "opening_float": shift.opening_float,
+        },
+        "registers": [
+            {"id": r.id, "code": r.code, "name": r.name, "busy": r.id in busy} for r in registers
+        ],
+        "rounding": cfg["MART_CASH_ROUNDING"],
+        "qris": bool(cfg.get("MART_QRIS_PAYLOAD")),
+        "denominations": list(services.DENOMINATIONS),
+        "discount_limit": cfg["MART_DISCOUNT_APPROVAL_PERCENT"],
+    }
 
 
 @bp.route("/")
 @roles_required("cashier", "manager")
 def counter():
-    return render_template("mart/placeholder.html", title="Point of sale")
+    return render_template("pos/counter.html", context=_counter_context())
+
+
+@bp.route("/display/<code>")
+def display(code):
+    """The customer display (a second screen or a tablet facing the customer)."""
+    register = db.session.scalar(sa.select(Register).where(Register.code == code.upper()))
+    if register is None:
+        abort(404)
+    return render_template("pos/display.html", register=register)
+
+
+@bp.route("/display/<code>/state")
+def display_state(code):
+    """What the customer display shows; polled about once a second. It holds only what
+    the customer sees on the screen anyway, so it needs no login."""
+    row = db.session.execute(
+        sa.select(Register.display, Register.display_version).where(Register.code == code.upper())
+    ).first()
+    if row is None:
+        return jsonify({"message": "Unknown register."}), 404
+    state, version = row
+    since = request.args.get("v", type=int)
+    if since is not None and since == version:
+        return jsonify({"version": version, "unchanged": True})
+    svg = None
+    if state and state.get("qris_amount"):
+        try:
+            svg = qris.svg(services.qris_payload(int(state["qris_amount"])), scale=6)
+        except (DomainError, ValueError):
+            svg = None
+    return jsonify({"version": version, "state": state, "qris_svg": svg})
+
+
+# --- manager pages -----------------------------------------------------------------
+
+
+@bp.route("/sales")
+@roles_required("manager")
+def sales():
+    number = (request.args.get("number") or "").strip()
+    member_no = (request.args.get("member_no") or "").strip()
+    day_arg = request.args.get("date")
+    try:
+        day = date.fromisoformat(day_arg) if day_arg else None
+    except ValueError:
+        day = None
+    if not (number or member_no or day):
+        day = services.business_date()
+    stmt = services.search_sales(number=number or None, day=day, member_no=member_no or None)
+    page = max(request.args.get("page", 1, type=int), 1)
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    )
+    items = db.session.scalars(stmt.limit(100).offset((page - 1) * 100)).all()
+    summary = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Sale.total), 0)).select_from(
+            stmt.order_by(None).subquery()
+        )
+    ).one()
+    return render_template(
+        "pos/sales.html",
+        sales=items,
+        total=total,
+        page=page,
+        summary=summary,
+        day=day,
+        number=number,
+        member_no=member_no,
+    )
+
+
+@bp.route("/sales/<sale_id>")
+@roles_required("manager")
+def sale_detail(sale_id):
+    sale = services.get_sale(sale_id)
+    try:
+        preview = services.receipt_text(sale, 48)
+    except Exception:  # the printers package may be unavailable; the page still helps
+        current_app.logger.exception("receipt preview failed")
+        preview = None
+    returns = db.session.scalars(
+        sa.select(SaleReturn).where(SaleReturn.sale_id == sale.id).order_by(SaleReturn.id)
+    ).all()
+    return render_template("pos/sale.html", sale=sale, preview=preview, returns=returns)
+
+
+@bp.route("/shifts")
+@roles_required("manager")
+def shifts():
+    items = db.session.scalars(
+        sa.select(Shift).order_by(Shift.opened_at.desc(), Shift.id.desc()).limit(100)
+    ).all()
+    return render_template("pos/shifts.html", shifts=items)
+
+
+@bp.route("/shifts/<int:shift_id>")
+@roles_required("cashier", "manager")
+def shift_detail(shift_id):
+    shift = services.get_shift(shift_id)
+    if shift.cashier_id != current_user.id and not current_user.has_role("admin", "manager"):
+        abort(403)
+    final = shift.status == "closed"
+    figures = shift.report if final and shift.report else services.shift_figures(shift)
+    try:
+        from printers import services as printing
+
+        text = printing.render_text(services.shift_report_document(shift, final=final), 48)
+    except Exception:
+        current_app.logger.exception("shift report preview failed")
+        text = None
+    return render_template("pos/shift.html", shift=shift, figures=figures, text=text)
+
+
+@bp.route("/approvals")
+@roles_required("manager")
+def approvals():
+    rows = db.session.scalars(
+        sa.select(AuditLog)
+        .where(
+            AuditLog.action.in_(
+                ("sale.discount_approved", "sale.return", "shift.close", "sale.reprint")
+            )
+        )
+        .order_by(AuditLog.at.desc())
+        .limit(200)
+    ).all()
+    return render_template("pos/approvals.html", rows=rows)
