@@ -1,1 +1,1153 @@
-"""Inventory: the operations. Services flush; the request commits."""
+"""Inventory: the operations. Services flush; the request commits.
+
+Every change of stock goes through :func:`add_movement`, which appends a ledger row
+and moves ``products.on_hand`` by atomic SQL in the same transaction, so the cache
+always equals the sum of the movements.
+
+Costing decisions (documented here because the domain leaves them open):
+
+* **Moving average cost** (HPP rata-rata) changes only on a purchase receipt:
+  ``new = (on_hand * avg + q * cost) / (on_hand + q)``, computed in SQL on the stored
+  integers (thousandths of a unit times rupiah) and rounded half up to whole rupiah.
+  When the mart holds nothing (on_hand <= 0) the new average is the receipt's cost.
+* **Konsinyasi settlement**: a supplier with ``commission_percent > 0`` is paid the
+  sales value minus the commission (``basis="commission"``; commission per product
+  line, rounded half up); a consignment supplier with 0 % commission is paid the
+  agreed ``supplier_price`` per unit sold (``basis="supplier_price"``; the
+  commission is then the margin, sales value minus payable). Sales are net of
+  customer returns; each sale/return movement is claimed by exactly one settlement.
+* **Stock value** counts products with a positive on-hand only; negative stock is
+  reported on its own list.
+"""
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.attributes import set_committed_value
+
+from inventory import barcodes as bc
+from inventory.models import (
+    Barcode,
+    Category,
+    ConsignmentSettlement,
+    ConsignmentSettlementLine,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    Product,
+    StockCount,
+    StockCountLine,
+    StockMovement,
+    Supplier,
+    SupplierReturn,
+    SupplierReturnLine,
+)
+from mart import audit
+from mart.db import quantity, utcnow
+from mart.errors import Conflict, InvalidInput, NotFound
+from mart.extensions import db
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCALE_RULES = "21:weight,22:price"
+ZERO = Decimal("0.000")
+
+
+def _money(value) -> int:
+    """Round an exact Decimal amount to whole rupiah, halves up (away from zero)."""
+    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _user(user=None):
+    if user is not None:
+        return user
+    if has_request_context() and current_user.is_authenticated:
+        return current_user
+    return None
+
+
+def _user_id(user=None):
+    user = _user(user)
+    return getattr(user, "id", None)
+
+
+# --- products --------------------------------------------------------------------
+
+
+def get_product(product_id) -> Product:
+    """The product; raises ``NotFound``."""
+    product = db.session.get(Product, product_id) if product_id is not None else None
+    if product is None:
+        raise NotFound(_("Unknown product."))
+    return product
+
+
+def get_supplier(supplier_id, field="supplier_id") -> Supplier:
+    """The supplier; an unknown id is ``InvalidInput`` naming ``field``."""
+    supplier = db.session.get(Supplier, supplier_id) if supplier_id is not None else None
+    if supplier is None:
+        raise InvalidInput(_("Unknown supplier."), field=field)
+    return supplier
+
+
+def validate_barcode(code: str, field="barcode") -> str:
+    code = (code or "").strip()
+    if not bc.is_valid(code):
+        raise InvalidInput(
+            _("Not a valid EAN-13, EAN-8 or UPC-A barcode (check digit)."), field=field
+        )
+    return code
+
+
+def _category_id(data):
+    if data.get("category_id") is not None:
+        if db.session.get(Category, data["category_id"]) is None:
+            raise InvalidInput(_("Unknown category."), field="category_id")
+        return data["category_id"]
+    name = (data.get("category") or "").strip()
+    if not name:
+        return None
+    return ensure_category(name).id
+
+
+def ensure_category(name: str) -> Category:
+    category = db.session.scalar(sa.select(Category).where(Category.name == name))
+    if category is None:
+        category = Category(name=name)
+        db.session.add(category)
+        db.session.flush()
+    return category
+
+
+def _refresh_search(product: Product):
+    product.search_text = bc.search_text(
+        product.name, product.sku, [b.code for b in product.barcodes]
+    )
+
+
+def _check_codes_free(codes, product_id=None, field="barcode"):
+    if not codes:
+        return
+    taken = db.session.execute(
+        sa.select(Barcode.code, Barcode.product_id).where(Barcode.code.in_(codes))
+    ).all()
+    if any(pid != product_id for _code, pid in taken):
+        raise Conflict(_("This barcode belongs to another product."))
+    if db.session.scalar(
+        sa.select(Product.id).where(Product.sku.in_(codes), Product.id != (product_id or 0))
+    ):
+        raise Conflict(_("This barcode is another product's sku."))
+
+
+def create_product(data, user=None) -> Product:
+    """Create a product from validated ``data`` (ProductCreateSchema).
+
+    Raises ``InvalidInput`` (bad barcode, unknown supplier/category), ``Conflict``
+    (duplicate sku or barcode).
+    """
+    codes = []
+    for code in [data.get("barcode"), *(data.get("barcodes") or [])]:
+        if code:
+            code = validate_barcode(code)
+            if code not in codes:
+                codes.append(code)
+    sku = data["sku"].strip()
+    if db.session.scalar(sa.select(Product.id).where(Product.sku == sku)):
+        raise Conflict(_("A product with this sku exists."))
+    _check_codes_free(codes)
+    if data.get("supplier_id") is not None:
+        get_supplier(data["supplier_id"])
+    product = Product(
+        sku=sku,
+        name=data["name"].strip(),
+        category_id=_category_id(data),
+        unit=data.get("unit") or "pcs",
+        price=data["price"],
+        member_price=data.get("member_price"),
+        tax=data.get("tax") or "ppn",
+        supplier_id=data.get("supplier_id"),
+        reorder_point=quantity(data.get("reorder_point") or 0),
+        active=data.get("active", True),
+        tracks_expiry=data.get("tracks_expiry", False),
+        supplier_price=data.get("supplier_price"),
+        avg_cost=data.get("cost") or 0,
+        on_hand=ZERO,
+    )
+    product.barcodes = [Barcode(code=c) for c in codes]
+    _refresh_search(product)
+    db.session.add(product)
+    db.session.flush()
+    audit.record("product.create", product, after={"sku": sku, "price": product.price}, user=user)
+    return product
+
+
+UPDATABLE = (
+    "name",
+    "unit",
+    "price",
+    "member_price",
+    "tax",
+    "supplier_id",
+    "reorder_point",
+    "active",
+    "tracks_expiry",
+    "supplier_price",
+)
+
+
+def update_product(product_id, data, user=None) -> Product:
+    """Change a product (PATCH). ``barcodes`` replaces the list; ``barcode`` adds one."""
+    product = get_product(product_id)
+    before = {"price": product.price, "active": product.active, "name": product.name}
+    if data.get("supplier_id") is not None:
+        get_supplier(data["supplier_id"])
+    for key in UPDATABLE:
+        if key in data:
+            value = data[key]
+            if key == "reorder_point":
+                value = quantity(value or 0)
+            setattr(product, key, value)
+    if "category" in data or "category_id" in data:
+        product.category_id = _category_id(data)
+    if "barcodes" in data or data.get("barcode"):
+        codes = (
+            [c.code for c in product.barcodes]
+            if "barcodes" not in data
+            else [validate_barcode(c, "barcodes") for c in data["barcodes"] or []]
+        )
+        if data.get("barcode"):
+            code = validate_barcode(data["barcode"])
+            if code not in codes:
+                codes.append(code)
+        codes = list(dict.fromkeys(codes))
+        _check_codes_free(codes, product.id)
+        keep = {b.code: b for b in product.barcodes}
+        for old in list(product.barcodes):
+            if old.code not in codes:
+                product.barcodes.remove(old)
+                db.session.delete(old)
+        db.session.flush()
+        for code in codes:
+            if code not in keep:
+                product.barcodes.append(Barcode(code=code))
+    _refresh_search(product)
+    db.session.flush()
+    after = {"price": product.price, "active": product.active, "name": product.name}
+    if after != before:
+        audit.record("product.update", product, before=before, after=after, user=user)
+    return product
+
+
+@dataclass
+class ScanResult:
+    product: Product
+    quantity: Decimal | None = None
+    price: int | None = None
+
+
+def scale_rules():
+    text = current_app.config.get("MART_SCALE_RULES") or DEFAULT_SCALE_RULES
+    return bc.parse_rules(text)
+
+
+def _product_by_barcode(code):
+    return db.session.scalar(
+        sa.select(Product)
+        .join(Barcode, Barcode.product_id == Product.id)
+        .where(Barcode.code == code)
+    )
+
+
+def lookup_code(code: str) -> ScanResult:
+    """Find a product by a scanned or typed code.
+
+    A registered barcode (UPC-A also matches as 13 digits with a leading 0), a scale
+    label (weight or price embedded, see ``inventory.barcodes``), or a sku. Raises
+    ``NotFound`` for an unknown code, ``Conflict`` for an inactive product.
+    """
+    code = (code or "").strip()
+    if not code:
+        raise NotFound(_("Unknown code."))
+    result = None
+    product = _product_by_barcode(code)
+    if product is None and code.isdigit() and len(code) in (12, 13):
+        alt = "0" + code if len(code) == 12 else (code[1:] if code.startswith("0") else None)
+        if alt:
+            product = _product_by_barcode(alt)
+    if product is not None:
+        result = ScanResult(product)
+    elif code.isdigit():
+        label = bc.parse_scale_label(code, scale_rules())
+        if label is not None:
+            product = _product_by_barcode(label.registered_code) or db.session.scalar(
+                sa.select(Product).where(Product.sku == label.item_code)
+            )
+            if product is not None:
+                result = ScanResult(product, label.quantity, label.price)
+    if result is None:
+        product = db.session.scalar(sa.select(Product).where(Product.sku == code))
+        if product is not None:
+            result = ScanResult(product)
+    if result is None:
+        raise NotFound(_("Unknown code."))
+    if not result.product.active:
+        raise Conflict(_("This product is no longer sold."))
+    return result
+
+
+def _search_stmt(q, include_inactive=False, supplier_id=None):
+    stmt = sa.select(Product)
+    if not include_inactive:
+        stmt = stmt.where(Product.active.is_(True))
+    if supplier_id is not None:
+        stmt = stmt.where(Product.supplier_id == supplier_id)
+    words = bc.normalise(q or "").split()
+    for word in words[:8]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Product.search_text.like(f"%{escaped}%", escape="\\"))
+    return stmt
+
+
+def search_stmt(q=None, *, include_inactive=True, supplier_id=None, barcode=None):
+    """The select behind ``GET /products``: by exact barcode, or by words of ``q``."""
+    if barcode:
+        stmt = (
+            sa.select(Product)
+            .join(Barcode, Barcode.product_id == Product.id)
+            .where(Barcode.code == barcode.strip())
+        )
+        if supplier_id is not None:
+            stmt = stmt.where(Product.supplier_id == supplier_id)
+        return stmt.order_by(Product.id)
+    return _search_stmt(q, include_inactive, supplier_id).order_by(Product.name, Product.id)
+
+
+def search_products(q, limit=20) -> list[Product]:
+    """Active products matching a barcode or sku exactly first, then words of the name
+    (case- and accent-insensitive)."""
+    q = (q or "").strip()
+    found = []
+    if q:
+        with contextlib.suppress(NotFound, Conflict):
+            found.append(lookup_code(q).product)
+    rest = db.session.scalars(
+        _search_stmt(q).order_by(Product.name, Product.id).limit(limit + 1)
+    ).all()
+    for product in rest:
+        if product not in found:
+            found.append(product)
+    return found[:limit]
+
+
+# --- suppliers -------------------------------------------------------------------
+
+
+SUPPLIER_FIELDS = (
+    "name",
+    "phone",
+    "address",
+    "permit_no",
+    "bank_name",
+    "bank_account_no",
+    "bank_account_name",
+    "terms",
+    "commission_percent",
+    "member_no",
+    "umkm",
+    "active",
+)
+
+
+def create_supplier(data, user=None) -> Supplier:
+    values = {k: data[k] for k in SUPPLIER_FIELDS if k in data}
+    values["terms"] = values.get("terms") or "purchase"
+    values["commission_percent"] = Decimal(values.get("commission_percent") or 0)
+    if "umkm" not in values:
+        values["umkm"] = bool(values.get("member_no"))
+    supplier = Supplier(**values)
+    db.session.add(supplier)
+    db.session.flush()
+    audit.record("supplier.create", supplier, after={"name": supplier.name}, user=user)
+    return supplier
+
+
+def update_supplier(supplier_id, data, user=None) -> Supplier:
+    supplier = db.session.get(Supplier, supplier_id)
+    if supplier is None:
+        raise NotFound(_("Unknown supplier."))
+    for key in SUPPLIER_FIELDS:
+        if key in data:
+            setattr(supplier, key, data[key])
+    db.session.flush()
+    return supplier
+
+
+# --- the ledger ------------------------------------------------------------------
+
+
+def _positive(value, field="quantity") -> Decimal:
+    try:
+        value = quantity(value)
+    except Exception as exc:
+        raise InvalidInput(_("Not a number."), field=field) from exc
+    if value <= 0:
+        raise InvalidInput(_("Must be greater than 0."), field=field)
+    return value
+
+
+def add_movement(
+    product: Product,
+    kind: str,
+    qty: Decimal,
+    *,
+    unit_cost=None,
+    unit_price=None,
+    owner="mart",
+    supplier_id=None,
+    ref_type=None,
+    ref_id=None,
+    user=None,
+    expiry_date=None,
+    batch=None,
+    at=None,
+) -> StockMovement:
+    """Append one movement and move the product's on-hand by atomic SQL."""
+    qty = quantity(qty)
+    movement = StockMovement(
+        product_id=product.id,
+        kind=kind,
+        quantity=qty,
+        unit_cost=unit_cost,
+        unit_price=unit_price,
+        owner=owner,
+        supplier_id=supplier_id if owner == "supplier" else None,
+        ref_type=ref_type,
+        ref_id=None if ref_id is None else str(ref_id),
+        user_id=_user_id(user),
+        at=at or utcnow(),
+        expiry_date=expiry_date,
+        batch=batch,
+    )
+    db.session.add(movement)
+    _bump_on_hand(product, qty)
+    return movement
+
+
+def raw(column):
+    """A Quantity column as its stored integer (thousandths), for exact SQL arithmetic."""
+    return sa.type_coerce(column, sa.BigInteger)
+
+
+def from_raw(value) -> Decimal:
+    return (Decimal(int(value or 0)) / 1000).quantize(Decimal("0.001"))
+
+
+def _bump_on_hand(product: Product, qty: Decimal, new_avg_cost_of=None):
+    table = Product.__table__
+    raw_q = sa.literal(int(quantity(qty) * 1000), sa.BigInteger)
+    old = raw(table.c.on_hand)
+    values = {"on_hand": old + raw_q, "updated_at": utcnow()}
+    if new_avg_cost_of is not None:
+        # Moving average on the stored integers (on_hand in thousandths), half up.
+        cost = sa.literal(int(new_avg_cost_of), sa.BigInteger)
+        values["avg_cost"] = sa.case(
+            (old <= 0, cost),
+            else_=((old * table.c.avg_cost + raw_q * cost) * 2 + (old + raw_q))
+            // ((old + raw_q) * 2),
+        )
+    row = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == product.id)
+        .values(**values)
+        .returning(raw(table.c.on_hand), table.c.avg_cost)
+    ).one()
+    # Keep the loaded object in step without marking it dirty.
+    set_committed_value(product, "on_hand", from_raw(row[0]))
+    set_committed_value(product, "avg_cost", int(row[1]))
+
+
+def _owner_of(product: Product):
+    if product.consigned:
+        return "supplier", product.supplier_id
+    return "mart", None
+
+
+def record_sale(
+    product_id, quantity_, *, unit_price: int, ref_type="sale", ref_id: str, user=None
+) -> StockMovement:
+    """Stock out for a sale; never refused for stock (on-hand may go negative).
+
+    ``unit_price`` is the net price per unit charged, which a consignment settlement
+    pays from. Raises ``NotFound`` (product), ``InvalidInput`` (quantity not above 0).
+    """
+    product = get_product(product_id)
+    qty = _positive(quantity_)
+    owner, supplier_id = _owner_of(product)
+    cost = product.supplier_price if owner == "supplier" else product.avg_cost
+    return add_movement(
+        product,
+        "sale",
+        -qty,
+        unit_cost=cost,
+        unit_price=int(unit_price),
+        owner=owner,
+        supplier_id=supplier_id,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        user=user,
+    )
+
+
+def record_customer_return(
+    product_id,
+    quantity_,
+    *,
+    unit_price: int,
+    ref_type="return",
+    ref_id: str,
+    write_off=False,
+    user=None,
+) -> StockMovement:
+    """Stock back in from a customer (with ``write_off``: in, then out as damaged).
+
+    Returns the customer-return movement. Raises ``NotFound``, ``InvalidInput``.
+    """
+    product = get_product(product_id)
+    qty = _positive(quantity_)
+    owner, supplier_id = _owner_of(product)
+    cost = product.supplier_price if owner == "supplier" else product.avg_cost
+    movement = add_movement(
+        product,
+        "customer_return",
+        qty,
+        unit_cost=cost,
+        unit_price=int(unit_price),
+        owner=owner,
+        supplier_id=supplier_id,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        user=user,
+    )
+    if write_off:
+        add_movement(
+            product,
+            "write_off",
+            -qty,
+            unit_cost=cost,
+            owner=owner,
+            supplier_id=supplier_id,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            user=user,
+        )
+    return movement
+
+
+def write_off(product_id, quantity_, *, reason=None, user=None) -> StockMovement:
+    """Spoilage or expiry: stock out at cost, written to the audit log."""
+    product = get_product(product_id)
+    qty = _positive(quantity_)
+    owner, supplier_id = _owner_of(product)
+    cost = product.supplier_price if owner == "supplier" else product.avg_cost
+    movement = add_movement(
+        product,
+        "write_off",
+        -qty,
+        unit_cost=cost,
+        owner=owner,
+        supplier_id=supplier_id,
+        ref_type="write_off",
+        user=user,
+    )
+    audit.record(
+        "stock.write_off", product, after={"quantity": str(qty)}, note=reason, user=_user(user)
+    )
+    return movement
+
+
+def _lines_products(lines):
+    ids = {line["product_id"] for line in lines}
+    products = {
+        p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids))).all()
+    }
+    for i, line in enumerate(lines):
+        if line["product_id"] not in products:
+            raise InvalidInput(_("Unknown product."), field=f"lines.{i}.product_id")
+    return products
+
+
+def post_goods_receipt(data, user=None) -> GoodsReceipt:
+    """Post a goods receipt: stock in, one transaction.
+
+    A purchase (beli putus) receipt updates each product's moving average cost; a
+    consignment receipt records stock owned by the supplier at the supplier price
+    (``unit_cost`` if given, else the product's ``supplier_price``).
+    Raises ``InvalidInput`` (unknown supplier or product, inactive product or
+    supplier, quantity not above 0, missing cost) naming the field.
+    """
+    supplier = get_supplier(data.get("supplier_id"))
+    if not supplier.active:
+        raise InvalidInput(_("This supplier is inactive."), field="supplier_id")
+    lines = data.get("lines") or []
+    if not lines:
+        raise InvalidInput(_("A receipt needs at least one line."), field="lines")
+    products = _lines_products(lines)
+    consignment = supplier.terms == "consignment"
+    prepared = []
+    for i, line in enumerate(lines):
+        product = products[line["product_id"]]
+        if not product.active:
+            raise InvalidInput(_("This product is inactive."), field=f"lines.{i}.product_id")
+        qty = _positive(line.get("quantity"), field=f"lines.{i}.quantity")
+        cost = line.get("unit_cost")
+        if consignment:
+            if product.supplier_id not in (None, supplier.id):
+                raise InvalidInput(
+                    _("This product is consigned by another supplier."),
+                    field=f"lines.{i}.product_id",
+                )
+            if cost is None:
+                cost = product.supplier_price
+            if cost is None:
+                raise InvalidInput(
+                    _("No supplier price for this product: give unit_cost."),
+                    field=f"lines.{i}.unit_cost",
+                )
+        elif cost is None:
+            cost = product.avg_cost
+        if cost < 0:
+            raise InvalidInput(_("Must be 0 or more."), field=f"lines.{i}.unit_cost")
+        prepared.append((product, qty, int(cost), line))
+    receipt = GoodsReceipt(
+        supplier_id=supplier.id,
+        terms=supplier.terms,
+        reference=data.get("reference"),
+        user_id=_user_id(user),
+    )
+    db.session.add(receipt)
+    db.session.flush()
+    total = Decimal(0)
+    for product, qty, cost, line in prepared:
+        receipt.lines.append(
+            GoodsReceiptLine(
+                product_id=product.id,
+                quantity=qty,
+                unit_cost=cost,
+                expiry_date=line.get("expiry_date"),
+                batch=line.get("batch"),
+            )
+        )
+        total += qty * cost
+        if consignment:
+            if product.supplier_id is None:
+                product.supplier_id = supplier.id
+                db.session.flush()
+            db.session.expire(product, ["supplier"])
+            if line.get("unit_cost") is not None:
+                product.supplier_price = cost
+        movement = StockMovement(
+            product_id=product.id,
+            kind="receipt",
+            quantity=qty,
+            unit_cost=cost,
+            owner="supplier" if consignment else "mart",
+            supplier_id=supplier.id if consignment else None,
+            ref_type="goods_receipt",
+            ref_id=str(receipt.id),
+            user_id=receipt.user_id,
+            at=receipt.at or utcnow(),
+            expiry_date=line.get("expiry_date"),
+            batch=line.get("batch"),
+        )
+        db.session.add(movement)
+        _bump_on_hand(product, qty, new_avg_cost_of=None if consignment else cost)
+    receipt.total_cost = _money(total)
+    db.session.flush()
+    return receipt
+
+
+def post_supplier_return(data, user=None) -> SupplierReturn:
+    """Stock out back to the supplier (expired, damaged, unsold consignment).
+
+    Raises ``InvalidInput`` (unknown supplier/product, quantity) and ``Conflict`` when
+    more would go back than is on hand.
+    """
+    supplier = get_supplier(data.get("supplier_id"))
+    lines = data.get("lines") or []
+    if not lines:
+        raise InvalidInput(_("A return needs at least one line."), field="lines")
+    products = _lines_products(lines)
+    wanted = {}
+    prepared = []
+    for i, line in enumerate(lines):
+        product = products[line["product_id"]]
+        qty = _positive(line.get("quantity"), field=f"lines.{i}.quantity")
+        wanted[product.id] = wanted.get(product.id, ZERO) + qty
+        if wanted[product.id] > product.on_hand:
+            raise Conflict(_("More than is on hand would go back to the supplier."))
+        prepared.append((product, qty))
+    ret = SupplierReturn(supplier_id=supplier.id, reason=data.get("reason"), user_id=_user_id(user))
+    db.session.add(ret)
+    db.session.flush()
+    total = Decimal(0)
+    for product, qty in prepared:
+        owner, owner_supplier = _owner_of(product)
+        cost = (product.supplier_price or 0) if owner == "supplier" else product.avg_cost
+        ret.lines.append(SupplierReturnLine(product_id=product.id, quantity=qty, unit_cost=cost))
+        total += qty * cost
+        add_movement(
+            product,
+            "supplier_return",
+            -qty,
+            unit_cost=cost,
+            owner=owner,
+            supplier_id=owner_supplier,
+            ref_type="supplier_return",
+            ref_id=ret.id,
+            user=user,
+        )
+    ret.total_cost = _money(total)
+    db.session.flush()
+    return ret
+
+
+# --- stock counts (stock opname) -------------------------------------------------
+
+
+def open_count(data, user=None) -> StockCount:
+    ids = data.get("product_ids")
+    if ids:
+        known = set(db.session.scalars(sa.select(Product.id).where(Product.id.in_(ids))).all())
+        for i, pid in enumerate(ids):
+            if pid not in known:
+                raise InvalidInput(_("Unknown product."), field=f"product_ids.{i}")
+    count = StockCount(note=data.get("note"), product_ids=ids or None, user_id=_user_id(user))
+    db.session.add(count)
+    db.session.flush()
+    return count
+
+
+def get_count(count_id) -> StockCount:
+    count = db.session.get(StockCount, count_id)
+    if count is None:
+        raise NotFound(_("Unknown stock count."))
+    return count
+
+
+def enter_count(count_id, data, user=None) -> StockCountLine:
+    """Enter a counted quantity (``mode`` ``add``: one more shelf, the default, or
+    ``set``). The ledger at this moment is kept with it: movements after the count
+    are not part of the difference. Raises ``Conflict`` once posted."""
+    count = db.session.get(StockCount, count_id, with_for_update=True)
+    if count is None:
+        raise NotFound(_("Unknown stock count."))
+    if count.status != "open":
+        raise Conflict(_("This stock count is already posted."))
+    if data.get("product_id") is not None:
+        try:
+            product = get_product(data["product_id"])
+        except NotFound as exc:
+            raise InvalidInput(_("Unknown product."), field="product_id") from exc
+    elif data.get("barcode"):
+        try:
+            product = lookup_code(data["barcode"]).product
+        except (NotFound, Conflict) as exc:
+            raise InvalidInput(_("Unknown code."), field="barcode") from exc
+    else:
+        raise InvalidInput(_("Give product_id or barcode."), field="product_id")
+    if count.product_ids and product.id not in count.product_ids:
+        raise InvalidInput(_("This product is not part of this count."), field="product_id")
+    qty = quantity(data.get("quantity", 1))
+    if qty < 0:
+        raise InvalidInput(_("Must be 0 or more."), field="quantity")
+    mode = data.get("mode") or "add"
+    line = db.session.scalar(
+        sa.select(StockCountLine).where(
+            StockCountLine.count_id == count.id, StockCountLine.product_id == product.id
+        )
+    )
+    db.session.refresh(product, ["on_hand", "avg_cost"])
+    if line is None:
+        line = StockCountLine(
+            count_id=count.id,
+            product_id=product.id,
+            counted=qty,
+            ledger_at_count=product.on_hand,
+            user_id=_user_id(user),
+        )
+        db.session.add(line)
+    else:
+        # The shelf counted now adds to the ones before; the ledger is taken again, so
+        # a sale between two shelves is accounted as of the last entry.
+        line.counted = qty if mode == "set" else line.counted + qty
+        line.ledger_at_count = product.on_hand
+        line.counted_at = utcnow()
+        line.user_id = _user_id(user)
+    line.unit_cost = _unit_value(product)
+    db.session.flush()
+    return line
+
+
+def _unit_value(product):
+    return (product.supplier_price or 0) if product.consigned else product.avg_cost
+
+
+def count_summary(count: StockCount) -> dict:
+    lines = []
+    total_value = 0
+    for line in count.lines:
+        diff = line.counted - line.ledger_at_count
+        unit = line.unit_cost if line.unit_cost is not None else _unit_value(line.product)
+        value = _money(diff * unit)
+        total_value += value
+        lines.append(
+            {
+                "product_id": line.product_id,
+                "sku": line.product.sku,
+                "name": line.product.name,
+                "counted": line.counted,
+                "ledger_at_count": line.ledger_at_count,
+                "difference": diff,
+                "unit_cost": unit,
+                "value": value,
+                "counted_at": line.counted_at,
+            }
+        )
+    return {
+        "id": count.id,
+        "status": count.status,
+        "note": count.note,
+        "product_ids": count.product_ids,
+        "created_at": count.created_at,
+        "posted_at": count.posted_at,
+        "lines": lines,
+        "difference_value": total_value,
+    }
+
+
+def post_count(count_id, user=None) -> StockCount:
+    """Post the differences as count adjustments. Raises ``Conflict`` if posted."""
+    count = db.session.get(StockCount, count_id, with_for_update=True)
+    if count is None:
+        raise NotFound(_("Unknown stock count."))
+    # Claim the count atomically: a second post (even racing) finds it posted.
+    claimed = db.session.execute(
+        sa.update(StockCount.__table__)
+        .where(StockCount.__table__.c.id == count.id, StockCount.__table__.c.status == "open")
+        .values(status="posted", posted_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        raise Conflict(_("This stock count is already posted."))
+    db.session.refresh(count)
+    for line in count.lines:
+        diff = line.counted - line.ledger_at_count
+        if diff == 0:
+            continue
+        product = line.product
+        owner, supplier_id = _owner_of(product)
+        add_movement(
+            product,
+            "count_adjustment",
+            diff,
+            unit_cost=line.unit_cost if line.unit_cost is not None else _unit_value(product),
+            owner=owner,
+            supplier_id=supplier_id,
+            ref_type="stock_count",
+            ref_id=count.id,
+            user=user,
+        )
+    audit.record("stock_count.post", count, after=None, user=_user(user))
+    db.session.flush()
+    return count
+
+
+# --- konsinyasi settlements ------------------------------------------------------
+
+
+def period_cutoff(period_end: date) -> datetime:
+    """The end of ``period_end`` as an aware UTC instant.
+
+    The end of that date on the branch's clock (MART_TIMEZONE), or in UTC when that is
+    later, so that a sale rung up "today" is never left out by a date read in another
+    time zone.
+    """
+    tz = ZoneInfo(current_app.config.get("MART_TIMEZONE") or "Asia/Jakarta")
+    next_day = period_end + timedelta(days=1)
+    local = datetime.combine(next_day, time(0), tzinfo=tz).astimezone(UTC)
+    utc = datetime.combine(next_day, time(0), tzinfo=UTC)
+    return max(local, utc)
+
+
+def create_settlement(supplier_id, period_end: date, user=None) -> ConsignmentSettlement:
+    """Settle every consigned unit of the supplier sold (net of customer returns) up to
+    ``period_end`` and not settled before.
+
+    The movements are claimed with one ``UPDATE ... WHERE settlement_id IS NULL``, so
+    two settlements racing never pay a unit twice (the row locks of the update
+    serialise them; on SQLite the write transaction does). Raises ``InvalidInput``
+    (unknown supplier, purchase-terms supplier) naming ``supplier_id``.
+    """
+    supplier = get_supplier(supplier_id)
+    if supplier.terms != "consignment":
+        raise InvalidInput(
+            _("This supplier sells to the mart outright (purchase terms): nothing to settle."),
+            field="supplier_id",
+        )
+    percent = Decimal(supplier.commission_percent or 0)
+    basis = "commission" if percent > 0 else "supplier_price"
+    settlement = ConsignmentSettlement(
+        supplier_id=supplier.id,
+        period_end=period_end,
+        basis=basis,
+        commission_percent=percent,
+        user_id=_user_id(user),
+    )
+    db.session.add(settlement)
+    db.session.flush()
+    mv = StockMovement.__table__
+    db.session.execute(
+        sa.update(mv)
+        .where(
+            mv.c.supplier_id == supplier.id,
+            mv.c.owner == "supplier",
+            mv.c.kind.in_(("sale", "customer_return")),
+            mv.c.settlement_id.is_(None),
+            mv.c.at < period_cutoff(period_end),
+        )
+        .values(settlement_id=settlement.id)
+    )
+    claimed = db.session.execute(
+        sa.select(mv.c.product_id, raw(mv.c.quantity), mv.c.unit_price, mv.c.unit_cost).where(
+            mv.c.settlement_id == settlement.id
+        )
+    ).all()
+    per_product = _per_product(claimed)
+    amounts = _line_amounts(per_product, percent)
+    previous_end = db.session.scalar(
+        sa.select(sa.func.max(ConsignmentSettlement.period_end)).where(
+            ConsignmentSettlement.supplier_id == supplier.id,
+            ConsignmentSettlement.id != settlement.id,
+            ConsignmentSettlement.period_end < period_end,
+        )
+    )
+    start = period_cutoff(previous_end) if previous_end else None
+    totals = [0, 0, 0]
+    for product_id in sorted(per_product):
+        units = per_product[product_id][0]
+        sales_value, commission, payable = amounts[product_id]
+        received, returned = _received_returned(product_id, supplier.id, start, period_end)
+        line = ConsignmentSettlementLine(
+            product_id=product_id,
+            units_received=received,
+            units_sold=units,
+            units_returned=returned,
+            on_hand=get_product(product_id).on_hand,
+            sales_value=sales_value,
+            commission=commission,
+            payable=payable,
+        )
+        settlement.lines.append(line)
+        totals[0] += sales_value
+        totals[1] += commission
+        totals[2] += payable
+    settlement.sales_value, settlement.commission, settlement.payable = totals
+    db.session.flush()
+    audit.record(
+        "settlement.create",
+        settlement,
+        after={"supplier_id": supplier.id, "payable": settlement.payable},
+        user=_user(user),
+    )
+    return settlement
+
+
+def _per_product(rows):
+    """``{product_id: [units sold, value at sale price, value at supplier price]}``
+    from (product_id, raw quantity, unit_price, unit_cost) of sale/return movements."""
+    per_product = {}
+    for product_id, raw_qty, unit_price, unit_cost in rows:
+        qty = -from_raw(raw_qty)  # sales are negative, returns positive
+        entry = per_product.setdefault(product_id, [ZERO, Decimal(0), Decimal(0)])
+        entry[0] += qty
+        entry[1] += qty * (unit_price or 0)
+        entry[2] += qty * (unit_cost or 0)
+    return per_product
+
+
+def _line_amounts(per_product, percent):
+    """``{product_id: (sales_value, commission, payable)}``, whole rupiah per line."""
+    out = {}
+    for product_id, (_units, value, at_supplier_price) in per_product.items():
+        sales_value = _money(value)
+        if percent > 0:
+            commission = _money(value * percent / 100)
+            payable = sales_value - commission
+        else:
+            payable = _money(at_supplier_price)
+            commission = sales_value - payable
+        out[product_id] = (sales_value, commission, payable)
+    return out
+
+
+def _received_returned(product_id, supplier_id, start, period_end):
+    mv = StockMovement.__table__
+    cond = [
+        mv.c.product_id == product_id,
+        mv.c.supplier_id == supplier_id,
+        mv.c.at < period_cutoff(period_end),
+    ]
+    if start is not None:
+        cond.append(mv.c.at >= start)
+    rows = db.session.execute(
+        sa.select(mv.c.kind, sa.func.coalesce(sa.func.sum(raw(mv.c.quantity)), 0))
+        .where(*cond, mv.c.kind.in_(("receipt", "supplier_return")))
+        .group_by(mv.c.kind)
+    ).all()
+    got = {kind: from_raw(total) for kind, total in rows}
+    return got.get("receipt", ZERO), -got.get("supplier_return", ZERO)
+
+
+def get_settlement(settlement_id) -> ConsignmentSettlement:
+    settlement = db.session.get(ConsignmentSettlement, settlement_id)
+    if settlement is None:
+        raise NotFound(_("Unknown settlement."))
+    return settlement
+
+
+def pay_settlement(settlement_id, reference: str, user=None) -> ConsignmentSettlement:
+    """Mark a settlement paid. Raises ``Conflict`` when already paid."""
+    settlement = get_settlement(settlement_id)
+    table = ConsignmentSettlement.__table__
+    done = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == settlement.id, table.c.paid_at.is_(None))
+        .values(paid_at=utcnow(), paid_reference=reference)
+    ).rowcount
+    if done != 1:
+        raise Conflict(_("This settlement is already paid."))
+    db.session.refresh(settlement)
+    audit.record(
+        "settlement.pay",
+        settlement,
+        after={"payable": settlement.payable, "reference": reference},
+        user=_user(user),
+    )
+    return settlement
+
+
+def due_for_supplier(supplier_id) -> dict:
+    """What a consignment supplier will be paid: settled but unpaid, and sold but not
+    yet settled (estimated on the supplier's current terms)."""
+    supplier = db.session.get(Supplier, supplier_id)
+    unpaid = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(ConsignmentSettlement.payable), 0)).where(
+            ConsignmentSettlement.supplier_id == supplier_id,
+            ConsignmentSettlement.paid_at.is_(None),
+        )
+    )
+    mv = StockMovement.__table__
+    rows = db.session.execute(
+        sa.select(mv.c.product_id, raw(mv.c.quantity), mv.c.unit_price, mv.c.unit_cost).where(
+            mv.c.supplier_id == supplier_id,
+            mv.c.owner == "supplier",
+            mv.c.kind.in_(("sale", "customer_return")),
+            mv.c.settlement_id.is_(None),
+        )
+    ).all()
+    percent = Decimal(supplier.commission_percent or 0) if supplier else Decimal(0)
+    unsettled = sum(a[2] for a in _line_amounts(_per_product(rows), percent).values())
+    return {"settled_unpaid": int(unpaid or 0), "sold_not_settled": unsettled}
+
+
+# --- figures for reports and the roll-up -----------------------------------------
+
+
+def _consigned_condition():
+    return Product.supplier_id.in_(sa.select(Supplier.id).where(Supplier.terms == "consignment"))
+
+
+def owned_condition():
+    return sa.or_(Product.supplier_id.is_(None), sa.not_(_consigned_condition()))
+
+
+def stock_value() -> dict:
+    """``{"owned_at_cost", "consigned_at_supplier_price"}`` of positive on-hand."""
+    pt = Product.__table__
+    owned = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(raw(pt.c.on_hand) * pt.c.avg_cost), 0)).where(
+            pt.c.on_hand > 0, owned_condition()
+        )
+    )
+    consigned = db.session.scalar(
+        sa.select(
+            sa.func.coalesce(
+                sa.func.sum(raw(pt.c.on_hand) * sa.func.coalesce(pt.c.supplier_price, 0)), 0
+            )
+        ).where(pt.c.on_hand > 0, _consigned_condition())
+    )
+    return {
+        "owned_at_cost": _money(Decimal(int(owned)) / 1000),
+        "consigned_at_supplier_price": _money(Decimal(int(consigned)) / 1000),
+    }
+
+
+def supplier_figures(day_start, day_end) -> dict:
+    """Supplier figures of ``[day_start, day_end)`` for the roll-up."""
+    umkm = sa.select(Supplier.id).where(Supplier.umkm.is_(True))
+    purchases = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(GoodsReceipt.total_cost), 0)).where(
+            GoodsReceipt.terms == "purchase",
+            GoodsReceipt.supplier_id.in_(umkm),
+            GoodsReceipt.at >= day_start,
+            GoodsReceipt.at < day_end,
+        )
+    )
+    payable = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(ConsignmentSettlement.payable), 0)).where(
+            ConsignmentSettlement.created_at >= day_start,
+            ConsignmentSettlement.created_at < day_end,
+        )
+    )
+    paid = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(ConsignmentSettlement.payable), 0)).where(
+            ConsignmentSettlement.paid_at >= day_start,
+            ConsignmentSettlement.paid_at < day_end,
+        )
+    )
+    active_umkm = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Supplier)
+        .where(Supplier.umkm.is_(True), Supplier.active.is_(True))
+    )
+    members = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Supplier)
+        .where(Supplier.member_no.is_not(None), Supplier.active.is_(True))
+    )
+    return {
+        "umkm_purchases": int(purchases),
+        "consignment_payable": int(payable),
+        "consignment_paid": int(paid),
+        "active_umkm_suppliers": int(active_umkm),
+        "member_suppliers": int(members),
+    }
+
+
+def movements_stmt(product_id=None, supplier_id=None):
+    stmt = sa.select(StockMovement).order_by(StockMovement.id.desc())
+    if product_id is not None:
+        stmt = stmt.where(StockMovement.product_id == product_id)
+    if supplier_id is not None:
+        stmt = stmt.where(
+            StockMovement.product_id.in_(
+                sa.select(Product.id).where(Product.supplier_id == supplier_id)
+            )
+        )
+    return stmt

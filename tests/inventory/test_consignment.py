@@ -1,0 +1,173 @@
+"""Konsinyasi: settlements pay each unit sold exactly once, even when two race."""
+
+import threading
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from inventory import services
+from inventory.models import ConsignmentSettlement, StockMovement
+from mart.db import utcnow
+from mart.errors import Conflict, InvalidInput
+from mart.extensions import db
+
+
+def _consigned(app, make_supplier, make_product, percent=15, supplier_price=8000, price=10000):
+    sup = make_supplier(terms="consignment", commission_percent=percent)
+    pid = make_product(supplier_id=sup, supplier_price=supplier_price, price=price)
+    with app.app_context():
+        services.post_goods_receipt(
+            {"supplier_id": sup, "lines": [{"product_id": pid, "quantity": 20}]}
+        )
+        db.session.commit()
+    return sup, pid
+
+
+def today():
+    return utcnow().date()
+
+
+def test_commission_basis(app, make_supplier, make_product):
+    sup, pid = _consigned(app, make_supplier, make_product, percent=15)
+    with app.app_context():
+        services.record_sale(pid, 5, unit_price=10000, ref_id="a")
+        services.record_sale(pid, 2, unit_price=9000, ref_id="b")  # discounted
+        services.record_customer_return(pid, 1, unit_price=10000, ref_id="c")
+        db.session.commit()
+        s = services.create_settlement(sup, today())
+        db.session.commit()
+        # net sold 6 units, value 50000 + 18000 - 10000 = 58000; 15% = 8700
+        assert (s.sales_value, s.commission, s.payable) == (58000, 8700, 49300)
+        [line] = s.lines
+        assert line.units_sold == Decimal("6.000")
+        assert line.units_received == Decimal("20.000")
+        assert line.on_hand == Decimal("14.000")
+        again = services.create_settlement(sup, today())
+        db.session.commit()
+        assert again.payable == 0 and again.lines == []
+
+
+def test_supplier_price_basis(app, make_supplier, make_product):
+    sup, pid = _consigned(app, make_supplier, make_product, percent=0, supplier_price=7500)
+    with app.app_context():
+        services.record_sale(pid, 4, unit_price=10000, ref_id="a")
+        db.session.commit()
+        s = services.create_settlement(sup, today())
+        assert (s.sales_value, s.payable, s.commission) == (40000, 30000, 10000)
+        assert s.basis == "supplier_price"
+
+
+def test_period_end_excludes_later_sales(app, make_supplier, make_product):
+    sup, pid = _consigned(app, make_supplier, make_product)
+    with app.app_context():
+        services.record_sale(pid, 1, unit_price=10000, ref_id="old")
+        db.session.commit()
+        old = db.session.scalars(
+            sa.select(StockMovement).where(StockMovement.ref_id == "old")
+        ).one()
+        old.at = utcnow() - timedelta(days=10)
+        services.record_sale(pid, 3, unit_price=10000, ref_id="new")
+        db.session.commit()
+        s = services.create_settlement(sup, today() - timedelta(days=5))
+        assert s.sales_value == 10000
+        s2 = services.create_settlement(sup, today())
+        assert s2.sales_value == 30000
+        db.session.commit()
+
+
+def test_purchase_supplier_cannot_be_settled(app, make_supplier, rows):
+    sup = make_supplier(terms="purchase")
+    before = rows.snapshot()
+    with app.app_context():
+        with pytest.raises(InvalidInput) as err:
+            services.create_settlement(sup, today())
+        assert "supplier_id" in err.value.errors["json"]
+        db.session.rollback()
+    assert rows.snapshot() == before
+
+
+def test_pay_once(app, make_supplier, make_product):
+    sup, pid = _consigned(app, make_supplier, make_product)
+    with app.app_context():
+        services.record_sale(pid, 1, unit_price=10000, ref_id="a")
+        s = services.create_settlement(sup, today())
+        db.session.commit()
+        services.pay_settlement(s.id, "TRF-001")
+        db.session.commit()
+        with pytest.raises(Conflict):
+            services.pay_settlement(s.id, "TRF-002")
+        db.session.rollback()
+        assert db.session.get(ConsignmentSettlement, s.id).paid_reference == "TRF-001"
+
+
+def test_racing_settlements_pay_each_unit_once(app, make_supplier, make_product):
+    sup, pid = _consigned(app, make_supplier, make_product, percent=10)
+    with app.app_context():
+        for i in range(10):
+            services.record_sale(pid, 1, unit_price=10000, ref_id=f"s{i}")
+        db.session.commit()
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def settle():
+        with app.app_context():
+            try:
+                barrier.wait()
+                s = services.create_settlement(sup, today())
+                db.session.commit()
+                results.append(s.payable)
+            except Exception as exc:  # a serialisation failure is acceptable, a double pay not
+                db.session.rollback()
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=settle) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(results) == 90000  # 10 x 10000 - 10 %
+    assert len(results) + len(errors) == 2
+    with app.app_context():
+        unsettled = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(StockMovement)
+            .where(StockMovement.kind == "sale", StockMovement.settlement_id.is_(None))
+        )
+        assert unsettled == 0
+        total = db.session.scalar(sa.select(sa.func.sum(ConsignmentSettlement.payable)))
+        assert total == 90000
+
+
+def test_supplier_figures_for_rollup(app, make_supplier, make_product):
+    umkm = make_supplier(terms="purchase", member_no="M000001")
+    cons, pid = _consigned(app, make_supplier, make_product, percent=10)
+    own = make_product(supplier_id=umkm)
+    with app.app_context():
+        services.post_goods_receipt(
+            {"supplier_id": umkm, "lines": [{"product_id": own, "quantity": 3, "unit_cost": 5000}]}
+        )
+        services.record_sale(pid, 1, unit_price=10000, ref_id="a")
+        s = services.create_settlement(cons, today())
+        services.pay_settlement(s.id, "x")
+        db.session.commit()
+        start = utcnow() - timedelta(hours=1)
+        end = utcnow() + timedelta(hours=1)
+        figures = services.supplier_figures(start, end)
+        assert figures == {
+            "umkm_purchases": 15000,
+            "consignment_payable": 9000,
+            "consignment_paid": 9000,
+            "active_umkm_suppliers": 1,
+            "member_suppliers": 1,
+        }
+        assert services.supplier_figures(end, end + timedelta(days=1))["umkm_purchases"] == 0
+
+
+def test_period_cutoff_is_end_of_day(app):
+    with app.app_context():
+        cut = services.period_cutoff(date(2026, 1, 31))
+        assert cut.isoformat() == "2026-02-01T00:00:00+00:00"
