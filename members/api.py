@@ -1,5 +1,323 @@
-"""Members: the API under /api/v1."""
+"""Members: the API under /api/v1 (API.md, Members)."""
 
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_login import current_user
 from flask_smorest import Blueprint
 
-blp = Blueprint("members_api", __name__, description="Members")
+from mart.apiutil import page_schema
+from mart.auth import roles_required
+from mart.errors import Forbidden
+from mart.extensions import db
+from members import printing, services
+from members.schemas import (
+    ArrearsPageSchema,
+    LeaveSchema,
+    LedgerArgs,
+    LedgerPageSchema,
+    LookupArgs,
+    MemberCapitalArgs,
+    MemberCapitalSchema,
+    MemberCreateSchema,
+    MemberListArgs,
+    MemberPublicSchema,
+    MemberSchema,
+    MovementResultSchema,
+    MovementSchema,
+    PageArgs,
+    PurchasesArgs,
+    PurchasesSchema,
+    ReversalSchema,
+    SettlementSchema,
+    ShuRequestSchema,
+    ShuResultSchema,
+    ShuStatementsSchema,
+    WajibSchema,
+)
+
+blp = Blueprint("members_api", __name__, description="Members, simpanan and SHU")
+
+MANAGERS = ("manager",)
+
+
+def is_manager(user=None) -> bool:
+    user = user or current_user
+    return user.has_role("admin", "manager")
+
+
+def mask_nik(nik: str) -> str:
+    """``3174************``: the region code stays, the rest is hidden."""
+    return nik[:4] + "*" * (len(nik) - 4) if nik else nik
+
+
+def own_member_no(user=None):
+    """The member number of a member login whose membership is still active, else None."""
+    user = user or current_user
+    if not user.has_role("member") or not user.member_no:
+        return None
+    return user.member_no
+
+
+def check_member_access(member):
+    """Managers see every member; a member login only its own, while a member."""
+    if is_manager():
+        return
+    if own_member_no() == member.member_no:
+        if member.status != "active":
+            raise Forbidden(_("This membership has ended."))
+        return
+    raise Forbidden(_("You may only see your own membership."))
+
+
+def member_body(member, *, full: bool, with_savings: bool = True) -> dict:
+    body = {
+        "member_no": member.member_no,
+        "name": member.name,
+        "nik": member.nik if full else mask_nik(member.nik),
+        "phone": member.phone,
+        "address": member.address if full or with_savings else None,
+        "join_date": member.join_date,
+        "status": member.status,
+        "left_date": member.left_date,
+        "left_reason": member.left_reason,
+        "savings": services.savings(member.id) if with_savings else None,
+    }
+    return body
+
+
+def _movement_result(member, entry, job=None) -> dict:
+    balances = services.savings(member.id)
+    return {
+        "member_no": member.member_no,
+        "entry": services._entry_dict(entry),
+        "savings": balances,
+        "balances": balances,
+        **balances,
+        "print_job_id": getattr(job, "id", None),
+    }
+
+
+@blp.route("/members", methods=["POST"])
+@blp.arguments(MemberCreateSchema)
+@blp.response(201, MemberSchema)
+@roles_required(*MANAGERS)
+def create_member(data):
+    """Register a member. NIK not 16 digits 422; a NIK already registered 409."""
+    member = services.register_member(
+        data["name"],
+        data["nik"],
+        data.get("phone"),
+        data.get("address"),
+        join_date=data.get("join_date"),
+        pay_pokok=data.get("pay_pokok", False),
+    )
+    db.session.commit()
+    return member_body(member, full=True)
+
+
+@blp.route("/members", methods=["GET"])
+@blp.arguments(MemberListArgs, location="query")
+@blp.response(200, page_schema(MemberSchema))
+@roles_required(*MANAGERS)
+def list_members(args):
+    """Members by number, name words, phone or NIK (``q``), optionally by status."""
+    stmt = services.search_members(args.get("q"), args.get("status"))
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    )
+    page, per_page = args["page"], args["per_page"]
+    members = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    balances = services.savings_many([m.id for m in members])
+    return {
+        "items": [
+            {**member_body(m, full=True, with_savings=False), "savings": balances[m.id]}
+            for m in members
+        ],
+        "total": total,
+    }
+
+
+@blp.route("/members/lookup")
+@blp.arguments(LookupArgs, location="query")
+@blp.response(200, MemberPublicSchema)
+@roles_required("cashier", *MANAGERS)
+def lookup_member(args):
+    """Find a member for a sale by card number or phone: name, number, status."""
+    member = services.find_member(args["code"])
+    return member_body(member, full=is_manager(), with_savings=False)
+
+
+@blp.route("/members/arrears")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, ArrearsPageSchema)
+@roles_required(*MANAGERS)
+def arrears(args):
+    """Active members with simpanan wajib in arrears, most months first."""
+    report = services.arrears_report()
+    page, per_page = args["page"], args["per_page"]
+    return {
+        "items": report[(page - 1) * per_page : page * per_page],
+        "total": len(report),
+        "amount": sum(r["arrears_amount"] for r in report),
+    }
+
+
+@blp.route("/members/capital")
+@blp.arguments(MemberCapitalArgs, location="query")
+@blp.response(200, MemberCapitalSchema)
+@roles_required(*MANAGERS)
+def capital(args):
+    """Simpanan of all members by kind, now or at the end of ``as_of``."""
+    totals = services.capital_totals(args.get("as_of"))
+    return {**totals, "total": sum(totals.values()), "as_of": args.get("as_of")}
+
+
+@blp.route("/members/<member_no>")
+@blp.response(200, MemberSchema)
+@roles_required("cashier", "member", *MANAGERS)
+def get_member(member_no):
+    """The member with ``savings: {pokok, wajib, sukarela, total}``.
+
+    Managers see everything; a member only their own (NIK masked); a cashier the
+    name, number and status.
+    """
+    member = services.get_member(member_no)
+    if is_manager():
+        return member_body(member, full=True)
+    if own_member_no() == member.member_no:
+        check_member_access(member)
+        return member_body(member, full=False)
+    if current_user.has_role("cashier"):
+        return member_body(member, full=False, with_savings=False)
+    raise Forbidden(_("You may only see your own membership."))
+
+
+@blp.route("/members/<member_no>/deposits", methods=["POST"])
+@blp.arguments(MovementSchema)
+@blp.response(201, MovementResultSchema)
+@roles_required(*MANAGERS)
+def deposit(data, member_no):
+    """Deposit simpanan. Pokok exactly the branch's amount, once (422 / 409)."""
+    entry = services.deposit(member_no, data["kind"], data["amount"], note=data.get("note"))
+    member = services.get_member(member_no)
+    job = (
+        printing.queue_entry_slip(member, entry, services.savings(member.id))
+        if data["print"]
+        else None
+    )
+    db.session.commit()
+    return _movement_result(member, entry, job)
+
+
+@blp.route("/members/<member_no>/withdrawals", methods=["POST"])
+@blp.arguments(MovementSchema)
+@blp.response(201, MovementResultSchema)
+@roles_required(*MANAGERS)
+def withdraw(data, member_no):
+    """Withdraw simpanan sukarela; pokok/wajib 409; never below zero (409)."""
+    entry = services.withdraw(member_no, data["kind"], data["amount"], note=data.get("note"))
+    member = services.get_member(member_no)
+    job = (
+        printing.queue_entry_slip(member, entry, services.savings(member.id))
+        if data["print"]
+        else None
+    )
+    db.session.commit()
+    return _movement_result(member, entry, job)
+
+
+@blp.route("/members/<member_no>/reversals", methods=["POST"])
+@blp.arguments(ReversalSchema)
+@blp.response(201, MovementResultSchema)
+@roles_required(*MANAGERS)
+def reverse(data, member_no):
+    """Correct an entry by a reversing entry (audited). Already reversed 409."""
+    entry = services.reverse_entry(member_no, data["entry_id"], data["reason"])
+    member = services.get_member(member_no)
+    db.session.commit()
+    return _movement_result(member, entry)
+
+
+@blp.route("/members/<member_no>/leave", methods=["POST"])
+@blp.arguments(LeaveSchema)
+@blp.response(200, SettlementSchema)
+@roles_required(*MANAGERS)
+def leave(data, member_no):
+    """Close the membership: pokok, wajib and sukarela paid out to zero."""
+    result = services.leave(member_no, data["reason"], on=data.get("date"), note=data.get("note"))
+    job = None
+    if data["print"]:
+        job = printing.queue_settlement(services.get_member(member_no), result)
+    db.session.commit()
+    return {**result, "print_job_id": getattr(job, "id", None)}
+
+
+@blp.route("/members/<member_no>/ledger")
+@blp.arguments(LedgerArgs, location="query")
+@blp.response(200, LedgerPageSchema)
+@roles_required("member", *MANAGERS)
+def ledger(args, member_no):
+    """Entries newest first with the running balance of their kind."""
+    member = services.get_member(member_no)
+    check_member_access(member)
+    return services.ledger(member.id, args.get("kind"), args["page"], args["per_page"])
+
+
+@blp.route("/members/<member_no>/arrears")
+@blp.response(200, WajibSchema)
+@roles_required("member", *MANAGERS)
+def member_arrears(member_no):
+    """The member's simpanan wajib: months due, paid, and in arrears."""
+    member = services.get_member(member_no)
+    check_member_access(member)
+    status = services.wajib_status(member)
+    return {
+        "member_no": member.member_no,
+        "name": member.name,
+        "phone": member.phone,
+        **status.as_dict(),
+    }
+
+
+@blp.route("/members/<member_no>/purchases")
+@blp.arguments(PurchasesArgs, location="query")
+@blp.response(200, PurchasesSchema)
+@roles_required("member", *MANAGERS)
+def purchases(args, member_no):
+    """The member's purchases (net of returns) by month."""
+    member = services.get_member(member_no)
+    check_member_access(member)
+    items = services.purchases_by_month(member.id, args.get("year"))
+    return {"member_no": member.member_no, "items": items, "total": sum(i["amount"] for i in items)}
+
+
+@blp.route("/members/<member_no>/shu")
+@blp.response(200, ShuStatementsSchema)
+@roles_required("member", *MANAGERS)
+def shu_statements(member_no):
+    """The member's SHU statements of the posted years."""
+    member = services.get_member(member_no)
+    check_member_access(member)
+    items = services.shu_statements(member.id)
+    return {"member_no": member.member_no, "items": items, "total": len(items)}
+
+
+@blp.route("/shu/<int:year>/preview", methods=["POST"])
+@blp.arguments(ShuRequestSchema)
+@blp.response(200, ShuResultSchema)
+@roles_required(*MANAGERS)
+def shu_preview(data, year):
+    """Each member's SHU of ``year``; nothing is booked."""
+    result = services.shu_compute(year, data["surplus"], data["allocation"])
+    return {**result.as_dict(), "posted": False, "payout": None, "posted_at": None}
+
+
+@blp.route("/shu/<int:year>/post", methods=["POST"])
+@blp.arguments(ShuRequestSchema)
+@blp.response(201, ShuResultSchema)
+@roles_required(*MANAGERS)
+def shu_post(data, year):
+    """Book the SHU of ``year`` (once: a second post 409)."""
+    row, result = services.shu_post(year, data["surplus"], data["allocation"])
+    db.session.commit()
+    return {**result.as_dict(), "posted": True, "payout": row.payout, "posted_at": row.posted_at}

@@ -1,1 +1,257 @@
 """Members: marshmallow schemas for every body."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from members.models import KINDS, LEFT_REASONS
+
+NIK_MESSAGE = "NIK must be exactly 16 digits."
+
+
+class SavingsSchema(Schema):
+    pokok = fields.Integer()
+    wajib = fields.Integer()
+    sukarela = fields.Integer()
+    total = fields.Integer()
+
+
+class MemberCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    nik = fields.String(required=True)
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    join_date = fields.Date(load_default=None, allow_none=True)
+    # Deposit simpanan pokok in the same step (the manager's register form does).
+    pay_pokok = fields.Boolean(load_default=False)
+
+    @validates("nik")
+    def _nik(self, value, **kwargs):
+        if not (len(value) == 16 and value.isascii() and value.isdigit()):
+            raise ValidationError(NIK_MESSAGE)
+
+    @validates("name")
+    def _name(self, value, **kwargs):
+        if not value.strip():
+            raise ValidationError("Name is required.")
+
+
+class MemberSchema(Schema):
+    """A member as the manager sees it (NIK in full, savings)."""
+
+    member_no = fields.String()
+    name = fields.String()
+    nik = fields.String()
+    phone = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    join_date = fields.Date()
+    status = fields.String()
+    left_date = fields.Date(allow_none=True)
+    left_reason = fields.String(allow_none=True)
+    # None for a cashier, who sees name, number and status only.
+    savings = fields.Nested(SavingsSchema, allow_none=True)
+
+
+class MemberPublicSchema(Schema):
+    """A member as a cashier or the member sees it: NIK masked; savings only for the
+    member themself."""
+
+    member_no = fields.String()
+    name = fields.String()
+    nik = fields.String()
+    phone = fields.String(allow_none=True)
+    status = fields.String()
+    join_date = fields.Date()
+    left_date = fields.Date(allow_none=True)
+    savings = fields.Nested(SavingsSchema, allow_none=True)
+
+
+class MemberListArgs(Schema):
+    q = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(("active", "left")))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class LookupArgs(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class MovementSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    amount = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    # Queue a slip on the default printer.
+    print = fields.Boolean(load_default=False)
+
+
+class EntrySchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    entry_type = fields.String()
+    amount = fields.Integer()
+    balance = fields.Integer(allow_none=True)
+    booked_on = fields.Date()
+    at = fields.DateTime()
+    reversal_of = fields.Integer(allow_none=True)
+    ref_type = fields.String(allow_none=True)
+    ref_id = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    period_from = fields.Date(allow_none=True)
+    period_to = fields.Date(allow_none=True)
+
+
+class MovementResultSchema(Schema):
+    member_no = fields.String()
+    entry = fields.Nested(EntrySchema)
+    savings = fields.Nested(SavingsSchema)
+    balances = fields.Nested(SavingsSchema)
+    pokok = fields.Integer()
+    wajib = fields.Integer()
+    sukarela = fields.Integer()
+    total = fields.Integer()
+    print_job_id = fields.Integer(allow_none=True)
+
+
+class ReversalSchema(Schema):
+    entry_id = fields.Integer(strict=True, required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class LeaveSchema(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(LEFT_REASONS))
+    date = fields.Date(load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    print = fields.Boolean(load_default=False)
+
+
+class PayoutsSchema(Schema):
+    pokok = fields.Integer()
+    wajib = fields.Integer()
+    sukarela = fields.Integer()
+
+
+class SettlementSchema(Schema):
+    member_no = fields.String()
+    name = fields.String()
+    status = fields.String()
+    left_date = fields.Date(allow_none=True)
+    reason = fields.String(allow_none=True)
+    payouts = fields.Nested(PayoutsSchema)
+    total = fields.Integer()
+    print_job_id = fields.Integer(allow_none=True)
+
+
+class LedgerArgs(Schema):
+    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class LedgerPageSchema(Schema):
+    items = fields.List(fields.Nested(EntrySchema))
+    total = fields.Integer()
+
+
+class WajibSchema(Schema):
+    member_no = fields.String()
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+    rate = fields.Integer()
+    months_due = fields.Integer()
+    paid = fields.Integer()
+    months_paid = fields.Integer()
+    partial = fields.Integer()
+    arrears_months = fields.Integer()
+    arrears_amount = fields.Integer()
+    paid_through = fields.String(allow_none=True)
+    unpaid_months = fields.List(fields.String())
+
+
+class ArrearsPageSchema(Schema):
+    items = fields.List(fields.Nested(WajibSchema))
+    total = fields.Integer()
+    amount = fields.Integer()
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class PurchasesArgs(Schema):
+    year = fields.Integer(load_default=None, validate=validate.Range(min=1900, max=9999))
+
+
+class PurchaseMonthSchema(Schema):
+    month = fields.String()
+    amount = fields.Integer()
+
+
+class PurchasesSchema(Schema):
+    member_no = fields.String()
+    items = fields.List(fields.Nested(PurchaseMonthSchema))
+    total = fields.Integer()
+
+
+class MemberCapitalSchema(Schema):
+    pokok = fields.Integer()
+    wajib = fields.Integer()
+    sukarela = fields.Integer()
+    total = fields.Integer()
+    as_of = fields.Date(allow_none=True)
+
+
+class MemberCapitalArgs(Schema):
+    as_of = fields.Date(load_default=None)
+
+
+class ShuRequestSchema(Schema):
+    surplus = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    allocation = fields.Dict(
+        keys=fields.String(),
+        values=fields.Decimal(allow_nan=False),
+        required=True,
+    )
+
+
+class ShuMemberSchema(Schema):
+    member_no = fields.String()
+    name = fields.String()
+    capital = fields.Integer()
+    purchases = fields.Integer()
+    jasa_modal = fields.Integer()
+    jasa_usaha = fields.Integer()
+    total = fields.Integer()
+
+
+class ShuResultSchema(Schema):
+    year = fields.Integer()
+    surplus = fields.Integer()
+    allocation = fields.Dict(keys=fields.String(), values=fields.String())
+    parts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    rounding_to_cadangan = fields.Integer()
+    cadangan_total = fields.Integer()
+    paid_to_members = fields.Dict(keys=fields.String(), values=fields.Integer())
+    capital_as_of = fields.Date()
+    total_capital = fields.Integer()
+    total_purchases = fields.Integer()
+    members = fields.List(fields.Nested(ShuMemberSchema))
+    posted = fields.Boolean()
+    payout = fields.String(allow_none=True)
+    posted_at = fields.DateTime(allow_none=True)
+
+
+class ShuStatementSchema(Schema):
+    year = fields.Integer()
+    capital = fields.Integer()
+    purchases = fields.Integer()
+    jasa_modal = fields.Integer()
+    jasa_usaha = fields.Integer()
+    total = fields.Integer()
+    paid_as = fields.String()
+    posted_at = fields.DateTime()
+
+
+class ShuStatementsSchema(Schema):
+    member_no = fields.String()
+    items = fields.List(fields.Nested(ShuStatementSchema))
+    total = fields.Integer()
