@@ -16,6 +16,20 @@ def init_app(app):
     app.cli.add_command(cli.group)
     nav.add(_l("Printers"), "printers.index", ("manager",), order=20)
     register_seeder(20, _seed_demo)
+    app.extensions.setdefault("mart_workers", []).append(_start_worker)
+    app.extensions.setdefault("mart_health", {})["printers"] = _health
+
+
+def _start_worker(app):
+    from printers.worker import start_in_app
+
+    return start_in_app(app)
+
+
+def _health():
+    from printers.services import health
+
+    return health()
 
 
 def _seed_demo(context):

@@ -1,5 +1,40 @@
-"""Demo data for printers."""
+"""Demo data for printers: two file printers in the instance folder.
+
+``make run`` works with no printer attached: what would print is appended to
+``<instance>/printer-kasir1.bin`` (80 mm, 48 columns) and ``printer-kasir2.bin``
+(58 mm, 32 columns), and the pages show the text preview.
+"""
+
+from pathlib import Path
+
+from flask import current_app
+
+from printers import services
 
 
 def seed(context):
     """Fill this domain with demo data (the caller commits)."""
+    instance = Path(current_app.instance_path)
+    kasir1 = services.create_printer(
+        {
+            "name": "Kasir 1",
+            "connection": "file",
+            "device": str(instance / "printer-kasir1.bin"),
+            "width": 48,
+            "profile": "TM-T20II",
+            "drawer": {"pin": 2, "pulse_ms": 100},
+        }
+    )
+    kasir2 = services.create_printer(
+        {
+            "name": "Kasir 2",
+            "connection": "file",
+            "device": str(instance / "printer-kasir2.bin"),
+            "width": 32,
+            "profile": "POS-5890",
+            "cut": False,
+            "drawer": {"pin": 2, "pulse_ms": 100},
+        }
+    )
+    context["printers"] = {"Kasir 1": kasir1.id, "Kasir 2": kasir2.id}
+    context["printer_ids"] = [kasir1.id, kasir2.id]

@@ -136,7 +136,7 @@ def _qr(dummy, payload: str, width: int) -> None:
         dummy.qr(payload, native=True, size=6 if width >= 48 else 4)
         dummy.ln()
     else:
-        dummy.qr(payload, native=False, size=4 if width >= 48 else 3, center=False)
+        dummy.qr(payload, native=False, size=5 if width >= 48 else 4, center=False)
     dummy.set(align="left")
 
 

@@ -1,1 +1,466 @@
-"""Printers: the operations. Services flush; the request commits."""
+"""Printers: the operations. Services flush; the request (or command) commits.
+
+Other packages call ``queue_document``, ``queue_drawer_kick``, ``render_text`` and
+``queue_status`` (docs/CONTRACTS.md). A print job is a row written in the caller's
+transaction (an outbox); ``printers.worker`` sends it after the commit.
+"""
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+
+from mart import audit
+from mart.db import utcnow
+from mart.errors import Conflict, InvalidInput, NotFound
+from mart.extensions import db
+from printers import escpos_out, layout
+from printers.document import Document, Item, Total
+from printers.models import CONNECTIONS, JOB_KINDS, WIDTHS, Printer, PrintJob
+
+log = logging.getLogger("mart.printers")
+
+WAITING = ("pending", "printing", "failed")
+PRINTER_FIELDS = (
+    "name",
+    "connection",
+    "host",
+    "port",
+    "device",
+    "baud",
+    "width",
+    "profile",
+    "code_page",
+    "cut",
+    "drawer",
+    "active",
+)
+
+
+# --- printers -------------------------------------------------------------------
+
+
+def list_printers(active_only=False) -> list[Printer]:
+    stmt = sa.select(Printer).order_by(Printer.id)
+    if active_only:
+        stmt = stmt.where(Printer.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def get_printer(printer_id) -> Printer:
+    """The printer with this id. Raises ``NotFound``."""
+    printer = db.session.get(Printer, int(printer_id)) if printer_id is not None else None
+    if printer is None:
+        raise NotFound(f"No printer {printer_id}.")
+    return printer
+
+
+def get_printer_by_name(name) -> Printer:
+    """Raises ``NotFound``."""
+    printer = db.session.scalar(sa.select(Printer).where(Printer.name == name))
+    if printer is None:
+        raise NotFound(f"No printer named {name!r}.")
+    return printer
+
+
+def default_printer() -> Printer | None:
+    """The first active printer, or None."""
+    return db.session.scalar(
+        sa.select(Printer).where(Printer.active.is_(True)).order_by(Printer.id).limit(1)
+    )
+
+
+def _parse_usb(device: str):
+    try:
+        vendor, product = device.split(":")
+        return int(vendor, 16), int(product, 16)
+    except (ValueError, AttributeError) as exc:
+        raise InvalidInput(
+            "USB device must be vendor:product in hex, e.g. 04b8:0202.", field="device"
+        ) from exc
+
+
+def _apply(printer: Printer, values: dict, creating: bool) -> None:
+    """Check ``values`` (API vocabulary) and set them on ``printer``.
+
+    Raises ``InvalidInput`` naming the field; nothing is flushed before all checks pass.
+    """
+    unknown = set(values) - set(PRINTER_FIELDS)
+    if unknown:
+        raise InvalidInput("Unknown field.", field=sorted(unknown)[0])
+    merged = {
+        "name": printer.name,
+        "connection": printer.connection,
+        "host": printer.host,
+        "port": printer.port or 9100,
+        "device": None if creating else printer.device,
+        "baud": printer.serial_baud or 9600,
+        "width": printer.width,
+        "profile": printer.profile,
+        "code_page": printer.code_page or escpos_out.DEFAULT_CODE_PAGE,
+        "cut": True if printer.cut is None else printer.cut,
+        "drawer": printer.drawer if not creating else None,
+        "active": True if printer.active is None else printer.active,
+    }
+    if creating:
+        merged["profile"] = None
+    merged.update({k: v for k, v in values.items()})
+
+    name = (merged["name"] or "").strip()
+    if not name or len(name) > 64:
+        raise InvalidInput("Name is required (at most 64 characters).", field="name")
+    connection = merged["connection"]
+    if connection not in CONNECTIONS:
+        raise InvalidInput(f"Connection must be one of {', '.join(CONNECTIONS)}.", "connection")
+    try:
+        width = int(merged["width"])
+    except (TypeError, ValueError):
+        width = None
+    if width not in WIDTHS:
+        raise InvalidInput("Width must be 32 (58 mm) or 48 (80 mm).", field="width")
+    profile = merged["profile"] or escpos_out.DEFAULT_PROFILES[width]
+    if (
+        "width" in values
+        and "profile" not in values
+        and not creating
+        and printer.profile in escpos_out.DEFAULT_PROFILES.values()
+    ):
+        # a new paper width without a profile: the standard profile of that width
+        profile = escpos_out.DEFAULT_PROFILES[width]
+    if profile not in escpos_out.profile_names():
+        raise InvalidInput(f"Unknown printer profile {profile!r}.", field="profile")
+    code_page = merged["code_page"] or escpos_out.DEFAULT_CODE_PAGE
+    if code_page not in escpos_out.code_pages(profile):
+        raise InvalidInput(
+            f"Code page {code_page} is not known to profile {profile}.", field="code_page"
+        )
+    port = merged["port"]
+    if port is None or not (1 <= int(port) <= 65535):
+        raise InvalidInput("Port must be between 1 and 65535.", field="port")
+    host = (merged["host"] or "").strip() or None
+    device = (merged["device"] or "").strip() or None
+    if connection == "network":
+        if not host and device and values.get("device"):
+            host, _, maybe_port = device.partition(":")
+            if maybe_port:
+                port = int(maybe_port) if maybe_port.isdigit() else port
+        if not host:
+            raise InvalidInput("A network printer needs a host.", field="host")
+    elif not device:
+        raise InvalidInput(f"A {connection} printer needs a device.", field="device")
+    drawer = merged["drawer"]
+    if drawer is not None:
+        pin, pulse = drawer.get("pin", 2), drawer.get("pulse_ms", 100)
+        if pin not in (2, 5):
+            raise InvalidInput("Drawer pin must be 2 or 5.", field="drawer")
+        if not (10 <= int(pulse) <= 510):
+            raise InvalidInput("Drawer pulse must be 10 to 510 ms.", field="drawer")
+    clash = db.session.scalar(
+        sa.select(Printer.id).where(Printer.name == name, Printer.id != (printer.id or -1))
+    )
+    if clash:
+        raise Conflict(f"A printer named {name!r} already exists.")
+
+    usb = _parse_usb(device) if connection == "usb" else (None, None)
+    printer.name = name
+    printer.connection = connection
+    printer.host = host if connection == "network" else None
+    printer.port = int(port)
+    printer.usb_vendor_id, printer.usb_product_id = usb
+    printer.serial_device = device if connection == "serial" else None
+    printer.serial_baud = int(merged["baud"] or 9600)
+    printer.file_path = device if connection == "file" else None
+    printer.cups_queue = device if connection == "cups" else None
+    printer.width = width
+    printer.profile = profile
+    printer.code_page = code_page
+    printer.cut = bool(merged["cut"])
+    printer.drawer_pin = None if drawer is None else int(drawer.get("pin", 2))
+    printer.drawer_pulse_ms = 100 if drawer is None else int(drawer.get("pulse_ms", 100))
+    printer.active = bool(merged["active"])
+
+
+def create_printer(values: dict, user=None) -> Printer:
+    """Configure a new printer. Raises ``InvalidInput`` (422) and ``Conflict`` (name taken)."""
+    printer = Printer()
+    _apply(printer, dict(values), creating=True)
+    db.session.add(printer)
+    db.session.flush()
+    audit.record("printer.create", printer, after=printer_dict(printer), user=user)
+    return printer
+
+
+def update_printer(printer_id, values: dict, user=None) -> Printer:
+    """Change a printer's configuration. Raises ``NotFound``, ``InvalidInput``, ``Conflict``."""
+    printer = get_printer(printer_id)
+    before = printer_dict(printer)
+    _apply(printer, dict(values), creating=False)
+    db.session.flush()
+    audit.record("printer.update", printer, before=before, after=printer_dict(printer), user=user)
+    return printer
+
+
+def printer_dict(printer: Printer) -> dict:
+    return {
+        "id": printer.id,
+        "name": printer.name,
+        "connection": printer.connection,
+        "host": printer.host,
+        "port": printer.port,
+        "device": printer.device,
+        "width": printer.width,
+        "profile": printer.profile,
+        "code_page": printer.code_page,
+        "cut": printer.cut,
+        "drawer": printer.drawer,
+        "active": printer.active,
+    }
+
+
+# --- the queue ------------------------------------------------------------------
+
+
+def _printer_for(printer_id) -> Printer | None:
+    if printer_id is None:
+        return default_printer()
+    return get_printer(printer_id)
+
+
+def _wake_worker():
+    # The worker is woken when this transaction commits (see printers.worker).
+    db.session.info["printers_wake"] = True
+
+
+def queue_document(
+    document: Document,
+    printer_id=None,
+    *,
+    kind="receipt",
+    copy=False,
+    ref_type=None,
+    ref_id=None,
+) -> PrintJob:
+    """A print job for ``document`` in the caller's transaction (flushed, not committed).
+
+    ``printer_id=None`` means the default printer (the first active one); with no
+    printer at all the job is still written, pending and without printer. A copy
+    (reprint) prints SALINAN / COPY. Raises ``NotFound`` for an unknown printer.
+    """
+    if not isinstance(document, Document):
+        raise TypeError("document must be a printers.document.Document")
+    if kind not in JOB_KINDS:
+        raise ValueError(f"kind must be one of {JOB_KINDS}")
+    printer = _printer_for(printer_id)
+    payload = document.to_dict()
+    copy = bool(copy or document.copy)
+    payload["copy"] = copy
+    job = PrintJob(
+        printer_id=printer.id if printer else None,
+        kind=kind,
+        payload=payload,
+        status="pending",
+        attempts=0,
+        copy=copy,
+        ref_type=ref_type,
+        ref_id=None if ref_id is None else str(ref_id),
+        created_at=utcnow(),
+    )
+    db.session.add(job)
+    db.session.flush()
+    _wake_worker()
+    return job
+
+
+def queue_drawer_kick(printer_id=None, *, ref_type=None, ref_id=None) -> PrintJob:
+    """A cash drawer kick; the worker drops it (status ``dropped``) if it is older than
+    a few seconds by the time it could fire. Raises ``NotFound`` for an unknown printer.
+    """
+    printer = _printer_for(printer_id)
+    payload = {}
+    if printer is not None and printer.drawer is not None:
+        payload = dict(printer.drawer)
+    job = PrintJob(
+        printer_id=printer.id if printer else None,
+        kind="drawer",
+        payload=payload,
+        status="pending",
+        attempts=0,
+        copy=False,
+        ref_type=ref_type,
+        ref_id=None if ref_id is None else str(ref_id),
+        created_at=utcnow(),
+    )
+    db.session.add(job)
+    db.session.flush()
+    _wake_worker()
+    return job
+
+
+def render_text(document: Document, width: int) -> str:
+    """The text preview at ``width`` (32 or 48): exactly the printed lines."""
+    return layout.render_text(document, int(width))
+
+
+def queue_status(printer_id=None) -> dict:
+    """``{"waiting", "failed", "last_error", "printer"}`` for the cashier's banner.
+
+    ``printer_id=None``: the default printer (jobs without a printer count with it).
+    """
+    printer = _printer_for(printer_id)
+    jobs = PrintJob.__table__
+    if printer is None:
+        where = jobs.c.printer_id.is_(None)
+    elif printer_id is None or printer.id == getattr(default_printer(), "id", None):
+        where = sa.or_(jobs.c.printer_id == printer.id, jobs.c.printer_id.is_(None))
+    else:
+        where = jobs.c.printer_id == printer.id
+    counts = dict(
+        db.session.execute(
+            sa.select(jobs.c.status, sa.func.count())
+            .where(where, jobs.c.status.in_(WAITING))
+            .group_by(jobs.c.status)
+        ).all()
+    )
+    last_error = db.session.scalar(
+        sa.select(jobs.c.last_error)
+        .where(where, jobs.c.status == "failed")
+        .order_by(jobs.c.id.desc())
+        .limit(1)
+    )
+    return {
+        "waiting": sum(counts.values()),
+        "failed": counts.get("failed", 0),
+        "last_error": last_error,
+        "printer": printer.name if printer else None,
+        "printer_id": printer.id if printer else None,
+    }
+
+
+def health() -> dict:
+    """The health probe: jobs waiting and failed, over every printer."""
+    jobs = PrintJob.__table__
+    counts = dict(
+        db.session.execute(
+            sa.select(jobs.c.status, sa.func.count())
+            .where(jobs.c.status.in_(WAITING))
+            .group_by(jobs.c.status)
+        ).all()
+    )
+    return {"waiting": sum(counts.values()), "failed": counts.get("failed", 0)}
+
+
+def list_jobs_query(status=None, printer_id=None):
+    stmt = sa.select(PrintJob).order_by(PrintJob.id.desc())
+    if status:
+        stmt = stmt.where(PrintJob.status == status)
+    if printer_id is not None:
+        stmt = stmt.where(PrintJob.printer_id == printer_id)
+    return stmt
+
+
+def get_job(job_id) -> PrintJob:
+    """Raises ``NotFound``."""
+    job = db.session.get(PrintJob, int(job_id))
+    if job is None:
+        raise NotFound(f"No print job {job_id}.")
+    return job
+
+
+def retry_job(job_id, user=None) -> PrintJob:
+    """Send a failed job again now. A pending job is moved to now.
+
+    Raises ``NotFound``; ``Conflict`` for a job printed, printing, or a dropped
+    drawer kick (firing it late would open the drawer out of the blue).
+    """
+    get_job(job_id)
+    jobs = PrintJob.__table__
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(jobs)
+        .where(jobs.c.id == int(job_id), jobs.c.status.in_(("failed", "pending")))
+        .values(status="pending", next_attempt_at=now)
+    )
+    if result.rowcount != 1:
+        job = get_job(job_id)
+        db.session.refresh(job)
+        raise Conflict(f"Print job {job_id} is {job.status}; only a failed job is retried.")
+    job = get_job(job_id)
+    db.session.refresh(job)
+    audit.record("print_job.retry", job, user=user)
+    _wake_worker()
+    return job
+
+
+def job_document(job: PrintJob) -> Document | None:
+    if job.kind == "drawer":
+        return None
+    return Document.from_dict(job.payload)
+
+
+def job_preview(job: PrintJob, width=None) -> str:
+    """The text of a job as its printer prints it (a drawer kick has none)."""
+    document = job_document(job)
+    if document is None:
+        return ""
+    if width is None:
+        width = job.printer.width if job.printer else 48
+    return render_text(document, width)
+
+
+def job_bytes(job: PrintJob, printer: Printer) -> bytes:
+    """The ESC/POS bytes of ``job`` for ``printer``."""
+    if job.kind == "drawer":
+        pin = int((job.payload or {}).get("pin") or printer.drawer_pin or 2)
+        pulse = int((job.payload or {}).get("pulse_ms") or printer.drawer_pulse_ms or 100)
+        return escpos_out.drawer_bytes(profile=printer.profile, pin=pin, pulse_ms=pulse)
+    return escpos_out.document_bytes(
+        Document.from_dict(job.payload),
+        width=printer.width,
+        profile=printer.profile,
+        code_page=printer.code_page,
+        cut=printer.cut,
+    )
+
+
+def test_document(printer: Printer) -> Document:
+    """The test page: the printer's settings, a ruler, sample lines, QR and barcode."""
+    cfg = current_app.config
+    ruler = "".join(str(i % 10) for i in range(1, printer.width + 1))
+    return Document(
+        header_lines=[cfg["MART_BRANCH_NAME"], cfg["MART_BRANCH_ADDRESS"]],
+        title="TES PRINTER / TEST PAGE",
+        info=[
+            ("Printer", printer.name),
+            ("Koneksi", f"{printer.connection} {printer.device or ''}".strip()),
+            ("Kertas", f"{printer.width} kolom"),
+            ("Profil", printer.profile),
+            ("Code page", printer.code_page),
+            ("Waktu (UTC)", utcnow().strftime("%Y-%m-%d %H:%M:%S")),
+        ],
+        items=[
+            Item("Kopi Susu Gula Aren Crème Brûlée Ukuran Besar Sekali", Decimal(1), 18000, 18000),
+            Item("Beras Pandan Wangi 5 kg", Decimal(2), 78000, 156000, note="Diskon -2.000"),
+            Item("Telur Ayam", Decimal("0.750"), 30000, 22500, unit="kg"),
+        ],
+        totals=[Total("Subtotal", 196500), Total("TOTAL", 1196500, emphasis=True)],
+        notes=[ruler],
+        footer_lines=[cfg["MART_RECEIPT_FOOTER"]],
+        qr_payload="OK OCE Mart",
+        barcode="TEST-0001",
+    )
+
+
+def queue_test_page(printer: Printer) -> PrintJob:
+    return queue_document(test_document(printer), printer.id, kind="test")
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Seconds to wait before the next attempt after ``attempts`` failed ones."""
+    steps = (2, 5, 15, 60)
+    return steps[min(max(attempts, 1), len(steps)) - 1]
+
+
+def next_attempt_after(attempts: int):
+    return utcnow() + timedelta(seconds=backoff_seconds(attempts))
