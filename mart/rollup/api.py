@@ -1,5 +1,175 @@
-"""Roll-up: the API under /api/v1."""
+"""Roll-up: the API under /api/v1.
 
+Branch mode: ``GET /rollup/daily``, ``GET /rollup/outbox`` (manager).
+Association mode (the hub): ``POST /association/reports`` (signed by a branch, no
+login), ``GET /association/summary``, ``/association/trend``, ``/association/branches``
+(association role). Each side's endpoints answer 404 in the other mode.
+"""
+
+import functools
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from mart.apiutil import PageArgs, page_of, page_schema
+from mart.auth import roles_required
+from mart.errors import NotFound
+from mart.extensions import db
+from mart.rollup import branch as branch_side
+from mart.rollup import hub
+from mart.rollup.models import HubBranch, RollupOutbox
+from mart.rollup.schemas import (
+    DailyArgsSchema,
+    DailySchema,
+    HubBranchSchema,
+    IngestResultSchema,
+    OutboxArgsSchema,
+    OutboxSchema,
+    PeriodArgsSchema,
+    ReportSchema,
+    SummarySchema,
+    TrendArgsSchema,
+    TrendSchema,
+)
+from mart.rollup.sender import describe
+from mart.security import csrf_exempt
+
 blp = Blueprint("rollup_api", __name__, description="Roll-up to the association")
+
+
+def is_hub() -> bool:
+    return current_app.config.get("MART_MODE") == "association"
+
+
+def mode_only(mode):
+    """404 unless the app runs in ``mode`` (``association`` or ``branch``)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if is_hub() != (mode == "association"):
+                raise NotFound(_("Not found."))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def signed(view):
+    """Check X-Mart-Branch / X-Mart-Signature over the raw body before anything else,
+    so an unsigned request learns nothing (not even whether its body would validate)."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not is_hub():
+            raise NotFound(_("Not found."))
+        kwargs["hub_branch"] = hub.authenticate(
+            request.headers.get("X-Mart-Branch"),
+            request.headers.get("X-Mart-Signature"),
+            request.get_data(cache=True),
+        )
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def period(args, default_days=30):
+    date_to = args.get("date_to") or hub.today()
+    date_from = args.get("date_from") or (date_to - timedelta(days=default_days - 1))
+    return date_from, date_to
+
+
+# --- hub ------------------------------------------------------------------------------
+
+
+@blp.route("/association/reports", methods=["POST"])
+@csrf_exempt
+@signed
+@blp.arguments(ReportSchema)
+@blp.response(201, IngestResultSchema)
+@blp.doc(
+    security=[],
+    description=(
+        "A branch's daily report. Headers: `X-Mart-Branch: CODE`, "
+        "`X-Mart-Signature: sha256=<hex HMAC-SHA256 of the raw body with the branch key>`. "
+        "401: unknown branch, bad signature, or an older revision than the one held "
+        "(then `errors.json.revision`). 200 with outcome `unchanged` for a report "
+        "already received; 201 `created` or `replaced` (a newer revision)."
+    ),
+)
+def post_report(data, hub_branch):
+    report, outcome = hub.ingest(hub_branch, data, request.get_data(cache=True))
+    db.session.commit()
+    result = {
+        "branch_code": hub_branch.code,
+        "date": report.date,
+        "revision": report.revision,
+        "outcome": outcome,
+    }
+    return (result, 200) if outcome == "unchanged" else result
+
+
+@blp.route("/association/summary")
+@mode_only("association")
+@roles_required("association")
+@blp.arguments(PeriodArgsSchema, location="query")
+@blp.response(200, SummarySchema)
+def get_summary(args):
+    """Totals and one row per branch for a period (`from`, `to` inclusive; default the
+    last 30 days). Sums for flows (sales, transactions...), the last report's values for
+    states (members_total, capital, stock value)."""
+    date_from, date_to = period(args)
+    return hub.summary(date_from, date_to, args.get("stale_days"))
+
+
+@blp.route("/association/trend")
+@mode_only("association")
+@roles_required("association")
+@blp.arguments(TrendArgsSchema, location="query")
+@blp.response(200, TrendSchema)
+def get_trend(args):
+    """Sums over all branches per `day`, `week` (ISO, labelled by Monday) or `month`."""
+    date_from, date_to = period(args, 90)
+    items = hub.trend(date_from, date_to, args["by"])
+    return {"by": args["by"], "items": items, "total": len(items)}
+
+
+@blp.route("/association/branches")
+@mode_only("association")
+@roles_required("association")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(HubBranchSchema))
+def list_branches(args):
+    return page_of(sa.select(HubBranch).order_by(HubBranch.code), args)
+
+
+# --- branch ---------------------------------------------------------------------------
+
+
+@blp.route("/rollup/daily")
+@mode_only("branch")
+@roles_required("manager")
+@blp.arguments(DailyArgsSchema, location="query")
+@blp.response(200, DailySchema)
+def get_daily(args):
+    """The figures of one business day of this branch, computed now. `revision` is the
+    last one built when nothing changed since (`built: true`), else the next one."""
+    return branch_side.current_figures(args["date"])
+
+
+@blp.route("/rollup/outbox")
+@mode_only("branch")
+@roles_required("manager")
+@blp.arguments(OutboxArgsSchema, location="query")
+@blp.response(200, page_schema(OutboxSchema))
+def list_outbox(args):
+    """The reports built, newest first, with their delivery state."""
+    stmt = sa.select(RollupOutbox).order_by(RollupOutbox.date.desc(), RollupOutbox.revision.desc())
+    if args.get("status"):
+        stmt = stmt.where(RollupOutbox.status == args["status"])
+    page = page_of(stmt, args)
+    return {"items": [describe(row) for row in page["items"]], "total": page["total"]}

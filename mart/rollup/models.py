@@ -1,1 +1,190 @@
-"""Roll-up: tables."""
+"""Roll-up tables.
+
+Branch side: ``RollupOutbox`` holds every revision of every day's report, written in
+the transaction that built it, and its delivery state.
+
+Hub side (``MART_MODE=association``): ``HubBranch`` (the registered branches and their
+keys, encrypted), ``HubReport`` (the newest revision of each branch's day, with the
+figures as columns), and two summary tables kept up to date on ingest with atomic
+``UPDATE ... SET x = x + delta`` (``HubMonthly`` per branch and month, ``HubDaily``
+per date across all branches) so that a year's summary over 1,000 branches reads
+tens of thousands of rows, not hundreds of thousands.
+"""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mart.db import Money, UTCDateTime, utcnow
+from mart.extensions import db
+
+# Figures that add up over days (a period's value is the sum of its days).
+SUM_FIELDS = (
+    "sales_gross",
+    "discounts",
+    "returns",
+    "sales_net",
+    "ppn",
+    "transactions",
+    "items",
+    "member_sales",
+    "members_joined",
+    "members_left",
+    "umkm_purchases",
+    "consignment_payable",
+    "consignment_paid",
+)
+# Figures that are a state at the end of a day (a period's value is its last day's).
+POINT_FIELDS = (
+    "members_total",
+    "capital_pokok",
+    "capital_wajib",
+    "capital_sukarela",
+    "stock_value_cost",
+    "stock_consigned",
+    "umkm_suppliers_active",
+    "umkm_suppliers_members",
+    "staff_count",
+)
+
+
+def _money():
+    return mapped_column(Money, default=0, server_default="0")
+
+
+class RollupOutbox(db.Model):
+    """A built revision of a day's report and its delivery to the hub.
+
+    ``status``: ``pending`` (waiting to be sent, retried with backoff), ``sent``,
+    ``superseded`` (a newer revision of the same day was built before this one was
+    delivered, so only the newer one is sent), ``rejected`` (the hub refused it for
+    good: 409/422; the manager sees it).
+    """
+
+    __tablename__ = "rollup_outbox"
+    __table_args__ = (
+        sa.UniqueConstraint("date", "revision"),
+        sa.Index("ix_rollup_outbox_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[date] = mapped_column(sa.Date)
+    revision: Mapped[int]
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HubBranch(db.Model):
+    """A branch registered at the hub. ``key_encrypted`` is the HMAC key, Fernet-encrypted
+    with a key derived from SECRET_KEY (see mart.rollup.keys for why not a hash)."""
+
+    __tablename__ = "hub_branches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kota: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    kecamatan: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    key_encrypted: Mapped[str] = mapped_column(sa.Text)
+    key_rotated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_report_date: Mapped[date | None] = mapped_column(sa.Date)
+    last_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HubReport(db.Model):
+    """The newest revision received of one branch's business day."""
+
+    __tablename__ = "hub_reports"
+    __table_args__ = (
+        sa.UniqueConstraint("branch_id", "date"),
+        sa.Index("ix_hub_reports_date", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"))
+    date: Mapped[date] = mapped_column(sa.Date)
+    revision: Mapped[int]
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The raw body exactly as signed by the branch.
+    body: Mapped[str] = mapped_column(sa.Text)
+
+    sales_gross: Mapped[int] = _money()
+    discounts: Mapped[int] = _money()
+    returns: Mapped[int] = _money()
+    sales_net: Mapped[int] = _money()
+    ppn: Mapped[int] = _money()
+    transactions: Mapped[int] = _money()
+    items: Mapped[int] = _money()
+    member_sales: Mapped[int] = _money()
+    members_joined: Mapped[int] = _money()
+    members_left: Mapped[int] = _money()
+    umkm_purchases: Mapped[int] = _money()
+    consignment_payable: Mapped[int] = _money()
+    consignment_paid: Mapped[int] = _money()
+
+    members_total: Mapped[int] = _money()
+    capital_pokok: Mapped[int] = _money()
+    capital_wajib: Mapped[int] = _money()
+    capital_sukarela: Mapped[int] = _money()
+    stock_value_cost: Mapped[int] = _money()
+    stock_consigned: Mapped[int] = _money()
+    umkm_suppliers_active: Mapped[int] = _money()
+    umkm_suppliers_members: Mapped[int] = _money()
+    staff_count: Mapped[int] = _money()
+
+    branch: Mapped[HubBranch] = relationship()
+
+
+class HubMonthly(db.Model):
+    """Sums of one branch's reports in one calendar month (``month`` is its first day)."""
+
+    __tablename__ = "hub_monthly"
+
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    reports: Mapped[int] = _money()
+
+    sales_gross: Mapped[int] = _money()
+    discounts: Mapped[int] = _money()
+    returns: Mapped[int] = _money()
+    sales_net: Mapped[int] = _money()
+    ppn: Mapped[int] = _money()
+    transactions: Mapped[int] = _money()
+    items: Mapped[int] = _money()
+    member_sales: Mapped[int] = _money()
+    members_joined: Mapped[int] = _money()
+    members_left: Mapped[int] = _money()
+    umkm_purchases: Mapped[int] = _money()
+    consignment_payable: Mapped[int] = _money()
+    consignment_paid: Mapped[int] = _money()
+
+
+class HubDaily(db.Model):
+    """Sums of every branch's reports for one date (the trend charts read this)."""
+
+    __tablename__ = "hub_daily"
+
+    date: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    reports: Mapped[int] = _money()
+
+    sales_gross: Mapped[int] = _money()
+    discounts: Mapped[int] = _money()
+    returns: Mapped[int] = _money()
+    sales_net: Mapped[int] = _money()
+    ppn: Mapped[int] = _money()
+    transactions: Mapped[int] = _money()
+    items: Mapped[int] = _money()
+    member_sales: Mapped[int] = _money()
+    members_joined: Mapped[int] = _money()
+    members_left: Mapped[int] = _money()
+    umkm_purchases: Mapped[int] = _money()
+    consignment_payable: Mapped[int] = _money()
+    consignment_paid: Mapped[int] = _money()

@@ -1,13 +1,288 @@
-"""Roll-up: pages."""
+"""Roll-up pages: the association's dashboard (hub) and the manager's page (branch)."""
 
-from flask import Blueprint, render_template
+import csv
+import io
+from datetime import date, timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from mart.auth import roles_required
+from mart.errors import DomainError
+from mart.extensions import db
+from mart.rollup import hub
+from mart.rollup.charts import trend_chart
 
-bp = Blueprint("rollup", __name__, url_prefix="/association", template_folder="templates")
+bp = Blueprint(
+    "rollup",
+    __name__,
+    url_prefix="/association",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+branch_bp = Blueprint("rollup_branch", __name__, url_prefix="/rollup")
+
+# Columns of the branch table: (key, label, kind) - kind "money", "number" or "text".
+BRANCH_COLUMNS = [
+    ("code", _l("Code"), "text"),
+    ("name", _l("Branch"), "text"),
+    ("kota", _l("Kota/kabupaten"), "text"),
+    ("kecamatan", _l("Kecamatan"), "text"),
+    ("sales_net", _l("Net sales"), "money"),
+    ("transactions", _l("Transactions"), "number"),
+    ("average_basket", _l("Average basket"), "money"),
+    ("member_sales", _l("Sales to members"), "money"),
+    ("members_total", _l("Members"), "number"),
+    ("capital_total", _l("Capital"), "money"),
+    ("umkm_purchases", _l("UMKM purchases"), "money"),
+    ("consignment_paid", _l("Consignment paid"), "money"),
+    ("umkm_suppliers_active", _l("UMKM suppliers"), "number"),
+    ("staff_count", _l("Staff"), "number"),
+    ("days_reported", _l("Days reported"), "number"),
+    ("last_report_date", _l("Last report"), "text"),
+]
+GROUP_COLUMNS = [
+    ("branches", _l("Branches"), "number"),
+    ("sales_net", _l("Net sales"), "money"),
+    ("transactions", _l("Transactions"), "number"),
+    ("average_basket", _l("Average basket"), "money"),
+    ("members_total", _l("Members"), "number"),
+    ("capital_total", _l("Capital"), "money"),
+    ("umkm_purchases", _l("UMKM purchases"), "money"),
+    ("staff_count", _l("Staff"), "number"),
+    ("stale_branches", _l("Not reporting"), "number"),
+]
+TREND_COLUMNS = [
+    ("period", _l("Period"), "text"),
+    ("reports", _l("Reports"), "number"),
+    ("sales_gross", _l("Gross sales"), "money"),
+    ("returns", _l("Returns"), "money"),
+    ("sales_net", _l("Net sales"), "money"),
+    ("transactions", _l("Transactions"), "number"),
+    ("member_sales", _l("Sales to members"), "money"),
+    ("members_joined", _l("Members joined"), "number"),
+    ("umkm_purchases", _l("UMKM purchases"), "money"),
+]
+METRICS = {
+    "sales_net": _l("Net sales"),
+    "transactions": _l("Transactions"),
+    "member_sales": _l("Sales to members"),
+    "umkm_purchases": _l("UMKM purchases"),
+}
+EXPORTS = ("branches", "kota", "kecamatan", "trend", "stale")
+
+
+def _is_hub():
+    return current_app.config.get("MART_MODE") == "association"
+
+
+def _date_arg(name, default):
+    raw = request.args.get(name)
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        flash(_("Not a date (YYYY-MM-DD): %(value)s", value=raw), "error")
+        return default
+
+
+def _int_arg(name, default, low, high):
+    try:
+        value = int(request.args.get(name, default))
+    except ValueError:
+        return default
+    return min(max(value, low), high)
+
+
+def _with_capital(rows):
+    for row in rows:
+        row["capital_total"] = row["capital_pokok"] + row["capital_wajib"] + row["capital_sukarela"]
+    return rows
+
+
+def _dashboard_data():
+    today = hub.today()
+    date_to = _date_arg("to", today)
+    date_from = _date_arg("from", date_to.replace(day=1) if date_to.day > 1 else date_to)
+    if date_from > date_to:
+        flash(_("'From' was after 'to'; the two were swapped."), "warning")
+        date_from, date_to = date_to, date_from
+    if (date_to - date_from).days > 3660:
+        date_from = date_to - timedelta(days=3660)
+    default_stale = int(current_app.config.get("MART_ROLLUP_STALE_DAYS", 3))
+    stale_days = _int_arg("stale", default_stale, 0, 3650)
+    by = request.args.get("by") if request.args.get("by") in ("day", "week", "month") else None
+    if by is None:
+        span = (date_to - date_from).days
+        by = "day" if span <= 62 else ("week" if span <= 370 else "month")
+    metric = request.args.get("metric") if request.args.get("metric") in METRICS else "sales_net"
+    data = hub.summary(date_from, date_to, stale_days)
+    branches = _with_capital(data["branches"])
+    data["totals"]["capital_total"] = sum(r["capital_total"] for r in branches)
+    sort = request.args.get("sort")
+    if sort not in {key for key, _label, _kind in BRANCH_COLUMNS}:
+        sort = "sales_net"
+    descending = request.args.get("dir", "desc" if sort not in ("code", "name") else "asc") != "asc"
+    branches.sort(
+        key=lambda r: (r[sort] is None, r[sort] if r[sort] is not None else 0),
+        reverse=descending,
+    )
+    return {
+        "date_from": date_from,
+        "date_to": date_to,
+        "stale_days": stale_days,
+        "by": by,
+        "metric": metric,
+        "sort": sort,
+        "descending": descending,
+        "totals": data["totals"],
+        "branches": branches,
+        "kota": _with_capital(hub.breakdown(branches, "kota")),
+        "kecamatan": _with_capital(hub.breakdown(branches, "kecamatan")),
+        "trend": hub.trend(date_from, date_to, by),
+        "stale": [r for r in branches if r["stale"]],
+    }
+
+
+def _period_label(value, by):
+    if by == "month":
+        return value.strftime("%Y-%m")
+    if by == "week":
+        return value.strftime("%G-W%V")
+    return value.isoformat()
 
 
 @bp.route("/")
 @roles_required("association")
 def dashboard():
-    return render_template("mart/placeholder.html", title="Association")
+    if not _is_hub():
+        return render_template("rollup/not_hub.html")
+    data = _dashboard_data()
+    points = [(_period_label(p["period"], data["by"]), p[data["metric"]]) for p in data["trend"]]
+    chart = trend_chart(points, str(METRICS[data["metric"]]))
+    query = {
+        "from": data["date_from"].isoformat(),
+        "to": data["date_to"].isoformat(),
+        "stale": data["stale_days"],
+        "by": data["by"],
+        "metric": data["metric"],
+    }
+    return render_template(
+        "rollup/dashboard.html",
+        chart=chart,
+        query=query,
+        metrics=METRICS,
+        branch_columns=BRANCH_COLUMNS,
+        group_columns=GROUP_COLUMNS,
+        trend_columns=TREND_COLUMNS,
+        exports=EXPORTS,
+        period_label=_period_label,
+        **data,
+    )
+
+
+@bp.route("/export/<table>.csv")
+@roles_required("association")
+def export(table):
+    if not _is_hub() or table not in EXPORTS:
+        abort(404)
+    data = _dashboard_data()
+    if table == "trend":
+        columns, rows = TREND_COLUMNS, data["trend"]
+        rows = [{**r, "period": _period_label(r["period"], data["by"])} for r in rows]
+    elif table in ("kota", "kecamatan"):
+        first = [("kota", _l("Kota/kabupaten"), "text")]
+        if table == "kecamatan":
+            first.append(("kecamatan", _l("Kecamatan"), "text"))
+        columns, rows = first + GROUP_COLUMNS, data[table]
+    else:
+        columns = BRANCH_COLUMNS + [("days_since_report", _l("Days since report"), "number")]
+        rows = data[table]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([key for key, _label, _kind in columns])
+    for row in rows:
+        writer.writerow(["" if row.get(key) is None else row.get(key) for key, _l_, _k in columns])
+    name = f"okoce-{table}-{data['date_from'].isoformat()}-{data['date_to'].isoformat()}.csv"
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# --- branch: the manager's page -------------------------------------------------------
+
+
+@branch_bp.route("/")
+@roles_required("manager")
+def branch_page():
+    from mart.rollup import branch as branch_side
+    from mart.rollup import sender
+
+    if _is_hub():
+        return redirect(url_for("rollup.dashboard"))
+    day = _date_arg("date", branch_side.last_closed_day())
+    figures = branch_side.current_figures(day)
+    from sqlalchemy import select
+
+    from mart.rollup.models import RollupOutbox
+
+    rows = db.session.scalars(select(RollupOutbox).order_by(RollupOutbox.id.desc()).limit(30)).all()
+    return render_template(
+        "rollup/branch.html",
+        day=day,
+        figures=figures,
+        status=sender.outbox_status(),
+        outbox=[sender.describe(r) for r in rows],
+        hub_url=sender.reports_url(),
+    )
+
+
+@branch_bp.route("/push", methods=["POST"])
+@roles_required("manager")
+def push():
+    from mart.rollup import branch as branch_side
+    from mart.rollup import sender
+
+    if _is_hub():
+        abort(404)
+    try:
+        day = date.fromisoformat(request.form.get("date", ""))
+    except ValueError:
+        flash(_("Not a date (YYYY-MM-DD): %(value)s", value=request.form.get("date", "")), "error")
+        return redirect(url_for("rollup_branch.branch_page"))
+    try:
+        row, created = branch_side.build_report(day)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("rollup_branch.branch_page", date=day.isoformat()))
+    result = sender.send_due(force=True)
+    if result.ok:
+        flash(_("Report of %(day)s, revision %(rev)s: sent.", day=day, rev=row.revision), "success")
+    else:
+        flash(
+            _(
+                "Report of %(day)s, revision %(rev)s is queued: the association could not "
+                "be reached. It will be retried.",
+                day=day,
+                rev=row.revision,
+            ),
+            "warning",
+        )
+    return redirect(url_for("rollup_branch.branch_page", date=day.isoformat()))

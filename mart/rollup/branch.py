@@ -1,0 +1,285 @@
+"""Branch side: the figures of a business day, and building its report into the outbox.
+
+A business day ``D`` runs from ``MART_DAY_END_HOUR`` o'clock local time
+(``MART_TIMEZONE``) on ``D`` to the same hour on ``D + 1``; with the default hour 0 that
+is simply the calendar day in Asia/Jakarta.
+
+The figures come from the other packages through docs/CONTRACTS.md, imported lazily:
+pos (a provider in ``app.extensions["mart_rollup_sources"]``), inventory
+(``stock_value``, ``supplier_figures``) and members (``member_figures``,
+``capital_totals``). A package that is not there yet gives zeros and is named in
+``sources_missing``.
+"""
+
+import json
+import logging
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from mart.counters import next_value
+from mart.db import utcnow
+from mart.extensions import db
+from mart.money import round_half_up
+from mart.rollup.models import RollupOutbox
+
+log = logging.getLogger(__name__)
+
+POS_FIELDS = ("sales_gross", "discounts", "returns", "sales_net", "ppn", "transactions")
+# Parts of the body that are not figures: left out when comparing two builds.
+VOLATILE = ("revision", "built_at")
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("MART_TIMEZONE") or "Asia/Jakarta")
+
+
+def _end_hour() -> int:
+    return int(current_app.config.get("MART_DAY_END_HOUR") or 0)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC start (inclusive) and end (exclusive) of business day ``day``."""
+    tz, hour = _tz(), _end_hour()
+    start = datetime.combine(day, time(hour), tz)
+    end = datetime.combine(day + timedelta(days=1), time(hour), tz)
+    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
+
+
+def business_date(moment: datetime | None = None) -> date:
+    """The business day that ``moment`` (default now) falls in."""
+    local = (moment or utcnow()).astimezone(_tz())
+    day = local.date()
+    return day - timedelta(days=1) if local.hour < _end_hour() else day
+
+
+def last_closed_day(moment: datetime | None = None) -> date:
+    return business_date(moment) - timedelta(days=1)
+
+
+def _as_int(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+    return int(value)
+
+
+def _service(module_name, function_name):
+    """A function of another package's services module, or None while it is not there."""
+    import importlib
+
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    return getattr(module, function_name, None)
+
+
+def collect(day: date) -> dict:
+    """The figures of business day ``day`` (without revision), read from the domains.
+
+    Raises whatever a domain service raises: a report with silently wrong figures is
+    worse than no report.
+    """
+    start, end = day_bounds(day)
+    missing = []
+    providers = dict(current_app.extensions.get("mart_rollup_sources", {}))
+
+    pos = providers.pop("pos", None)
+    sales = pos(start, end) if pos else {}
+    if pos is None:
+        missing.append("pos")
+
+    inv_provider = providers.pop("inventory", None)
+    inventory = dict(inv_provider(start, end)) if inv_provider else {}
+    if not inv_provider:
+        stock_value = _service("inventory.services", "stock_value")
+        supplier_figures = _service("inventory.services", "supplier_figures")
+        if stock_value:
+            inventory["stock_value"] = stock_value()
+        else:
+            missing.append("inventory.stock_value")
+        if supplier_figures:
+            inventory.update(supplier_figures(start, end))
+        else:
+            missing.append("inventory.supplier_figures")
+
+    mem_provider = providers.pop("members", None)
+    members = dict(mem_provider(start, end)) if mem_provider else {}
+    if not mem_provider:
+        member_figures = _service("members.services", "member_figures")
+        capital_totals = _service("members.services", "capital_totals")
+        if member_figures:
+            members.update(member_figures(start, end))
+        else:
+            missing.append("members.member_figures")
+        if capital_totals:
+            members["capital"] = capital_totals(as_of=end)
+        else:
+            missing.append("members.capital_totals")
+
+    # Any other provider adds its own figures under its name.
+    extra = {name: fn(start, end) for name, fn in providers.items()}
+
+    transactions = _as_int(sales.get("transactions"))
+    sales_net = _as_int(sales.get("sales_net"))
+    member_sales = _as_int(sales.get("member_sales"))
+    capital = members.get("capital") or {}
+    stock = inventory.get("stock_value") or {}
+    staff = sorted({str(u) for u in sales.get("cashiers") or []})
+    body = {
+        "branch_code": current_app.config["MART_BRANCH_CODE"],
+        "branch_name": current_app.config.get("MART_BRANCH_NAME", ""),
+        "date": day.isoformat(),
+        "day_start": start.isoformat(),
+        "day_end": end.isoformat(),
+        **{name: _as_int(sales.get(name)) for name in POS_FIELDS},
+        "items": _as_int(sales.get("items")),
+        "average_basket": round_half_up(Fraction(sales_net, transactions)) if transactions else 0,
+        "by_payment": {str(k): _as_int(v) for k, v in (sales.get("by_payment") or {}).items()},
+        "member_sales": member_sales,
+        "member_sales_share": (
+            float(round(Fraction(member_sales, sales_net), 4)) if sales_net > 0 else 0.0
+        ),
+        "members_total": _as_int(members.get("members_total")),
+        "members_joined": _as_int(members.get("members_joined")),
+        "members_left": _as_int(members.get("members_left")),
+        "capital": {k: _as_int(capital.get(k)) for k in ("pokok", "wajib", "sukarela")},
+        "stock_value": {
+            k: _as_int(stock.get(k)) for k in ("owned_at_cost", "consigned_at_supplier_price")
+        },
+        "umkm_purchases": _as_int(inventory.get("umkm_purchases")),
+        "consignment_payable": _as_int(inventory.get("consignment_payable")),
+        "consignment_paid": _as_int(inventory.get("consignment_paid")),
+        "active_umkm_suppliers": _as_int(inventory.get("active_umkm_suppliers")),
+        "member_suppliers": _as_int(inventory.get("member_suppliers")),
+        "staff": staff,
+        "staff_count": len(staff),
+        "sources_missing": missing,
+    }
+    if extra:
+        body["extra"] = json.loads(json.dumps(extra, default=str))
+    return body
+
+
+def encode(body: dict) -> bytes:
+    """The exact bytes that are stored, signed and sent."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def figures_of(body: dict) -> dict:
+    return {k: v for k, v in body.items() if k not in VOLATILE}
+
+
+def latest_built(day: date) -> RollupOutbox | None:
+    return db.session.scalar(
+        sa.select(RollupOutbox)
+        .where(RollupOutbox.date == day)
+        .order_by(RollupOutbox.revision.desc())
+        .limit(1)
+    )
+
+
+def current_figures(day: date) -> dict:
+    """The figures of ``day`` as they are now, with the revision they have or would get.
+
+    ``revision`` is the last built revision when nothing changed since, else the next
+    one; ``built`` says which, ``status`` is the delivery state of the built one.
+    """
+    body = collect(day)
+    last = latest_built(day)
+    if last is not None:
+        last_body = json.loads(last.body)
+        _carry_stock(body, last, last_body, day)
+        if figures_of(last_body) == body:
+            return {**body, "revision": last.revision, "built": True, "status": last.status}
+    return {
+        **body,
+        "revision": (last.revision + 1) if last else 1,
+        "built": False,
+        "status": None,
+    }
+
+
+def _carry_stock(body, last, last_body, day):
+    """Stock value is a state at a moment, not a figure of the day: once a report was
+    built after the day closed, later rebuilds keep that snapshot (otherwise every
+    later sale would make a new revision of every past day)."""
+    _start, end = day_bounds(day)
+    if last.created_at >= end and "stock_value" in last_body:
+        body["stock_value"] = last_body["stock_value"]
+
+
+def build_report(day: date) -> tuple[RollupOutbox, bool]:
+    """Build ``day``'s report into the outbox, in the caller's transaction (flushes).
+
+    A new revision is written only when the figures differ from the last one built;
+    older revisions of the day still waiting are then superseded (only the newest is
+    sent). Returns ``(row, created)``.
+    """
+    body = collect(day)
+    last = latest_built(day)
+    if last is not None:
+        last_body = json.loads(last.body)
+        _carry_stock(body, last, last_body, day)
+        if figures_of(last_body) == body:
+            return last, False
+    revision = next_value(f"rollup:{day.isoformat()}")
+    if last is not None and revision <= last.revision:  # counter lost (restored backup)
+        revision = last.revision + 1
+    now = utcnow()
+    body = {**body, "revision": revision, "built_at": now.isoformat()}
+    db.session.execute(
+        sa.update(RollupOutbox)
+        .where(RollupOutbox.date == day, RollupOutbox.status == "pending")
+        .values(status="superseded", last_error=None)
+    )
+    row = RollupOutbox(
+        date=day,
+        revision=revision,
+        body=encode(body).decode(),
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    log.info("rollup: built report %s revision %s", day, revision)
+    return row, True
+
+
+def refresh_recent(moment: datetime | None = None) -> list[RollupOutbox]:
+    """Build the last closed day if never built, and rebuild the recent days that were
+    built before (a late return, a correction) within MART_ROLLUP_LOOKBACK_DAYS.
+    Returns the rows created."""
+    closed = last_closed_day(moment)
+    lookback = int(current_app.config.get("MART_ROLLUP_LOOKBACK_DAYS", 7))
+    built_days = set(
+        db.session.scalars(
+            sa.select(RollupOutbox.date)
+            .where(RollupOutbox.date > closed - timedelta(days=lookback))
+            .distinct()
+        ).all()
+    )
+    created = []
+    for offset in range(lookback):
+        day = closed - timedelta(days=offset)
+        if day == closed or day in built_days:
+            row, new = build_report(day)
+            if new:
+                created.append(row)
+    # A day still open that was built on demand (push --date today) is rebuilt too,
+    # so the hub ends up with its final figures.
+    for day in sorted(d for d in built_days if d > closed):
+        row, new = build_report(day)
+        if new:
+            created.append(row)
+    return created

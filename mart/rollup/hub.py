@@ -1,0 +1,406 @@
+"""Hub side (MART_MODE=association): branches, ingesting signed reports, the summaries.
+
+Ingest keeps three things consistent in the request's one transaction: the report row
+(the newest revision of a branch's day), and the summary tables ``hub_monthly``
+(branch x month) and ``hub_daily`` (date, all branches), which receive the difference
+between the new and the replaced figures with atomic upserts
+(``INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x``), so that concurrent
+ingests never lose an update.
+"""
+
+import json
+import re
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+
+from mart import audit
+from mart.db import utcnow
+from mart.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from mart.extensions import db
+from mart.rollup import keys
+from mart.rollup.models import (
+    POINT_FIELDS,
+    SUM_FIELDS,
+    HubBranch,
+    HubDaily,
+    HubMonthly,
+    HubReport,
+)
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+
+
+# --- branches -------------------------------------------------------------------------
+
+
+def add_branch(code, name, kota="", kecamatan="") -> tuple[HubBranch, str]:
+    """Register a branch; returns it and its new key (shown once). Flushes.
+
+    Raises InvalidInput for a bad code or empty name, Conflict for a code in use.
+    """
+    code = (code or "").strip()
+    if not CODE_RE.match(code):
+        raise InvalidInput(
+            _("A branch code is 1 to 32 letters, digits, '-', '_' or '.'."), field="code"
+        )
+    if not (name or "").strip():
+        raise InvalidInput(_("The name is required."), field="name")
+    if db.session.scalar(sa.select(HubBranch.id).where(HubBranch.code == code)):
+        raise Conflict(_("Branch %(code)s is already registered.", code=code))
+    key = keys.new_branch_key()
+    branch = HubBranch(
+        code=code,
+        name=name.strip(),
+        kota=(kota or "").strip(),
+        kecamatan=(kecamatan or "").strip(),
+        key_encrypted=keys.encrypt_key(key),
+        key_rotated_at=utcnow(),
+    )
+    db.session.add(branch)
+    db.session.flush()
+    audit.record("rollup.add_branch", "hub_branch", branch.id, after={"code": code})
+    return branch, key
+
+
+def get_branch(code) -> HubBranch:
+    branch = db.session.scalar(sa.select(HubBranch).where(HubBranch.code == code))
+    if branch is None:
+        raise NotFound(_("Unknown branch %(code)s.", code=code))
+    return branch
+
+
+def rotate_key(code) -> str:
+    """A new key for branch ``code``; the old one stops working. Flushes."""
+    branch = get_branch(code)
+    key = keys.new_branch_key()
+    branch.key_encrypted = keys.encrypt_key(key)
+    branch.key_rotated_at = utcnow()
+    db.session.flush()
+    audit.record("rollup.rotate_key", "hub_branch", branch.id, note=code)
+    return key
+
+
+def reencrypt_keys() -> int:
+    n = 0
+    for branch in db.session.scalars(sa.select(HubBranch)):
+        branch.key_encrypted = keys.reencrypt(branch.key_encrypted)
+        n += 1
+    db.session.flush()
+    return n
+
+
+# --- ingest ---------------------------------------------------------------------------
+
+
+def authenticate(code: str | None, signature: str | None, raw: bytes) -> HubBranch:
+    """The branch that signed ``raw``; Unauthorized for an unknown branch or a bad
+    signature (the same message for both, so codes cannot be probed)."""
+    message = _("Unknown branch or bad signature.")
+    if not code or not signature:
+        raise Unauthorized(message)
+    branch = db.session.scalar(
+        sa.select(HubBranch).where(HubBranch.code == code, HubBranch.active.is_(True))
+    )
+    if branch is None:
+        raise Unauthorized(message)
+    key = keys.decrypt_key(branch.key_encrypted)
+    if key is None or not keys.signature_valid(raw, key, signature):
+        raise Unauthorized(message)
+    return branch
+
+
+def _columns(data: dict) -> dict:
+    capital = data.get("capital") or {}
+    stock = data.get("stock_value") or {}
+    values = {name: int(data.get(name) or 0) for name in SUM_FIELDS}
+    values.update(
+        members_total=int(data.get("members_total") or 0),
+        capital_pokok=int(capital.get("pokok") or 0),
+        capital_wajib=int(capital.get("wajib") or 0),
+        capital_sukarela=int(capital.get("sukarela") or 0),
+        stock_value_cost=int(stock.get("owned_at_cost") or 0),
+        stock_consigned=int(stock.get("consigned_at_supplier_price") or 0),
+        umkm_suppliers_active=int(data.get("active_umkm_suppliers") or 0),
+        umkm_suppliers_members=int(data.get("member_suppliers") or 0),
+        staff_count=int(data.get("staff_count") or 0),
+    )
+    return values
+
+
+def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
+    """Store a verified, validated report. Returns ``(report, outcome)``, outcome being
+    ``created``, ``replaced`` or ``unchanged``. Flushes.
+
+    Raises InvalidInput when the body names another branch, Unauthorized (naming
+    ``revision``) for a revision older than the one held, Conflict for the same
+    revision with different content.
+    """
+    if data["branch_code"] != branch.code:
+        raise InvalidInput(_("The report is for another branch."), field="branch_code")
+    day, revision = data["date"], data["revision"]
+    query = sa.select(HubReport).where(HubReport.branch_id == branch.id, HubReport.date == day)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    report = db.session.scalar(query)
+    values = _columns(data)
+    body = raw.decode()
+    if report is not None:
+        if revision < report.revision:
+            raise Unauthorized(
+                _("An older revision than the one received."),
+                errors={
+                    "json": {
+                        "revision": [
+                            _("Revision %(n)s of this day was already received.", n=report.revision)
+                        ]
+                    }
+                },
+            )
+        if revision == report.revision:
+            if json.loads(report.body) == json.loads(body):
+                return report, "unchanged"
+            raise Conflict(_("This revision was already received with other figures."))
+        delta = {name: values[name] - getattr(report, name) for name in SUM_FIELDS}
+        delta["reports"] = 0
+        for name, value in values.items():
+            setattr(report, name, value)
+        report.revision, report.body, report.received_at = revision, body, utcnow()
+        outcome = "replaced"
+    else:
+        report = HubReport(
+            branch_id=branch.id,
+            date=day,
+            revision=revision,
+            body=body,
+            received_at=utcnow(),
+            **values,
+        )
+        db.session.add(report)
+        delta = {name: values[name] for name in SUM_FIELDS}
+        delta["reports"] = 1
+        outcome = "created"
+    db.session.flush()
+    _add_to_summaries(branch.id, day, delta)
+    table = HubBranch.__table__
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.id == branch.id)
+        .values(
+            last_report_date=sa.case(
+                (table.c.last_report_date.is_(None), day),
+                (table.c.last_report_date < day, day),
+                else_=table.c.last_report_date,
+            ),
+            last_received_at=utcnow(),
+        )
+    )
+    return report, outcome
+
+
+def _upsert(table, keys_: dict, delta: dict):
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    stmt = insert(table).values(**keys_, **delta)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys_),
+        set_={name: table.c[name] + stmt.excluded[name] for name in delta},
+    )
+    db.session.execute(stmt)
+
+
+def _add_to_summaries(branch_id, day, delta):
+    if not any(delta.values()):
+        return
+    _upsert(HubMonthly.__table__, {"branch_id": branch_id, "month": day.replace(day=1)}, delta)
+    _upsert(HubDaily.__table__, {"date": day}, delta)
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def today() -> date:
+    tz = ZoneInfo(current_app.config.get("MART_TIMEZONE") or "Asia/Jakarta")
+    return utcnow().astimezone(tz).date()
+
+
+def _next_month(d: date) -> date:
+    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _month_split(date_from: date, date_to: date):
+    """Full months inside [from, to] as [m1, m2), plus the day ranges at the edges."""
+    m1 = date_from if date_from.day == 1 else _next_month(date_from)
+    m2 = (
+        _next_month(date_to)
+        if _next_month(date_to) - timedelta(days=1) == date_to
+        else (date_to.replace(day=1))
+    )
+    if m1 >= m2:
+        return None, [(date_from, date_to)]
+    edges = []
+    if date_from < m1:
+        edges.append((date_from, m1 - timedelta(days=1)))
+    if m2 <= date_to:
+        edges.append((m2, date_to))
+    return (m1, m2), edges
+
+
+def branch_sums(date_from: date, date_to: date) -> dict[int, dict]:
+    """Per branch id: the additive figures and the number of reports in the period."""
+    fields = ("reports",) + SUM_FIELDS
+    months, edges = _month_split(date_from, date_to)
+    parts = []
+    if months:
+        m = HubMonthly
+        parts.append(
+            sa.select(m.branch_id, *[getattr(m, f).label(f) for f in fields]).where(
+                m.month >= months[0], m.month < months[1]
+            )
+        )
+    r = HubReport
+    for start, end in edges:
+        parts.append(
+            sa.select(
+                r.branch_id,
+                sa.literal(1).label("reports"),
+                *[getattr(r, f).label(f) for f in SUM_FIELDS],
+            ).where(r.date >= start, r.date <= end)
+        )
+    union = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    stmt = sa.select(
+        union.c.branch_id, *[sa.func.sum(union.c[f]).label(f) for f in fields]
+    ).group_by(union.c.branch_id)
+    out = {}
+    for row in db.session.execute(stmt):
+        out[row.branch_id] = {f: int(getattr(row, f) or 0) for f in fields}
+    return out
+
+
+def branch_points(date_from: date, date_to: date) -> dict[int, dict]:
+    """Per branch id: the state figures of its last report in the period."""
+    r = HubReport
+    last = (
+        sa.select(r.branch_id, sa.func.max(r.date).label("d"))
+        .where(r.date >= date_from, r.date <= date_to)
+        .group_by(r.branch_id)
+        .subquery()
+    )
+    stmt = sa.select(r.branch_id, r.date, *[getattr(r, f) for f in POINT_FIELDS]).join(
+        last, sa.and_(r.branch_id == last.c.branch_id, r.date == last.c.d)
+    )
+    return {
+        row.branch_id: {"as_of": row.date, **{f: int(getattr(row, f)) for f in POINT_FIELDS}}
+        for row in db.session.execute(stmt)
+    }
+
+
+def summary(date_from: date, date_to: date, stale_days: int | None = None) -> dict:
+    """Totals and a row per branch for the period (every active branch, reporting or not)."""
+    if date_from > date_to:
+        raise InvalidInput(_("'from' must not be after 'to'."), field="from")
+    if stale_days is None:
+        stale_days = int(current_app.config.get("MART_ROLLUP_STALE_DAYS", 3))
+    sums = branch_sums(date_from, date_to)
+    points = branch_points(date_from, date_to)
+    ref = today()
+    branches = []
+    zero_sums = {f: 0 for f in ("reports",) + SUM_FIELDS}
+    zero_points = {f: 0 for f in POINT_FIELDS}
+    for b in db.session.scalars(
+        sa.select(HubBranch).where(HubBranch.active.is_(True)).order_by(HubBranch.code)
+    ):
+        s = sums.get(b.id, zero_sums)
+        p = points.get(b.id, {"as_of": None, **zero_points})
+        days_silent = (ref - b.last_report_date).days if b.last_report_date else None
+        branches.append(
+            {
+                "code": b.code,
+                "name": b.name,
+                "kota": b.kota,
+                "kecamatan": b.kecamatan,
+                **{f: s[f] for f in SUM_FIELDS},
+                "days_reported": s["reports"],
+                **{f: p[f] for f in POINT_FIELDS},
+                "figures_as_of": p["as_of"],
+                "average_basket": _avg(s["sales_net"], s["transactions"]),
+                "last_report_date": b.last_report_date,
+                "days_since_report": days_silent,
+                "stale": days_silent is None or days_silent > stale_days,
+            }
+        )
+    return {
+        "date_from": date_from,
+        "date_to": date_to,
+        "stale_days": stale_days,
+        "totals": totals_of(branches),
+        "branches": branches,
+    }
+
+
+def _avg(total, count):
+    return (2 * total + count) // (2 * count) if count else 0
+
+
+def totals_of(rows: list[dict]) -> dict:
+    totals = {f: sum(r[f] for r in rows) for f in SUM_FIELDS + POINT_FIELDS}
+    totals["branches"] = len(rows)
+    totals["branches_reporting"] = sum(1 for r in rows if r["days_reported"])
+    totals["stale_branches"] = sum(1 for r in rows if r["stale"])
+    totals["days_reported"] = sum(r["days_reported"] for r in rows)
+    totals["average_basket"] = _avg(totals["sales_net"], totals["transactions"])
+    return totals
+
+
+def breakdown(rows: list[dict], by: str) -> list[dict]:
+    """Branch rows grouped by ``kota`` or by ``kota`` + ``kecamatan``."""
+    groups: dict[tuple, list] = {}
+    for row in rows:
+        key = (row["kota"],) if by == "kota" else (row["kota"], row["kecamatan"])
+        groups.setdefault(key, []).append(row)
+    out = []
+    for key in sorted(groups):
+        t = totals_of(groups[key])
+        out.append({"kota": key[0], "kecamatan": key[1] if len(key) > 1 else None, **t})
+    return out
+
+
+def trend(date_from: date, date_to: date, by: str = "day") -> list[dict]:
+    """Sums over all branches per day, ISO week (labelled by its Monday) or month."""
+    if date_from > date_to:
+        raise InvalidInput(_("'from' must not be after 'to'."), field="from")
+    d = HubDaily
+    rows = db.session.execute(
+        sa.select(d.date, d.reports, *[getattr(d, f) for f in SUM_FIELDS])
+        .where(d.date >= date_from, d.date <= date_to)
+        .order_by(d.date)
+    ).all()
+    buckets: dict[date, dict] = {}
+    for row in rows:
+        if by == "month":
+            key = row.date.replace(day=1)
+        elif by == "week":
+            key = row.date - timedelta(days=row.date.weekday())
+        else:
+            key = row.date
+        bucket = buckets.setdefault(
+            key, {"period": key, "reports": 0, **{f: 0 for f in SUM_FIELDS}}
+        )
+        bucket["reports"] += int(row.reports)
+        for f in SUM_FIELDS:
+            bucket[f] += int(getattr(row, f))
+    return [buckets[k] for k in sorted(buckets)]
+
+
+def hub_status() -> dict:
+    branches = db.session.scalar(sa.select(sa.func.count()).select_from(HubBranch))
+    last = db.session.scalar(sa.select(sa.func.max(HubBranch.last_received_at)))
+    return {
+        "mode": "association",
+        "branches": branches,
+        "last_received_at": last.isoformat() if last else None,
+    }

@@ -1,0 +1,251 @@
+"""Roll-up schemas: the report a branch sends, the summaries the hub answers."""
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+# No figure of one branch's day comes near this; it keeps BIGINT from overflowing.
+LIMIT = 10**15
+
+
+def _amount(nonneg=False, **kw):
+    low = 0 if nonneg else -LIMIT
+    return fields.Integer(strict=True, validate=validate.Range(min=low, max=LIMIT), **kw)
+
+
+class _Lenient(Schema):
+    """Unknown fields are ignored: a newer branch may send more than this hub knows."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class CapitalSchema(_Lenient):
+    pokok = _amount(nonneg=True, required=True)
+    wajib = _amount(nonneg=True, required=True)
+    sukarela = _amount(nonneg=True, required=True)
+
+
+class StockValueSchema(_Lenient):
+    owned_at_cost = _amount(load_default=0)
+    consigned_at_supplier_price = _amount(load_default=0)
+
+
+class ReportSchema(_Lenient):
+    """A branch's daily report (what ``GET /rollup/daily`` shows and the sender posts)."""
+
+    branch_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    branch_name = fields.String(load_default="")
+    date = fields.Date(required=True)
+    revision = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    built_at = fields.String(load_default=None, allow_none=True)
+    day_start = fields.String(load_default=None, allow_none=True)
+    day_end = fields.String(load_default=None, allow_none=True)
+
+    sales_gross = _amount(nonneg=True, required=True)
+    discounts = _amount(nonneg=True, load_default=0)
+    returns = _amount(nonneg=True, required=True)
+    sales_net = _amount(required=True)
+    ppn = _amount(required=True)
+    transactions = _amount(nonneg=True, required=True)
+    items = _amount(nonneg=True, load_default=0)
+    average_basket = _amount(load_default=0)
+    by_payment = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=32)),
+        values=_amount(),
+        load_default=dict,
+    )
+    member_sales = _amount(load_default=0)
+    member_sales_share = fields.Float(load_default=0.0, validate=validate.Range(min=-1, max=1))
+
+    members_total = _amount(nonneg=True, required=True)
+    members_joined = _amount(nonneg=True, load_default=0)
+    members_left = _amount(nonneg=True, load_default=0)
+    capital = fields.Nested(CapitalSchema, required=True)
+    stock_value = fields.Nested(StockValueSchema, load_default=lambda: {})
+
+    umkm_purchases = _amount(load_default=0)
+    consignment_payable = _amount(load_default=0)
+    consignment_paid = _amount(load_default=0)
+    active_umkm_suppliers = _amount(nonneg=True, load_default=0)
+    member_suppliers = _amount(nonneg=True, load_default=0)
+    staff = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
+    staff_count = _amount(nonneg=True, load_default=0)
+    sources_missing = fields.List(fields.String(), load_default=list)
+
+
+class IngestResultSchema(Schema):
+    branch_code = fields.String()
+    date = fields.Date()
+    revision = fields.Integer()
+    outcome = fields.String(metadata={"description": "created, replaced or unchanged"})
+
+
+class DailyArgsSchema(Schema):
+    date = fields.Date(required=True)
+
+
+class DailySchema(Schema):
+    """The figures of a business day at this branch."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    branch_code = fields.String()
+    branch_name = fields.String()
+    date = fields.Date()
+    revision = fields.Integer()
+    built = fields.Boolean(metadata={"description": "this revision is in the outbox"})
+    status = fields.String(allow_none=True)
+    day_start = fields.String()
+    day_end = fields.String()
+    sales_gross = fields.Integer()
+    discounts = fields.Integer()
+    returns = fields.Integer()
+    sales_net = fields.Integer()
+    ppn = fields.Integer()
+    transactions = fields.Integer()
+    items = fields.Integer()
+    average_basket = fields.Integer()
+    by_payment = fields.Dict(keys=fields.String(), values=fields.Integer())
+    member_sales = fields.Integer()
+    member_sales_share = fields.Float()
+    members_total = fields.Integer()
+    members_joined = fields.Integer()
+    members_left = fields.Integer()
+    capital = fields.Dict(keys=fields.String(), values=fields.Integer())
+    stock_value = fields.Dict(keys=fields.String(), values=fields.Integer())
+    umkm_purchases = fields.Integer()
+    consignment_payable = fields.Integer()
+    consignment_paid = fields.Integer()
+    active_umkm_suppliers = fields.Integer()
+    member_suppliers = fields.Integer()
+    staff = fields.List(fields.String())
+    staff_count = fields.Integer()
+    sources_missing = fields.List(fields.String())
+
+
+class OutboxSchema(Schema):
+    id = fields.Integer()
+    date = fields.Date()
+    revision = fields.Integer()
+    status = fields.String()
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime()
+    last_error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    sales_net = fields.Integer()
+    transactions = fields.Integer()
+
+
+class OutboxArgsSchema(Schema):
+    status = fields.String(validate=validate.OneOf(["pending", "sent", "superseded", "rejected"]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class PeriodArgsSchema(Schema):
+    """``from`` and ``to`` (inclusive); default the last 30 days."""
+
+    date_from = fields.Date(data_key="from", load_default=None)
+    date_to = fields.Date(data_key="to", load_default=None)
+    stale_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=3650))
+
+    @validates_schema
+    def _order(self, data, **kwargs):
+        f, t = data.get("date_from"), data.get("date_to")
+        if f and t and f > t:
+            raise ValidationError("Must not be after 'to'.", "from")
+        if f and t and (t - f).days > 366 * 10:
+            raise ValidationError("At most ten years.", "from")
+
+
+class TrendArgsSchema(PeriodArgsSchema):
+    by = fields.String(load_default="day", validate=validate.OneOf(["day", "week", "month"]))
+
+
+_SUMS = (
+    "sales_gross",
+    "discounts",
+    "returns",
+    "sales_net",
+    "ppn",
+    "transactions",
+    "items",
+    "member_sales",
+    "members_joined",
+    "members_left",
+    "umkm_purchases",
+    "consignment_payable",
+    "consignment_paid",
+)
+_POINTS = (
+    "members_total",
+    "capital_pokok",
+    "capital_wajib",
+    "capital_sukarela",
+    "stock_value_cost",
+    "stock_consigned",
+    "umkm_suppliers_active",
+    "umkm_suppliers_members",
+    "staff_count",
+)
+_figures = {name: fields.Integer() for name in _SUMS + _POINTS}
+
+TotalsSchema = Schema.from_dict(
+    {
+        **_figures,
+        "average_basket": fields.Integer(),
+        "branches": fields.Integer(),
+        "branches_reporting": fields.Integer(),
+        "stale_branches": fields.Integer(),
+        "days_reported": fields.Integer(),
+    },
+    name="RollupTotals",
+)
+
+BranchRowSchema = Schema.from_dict(
+    {
+        "code": fields.String(),
+        "name": fields.String(),
+        "kota": fields.String(),
+        "kecamatan": fields.String(),
+        **_figures,
+        "average_basket": fields.Integer(),
+        "days_reported": fields.Integer(),
+        "figures_as_of": fields.Date(allow_none=True),
+        "last_report_date": fields.Date(allow_none=True),
+        "days_since_report": fields.Integer(allow_none=True),
+        "stale": fields.Boolean(),
+    },
+    name="RollupBranchRow",
+)
+
+
+class SummarySchema(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    stale_days = fields.Integer()
+    totals = fields.Nested(TotalsSchema)
+    branches = fields.List(fields.Nested(BranchRowSchema))
+
+
+TrendPointSchema = Schema.from_dict(
+    {"period": fields.Date(), "reports": fields.Integer(), **{n: fields.Integer() for n in _SUMS}},
+    name="RollupTrendPoint",
+)
+
+
+class TrendSchema(Schema):
+    by = fields.String()
+    items = fields.List(fields.Nested(TrendPointSchema))
+    total = fields.Integer()
+
+
+class HubBranchSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    kota = fields.String()
+    kecamatan = fields.String()
+    last_report_date = fields.Date(allow_none=True)
+    last_received_at = fields.DateTime(allow_none=True)
+    key_rotated_at = fields.DateTime()
