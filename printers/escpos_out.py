@@ -79,7 +79,7 @@ def escpos_modules():
 
 
 def profile_names() -> list[str]:
-    return sorted(escpos_modules()["capabilities"].PROFILES)
+    return sorted(escpos_modules()["capabilities"].CAPABILITIES["profiles"])
 
 
 def code_pages(profile: str) -> list[str]:
