@@ -11,28 +11,28 @@ from mart.errors import Forbidden
 from mart.extensions import db
 from members import printing, services
 from members.schemas import (
-    ArrearsPageSchema,
-    LeaveSchema,
-    LedgerArgs,
-    LedgerPageSchema,
-    LookupArgs,
     MemberCapitalArgs,
     MemberCapitalSchema,
     MemberCreateSchema,
+    MemberLeaveSchema,
     MemberListArgs,
+    MemberLookupArgs,
+    MemberPageArgs,
     MemberPublicSchema,
+    MemberPurchasesArgs,
+    MemberPurchasesSchema,
     MemberSchema,
-    MovementResultSchema,
-    MovementSchema,
-    PageArgs,
-    PurchasesArgs,
-    PurchasesSchema,
-    ReversalSchema,
-    SettlementSchema,
+    MemberSettlementSchema,
+    SavingsLedgerArgs,
+    SavingsLedgerPageSchema,
+    SavingsMovementResultSchema,
+    SavingsMovementSchema,
+    SavingsReversalSchema,
     ShuRequestSchema,
     ShuResultSchema,
     ShuStatementsSchema,
-    WajibSchema,
+    WajibArrearsPageSchema,
+    WajibStatusSchema,
 )
 
 blp = Blueprint("members_api", __name__, description="Members, simpanan and SHU")
@@ -138,7 +138,7 @@ def list_members(args):
 
 
 @blp.route("/members/lookup")
-@blp.arguments(LookupArgs, location="query")
+@blp.arguments(MemberLookupArgs, location="query")
 @blp.response(200, MemberPublicSchema)
 @roles_required("cashier", *MANAGERS)
 def lookup_member(args):
@@ -148,8 +148,8 @@ def lookup_member(args):
 
 
 @blp.route("/members/arrears")
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, ArrearsPageSchema)
+@blp.arguments(MemberPageArgs, location="query")
+@blp.response(200, WajibArrearsPageSchema)
 @roles_required(*MANAGERS)
 def arrears(args):
     """Active members with simpanan wajib in arrears, most months first."""
@@ -193,8 +193,8 @@ def get_member(member_no):
 
 
 @blp.route("/members/<member_no>/deposits", methods=["POST"])
-@blp.arguments(MovementSchema)
-@blp.response(201, MovementResultSchema)
+@blp.arguments(SavingsMovementSchema)
+@blp.response(201, SavingsMovementResultSchema)
 @roles_required(*MANAGERS)
 def deposit(data, member_no):
     """Deposit simpanan. Pokok exactly the branch's amount, once (422 / 409)."""
@@ -210,8 +210,8 @@ def deposit(data, member_no):
 
 
 @blp.route("/members/<member_no>/withdrawals", methods=["POST"])
-@blp.arguments(MovementSchema)
-@blp.response(201, MovementResultSchema)
+@blp.arguments(SavingsMovementSchema)
+@blp.response(201, SavingsMovementResultSchema)
 @roles_required(*MANAGERS)
 def withdraw(data, member_no):
     """Withdraw simpanan sukarela; pokok/wajib 409; never below zero (409)."""
@@ -227,8 +227,8 @@ def withdraw(data, member_no):
 
 
 @blp.route("/members/<member_no>/reversals", methods=["POST"])
-@blp.arguments(ReversalSchema)
-@blp.response(201, MovementResultSchema)
+@blp.arguments(SavingsReversalSchema)
+@blp.response(201, SavingsMovementResultSchema)
 @roles_required(*MANAGERS)
 def reverse(data, member_no):
     """Correct an entry by a reversing entry (audited). Already reversed 409."""
@@ -239,8 +239,8 @@ def reverse(data, member_no):
 
 
 @blp.route("/members/<member_no>/leave", methods=["POST"])
-@blp.arguments(LeaveSchema)
-@blp.response(200, SettlementSchema)
+@blp.arguments(MemberLeaveSchema)
+@blp.response(200, MemberSettlementSchema)
 @roles_required(*MANAGERS)
 def leave(data, member_no):
     """Close the membership: pokok, wajib and sukarela paid out to zero."""
@@ -253,8 +253,8 @@ def leave(data, member_no):
 
 
 @blp.route("/members/<member_no>/ledger")
-@blp.arguments(LedgerArgs, location="query")
-@blp.response(200, LedgerPageSchema)
+@blp.arguments(SavingsLedgerArgs, location="query")
+@blp.response(200, SavingsLedgerPageSchema)
 @roles_required("member", *MANAGERS)
 def ledger(args, member_no):
     """Entries newest first with the running balance of their kind."""
@@ -264,7 +264,7 @@ def ledger(args, member_no):
 
 
 @blp.route("/members/<member_no>/arrears")
-@blp.response(200, WajibSchema)
+@blp.response(200, WajibStatusSchema)
 @roles_required("member", *MANAGERS)
 def member_arrears(member_no):
     """The member's simpanan wajib: months due, paid, and in arrears."""
@@ -280,8 +280,8 @@ def member_arrears(member_no):
 
 
 @blp.route("/members/<member_no>/purchases")
-@blp.arguments(PurchasesArgs, location="query")
-@blp.response(200, PurchasesSchema)
+@blp.arguments(MemberPurchasesArgs, location="query")
+@blp.response(200, MemberPurchasesSchema)
 @roles_required("member", *MANAGERS)
 def purchases(args, member_no):
     """The member's purchases (net of returns) by month."""

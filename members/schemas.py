@@ -7,7 +7,7 @@ from members.models import KINDS, LEFT_REASONS
 NIK_MESSAGE = "NIK must be exactly 16 digits."
 
 
-class SavingsSchema(Schema):
+class MemberSavingsSchema(Schema):
     pokok = fields.Integer()
     wajib = fields.Integer()
     sukarela = fields.Integer()
@@ -47,7 +47,7 @@ class MemberSchema(Schema):
     left_date = fields.Date(allow_none=True)
     left_reason = fields.String(allow_none=True)
     # None for a cashier, who sees name, number and status only.
-    savings = fields.Nested(SavingsSchema, allow_none=True)
+    savings = fields.Nested(MemberSavingsSchema, allow_none=True)
 
 
 class MemberPublicSchema(Schema):
@@ -61,7 +61,7 @@ class MemberPublicSchema(Schema):
     status = fields.String()
     join_date = fields.Date()
     left_date = fields.Date(allow_none=True)
-    savings = fields.Nested(SavingsSchema, allow_none=True)
+    savings = fields.Nested(MemberSavingsSchema, allow_none=True)
 
 
 class MemberListArgs(Schema):
@@ -71,11 +71,11 @@ class MemberListArgs(Schema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
-class LookupArgs(Schema):
+class MemberLookupArgs(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
-class MovementSchema(Schema):
+class SavingsMovementSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     amount = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
@@ -83,7 +83,7 @@ class MovementSchema(Schema):
     print = fields.Boolean(load_default=False)
 
 
-class EntrySchema(Schema):
+class SavingsEntrySchema(Schema):
     id = fields.Integer()
     kind = fields.String()
     entry_type = fields.String()
@@ -99,11 +99,11 @@ class EntrySchema(Schema):
     period_to = fields.Date(allow_none=True)
 
 
-class MovementResultSchema(Schema):
+class SavingsMovementResultSchema(Schema):
     member_no = fields.String()
-    entry = fields.Nested(EntrySchema)
-    savings = fields.Nested(SavingsSchema)
-    balances = fields.Nested(SavingsSchema)
+    entry = fields.Nested(SavingsEntrySchema)
+    savings = fields.Nested(MemberSavingsSchema)
+    balances = fields.Nested(MemberSavingsSchema)
     pokok = fields.Integer()
     wajib = fields.Integer()
     sukarela = fields.Integer()
@@ -111,47 +111,47 @@ class MovementResultSchema(Schema):
     print_job_id = fields.Integer(allow_none=True)
 
 
-class ReversalSchema(Schema):
+class SavingsReversalSchema(Schema):
     entry_id = fields.Integer(strict=True, required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-class LeaveSchema(Schema):
+class MemberLeaveSchema(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(LEFT_REASONS))
     date = fields.Date(load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     print = fields.Boolean(load_default=False)
 
 
-class PayoutsSchema(Schema):
+class MemberPayoutsSchema(Schema):
     pokok = fields.Integer()
     wajib = fields.Integer()
     sukarela = fields.Integer()
 
 
-class SettlementSchema(Schema):
+class MemberSettlementSchema(Schema):
     member_no = fields.String()
     name = fields.String()
     status = fields.String()
     left_date = fields.Date(allow_none=True)
     reason = fields.String(allow_none=True)
-    payouts = fields.Nested(PayoutsSchema)
+    payouts = fields.Nested(MemberPayoutsSchema)
     total = fields.Integer()
     print_job_id = fields.Integer(allow_none=True)
 
 
-class LedgerArgs(Schema):
+class SavingsLedgerArgs(Schema):
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
-class LedgerPageSchema(Schema):
-    items = fields.List(fields.Nested(EntrySchema))
+class SavingsLedgerPageSchema(Schema):
+    items = fields.List(fields.Nested(SavingsEntrySchema))
     total = fields.Integer()
 
 
-class WajibSchema(Schema):
+class WajibStatusSchema(Schema):
     member_no = fields.String()
     name = fields.String()
     phone = fields.String(allow_none=True)
@@ -166,29 +166,29 @@ class WajibSchema(Schema):
     unpaid_months = fields.List(fields.String())
 
 
-class ArrearsPageSchema(Schema):
-    items = fields.List(fields.Nested(WajibSchema))
+class WajibArrearsPageSchema(Schema):
+    items = fields.List(fields.Nested(WajibStatusSchema))
     total = fields.Integer()
     amount = fields.Integer()
 
 
-class PageArgs(Schema):
+class MemberPageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
-class PurchasesArgs(Schema):
+class MemberPurchasesArgs(Schema):
     year = fields.Integer(load_default=None, validate=validate.Range(min=1900, max=9999))
 
 
-class PurchaseMonthSchema(Schema):
+class MemberPurchaseMonthSchema(Schema):
     month = fields.String()
     amount = fields.Integer()
 
 
-class PurchasesSchema(Schema):
+class MemberPurchasesSchema(Schema):
     member_no = fields.String()
-    items = fields.List(fields.Nested(PurchaseMonthSchema))
+    items = fields.List(fields.Nested(MemberPurchaseMonthSchema))
     total = fields.Integer()
 
 
