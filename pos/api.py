@@ -141,7 +141,7 @@ def shift_report(shift_id):
 
 
 @blp.route("/shifts/<int:shift_id>/report/print", methods=["POST"])
-@blp.response(201, schemas.PrintOut)
+@blp.response(201, schemas.PosPrintOut)
 @roles_required(*COUNTER)
 def print_shift_report(shift_id):
     shift = services.get_shift(shift_id)
@@ -207,7 +207,7 @@ def sale_by_number(number):
 
 
 @blp.route("/sales/<sale_id>/receipt", methods=["GET"])
-@blp.arguments(schemas.ReceiptArgs, location="query")
+@blp.arguments(schemas.SaleReceiptArgs, location="query")
 @blp.response(200, content_type="text/plain")
 @roles_required(*COUNTER)
 def receipt(args, sale_id):
@@ -217,7 +217,7 @@ def receipt(args, sale_id):
 
 
 @blp.route("/sales/<sale_id>/print", methods=["POST"])
-@blp.response(201, schemas.PrintOut)
+@blp.response(201, schemas.PosPrintOut)
 @roles_required(*COUNTER)
 def reprint(sale_id):
     job = services.reprint(services.get_sale(sale_id), current_user)
@@ -226,8 +226,8 @@ def reprint(sale_id):
 
 
 @blp.route("/sales/<sale_id>/returns", methods=["POST"])
-@blp.arguments(schemas.ReturnIn)
-@blp.response(201, schemas.ReturnOut)
+@blp.arguments(schemas.SaleReturnIn)
+@blp.response(201, schemas.SaleReturnOut)
 @roles_required(*COUNTER)
 def create_return(data, sale_id):
     ret = services.create_return(sale_id, data, current_user)
@@ -236,7 +236,7 @@ def create_return(data, sale_id):
 
 
 @blp.route("/sales/<sale_id>/returns", methods=["GET"])
-@blp.response(200, page_schema(schemas.ReturnOut))
+@blp.response(200, page_schema(schemas.SaleReturnOut))
 @roles_required(*COUNTER)
 def list_returns(sale_id):
     services.get_sale(sale_id)
@@ -286,8 +286,8 @@ def resume(suspended_id):
 
 
 @blp.route("/registers/<int:register_id>/display", methods=["PUT"])
-@blp.arguments(schemas.DisplayIn)
-@blp.response(200, schemas.DisplayOut)
+@blp.arguments(schemas.CustomerDisplayIn)
+@blp.response(200, schemas.CustomerDisplayOut)
 @roles_required(*COUNTER)
 def set_display(data, register_id):
     register = services.get_register(register_id)
@@ -306,7 +306,7 @@ def qris_for_amount(args):
 
 
 @blp.route("/registers/<int:register_id>/printer-status", methods=["GET"])
-@blp.response(200, schemas.PrinterStatusOut)
+@blp.response(200, schemas.RegisterPrinterStatusOut)
 @roles_required(*COUNTER)
 def printer_status(register_id):
     from printers import services as printing

@@ -165,7 +165,7 @@ class SaleLineIn(Schema):
             raise ValidationError("Give product_id or barcode.", field_name="product_id")
 
 
-class PaymentIn(Schema):
+class SalePaymentIn(Schema):
     method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
     amount = positive_money(required=True)
     reference = fields.String(validate=validate.Length(max=100), load_default=None, allow_none=True)
@@ -178,7 +178,7 @@ class SaleIn(Schema):
     lines = fields.List(
         fields.Nested(SaleLineIn), required=True, validate=validate.Length(min=1, max=500)
     )
-    payments = fields.List(fields.Nested(PaymentIn), load_default=list)
+    payments = fields.List(fields.Nested(SalePaymentIn), load_default=list)
     discount = money(load_default=0)
     approval_pin = fields.String(load_default=None, allow_none=True)
 
@@ -200,7 +200,7 @@ class SaleLineOut(Schema):
     tax = fields.String()
 
 
-class PaymentOut(Schema):
+class SalePaymentOut(Schema):
     method = fields.String()
     amount = fields.Integer()
     reference = fields.String(allow_none=True)
@@ -230,7 +230,7 @@ class SaleOut(Schema):
     business_date = fields.Date()
     created_at = fields.DateTime()
     lines = fields.List(fields.Nested(SaleLineOut))
-    payments = fields.List(fields.Nested(PaymentOut))
+    payments = fields.List(fields.Nested(SalePaymentOut))
 
 
 class SaleListArgs(PageArgs):
@@ -241,12 +241,12 @@ class SaleListArgs(PageArgs):
     shift_id = fields.Integer()
 
 
-class ReceiptArgs(Schema):
+class SaleReceiptArgs(Schema):
     width = fields.Integer(load_default=48, validate=validate.OneOf((32, 48)))
     copy = fields.Boolean(load_default=False)
 
 
-class PrintOut(Schema):
+class PosPrintOut(Schema):
     job_id = fields.Integer()
     status = fields.String()
 
@@ -254,14 +254,14 @@ class PrintOut(Schema):
 # --- returns -----------------------------------------------------------------------
 
 
-class ReturnLineIn(Schema):
+class SaleReturnLineIn(Schema):
     product_id = fields.Integer(required=True, strict=True)
     quantity = QuantityField(required=True, validate=validate.Range(min=0, min_inclusive=False))
 
 
-class ReturnIn(Schema):
+class SaleReturnIn(Schema):
     lines = fields.List(
-        fields.Nested(ReturnLineIn), required=True, validate=validate.Length(min=1, max=500)
+        fields.Nested(SaleReturnLineIn), required=True, validate=validate.Length(min=1, max=500)
     )
     refund_method = fields.String(load_default="original", validate=validate.OneOf(REFUND_METHODS))
     approval_pin = fields.String(load_default=None, allow_none=True)
@@ -270,7 +270,7 @@ class ReturnIn(Schema):
     shift_id = fields.Integer(load_default=None, allow_none=True)
 
 
-class ReturnLineOut(Schema):
+class SaleReturnLineOut(Schema):
     product_id = fields.Integer()
     sale_line_id = fields.Integer()
     name = fields.Function(lambda line: line.sale_line.name)
@@ -278,12 +278,12 @@ class ReturnLineOut(Schema):
     amount = fields.Integer()
 
 
-class RefundOut(Schema):
+class ReturnRefundOut(Schema):
     method = fields.String()
     amount = fields.Integer()
 
 
-class ReturnOut(Schema):
+class SaleReturnOut(Schema):
     id = fields.Integer()
     number = fields.String()
     sale_id = fields.String()
@@ -294,8 +294,8 @@ class ReturnOut(Schema):
     damaged = fields.Boolean()
     approved_by = fields.Function(lambda r: r.approved_by_id)
     created_at = fields.DateTime()
-    lines = fields.List(fields.Nested(ReturnLineOut))
-    refunds = fields.List(fields.Nested(RefundOut))
+    lines = fields.List(fields.Nested(SaleReturnLineOut))
+    refunds = fields.List(fields.Nested(ReturnRefundOut))
 
 
 # --- suspended, display, QRIS ------------------------------------------------------
@@ -314,7 +314,7 @@ class SuspendedOut(Schema):
     payload = fields.Dict()
 
 
-class DisplayIn(Schema):
+class CustomerDisplayIn(Schema):
     class Meta:
         unknown = "exclude"
 
@@ -327,7 +327,7 @@ class DisplayIn(Schema):
     message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
-class DisplayOut(Schema):
+class CustomerDisplayOut(Schema):
     class Meta:
         unknown = "include"
 
@@ -348,7 +348,7 @@ class QrisOut(Schema):
     svg = fields.String()
 
 
-class PrinterStatusOut(Schema):
+class RegisterPrinterStatusOut(Schema):
     class Meta:
         unknown = "include"
 

@@ -52,42 +52,58 @@ def ean13(n: int, prefix="899") -> str:
     return bc.with_check_digit(f"{prefix}{n:0{12 - len(prefix)}d}")
 
 
+def new_product(app, **kw):
+    """A product made through inventory's service; returns (id, barcode)."""
+    from inventory import services
+
+    n = next(_seq)
+    data = {"sku": f"P{n:05d}", "name": f"Barang {n}", "price": 5000, **kw}
+    data.setdefault("barcode", ean13(n))
+    with app.app_context():
+        product = services.create_product(data)
+        db.session.commit()
+        return product.id, data["barcode"]
+
+
+def new_member(app, sukarela=0, name=None):
+    """A member made through members' service (with simpanan sukarela); its number."""
+    from members import services
+
+    n = next(_seq)
+    with app.app_context():
+        member = services.register_member(
+            name or f"Anggota {n}", f"3171{n:012d}", phone=f"0812{n:08d}"
+        )
+        if sukarela:
+            services.deposit(member.member_no, "sukarela", sukarela)
+        db.session.commit()
+        return member.member_no
+
+
 @pytest.fixture
 def make_product(app):
     """``make_product(price=5000, member_price=..., tax="exempt")`` returns (id, barcode)."""
-
-    def factory(**kw):
-        from inventory import services
-
-        n = next(_seq)
-        data = {"sku": f"P{n:05d}", "name": f"Barang {n}", "price": 5000, **kw}
-        data.setdefault("barcode", ean13(n))
-        with app.app_context():
-            product = services.create_product(data)
-            db.session.commit()
-            return product.id, data["barcode"]
-
-    return factory
+    return lambda **kw: new_product(app, **kw)
 
 
 @pytest.fixture
 def make_member(app):
     """``make_member(sukarela=50000)`` returns the member number."""
+    return lambda **kw: new_member(app, **kw)
 
-    def factory(sukarela=0, name=None):
-        from members import services
 
-        n = next(_seq)
-        with app.app_context():
-            member = services.register_member(
-                name or f"Anggota {n}", f"3171{n:012d}", phone=f"0812{n:08d}"
-            )
-            if sukarela:
-                services.deposit(member.member_no, "sukarela", sukarela)
-            db.session.commit()
-            return member.member_no
+def sukarela(app, member_no):
+    from members import services
 
-    return factory
+    with app.app_context():
+        return services.savings(services.get_member(member_no).id)["sukarela"]
+
+
+def purchases(app, member_no, year):
+    from members import services
+
+    with app.app_context():
+        return services.purchases_in_year(member_no, year)
 
 
 def on_hand(app, product_id):
@@ -114,14 +130,34 @@ class Counter:
         return (client or self.cashier).post("/sales", json=body)
 
 
-@pytest.fixture
-def counter(api_as):
-    manager = api_as("manager", pin="4321")
-    register = manager.post("/registers", json={"code": "R1", "name": "Kasir 1"})
+def api_user(app, *roles, pin=None, username=None):
+    """An ``ApiClient`` for a new user of ``roles`` on ``app`` (any app, any config)."""
+    from mart.auth import issue_token
+    from mart.cli import create_user
+    from tests.conftest import DEFAULT_PASSWORD, ApiClient
+
+    username = username or f"{roles[0]}-{next(_seq)}-{uuid.uuid4().hex[:4]}"
+    with app.app_context():
+        user = create_user(username, list(roles), DEFAULT_PASSWORD, username.title())
+        if pin:
+            user.set_pin(pin)
+        token, _ = issue_token(user)
+        db.session.commit()
+    return ApiClient(app, token, username)
+
+
+def make_counter(app, code="R1", opening_float=200_000, manager=None):
+    manager = manager or api_user(app, "manager", pin="4321")
+    register = manager.post("/registers", json={"code": code, "name": f"Kasir {code}"})
     assert register.status_code == 201, register.json
-    cashier = api_as("cashier")
+    cashier = api_user(app, "cashier")
     shift = cashier.post(
-        "/shifts", json={"register_id": register.json["id"], "opening_float": 200_000}
+        "/shifts", json={"register_id": register.json["id"], "opening_float": opening_float}
     )
     assert shift.status_code == 201, shift.json
     return Counter(manager, cashier, register.json, shift.json)
+
+
+@pytest.fixture
+def counter(app):
+    return make_counter(app)
