@@ -50,16 +50,16 @@ class _NetworkLink:
 
     def __init__(self, host, port, timeout=NETWORK_TIMEOUT):
         printer_module = escpos_modules()["printer"]
-        exceptions = escpos_modules()["exceptions"]
         self.where = f"{host}:{port}"
         self.device = printer_module.Network(host=host, port=int(port), timeout=timeout)
         self.answers_status = True
+        # Connect here rather than in escpos's open(), which leaks the socket when the
+        # connection is refused; escpos then writes and reads on this socket.
         try:
-            self.device.open()
-        except exceptions.DeviceNotFoundError as exc:
-            raise PrinterError(f"cannot connect to printer at {self.where}: {_cause(exc)}") from exc
+            sock = socket.create_connection((host, int(port)), timeout=timeout)
         except OSError as exc:
             raise PrinterError(f"cannot connect to printer at {self.where}: {exc}") from exc
+        self.device.device = sock
 
     @property
     def sock(self) -> socket.socket:

@@ -166,8 +166,9 @@ class Worker:
             return "failed", printer.id
         except Exception as exc:  # a bad payload must not stop the worker
             log.exception("print job %s failed", job_id)
-            self._fail(job, printer, f"internal error: {exc.__class__.__name__}: {exc}")
-            return "failed", printer.id
+            reason = f"internal error: {exc.__class__.__name__}: {exc}"
+            self._fail(job, printer, reason, hold_others=False)
+            return "failed", None  # the printer is not at fault: its other jobs go on
         self._finish(job, "done", None)
         return "done", printer.id
 
@@ -186,7 +187,7 @@ class Worker:
         db.session.commit()
         log.info("print job %s %s", job.id, status)
 
-    def _fail(self, job, printer, reason, retry=True):
+    def _fail(self, job, printer, reason, retry=True, hold_others=True):
         jobs = PrintJob.__table__
         attempts = db.session.scalar(sa.select(jobs.c.attempts).where(jobs.c.id == job.id)) or 1
         when = (
@@ -197,7 +198,7 @@ class Worker:
             .where(jobs.c.id == job.id, jobs.c.claimed_by == self.name)
             .values(status="failed", last_error=reason[:500], next_attempt_at=when)
         )
-        if retry:
+        if retry and hold_others:
             # The printer's other waiting jobs wait as long, so they keep their order.
             db.session.execute(
                 sa.update(jobs)

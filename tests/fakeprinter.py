@@ -42,11 +42,13 @@ class FakePrinter:
         self.port = 0
         self._mode = mode
         self.answer_status = True
-        self.jobs: list[bytes] = []  # what was printed, per connection
+        self._jobs: list[bytes] = []  # what was printed, per connection
         self.received: list[bytes] = []  # every byte received, per connection
         self.status_queries: list[int] = []
         self.connections = 0
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._active = 0
         self._listener = None
         self._thread = None
         self._stopping = False
@@ -88,10 +90,21 @@ class FakePrinter:
     def __exit__(self, *exc):
         self.stop()
 
+    def settle(self, timeout=10.0) -> None:
+        """Wait until every connection made so far has been closed and recorded."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._active == 0, timeout=timeout)
+
+    @property
+    def jobs(self) -> list[bytes]:
+        """What it printed, one entry per connection (after the connections closed)."""
+        self.settle()
+        with self._lock:
+            return list(self._jobs)
+
     @property
     def printed(self) -> bytes:
-        with self._lock:
-            return b"".join(self.jobs)
+        return b"".join(self.jobs)
 
     def events(self):
         return parse_escpos(self.printed)
@@ -114,6 +127,8 @@ class FakePrinter:
     def _close_listener(self):
         listener, self._listener = self._listener, None
         if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
             _close_quietly(listener)
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -125,8 +140,10 @@ class FakePrinter:
                 conn, _ = listener.accept()
             except OSError:
                 return
-            self.connections += 1
-            self._clients.append(conn)
+            with self._lock:
+                self.connections += 1
+                self._active += 1
+                self._clients.append(conn)
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn):
@@ -166,12 +183,14 @@ class FakePrinter:
                     printed += out
         finally:
             _close_quietly(conn)
-            if conn in self._clients:
-                self._clients.remove(conn)
-            with self._lock:
+            with self._idle:
                 self.received.append(bytes(received))
                 if printed:
-                    self.jobs.append(bytes(printed))
+                    self._jobs.append(bytes(printed))
+                self._active -= 1
+                if conn in self._clients:
+                    self._clients.remove(conn)
+                self._idle.notify_all()
 
 
 def _close_quietly(sock):

@@ -1,0 +1,130 @@
+"""ESC/POS bytes, read back by the parser: what the printer would do."""
+
+import logging
+import subprocess
+import sys
+
+import pytest
+
+from printers import escpos_out
+from printers.layout import render_text
+from tests.fakeprinter import parse_escpos, text_lines
+from tests.printers import sample
+
+
+def _types(events):
+    return [e["type"] for e in events]
+
+
+@pytest.mark.parametrize("width,profile", [(32, "POS-5890"), (48, "TM-T20II")])
+def test_printed_lines_are_the_preview(width, profile):
+    doc = sample.receipt()
+    data = escpos_out.document_bytes(doc, width=width, profile=profile)
+    printed = [line for line in text_lines(data)]
+    preview = render_text(doc, width).splitlines()
+    # Every preview line is printed in order; the barcode/QR lines are graphics.
+    graphic = {i for i, line in enumerate(preview) if line.strip() in ("[QR]", "JKT01-000123")}
+    expected = [line for i, line in enumerate(preview) if i not in graphic]
+    assert [line for line in printed if line] == [line for line in expected if line]
+    assert max(len(line) for line in printed) <= width
+
+
+def test_init_then_code_page_explicitly():
+    events = parse_escpos(escpos_out.document_bytes(sample.receipt(), width=48))
+    assert _types(events)[:2] == ["init", "codepage"]
+    assert events[1]["number"] == 0  # CP437
+
+
+def test_code_page_resent_after_init_on_every_job():
+    # escpos believes the code page is still selected after INIT; ours resends it
+    first = parse_escpos(escpos_out.document_bytes(sample.receipt(), width=48, code_page="CP858"))
+    second = parse_escpos(escpos_out.document_bytes(sample.receipt(), width=48, code_page="CP858"))
+    for events in (first, second):
+        assert events[0]["type"] == "init"
+        assert events[1] == {"type": "codepage", "number": 19}
+
+
+def test_pos5890_selects_the_standard_cp437_number():
+    events = parse_escpos(escpos_out.document_bytes(sample.receipt(), width=32, profile="POS-5890"))
+    assert events[1] == {"type": "codepage", "number": 0}
+
+
+def test_unknown_code_page_for_profile_refused():
+    with pytest.raises(ValueError):
+        escpos_out.document_bytes(sample.receipt(), width=48, code_page="NOPE")
+
+
+def test_total_printed_bold_and_double_height_then_normal():
+    events = parse_escpos(escpos_out.document_bytes(sample.receipt(), width=48))
+    texts = [e for e in events if e["type"] == "text" and e["text"]]
+    total = next(e for e in texts if e["text"].startswith("TOTAL"))
+    assert total["bold"] and total["double_height"] and not total["double_width"]
+    after = texts[texts.index(total) + 1]
+    assert not after["bold"] and not after["double_height"]
+
+
+def test_80mm_cuts_58mm_feeds_instead():
+    tm = parse_escpos(escpos_out.document_bytes(sample.receipt(), width=48, profile="TM-T20II"))
+    pos = parse_escpos(escpos_out.document_bytes(sample.receipt(), width=32, profile="POS-5890"))
+    assert tm[-1]["type"] == "cut"
+    assert "cut" not in _types(pos)
+    no_cut = parse_escpos(
+        escpos_out.document_bytes(sample.receipt(), width=48, profile="TM-T20II", cut=False)
+    )
+    assert "cut" not in _types(no_cut)
+
+
+def test_qr_native_when_profile_supports_it_else_image():
+    native = parse_escpos(escpos_out.document_bytes(sample.receipt(), width=48, profile="TM-T20II"))
+    qr = [e for e in native if e["type"] == "qr"]
+    assert len(qr) == 1 and qr[0]["data"] == sample.receipt().qr_payload
+    image = parse_escpos(escpos_out.document_bytes(sample.receipt(), width=32, profile="POS-5890"))
+    assert "qr" not in _types(image)
+    images = [e for e in image if e["type"] == "image"]
+    assert images and all(e["width"] <= 384 for e in images)
+
+
+def test_barcode_code128():
+    events = parse_escpos(escpos_out.document_bytes(sample.receipt(), width=48, profile="TM-T20II"))
+    barcodes = [e for e in events if e["type"] == "barcode"]
+    assert barcodes == [{"type": "barcode", "system": 73, "data": "{BJKT01-000123"}]
+
+
+@pytest.mark.parametrize("pin,pulse", [(2, 100), (5, 200)])
+def test_drawer_kick(pin, pulse):
+    events = parse_escpos(escpos_out.drawer_bytes(profile="TM-T20II", pin=pin, pulse_ms=pulse))
+    assert events[0]["type"] == "init"
+    assert events[1] == {"type": "drawer", "pin": pin, "on_ms": pulse, "off_ms": 2 * pulse}
+    assert "text" not in _types(events)
+
+
+def test_accents_never_sent_as_garbage():
+    data = escpos_out.document_bytes(sample.receipt(), width=48)
+    assert "Cafe Creme Brulee Sachet" in text_lines(data)
+    assert all(b < 0x80 for b in data[: data.index(b"\x1d(k")])  # text part is ASCII
+
+
+def test_importing_escpos_keeps_the_app_logging():
+    code = (
+        "import logging\n"
+        "root = logging.getLogger()\n"
+        "handler = logging.StreamHandler()\n"
+        "root.addHandler(handler); root.setLevel(logging.ERROR)\n"
+        "from printers.escpos_out import escpos_modules, document_bytes\n"
+        "escpos_modules()\n"
+        "assert root.handlers == [handler], root.handlers\n"
+        "assert root.level == logging.ERROR\n"
+        "import os; print(os.environ['ESCPOS_CAPABILITIES_PICKLE_DIR'])\n"
+    )
+    bare = (
+        "import logging\n"
+        "from printers.escpos_out import escpos_modules\n"
+        "escpos_modules()\n"
+        "assert logging.getLogger().handlers == [], logging.getLogger().handlers\n"
+    )
+    for source in (code, bare):
+        result = subprocess.run(
+            [sys.executable, "-c", source], capture_output=True, text=True, cwd="."
+        )
+        assert result.returncode == 0, result.stderr
+    assert logging.getLogger("mart").handlers is not None
