@@ -98,6 +98,7 @@ def test_command(name):
     db.session.commit()
     job_id = job.id
     status = transport.query_status(printer)
+    db.session.commit()  # hold no transaction (SQLite: no lock) while the worker sends
     outcome, reason = Worker(current_app._get_current_object(), name=worker_name(":cli")).send_now(
         job_id
     )

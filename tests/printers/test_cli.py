@@ -1,0 +1,126 @@
+"""``flask printers add|list|test|worker``."""
+
+import sqlalchemy as sa
+
+from mart.extensions import db
+from printers import services
+from printers.models import Printer, PrintJob
+from tests.fakeprinter import text_lines
+from tests.printers import sample
+
+
+def test_add_and_list(app, runner, tmp_path):
+    result = runner.invoke(
+        args=[
+            "printers",
+            "add",
+            "Kasir 9",
+            "--connection",
+            "file",
+            "--width",
+            "32",
+            "--device",
+            str(tmp_path / "k9.bin"),
+            "--no-cut",
+            "--drawer-pin",
+            "5",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        printer = db.session.scalar(sa.select(Printer).where(Printer.name == "Kasir 9"))
+        assert (printer.width, printer.profile, printer.cut, printer.drawer_pin) == (
+            32,
+            "POS-5890",
+            False,
+            5,
+        )
+    result = runner.invoke(args=["printers", "list"])
+    assert result.exit_code == 0 and "Kasir 9" in result.output and "waiting 0" in result.output
+
+
+def test_add_refuses_bad_input_and_changes_nothing(runner, rows):
+    before = rows(Printer)
+    result = runner.invoke(
+        args=["printers", "add", "Net", "--connection", "network", "--width", "48"]
+    )
+    assert result.exit_code != 0 and "host" in result.output
+    assert rows(Printer) == before
+
+
+def test_test_page_on_a_network_printer(app, runner, fake_printer):
+    runner.invoke(
+        args=[
+            "printers",
+            "add",
+            "Net",
+            "--connection",
+            "network",
+            "--width",
+            "48",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(fake_printer.port),
+        ]
+    )
+    result = runner.invoke(args=["printers", "test", "Net"])
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in text_lines(fake_printer.printed)]
+    assert "TES PRINTER / TEST PAGE" in lines
+    assert "123456789012345678901234567890123456789012345678" in lines
+    with app.app_context():
+        job = db.session.scalar(sa.select(PrintJob))
+        assert job.kind == "test" and job.status == "done"
+
+
+def test_test_page_fails_with_the_reason(app, runner, fake_printer):
+    runner.invoke(
+        args=[
+            "printers",
+            "add",
+            "Net",
+            "--connection",
+            "network",
+            "--width",
+            "32",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(fake_printer.port),
+        ]
+    )
+    fake_printer.mode = "paper_out"
+    result = runner.invoke(args=["printers", "test", "Net"])
+    assert result.exit_code != 0
+    assert "out of paper" in result.output
+    assert fake_printer.jobs == []
+    result = runner.invoke(args=["printers", "test", "Nope"])
+    assert result.exit_code != 0 and "Nope" in result.output
+
+
+def test_worker_once(app, runner, tmp_path):
+    path = tmp_path / "w.bin"
+    with app.app_context():
+        printer = services.create_printer(
+            {"name": "W", "connection": "file", "device": str(path), "width": 48}
+        )
+        services.queue_document(sample.receipt(), printer.id)
+        db.session.commit()
+    result = runner.invoke(args=["printers", "worker", "--once"])
+    assert result.exit_code == 0 and "done 1" in result.output
+    assert any("TOTAL" in line for line in text_lines(path.read_bytes()))
+
+
+def test_demo_seeder_makes_two_file_printers(app):
+    from printers.demo import seed
+
+    context = {}
+    with app.app_context():
+        seed(context)
+        db.session.commit()
+        kasir1 = db.session.get(Printer, context["printers"]["Kasir 1"])
+        kasir2 = db.session.get(Printer, context["printers"]["Kasir 2"])
+        assert (kasir1.connection, kasir1.width) == ("file", 48)
+        assert kasir1.file_path.endswith("printer-kasir1.bin")
+        assert kasir2.width == 32
