@@ -1,19 +1,365 @@
-"""Members: pages."""
+"""Members: pages. The manager's back office and the member's own pages (mobile-first).
 
-from flask import Blueprint, render_template
+Forms post to these views, which call one service each and commit once; a domain
+error is shown on the same page with its status and nothing is saved.
+"""
+
+import re
+from datetime import date
+
+import barcode
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from mart.auth import roles_required
+from mart.errors import DomainError, Forbidden, InvalidInput
+from mart.extensions import db
+from members import printing, services
+from members.models import KINDS, LEFT_REASONS, ShuYear
 
-bp = Blueprint("members", __name__, url_prefix="/members", template_folder="templates")
+bp = Blueprint(
+    "members",
+    __name__,
+    url_prefix="/members",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+PER_PAGE = 50
+TYPICAL_ALLOCATION = [
+    ("cadangan", 40),
+    ("jasa_modal", 20),
+    ("jasa_usaha", 20),
+    ("dana_pengurus", 5),
+    ("dana_karyawan", 5),
+    ("dana_pendidikan", 5),
+    ("dana_sosial", 5),
+]
+
+
+def _is_manager():
+    return current_user.has_role("admin", "manager")
+
+
+def _amount(value, field="amount") -> int:
+    """An amount typed by hand: ``50.000``, ``50000`` or ``Rp 50.000``."""
+    text = re.sub(r"[\s.]|^Rp", "", (value or "").strip(), flags=re.IGNORECASE)
+    if not text.lstrip("-").isdigit():
+        raise InvalidInput(_("Type the amount in whole rupiah."), field=field)
+    return int(text)
+
+
+def _date(value, field):
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(_("Type the date as YYYY-MM-DD."), field=field) from exc
+
+
+def _failed(error: DomainError):
+    db.session.rollback()
+    flash(error.message, "error")
+    return error.status
+
+
+# --- manager: list, register ----------------------------------------------------------
 
 
 @bp.route("/")
 @roles_required("manager")
 def index():
-    return render_template("mart/placeholder.html", title="Members")
+    q = request.args.get("q", "").strip()
+    status = (
+        request.args.get("status") if request.args.get("status") in ("active", "left") else None
+    )
+    page = max(1, request.args.get("page", 1, type=int))
+    stmt = services.search_members(q, status)
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    )
+    members = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    balances = services.savings_many([m.id for m in members])
+    return render_template(
+        "members/index.html",
+        members=members,
+        balances=balances,
+        q=q,
+        status=status,
+        page=page,
+        total=total,
+        pages=max(1, -(-total // PER_PAGE)),
+        capital=services.capital_totals(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("manager")
+def new():
+    status = 200
+    if request.method == "POST":
+        form = request.form
+        try:
+            member = services.register_member(
+                form.get("name", ""),
+                form.get("nik", "").strip(),
+                form.get("phone"),
+                form.get("address"),
+                join_date=_date(form.get("join_date"), "join_date"),
+                pay_pokok=bool(form.get("pay_pokok")),
+            )
+            db.session.commit()
+        except DomainError as error:
+            status = _failed(error)
+        else:
+            flash(_("Member %(no)s registered.", no=member.member_no), "success")
+            return redirect(url_for("members.detail", member_no=member.member_no))
+    return render_template("members/new.html", form=request.form), status
+
+
+# --- manager: one member --------------------------------------------------------------
+
+
+def _detail_page(member_no, status=200):
+    member = services.get_member(member_no)
+    return render_template(
+        "members/detail.html",
+        member=member,
+        savings=services.savings(member.id),
+        ledger=services.ledger(member.id, per_page=100),
+        wajib=services.wajib_status(member),
+        kinds=KINDS,
+        reasons=LEFT_REASONS,
+        printing=printing.printing_available(),
+    ), status
+
+
+@bp.route("/<member_no>")
+@roles_required("manager")
+def detail(member_no):
+    return _detail_page(member_no)
+
+
+def _movement(member_no, action):
+    form = request.form
+    try:
+        kind = form.get("kind", "")
+        amount = _amount(form.get("amount"))
+        note = form.get("note") or None
+        if action == "deposit":
+            entry = services.deposit(member_no, kind, amount, note=note)
+        else:
+            entry = services.withdraw(member_no, kind, amount, note=note)
+        member = services.get_member(member_no)
+        if form.get("print"):
+            printing.queue_entry_slip(member, entry, services.savings(member.id))
+        db.session.commit()
+    except DomainError as error:
+        return _detail_page(member_no, _failed(error))
+    flash(_("Saved."), "success")
+    return redirect(url_for("members.detail", member_no=member_no))
+
+
+@bp.route("/<member_no>/deposit", methods=["POST"])
+@roles_required("manager")
+def deposit(member_no):
+    return _movement(member_no, "deposit")
+
+
+@bp.route("/<member_no>/withdraw", methods=["POST"])
+@roles_required("manager")
+def withdraw(member_no):
+    return _movement(member_no, "withdraw")
+
+
+@bp.route("/<member_no>/reverse", methods=["POST"])
+@roles_required("manager")
+def reverse(member_no):
+    try:
+        entry_id = request.form.get("entry_id", type=int)
+        services.reverse_entry(member_no, entry_id, request.form.get("reason", ""))
+        db.session.commit()
+    except DomainError as error:
+        return _detail_page(member_no, _failed(error))
+    flash(_("The entry is reversed."), "success")
+    return redirect(url_for("members.detail", member_no=member_no))
+
+
+@bp.route("/<member_no>/leave", methods=["POST"])
+@roles_required("manager")
+def leave(member_no):
+    try:
+        result = services.leave(
+            member_no,
+            request.form.get("reason", ""),
+            on=_date(request.form.get("date"), "date"),
+            note=request.form.get("note") or None,
+        )
+        if request.form.get("print"):
+            printing.queue_settlement(services.get_member(member_no), result)
+        db.session.commit()
+    except DomainError as error:
+        return _detail_page(member_no, _failed(error))
+    flash(_("The membership is closed; the savings are paid out."), "success")
+    return redirect(url_for("members.settlement", member_no=member_no))
+
+
+@bp.route("/<member_no>/settlement")
+@roles_required("manager")
+def settlement(member_no):
+    member = services.get_member(member_no)
+    if member.status != "left":
+        abort(404)
+    return render_template(
+        "members/settlement.html", member=member, settlement=services.settlement(member)
+    )
+
+
+@bp.route("/<member_no>/card")
+@roles_required("manager")
+def card(member_no):
+    return render_template("members/card.html", member=services.get_member(member_no))
+
+
+def code128_svg(text: str, module=2, height=60) -> str:
+    """A CODE128 barcode as SVG (python-barcode encodes; we draw plain rects, no styles)."""
+    modules = barcode.get_barcode_class("code128")(text).build()[0]
+    quiet = 10 * module
+    width = quiet * 2 + len(modules) * module
+    rects = []
+    x = quiet
+    run = 0
+    for i, bit in enumerate(modules + "0"):
+        if bit == "1":
+            run += 1
+            continue
+        if run:
+            start = x + (i - run) * module
+            rects.append(f'<rect x="{start}" y="0" width="{run * module}" height="{height}"/>')
+            run = 0
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 18}" '
+        f'viewBox="0 0 {width} {height + 18}"><rect width="100%" height="100%" fill="#fff"/>'
+        f'<g fill="#000">{"".join(rects)}</g>'
+        f'<text x="{width // 2}" y="{height + 14}" font-family="monospace" font-size="14" '
+        f'text-anchor="middle">{text}</text></svg>'
+    )
+
+
+@bp.route("/<member_no>/barcode.svg")
+@roles_required("manager", "member")
+def barcode_svg(member_no):
+    member = services.get_member(member_no)
+    if not _is_manager() and current_user.member_no != member.member_no:
+        raise Forbidden(_("You may only see your own membership."))
+    return Response(code128_svg(member.member_no), mimetype="image/svg+xml")
+
+
+# --- manager: reports and SHU -----------------------------------------------------------
+
+
+@bp.route("/arrears")
+@roles_required("manager")
+def arrears():
+    report = services.arrears_report()
+    return render_template(
+        "members/arrears.html", report=report, amount=sum(r["arrears_amount"] for r in report)
+    )
+
+
+@bp.route("/capital")
+@roles_required("manager")
+def capital():
+    as_of = request.args.get("as_of")
+    try:
+        as_of_date = _date(as_of, "as_of")
+    except DomainError as error:
+        flash(error.message, "error")
+        as_of_date = None
+    totals = services.capital_totals(as_of_date)
+    return render_template(
+        "members/capital.html",
+        totals=totals,
+        total=sum(totals.values()),
+        as_of=as_of_date,
+        figures=services.member_figures(services.business_date(), services.business_date()),
+    )
+
+
+@bp.route("/shu", methods=["GET", "POST"])
+@roles_required("manager")
+def shu():
+    today = services.business_date()
+    form = request.form
+    year = form.get("year", type=int) or request.args.get("year", type=int) or today.year - 1
+    allocation = [(name, form.get(f"pct_{name}", str(pct))) for name, pct in TYPICAL_ALLOCATION]
+    result = None
+    status = 200
+    posted = db.session.scalars(sa.select(ShuYear).order_by(ShuYear.year.desc())).all()
+    if request.method == "POST":
+        try:
+            surplus = _amount(form.get("surplus"), "surplus")
+            parts = {}
+            for name, value in allocation:
+                value = (value or "").strip().replace(",", ".")
+                if value:
+                    parts[name] = value
+            if form.get("action") == "post":
+                _row, result = services.shu_post(year, surplus, parts)
+                db.session.commit()
+                flash(_("The SHU of %(year)s is posted.", year=year), "success")
+                return redirect(url_for("members.shu", year=year))
+            result = services.shu_compute(year, surplus, parts)
+        except DomainError as error:
+            status = _failed(error)
+    return render_template(
+        "members/shu.html",
+        year=year,
+        allocation=allocation,
+        surplus=form.get("surplus", ""),
+        result=result,
+        posted=posted,
+        payout=current_app.config.get("MART_SHU_PAYOUT"),
+    ), status
+
+
+# --- the member's own pages -----------------------------------------------------------
 
 
 @bp.route("/me")
 @roles_required("member")
 def me():
-    return render_template("mart/placeholder.html", title="Members")
+    member_no = current_user.member_no
+    if not member_no:
+        raise Forbidden(_("This login is not linked to a member."))
+    member = services.get_member(member_no)
+    if member.status != "active":
+        raise Forbidden(_("This membership has ended."))
+    this_year = services.business_date().year
+    return render_template(
+        "members/me.html",
+        member=member,
+        nik=member.nik[:4] + "*" * 12,
+        savings=services.savings(member.id),
+        ledger=services.ledger(member.id, per_page=60),
+        purchases=services.purchases_by_month(member.id)[:24],
+        purchases_this_year=services.purchases_in_year(member.member_no, this_year),
+        this_year=this_year,
+        wajib=services.wajib_status(member),
+        statements=services.shu_statements(member.id),
+        estimate=services.shu_estimate(member),
+    )
