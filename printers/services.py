@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from mart import audit
 from mart.db import utcnow
@@ -53,7 +54,7 @@ def get_printer(printer_id) -> Printer:
     """The printer with this id. Raises ``NotFound``."""
     printer = db.session.get(Printer, int(printer_id)) if printer_id is not None else None
     if printer is None:
-        raise NotFound(f"No printer {printer_id}.")
+        raise NotFound(_("No printer %(id)s.", id=printer_id))
     return printer
 
 
@@ -61,7 +62,7 @@ def get_printer_by_name(name) -> Printer:
     """Raises ``NotFound``."""
     printer = db.session.scalar(sa.select(Printer).where(Printer.name == name))
     if printer is None:
-        raise NotFound(f"No printer named {name!r}.")
+        raise NotFound(_("No printer named %(name)s.", name=name))
     return printer
 
 
@@ -78,7 +79,7 @@ def _parse_usb(device: str):
         return int(vendor, 16), int(product, 16)
     except (ValueError, AttributeError) as exc:
         raise InvalidInput(
-            "USB device must be vendor:product in hex, e.g. 04b8:0202.", field="device"
+            _("USB device must be vendor:product in hex, e.g. 04b8:0202."), field="device"
         ) from exc
 
 
@@ -89,7 +90,7 @@ def _apply(printer: Printer, values: dict, creating: bool) -> None:
     """
     unknown = set(values) - set(PRINTER_FIELDS)
     if unknown:
-        raise InvalidInput("Unknown field.", field=sorted(unknown)[0])
+        raise InvalidInput(_("Unknown field."), field=sorted(unknown)[0])
     merged = {
         "name": printer.name,
         "connection": printer.connection,
@@ -110,16 +111,19 @@ def _apply(printer: Printer, values: dict, creating: bool) -> None:
 
     name = (merged["name"] or "").strip()
     if not name or len(name) > 64:
-        raise InvalidInput("Name is required (at most 64 characters).", field="name")
+        raise InvalidInput(_("Name is required (at most 64 characters)."), field="name")
     connection = merged["connection"]
     if connection not in CONNECTIONS:
-        raise InvalidInput(f"Connection must be one of {', '.join(CONNECTIONS)}.", "connection")
+        raise InvalidInput(
+            _("Connection must be one of %(choices)s.", choices=", ".join(CONNECTIONS)),
+            field="connection",
+        )
     try:
         width = int(merged["width"])
     except (TypeError, ValueError):
         width = None
     if width not in WIDTHS:
-        raise InvalidInput("Width must be 32 (58 mm) or 48 (80 mm).", field="width")
+        raise InvalidInput(_("Width must be 32 (58 mm) or 48 (80 mm)."), field="width")
     profile = merged["profile"] or escpos_out.DEFAULT_PROFILES[width]
     if (
         "width" in values
@@ -130,38 +134,43 @@ def _apply(printer: Printer, values: dict, creating: bool) -> None:
         # a new paper width without a profile: the standard profile of that width
         profile = escpos_out.DEFAULT_PROFILES[width]
     if profile not in escpos_out.profile_names():
-        raise InvalidInput(f"Unknown printer profile {profile!r}.", field="profile")
+        raise InvalidInput(_("Unknown printer profile %(name)s.", name=profile), field="profile")
     code_page = merged["code_page"] or escpos_out.DEFAULT_CODE_PAGE
     if code_page not in escpos_out.code_pages(profile):
         raise InvalidInput(
-            f"Code page {code_page} is not known to profile {profile}.", field="code_page"
+            _(
+                "Code page %(cp)s is not known to profile %(profile)s.",
+                cp=code_page,
+                profile=profile,
+            ),
+            field="code_page",
         )
     port = merged["port"]
     if port is None or not (1 <= int(port) <= 65535):
-        raise InvalidInput("Port must be between 1 and 65535.", field="port")
+        raise InvalidInput(_("Port must be between 1 and 65535."), field="port")
     host = (merged["host"] or "").strip() or None
     device = (merged["device"] or "").strip() or None
     if connection == "network":
         if not host and device and values.get("device"):
-            host, _, maybe_port = device.partition(":")
+            host, _sep, maybe_port = device.partition(":")
             if maybe_port:
                 port = int(maybe_port) if maybe_port.isdigit() else port
         if not host:
-            raise InvalidInput("A network printer needs a host.", field="host")
+            raise InvalidInput(_("A network printer needs a host."), field="host")
     elif not device:
-        raise InvalidInput(f"A {connection} printer needs a device.", field="device")
+        raise InvalidInput(_("A %(kind)s printer needs a device.", kind=connection), field="device")
     drawer = merged["drawer"]
     if drawer is not None:
         pin, pulse = drawer.get("pin", 2), drawer.get("pulse_ms", 100)
         if pin not in (2, 5):
-            raise InvalidInput("Drawer pin must be 2 or 5.", field="drawer")
+            raise InvalidInput(_("Drawer pin must be 2 or 5."), field="drawer")
         if not (10 <= int(pulse) <= 510):
-            raise InvalidInput("Drawer pulse must be 10 to 510 ms.", field="drawer")
+            raise InvalidInput(_("Drawer pulse must be 10 to 510 ms."), field="drawer")
     clash = db.session.scalar(
         sa.select(Printer.id).where(Printer.name == name, Printer.id != (printer.id or -1))
     )
     if clash:
-        raise Conflict(f"A printer named {name!r} already exists.")
+        raise Conflict(_("A printer named %(name)s already exists.", name=name))
 
     usb = _parse_usb(device) if connection == "usb" else (None, None)
     printer.name = name
@@ -364,7 +373,7 @@ def get_job(job_id) -> PrintJob:
     """Raises ``NotFound``."""
     job = db.session.get(PrintJob, int(job_id))
     if job is None:
-        raise NotFound(f"No print job {job_id}.")
+        raise NotFound(_("No print job %(id)s.", id=job_id))
     return job
 
 
@@ -385,7 +394,13 @@ def retry_job(job_id, user=None) -> PrintJob:
     if result.rowcount != 1:
         job = get_job(job_id)
         db.session.refresh(job)
-        raise Conflict(f"Print job {job_id} is {job.status}; only a failed job is retried.")
+        raise Conflict(
+            _(
+                "Print job %(id)s is %(status)s; only a failed job is retried.",
+                id=job_id,
+                status=job.status,
+            )
+        )
     job = get_job(job_id)
     db.session.refresh(job)
     audit.record("print_job.retry", job, user=user)
