@@ -54,7 +54,8 @@ class ReportSchema(_Lenient):
         load_default=dict,
     )
     member_sales = _amount(load_default=0)
-    member_sales_share = fields.Float(load_default=0.0, validate=validate.Range(min=-1, max=1))
+    # A fraction of sales_net; outside 0..1 on a day where returns outweigh sales.
+    member_sales_share = fields.Float(load_default=0.0, allow_nan=False)
 
     members_total = _amount(nonneg=True, required=True)
     members_joined = _amount(nonneg=True, load_default=0)
@@ -91,7 +92,7 @@ class DailySchema(Schema):
 
     branch_code = fields.String()
     branch_name = fields.String()
-    date = fields.Date()
+    date = fields.String(metadata={"description": "YYYY-MM-DD"})
     revision = fields.Integer()
     built = fields.Boolean(metadata={"description": "this revision is in the outbox"})
     status = fields.String(allow_none=True)

@@ -90,8 +90,15 @@ def send_due(force: bool = False) -> SendResult:
     query = sa.select(RollupOutbox).where(RollupOutbox.status == "pending")
     if not force:
         query = query.where(RollupOutbox.next_attempt_at <= now)
-    rows = db.session.scalars(query.order_by(RollupOutbox.date, RollupOutbox.revision)).all()
-    db.session.commit()  # end the read; each send below is its own unit
+    # Read what to send, then end the transaction: no database lock is held while
+    # talking to the hub (on SQLite that would stop the registers for a timeout).
+    due = [
+        (row.id, f"{row.date.isoformat()} r{row.revision}", row.body.encode())
+        for row in db.session.scalars(
+            query.order_by(RollupOutbox.date, RollupOutbox.revision)
+        ).all()
+    ]
+    db.session.commit()
     url = reports_url()
     key = current_app.config.get("MART_BRANCH_KEY") or ""
     code = current_app.config["MART_BRANCH_CODE"]
@@ -99,14 +106,12 @@ def send_due(force: bool = False) -> SendResult:
         float(current_app.config.get("MART_ROLLUP_CONNECT_TIMEOUT", 3)),
         float(current_app.config.get("MART_ROLLUP_READ_TIMEOUT", 10)),
     )
-    for row in rows:
-        label = f"{row.date.isoformat()} r{row.revision}"
+    for row_id, label, body in due:
         if not url or not key:
             error = "MART_ASSOCIATION_URL or MART_BRANCH_KEY is not set"
-            _retry_later(row, error)
+            _retry_later(row_id, error)
             result.failed.append((label, error))
             continue
-        body = row.body.encode()
         try:
             response = requests.post(
                 url,
@@ -120,36 +125,52 @@ def send_due(force: bool = False) -> SendResult:
             )
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
-            _retry_later(row, error)
+            _retry_later(row_id, error)
             result.failed.append((label, error))
             continue
         status = response.status_code
         if status in (200, 201):
-            row.status, row.sent_at, row.last_error = "sent", utcnow(), None
-            row.attempts += 1
+            _finish(row_id, "sent", None)
             result.sent.append(label)
         elif status == 401 and _names_revision(response):
-            row.status, row.last_error = "superseded", _error_message(response)
-            row.attempts += 1
+            _finish(row_id, "superseded", _error_message(response))
             result.superseded.append(label)
         elif status in PERMANENT:
-            row.status, row.last_error = "rejected", _error_message(response)[:500]
-            row.attempts += 1
-            result.rejected.append((label, row.last_error))
+            error = _error_message(response)[:500]
+            _finish(row_id, "rejected", error)
+            result.rejected.append((label, error))
         else:
             error = _error_message(response)[:500]
-            _retry_later(row, error)
+            _retry_later(row_id, error)
             result.failed.append((label, error))
-        db.session.commit()
     for label, error in result.failed:
         log.warning("rollup: report %s not delivered: %s", label, error)
     return result
 
 
-def _retry_later(row, error):
-    row.attempts += 1
-    row.last_error = error
-    row.next_attempt_at = utcnow() + _backoff(row.attempts)
+def _finish(row_id, status, error):
+    """Record the hub's final answer (atomic UPDATE; committed at once)."""
+    table = RollupOutbox.__table__
+    values = {"status": status, "last_error": error, "attempts": table.c.attempts + 1}
+    if status == "sent":
+        values["sent_at"] = utcnow()
+    db.session.execute(sa.update(table).where(table.c.id == row_id).values(**values))
+    db.session.commit()
+
+
+def _retry_later(row_id, error):
+    table = RollupOutbox.__table__
+    attempts = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == row_id)
+        .values(attempts=table.c.attempts + 1, last_error=error)
+        .returning(table.c.attempts)
+    ).scalar_one()
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.id == row_id)
+        .values(next_attempt_at=utcnow() + _backoff(attempts))
+    )
     db.session.commit()
 
 
