@@ -379,17 +379,23 @@ def trend(date_from: date, date_to: date, by: str = "day") -> list[dict]:
         .where(d.date >= date_from, d.date <= date_to)
         .order_by(d.date)
     ).all()
-    buckets: dict[date, dict] = {}
-    for row in rows:
+
+    def key_of(day):
         if by == "month":
-            key = row.date.replace(day=1)
-        elif by == "week":
-            key = row.date - timedelta(days=row.date.weekday())
-        else:
-            key = row.date
-        bucket = buckets.setdefault(
-            key, {"period": key, "reports": 0, **{f: 0 for f in SUM_FIELDS}}
-        )
+            return day.replace(day=1)
+        if by == "week":
+            return day - timedelta(days=day.weekday())
+        return day
+
+    # Every period of the range, with zeros where no branch reported: gaps show.
+    buckets: dict[date, dict] = {}
+    day = date_from
+    while day <= date_to:
+        key = key_of(day)
+        buckets.setdefault(key, {"period": key, "reports": 0, **{f: 0 for f in SUM_FIELDS}})
+        day += timedelta(days=1)
+    for row in rows:
+        bucket = buckets[key_of(row.date)]
         bucket["reports"] += int(row.reports)
         for f in SUM_FIELDS:
             bucket[f] += int(getattr(row, f))
