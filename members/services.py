@@ -36,6 +36,7 @@ from mart import audit
 from mart.counters import next_value
 from mart.db import utcnow
 from mart.errors import Conflict, InvalidInput, NotFound
+from mart.money import format_rupiah
 from mart.extensions import db
 from mart.models import User
 from members.models import (
@@ -363,7 +364,7 @@ def deposit(member_no, kind, amount, *, user=None, note=None, ref_type=None, ref
         pokok = current_app.config["MART_SIMPANAN_POKOK"]
         if amount != pokok:
             raise InvalidInput(
-                _("Simpanan pokok is exactly %(amount)s.", amount=f"{pokok:,}".replace(",", ".")),
+                _("Simpanan pokok is exactly %(amount)s.", amount=format_rupiah(pokok)),
                 field="amount",
             )
     elif kind == "wajib":
