@@ -1,13 +1,140 @@
-"""Printers: pages."""
+"""Printers: the manager's pages (printers and their status, the queue, previews)."""
 
-from flask import Blueprint, render_template
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from mart.auth import roles_required
+from mart.errors import DomainError
+from mart.extensions import db
+from printers import services
+from printers.forms import PrinterForm
+from printers.models import PrintJob
 
-bp = Blueprint("printers", __name__, url_prefix="/printers", template_folder="templates")
+bp = Blueprint(
+    "printers",
+    __name__,
+    url_prefix="/printers",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 
 @bp.route("/")
 @roles_required("manager")
 def index():
-    return render_template("mart/placeholder.html", title="Printers")
+    printers = services.list_printers()
+    queues = {p.id: services.queue_status(p.id) for p in printers}
+    failed = db.session.scalars(
+        sa.select(PrintJob)
+        .where(PrintJob.status == "failed")
+        .order_by(PrintJob.id.desc())
+        .limit(50)
+    ).all()
+    waiting = db.session.scalars(
+        sa.select(PrintJob)
+        .where(PrintJob.status.in_(("pending", "printing")))
+        .order_by(PrintJob.id)
+        .limit(50)
+    ).all()
+    recent = db.session.scalars(sa.select(PrintJob).order_by(PrintJob.id.desc()).limit(20)).all()
+    return render_template(
+        "printers/index.html",
+        printers=printers,
+        queues=queues,
+        failed=failed,
+        waiting=waiting,
+        recent=recent,
+    )
+
+
+def _save(form, printer_id=None):
+    try:
+        if printer_id is None:
+            printer = services.create_printer(form.values(), user=current_user)
+        else:
+            printer = services.update_printer(printer_id, form.values(), user=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        fields = (exc.errors or {}).get("json", {})
+        placed = False
+        for name in fields:
+            target = {"drawer": "drawer_pin"}.get(name, name)
+            if target in form:
+                form[target].errors = list(form[target].errors) + [exc.message]
+                placed = True
+        if not placed:
+            flash(exc.message, "error")
+        return None
+    db.session.commit()
+    return printer
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("manager")
+def new():
+    form = PrinterForm()
+    status = 200
+    if form.validate_on_submit():
+        printer = _save(form)
+        if printer is not None:
+            flash(_("Printer %(name)s added.", name=printer.name), "success")
+            return redirect(url_for("printers.index"))
+        status = 422
+    elif form.is_submitted():
+        status = 400 if form.csrf_token.errors else 422
+    return render_template("printers/form.html", form=form, printer=None), status
+
+
+@bp.route("/<int:printer_id>/edit", methods=["GET", "POST"])
+@roles_required("manager")
+def edit(printer_id):
+    printer = services.get_printer(printer_id)
+    form = PrinterForm()
+    status = 200
+    if form.validate_on_submit():
+        saved = _save(form, printer_id)
+        if saved is not None:
+            flash(_("Printer %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for("printers.index"))
+        status = 422
+    elif form.is_submitted():
+        status = 400 if form.csrf_token.errors else 422
+    else:
+        form.load(printer)
+    return render_template("printers/form.html", form=form, printer=printer), status
+
+
+@bp.route("/<int:printer_id>/test", methods=["POST"])
+@roles_required("manager")
+def test_page(printer_id):
+    printer = services.get_printer(printer_id)
+    services.queue_test_page(printer)
+    db.session.commit()
+    flash(_("Test page queued for %(name)s.", name=printer.name), "success")
+    return redirect(url_for("printers.index"))
+
+
+@bp.route("/jobs/<int:job_id>")
+@roles_required("manager", "cashier")
+def job(job_id):
+    job = services.get_job(job_id)
+    return render_template("printers/job.html", job=job, preview=services.job_preview(job))
+
+
+@bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+@roles_required("manager", "cashier")
+def retry(job_id):
+    try:
+        services.retry_job(job_id, user=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            abort(404)
+        flash(exc.message, "error")
+        return redirect(url_for("printers.index")), 303
+    db.session.commit()
+    flash(_("Print job %(id)s will be sent again.", id=job_id), "success")
+    return redirect(url_for("printers.index")), 303
