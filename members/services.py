@@ -36,9 +36,9 @@ from mart import audit
 from mart.counters import next_value
 from mart.db import utcnow
 from mart.errors import Conflict, InvalidInput, NotFound
-from mart.money import format_rupiah
 from mart.extensions import db
 from mart.models import User
+from mart.money import format_rupiah
 from members.models import (
     KINDS,
     LEFT_REASONS,

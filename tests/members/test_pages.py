@@ -205,3 +205,31 @@ def test_member_who_left_cannot_log_in_or_see_pages(app, login_as, make_member, 
 
 def test_member_login_without_link_refused(login_as):
     assert login_as("member").get("/members/me").status_code == 403
+
+
+def test_demo_seeder(app, rows):
+    from members.demo import seed
+    from members.models import SavingsEntry
+
+    context = {"logins": [], "rng_seed": 2026, "supplier_member_names": {"M000001": "Sari W"}}
+    with app.app_context():
+        seed(context)
+        db.session.commit()
+        assert len(context["members"]) == 58 and len(context["members_left"]) == 2
+        assert services.get_member("M000001").name == "Sari W"
+        assert ("anggota1", "member", "demo-anggota1-123") in context["logins"]
+        assert len(services.arrears_report()) >= 3
+        # Every cached balance is the sum of its ledger.
+        ledger = dict(
+            db.session.execute(
+                sa.select(SavingsEntry.kind, sa.func.sum(SavingsEntry.amount)).group_by(
+                    SavingsEntry.kind
+                )
+            ).all()
+        )
+        assert services.capital_totals() == {k: int(ledger.get(k, 0)) for k in ledger}
+    anon = app.test_client()
+    response = anon.post(
+        "/api/v1/auth/token", json={"username": "anggota1", "password": "demo-anggota1-123"}
+    )
+    assert response.status_code == 200
