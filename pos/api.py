@@ -279,7 +279,7 @@ def resume(suspended_id):
     row = db.session.get(SuspendedSale, suspended_id)
     if row is None:
         raise NotFound("Unknown suspended sale.")
-    out = schemas.SuspendedOut().dump(row)
+    out = {k: getattr(row, k) for k in ("id", "register_id", "label", "created_at", "payload")}
     services.resume(suspended_id)
     db.session.commit()
     return out
@@ -313,3 +313,54 @@ def printer_status(register_id):
 
     register = services.get_register(register_id)
     return printing.queue_status(register.printer_id)
+
+
+# --- lookups for the cashier screen ------------------------------------------------
+
+
+@blp.route("/pos/scan", methods=["GET"])
+@blp.arguments(schemas.CodeArgs, location="query")
+@blp.response(200, schemas.ScanOut)
+@roles_required(*COUNTER)
+def scan(args):
+    """A scanned or typed code (barcode, scale label, sku) to the product and, for a
+    scale label, the embedded quantity or price."""
+    from inventory import services as inventory
+
+    result = inventory.lookup_code(args["code"])
+    return {
+        "code": args["code"].strip(),
+        "product": result.product,
+        "quantity": result.quantity,
+        "price": result.price,
+    }
+
+
+@blp.route("/pos/products", methods=["GET"])
+@blp.arguments(schemas.SearchArgs, location="query")
+@blp.response(200, schemas.CounterProductPage)
+@roles_required(*COUNTER)
+def search_products(args):
+    from inventory import services as inventory
+
+    items = inventory.search_products(args["q"], limit=args["limit"])
+    return {"items": items, "total": len(items)}
+
+
+@blp.route("/pos/member", methods=["GET"])
+@blp.arguments(schemas.CodeArgs, location="query")
+@blp.response(200, schemas.CounterMemberOut)
+@roles_required(*COUNTER)
+def find_member(args):
+    """A member by the card's number or by phone, with purchases this year."""
+    from members import services as members
+
+    member = members.find_member(args["code"])
+    return {
+        "member_no": member.member_no,
+        "name": member.name,
+        "status": member.status,
+        "purchases_this_year": members.purchases_in_year(
+            member.member_no, services.business_date().year
+        ),
+    }

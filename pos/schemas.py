@@ -356,3 +356,44 @@ class RegisterPrinterStatusOut(Schema):
     failed = fields.Integer()
     last_error = fields.String(allow_none=True)
     printer = fields.String(allow_none=True)
+
+
+# --- what the cashier screen looks up ----------------------------------------------
+
+
+class CodeArgs(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class SearchArgs(Schema):
+    q = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
+
+
+class CounterProductOut(Schema):
+    id = fields.Integer()
+    sku = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    price = fields.Integer()
+    member_price = fields.Integer(allow_none=True)
+    tax = fields.String()
+
+
+class ScanOut(Schema):
+    code = fields.String()
+    product = fields.Nested(CounterProductOut)
+    quantity = fields.Decimal(as_string=True, allow_none=True)
+    price = fields.Integer(allow_none=True)
+
+
+class CounterProductPage(Schema):
+    items = fields.List(fields.Nested(CounterProductOut))
+    total = fields.Integer()
+
+
+class CounterMemberOut(Schema):
+    member_no = fields.String()
+    name = fields.String()
+    status = fields.String()
+    purchases_this_year = fields.Integer()

@@ -4,6 +4,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from mart.auth import roles_required
@@ -11,7 +12,7 @@ from mart.errors import DomainError
 from mart.extensions import db
 from mart.models import AuditLog
 from pos import qris, services
-from pos.models import Register, Sale, SaleReturn, Shift
+from pos.models import Register, SaleReturn, Shift
 
 bp = Blueprint(
     "pos",
@@ -51,10 +52,47 @@ def _counter_context():
     }
 
 
+def _js_strings():
+    """The texts the cashier screen's script shows, in the user's language."""
+    return {
+        "unknown_code": _("Unknown code: %(code)s"),
+        "no_lines": _("The sale is empty."),
+        "shift": _("Shift %(id)s on %(register)s, cashier %(user)s"),
+        "saved_offline": _("Saved on this screen; it will be sent when the server is back."),
+        "sent_later": _("A kept sale was sent: %(number)s"),
+        "waiting": _("sales waiting: %(n)s"),
+        "printer_trouble": _("Printer: %(waiting)s job(s) waiting, %(failed)s failed. %(error)s"),
+        "member_left": _("This member has left the cooperative."),
+        "not_found": _("Not found."),
+        "pin_needed": _("A manager's approval is needed: enter the PIN."),
+        "due": _("Due"),
+        "paid": _("Paid"),
+        "left_to_pay": _("Left to pay"),
+        "change": _("Change"),
+        "suspended": _("Sale suspended."),
+        "nothing_suspended": _("No suspended sales."),
+        "return_done": _("Return %(number)s: refund %(amount)s"),
+        "reprinted": _("Copy sent to the printer."),
+        "no_last_sale": _("No sale to reprint yet."),
+        "cash_done": _("Cash movement recorded."),
+        "shift_closed": _("Shift closed."),
+        "qty_set": _("Next item: quantity %(qty)s"),
+        "cancel_sale": _("Cancel this sale?"),
+        "member_price": _("member price"),
+        "expected": _("Expected"),
+        "difference": _("Difference"),
+        "error": _("Error"),
+        "purchases_year": _("purchases this year"),
+        "busy": _("in use"),
+        "online": _("Online"),
+        "offline": _("Offline"),
+    }
+
+
 @bp.route("/")
 @roles_required("cashier", "manager")
 def counter():
-    return render_template("pos/counter.html", context=_counter_context())
+    return render_template("pos/counter.html", context=_counter_context(), strings=_js_strings())
 
 
 @bp.route("/display/<code>")
@@ -105,15 +143,12 @@ def sales():
         day = services.business_date()
     stmt = services.search_sales(number=number or None, day=day, member_no=member_no or None)
     page = max(request.args.get("page", 1, type=int), 1)
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-    )
-    items = db.session.scalars(stmt.limit(100).offset((page - 1) * 100)).all()
+    sub = stmt.order_by(None).subquery()
     summary = db.session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Sale.total), 0)).select_from(
-            stmt.order_by(None).subquery()
-        )
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sub.c.total), 0))
     ).one()
+    total = summary[0]
+    items = db.session.scalars(stmt.limit(100).offset((page - 1) * 100)).all()
     return render_template(
         "pos/sales.html",
         sales=items,
@@ -182,3 +217,16 @@ def approvals():
         .limit(200)
     ).all()
     return render_template("pos/approvals.html", rows=rows)
+
+
+@bp.app_template_filter("pos_time")
+def pos_time(value):
+    """A UTC timestamp as local time (MART_TIMEZONE), ``HH:MM``; with the date if not today."""
+    if value is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    local = value.astimezone(ZoneInfo(current_app.config["MART_TIMEZONE"]))
+    if local.date() != services.business_date():
+        return local.strftime("%d-%m-%Y %H:%M")
+    return local.strftime("%H:%M")

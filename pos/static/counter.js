@@ -1,0 +1,823 @@
+// The cashier screen. Keyboard first: the scan field always has the focus; a USB
+// scanner types the code and Enter. A sale that cannot reach the server is kept in
+// localStorage and sent again with the same id (the server answers a repeated id
+// with the first sale), so nothing is lost and nothing is doubled.
+(function () {
+  "use strict";
+  const root = document.getElementById("pos");
+  const ctx = JSON.parse(root.dataset.context);
+  const T = JSON.parse(root.dataset.i18n);
+  const $ = (sel, el) => (el || document).querySelector(sel);
+  const $$ = (sel, el) => Array.from((el || document).querySelectorAll(sel));
+  const rp = (n) => window.mart.rupiah(Math.round(n || 0));
+  const fmt = (s, args) => s.replace(/%\((\w+)\)s/g, (_, k) => (args && k in args ? args[k] : ""));
+  const KEY_SALE = "pos.sale." + ctx.user;
+  const KEY_OUTBOX = "pos.outbox." + ctx.user;
+
+  // --- small helpers ---------------------------------------------------------------
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  async function api(method, path, body) {
+    try {
+      const r = await window.mart.api(method, path, body);
+      setOnline(r.status > 0 && r.status < 500);
+      return r;
+    } catch (e) {
+      setOnline(false);
+      return { ok: false, status: 0, data: null, offline: true };
+    }
+  }
+  function errorText(r) {
+    if (!r || !r.data) return T.error;
+    let text = r.data.message || T.error;
+    const fields = r.data.errors && r.data.errors.json;
+    if (fields) {
+      const flat = [];
+      const walk = (o, prefix) => {
+        for (const [k, v] of Object.entries(o)) {
+          if (Array.isArray(v)) flat.push(`${prefix}${k}: ${v.join(" ")}`);
+          else if (v && typeof v === "object") walk(v, `${prefix}${k}.`);
+        }
+      };
+      walk(fields, "");
+      if (flat.length) text += " (" + flat.join("; ") + ")";
+    }
+    return text;
+  }
+  function message(text, kind) {
+    const el = $("#banner-message");
+    el.textContent = text;
+    el.className = "banner " + (kind === "error" ? "banner-error" : "banner-ok");
+    clearTimeout(message.timer);
+    message.timer = setTimeout(() => el.classList.add("hidden"), kind === "error" ? 8000 : 4000);
+  }
+  function parseNumber(text) {
+    const t = String(text || "").trim().replace(/\./g, "").replace(",", ".");
+    return t === "" ? NaN : Number(t);
+  }
+  function parseQty(text) {
+    const t = String(text || "").trim().replace(",", ".");
+    return /^\d+(\.\d{1,3})?$/.test(t) ? t : null;
+  }
+
+  // --- state -----------------------------------------------------------------------
+  let state = loadSale();
+  let pendingQty = null;
+  let selected = -1;
+  let lastSaleId = null;
+  let payments = [];
+
+  function newSale() {
+    return { id: uuid4(), lines: [], member: null, discount: 0 };
+  }
+  function loadSale() {
+    try {
+      const s = JSON.parse(localStorage.getItem(KEY_SALE));
+      if (s && s.id && Array.isArray(s.lines)) return s;
+    } catch (e) { /* a broken entry starts afresh */ }
+    return newSale();
+  }
+  function saveSale() {
+    localStorage.setItem(KEY_SALE, JSON.stringify(state));
+  }
+  function outbox() {
+    try { return JSON.parse(localStorage.getItem(KEY_OUTBOX)) || []; } catch (e) { return []; }
+  }
+  function setOutbox(items) {
+    localStorage.setItem(KEY_OUTBOX, JSON.stringify(items));
+    $("#outbox-count").textContent = items.length ? fmt(T.waiting, { n: items.length }) : "";
+    if (items.length) $("#banner-offline").classList.remove("hidden");
+  }
+
+  function lineAmount(line) {
+    const unit = line.fixed_price != null ? null
+      : (state.member && line.member_price != null ? line.member_price : line.price);
+    const gross = line.fixed_price != null ? line.fixed_price * Number(line.count || 1)
+      : Math.round(unit * Number(line.quantity));
+    return { unit: unit != null ? unit : line.fixed_price, gross, amount: gross - (line.discount || 0) };
+  }
+  function totals() {
+    let gross = 0, disc = 0, items = 0;
+    for (const line of state.lines) {
+      const a = lineAmount(line);
+      gross += a.gross; disc += line.discount || 0; items += Number(line.quantity);
+    }
+    const discount = disc + (state.discount || 0);
+    return { subtotal: gross, discount, total: gross - discount, items };
+  }
+  function cashDue(total, noncash) {
+    const unit = ctx.rounding || 0;
+    const cash = total - noncash;
+    if (!unit || cash <= 0) return cash;
+    return Math.floor((cash + unit / 2) / unit) * unit;
+  }
+
+  // --- rendering -------------------------------------------------------------------
+  function render() {
+    const body = $("#lines");
+    body.textContent = "";
+    state.lines.forEach((line, i) => {
+      const a = lineAmount(line);
+      const tr = document.createElement("tr");
+      if (i === selected) tr.classList.add("selected");
+      const cells = [
+        String(i + 1),
+        line.name + (state.member && line.member_price != null && line.fixed_price == null ? " · " + T.member_price : ""),
+        String(line.quantity).replace(/\.?0+$/, "") || "0",
+        rp(a.unit),
+        line.discount ? "-" + rp(line.discount) : "",
+        rp(a.amount),
+      ];
+      cells.forEach((text, c) => {
+        const td = document.createElement("td");
+        td.textContent = text;
+        if (c >= 2) td.className = "num";
+        tr.appendChild(td);
+      });
+      const td = document.createElement("td");
+      const x = document.createElement("button");
+      x.type = "button"; x.className = "secondary outline small"; x.textContent = "×";
+      x.addEventListener("click", () => { removeLine(i); });
+      td.appendChild(x); tr.appendChild(td);
+      tr.addEventListener("click", () => { selected = i; render(); });
+      body.appendChild(tr);
+    });
+    $("#empty-sale").classList.toggle("hidden", state.lines.length > 0);
+    const t = totals();
+    $("#t-items").textContent = String(Math.round(t.items * 1000) / 1000);
+    $("#t-discount").textContent = rp(t.discount);
+    $("#t-total").textContent = rp(t.total);
+    const mb = $("#member-box");
+    if (state.member) {
+      mb.textContent = `${state.member.member_no} · ${state.member.name}`;
+      mb.classList.remove("hidden");
+    } else {
+      mb.classList.add("hidden");
+    }
+    const pq = $("#pending-qty");
+    pq.textContent = pendingQty ? fmt(T.qty_set, { qty: pendingQty }) : "";
+    pq.classList.toggle("hidden", !pendingQty);
+    saveSale();
+    pushDisplay();
+  }
+
+  // --- customer display ------------------------------------------------------------
+  let displayTimer = null;
+  let displayExtra = {};
+  function pushDisplay(extra) {
+    if (extra !== undefined) displayExtra = extra;
+    if (!ctx.shift) return;
+    clearTimeout(displayTimer);
+    displayTimer = setTimeout(() => {
+      const t = totals();
+      const lines = state.lines.map((l) => {
+        const a = lineAmount(l);
+        return { name: l.name, quantity: String(l.quantity), amount: a.amount };
+      });
+      api("PUT", `/registers/${ctx.shift.register_id}/display`, {
+        lines: lines.slice(-30), total: t.total,
+        member: state.member ? state.member.name : null, ...displayExtra,
+      });
+    }, 150);
+  }
+
+  // --- scanning --------------------------------------------------------------------
+  function focusScan() {
+    if (document.querySelector("dialog[open]")) return;
+    const scan = $("#scan");
+    if (scan && !$("#sale").classList.contains("hidden")) scan.focus();
+  }
+  async function onScan(text) {
+    text = text.trim();
+    if (!text) return;
+    const mult = text.match(/^(\d+(?:[.,]\d{1,3})?)\*(.*)$/);
+    if (mult) {
+      pendingQty = mult[1].replace(",", ".");
+      text = mult[2].trim();
+      render();
+      if (!text) return;
+    }
+    if (/^[A-Z0-9]+-[A-Z0-9]+-\d{6}$/i.test(text)) {
+      openReturn(text.toUpperCase());
+      return;
+    }
+    const r = await api("GET", `/pos/scan?code=${encodeURIComponent(text)}`);
+    if (r.ok) {
+      addLine(r.data);
+    } else if (r.status === 404 && !/^\d+$/.test(text)) {
+      searchProducts(text);
+    } else if (r.offline) {
+      message(T.saved_offline, "error");
+    } else {
+      message(r.status === 404 ? fmt(T.unknown_code, { code: text }) : errorText(r), "error");
+    }
+  }
+  function addLine(scan) {
+    const p = scan.product;
+    const qty = pendingQty || "1";
+    pendingQty = null;
+    const line = {
+      product_id: p.id, code: scan.code || null, name: p.name, unit: p.unit,
+      price: p.price, member_price: p.member_price, discount: 0, quantity: qty,
+    };
+    if (scan.quantity) {
+      line.quantity = String(Number(scan.quantity) * Number(qty));
+      line.count = qty;
+    }
+    if (scan.price != null && !scan.quantity) {
+      line.fixed_price = scan.price;
+      line.count = qty;
+      line.quantity = String(Math.round((scan.price / p.price) * Number(qty) * 1000) / 1000);
+    }
+    const same = state.lines.findIndex((l) => l.product_id === p.id && !l.count && !line.count && !l.discount);
+    if (same >= 0 && !line.count) {
+      state.lines[same].quantity = String(Number(state.lines[same].quantity) + Number(qty));
+      selected = same;
+    } else {
+      state.lines.push(line);
+      selected = state.lines.length - 1;
+    }
+    render();
+  }
+  function removeLine(i) {
+    if (i < 0 || i >= state.lines.length) return;
+    state.lines.splice(i, 1);
+    selected = Math.min(selected, state.lines.length - 1);
+    render();
+    focusScan();
+  }
+  async function searchProducts(q) {
+    const r = await api("GET", `/pos/products?q=${encodeURIComponent(q)}`);
+    const list = $("#search-results");
+    list.textContent = "";
+    if (!r.ok || !r.data.items.length) {
+      message(fmt(T.unknown_code, { code: q }), "error");
+      return;
+    }
+    r.data.items.forEach((p) => {
+      const li = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "secondary outline";
+      b.textContent = `${p.name} · ${rp(p.price)}`;
+      b.addEventListener("click", () => { closeDialog("dlg-search"); addLine({ product: p, code: null }); });
+      li.appendChild(b); list.appendChild(li);
+    });
+    openDialog("dlg-search");
+    const first = $("button", list);
+    if (first) first.focus();
+  }
+
+  // --- dialogs ---------------------------------------------------------------------
+  function openDialog(id) {
+    const d = document.getElementById(id);
+    $$("[data-error]", d).forEach((e) => { e.textContent = ""; });
+    if (!d.open) d.showModal();
+    const input = $("input:not([type=radio]):not([type=checkbox]):not([type=hidden])", d);
+    if (input) { input.focus(); input.select && input.select(); }
+    return d;
+  }
+  function closeDialog(id) {
+    const d = document.getElementById(id);
+    if (d.open) d.close();
+    focusScan();
+  }
+  $$("dialog").forEach((d) => {
+    d.addEventListener("close", focusScan);
+    $$("[data-close]", d).forEach((b) => b.addEventListener("click", () => closeDialog(d.id)));
+  });
+  function dialogError(id, text) {
+    const e = $(`#${id} [data-error]`);
+    if (e) e.textContent = text;
+  }
+
+  // quantity
+  $("form[data-dialog=qty]").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const q = parseQty(ev.target.qty.value);
+    if (!q || Number(q) <= 0) return;
+    if (selected >= 0 && state.lines[selected] && !state.lines[selected].count) {
+      state.lines[selected].quantity = q;
+    } else {
+      pendingQty = q;
+    }
+    closeDialog("dlg-qty");
+    render();
+  });
+
+  // member
+  $("form[data-dialog=member]").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const code = ev.target.code.value.trim();
+    const r = await api("GET", `/pos/member?code=${encodeURIComponent(code)}`);
+    if (!r.ok) { dialogError("dlg-member", r.status === 404 ? T.not_found : errorText(r)); return; }
+    if (r.data.status !== "active") { dialogError("dlg-member", T.member_left); return; }
+    state.member = r.data;
+    ev.target.code.value = "";
+    closeDialog("dlg-member");
+    render();
+  });
+  $("[data-action=member-clear]").addEventListener("click", () => {
+    state.member = null; closeDialog("dlg-member"); render();
+  });
+
+  // discount
+  $("form[data-dialog=discount]").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    const raw = f.amount.value.trim();
+    const scope = f.scope.value;
+    const base = scope === "line" && state.lines[selected] ? lineAmount(state.lines[selected]).gross
+      : totals().subtotal - state.lines.reduce((s, l) => s + (l.discount || 0), 0);
+    let amount = raw.endsWith("%") ? Math.round((base * parseNumber(raw.slice(0, -1))) / 100) : parseNumber(raw);
+    if (!Number.isFinite(amount) || amount < 0) return;
+    amount = Math.min(Math.round(amount), base);
+    if (scope === "line" && state.lines[selected]) state.lines[selected].discount = amount;
+    else state.discount = amount;
+    f.amount.value = "";
+    closeDialog("dlg-discount");
+    render();
+  });
+
+  // --- payment ---------------------------------------------------------------------
+  function payForm() { return $("form[data-dialog=pay]"); }
+  function method() { return payForm().method.value; }
+  function payTotals() {
+    const t = totals();
+    const noncash = payments.filter((p) => p.method !== "cash").reduce((s, p) => s + p.amount, 0);
+    const cash = payments.filter((p) => p.method === "cash").reduce((s, p) => s + p.amount, 0);
+    const due = cash || method() === "cash" ? noncash + cashDue(t.total, noncash) : t.total;
+    return { total: t.total, due, paid: noncash + cash, left: Math.max(due - noncash - cash, 0) };
+  }
+  function renderPay() {
+    const pt = payTotals();
+    $("#pay-due").textContent = rp(pt.left);
+    const list = $("#pay-list");
+    list.textContent = "";
+    payments.forEach((p, i) => {
+      const li = document.createElement("li");
+      li.textContent = `${p.method} ${rp(p.amount)}${p.reference ? " (" + p.reference + ")" : ""} `;
+      const x = document.createElement("button");
+      x.type = "button"; x.className = "secondary outline small"; x.textContent = "×";
+      x.addEventListener("click", () => { payments.splice(i, 1); renderPay(); });
+      li.appendChild(x); list.appendChild(li);
+    });
+    const m = method();
+    $("#ref-label").classList.toggle("hidden", m === "cash" || m === "simpanan");
+    const quick = $("#quick-cash");
+    quick.textContent = "";
+    if (m === "cash") {
+      const left = pt.left;
+      const options = new Set([left]);
+      for (const note of [5000, 10000, 20000, 50000, 100000]) {
+        options.add(Math.ceil(left / note) * note);
+      }
+      [...options].filter((v) => v > 0).sort((a, b) => a - b).slice(0, 5).forEach((v) => {
+        const b = document.createElement("button");
+        b.type = "button"; b.className = "secondary outline small"; b.textContent = rp(v);
+        b.addEventListener("click", () => { payForm().amount.value = String(v); payForm().amount.focus(); });
+        quick.appendChild(b);
+      });
+    }
+    const box = $("#qris-box");
+    box.classList.toggle("hidden", m !== "qris");
+    if (m === "qris" && ctx.qris && pt.left > 0) showQris(pt.left);
+    pushDisplay({ qris_amount: m === "qris" && ctx.qris ? pt.left : null });
+  }
+  async function showQris(amount) {
+    const box = $("#qris-box");
+    if (box.dataset.amount === String(amount)) return;
+    box.dataset.amount = String(amount);
+    const r = await api("GET", `/qris?amount=${amount}`);
+    box.textContent = "";
+    if (r.ok) {
+      const img = document.createElement("img");
+      img.alt = "QRIS";
+      img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(r.data.svg);
+      box.appendChild(img);
+    } else {
+      box.textContent = errorText(r);
+    }
+  }
+  function openPay() {
+    if (!state.lines.length) { message(T.no_lines, "error"); return; }
+    payments = [];
+    const f = payForm();
+    f.reset();
+    $("#pin-label").classList.add("hidden");
+    $("#qris-box").dataset.amount = "";
+    openDialog("dlg-pay");
+    renderPay();
+    f.amount.value = "";
+    f.amount.focus();
+  }
+  function takeTypedPayment() {
+    const f = payForm();
+    const m = method();
+    let amount = parseNumber(f.amount.value);
+    const pt = payTotals();
+    if (!Number.isFinite(amount) || f.amount.value.trim() === "") amount = pt.left;
+    amount = Math.round(amount);
+    if (amount <= 0) return true;
+    payments.push({ method: m, amount, reference: f.reference.value.trim() || null });
+    f.amount.value = ""; f.reference.value = "";
+    return true;
+  }
+  $$("form[data-dialog=pay] input[name=method]").forEach((r) => r.addEventListener("change", () => {
+    renderPay(); payForm().amount.focus();
+  }));
+  $("[data-action=add-payment]").addEventListener("click", () => { takeTypedPayment(); renderPay(); });
+  payForm().addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = payForm();
+    if (f.amount.value.trim() !== "" || !payments.length) takeTypedPayment();
+    const body = saleBody();
+    if (f.pin.value) body.approval_pin = f.pin.value;
+    await submitSale(body);
+  });
+  function saleBody() {
+    const body = {
+      id: state.id,
+      shift_id: ctx.shift.id,
+      lines: state.lines.map((l) => {
+        const line = { quantity: l.count || l.quantity, discount: l.discount || 0 };
+        if (l.code) line.barcode = l.code; else line.product_id = l.product_id;
+        return line;
+      }),
+      payments: payments.map((p) => ({ method: p.method, amount: p.amount, ...(p.reference ? { reference: p.reference } : {}) })),
+      discount: state.discount || 0,
+    };
+    if (state.member) body.member_no = state.member.member_no;
+    return body;
+  }
+  async function submitSale(body) {
+    const r = await api("POST", "/sales", body);
+    if (r.ok) {
+      finished(r.data);
+      return;
+    }
+    if (r.offline || r.status >= 500 || r.status === 0) {
+      // Keep it; it goes again with the same id when the server answers.
+      const box = outbox();
+      if (!box.some((b) => b.id === body.id)) box.push(body);
+      setOutbox(box);
+      const pt = payTotals();
+      closeDialog("dlg-pay");
+      showDone({ number: T.saved_offline, change: Math.max(pt.paid - pt.due, 0) }, null);
+      resetSale();
+      return;
+    }
+    payments = [];
+    renderPay();
+    const fields = r.data && r.data.errors && r.data.errors.json;
+    if ((fields && fields.approval_pin) || r.status === 403) {
+      $("#pin-label").classList.remove("hidden");
+      payForm().pin.value = "";
+      payForm().pin.focus();
+      dialogError("dlg-pay", r.status === 403 ? errorText(r) : T.pin_needed);
+      return;
+    }
+    dialogError("dlg-pay", errorText(r));
+  }
+  async function finished(sale) {
+    lastSaleId = sale.id;
+    closeDialog("dlg-pay");
+    resetSale();
+    pushDisplay({ change: sale.change, paid: sale.paid, total: sale.total, message: T.change + " " + rp(sale.change), qris_amount: null });
+    showDone(sale, true);
+  }
+  async function showDone(sale, receipt) {
+    $("#done-change").textContent = rp(sale.change);
+    $("#done-number").textContent = sale.number || "";
+    const pre = $("#done-receipt");
+    pre.textContent = "";
+    if (!receipt) {
+      pre.classList.add("hidden");
+    } else {
+      pre.classList.remove("hidden");
+      // the receipt endpoint answers text/plain, not JSON: fetch it as text
+      const r = await fetch(`/api/v1/sales/${sale.id}/receipt?width=48`, { credentials: "same-origin" });
+      pre.textContent = r.ok ? await r.text() : "";
+    }
+    const last = $("#last-change");
+    last.textContent = `${T.change}: ${rp(sale.change)}`;
+    last.classList.remove("hidden");
+    openDialog("dlg-done");
+    $("#dlg-done [data-close]").focus();
+  }
+  function resetSale() {
+    state = newSale();
+    payments = [];
+    selected = -1;
+    pendingQty = null;
+    displayExtra = {};
+    render();
+  }
+
+  // --- the outbox: sales kept while the server was away ----------------------------
+  let online = true;
+  function setOnline(value) {
+    if (value === online) return;
+    online = value;
+    const badge = $("#net-status");
+    badge.textContent = value ? T.online : T.offline;
+    badge.className = "badge " + (value ? "ok" : "bad");
+    $("#banner-offline").classList.toggle("hidden", value && !outbox().length);
+    if (value) flushOutbox();
+  }
+  let flushing = false;
+  async function flushOutbox() {
+    if (flushing) return;
+    flushing = true;
+    try {
+      let box = outbox();
+      while (box.length) {
+        const body = box[0];
+        let r;
+        try {
+          r = await window.mart.api("POST", "/sales", body);
+        } catch (e) {
+          online = false;
+          $("#banner-offline").classList.remove("hidden");
+          return;
+        }
+        if (r.status >= 500 || r.status === 0) return;
+        box = outbox().filter((b) => b.id !== body.id);
+        setOutbox(box);
+        if (r.ok) { lastSaleId = r.data.id; message(fmt(T.sent_later, { number: r.data.number })); }
+        else message(errorText(r), "error");
+      }
+      $("#banner-offline").classList.add("hidden");
+    } finally {
+      flushing = false;
+    }
+  }
+  setInterval(() => { if (outbox().length) flushOutbox(); }, 5000);
+
+  // --- suspend / resume ------------------------------------------------------------
+  async function suspendSale() {
+    if (!state.lines.length) { message(T.no_lines, "error"); return; }
+    const label = state.member ? state.member.name : `${state.lines.length} × ${rp(totals().total)}`;
+    const r = await api("POST", `/registers/${ctx.shift.register_id}/suspended`, { label, payload: state });
+    if (r.ok) { resetSale(); message(T.suspended); } else message(errorText(r), "error");
+  }
+  async function openResume() {
+    const r = await api("GET", `/registers/${ctx.shift.register_id}/suspended`);
+    if (!r.ok) { message(errorText(r), "error"); return; }
+    if (!r.data.items.length) { message(T.nothing_suspended); return; }
+    const list = $("#resume-list");
+    list.textContent = "";
+    r.data.items.forEach((s) => {
+      const li = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "secondary outline";
+      b.textContent = `${new Date(s.created_at).toLocaleTimeString()} · ${s.label}`;
+      b.addEventListener("click", async () => {
+        const rr = await api("POST", `/suspended/${s.id}/resume`);
+        closeDialog("dlg-resume");
+        if (!rr.ok) { message(errorText(rr), "error"); return; }
+        if (state.lines.length) await suspendSale();
+        state = rr.data.payload; state.id = state.id || uuid4();
+        render();
+      });
+      li.appendChild(b); list.appendChild(li);
+    });
+    openDialog("dlg-resume");
+    $("#resume-list button").focus();
+  }
+
+  // --- returns ---------------------------------------------------------------------
+  let returnSale = null;
+  function openReturn(number) {
+    $("#return-form").classList.add("hidden");
+    const find = $("form[data-dialog=return-find]");
+    find.classList.remove("hidden");
+    openDialog("dlg-return");
+    if (number) { find.number.value = number; loadReturn(number); }
+  }
+  async function loadReturn(number) {
+    const r = await api("GET", `/sales/by-number/${encodeURIComponent(number.trim())}`);
+    if (!r.ok) { dialogError("dlg-return", r.status === 404 ? T.not_found : errorText(r)); return; }
+    returnSale = r.data;
+    const back = await api("GET", `/sales/${r.data.id}/returns`);
+    const done = {};
+    if (back.ok) back.data.items.forEach((ret) => ret.lines.forEach((l) => {
+      done[l.sale_line_id] = (done[l.sale_line_id] || 0) + Number(l.quantity);
+    }));
+    $("#return-sale").textContent = `${r.data.number} · ${rp(r.data.total)}${r.data.member_no ? " · " + r.data.member_no : ""}`;
+    const body = $("#return-lines");
+    body.textContent = "";
+    const returned = {};
+    if (back.ok) back.data.items.forEach((ret) => ret.lines.forEach((l) => {
+      returned[l.product_id] = (returned[l.product_id] || 0) + Number(l.quantity);
+    }));
+    const byProduct = {};
+    r.data.lines.forEach((l) => {
+      byProduct[l.product_id] = byProduct[l.product_id] || { name: l.name, sold: 0 };
+      byProduct[l.product_id].sold += Number(l.quantity);
+    });
+    Object.entries(byProduct).forEach(([pid, info]) => {
+      const tr = document.createElement("tr");
+      const back_ = returned[pid] || 0;
+      [info.name, String(info.sold), String(back_)].forEach((t, i) => {
+        const td = document.createElement("td"); td.textContent = t; if (i) td.className = "num"; tr.appendChild(td);
+      });
+      const td = document.createElement("td");
+      const input = document.createElement("input");
+      input.name = "q-" + pid; input.inputMode = "decimal"; input.value = "0";
+      input.dataset.productId = pid; input.dataset.max = String(info.sold - back_);
+      td.appendChild(input); tr.appendChild(td); body.appendChild(tr);
+    });
+    $("form[data-dialog=return-find]").classList.add("hidden");
+    $("#return-form").classList.remove("hidden");
+    const first = $("#return-lines input");
+    if (first) { first.focus(); first.select(); }
+  }
+  $("form[data-dialog=return-find]").addEventListener("submit", (ev) => {
+    ev.preventDefault(); loadReturn(ev.target.number.value);
+  });
+  $("#return-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    const lines = $$("#return-lines input").map((i) => ({ product_id: Number(i.dataset.productId), quantity: parseQty(i.value) }))
+      .filter((l) => l.quantity && Number(l.quantity) > 0);
+    if (!lines.length) return;
+    const body = { lines, refund_method: f.refund_method.value, damaged: f.damaged.checked };
+    if (f.pin.value) body.approval_pin = f.pin.value;
+    const r = await api("POST", `/sales/${returnSale.id}/returns`, body);
+    if (!r.ok) { dialogError("dlg-return", errorText(r)); return; }
+    f.reset();
+    closeDialog("dlg-return");
+    message(fmt(T.return_done, { number: r.data.number, amount: rp(r.data.amount) }));
+  });
+
+  // --- reprint, cash in/out, close -------------------------------------------------
+  async function reprint() {
+    if (!lastSaleId) { openReturn(); message(T.no_last_sale, "error"); return; }
+    const r = await api("POST", `/sales/${lastSaleId}/print`);
+    message(r.ok ? T.reprinted : errorText(r), r.ok ? "ok" : "error");
+  }
+  $("form[data-dialog=cash]").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    const r = await api("POST", `/shifts/${ctx.shift.id}/cash-movements`, {
+      kind: f.kind.value, amount: Math.round(parseNumber(f.amount.value)), reason: f.reason.value,
+    });
+    if (!r.ok) { dialogError("dlg-cash", errorText(r)); return; }
+    f.reset(); closeDialog("dlg-cash"); message(T.cash_done);
+  });
+  function denomInputs(container, onChange) {
+    container.textContent = "";
+    ctx.denominations.forEach((d) => {
+      const label = document.createElement("label");
+      label.textContent = rp(d).replace("Rp ", "");
+      const input = document.createElement("input");
+      input.type = "number"; input.min = "0"; input.step = "1"; input.value = "";
+      input.inputMode = "numeric"; input.dataset.value = String(d);
+      input.setAttribute("data-testid", `denom-${container.dataset.denoms}-${d}`);
+      input.addEventListener("input", onChange);
+      label.appendChild(input); container.appendChild(label);
+    });
+  }
+  function denomCounts(container) {
+    const counts = {};
+    let total = 0;
+    $$("input", container).forEach((i) => {
+      const n = parseInt(i.value || "0", 10);
+      if (n > 0) { counts[i.dataset.value] = n; total += n * Number(i.dataset.value); }
+    });
+    return { counts, total };
+  }
+  const closeDenoms = $("[data-denoms=close]");
+  denomInputs(closeDenoms, () => { $("#close-total").textContent = rp(denomCounts(closeDenoms).total); });
+  $("form[data-dialog=close]").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    if (ctx.shift === null) { window.location.reload(); return; }
+    const { counts } = denomCounts(closeDenoms);
+    const body = { denominations: counts };
+    if (f.pin.value) body.approval_pin = f.pin.value;
+    const r = await api("POST", `/shifts/${ctx.shift.id}/close`, body);
+    if (!r.ok) {
+      const fields = r.data && r.data.errors && r.data.errors.json;
+      if (fields && fields.approval_pin) $("#close-pin").classList.remove("hidden");
+      dialogError("dlg-close", errorText(r));
+      return;
+    }
+    const pre = $("#close-report");
+    pre.textContent = r.data.text;
+    pre.classList.remove("hidden");
+    dialogError("dlg-close", `${T.shift_closed} ${T.expected} ${rp(r.data.expected_cash)} · ${T.difference} ${rp(r.data.difference)}`);
+    ctx.shift = null;
+    f.querySelector("button[type=submit]").textContent = "OK";
+  });
+
+  // --- open shift ------------------------------------------------------------------
+  const openDenoms = $("[data-denoms=open]");
+  denomInputs(openDenoms, () => { $("#open-float-total").textContent = rp(denomCounts(openDenoms).total); });
+  $("#open-shift-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const r = await api("POST", "/shifts", {
+      register_id: Number(ev.target.register_id.value), opening_float: denomCounts(openDenoms).total,
+    });
+    if (!r.ok) { message(errorText(r), "error"); return; }
+    ctx.shift = { id: r.data.id, register_id: r.data.register_id, register: r.data.register, opening_float: r.data.opening_float };
+    start();
+  });
+
+  // --- printer banner --------------------------------------------------------------
+  let printerWaiting = 0;
+  async function pollPrinter() {
+    if (!ctx.shift) return;
+    const r = await api("GET", `/registers/${ctx.shift.register_id}/printer-status`);
+    const el = $("#banner-printer");
+    if (!r.ok) return;
+    const s = r.data;
+    const trouble = s.failed > 0 || (s.waiting > 0 && printerWaiting > 0);
+    printerWaiting = s.waiting;
+    el.classList.toggle("hidden", !trouble);
+    if (trouble) el.textContent = fmt(T.printer_trouble, { waiting: s.waiting, failed: s.failed, error: s.last_error || "" });
+  }
+
+  // --- keys ------------------------------------------------------------------------
+  const KEYS = {
+    F2: () => openDialog("dlg-qty"),
+    F3: () => openDialog("dlg-member"),
+    F4: () => openDialog("dlg-discount"),
+    F8: () => openPay(),
+    F9: () => suspendSale(),
+    F10: () => openResume(),
+    F11: () => openReturn(),
+    F12: () => reprint(),
+    Delete: () => removeLine(selected >= 0 ? selected : state.lines.length - 1),
+    Escape: () => { if (state.lines.length && window.confirm(T.cancel_sale)) resetSale(); },
+  };
+  document.addEventListener("keydown", (ev) => {
+    const open = document.querySelector("dialog[open]");
+    if (open) return; // a dialog handles its own keys (Esc closes it)
+    if (!ctx.shift) return;
+    if (KEYS[ev.key]) {
+      if (ev.key === "Delete" && ev.target.id === "scan" && ev.target.value) return;
+      ev.preventDefault();
+      KEYS[ev.key]();
+    } else if (ev.key === "ArrowUp" || ev.key === "ArrowDown") {
+      if (!state.lines.length) return;
+      ev.preventDefault();
+      selected = Math.max(0, Math.min(state.lines.length - 1, selected + (ev.key === "ArrowUp" ? -1 : 1)));
+      render();
+    }
+  });
+  $$("#keys button[data-key]").forEach((b) => b.addEventListener("click", () => KEYS[b.dataset.key]()));
+  $("[data-action=cash]").addEventListener("click", () => openDialog("dlg-cash"));
+  $("[data-action=close]").addEventListener("click", () => {
+    $("#close-report").classList.add("hidden");
+    openDialog("dlg-close");
+    $("input", closeDenoms).focus();
+  });
+  $("#scan-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const input = $("#scan");
+    const text = input.value;
+    input.value = "";
+    onScan(text);
+  });
+  document.addEventListener("click", (ev) => {
+    if (!ev.target.closest("dialog, button, input, select, a, label")) focusScan();
+  });
+  setInterval(() => { if (document.activeElement === document.body) focusScan(); }, 500);
+
+  // --- start -----------------------------------------------------------------------
+  function start() {
+    const info = $("#shift-info");
+    if (!ctx.shift) {
+      $("#sale").classList.add("hidden");
+      $("#open-shift").classList.remove("hidden");
+      const sel = $("#open-register");
+      sel.textContent = "";
+      ctx.registers.forEach((r) => {
+        const o = document.createElement("option");
+        o.value = r.id; o.textContent = `${r.code} · ${r.name}${r.busy ? " (" + T.busy + ")" : ""}`;
+        o.disabled = r.busy; sel.appendChild(o);
+      });
+      info.textContent = "";
+      return;
+    }
+    $("#open-shift").classList.add("hidden");
+    $("#sale").classList.remove("hidden");
+    info.textContent = fmt(T.shift, { id: ctx.shift.id, register: ctx.shift.register, user: ctx.user });
+    $("#display-link").href = `/pos/display/${ctx.shift.register}`;
+    render();
+    setOutbox(outbox());
+    if (outbox().length) flushOutbox();
+    pollPrinter();
+    setInterval(pollPrinter, 10000);
+    focusScan();
+  }
+  start();
+})();
