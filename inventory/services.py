@@ -50,7 +50,7 @@ from inventory.models import (
     SupplierReturnLine,
 )
 from mart import audit
-from mart.db import quantity, utcnow
+from mart.db import UTCDateTime, quantity, utcnow
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
 
@@ -633,44 +633,72 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
     )
     db.session.add(receipt)
     db.session.flush()
+    # Bulk statements: one INSERT of the lines, one of the movements, and one
+    # executemany UPDATE of the on-hand (and average cost), in line order.
     total = Decimal(0)
+    line_rows, movement_rows, bumps = [], [], []
+    at = receipt.at or utcnow()
     for product, qty, cost, line in prepared:
-        receipt.lines.append(
-            GoodsReceiptLine(
-                product_id=product.id,
-                quantity=qty,
-                unit_cost=cost,
-                expiry_date=line.get("expiry_date"),
-                batch=line.get("batch"),
-            )
-        )
         total += qty * cost
         if consignment:
             if product.supplier_id is None:
                 product.supplier_id = supplier.id
-                db.session.flush()
-            db.session.expire(product, ["supplier"])
             if line.get("unit_cost") is not None:
                 product.supplier_price = cost
-        movement = StockMovement(
-            product_id=product.id,
-            kind="receipt",
-            quantity=qty,
-            unit_cost=cost,
-            owner="supplier" if consignment else "mart",
-            supplier_id=supplier.id if consignment else None,
-            ref_type="goods_receipt",
-            ref_id=str(receipt.id),
-            user_id=receipt.user_id,
-            at=receipt.at or utcnow(),
-            expiry_date=line.get("expiry_date"),
-            batch=line.get("batch"),
+        line_rows.append(
+            {
+                "receipt_id": receipt.id,
+                "product_id": product.id,
+                "quantity": qty,
+                "unit_cost": cost,
+                "expiry_date": line.get("expiry_date"),
+                "batch": line.get("batch"),
+            }
         )
-        db.session.add(movement)
-        _bump_on_hand(product, qty, new_avg_cost_of=None if consignment else cost)
+        movement_rows.append(
+            {
+                "product_id": product.id,
+                "kind": "receipt",
+                "quantity": qty,
+                "unit_cost": cost,
+                "unit_price": None,
+                "owner": "supplier" if consignment else "mart",
+                "supplier_id": supplier.id if consignment else None,
+                "ref_type": "goods_receipt",
+                "ref_id": str(receipt.id),
+                "user_id": receipt.user_id,
+                "at": at,
+                "expiry_date": line.get("expiry_date"),
+                "batch": line.get("batch"),
+                "settlement_id": None,
+            }
+        )
+        bumps.append({"pid": product.id, "q": int(qty * 1000), "cost": cost, "now": at})
+    db.session.flush()
+    db.session.execute(sa.insert(GoodsReceiptLine.__table__), line_rows)
+    db.session.execute(sa.insert(StockMovement.__table__), movement_rows)
+    db.session.connection().execute(_receipt_bump_stmt(purchase=not consignment), bumps)
+    for product, *_rest in prepared:
+        db.session.expire(product, ["on_hand", "avg_cost", "updated_at", "supplier"])
     receipt.total_cost = _money(total)
     db.session.flush()
     return receipt
+
+
+def _receipt_bump_stmt(purchase: bool):
+    """``on_hand += :q`` per product; a purchase also moves the average cost (see the
+    module docstring), computed on the stored integers and rounded half up."""
+    table = Product.__table__
+    old = raw(table.c.on_hand)
+    q = sa.bindparam("q", type_=sa.BigInteger)
+    values = {"on_hand": old + q, "updated_at": sa.bindparam("now", type_=UTCDateTime())}
+    if purchase:
+        cost = sa.bindparam("cost", type_=sa.BigInteger)
+        values["avg_cost"] = sa.case(
+            (old <= 0, cost),
+            else_=((old * table.c.avg_cost + q * cost) * 2 + (old + q)) // ((old + q) * 2),
+        )
+    return sa.update(table).where(table.c.id == sa.bindparam("pid")).values(values)
 
 
 def post_supplier_return(data, user=None) -> SupplierReturn:
