@@ -15,6 +15,7 @@ here:
 """
 
 import contextlib
+import functools
 import io
 import logging
 import os
@@ -130,28 +131,52 @@ def _start(profile: str, code_page: str):
     return dummy
 
 
-def _qr(dummy, payload: str, width: int) -> None:
+def _qr(dummy, payload: str, width: int, profile: str) -> None:
     dummy.set(align="center")
     if dummy.profile.supports("qrCode"):
         dummy.qr(payload, native=True, size=6 if width >= 48 else 4)
         dummy.ln()
     else:
-        dummy.qr(payload, native=False, size=5 if width >= 48 else 4, center=False)
+        dummy._raw(_qr_image(profile, payload, 5 if width >= 48 else 4))
     dummy.set(align="left")
 
 
-def _barcode(dummy, code: str, width: int) -> None:
+@functools.lru_cache(maxsize=64)
+def _qr_image(profile_name: str, payload: str, size: int) -> bytes:
+    """The QR as a raster image, for profiles without native QR (cached: rendering
+    it takes ~15 ms, and a branch's static QRIS or a reprint repeats the payload)."""
+    dummy = escpos_modules()["printer"].Dummy(profile=profile_name)
+    dummy.qr(payload, native=False, size=size, center=False)
+    return dummy.output
+
+
+def _barcode(dummy, code: str, line_text: str) -> None:
+    """CODE128: by the printer when the profile can, else as an image; then the code
+    in text under it (the preview's line), so both paths print the same text."""
     module = 2
-    with contextlib.redirect_stdout(io.StringIO()):
-        if dummy.profile.supports("barcodeB"):
+    if dummy.profile.supports("barcodeB"):
+        with contextlib.redirect_stdout(io.StringIO()):  # escpos prints its choice
             dummy.barcode(
-                "{B" + code, "CODE128", height=64, width=module, pos="BELOW", function_type="B"
+                "{B" + code, "CODE128", height=64, width=module, pos="OFF", function_type="B"
             )
-            dummy.ln()
-        else:
-            dummy.set(align="center")
-            dummy.barcode(code, "CODE128", height=64, width=module)
+    else:
+        import barcode as python_barcode
+        from barcode.writer import ImageWriter
+
+        mm_per_dot = 25.4 / 203
+        rendered = python_barcode.get_barcode_class("code128")(code, writer=ImageWriter())
+        rendered.render(
+            writer_options={
+                "module_height": 64 * mm_per_dot,
+                "module_width": module * mm_per_dot,
+                "quiet_zone": 0,
+                "write_text": False,  # the text goes below as a text line
+                "dpi": 203,
+            }
+        )
+        dummy.image(rendered.writer._image, impl="bitImageRaster", center=True)
     dummy.set(align="left")
+    dummy._raw(line_text.encode("ascii", "replace") + b"\n")
 
 
 def lines_to_bytes(
@@ -170,10 +195,10 @@ def lines_to_bytes(
             dummy.set(normal_textsize=True, bold=False)
             bold = double = False
         if line.kind == "qr" and line.data:
-            _qr(dummy, line.data, width)
+            _qr(dummy, line.data, width, profile)
             continue
         if line.kind == "barcode" and line.data:
-            _barcode(dummy, line.data, width)
+            _barcode(dummy, line.data, line.text)
             continue
         if line.double_height != double:
             if line.double_height:
@@ -185,7 +210,9 @@ def lines_to_bytes(
         if line.bold != bold:
             dummy.set(bold=line.bold)
             bold = line.bold
-        dummy.textln(line.text)
+        # The layout gives printable ASCII, which every code page holds at the same
+        # bytes: written as is, without escpos's per-character code page search.
+        dummy._raw(line.text.encode("ascii", "replace") + b"\n")
     if double:
         dummy.set(normal_textsize=True)
     if bold:

@@ -22,8 +22,9 @@ def test_printed_lines_are_the_preview(width, profile):
     data = escpos_out.document_bytes(doc, width=width, profile=profile)
     printed = [line for line in text_lines(data)]
     preview = render_text(doc, width).splitlines()
-    # Every preview line is printed in order; the barcode/QR lines are graphics.
-    graphic = {i for i, line in enumerate(preview) if line.strip() in ("[QR]", "JKT01-000123")}
+    # Every preview line is printed in order; the QR is a graphic (the barcode prints
+    # its code as the preview's text line under the bars).
+    graphic = {i for i, line in enumerate(preview) if line.strip() == "[QR]"}
     expected = [line for i, line in enumerate(preview) if i not in graphic]
     assert [line for line in printed if line] == [line for line in expected if line]
     assert max(len(line) for line in printed) <= width
@@ -88,6 +89,11 @@ def test_barcode_code128():
     events = parse_escpos(escpos_out.document_bytes(sample.receipt(), width=48, profile="TM-T20II"))
     barcodes = [e for e in events if e["type"] == "barcode"]
     assert barcodes == [{"type": "barcode", "system": 73, "data": "{BJKT01-000123"}]
+    texts = [e["text"] for e in events if e["type"] == "text"]
+    assert texts[texts.index("                  JKT01-000123") - 1] != "JKT01-000123"
+    small = parse_escpos(escpos_out.document_bytes(sample.receipt(), width=32, profile="POS-5890"))
+    assert "barcode" not in _types(small)  # no hardware barcode on that profile: an image
+    assert "          JKT01-000123" in [e["text"] for e in small if e["type"] == "text"]
 
 
 @pytest.mark.parametrize("pin,pulse", [(2, 100), (5, 200)])
