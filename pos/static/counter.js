@@ -750,7 +750,7 @@
     F2: () => openDialog("dlg-qty"),
     F3: () => openDialog("dlg-member"),
     F4: () => openDialog("dlg-discount"),
-    F8: () => openPay(),
+    F8: () => { scanChain = scanChain.then(openPay); },
     F9: () => suspendSale(),
     F10: () => openResume(),
     F11: () => openReturn(),
@@ -780,12 +780,14 @@
     openDialog("dlg-close");
     $("input", closeDenoms).focus();
   });
+  let scanChain = Promise.resolve();
   $("#scan-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const input = $("#scan");
     const text = input.value;
     input.value = "";
-    onScan(text);
+    // A scanner is faster than the server: handle scans one after another, in order.
+    scanChain = scanChain.then(() => onScan(text)).catch(() => {});
   });
   document.addEventListener("click", (ev) => {
     if (!ev.target.closest("dialog, button, input, select, a, label")) focusScan();

@@ -1,0 +1,168 @@
+"""End to end in headless Chromium: a cashier logs in, opens a shift, scans three
+items as a USB scanner would, identifies a member, pays cash, sees the change and the
+receipt preview, and the receipt reaches a loopback network printer."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from mart.extensions import db
+from tests.conftest import DEFAULT_PASSWORD
+from tests.pos.conftest import needs_domains, new_member, new_product
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOT = "/tmp/pos_counter.png"
+pytestmark = [
+    pytest.mark.browser,
+    needs_domains,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: apt-get install chromium"
+    ),
+]
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def fake_printer():
+    from tests.fakeprinter import FakePrinter
+
+    printer = FakePrinter()
+    printer.start()
+    yield printer
+    printer.stop()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def test_cashier_sells_with_scanner_member_and_cash(
+    app, live_server, fake_printer, browser, make_user
+):
+    from printers import services as printing
+    from printers.worker import Worker
+    from tests.fakeprinter import parse_escpos
+
+    with app.app_context():
+        printer = printing.create_printer(
+            {
+                "name": "Struk R1",
+                "connection": "network",
+                "host": "127.0.0.1",
+                "port": fake_printer.port,
+                "width": 48,
+            }
+        )
+        db.session.commit()
+        printer_id = printer.id
+    from pos import services
+
+    with app.app_context():
+        services.create_register("R1", "Kasir depan", printer_id)
+        db.session.commit()
+    codes = []
+    for name, price in (("Teh Botol", 5_000), ("Roti Tawar", 15_500), ("Kopi Gayo", 32_000)):
+        _, code = new_product(app, name=name, price=price)
+        codes.append(code)
+    member_no = new_member(app, name="Siti Aminah")
+    make_user("cashier", username="kasir1")
+
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", "kasir1")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/pos/")
+
+    # open the shift with a float of 2 x 100.000 + 5 x 10.000
+    page.wait_for_selector("[data-testid=open-shift]:not(.hidden)")
+    page.fill("[data-testid=denom-open-100000]", "2")
+    page.fill("[data-testid=denom-open-10000]", "5")
+    page.click("[data-testid=open-shift-submit]")
+    page.wait_for_selector("[data-testid=scan]:visible")
+
+    # a scanner types the code and Enter into the focused field; "2*" sets a quantity
+    assert page.evaluate("document.activeElement.id") == "scan"
+    page.keyboard.type(codes[0])
+    page.keyboard.press("Enter")
+    page.keyboard.type("2*")
+    page.keyboard.press("Enter")
+    page.keyboard.type(codes[1])
+    page.keyboard.press("Enter")
+    page.keyboard.type(codes[2])
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(3)")
+    assert page.locator("[data-testid=lines] tbody tr").count() == 3
+    assert page.inner_text("[data-testid=total]") == "Rp 68.000"
+
+    # the member by the card number
+    page.keyboard.press("F3")
+    page.fill("[data-testid=member-input]", member_no)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=member-box]:not(.hidden)")
+    assert "Siti Aminah" in page.inner_text("[data-testid=member-box]")
+    page.screenshot(path="/tmp/pos_counter_lines.png")
+
+    # pay cash 100.000
+    page.keyboard.press("F8")
+    page.wait_for_selector("[data-testid=pay-amount]:visible")
+    page.fill("[data-testid=pay-amount]", "100000")
+    page.screenshot(path="/tmp/pos_counter_pay.png")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=done-change]:visible")
+    assert page.inner_text("[data-testid=done-change]") == "Rp 32.000"
+    page.locator("[data-testid=receipt-preview]", has_text="JKT01-R1-000001").wait_for()
+    receipt = page.inner_text("[data-testid=receipt-preview]")
+    assert "Kopi Gayo" in receipt and "32.000" in receipt and member_no in receipt
+    page.screenshot(path=SCREENSHOT)
+    page.click("[data-testid=done-ok]")
+    page.locator("[data-testid=done-change]").wait_for(state="hidden")
+    _wait_focus(page, "scan")
+    assert page.inner_text("[data-testid=total]") == "Rp 0"
+    assert errors == []
+
+    # the print worker sends the receipt (and the drawer kick) to the loopback printer
+    assert Worker(app, name="e2e").run_once()["done"] >= 1
+    events = [e for job in fake_printer.jobs for e in parse_escpos(job)]
+    printed = "\n".join(e["text"] for e in events if e["type"] == "text")
+    assert "Kopi Gayo" in printed and "32.000" in printed
+    barcodes = [e["data"] for e in events if e["type"] == "barcode"]
+    assert any("JKT01-R1-000001" in str(b) for b in barcodes) or "JKT01-R1-000001" in printed
+    assert any(e["type"] == "drawer" for e in events)
+
+
+def _wait_focus(page, element_id):
+    for _ in range(50):
+        if page.evaluate("document.activeElement.id") == element_id:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"#{element_id} never got the focus")
