@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from inventory import barcodes as bc
@@ -258,10 +259,16 @@ def scale_rules():
 
 
 def _product_by_barcode(code):
-    return db.session.scalar(
-        sa.select(Product)
-        .join(Barcode, Barcode.product_id == Product.id)
-        .where(Barcode.code == code)
+    # One query: the product with its category, supplier and all its barcodes.
+    return (
+        db.session.scalars(
+            sa.select(Product)
+            .join(Barcode, Barcode.product_id == Product.id)
+            .where(Barcode.code == code)
+            .options(joinedload(Product.barcodes))
+        )
+        .unique()
+        .first()
     )
 
 
