@@ -15,6 +15,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -39,6 +40,7 @@ bp = Blueprint(
 )
 
 PER_PAGE = 50
+ME_PER_PAGE = 30  # ledger lines on the member's (phone) page
 TYPICAL_ALLOCATION = [
     ("cadangan", 40),
     ("jasa_modal", 20),
@@ -48,6 +50,33 @@ TYPICAL_ALLOCATION = [
     ("dana_pendidikan", 5),
     ("dana_sosial", 5),
 ]
+
+
+def _labels() -> dict:
+    """Labels of entry types, kinds and leaving reasons, translated once per request
+    (a ledger page shows many rows; gettext per row was most of its time)."""
+    if "members_labels" not in g:
+        g.members_labels = {
+            "deposit": _("Deposit"),
+            "withdrawal": _("Withdrawal"),
+            "payment": _("Payment at the counter"),
+            "refund": _("Refund"),
+            "reversal": _("Reversal"),
+            "payout": _("Paid out on leaving"),
+            "shu": _("SHU"),
+            "pokok": _("Simpanan pokok"),
+            "wajib": _("Simpanan wajib"),
+            "sukarela": _("Simpanan sukarela"),
+            "resign": _("Resigned"),
+            "expelled": _("Expelled"),
+            "died": _("Died"),
+        }
+    return g.members_labels
+
+
+@bp.app_template_filter("member_label")
+def member_label(value):
+    return _labels().get(value, value or "")
 
 
 def _is_manager():
@@ -349,15 +378,22 @@ def me():
     member = services.get_member(member_no)
     if member.status != "active":
         raise Forbidden(_("This membership has ended."))
-    this_year = services.business_date().year
+    page = max(1, request.args.get("page", 1, type=int))
+    today = services.business_date()
+    this_year = today.year
+    since = date(today.year - 1, 1, 1)
+    purchases = services.purchases_by_month(member.id, since=since)
     return render_template(
         "members/me.html",
         member=member,
         nik=member.nik[:4] + "*" * 12,
         savings=services.savings(member.id),
-        ledger=services.ledger(member.id, per_page=60),
-        purchases=services.purchases_by_month(member.id)[:24],
-        purchases_this_year=services.purchases_in_year(member.member_no, this_year),
+        ledger=services.ledger(member.id, page=page, per_page=ME_PER_PAGE),
+        page=page,
+        purchases=purchases,
+        purchases_this_year=sum(
+            p["amount"] for p in purchases if p["month"].startswith(f"{this_year:04d}-")
+        ),
         this_year=this_year,
         wajib=services.wajib_status(member),
         statements=services.shu_statements(member.id),
