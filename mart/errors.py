@@ -10,7 +10,7 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from mart.extensions import db
@@ -115,6 +115,15 @@ def handle_integrity_error(error: IntegrityError):
     return error_response(409, _("This conflicts with existing data."))
 
 
+def handle_out_of_range(error: Exception):
+    """A number too big for its column (SQLite OverflowError, PostgreSQL DataError): the
+    input's fault, so 422 and nothing saved, instead of a 500."""
+    _rollback()
+    log.warning("value out of range on %s %s: %s", request.method, request.path, error)
+    message = _("A value is out of range.")
+    return error_response(422, message, {"json": {"_schema": [message]}})
+
+
 def handle_unexpected(error: Exception):
     _rollback()
     log.exception("unhandled error on %s %s", request.method, request.path)
@@ -134,4 +143,6 @@ def init_app(app):
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OverflowError, handle_out_of_range)
+    app.register_error_handler(DataError, handle_out_of_range)
     app.register_error_handler(Exception, handle_unexpected)

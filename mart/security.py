@@ -26,9 +26,14 @@ def csrf_exempt(view):
 
 
 def _protect():
-    g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
-    if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
-        return
+    g.request_id = _request_id()
+    if request.method == "OPTIONS":
+        return None
+    refused = _check_roles_first()
+    if refused is not None:
+        return refused
+    if request.method in ("GET", "HEAD", "TRACE"):
+        return None
     if request.path.startswith("/api/"):
         _require_json_body()
     if request.headers.get("Authorization", "").startswith("Bearer "):
@@ -41,6 +46,38 @@ def _protect():
     if view in CSRF_EXEMPT_ENDPOINTS:
         return
     csrf.protect()
+
+
+def _request_id():
+    """The caller's X-Request-Id when it is a sane token (it goes into logs), else a new one."""
+    given = request.headers.get("X-Request-Id", "")
+    if given and len(given) <= 64 and given.replace("-", "").replace("_", "").isalnum():
+        return given
+    return uuid.uuid4().hex[:16]
+
+
+def _check_roles_first():
+    """Apply the view's ``roles_required`` before anything else runs.
+
+    flask-smorest's ``@blp.arguments`` wraps the role check, so without this an
+    anonymous caller would get a 422 describing the body instead of 401, and a wrong
+    role would learn validation details before its 403. ``functools.wraps`` carries
+    ``allowed_roles`` up to the outermost function (or the MethodView's method).
+    """
+    from flask import current_app
+
+    from mart.auth import roles_required
+
+    func = current_app.view_functions.get(request.endpoint)
+    if func is None:
+        return None
+    view_class = getattr(func, "view_class", None)
+    if view_class is not None:
+        func = getattr(view_class, request.method.lower(), None)
+    roles = getattr(func, "allowed_roles", None)
+    if roles is None:
+        return None
+    return roles_required(*roles)(lambda: None)()
 
 
 def _view_name():

@@ -21,6 +21,9 @@ COUNTER = frozenset({"admin", "manager", "cashier"})
 MEMBER = frozenset({"admin", "member"})
 SUPPLIER = frozenset({"admin", "supplier"})
 ASSOCIATION = frozenset({"admin", "association"})
+# Authenticated by a signature in the request (HMAC with a branch key), never by a
+# login: every role, admin included, is refused without the signature.
+SIGNATURE_ONLY = frozenset()
 
 ACCESS = {
     # --- mart core -----------------------------------------------------------------
@@ -35,21 +38,128 @@ ACCESS = {
     "auth.create_token": EVERYONE,  # the credentials are in the body
     "auth.revoke_token": LOGGED_IN,
     "auth.me": LOGGED_IN,
-    # --- pages of the domains ---------------------------------------------------------
+    # --- inventory ----------------------------------------------------------------
     "inventory.index": MANAGER,
     "inventory.supplier_home": SUPPLIER,
+    "inventory_api.create_product": MANAGER,
+    # supplier logins see their own products only (the record filled is someone else's)
+    "inventory_api.list_products": COUNTER | {"supplier"},
+    "inventory_api.get_product": COUNTER,
+    "inventory_api.update_product": MANAGER,
+    "inventory_api.lookup": COUNTER,
+    "inventory_api.create_supplier": MANAGER,
+    "inventory_api.list_suppliers": MANAGER | {"supplier"},
+    "inventory_api.get_supplier": MANAGER,
+    "inventory_api.update_supplier": MANAGER,
+    "inventory_api.post_goods_receipt": MANAGER,
+    "inventory_api.post_supplier_return": MANAGER,
+    "inventory_api.post_write_off": MANAGER,
+    "inventory_api.create_settlement": MANAGER,
+    "inventory_api.list_settlements": MANAGER | {"supplier"},
+    "inventory_api.get_settlement": MANAGER,
+    "inventory_api.pay_settlement": MANAGER,
+    "inventory_api.open_count": MANAGER,
+    "inventory_api.get_count": MANAGER,
+    "inventory_api.enter_count": MANAGER,
+    "inventory_api.post_count": MANAGER,
+    "inventory_api.list_movements": MANAGER | {"supplier"},
+    "inventory_api.report": MANAGER | {"supplier"},
+    "inventory_api.stock_value": MANAGER,
+    # --- members: a member reaches only their own number (others: refused) ------------
     "members.index": MANAGER,
     "members.me": MEMBER,
+    "members_api.create_member": MANAGER,
+    "members_api.list_members": MANAGER,
+    # the cashier looks a member up at the counter (without NIK: see the leak tests)
+    "members_api.get_member": COUNTER,
+    "members_api.lookup_member": COUNTER,
+    "members_api.member_arrears": MANAGER,
+    "members_api.ledger": MANAGER,
+    "members_api.purchases": MANAGER,
+    "members_api.shu_statements": MANAGER,
+    "members_api.deposit": MANAGER,
+    "members_api.withdraw": MANAGER,
+    "members_api.leave": MANAGER,
+    "members_api.reverse": MANAGER,
+    "members_api.arrears": MANAGER,
+    "members_api.capital": MANAGER,
+    "members_api.shu_preview": MANAGER,
+    "members_api.shu_post": MANAGER,
+    # --- point of sale ----------------------------------------------------------------
     "pos.counter": COUNTER,
+    "pos.static": EVERYONE,
+    "pos.approvals": MANAGER,
+    # the customer display beside the register (shop network, no login: a screen)
+    "pos.display": EVERYONE,
+    "pos.display_state": EVERYONE,
+    "pos.sales": MANAGER,
+    "pos.sale_detail": MANAGER,
+    "pos.shifts": MANAGER,
+    "pos.shift_detail": COUNTER,
+    "pos_api.create_register": MANAGER,
+    "pos_api.list_registers": COUNTER,
+    "pos_api.get_register": COUNTER,
+    "pos_api.update_register": MANAGER,
+    "pos_api.set_display": COUNTER,
+    "pos_api.printer_status": COUNTER,
+    "pos_api.suspend": COUNTER,
+    "pos_api.list_suspended": COUNTER,
+    "pos_api.resume": COUNTER,
+    "pos_api.open_shift": COUNTER,
+    "pos_api.list_shifts": COUNTER,
+    "pos_api.get_shift": COUNTER,
+    "pos_api.add_cash_movement": COUNTER,
+    "pos_api.close_shift": COUNTER,
+    "pos_api.shift_report": COUNTER,
+    "pos_api.print_shift_report": COUNTER,
+    "pos_api.create_sale": COUNTER,
+    "pos_api.list_sales": COUNTER,
+    "pos_api.get_sale": COUNTER,
+    "pos_api.sale_by_number": COUNTER,
+    "pos_api.receipt": COUNTER,
+    "pos_api.reprint": COUNTER,
+    "pos_api.create_return": COUNTER,
+    "pos_api.list_returns": COUNTER,
+    "pos_api.qris_for_amount": COUNTER,
+    # --- printers ---------------------------------------------------------------------
     "printers.index": MANAGER,
+    "printers_api.create_printer": MANAGER,
+    "printers_api.list_printers": COUNTER,
+    "printers_api.get_printer": COUNTER,
+    "printers_api.update_printer": MANAGER,
+    "printers_api.printer_status": COUNTER,
+    "printers_api.list_jobs": COUNTER,
+    "printers_api.get_job": COUNTER,
+    "printers_api.retry_job": COUNTER,
+    "printers_api.queue_status": COUNTER,
+    # --- roll-up: the branch side -----------------------------------------------------
+    "rollup_branch.branch_page": MANAGER,
+    "rollup_branch.push": MANAGER,
+    "rollup_api.get_daily": MANAGER,
+    "rollup_api.list_outbox": MANAGER,
+    # --- roll-up: the association hub ------------------------------------------------
     "rollup.dashboard": ASSOCIATION,
+    "rollup.export": ASSOCIATION,
+    "rollup.static": EVERYONE,
+    "rollup_api.list_branches": ASSOCIATION,
+    "rollup_api.get_summary": ASSOCIATION,
+    "rollup_api.get_trend": ASSOCIATION,
+    # signed with the branch key (HMAC), not a login: no signature, 401 for everyone
+    "rollup_api.post_report": SIGNATURE_ONLY,
 }
 
 # POST/PUT/PATCH/DELETE endpoints that take no CSRF token from a cookie session, and why.
 # (Bearer-token API calls never need one: a cross-site page cannot attach the header.)
 CSRF_EXEMPT_REASONS = {
     "auth.create_token": "the credentials travel in the body; no session is used",
+    "rollup_api.post_report": "a branch signs the body with its key (HMAC); no cookie",
 }
 
 # Endpoints that exist only in one mode (MART_MODE); in the other they answer 404.
-MODE_ONLY: dict[str, str] = {}
+MODE_ONLY: dict[str, str] = {
+    "rollup.export": "association",
+    "rollup_api.list_branches": "association",
+    "rollup_api.get_summary": "association",
+    "rollup_api.get_trend": "association",
+    "rollup_api.post_report": "association",
+}

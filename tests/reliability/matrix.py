@@ -23,18 +23,26 @@ FILL = {
     "year": 2026,
     "member_no": "SELECT member_no FROM members WHERE member_no <> :own_member "
     "ORDER BY member_no LIMIT 1",
-    "supplier_id": "SELECT id FROM suppliers WHERE id <> :own_supplier ORDER BY id LIMIT 1",
-    "product_id": "SELECT id FROM products ORDER BY id LIMIT 1",
+    "supplier_id": "SELECT id FROM inv_suppliers WHERE id <> :own_supplier ORDER BY id LIMIT 1",
+    "product_id": "SELECT id FROM inv_products WHERE supplier_id IS NULL "
+    "OR supplier_id <> :own_supplier ORDER BY id LIMIT 1",
+    "settlement_id": "SELECT id FROM inv_settlements WHERE supplier_id <> :own_supplier "
+    "ORDER BY id LIMIT 1",
+    "count_id": "SELECT id FROM inv_counts ORDER BY id LIMIT 1",
+    "name": "stock-on-hand",
     "sale_id": "SELECT id FROM sales ORDER BY number LIMIT 1",
+    "number": "SELECT number FROM sales ORDER BY number LIMIT 1",
     "shift_id": "SELECT id FROM shifts ORDER BY id LIMIT 1",
     "register_id": "SELECT id FROM registers ORDER BY id LIMIT 1",
+    "register_code": "SELECT code FROM registers ORDER BY id LIMIT 1",
+    "suspended_id": "SELECT id FROM suspended_sales ORDER BY id LIMIT 1",
     "printer_id": "SELECT id FROM printers ORDER BY id LIMIT 1",
     "job_id": "SELECT id FROM print_jobs ORDER BY id LIMIT 1",
-    "code": "SELECT code FROM rollup_branches ORDER BY code LIMIT 1",
+    "table": "branches",
     "date": "2026-01-15",
 }
 # A parameter whose meaning depends on the route: (endpoint prefix, arg) -> fill key.
-FILL_BY_ENDPOINT: dict[tuple[str, str], str] = {}
+FILL_BY_ENDPOINT: dict[tuple[str, str], str] = {("pos", "code"): "register_code"}
 
 
 @dataclass
@@ -55,7 +63,7 @@ class Matrix:
         self._values = {}
         with app.app_context():
             self.own_member = self._scalar("SELECT min(member_no) FROM members")
-            self.own_supplier = self._scalar("SELECT min(id) FROM suppliers")
+            self.own_supplier = self._scalar("SELECT min(id) FROM inv_suppliers")
             for role in ROLES:
                 links = {}
                 if role == "member":
@@ -94,8 +102,16 @@ class Matrix:
             self._values[key] = spec
         return self._values[key]
 
-    def url(self, rule):
-        values = {arg: self.value(rule.endpoint, arg) for arg in rule.arguments}
+    def url(self, rule, lenient=False):
+        """The rule's URL with real values; ``lenient`` fills unknown parameters with 1."""
+        values = {}
+        for arg in rule.arguments:
+            try:
+                values[arg] = self.value(rule.endpoint, arg)
+            except LookupError:
+                if not lenient:
+                    raise
+                values[arg] = 1
         with self.app.test_request_context():
             from flask import url_for
 

@@ -14,6 +14,7 @@ from tests.reliability.access_table import (
     CSRF_EXEMPT_REASONS,
     MODE_ONLY,
     ROLES,
+    SIGNATURE_ONLY,
 )
 from tests.reliability.matrix import Matrix, allowed_roles, refused, rules_of
 
@@ -54,8 +55,11 @@ def test_access_matrix(seeded):
             if answer.status >= 500:
                 problems.append(f"{where}: server error {answer.status}")
             elif only and only != mode:
-                if answer.status not in (401, 403, 404):
+                if answer.status != 404 and not refused(answer):
                     problems.append(f"{where}: {answer.status} in {mode} mode (only {only})")
+            elif allowed is SIGNATURE_ONLY:
+                if answer.status != 401:
+                    problems.append(f"{where}: {answer.status} without a signature; must be 401")
             elif role in allowed or role == "admin":
                 if refused(answer):
                     problems.append(f"{where}: refused ({answer.status}) but the table allows")
@@ -69,6 +73,8 @@ def test_access_matrix(seeded):
 def test_admin_passes_everywhere_in_the_table():
     for endpoint, entry in ACCESS.items():
         for roles in entry.values() if isinstance(entry, dict) else [entry]:
+            if roles is SIGNATURE_ONLY:
+                continue
             assert "admin" in roles, f"{endpoint}: admin always passes; add it to the entry"
 
 

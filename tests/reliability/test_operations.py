@@ -1,0 +1,64 @@
+"""Operations: gunicorn with the deploy configuration logs one JSON line per request
+carrying the request id; /healthz is clean JSON with the database, probes and backup."""
+
+import json
+
+import pytest
+import requests
+
+from tests.reliability.server import ROOT, Server
+
+pytestmark = pytest.mark.slow
+
+
+def test_gunicorn_access_log_is_json_with_the_request_id(app, database_url, instance_path):
+    server = Server(database_url, instance_path, workers=1).start()
+    try:
+        answer = requests.get(
+            f"{server.base}/healthz?member=3171012345678901",
+            headers={"X-Request-Id": "req-abc-123"},
+            timeout=30,
+        )
+        assert answer.headers["X-Request-Id"] == "req-abc-123"
+        generated = requests.get(f"{server.base}/login", timeout=30).headers["X-Request-Id"]
+    finally:
+        server.stop()
+    lines = [line for line in server.log_tail(400).splitlines() if '"logger": "access"' in line]
+    entries = [json.loads(line) for line in lines]
+    mine = [e for e in entries if e["request_id"] == "req-abc-123"]
+    assert mine and mine[0]["path"] == "/healthz" and mine[0]["status"] == 200
+    assert "3171012345678901" not in server.log_tail(400)  # query strings are not logged
+    assert any(e["request_id"] == generated for e in entries)
+
+
+def test_healthz_is_clean_json_with_every_part(app, client):
+    def probe():
+        from datetime import UTC, datetime
+        from decimal import Decimal
+
+        return {"waiting": 2, "oldest": datetime(2026, 1, 1, tzinfo=UTC), "x": Decimal("1.5")}
+
+    app.extensions.setdefault("mart_health", {})["reliability_probe"] = probe
+    app.extensions["mart_health"]["broken_probe"] = lambda: 1 / 0
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.mimetype == "application/json"
+    body = json.loads(answer.data)
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["reliability_probe"] == {
+        "waiting": 2,
+        "oldest": "2026-01-01T00:00:00+00:00",
+        "x": "1.5",
+    }
+    assert "error" in body["broken_probe"]
+    assert set(body["backup"]) >= {"last_at", "age_hours", "stale", "copies", "last_error"}
+    for name in ("printers", "rollup"):
+        if name in app.extensions.get("mart_health", {}):
+            assert name in body
+
+
+def test_deploy_files_are_there():
+    unit = (ROOT / "deploy" / "okoce-mart.service").read_text()
+    assert "gunicorn --config deploy/gunicorn.conf.py wsgi:app" in unit
+    assert "mart init" in unit
+    assert (ROOT / "deploy" / "okoce-mart.env.example").read_text().count("MART_") >= 8
