@@ -23,6 +23,21 @@ def init_app(app):
     nav.add(_l("Inventory"), "inventory.index", ("manager",), order=30)
     nav.set_home("supplier", "inventory.supplier_home")
     register_seeder(30, _seed_demo)
+    checks = app.extensions.setdefault("mart_user_link_checks", [])
+    if _check_supplier_link not in checks:
+        checks.append(_check_supplier_link)
+
+
+def _check_supplier_link(member_no=None, supplier_id=None):
+    """``flask mart create-user --supplier-id N``: N must be a supplier."""
+    if supplier_id is None:
+        return None
+    from inventory.models import Supplier
+    from mart.extensions import db
+
+    if db.session.get(Supplier, supplier_id) is None:
+        return f"no supplier with id {supplier_id}"
+    return None
 
 
 def _seed_demo(context):

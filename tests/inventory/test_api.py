@@ -296,3 +296,18 @@ def test_lookup_endpoint_scale_label(manager):
         r.status_code == 200 and r.json["quantity"] == 1.5 and r.json["product"]["sku"] == "00123"
     )
     assert manager.get("/products/lookup?code=nothing").status_code == 404
+
+
+def test_openapi_documents_inventory(anon_api):
+    spec = anon_api.get("/api/v1/openapi.json").json
+    for path in ("/api/v1/products", "/api/v1/goods-receipts", "/api/v1/consignment-settlements"):
+        assert path in spec["paths"]
+
+
+def test_create_user_checks_supplier_link(runner, make_supplier):
+    args = ["mart", "create-user", "umkmz", "--role", "supplier", "--password", "umkm-1234"]
+    bad = runner.invoke(args=[*args, "--supplier-id", "999"])
+    assert bad.exit_code != 0 and "no supplier" in bad.output
+    sid = make_supplier()
+    ok = runner.invoke(args=[*args, "--supplier-id", str(sid)])
+    assert ok.exit_code == 0, ok.output
