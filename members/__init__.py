@@ -17,6 +17,21 @@ def init_app(app):
     nav.add(_l("Members"), "members.index", ("manager",), order=40)
     nav.set_home("member", "members.me")
     register_seeder(40, _seed_demo)
+    app.extensions.setdefault("mart_user_link_checks", []).append(_check_member_link)
+
+
+def _check_member_link(member_no=None, **_links):
+    """``flask mart create-user --member-no``: the member must exist and be active."""
+    if not member_no:
+        return None
+    from mart.errors import DomainError
+    from members.services import require_active
+
+    try:
+        require_active(member_no)
+    except DomainError as error:
+        return error.message
+    return None
 
 
 def _seed_demo(context):

@@ -255,3 +255,35 @@ def test_balance_is_sum_of_entries_and_never_negative(app, make_member, ops):
             )
             assert ledger == expected
         db.session.rollback()
+
+
+def test_create_user_member_link_checked(app, runner, make_member):
+    no = make_member()
+    ok = runner.invoke(
+        args=[
+            "mart",
+            "create-user",
+            "sri",
+            "--role",
+            "member",
+            "--password",
+            "anggota-123",
+            "--member-no",
+            no,
+        ]
+    )
+    assert ok.exit_code == 0, ok.output
+    unknown = runner.invoke(
+        args=[
+            "mart",
+            "create-user",
+            "budi",
+            "--role",
+            "member",
+            "--password",
+            "anggota-123",
+            "--member-no",
+            "M123456",
+        ]
+    )
+    assert unknown.exit_code != 0 and "M123456" in unknown.output
