@@ -810,7 +810,13 @@ def member_figures(day_start, day_end) -> dict:
 
 
 def capital_totals(as_of=None) -> dict:
-    """Simpanan of all members by kind: now, or at the end of business date ``as_of``."""
+    """Simpanan of all members by kind: now, or at the end of business date ``as_of``.
+
+    A datetime ``as_of`` is an exclusive end (the roll-up passes the end of a business
+    day): the entries of business days before that moment count.
+    """
+    if isinstance(as_of, datetime):
+        as_of = business_date(as_of - timedelta(microseconds=1))
     totals = dict.fromkeys(KINDS, 0)
     if as_of is None:
         rows = db.session.execute(

@@ -136,6 +136,9 @@ def test_member_figures_and_capital_totals(app, make_member):
             "sukarela": 0,
         }
         assert services.capital_totals(today)["pokok"] == 200_000
+        # The roll-up's exclusive end of a business day.
+        assert services.capital_totals(start + timedelta(days=1))["pokok"] == 200_000
+        assert services.capital_totals(start)["pokok"] == 0
         assert old
 
 
