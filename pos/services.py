@@ -170,7 +170,7 @@ def open_shift_of(user_id: int) -> Shift | None:
     )
 
 
-def open_shift(register_id: int, opening_float: int, user) -> Shift:
+def open_shift(register_id: int, opening_float: int, user, *, at: datetime | None = None) -> Shift:
     """Open a shift for ``user`` on a register.
 
     Raises ``InvalidInput`` for an unknown register, ``Conflict`` when the register or
@@ -191,7 +191,7 @@ def open_shift(register_id: int, opening_float: int, user) -> Shift:
         cashier_id=user.id,
         opening_float=opening_float,
         status=SHIFT_OPEN,
-        opened_at=utcnow(),
+        opened_at=at or utcnow(),
     )
     db.session.add(shift)
     db.session.flush()
@@ -297,7 +297,16 @@ def shift_figures(shift: Shift) -> dict:
     }
 
 
-def close_shift(shift_id, user, *, counted_cash=None, denominations=None, approval_pin=None):
+def close_shift(
+    shift_id,
+    user,
+    *,
+    counted_cash=None,
+    denominations=None,
+    approval_pin=None,
+    at: datetime | None = None,
+    printing=True,
+):
     """Close a shift with the cash count; the Z report prints on the register's printer.
 
     ``denominations`` maps a note/coin value to how many were counted; with it,
@@ -347,7 +356,7 @@ def close_shift(shift_id, user, *, counted_cash=None, denominations=None, approv
     closed = db.session.execute(
         sa.update(Shift)
         .where(Shift.id == shift.id, Shift.status == SHIFT_OPEN)
-        .values(status=SHIFT_CLOSED, closed_at=utcnow())
+        .values(status=SHIFT_CLOSED, closed_at=at or utcnow())
         .execution_options(synchronize_session=False)
     )
     if closed.rowcount != 1:
@@ -372,7 +381,8 @@ def close_shift(shift_id, user, *, counted_cash=None, denominations=None, approv
         },
         note=f"approved by {approver.username}" if approver else None,
     )
-    print_shift_report(shift, final=True)
+    if printing:
+        print_shift_report(shift, final=True)
     return shift
 
 
@@ -517,7 +527,9 @@ def _priced_lines(lines_in, member) -> list[dict]:
     return priced
 
 
-def create_sale(data: dict, user) -> tuple[Sale, bool]:
+def create_sale(
+    data: dict, user, *, at: datetime | None = None, printing=True
+) -> tuple[Sale, bool]:
     """Record a sale and everything it touches, in the caller's transaction.
 
     Returns ``(sale, created)``: posting an id that exists answers that sale with
@@ -598,7 +610,7 @@ def create_sale(data: dict, user) -> tuple[Sale, bool]:
         dpp, ppn = split.dpp_nilai_lain, split.ppn
 
     # Writes from here on. The receipt counter row serialises one register's sales.
-    now = utcnow()
+    now = at or utcnow()
     day = business_date(now)
     seq = next_value(f"receipt:{register.code}")
     sale = Sale(
@@ -651,7 +663,7 @@ def create_sale(data: dict, user) -> tuple[Sale, bool]:
             Payment(method=p["method"], amount=p["amount"], reference=p.get("reference"))
         )
     db.session.flush()
-    _post_sale_effects(sale, user, cash_paid=bool(cash), simpanan=simpanan)
+    _post_sale_effects(sale, user, cash_paid=bool(cash), simpanan=simpanan, printing=printing)
     if approver is not None:
         audit.record(
             "sale.discount_approved",
@@ -667,9 +679,8 @@ def _net_unit_price(amount: int, qty: Decimal) -> int:
     return round_half_up(Fraction(amount) / Fraction(qty)) if qty else 0
 
 
-def _post_sale_effects(sale: Sale, user, *, cash_paid: bool, simpanan: int):
+def _post_sale_effects(sale: Sale, user, *, cash_paid: bool, simpanan: int, printing=True):
     from inventory import services as inventory
-    from printers import services as printing
 
     # Stock rows in product order, so two registers never lock them crosswise.
     for line in sorted(sale.lines, key=lambda ln: (ln.product_id, ln.line_no)):
@@ -691,7 +702,11 @@ def _post_sale_effects(sale: Sale, user, *, cash_paid: bool, simpanan: int):
         members.record_purchase(
             sale.member_no, sale.total, on=sale.business_date, ref_type="sale", ref_id=sale.id
         )
-    printing.queue_document(
+    if not printing:
+        return  # demo data and imports of past sales print nothing
+    from printers import services as printers
+
+    printers.queue_document(
         receipt_document(sale),
         sale.register.printer_id,
         kind="receipt",
@@ -699,7 +714,7 @@ def _post_sale_effects(sale: Sale, user, *, cash_paid: bool, simpanan: int):
         ref_id=sale.id,
     )
     if cash_paid:
-        printing.queue_drawer_kick(sale.register.printer_id, ref_type="sale", ref_id=sale.id)
+        printers.queue_drawer_kick(sale.register.printer_id, ref_type="sale", ref_id=sale.id)
 
 
 def method_label(method: str) -> str:
@@ -854,7 +869,9 @@ def returned_quantities(sale: Sale) -> dict[int, Decimal]:
     return done
 
 
-def create_return(sale_id: str, data: dict, user) -> SaleReturn:
+def create_return(
+    sale_id: str, data: dict, user, *, at: datetime | None = None, printing=True
+) -> SaleReturn:
     """Goods back against a receipt, line by line, partial allowed.
 
     Refund by ``original`` (simpanan back to simpanan, the rest by the sale's main
@@ -865,7 +882,6 @@ def create_return(sale_id: str, data: dict, user) -> SaleReturn:
     sold over all returns), ``Forbidden`` (wrong PIN).
     """
     from inventory import services as inventory
-    from printers import services as printing
 
     stmt = sa.select(Sale).where(Sale.id == sale_id)
     if db.session.get_bind().dialect.name == "postgresql":
@@ -922,7 +938,7 @@ def create_return(sale_id: str, data: dict, user) -> SaleReturn:
         shift = open_shift_of(user.id)
     register = shift.register if shift is not None else sale.register
     seq = next_value(f"return:{register.code}")
-    now = utcnow()
+    now = at or utcnow()
     ret = SaleReturn(
         number=f"{current_app.config['MART_BRANCH_CODE']}-{register.code}-R{seq:06d}",
         sale_id=sale.id,
@@ -980,13 +996,16 @@ def create_return(sale_id: str, data: dict, user) -> SaleReturn:
         },
         note=f"approved by {approver.username}",
     )
-    printing.queue_document(
-        return_document(ret),
-        register.printer_id,
-        kind="receipt",
-        ref_type="return",
-        ref_id=ret.number,
-    )
+    if printing:
+        from printers import services as printers
+
+        printers.queue_document(
+            return_document(ret),
+            register.printer_id,
+            kind="receipt",
+            ref_type="return",
+            ref_id=ret.number,
+        )
     return ret
 
 
