@@ -438,3 +438,40 @@ def test_member_rows_created(app, make_member):
     make_member()
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 1
+
+
+# --- slips through the print queue ---------------------------------------------------
+
+
+def _printers_service():
+    try:
+        from printers import document, services  # noqa: F401
+    except ImportError:
+        return None
+    return services if hasattr(services, "queue_document") else None
+
+
+@pytest.mark.skipif(_printers_service() is None, reason="printers.services.queue_document absent")
+def test_deposit_and_leave_can_print_slips(app, manager, make_member):
+    from printers.models import PrintJob
+    from printers.services import render_text
+
+    no = make_member(sukarela=10_000)
+    response = manager.post(
+        f"/members/{no}/deposits", json={"kind": "wajib", "amount": 40_000, "print": True}
+    )
+    assert response.status_code == 201
+    job_id = response.json["print_job_id"]
+    assert job_id
+    left = manager.post(f"/members/{no}/leave", json={"reason": "resign", "print": True})
+    assert left.status_code == 200 and left.json["print_job_id"]
+    with app.app_context():
+        from printers.document import Document
+
+        job = db.session.get(PrintJob, job_id)
+        assert job.kind == "slip" and job.ref_type == "savings_entry"
+        text = render_text(Document.from_dict(job.payload), 32)
+        assert no in text and "40.000" in text
+        settlement = db.session.get(PrintJob, left.json["print_job_id"])
+        text = render_text(Document.from_dict(settlement.payload), 48)
+        assert "150.000" in text  # 100.000 pokok + 40.000 wajib + 10.000 sukarela
