@@ -22,17 +22,17 @@ from mart.rollup import branch as branch_side
 from mart.rollup import hub
 from mart.rollup.models import HubBranch, RollupOutbox
 from mart.rollup.schemas import (
-    DailyArgsSchema,
-    DailySchema,
     HubBranchSchema,
-    IngestResultSchema,
-    OutboxArgsSchema,
-    OutboxSchema,
-    PeriodArgsSchema,
-    ReportSchema,
-    SummarySchema,
-    TrendArgsSchema,
-    TrendSchema,
+    RollupDailyArgsSchema,
+    RollupDailySchema,
+    RollupIngestResultSchema,
+    RollupOutboxArgsSchema,
+    RollupOutboxSchema,
+    RollupPeriodArgsSchema,
+    RollupReportSchema,
+    RollupSummarySchema,
+    RollupTrendArgsSchema,
+    RollupTrendSchema,
 )
 from mart.rollup.sender import describe
 from mart.security import csrf_exempt
@@ -89,8 +89,8 @@ def period(args, default_days=30):
 @blp.route("/association/reports", methods=["POST"])
 @csrf_exempt
 @signed
-@blp.arguments(ReportSchema)
-@blp.response(201, IngestResultSchema)
+@blp.arguments(RollupReportSchema)
+@blp.response(201, RollupIngestResultSchema)
 @blp.doc(
     security=[],
     description=(
@@ -116,8 +116,8 @@ def post_report(data, hub_branch):
 @blp.route("/association/summary")
 @mode_only("association")
 @roles_required("association")
-@blp.arguments(PeriodArgsSchema, location="query")
-@blp.response(200, SummarySchema)
+@blp.arguments(RollupPeriodArgsSchema, location="query")
+@blp.response(200, RollupSummarySchema)
 def get_summary(args):
     """Totals and one row per branch for a period (`from`, `to` inclusive; default the
     last 30 days). Sums for flows (sales, transactions...), the last report's values for
@@ -129,8 +129,8 @@ def get_summary(args):
 @blp.route("/association/trend")
 @mode_only("association")
 @roles_required("association")
-@blp.arguments(TrendArgsSchema, location="query")
-@blp.response(200, TrendSchema)
+@blp.arguments(RollupTrendArgsSchema, location="query")
+@blp.response(200, RollupTrendSchema)
 def get_trend(args):
     """Sums over all branches per `day`, `week` (ISO, labelled by Monday) or `month`."""
     date_from, date_to = period(args, 90)
@@ -153,8 +153,8 @@ def list_branches(args):
 @blp.route("/rollup/daily")
 @mode_only("branch")
 @roles_required("manager")
-@blp.arguments(DailyArgsSchema, location="query")
-@blp.response(200, DailySchema)
+@blp.arguments(RollupDailyArgsSchema, location="query")
+@blp.response(200, RollupDailySchema)
 def get_daily(args):
     """The figures of one business day of this branch, computed now. `revision` is the
     last one built when nothing changed since (`built: true`), else the next one."""
@@ -164,8 +164,8 @@ def get_daily(args):
 @blp.route("/rollup/outbox")
 @mode_only("branch")
 @roles_required("manager")
-@blp.arguments(OutboxArgsSchema, location="query")
-@blp.response(200, page_schema(OutboxSchema))
+@blp.arguments(RollupOutboxArgsSchema, location="query")
+@blp.response(200, page_schema(RollupOutboxSchema))
 def list_outbox(args):
     """The reports built, newest first, with their delivery state."""
     stmt = sa.select(RollupOutbox).order_by(RollupOutbox.date.desc(), RollupOutbox.revision.desc())

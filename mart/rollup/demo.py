@@ -82,10 +82,10 @@ def seed_hub(branches=12, days=120, seed=2026) -> int:
     from mart.extensions import db
     from mart.rollup import hub
     from mart.rollup.models import HubBranch
-    from mart.rollup.schemas import ReportSchema
+    from mart.rollup.schemas import RollupReportSchema
 
     rng = random.Random(seed)
-    schema = ReportSchema()
+    schema = RollupReportSchema()
     end = hub.today() - timedelta(days=1)
     stored = 0
     chosen = [DEMO_BRANCHES[i % len(DEMO_BRANCHES)] for i in range(branches)]

@@ -18,18 +18,18 @@ class _Lenient(Schema):
         unknown = EXCLUDE
 
 
-class CapitalSchema(_Lenient):
+class RollupCapitalSchema(_Lenient):
     pokok = _amount(nonneg=True, required=True)
     wajib = _amount(nonneg=True, required=True)
     sukarela = _amount(nonneg=True, required=True)
 
 
-class StockValueSchema(_Lenient):
+class RollupStockValueSchema(_Lenient):
     owned_at_cost = _amount(load_default=0)
     consigned_at_supplier_price = _amount(load_default=0)
 
 
-class ReportSchema(_Lenient):
+class RollupReportSchema(_Lenient):
     """A branch's daily report (what ``GET /rollup/daily`` shows and the sender posts)."""
 
     branch_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
@@ -60,8 +60,8 @@ class ReportSchema(_Lenient):
     members_total = _amount(nonneg=True, required=True)
     members_joined = _amount(nonneg=True, load_default=0)
     members_left = _amount(nonneg=True, load_default=0)
-    capital = fields.Nested(CapitalSchema, required=True)
-    stock_value = fields.Nested(StockValueSchema, load_default=lambda: {})
+    capital = fields.Nested(RollupCapitalSchema, required=True)
+    stock_value = fields.Nested(RollupStockValueSchema, load_default=lambda: {})
 
     umkm_purchases = _amount(load_default=0)
     consignment_payable = _amount(load_default=0)
@@ -73,18 +73,18 @@ class ReportSchema(_Lenient):
     sources_missing = fields.List(fields.String(), load_default=list)
 
 
-class IngestResultSchema(Schema):
+class RollupIngestResultSchema(Schema):
     branch_code = fields.String()
     date = fields.Date()
     revision = fields.Integer()
     outcome = fields.String(metadata={"description": "created, replaced or unchanged"})
 
 
-class DailyArgsSchema(Schema):
+class RollupDailyArgsSchema(Schema):
     date = fields.Date(required=True)
 
 
-class DailySchema(Schema):
+class RollupDailySchema(Schema):
     """The figures of a business day at this branch."""
 
     class Meta:
@@ -124,7 +124,7 @@ class DailySchema(Schema):
     sources_missing = fields.List(fields.String())
 
 
-class OutboxSchema(Schema):
+class RollupOutboxSchema(Schema):
     id = fields.Integer()
     date = fields.Date()
     revision = fields.Integer()
@@ -138,13 +138,13 @@ class OutboxSchema(Schema):
     transactions = fields.Integer()
 
 
-class OutboxArgsSchema(Schema):
+class RollupOutboxArgsSchema(Schema):
     status = fields.String(validate=validate.OneOf(["pending", "sent", "superseded", "rejected"]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
-class PeriodArgsSchema(Schema):
+class RollupPeriodArgsSchema(Schema):
     """``from`` and ``to`` (inclusive); default the last 30 days."""
 
     date_from = fields.Date(data_key="from", load_default=None)
@@ -160,7 +160,7 @@ class PeriodArgsSchema(Schema):
             raise ValidationError("At most ten years.", "from")
 
 
-class TrendArgsSchema(PeriodArgsSchema):
+class RollupTrendArgsSchema(RollupPeriodArgsSchema):
     by = fields.String(load_default="day", validate=validate.OneOf(["day", "week", "month"]))
 
 
@@ -222,7 +222,7 @@ BranchRowSchema = Schema.from_dict(
 )
 
 
-class SummarySchema(Schema):
+class RollupSummarySchema(Schema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
     stale_days = fields.Integer()
@@ -236,7 +236,7 @@ TrendPointSchema = Schema.from_dict(
 )
 
 
-class TrendSchema(Schema):
+class RollupTrendSchema(Schema):
     by = fields.String()
     items = fields.List(fields.Nested(TrendPointSchema))
     total = fields.Integer()
