@@ -113,13 +113,21 @@ class PrintJobDetailSchema(PrintJobSchema):
     preview = fields.String(metadata={"description": "the text exactly as printed"})
 
 
-class PrintJobListArgs(PageArgs):
+MAX_ID = 2**31 - 1
+
+
+class _Paging(PageArgs):
+    # a page beyond any table, but within what the databases take as an OFFSET
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+
+
+class PrintJobListArgs(_Paging):
     status = fields.String(validate=validate.OneOf(JOB_STATUSES))
-    printer_id = fields.Integer()
+    printer_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class QueueStatusArgs(Schema):
-    printer_id = fields.Integer()
+    printer_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class QueueStatusSchema(Schema):
@@ -130,5 +138,5 @@ class QueueStatusSchema(Schema):
     printer_id = fields.Integer(allow_none=True)
 
 
-class PrinterListArgs(PageArgs):
+class PrinterListArgs(_Paging):
     active = fields.Boolean()

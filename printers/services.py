@@ -50,9 +50,21 @@ def list_printers(active_only=False) -> list[Printer]:
     return list(db.session.scalars(stmt))
 
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns
+
+
+def _valid_id(value) -> int | None:
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return None
+    return value if 1 <= value <= MAX_ID else None
+
+
 def get_printer(printer_id) -> Printer:
     """The printer with this id. Raises ``NotFound``."""
-    printer = db.session.get(Printer, int(printer_id)) if printer_id is not None else None
+    key = _valid_id(printer_id)
+    printer = db.session.get(Printer, key) if key is not None else None
     if printer is None:
         raise NotFound(_("No printer %(id)s.", id=printer_id))
     return printer
@@ -371,7 +383,8 @@ def list_jobs_query(status=None, printer_id=None):
 
 def get_job(job_id) -> PrintJob:
     """Raises ``NotFound``."""
-    job = db.session.get(PrintJob, int(job_id))
+    key = _valid_id(job_id)
+    job = db.session.get(PrintJob, key) if key is not None else None
     if job is None:
         raise NotFound(_("No print job %(id)s.", id=job_id))
     return job

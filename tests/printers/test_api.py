@@ -170,3 +170,14 @@ def test_openapi_lists_the_printing_endpoints(anon_api):
         "/api/v1/print-jobs/{job_id}/retry",
     ):
         assert path in paths
+
+
+def test_out_of_range_ids_and_pages_are_clean_errors(api_as):
+    api = api_as("manager")
+    huge = 10**30
+    assert api.get(f"/printers/{huge}").status_code == 404
+    assert api.get(f"/printers/{huge}/status").status_code == 404
+    assert api.get(f"/print-jobs/{huge}").status_code == 404
+    assert api.post(f"/print-jobs/{huge}/retry").status_code == 404
+    assert api.get(f"/print-jobs?printer_id={huge}").status_code == 422
+    assert api.get(f"/printers?page={huge}").status_code == 422
