@@ -465,7 +465,7 @@ def report(name):
 # --- the supplier's own pages ----------------------------------------------------
 
 
-@bp.route("/supplier")
+@bp.route("/supplier_home")
 @roles_required("supplier")
 def supplier_home():
     """A supplier login: its products and stock here, weekly sales, settlements, due."""

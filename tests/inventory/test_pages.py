@@ -172,7 +172,7 @@ def test_settlement_from_page_and_statement(app, login_as, stocked):
 
 def test_supplier_sees_only_its_own(app, login_as, stocked):
     supplier = login_as("supplier", supplier_id=stocked["cons"])
-    home = supplier.get("/inventory/supplier")
+    home = supplier.get("/inventory/supplier_home")
     assert home.status_code == 200
     html = home.get_data(as_text=True)
     assert "Keripik Balado" in html and "Sambal Roa Rahasia" not in html
