@@ -321,3 +321,11 @@ def shu_post(data, year):
     row, result = services.shu_post(year, data["surplus"], data["allocation"])
     db.session.commit()
     return {**result.as_dict(), "posted": True, "payout": row.payout, "posted_at": row.posted_at}
+
+
+@blp.route("/shu/<int:year>")
+@blp.response(200, ShuResultSchema)
+@roles_required(*MANAGERS)
+def shu_get(year):
+    """The posted SHU of ``year`` with every member's share (404 if not posted)."""
+    return services.shu_posted(year)

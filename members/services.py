@@ -596,18 +596,22 @@ def ledger(member_id, kind=None, page=1, per_page=50) -> dict:
     where = [t.c.member_id == member_id] + ([t.c.kind == kind] if kind else [])
     running = sa.func.sum(t.c.amount).over(partition_by=t.c.kind, order_by=t.c.id)
     stmt = (
-        sa.select(*(t.c[name] for name in LEDGER_COLUMNS), running.label("balance"))
+        sa.select(
+            *(t.c[name] for name in LEDGER_COLUMNS),
+            running.label("balance"),
+            sa.func.count().over().label("total"),
+        )
         .where(*where)
         .order_by(t.c.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
     items = [dict(row._mapping) for row in db.session.execute(stmt)]
+    total = items[0]["total"] if items else None
     for item in items:
         item["balance"] = int(item["balance"])
-    if page == 1 and len(items) < per_page:
-        total = len(items)
-    else:
+        del item["total"]
+    if total is None:  # a page past the end: count separately
         total = db.session.scalar(sa.select(sa.func.count()).select_from(t).where(*where))
     return {"items": items, "total": total}
 
@@ -1144,6 +1148,53 @@ def shu_post(year, surplus, allocation, *, user=None) -> tuple[ShuYear, ShuResul
     return row, result
 
 
+def shu_posted(year) -> dict:
+    """The posted SHU of ``year`` with every member's share. ``NotFound``."""
+    row = db.session.scalar(sa.select(ShuYear).where(ShuYear.year == year))
+    if row is None:
+        raise NotFound(_("The SHU of %(year)s is not posted.", year=year))
+    shares = db.session.execute(
+        sa.select(ShuShare, Member.member_no, Member.name)
+        .join(Member, ShuShare.member_id == Member.id)
+        .where(ShuShare.shu_year_id == row.id)
+        .order_by(Member.member_no)
+    ).all()
+    members = [
+        {
+            "member_no": no,
+            "name": name,
+            "capital": s.capital,
+            "purchases": s.purchases,
+            "jasa_modal": s.jasa_modal,
+            "jasa_usaha": s.jasa_usaha,
+            "total": s.total,
+        }
+        for s, no, name in shares
+    ]
+    paid_jm = sum(m["jasa_modal"] for m in members)
+    paid_ju = sum(m["jasa_usaha"] for m in members)
+    return {
+        "year": row.year,
+        "surplus": row.surplus,
+        "allocation": row.allocation,
+        "parts": row.parts,
+        "rounding_to_cadangan": row.rounding_to_cadangan,
+        "cadangan_total": row.parts.get("cadangan", 0) + row.rounding_to_cadangan,
+        "paid_to_members": {
+            "jasa_modal": paid_jm,
+            "jasa_usaha": paid_ju,
+            "total": paid_jm + paid_ju,
+        },
+        "capital_as_of": row.capital_as_of,
+        "total_capital": sum(m["capital"] for m in members),
+        "total_purchases": sum(m["purchases"] for m in members),
+        "members": members,
+        "posted": True,
+        "payout": row.payout,
+        "posted_at": row.posted_at,
+    }
+
+
 def shu_statements(member_id) -> list[dict]:
     """The member's SHU of every posted year, newest first."""
     rows = db.session.execute(
@@ -1167,7 +1218,7 @@ def shu_statements(member_id) -> list[dict]:
     ]
 
 
-def shu_estimate(member) -> dict | None:
+def shu_estimate(member, balances=None, purchases_this_year=None) -> dict | None:
     """This year's SHU so far, at last posted year's rates per rupiah.
 
     Rates: last year's jasa modal part / total capital, jasa usaha part / total
@@ -1186,9 +1237,11 @@ def shu_estimate(member) -> dict | None:
         ).where(ShuShare.shu_year_id == last.id)
     ).one()
     kinds = ["pokok", "wajib"] + (["sukarela"] if last.capital_includes_sukarela else [])
-    balances = savings(member.id)
+    balances = balances or savings(member.id)
     capital = sum(balances[k] for k in kinds)
-    bought = max(0, purchases_in_year(member.member_no, this_year))
+    if purchases_this_year is None:
+        purchases_this_year = purchases_in_year(member.member_no, this_year)
+    bought = max(0, purchases_this_year)
     jm_part, ju_part = last.parts.get("jasa_modal", 0), last.parts.get("jasa_usaha", 0)
     jasa_modal = int(Fraction(capital * jm_part, total_capital)) if total_capital else 0
     jasa_usaha = int(Fraction(bought * ju_part, total_purchases)) if total_purchases else 0

@@ -171,6 +171,7 @@ def _detail_page(member_no, status=200):
         savings=services.savings(member.id),
         ledger=services.ledger(member.id, per_page=100),
         wajib=services.wajib_status(member),
+        statements=services.shu_statements(member.id),
         kinds=KINDS,
         reasons=LEFT_REASONS,
         printing=printing.printing_available(),
@@ -383,19 +384,19 @@ def me():
     this_year = today.year
     since = date(today.year - 1, 1, 1)
     purchases = services.purchases_by_month(member.id, since=since)
+    balances = services.savings(member.id)
+    bought = sum(p["amount"] for p in purchases if p["month"].startswith(f"{this_year:04d}-"))
     return render_template(
         "members/me.html",
         member=member,
         nik=member.nik[:4] + "*" * 12,
-        savings=services.savings(member.id),
+        savings=balances,
         ledger=services.ledger(member.id, page=page, per_page=ME_PER_PAGE),
         page=page,
         purchases=purchases,
-        purchases_this_year=sum(
-            p["amount"] for p in purchases if p["month"].startswith(f"{this_year:04d}-")
-        ),
+        purchases_this_year=bought,
         this_year=this_year,
         wajib=services.wajib_status(member),
         statements=services.shu_statements(member.id),
-        estimate=services.shu_estimate(member),
+        estimate=services.shu_estimate(member, balances, bought),
     )

@@ -164,6 +164,9 @@ def test_post_credits_sukarela_once(app, manager, rows, make_member):
         assert manager.get(f"/members/{m['member_no']}").json["savings"]["sukarela"] == m["total"]
         statements = manager.get(f"/members/{m['member_no']}/shu").json["items"]
         assert statements[0]["year"] == year and statements[0]["total"] == m["total"]
+    stored = manager.get(f"/shu/{year}").json
+    assert stored["members"] == preview["members"] and stored["parts"] == preview["parts"]
+    assert manager.get(f"/shu/{year - 1}").status_code == 404
     before = rows.snapshot()
     again = manager.post(f"/shu/{year}/post", json=body)
     assert again.status_code == 409
