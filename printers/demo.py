@@ -9,13 +9,22 @@ from pathlib import Path
 
 from flask import current_app
 
+from mart.errors import NotFound
 from printers import services
 
 
+def _get_or_create(values):
+    try:
+        return services.get_printer_by_name(values["name"])
+    except NotFound:
+        return services.create_printer(values)
+
+
 def seed(context):
-    """Fill this domain with demo data (the caller commits)."""
+    """Fill this domain with demo data (the caller commits). Running it again reuses
+    the printers already there."""
     instance = Path(current_app.instance_path)
-    kasir1 = services.create_printer(
+    kasir1 = _get_or_create(
         {
             "name": "Kasir 1",
             "connection": "file",
@@ -25,7 +34,7 @@ def seed(context):
             "drawer": {"pin": 2, "pulse_ms": 100},
         }
     )
-    kasir2 = services.create_printer(
+    kasir2 = _get_or_create(
         {
             "name": "Kasir 2",
             "connection": "file",

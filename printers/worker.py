@@ -34,6 +34,7 @@ log = logging.getLogger("mart.printers.worker")
 
 DRAWER_MAX_AGE = 5.0  # seconds
 STALE_CLAIM = timedelta(minutes=2)
+RECOVER_EVERY = timedelta(seconds=30)
 POLL_SECONDS = 1.0
 BATCH = 50
 
@@ -64,6 +65,7 @@ class Worker:
         self.name = name or worker_name()
         self.poll = poll
         self.clock = clock  # tests move time forward instead of sleeping
+        self._recovered_at = None
 
     # -- one pass --------------------------------------------------------------
 
@@ -215,6 +217,10 @@ class Worker:
         log.warning("print job %s failed on %s: %s", job.id, printer.name, reason)
 
     def _recover_stale(self):
+        now = self.clock()
+        if self._recovered_at is not None and now - self._recovered_at < RECOVER_EVERY:
+            return
+        self._recovered_at = now
         jobs = PrintJob.__table__
         db.session.execute(
             sa.update(jobs)

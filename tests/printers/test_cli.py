@@ -124,3 +124,6 @@ def test_demo_seeder_makes_two_file_printers(app):
         assert (kasir1.connection, kasir1.width) == ("file", 48)
         assert kasir1.file_path.endswith("printer-kasir1.bin")
         assert kasir2.width == 32
+        again = {}
+        seed(again)  # a second run reuses them
+        assert again == context

@@ -7,10 +7,12 @@ when it comes back. Stale drawer kicks are dropped; two workers never double-pri
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from mart.db import utcnow
 from mart.extensions import db
 from printers import services
 from printers.document import Document
@@ -301,3 +303,15 @@ def test_worker_thread_in_the_app_prints_after_commit(app_factory, fake_printer)
 
             WAKE.set()
             thread.join(timeout=10)
+
+
+def test_job_left_printing_by_a_dead_worker_is_sent_again(app, network_printer, fake_printer):
+    job_id = _queue(app, network_printer, title="JOB 1")
+    dead = Worker(app, name="dead")
+    with app.app_context():
+        assert dead._claim(job_id, None)  # claimed, then the process died
+    assert Worker(app).run_once()["done"] == 0  # not stale yet: left alone
+    later = Worker(app, name="later", clock=lambda: utcnow() + timedelta(minutes=3))
+    assert later.run_once()["done"] == 1
+    assert _titles(fake_printer) == ["JOB 1"]
+    assert _job(app, job_id).status == "done"
