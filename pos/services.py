@@ -921,11 +921,8 @@ def create_return(
     running = dict(done)
     for line, qty in wanted:
         before = running.get(line.id, Decimal(0))
-        after = before + qty
-        share = round_half_up(Fraction(line.amount) * Fraction(after) / Fraction(line.quantity))
-        share -= round_half_up(Fraction(line.amount) * Fraction(before) / Fraction(line.quantity))
-        running[line.id] = after
-        amounts.append(share)
+        amounts.append(return_share(line.amount, line.quantity, before, qty))
+        running[line.id] = before + qty
     amount = sum(amounts)
 
     refunds = _refund_split(sale, method, amount)
@@ -1007,6 +1004,17 @@ def create_return(
             ref_id=ret.number,
         )
     return ret
+
+
+def return_share(amount: int, sold: Decimal, before: Decimal, qty: Decimal) -> int:
+    """What returning ``qty`` of a line that cost ``amount`` for ``sold`` units gives
+    back, when ``before`` units came back already. Rounded cumulatively, so all the
+    returns of a line add up to exactly its amount."""
+
+    def upto(units):
+        return round_half_up(Fraction(amount) * Fraction(units) / Fraction(sold))
+
+    return upto(before + qty) - upto(before)
 
 
 def _refund_split(sale: Sale, method: str, amount: int) -> list[tuple[str, int]]:
@@ -1153,11 +1161,10 @@ def rollup_figures(day_start: datetime, day_end: datetime) -> dict:
             )
         )
     )
+    from mart.models import User
+
     cashiers = db.session.scalars(
-        sa.select(sa.distinct(sa.literal_column("users.username")))
-        .select_from(Sale)
-        .join(Sale.cashier)
-        .where(in_day)
+        sa.select(User.username).join(Sale, Sale.cashier_id == User.id).where(in_day).distinct()
     ).all()
     return {
         "sales_gross": gross,

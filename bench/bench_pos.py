@@ -1,0 +1,456 @@
+"""Point-of-sale speed: a 10-line sale posted over HTTP to the app under gunicorn.
+
+For SQLite (a temporary file) and PostgreSQL (a fresh database, dropped afterwards):
+builds the schema through the migrations, a catalogue of 50.000 products (bulk
+inserted), 8 registers each with its cashier and an open shift, then starts gunicorn
+on a loopback port and measures
+
+- one register: sales posted one after another, p50/p99 latency;
+- 8 registers at once (a thread each, its own shift): sales per second, errors;
+- the same sale written by hand-written SQL in one transaction (no Flask, no ORM),
+  so the framework's overhead is known.
+
+It then checks the outcome: every sale stored once, receipt numbers without gaps.
+
+    BENCH_DB=sqlite|postgres|both (default both)
+    BENCH_SCALE=0.2 scales the number of sales and products down (default 1)
+    BENCH_WORKERS=2 BENCH_THREADS=8 gunicorn workers and threads per worker
+"""
+
+import json
+import os
+import random
+import secrets
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from config import TestConfig  # noqa: E402
+from inventory import barcodes as bc  # noqa: E402
+from mart import create_app  # noqa: E402
+from mart.extensions import db  # noqa: E402
+
+SCALE = float(os.environ.get("BENCH_SCALE", 1))
+PRODUCTS = max(1000, int(50_000 * SCALE))
+SEQUENTIAL = max(30, int(400 * SCALE))
+PER_REGISTER = max(10, int(100 * SCALE))
+REGISTERS = 8
+LINES = 10
+WHICH = os.environ.get("BENCH_DB", "both")
+WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
+THREADS = int(os.environ.get("BENCH_THREADS", 8))
+ADMIN_URL = os.environ.get(
+    "MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+SECRET = "bench-secret-key"
+
+
+def ean(n):
+    return bc.with_check_digit(f"899{n:09d}")
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def build(url, instance):
+    """Schema, catalogue, users with tokens, registers and open shifts."""
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    config.update(SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance, TESTING=False)
+    app = create_app(config)
+    with app.app_context():
+        from inventory.models import Barcode, Product
+        from mart.auth import issue_token
+        from mart.cli import create_user, upgrade_database
+        from pos import services
+
+        upgrade_database()
+        now = datetime.now(UTC)
+        rng = random.Random(11)
+        start = time.perf_counter()
+        rows = [
+            {
+                "sku": f"B{i:07d}",
+                "name": f"Barang {i}",
+                "search_text": f"barang {i}",
+                "unit": "pcs",
+                "price": rng.randrange(10, 2000) * 100,
+                "member_price": None,
+                "tax": "ppn",
+                "reorder_point": 0,
+                "active": True,
+                "tracks_expiry": False,
+                "avg_cost": 0,
+                "on_hand": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(PRODUCTS)
+        ]
+        for chunk in range(0, len(rows), 5000):
+            db.session.execute(sa.insert(Product.__table__), rows[chunk : chunk + 5000])
+        ids = db.session.scalars(sa.select(Product.id).order_by(Product.id)).all()
+        codes = [{"code": ean(i), "product_id": pid} for i, pid in enumerate(ids)]
+        for chunk in range(0, len(codes), 5000):
+            db.session.execute(sa.insert(Barcode.__table__), codes[chunk : chunk + 5000])
+        db.session.commit()
+        print(f"  catalogue: {PRODUCTS} products in {time.perf_counter() - start:.1f} s")
+        tokens, shifts = [], []
+        for n in range(1, REGISTERS + 1):
+            user = create_user(f"kasir{n}", ["cashier"], "bench-kasir-123", f"Kasir {n}")
+            register = services.create_register(f"R{n}", f"Kasir {n}")
+            shift = services.open_shift(register.id, 500_000, user)
+            token, _ = issue_token(user)
+            tokens.append(token)
+            shifts.append(shift.id)
+        db.session.commit()
+        db.engine.dispose()
+    return ids, tokens, shifts
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(url, instance):
+    port = free_port()
+    env = dict(
+        os.environ,
+        MART_DATABASE_URL=url,
+        MART_INSTANCE_PATH=instance,
+        MART_SECRET_KEY=SECRET,
+        MART_START_WORKERS="0",
+        MART_LOG_LEVEL="WARNING",
+    )
+    proc = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "-w",
+            str(WORKERS),
+            "-k",
+            "gthread",
+            "--threads",
+            str(THREADS),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=str(ROOT),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(Path(instance) / "gunicorn.log", "wb"),  # noqa: SIM115
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if requests.get(base + "/healthz", timeout=1).status_code in (200, 503):
+                return proc, base
+        except requests.RequestException:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start: see " + str(Path(instance) / "gunicorn.log"))
+
+
+def sale_body(rng, ids, shift_id):
+    lines = []
+    for i in range(LINES):
+        n = rng.randrange(len(ids))
+        line = {"quantity": rng.randint(1, 3)}
+        if i % 2:
+            line["barcode"] = ean(n)
+        else:
+            line["product_id"] = ids[n]
+        lines.append(line)
+    return {
+        "id": str(uuid.uuid4()),
+        "shift_id": shift_id,
+        "lines": lines,
+        "payments": [{"method": "cash", "amount": 50_000_000}],
+    }
+
+
+def post(session, base, token, body):
+    start = time.perf_counter()
+    r = session.post(
+        base + "/api/v1/sales",
+        data=json.dumps(body),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        timeout=30,
+    )
+    return time.perf_counter() - start, r.status_code
+
+
+def one_register(base, ids, token, shift_id):
+    rng = random.Random(1)
+    session = requests.Session()
+    for _ in range(10):  # warm-up: imports, connections, caches
+        post(session, base, token, sale_body(rng, ids, shift_id))
+    times, errors = [], 0
+    for _ in range(SEQUENTIAL):
+        elapsed, status = post(session, base, token, sale_body(rng, ids, shift_id))
+        times.append(elapsed * 1000)
+        errors += status != 201
+    return times, errors
+
+
+def many_registers(base, ids, tokens, shifts):
+    errors = []
+    done = []
+    barrier = threading.Barrier(REGISTERS + 1)
+
+    def run(n):
+        rng = random.Random(100 + n)
+        session = requests.Session()
+        bodies = [sale_body(rng, ids, shifts[n]) for _ in range(PER_REGISTER)]
+        barrier.wait()
+        count = 0
+        for body in bodies:
+            _, status = post(session, base, tokens[n], body)
+            if status == 201:
+                count += 1
+            else:
+                errors.append(status)
+        done.append(count)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(REGISTERS)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    return sum(done), elapsed, errors
+
+
+# --- the same sale by hand-written SQL -----------------------------------------------
+
+
+def hand_sql(url, ids, shift_id, register_code="R1", count=None):
+    """The rows a sale writes, in one transaction, with plain DB-API calls."""
+    count = count or SEQUENTIAL
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(url.split("///", 1)[1], isolation_level=None, timeout=15)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        ph = "?"
+        begin = "BEGIN IMMEDIATE"
+    else:
+        import psycopg
+
+        conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+        ph = "%s"
+        begin = "BEGIN"
+
+    def q(sql):
+        return sql.replace("%s", ph)
+
+    rng = random.Random(5)
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        cur = conn.cursor()
+        cur.execute(begin)
+        sale_id = str(uuid.uuid4())
+        now = datetime.now(UTC).replace(tzinfo=None)
+        cur.execute(
+            q("UPDATE counters SET value = value + 1 WHERE name = %s RETURNING value"),
+            (f"receipt:{register_code}",),
+        )
+        row = cur.fetchone()
+        if row is None:
+            cur.execute(
+                q("INSERT INTO counters (name, value) VALUES (%s, 1)"),
+                (f"receipt:{register_code}",),
+            )
+            seq = 1
+        else:
+            seq = row[0]
+        lines = []
+        for _i in range(LINES):
+            n = rng.randrange(len(ids))
+            cur.execute(
+                q(
+                    "SELECT p.id, p.price, p.name, p.sku, p.tax FROM inv_products p "
+                    "JOIN inv_barcodes b ON b.product_id = p.id WHERE b.code = %s"
+                ),
+                (ean(n),),
+            )
+            lines.append((cur.fetchone(), rng.randint(1, 3)))
+        total = sum(p[1] * qty for p, qty in lines)
+        cur.execute(
+            q(
+                "INSERT INTO sales (id, number, register_id, shift_id, cashier_id, subtotal, "
+                "line_discount, sale_discount, discount, total, rounding, taxable, dpp, ppn, paid, "
+                "change, status, business_date, created_at) VALUES (%s, %s, 1, %s, 1, %s, 0, 0, 0, "
+                "%s, 0, 0, 0, 0, %s, %s, 'completed', %s, %s)"
+            ),
+            (
+                sale_id,
+                f"HAND-{register_code}-{seq:06d}",
+                shift_id,
+                total,
+                total,
+                50_000_000,
+                50_000_000 - total,
+                now.date(),
+                now,
+            ),
+        )
+        for no, ((pid, price, name, sku, tax), qty) in enumerate(lines, 1):
+            cur.execute(
+                q(
+                    "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name, unit, "
+                    "quantity, regular_price, unit_price, member_price, gross, discount, "
+                    "sale_discount_share, amount, tax) VALUES "
+                    "(%s, %s, %s, %s, %s, 'pcs', %s, %s, %s, FALSE, %s, 0, 0, %s, %s)"
+                ),
+                (
+                    sale_id,
+                    no,
+                    pid,
+                    sku,
+                    name,
+                    qty * 1000,
+                    price,
+                    price,
+                    price * qty,
+                    price * qty,
+                    tax,
+                ),
+            )
+        for (pid, price, *_), qty in sorted(lines, key=lambda x: x[0][0]):
+            cur.execute(
+                q(
+                    "INSERT INTO inv_movements (product_id, kind, quantity, unit_cost, "
+                    "unit_price, owner, ref_type, ref_id, at) "
+                    "VALUES (%s, 'sale', %s, 0, %s, 'mart', 'sale', %s, %s)"
+                ),
+                (pid, -qty * 1000, price, sale_id, now),
+            )
+            cur.execute(
+                q("UPDATE inv_products SET on_hand = on_hand - %s, updated_at = %s WHERE id = %s"),
+                (qty * 1000, now, pid),
+            )
+        cur.execute(
+            q("INSERT INTO payments (sale_id, method, amount) VALUES (%s, 'cash', %s)"),
+            (sale_id, 50_000_000),
+        )
+        cur.execute(
+            q(
+                "INSERT INTO print_jobs (kind, payload, status, attempts, copy, ref_type, ref_id, "
+                "created_at) VALUES ('receipt', %s, 'pending', 0, FALSE, 'sale', %s, %s)"
+            ),
+            (json.dumps({"lines": len(lines)}), sale_id, now),
+        )
+        cur.execute(
+            q(
+                "INSERT INTO audit_log (at, action, target_type, target_id) "
+                "VALUES (%s, 'sale.create', 'Sale', %s)"
+            ),
+            (now, sale_id),
+        )
+        cur.execute("COMMIT")
+        times.append((time.perf_counter() - start) * 1000)
+    conn.close()
+    return times
+
+
+def check(url, instance):
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    config.update(SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance)
+    app = create_app(config)
+    with app.app_context():
+        from pos.models import Sale
+
+        problems = []
+        for n in range(1, REGISTERS + 1):
+            numbers = sorted(
+                db.session.scalars(
+                    sa.select(Sale.number).where(Sale.register_id == n, Sale.number.like("JKT01-%"))
+                ).all()
+            )
+            expected = [f"JKT01-R{n}-{i:06d}" for i in range(1, len(numbers) + 1)]
+            if numbers != expected:
+                problems.append(f"R{n}: receipt numbers not gap-free")
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Sale))
+        db.engine.dispose()
+    return total, problems
+
+
+def run(label, url):
+    instance = tempfile.mkdtemp(prefix=f"bench-pos-{label}-")
+    print(
+        f"== {label}: {PRODUCTS} products, {LINES}-line sales, gunicorn {WORKERS}x{THREADS} threads"
+    )
+    ids, tokens, shifts = build(url, instance)
+    proc, base = start_gunicorn(url, instance)
+    try:
+        times, errors = one_register(base, ids, tokens[0], shifts[0])
+        print(
+            f"  one register: {len(times)} sales, p50 {statistics.median(times):.1f} ms, "
+            f"p99 {pct(times, 99):.1f} ms, mean {statistics.fmean(times):.1f} ms, errors {errors}"
+        )
+        sold, elapsed, errs = many_registers(base, ids, tokens, shifts)
+        print(
+            f"  {REGISTERS} registers at once: {sold} sales in {elapsed:.1f} s = "
+            f"{sold / elapsed:.0f} sales/s, errors {len(errs)} {sorted(set(errs)) or ''}"
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    hand = hand_sql(url, ids, shifts[0])
+    print(
+        f"  hand-written SQL, same sale, one transaction: p50 {statistics.median(hand):.2f} ms, "
+        f"p99 {pct(hand, 99):.2f} ms"
+    )
+    total, problems = check(url, instance)
+    expected = 10 + SEQUENTIAL + REGISTERS * PER_REGISTER + len(hand)
+    print(
+        f"  stored sales {total} (expected {expected}); "
+        + ("; ".join(problems) or "numbers gap-free")
+    )
+
+
+def main():
+    if WHICH in ("sqlite", "both"):
+        path = Path(tempfile.mkdtemp(prefix="bench-pos-db-")) / "bench.sqlite3"
+        run("SQLite", f"sqlite:///{path}")
+    if WHICH in ("postgres", "both"):
+        import psycopg
+
+        try:
+            admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
+        except psycopg.OperationalError as exc:
+            print(f"== PostgreSQL skipped: {exc}")
+            return
+        name = f"bench_pos_{secrets.token_hex(4)}"
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            run("PostgreSQL", f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}")
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.close()
+
+
+if __name__ == "__main__":
+    main()

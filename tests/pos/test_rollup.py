@@ -1,0 +1,51 @@
+"""The day's figures pos gives the association roll-up (docs/CONTRACTS.md)."""
+
+from datetime import timedelta
+
+from mart.db import utcnow
+from tests.pos.conftest import needs_domains
+
+pytestmark = needs_domains
+
+
+def test_rollup_provider_figures(app, counter, make_product, make_member):
+    pid, _ = make_product(price=10_000)
+    member_no = make_member()
+    counter.sale([{"product_id": pid, "quantity": 2}], [{"method": "cash", "amount": 50_000}])
+    sale = counter.sale(
+        [{"product_id": pid, "discount": 1_000}],
+        [{"method": "qris", "amount": 9_000, "reference": "Q"}],
+        member_no=member_no,
+    ).json
+    back = counter.cashier.post(
+        f"/sales/{sale['id']}/returns",
+        json={"lines": [{"product_id": pid, "quantity": 1}], "approval_pin": "4321"},
+    )
+    assert back.status_code == 201
+    provider = app.extensions["mart_rollup_sources"]["pos"]
+    now = utcnow()
+    with app.app_context():
+        figures = provider(now - timedelta(hours=1), now + timedelta(hours=1))
+        empty = provider(now - timedelta(days=3), now - timedelta(days=2))
+    assert figures["transactions"] == 2
+    assert figures["sales_gross"] == 29_000
+    assert figures["discounts"] == 1_000
+    assert figures["returns"] == 9_000
+    assert figures["sales_net"] == 20_000
+    assert figures["items"] == 2
+    assert figures["by_payment"] == {"cash": 20_000, "qris": 9_000}
+    assert figures["member_sales"] == 9_000
+    assert figures["cashiers"] == [counter.cashier.username]
+    assert empty["transactions"] == 0 and empty["sales_net"] == 0
+
+
+def test_x_report_prints_on_the_registers_printer(app, counter):
+    from mart.extensions import db
+    from printers.models import PrintJob
+
+    response = counter.cashier.post(f"/shifts/{counter.shift['id']}/report/print")
+    assert response.status_code == 201
+    with app.app_context():
+        job = db.session.get(PrintJob, response.json["job_id"])
+        assert job.kind == "report" and job.ref_type == "shift"
+        assert "X" in job.payload["title"]
