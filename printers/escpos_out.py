@@ -145,8 +145,19 @@ def _qr(dummy, payload: str, width: int, profile: str) -> None:
 def _qr_image(profile_name: str, payload: str, size: int) -> bytes:
     """The QR as a raster image, for profiles without native QR (cached: rendering
     it takes ~15 ms, and a branch's static QRIS or a reprint repeats the payload)."""
+    import qrcode
+
+    # Rendered here rather than by escpos's qr(native=False), which writes its line
+    # feeds through the code page magic: a stray ESC t (a different table) mid-receipt.
+    code = qrcode.QRCode(
+        version=None, box_size=size, border=1, error_correction=qrcode.constants.ERROR_CORRECT_L
+    )
+    code.add_data(payload)
+    code.make(fit=True)
+    image = code.make_image()._img.convert("RGB")
     dummy = escpos_modules()["printer"].Dummy(profile=profile_name)
-    dummy.qr(payload, native=False, size=size, center=False)
+    dummy.image(image, impl="bitImageRaster", center=True)
+    dummy._raw(b"\n")
     return dummy.output
 
 

@@ -134,3 +134,13 @@ def test_importing_escpos_keeps_the_app_logging():
         )
         assert result.returncode == 0, result.stderr
     assert logging.getLogger("mart").handlers is not None
+
+
+@pytest.mark.parametrize("width,profile", [(32, "POS-5890"), (48, "TM-T20II")])
+def test_one_code_page_selection_only_even_with_qr_and_barcode(width, profile):
+    for _ in range(2):  # the second time the QR image comes from the cache
+        events = parse_escpos(
+            escpos_out.document_bytes(sample.receipt(), width=width, profile=profile)
+        )
+        assert [e for e in events if e["type"] == "codepage"] == [{"type": "codepage", "number": 0}]
+        assert "truncated" not in _types(events) and "unknown" not in _types(events)
