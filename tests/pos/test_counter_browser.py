@@ -166,3 +166,53 @@ def _wait_focus(page, element_id):
             return
         page.wait_for_timeout(100)
     raise AssertionError(f"#{element_id} never got the focus")
+
+
+def test_sale_kept_while_server_away_and_sent_once_when_back(app, live_server, browser, make_user):
+    """The server does not answer the sale: the screen says so, keeps it, and sends it
+    again with the same id when the server is back; it is stored exactly once."""
+    import sqlalchemy as sa
+
+    from pos import services
+    from pos.models import Sale
+
+    with app.app_context():
+        services.create_register("R1", "Kasir depan")
+        db.session.commit()
+    _, code = new_product(app, name="Gula Pasir", price=14_000)
+    make_user("cashier", username="kasir2")
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", "kasir2")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=open-shift]:not(.hidden)")
+    page.click("[data-testid=open-shift-submit]")
+    page.wait_for_selector("[data-testid=scan]:visible")
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=lines] tbody tr")
+
+    # the network drops every call to the API
+    page.route("**/api/v1/**", lambda route: route.abort())
+    page.keyboard.press("F8")
+    page.fill("[data-testid=pay-amount]", "20000")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=offline-banner]:not(.hidden)")
+    assert page.inner_text("[data-testid=done-change]") == "Rp 6.000"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Sale)) == 0
+    page.click("[data-testid=done-ok]")
+
+    # the server is back: the kept sale goes out once, with its id
+    page.unroute("**/api/v1/**")
+    page.wait_for_selector("[data-testid=offline-banner].hidden", state="attached", timeout=20_000)
+    with app.app_context():
+        sales = db.session.scalars(sa.select(Sale)).all()
+        assert len(sales) == 1 and sales[0].total == 14_000 and sales[0].change == 6_000
+    # a reload keeps nothing pending and sends nothing twice
+    page.reload()
+    page.wait_for_selector("[data-testid=scan]:visible")
+    page.wait_for_timeout(1500)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Sale)) == 1
