@@ -133,6 +133,10 @@ def build_movements(app):
         table = StockMovement.__table__
         cols = ["product_id", "kind", "quantity", "unit_cost", "unit_price", "owner", "at"]
         start = time.perf_counter()
+        # Load without the secondary indexes, then build them once (as a restore would).
+        with engine.begin() as conn:
+            for index in table.indexes:
+                index.drop(conn)
         raw = engine.raw_connection()
         try:
             cur = raw.cursor()
@@ -168,6 +172,8 @@ def build_movements(app):
         finally:
             raw.close()
         with engine.begin() as conn:
+            for index in table.indexes:
+                index.create(conn)
             conn.execute(
                 sa.text(
                     "UPDATE inv_products SET on_hand = COALESCE((SELECT SUM(m.quantity) "

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_printers.py
     BENCH_SCALE=0.2 .venv/bin/python bench/bench_printers.py     # smaller, faster
-    MART_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/mydb ...  # on PostgreSQL
+    .venv/bin/python tests/pg_run.py .venv/bin/python bench/bench_printers.py  # PostgreSQL
 
 Prints mean / p50 / p99 in milliseconds. Targets (issue 5): a 40-line receipt to
 ESC/POS bytes under 5 ms; queueing adds next to nothing to a sale's transaction.
@@ -106,7 +106,11 @@ def bench_queue_and_worker():
     from tests.fakeprinter import FakePrinter
 
     tmp = tempfile.mkdtemp(prefix="bench-printers-")
-    url = os.environ.get("MART_BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
+    url = (
+        os.environ.get("MART_BENCH_DATABASE_URL")
+        or os.environ.get("MART_TEST_DATABASE_URL")  # tests/pg_run.py gives a fresh one
+        or f"sqlite:///{tmp}/bench.sqlite3"
+    )
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,

@@ -253,12 +253,19 @@ def import_products(text: str, user=None) -> ImportResult:
     if inserts:
         keys = sorted({k for v, _ in inserts for k in v})
         params = [{k: v.get(k) for k in keys} for v, _ in inserts]
-        result = db.session.execute(
-            sa.insert(pt).returning(pt.c.id, pt.c.sku, sort_by_parameter_order=True), params
-        ).all()
-        for (pid, _sku), (_values, code) in zip(result, inserts, strict=True):
+        db.session.execute(sa.insert(pt), params)
+        # Plain executemany (no RETURNING: on PostgreSQL that would go row by row);
+        # the new ids are read back by sku.
+        new_skus = [v["sku"] for v, _ in inserts]
+        ids = {}
+        for start in range(0, len(new_skus), 5000):
+            chunk = new_skus[start : start + 5000]
+            ids.update(
+                db.session.execute(sa.select(pt.c.sku, pt.c.id).where(pt.c.sku.in_(chunk))).all()
+            )
+        for values, code in inserts:
             if code:
-                new_codes.append({"code": code, "product_id": pid})
+                new_codes.append({"code": code, "product_id": ids[values["sku"]]})
     # Group updates by the set of columns they change (executemany needs one shape).
     shapes = {}
     for values, code in updates:

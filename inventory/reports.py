@@ -55,7 +55,7 @@ def stock_on_hand(supplier_id=None):
     for pid, sku, name, unit, on_hand, avg, _sp, _rp, _sup in _product_rows(
         [Product.on_hand > 0, owned_condition()], supplier_id=supplier_id
     ):
-        value = _money(Decimal(int(on_hand)) * avg / 1000)
+        value = (int(on_hand) * avg + 500) // 1000  # half up; on_hand > 0
         total += value
         rows.append([pid, sku, name, unit, from_raw(on_hand), avg, value])
     return columns, rows, {"total_value": total}
@@ -78,7 +78,7 @@ def consigned_stock(supplier_id=None):
     for pid, sku, name, unit, on_hand, _avg, sp, _rp, sup in _product_rows(
         [Product.on_hand > 0, _consigned_condition()], supplier_id=supplier_id
     ):
-        value = _money(Decimal(int(on_hand)) * (sp or 0) / 1000)
+        value = (int(on_hand) * (sp or 0) + 500) // 1000
         total += value
         rows.append([pid, sku, name, sup, unit, from_raw(on_hand), sp or 0, value])
     return columns, rows, {"total_value": total}

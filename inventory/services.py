@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from inventory import barcodes as bc
@@ -453,7 +453,8 @@ def raw(column):
 
 
 def from_raw(value) -> Decimal:
-    return (Decimal(int(value or 0)) / 1000).quantize(Decimal("0.001"))
+    """Stored thousandths to a 3-place Decimal (exact)."""
+    return Decimal(int(value or 0)).scaleb(-3)
 
 
 def _bump_on_hand(product: Product, qty: Decimal, new_avg_cost_of=None):
@@ -581,9 +582,8 @@ def write_off(product_id, quantity_, *, reason=None, user=None) -> StockMovement
 
 def _lines_products(lines):
     ids = {line["product_id"] for line in lines}
-    products = {
-        p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids))).all()
-    }
+    stmt = sa.select(Product).where(Product.id.in_(ids)).options(lazyload(Product.barcodes))
+    products = {p.id: p for p in db.session.scalars(stmt).all()}
     for i, line in enumerate(lines):
         if line["product_id"] not in products:
             raise InvalidInput(_("Unknown product."), field=f"lines.{i}.product_id")
@@ -1113,23 +1113,25 @@ def owned_condition():
 
 
 def stock_value() -> dict:
-    """``{"owned_at_cost", "consigned_at_supplier_price"}`` of positive on-hand."""
+    """``{"owned_at_cost", "consigned_at_supplier_price"}`` of positive on-hand: the sum
+    of each product's value rounded half up to whole rupiah (as the reports show)."""
     pt = Product.__table__
-    owned = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(raw(pt.c.on_hand) * pt.c.avg_cost), 0)).where(
-            pt.c.on_hand > 0, owned_condition()
-        )
-    )
-    consigned = db.session.scalar(
-        sa.select(
-            sa.func.coalesce(
-                sa.func.sum(raw(pt.c.on_hand) * sa.func.coalesce(pt.c.supplier_price, 0)), 0
+
+    def total(unit_value, condition):
+        value = (raw(pt.c.on_hand) * unit_value * 2 + 1000) // 2000
+        return int(
+            db.session.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(value), 0)).where(
+                    pt.c.on_hand > 0, condition
+                )
             )
-        ).where(pt.c.on_hand > 0, _consigned_condition())
-    )
+        )
+
     return {
-        "owned_at_cost": _money(Decimal(int(owned)) / 1000),
-        "consigned_at_supplier_price": _money(Decimal(int(consigned)) / 1000),
+        "owned_at_cost": total(pt.c.avg_cost, owned_condition()),
+        "consigned_at_supplier_price": total(
+            sa.func.coalesce(pt.c.supplier_price, 0), _consigned_condition()
+        ),
     }
 
 
