@@ -38,6 +38,8 @@ DEPOSITORS = int(os.environ.get("MART_LOAD_DEPOSITORS", "2"))
 MEMBERS = int(os.environ.get("MART_LOAD_MEMBERS", "40"))
 PRODUCTS = int(os.environ.get("MART_LOAD_PRODUCTS", "60"))
 PG_ADMIN = os.environ.get("MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# gunicorn workers; deploy/gunicorn.conf.py uses 1 for SQLite, 2 (or cores) for PostgreSQL
+WORKERS = int(os.environ.get("MART_LOAD_WORKERS", "0"))
 PASSWORD = "load-pass-123"
 
 
@@ -113,10 +115,12 @@ def setup_shop(server, rng):
 
 
 def run(database_label, database_url):
+    global WORKERS
+    WORKERS = WORKERS or (1 if database_url.startswith("sqlite") else 2)
     rng = random.Random(2026)
     instance = Path(tempfile.mkdtemp(prefix=f"mart-load-{database_label}-"))
     prepare(database_url, instance)
-    server = Server(database_url, instance, workers=2, threads=8).start()
+    server = Server(database_url, instance, workers=WORKERS, threads=8).start()
     stats = Stats()
     try:
         manager, products, members, sukarela, registers = setup_shop(server, rng)

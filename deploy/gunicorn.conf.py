@@ -10,7 +10,10 @@ threads is plenty for 8 registers; PostgreSQL: workers = CPU cores.
 import os
 
 bind = os.environ.get("MART_BIND", "127.0.0.1:5000")
-workers = int(os.environ.get("MART_WORKERS", "2"))
+_sqlite = not os.environ.get("MART_DATABASE_URL", "").startswith("postgres")
+# SQLite has one writer at a time: one process whose threads queue for it behaves
+# better than several processes polling the lock (bench/load_test.py measured it).
+workers = int(os.environ.get("MART_WORKERS", "1" if _sqlite else "2"))
 threads = int(os.environ.get("MART_THREADS", "8"))
 worker_class = "gthread"
 timeout = 60
