@@ -3,15 +3,19 @@
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from inventory import services
 from inventory.models import ConsignmentSettlement, StockMovement
 from mart.db import utcnow
 from mart.errors import Conflict, InvalidInput
 from mart.extensions import db
+from mart.money import round_half_up
 
 
 def _consigned(app, make_supplier, make_product, percent=15, supplier_price=8000, price=10000):
@@ -171,3 +175,48 @@ def test_period_cutoff_is_end_of_day(app):
     with app.app_context():
         cut = services.period_cutoff(date(2026, 1, 31))
         assert cut.isoformat() == "2026-02-01T00:00:00+00:00"
+
+
+sale_or_return = st.tuples(
+    st.booleans(),  # True: sale, False: customer return
+    st.integers(min_value=1, max_value=5),
+    st.integers(min_value=100, max_value=200_000),
+)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    events=st.lists(sale_or_return, min_size=1, max_size=8),
+    percent=st.sampled_from([0, 10, 12.5, 15]),
+)
+def test_settlement_money_property(app, make_supplier, make_product, events, percent):
+    """Property: the settlement equals the hand computation of the documented rule, its
+    lines add up to its totals, and commission + payable = sales value."""
+    sup, pid = _consigned(app, make_supplier, make_product, percent=percent, supplier_price=7300)
+    value = Fraction(0)
+    units = 0
+    with app.app_context():
+        for i, (is_sale, qty, price) in enumerate(events):
+            if is_sale:
+                services.record_sale(pid, qty, unit_price=price, ref_id=f"s{i}")
+                value += qty * price
+                units += qty
+            else:
+                services.record_customer_return(pid, qty, unit_price=price, ref_id=f"r{i}")
+                value -= qty * price
+                units -= qty
+        s = services.create_settlement(sup, today())
+        db.session.commit()
+        sales_value = round_half_up(value)
+        if percent:
+            commission = round_half_up(value * Fraction(str(percent)) / 100)
+            payable = sales_value - commission
+        else:
+            payable = units * 7300
+            commission = sales_value - payable
+        assert (s.sales_value, s.commission, s.payable) == (sales_value, commission, payable)
+        assert sum(line.payable for line in s.lines) == s.payable
+        assert s.commission + s.payable == s.sales_value
+        assert sum(line.units_sold for line in s.lines) == units

@@ -66,3 +66,38 @@ def test_count_limited_to_its_products(app, make_supplier, make_product):
         count = services.open_count({"product_ids": [pid]})
         with pytest.raises(InvalidInput):
             services.enter_count(count.id, {"product_id": other, "quantity": 1})
+
+
+def test_counters_scanning_at_once_add_up(app, make_supplier, make_product):
+    import threading
+
+    pid = _stocked(app, make_supplier, make_product, qty=10)
+    with app.app_context():
+        count = services.open_count({})
+        db.session.commit()
+        count_id = count.id
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def counter():
+        with app.app_context():
+            try:
+                barrier.wait()
+                for _ in range(5):
+                    services.enter_count(count_id, {"product_id": pid, "quantity": 1})
+                    db.session.commit()
+            except Exception as exc:
+                db.session.rollback()
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=counter) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with app.app_context():
+        [line] = services.count_summary(services.get_count(count_id))["lines"]
+        assert line["counted"] == Decimal("10.000") and line["difference"] == 0
