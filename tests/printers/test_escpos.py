@@ -144,3 +144,22 @@ def test_one_code_page_selection_only_even_with_qr_and_barcode(width, profile):
         )
         assert [e for e in events if e["type"] == "codepage"] == [{"type": "codepage", "number": 0}]
         assert "truncated" not in _types(events) and "unknown" not in _types(events)
+
+
+def test_software_barcode_raster_carries_the_code128_bars():
+    import barcode as python_barcode
+
+    data = escpos_out.document_bytes(sample.receipt(), width=32, profile="POS-5890")
+    start = data.index(b"\x1dv0\x00")
+    x_bytes = data[start + 4] + 256 * data[start + 5]
+    height = data[start + 6] + 256 * data[start + 7]
+    assert (x_bytes * 8, height) == (384, 64)
+    rows = data[start + 8 : start + 8 + x_bytes * height]
+    first = rows[:x_bytes]
+    assert all(rows[i : i + x_bytes] == first for i in range(0, len(rows), x_bytes))
+    bits = "".join(f"{byte:08b}" for byte in first).strip("0")
+    modules = "".join(bits[i] for i in range(0, len(bits), 2))  # 2 dots a module
+    assert modules == python_barcode.get_barcode_class("code128")("JKT01-000123").build()[0]
+    # centred: the quiet zones either side differ by at most one dot
+    row = "".join(f"{byte:08b}" for byte in first)
+    assert abs((len(row) - len(row.rstrip("0"))) - (len(row) - len(row.lstrip("0")))) <= 1
