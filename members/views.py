@@ -375,7 +375,8 @@ def shu():
 def me():
     member_no = current_user.member_no
     if not member_no:
-        raise Forbidden(_("This login is not linked to a member."))
+        # A member login not (yet) linked to a member: a notice, no data.
+        return render_template("members/not_linked.html")
     member = services.get_member(member_no)
     if member.status != "active":
         raise Forbidden(_("This membership has ended."))
