@@ -230,3 +230,9 @@ def pos_time(value):
     if local.date() != services.business_date():
         return local.strftime("%d-%m-%Y %H:%M")
     return local.strftime("%H:%M")
+
+
+@bp.app_template_filter("pos_method")
+def pos_method(method):
+    """A payment method's name in the user's language."""
+    return services.method_label(method)
