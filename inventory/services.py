@@ -909,13 +909,14 @@ def post_count(count_id, user=None) -> StockCount:
 def period_cutoff(period_end: date) -> datetime:
     """The end of ``period_end`` as an aware UTC instant.
 
-    The end of that date on the branch's clock (MART_TIMEZONE), or in UTC when that is
-    later, so that a sale rung up "today" is never left out by a date read in another
-    time zone.
+    The end of that business day on the branch's clock (MART_TIMEZONE,
+    MART_DAY_END_HOUR), or the end of that date in UTC when that is later, so that a
+    sale rung up "today" is never left out by a date read in another time zone.
     """
     tz = ZoneInfo(current_app.config.get("MART_TIMEZONE") or "Asia/Jakarta")
     next_day = period_end + timedelta(days=1)
-    local = datetime.combine(next_day, time(0), tzinfo=tz).astimezone(UTC)
+    hour = int(current_app.config.get("MART_DAY_END_HOUR") or 0)  # the business day's end
+    local = datetime.combine(next_day, time(hour), tzinfo=tz).astimezone(UTC)
     utc = datetime.combine(next_day, time(0), tzinfo=UTC)
     return max(local, utc)
 
