@@ -44,7 +44,7 @@ def _product_rows(where, order=(Product.sku,), supplier_id=None):
     )
     if supplier_id is not None:
         stmt = stmt.where(pt.c.supplier_id == supplier_id)
-    return db.session.execute(stmt).all()
+    return db.session.connection().execute(stmt).all()  # Core rows: no ORM overhead
 
 
 def stock_on_hand(supplier_id=None):
