@@ -4,7 +4,7 @@ Thin views: parse with a schema, call one service, commit once, dump the result.
 """
 
 import sqlalchemy as sa
-from flask import Response
+from flask import Response, jsonify
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
@@ -162,6 +162,9 @@ def create_sale(data):
     data["id"] = str(data["id"])
     try:
         sale, created = services.create_sale(data, current_user)
+        # Dumped before the commit: the answer needs no second read (nor, on SQLite,
+        # a second write lock) after it.
+        body = schemas.SaleOut().dump(sale)
         if created:
             db.session.commit()
     except IntegrityError:
@@ -171,7 +174,8 @@ def create_sale(data):
         if sale is None:
             raise
         created = False
-    return sale, (201 if created else 200)
+        body = schemas.SaleOut().dump(sale)
+    return jsonify(body), (201 if created else 200)
 
 
 @blp.route("/sales", methods=["GET"])

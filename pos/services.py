@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from mart import audit
 from mart.counters import next_value
@@ -543,9 +544,14 @@ def create_sale(
     if existing is not None:
         return existing, False
     cfg = current_app.config
-    stmt = sa.select(Shift).where(Shift.id == data["shift_id"])
+    stmt = (
+        sa.select(Shift)
+        .where(Shift.id == data["shift_id"])
+        .options(joinedload(Shift.register, innerjoin=True))
+    )
     if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(read=True)  # a concurrent close waits for this sale
+        # a concurrent close waits for this sale
+        stmt = stmt.with_for_update(read=True, of=Shift)
     shift = db.session.scalar(stmt)
     if shift is None:
         raise InvalidInput(_("Unknown shift."), field="shift_id")
@@ -638,31 +644,45 @@ def create_sale(
     )
     db.session.add(sale)
     db.session.flush()  # the primary key: a racing duplicate fails here
-    for no, line in enumerate(lines, start=1):
-        sale.lines.append(
-            SaleLine(
-                line_no=no,
-                product_id=line["product"].id,
-                sku=line["product"].sku or "",
-                name=line["product"].name,
-                unit=line["product"].unit,
-                code=line["code"],
-                quantity=line["quantity"],
-                regular_price=line["regular_price"],
-                unit_price=line["unit_price"],
-                member_price=line["member_price"],
-                gross=line["gross"],
-                discount=line["discount"],
-                sale_discount_share=line["sale_discount_share"],
-                amount=line["amount"],
-                tax=line["tax"],
-            )
+    # Lines and payments in one multi-row statement each (no ORM round trip per row).
+    db.session.execute(
+        sa.insert(SaleLine.__table__),
+        [
+            {
+                "sale_id": sale.id,
+                "line_no": no,
+                "product_id": line["product"].id,
+                "sku": line["product"].sku or "",
+                "name": line["product"].name,
+                "unit": line["product"].unit,
+                "code": line["code"],
+                "quantity": line["quantity"],
+                "regular_price": line["regular_price"],
+                "unit_price": line["unit_price"],
+                "member_price": line["member_price"],
+                "gross": line["gross"],
+                "discount": line["discount"],
+                "sale_discount_share": line["sale_discount_share"],
+                "amount": line["amount"],
+                "tax": line["tax"],
+            }
+            for no, line in enumerate(lines, start=1)
+        ],
+    )
+    if payments:
+        db.session.execute(
+            sa.insert(Payment.__table__),
+            [
+                {
+                    "sale_id": sale.id,
+                    "method": p["method"],
+                    "amount": p["amount"],
+                    "reference": p.get("reference"),
+                }
+                for p in payments
+            ],
         )
-    for p in payments:
-        sale.payments.append(
-            Payment(method=p["method"], amount=p["amount"], reference=p.get("reference"))
-        )
-    db.session.flush()
+    db.session.expire(sale, ["lines", "payments"])
     _post_sale_effects(sale, user, cash_paid=bool(cash), simpanan=simpanan, printing=printing)
     if approver is not None:
         audit.record(
