@@ -68,18 +68,17 @@ def _form_data(schema, partial=False):
     """The form's non-empty fields loaded through the API schema."""
     raw = {}
     for key, value in request.form.items():
-        if key == "csrf_token":
+        if key not in schema.fields:  # csrf_token, *_present, page-only fields
             continue
         value = value.strip()
         if value == "":
-            if partial and key in schema.fields:
-                raw[key] = None if schema.fields[key].allow_none else None
+            if partial:
+                raw[key] = None  # cleared: kept only where the field allows None
             continue
         raw[key] = value
     for key in ("active", "tracks_expiry", "umkm"):
         if key in schema.fields and (key in request.form or f"{key}_present" in request.form):
             raw[key] = request.form.get(key) == "1"
-        raw.pop(f"{key}_present", None)
     for key in list(raw):
         field = schema.fields.get(key)
         if raw[key] is not None and getattr(field, "strict", False):

@@ -206,3 +206,57 @@ def test_supplier_home_is_landing_page(app, client, make_user, stocked):
     assert r.status_code == 302
     follow = client.get(r.headers["Location"], follow_redirects=True)
     assert "Keripik Balado" in follow.get_data(as_text=True)
+
+
+def test_product_and_supplier_edit_forms(app, login_as, stocked):
+    manager = login_as("manager")
+    url = f"/inventory/products/{stocked['mie']}/edit"
+    token = _csrf(manager.get(url).get_data(as_text=True))
+    r = manager.post(
+        url,
+        data={
+            "csrf_token": token,
+            "name": "Indomie Goreng Rendang",
+            "price": "3700",
+            "member_price": "",
+            "barcodes_text": f"{ean13(501)} {ean13(504)}",
+            "category": "Mi Instan",
+            "unit": "pcs",
+            "tax": "ppn",
+            "supplier_id": str(stocked["buy"]),
+            "reorder_point": "12",
+            "tracks_expiry_present": "1",
+        },
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)
+    with app.app_context():
+        p = services.get_product(stocked["mie"])
+        assert (p.name, p.price, p.category.name) == ("Indomie Goreng Rendang", 3700, "Mi Instan")
+        assert [b.code for b in p.barcodes] == [ean13(501), ean13(504)]
+        assert services.search_products("rendang")[0].id == p.id
+    url = f"/inventory/suppliers/{stocked['cons']}/edit"
+    r = manager.post(
+        url,
+        data={
+            "csrf_token": token,
+            "name": "Keripik Bu Sari Jaya",
+            "terms": "consignment",
+            "commission_percent": "12.5",
+            "phone": "",
+            "umkm_present": "1",
+            "umkm": "1",
+            "active_present": "1",
+            "active": "1",
+        },
+    )
+    assert r.status_code == 302
+    with app.app_context():
+        from inventory.models import Supplier
+
+        s = db.session.get(Supplier, stocked["cons"])
+        assert s.name == "Keripik Bu Sari Jaya" and str(s.commission_percent) == "12.50"
+    r = manager.post(
+        "/inventory/suppliers/new",
+        data={"csrf_token": token, "name": "CV Baru", "terms": "purchase"},
+    )
+    assert r.status_code == 302
