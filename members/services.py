@@ -1236,6 +1236,7 @@ def shu_estimate(member, balances=None, purchases_this_year=None) -> dict | None
             sa.func.coalesce(sa.func.sum(ShuShare.purchases), 0),
         ).where(ShuShare.shu_year_id == last.id)
     ).one()
+    total_capital, total_purchases = int(total_capital), int(total_purchases)  # PG: Decimal
     kinds = ["pokok", "wajib"] + (["sukarela"] if last.capital_includes_sukarela else [])
     balances = balances or savings(member.id)
     capital = sum(balances[k] for k in kinds)
