@@ -488,7 +488,7 @@ def _owner_of(product: Product):
 
 
 def record_sale(
-    product_id, quantity_, *, unit_price: int, ref_type="sale", ref_id: str, user=None
+    product_id, quantity, *, unit_price: int, ref_type="sale", ref_id: str, user=None
 ) -> StockMovement:
     """Stock out for a sale; never refused for stock (on-hand may go negative).
 
@@ -496,7 +496,7 @@ def record_sale(
     pays from. Raises ``NotFound`` (product), ``InvalidInput`` (quantity not above 0).
     """
     product = get_product(product_id)
-    qty = _positive(quantity_)
+    qty = _positive(quantity)
     owner, supplier_id = _owner_of(product)
     cost = product.supplier_price if owner == "supplier" else product.avg_cost
     return add_movement(
@@ -515,7 +515,7 @@ def record_sale(
 
 def record_customer_return(
     product_id,
-    quantity_,
+    quantity,
     *,
     unit_price: int,
     ref_type="return",
@@ -528,7 +528,7 @@ def record_customer_return(
     Returns the customer-return movement. Raises ``NotFound``, ``InvalidInput``.
     """
     product = get_product(product_id)
-    qty = _positive(quantity_)
+    qty = _positive(quantity)
     owner, supplier_id = _owner_of(product)
     cost = product.supplier_price if owner == "supplier" else product.avg_cost
     movement = add_movement(
@@ -558,10 +558,10 @@ def record_customer_return(
     return movement
 
 
-def write_off(product_id, quantity_, *, reason=None, user=None) -> StockMovement:
+def write_off(product_id, quantity, *, reason=None, user=None) -> StockMovement:
     """Spoilage or expiry: stock out at cost, written to the audit log."""
     product = get_product(product_id)
-    qty = _positive(quantity_)
+    qty = _positive(quantity)
     owner, supplier_id = _owner_of(product)
     cost = product.supplier_price if owner == "supplier" else product.avg_cost
     movement = add_movement(
