@@ -102,7 +102,8 @@ def normalise_phone(phone: str | None) -> str | None:
 
 def get_member(member_no) -> Member:
     """The member with this number. Raises ``NotFound``."""
-    member = db.session.scalar(sa.select(Member).where(Member.member_no == str(member_no)))
+    member_no = str(member_no).strip().upper()
+    member = db.session.scalar(sa.select(Member).where(Member.member_no == member_no))
     if member is None:
         raise NotFound(_("No member with number %(no)s.", no=member_no))
     return member
@@ -110,9 +111,10 @@ def get_member(member_no) -> Member:
 
 def _lock_member(member_no) -> Member:
     """The member, row-locked on PostgreSQL (SQLite writers are serialised already)."""
+    member_no = str(member_no).strip().upper()
     member = db.session.scalar(
         sa.select(Member)
-        .where(Member.member_no == str(member_no))
+        .where(Member.member_no == member_no)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
