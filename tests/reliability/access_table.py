@@ -21,6 +21,8 @@ COUNTER = frozenset({"admin", "manager", "cashier"})
 MEMBER = frozenset({"admin", "member"})
 SUPPLIER = frozenset({"admin", "supplier"})
 ASSOCIATION = frozenset({"admin", "association"})
+# The member's own page: only a member login has one (an admin is no member).
+SELF_SERVICE = frozenset({"member"})
 # Authenticated by a signature in the request (HMAC with a branch key), never by a
 # login: every role, admin included, is refused without the signature.
 SIGNATURE_ONLY = frozenset()
@@ -65,9 +67,43 @@ ACCESS = {
     "inventory_api.list_movements": MANAGER | {"supplier"},
     "inventory_api.report": MANAGER | {"supplier"},
     "inventory_api.stock_value": MANAGER,
+    "inventory.static": EVERYONE,
+    "inventory.products": MANAGER,
+    "inventory.product_new": MANAGER,
+    "inventory.product_detail": MANAGER,
+    "inventory.product_edit": MANAGER,
+    "inventory.product_active": MANAGER,
+    "inventory.products_export": MANAGER,
+    "inventory.products_import": MANAGER,
+    "inventory.suppliers": MANAGER,
+    "inventory.supplier_form": MANAGER,
+    "inventory.receipts": MANAGER,
+    "inventory.receipt_new": MANAGER,
+    "inventory.receipt_detail": MANAGER,
+    "inventory.counts": MANAGER,
+    "inventory.count_detail": MANAGER,
+    "inventory.count_post": MANAGER,
+    "inventory.settlements": MANAGER,
+    "inventory.settlement_detail": MANAGER,  # a supplier: only their own settlements
+    "inventory.settlement_pay": MANAGER,
+    "inventory.report": MANAGER | {"supplier"},  # scoped to the supplier's goods
     # --- members: a member reaches only their own number (others: refused) ------------
     "members.index": MANAGER,
-    "members.me": MEMBER,
+    "members.me": SELF_SERVICE,
+    "members.static": EVERYONE,
+    "members.new": MANAGER,
+    "members.detail": MANAGER,
+    "members.card": MANAGER,
+    "members.barcode_svg": MANAGER,  # a member: only their own card
+    "members.deposit": MANAGER,
+    "members.withdraw": MANAGER,
+    "members.leave": MANAGER,
+    "members.reverse": MANAGER,
+    "members.settlement": MANAGER,
+    "members.arrears": MANAGER,
+    "members.capital": MANAGER,
+    "members.shu": MANAGER,
+    "members_api.shu_get": MANAGER,
     "members_api.create_member": MANAGER,
     "members_api.list_members": MANAGER,
     # the cashier looks a member up at the counter (without NIK: see the leak tests)
@@ -95,7 +131,7 @@ ACCESS = {
     "pos.sales": MANAGER,
     "pos.sale_detail": MANAGER,
     "pos.shifts": MANAGER,
-    "pos.shift_detail": COUNTER,
+    "pos.shift_detail": MANAGER,  # a cashier: only their own shift
     "pos_api.create_register": MANAGER,
     "pos_api.list_registers": COUNTER,
     "pos_api.get_register": COUNTER,
@@ -121,8 +157,17 @@ ACCESS = {
     "pos_api.create_return": COUNTER,
     "pos_api.list_returns": COUNTER,
     "pos_api.qris_for_amount": COUNTER,
+    "pos_api.find_member": COUNTER,
+    "pos_api.search_products": COUNTER,
+    "pos_api.scan": COUNTER,
     # --- printers ---------------------------------------------------------------------
     "printers.index": MANAGER,
+    "printers.static": EVERYONE,
+    "printers.new": MANAGER,
+    "printers.edit": MANAGER,
+    "printers.test_page": MANAGER,
+    "printers.job": COUNTER,
+    "printers.retry": COUNTER,
     "printers_api.create_printer": MANAGER,
     "printers_api.list_printers": COUNTER,
     "printers_api.get_printer": COUNTER,

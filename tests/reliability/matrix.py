@@ -29,6 +29,7 @@ FILL = {
     "settlement_id": "SELECT id FROM inv_settlements WHERE supplier_id <> :own_supplier "
     "ORDER BY id LIMIT 1",
     "count_id": "SELECT id FROM inv_counts ORDER BY id LIMIT 1",
+    "receipt_id": "SELECT id FROM inv_receipts ORDER BY id LIMIT 1",
     "name": "stock-on-hand",
     "sale_id": "SELECT id FROM sales ORDER BY number LIMIT 1",
     "number": "SELECT number FROM sales ORDER BY number LIMIT 1",
@@ -50,10 +51,20 @@ class Response:
     status: int
     location: str
     body: bytes
+    headers: dict
 
 
 class Matrix:
     """Logins for every role over a seeded branch; ``call(role, rule, method)``."""
+
+    @classmethod
+    def for_app(cls, other, app):
+        """The same logins and records, requests made through another app object (the
+        same database in another mode)."""
+        twin = cls.__new__(cls)
+        twin.__dict__.update(other.__dict__)
+        twin.app = app
+        return twin
 
     def __init__(self, app):
         self.app = app
@@ -152,7 +163,12 @@ class Matrix:
                 kwargs["data"] = {}
         answer = client.open(url, **kwargs)
         try:
-            return Response(answer.status_code, answer.headers.get("Location", ""), answer.data)
+            return Response(
+                answer.status_code,
+                answer.headers.get("Location", ""),
+                answer.data,
+                dict(answer.headers),
+            )
         finally:
             answer.close()
 

@@ -18,7 +18,6 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from mart.auth import issue_token
 from mart.extensions import db
 from mart.models import User
-from tests.reliability.matrix import Matrix
 
 EXAMPLES = int(os.environ.get("MART_FUZZ_EXAMPLES", "4"))
 
@@ -49,14 +48,6 @@ def error_has_message(ctx, response, case):
     return True
 
 
-@pytest.fixture
-def fuzz_app(app_factory):
-    app = app_factory(MART_LOGIN_MAX_FAILURES=1000)
-    result = app.test_cli_runner().invoke(args=["mart", "seed-demo"])
-    assert result.exit_code == 0, result.output
-    return app
-
-
 def _describe(exc):
     parts = [f"{type(exc).__name__}: {str(exc).strip()[:600]}"]
     for inner in getattr(exc, "exceptions", ()):
@@ -71,9 +62,8 @@ def _token(app, user_id):
         return token
 
 
-def test_fuzz_every_operation(fuzz_app):
-    app = fuzz_app
-    matrix = Matrix(app)
+def test_fuzz_every_operation(seeded_branch):
+    app, _hub, matrix = seeded_branch
     admin_id = matrix.users["admin"]
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     failures = []

@@ -1,0 +1,122 @@
+"""The content security policy is satisfied by the pages, in a real browser.
+
+Each role logs in through the login form of a real gunicorn server and opens every
+page the access table allows it (no URL parameter left unfilled); any
+``securitypolicyviolation`` event or CSP console message fails the test, and so does
+an uncaught script error.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.access_table import ACCESS, ANON, ROLES
+from tests.reliability.matrix import PASSWORD, Matrix, allowed_roles, rules_of
+from tests.reliability.server import Server
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: apt-get install chromium"
+    ),
+]
+
+LISTEN = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' +
+                    (e.sourceFile || '') + ':' + e.lineNumber);
+});
+"""
+
+
+def page_rules(app):
+    """GET routes that answer a page (not the API, files or the health check)."""
+    for rule, method in rules_of(app):
+        if method != "GET" or rule.endpoint.endswith("static"):
+            continue
+        if rule.rule.startswith("/api/v1/") and rule.endpoint != "mart.api_docs":
+            continue
+        if rule.endpoint in ("mart.healthz",) or rule.rule.endswith(".csv"):
+            continue
+        if "/state" in rule.rule:
+            continue  # JSON for the customer display
+        yield rule
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("mode", ["branch", "association"])
+def test_pages_satisfy_the_csp(seeded_branch, database_url, instance_path, browser, mode):
+    branch, hub, matrix = seeded_branch
+    app = branch if mode == "branch" else hub
+    matrix = Matrix.for_app(matrix, app)
+    server = Server(database_url, instance_path, workers=1, env={"MART_MODE": mode}).start()
+    problems = []
+    visited = 0
+    try:
+        for role in (ANON, *ROLES):
+            context = browser.new_context(viewport={"width": 1366, "height": 768})
+            context.add_init_script(LISTEN)
+            page = context.new_page()
+            messages = []
+            page.on(
+                "console",
+                lambda msg, messages=messages: (
+                    messages.append(msg.text)
+                    if "Content Security Policy" in msg.text or "Refused to" in msg.text
+                    else None
+                ),
+            )
+            page.on("pageerror", lambda exc, messages=messages: messages.append(f"JS: {exc}"))
+            if role != ANON:
+                page.goto(f"{server.base}/login?lang=en")
+                page.fill("input[name=username]", f"matrix-{role}")
+                page.fill("input[name=password]", PASSWORD)
+                page.click("button[type=submit], input[type=submit]")
+                page.wait_for_load_state("load")
+            for rule in page_rules(app):
+                if mode == "association" and not rule.endpoint.startswith(("rollup", "mart")):
+                    continue
+                allowed = allowed_roles(ACCESS, rule.endpoint, "GET")
+                if role not in allowed and role != "admin":
+                    continue
+                if role != "admin" and rule.arguments:
+                    continue  # admin opens the record pages; the others their own lists
+                path = matrix.url(rule)
+                del messages[:]
+                response = page.goto(f"{server.base}{path}", wait_until="load")
+                visited += 1
+                status = response.status if response else 0
+                if status >= 500:
+                    problems.append(f"{path} as {role}: {status}")
+                violations = page.evaluate("window.__csp || []")
+                for item in [*violations, *messages]:
+                    problems.append(f"{path} as {role}: {item}")
+            context.close()
+    finally:
+        server.kill()
+    if os.environ.get("MART_CSP_VERBOSE"):
+        print(f"visited {visited} pages")
+    assert visited > 0
+    assert not problems, "\n".join(problems)
