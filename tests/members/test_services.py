@@ -290,3 +290,41 @@ def test_create_user_member_link_checked(app, runner, make_member):
         ]
     )
     assert unknown.exit_code != 0 and "M123456" in unknown.output
+
+
+def test_leave_racing_withdrawals_pays_out_exactly_what_is_left(app, make_member):
+    no = make_member(sukarela=100_000)
+    calls = iter(range(100))
+
+    def act():
+        if next(calls) == 0:
+            services.leave(no, "resign")
+        else:
+            services.withdraw(no, "sukarela", 40_000)
+
+    outcomes = _race(app, act, 4)
+    assert outcomes.count("ok") >= 1
+    with app.app_context():
+        member = services.get_member(no)
+        assert member.status == "left"
+        assert services.savings(member.id) == {"pokok": 0, "wajib": 0, "sukarela": 0, "total": 0}
+        entries = db.session.execute(
+            sa.select(SavingsEntry.entry_type, SavingsEntry.amount).where(
+                SavingsEntry.member_id == member.id, SavingsEntry.kind == "sukarela"
+            )
+        ).all()
+        assert sum(a for _t, a in entries) == 0
+        withdrawn = -sum(a for t, a in entries if t == "withdrawal")
+        paid_out = -sum(a for t, a in entries if t == "payout")
+        assert withdrawn + paid_out == 100_000
+
+
+def test_racing_reversals_of_one_entry_only_one_wins(app, make_member):
+    no = make_member()
+    with app.test_request_context(method="POST"):
+        entry_id = services.deposit(no, "sukarela", 10_000).id
+        db.session.commit()
+    outcomes = _race(app, lambda: services.reverse_entry(no, entry_id, "salah"), 3)
+    assert sorted(outcomes) == ["409", "409", "ok"]
+    with app.app_context():
+        assert services.savings(services.get_member(no).id)["sukarela"] == 0
