@@ -220,6 +220,7 @@
     }
   }
   function addLine(scan) {
+    displayExtra = {}; // the last customer's change leaves the display
     const p = scan.product;
     const qty = pendingQty || "1";
     pendingQty = null;
@@ -429,6 +430,9 @@
     f.amount.value = ""; f.reference.value = "";
     return true;
   }
+  document.getElementById("dlg-pay").addEventListener("close", () => {
+    if (displayExtra.qris_amount) pushDisplay({});
+  });
   $$("form[data-dialog=pay] input[name=method]").forEach((r) => r.addEventListener("change", () => {
     renderPay(); payForm().amount.focus();
   }));
