@@ -284,6 +284,7 @@ def post_count(count_id):
 @blp.route("/stock/reports/<name>", methods=["GET"])
 @roles_required("manager", "supplier")
 @blp.arguments(schemas.ReportQuerySchema, location="query")
+@blp.response(200, schemas.ReportSchema)
 @blp.doc(
     description="Reports: stock-on-hand, consigned-stock, below-reorder, near-expiry "
     "(?days=), negative-stock, movements (?product_id=), sell-through (?from=&to=). "
@@ -311,6 +312,7 @@ def report(args, name):
 
 @blp.route("/stock/value", methods=["GET"])
 @roles_required("manager")
+@blp.response(200, schemas.StockValueSchema)
 def stock_value():
     """``{owned_at_cost, consigned_at_supplier_price}``."""
     return services.stock_value()

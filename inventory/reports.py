@@ -235,7 +235,7 @@ def sell_through(date_from=None, date_to=None, supplier_id=None):
         rec_q, sold_q = from_raw(rec), from_raw(sld)
         pct = (sold_q * 100 / rec_q).quantize(Decimal("0.1")) if rec_q > 0 else None
         rows.append([sid, name, terms, rec_q, sold_q, _money(Decimal(int(val or 0)) / 1000), pct])
-    return columns, rows, {"from": start, "to": end - timedelta(days=1)}
+    return columns, rows, {"date_from": start, "date_to": end - timedelta(days=1)}
 
 
 def _start_of(day):

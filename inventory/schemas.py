@@ -12,8 +12,9 @@ from inventory.models import TAX_CLASSES, TERMS, UNITS
 from mart.db import QUANTUM
 
 
-class QuantityField(fields.Field):
-    """An exact quantity with at most 3 decimal places; dumped as a JSON number."""
+class QuantityField(fields.Decimal):
+    """An exact quantity with at most 3 decimal places; dumped as a JSON number
+    (documented as ``number``)."""
 
     def __init__(self, *, positive=False, allow_zero=True, **kw):
         super().__init__(**kw)
@@ -37,6 +38,8 @@ class QuantityField(fields.Field):
             raise ValidationError("Not a valid number.") from exc
         if not number.is_finite():
             raise ValidationError("Not a valid number.")
+        if abs(number) > Decimal("1000000000"):
+            raise ValidationError("Too large.")
         if number != number.quantize(QUANTUM):
             raise ValidationError("At most 3 decimal places.")
         if self.positive and number <= 0:
@@ -138,11 +141,16 @@ class LookupQuerySchema(Schema):
 # --- suppliers -------------------------------------------------------------------
 
 
+def _percent(value):
+    if value < 0 or value > 100:
+        raise ValidationError("Must be between 0 and 100.")
+
+
 class SupplierCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     terms = fields.String(required=True, validate=validate.OneOf(TERMS))
     commission_percent = fields.Decimal(
-        places=2, validate=validate.Range(min=0, max=100), load_default=None, allow_none=True
+        places=2, validate=_percent, load_default=None, allow_none=True, as_string=False
     )
     member_no = fields.String(allow_none=True, validate=validate.Length(max=32))
     permit_no = fields.String(allow_none=True, validate=validate.Length(max=40))
@@ -374,6 +382,24 @@ class MovementQuerySchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     product_id = fields.Integer()
+
+
+class StockValueSchema(Schema):
+    owned_at_cost = fields.Integer()
+    consigned_at_supplier_price = fields.Integer()
+
+
+class ReportSchema(Schema):
+    """A report as JSON: ``items`` (one object per row, columns as keys) and ``total``
+    (rows), with ``total_value`` for the valued reports."""
+
+    items = fields.List(fields.Dict())
+    total = fields.Integer()
+    total_value = fields.Integer()
+    days = fields.Integer()
+    product_id = fields.Integer()
+    date_from = fields.String(data_key="from")
+    date_to = fields.String(data_key="to")
 
 
 class ReportQuerySchema(Schema):
