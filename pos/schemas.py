@@ -117,6 +117,7 @@ class ShiftReportOut(Schema):
     class Meta:
         unknown = "include"
 
+    id = fields.Integer()
     shift_id = fields.Integer()
     register = fields.String()
     cashier = fields.String()

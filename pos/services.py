@@ -120,6 +120,7 @@ def _split_proportionally(total: int, weights: list[int]) -> list[int]:
 def create_register(code: str, name: str, printer_id: int | None = None) -> Register:
     """A new register. Raises ``Conflict`` when the code is taken."""
     code = code.strip().upper()
+    _check_printer(printer_id)
     if db.session.scalar(sa.select(Register.id).where(Register.code == code)):
         raise Conflict(_("Register %(code)s already exists.", code=code))
     register = Register(code=code, name=name.strip(), printer_id=printer_id)
@@ -127,6 +128,17 @@ def create_register(code: str, name: str, printer_id: int | None = None) -> Regi
     db.session.flush()
     audit.record("register.create", register, after={"code": code, "printer_id": printer_id})
     return register
+
+
+def _check_printer(printer_id):
+    if printer_id is None:
+        return
+    from printers import services as printers
+
+    try:
+        printers.get_printer(printer_id)
+    except NotFound:
+        raise InvalidInput(_("Unknown printer."), field="printer_id") from None
 
 
 def get_register(register_id: int) -> Register:
@@ -144,6 +156,8 @@ def register_by_code(code: str) -> Register:
 
 
 def update_register(register: Register, **changes) -> Register:
+    if changes.get("printer_id") is not None:
+        _check_printer(changes["printer_id"])
     before = {"name": register.name, "printer_id": register.printer_id, "active": register.active}
     for key, value in changes.items():
         setattr(register, key, value)

@@ -18,6 +18,8 @@ def test_register_created_by_manager_only(api_as, rows):
     assert cashier.post("/registers", json={"code": "R2", "name": "x"}).status_code == 403
     bad = manager.post("/registers", json={"code": "R 2!", "name": "x"})
     assert bad.status_code == 422 and "code" in bad.json["errors"]["json"]
+    no_printer = manager.post("/registers", json={"code": "R3", "name": "x", "printer_id": 999})
+    assert no_printer.status_code == 422 and "printer_id" in no_printer.json["errors"]["json"]
     assert rows(Register) == before
     listed = cashier.get("/registers")
     assert listed.status_code == 200 and listed.json["total"] == 1
@@ -114,6 +116,7 @@ def test_close_shift_expected_counted_difference(counter, app, rows):
     assert close.json["counted_cash"] == 179_000
     assert close.json["expected_cash"] == 180_000
     assert close.json["difference"] == -1_000
+    assert close.json["id"] == sid and close.json["status"] == "closed"
     shift = counter.cashier.get(f"/shifts/{sid}").json
     assert shift["status"] == "closed"
     assert shift["counted_by_denomination"] == {
