@@ -228,7 +228,8 @@ def run(database_label, database_url):
 def report(label, stats, elapsed, problems, server):
     print(
         f"\n== {label}: {elapsed:.0f} s, {REGISTERS} registers, {DEPOSITORS} depositors, "
-        "1 manager running reports; gunicorn 2 workers x 8 threads"
+        f"1 manager running reports; gunicorn {WORKERS} worker(s) x 8 threads; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     for kind, values in sorted(stats.latency.items()):
         values = sorted(values)
