@@ -1,8 +1,11 @@
 """Point of sale: marshmallow schemas for every body."""
 
+from decimal import Decimal
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mart.apiutil import PageArgs
+from mart.fields import Quantity
 from pos.models import PAYMENT_METHODS, REFUND_METHODS
 
 MAX_MONEY = 10**13
@@ -14,18 +17,6 @@ def money(**kw):
 
 def positive_money(**kw):
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_MONEY), **kw)
-
-
-class QuantityField(fields.Decimal):
-    """A quantity: a JSON number or numeric string, exact (never through float)."""
-
-    def __init__(self, **kw):
-        super().__init__(places=3, as_string=True, allow_nan=False, **kw)
-
-    def _validated(self, value):
-        if isinstance(value, bool):
-            raise self.make_error("invalid")
-        return super()._validated(value)
 
 
 # --- registers ---------------------------------------------------------------------
@@ -157,7 +148,7 @@ class SaleLineIn(Schema):
     barcode = fields.String(
         validate=validate.Length(min=1, max=64), load_default=None, allow_none=True
     )
-    quantity = QuantityField(load_default="1", validate=validate.Range(min=0, min_inclusive=False))
+    quantity = Quantity(positive=True, load_default=Decimal("1.000"))
     discount = money(load_default=0)
 
     @validates_schema
@@ -190,7 +181,7 @@ class SaleLineOut(Schema):
     sku = fields.String()
     name = fields.String()
     unit = fields.String()
-    quantity = fields.Decimal(as_string=True)
+    quantity = Quantity()
     regular_price = fields.Integer()
     unit_price = fields.Integer()
     member_price = fields.Boolean()
@@ -257,7 +248,7 @@ class PosPrintOut(Schema):
 
 class SaleReturnLineIn(Schema):
     product_id = fields.Integer(required=True, strict=True)
-    quantity = QuantityField(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    quantity = Quantity(positive=True, required=True)
 
 
 class SaleReturnIn(Schema):
@@ -275,7 +266,7 @@ class SaleReturnLineOut(Schema):
     product_id = fields.Integer()
     sale_line_id = fields.Integer()
     name = fields.Function(lambda line: line.sale_line.name)
-    quantity = fields.Decimal(as_string=True)
+    quantity = Quantity()
     amount = fields.Integer()
 
 
@@ -384,7 +375,7 @@ class CounterProductOut(Schema):
 class ScanOut(Schema):
     code = fields.String()
     product = fields.Nested(CounterProductOut)
-    quantity = fields.Decimal(as_string=True, allow_none=True)
+    quantity = Quantity(allow_none=True)
     price = fields.Integer(allow_none=True)
 
 

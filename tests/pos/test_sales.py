@@ -317,13 +317,13 @@ def test_scale_labels_weight_and_price(app, counter):
     weight = bc.with_check_digit("21" + "12345" + "01250")
     response = counter.sale([{"barcode": weight}], [{"method": "cash", "amount": 50_000}])
     assert response.status_code == 201, response.json
-    assert response.json["lines"][0]["quantity"] == "1.250"
+    assert response.json["lines"][0]["quantity"] == 1.25
     assert response.json["total"] == 37_500
     priced = bc.with_check_digit("22" + "12345" + "15000")
     by_price = counter.sale([{"barcode": priced}], [{"method": "cash", "amount": 15_000}])
     assert by_price.status_code == 201, by_price.json
     assert by_price.json["total"] == 15_000
-    assert by_price.json["lines"][0]["quantity"] == "0.500"
+    assert by_price.json["lines"][0]["quantity"] == 0.5
     assert str(on_hand(app, pid)) == "-1.750"
 
 
