@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from mart import audit
 from mart.db import utcnow
@@ -132,7 +133,7 @@ def _columns(data: dict) -> dict:
     return values
 
 
-def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
+def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubReport, str]:
     """Store a verified, validated report. Returns ``(report, outcome)``, outcome being
     ``created``, ``replaced`` or ``unchanged``. Flushes.
 
@@ -180,7 +181,16 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
             received_at=utcnow(),
             **values,
         )
-        db.session.add(report)
+        try:
+            with db.session.begin_nested():
+                db.session.add(report)
+                db.session.flush()
+        except IntegrityError:
+            if not _retry:
+                raise
+            # The same day arrived twice at once (two senders): the other request stored
+            # it first; decide again against its row (now visible, and locked).
+            return ingest(branch, data, raw, _retry=False)
         delta = {name: values[name] for name in SUM_FIELDS}
         delta["reports"] = 1
         outcome = "created"

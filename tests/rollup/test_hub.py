@@ -270,3 +270,43 @@ def test_branches_list_is_paged(hub_api, register):
         register(f"B{n}")
     page = hub_api().get("/association/branches?per_page=2").json
     assert page["total"] == 3 and [b["code"] for b in page["items"]] == ["B0", "B1"]
+
+
+def test_the_same_report_sent_at_once_from_many_threads_counts_once(hub, register, rows):
+    """Over real sockets, on SQLite and PostgreSQL: every answer is a success, one row."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+    from werkzeug.serving import make_server
+
+    from mart.rollup.keys import sign
+
+    key = register("JKT01")
+    server = make_server("127.0.0.1", 0, hub, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    raw = json.dumps(make_report("JKT01", DAY, revision=2)).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Mart-Branch": "JKT01",
+        "X-Mart-Signature": sign(raw, key),
+    }
+    barrier = threading.Barrier(6)
+
+    def post(_):
+        barrier.wait()
+        url = f"http://127.0.0.1:{server.server_port}{REPORTS_URL}"
+        return requests.post(url, data=raw, headers=headers, timeout=30).status_code
+
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            statuses = list(pool.map(post, range(6)))
+    finally:
+        server.shutdown()
+        thread.join()
+    assert sorted(statuses) == [200] * 5 + [201]
+    assert rows(HubReport) == 1 and rows(HubDaily) == 1
+    with hub.app_context():
+        assert db.session.scalar(sa.select(HubDaily.reports)) == 1
+        assert db.session.scalar(sa.select(HubDaily.sales_net)) == 100_000
