@@ -234,3 +234,31 @@ def test_health_and_backoffice_show_the_last_backup(app_factory, tmp_path, make_
 @pytest.mark.parametrize("keep", [0])
 def test_keep_zero_keeps_everything(tmp_path, keep):
     assert backup.prune(tmp_path, keep) == []
+
+
+def test_restore_on_a_fresh_machine(app, runner, tmp_path, is_postgres):
+    """The backup file alone (copied to another machine) brings the branch back: a new
+    instance folder, no database yet."""
+    if is_postgres:
+        pytest.skip("a fresh PostgreSQL machine needs its own server; covered by the restore test")
+    from mart import create_app
+    from tests.conftest import make_config
+
+    for _ in range(5):
+        _tick(app)
+    path = Path(_last_line(runner.invoke(args=["mart", "backup", "--to", str(tmp_path / "usb")])))
+    moved = tmp_path / "elsewhere" / path.name
+    moved.parent.mkdir()
+    moved.write_bytes(path.read_bytes())
+    backup.checksum_path(moved).write_bytes(backup.checksum_path(path).read_bytes())
+
+    fresh_db = tmp_path / "fresh" / "mart.sqlite3"
+    fresh = create_app(
+        make_config(f"sqlite:///{fresh_db}", str(tmp_path / "fresh"), MART_BACKUP_DIR="")
+    )
+    result = fresh.test_cli_runner().invoke(args=["mart", "restore", str(moved), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert fresh.test_cli_runner().invoke(args=["mart", "init"]).exit_code == 0
+    assert _state(fresh) == (5, [1, 2, 3, 4, 5])
+    with fresh.app_context():
+        db.engine.dispose()
