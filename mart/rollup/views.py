@@ -272,8 +272,10 @@ def push():
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("rollup_branch.branch_page", date=day.isoformat()))
-    result = sender.send_due(force=True)
-    if result.ok:
+    sender.send_due(force=True)
+    from mart.rollup.models import RollupOutbox
+
+    if db.session.get(RollupOutbox, row.id).status == "sent":
         flash(_("Report of %(day)s, revision %(rev)s: sent.", day=day, rev=row.revision), "success")
     else:
         flash(
