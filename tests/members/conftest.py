@@ -62,18 +62,3 @@ def this_year(app) -> int:
 
 def jan(year) -> date:
     return date(year, 1, 1)
-
-
-@pytest.fixture(scope="session")
-def _schema(_schema, database_url, instance_path):
-    """The migrated schema, plus any table of another package whose migration is still
-    being written (so these tests do not depend on the others' progress). The members
-    tables come from 0004_members; tests/mart checks the chain matches the models."""
-    from mart import create_app
-    from tests.conftest import make_config
-
-    app = create_app(make_config(database_url, instance_path))
-    with app.app_context():
-        db.metadata.create_all(db.engine, checkfirst=True)
-        db.engine.dispose()
-    return _schema
