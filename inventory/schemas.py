@@ -9,54 +9,7 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from inventory.models import TAX_CLASSES, TERMS, UNITS
-from mart.db import QUANTUM
-
-
-class QuantityField(fields.Decimal):
-    """An exact quantity with at most 3 decimal places; dumped as a JSON number
-    (documented as ``number``)."""
-
-    def __init__(self, *, positive=False, allow_zero=True, **kw):
-        super().__init__(**kw)
-        self.positive = positive
-        self.allow_zero = allow_zero
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        value = Decimal(value)
-        if value == value.to_integral_value():
-            return int(value)
-        return float(value.normalize())  # 3 places at most: exact as a JSON number
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise ValidationError("Not a valid number.")
-        try:
-            number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
-        except InvalidOperation as exc:
-            raise ValidationError("Not a valid number.") from exc
-        if not number.is_finite():
-            raise ValidationError("Not a valid number.")
-        if abs(number) > Decimal("1000000000"):
-            raise ValidationError("Too large.")
-        if number != number.quantize(QUANTUM):
-            raise ValidationError("At most 3 decimal places.")
-        if self.positive and number <= 0:
-            raise ValidationError("Must be greater than 0.")
-        if not self.allow_zero and number == 0:
-            raise ValidationError("Must not be 0.")
-        if number < 0 and (self.positive or self.metadata.get("non_negative")):
-            raise ValidationError("Must be 0 or more.")
-        if abs(number) > Decimal("1000000000"):
-            raise ValidationError("Too large.")
-        return number.quantize(QUANTUM)
-
-
-def Money(**kw):  # noqa: N802 - reads like a field class
-    kw.setdefault("validate", validate.Range(min=0, max=10**12))
-    return fields.Integer(strict=True, **kw)
-
+from mart.fields import Money, Quantity
 
 # --- products --------------------------------------------------------------------
 
@@ -73,7 +26,7 @@ class ProductCreateSchema(Schema):
     supplier_id = fields.Integer(allow_none=True, strict=True)
     category = fields.String(allow_none=True, validate=validate.Length(max=80))
     category_id = fields.Integer(allow_none=True, strict=True)
-    reorder_point = QuantityField(metadata={"non_negative": True})
+    reorder_point = Quantity(non_negative=True)
     active = fields.Boolean()
     tracks_expiry = fields.Boolean()
     supplier_price = Money(allow_none=True)
@@ -91,7 +44,7 @@ class ProductUpdateSchema(Schema):
     supplier_id = fields.Integer(allow_none=True, strict=True)
     category = fields.String(allow_none=True, validate=validate.Length(max=80))
     category_id = fields.Integer(allow_none=True, strict=True)
-    reorder_point = QuantityField(metadata={"non_negative": True})
+    reorder_point = Quantity(non_negative=True)
     active = fields.Boolean()
     tracks_expiry = fields.Boolean()
     supplier_price = Money(allow_none=True)
@@ -111,12 +64,12 @@ class ProductSchema(Schema):
     tax = fields.String()
     supplier_id = fields.Integer(allow_none=True)
     consigned = fields.Boolean()
-    reorder_point = QuantityField()
+    reorder_point = Quantity()
     active = fields.Boolean()
     tracks_expiry = fields.Boolean()
     avg_cost = fields.Integer()
     supplier_price = fields.Integer(allow_none=True)
-    on_hand = QuantityField()
+    on_hand = Quantity()
 
 
 class ProductQuerySchema(Schema):
@@ -130,7 +83,7 @@ class ProductQuerySchema(Schema):
 
 class LookupSchema(Schema):
     product = fields.Nested(ProductSchema)
-    quantity = QuantityField(allow_none=True)
+    quantity = Quantity(allow_none=True)
     price = fields.Integer(allow_none=True)
 
 
@@ -141,17 +94,34 @@ class LookupQuerySchema(Schema):
 # --- suppliers -------------------------------------------------------------------
 
 
-def _percent(value):
-    if value < 0 or value > 100:
-        raise ValidationError("Must be between 0 and 100.")
+class Percent(fields.Decimal):
+    """An exact percent with at most 2 places, 0 to 100, written as a JSON number (so
+    the OpenAPI bounds, which apispec renders through the field, are numbers too)."""
+
+    def __init__(self, **kw):
+        kw.setdefault("validate", validate.Range(min=0, max=100))
+        super().__init__(places=2, as_string=False, **kw)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        value = super()._serialize(value, attr, obj, **kwargs)
+        return None if value is None else _number(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, int | float | str) and not isinstance(value, bool):
+            try:
+                number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+                too_fine = number.is_finite() and number != number.quantize(Decimal("0.01"))
+            except InvalidOperation:
+                too_fine = False  # not a number, or huge: the Decimal field says so
+            if too_fine:
+                raise ValidationError("At most 2 decimal places.")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class SupplierCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     terms = fields.String(required=True, validate=validate.OneOf(TERMS))
-    commission_percent = fields.Decimal(
-        places=2, validate=_percent, load_default=None, allow_none=True, as_string=False
-    )
+    commission_percent = Percent(load_default=None, allow_none=True)
     member_no = fields.String(allow_none=True, validate=validate.Length(max=32))
     permit_no = fields.String(allow_none=True, validate=validate.Length(max=40))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
@@ -200,7 +170,7 @@ class SupplierQuerySchema(Schema):
 
 class ReceiptLineInSchema(Schema):
     product_id = fields.Integer(required=True, strict=True)
-    quantity = QuantityField(required=True, positive=True)
+    quantity = Quantity(required=True, positive=True)
     unit_cost = Money(allow_none=True)
     expiry_date = fields.Date(allow_none=True)
     batch = fields.String(allow_none=True, validate=validate.Length(max=40))
@@ -216,7 +186,7 @@ class GoodsReceiptCreateSchema(Schema):
 
 class ReceiptLineSchema(Schema):
     product_id = fields.Integer()
-    quantity = QuantityField()
+    quantity = Quantity()
     unit_cost = fields.Integer()
     expiry_date = fields.Date(allow_none=True)
     batch = fields.String(allow_none=True)
@@ -234,7 +204,7 @@ class GoodsReceiptSchema(Schema):
 
 class ReturnLineInSchema(Schema):
     product_id = fields.Integer(required=True, strict=True)
-    quantity = QuantityField(required=True, positive=True)
+    quantity = Quantity(required=True, positive=True)
 
 
 class SupplierReturnCreateSchema(Schema):
@@ -247,7 +217,7 @@ class SupplierReturnCreateSchema(Schema):
 
 class ReturnLineSchema(Schema):
     product_id = fields.Integer()
-    quantity = QuantityField()
+    quantity = Quantity()
     unit_cost = fields.Integer()
 
 
@@ -262,7 +232,7 @@ class SupplierReturnSchema(Schema):
 
 class WriteOffSchema(Schema):
     product_id = fields.Integer(required=True, strict=True)
-    quantity = QuantityField(required=True, positive=True)
+    quantity = Quantity(required=True, positive=True)
     reason = fields.String(allow_none=True, validate=validate.Length(max=200))
 
 
@@ -282,10 +252,10 @@ class SettlementLineSchema(Schema):
     product_id = fields.Integer()
     sku = fields.Function(lambda line: line.product.sku)
     name = fields.Function(lambda line: line.product.name)
-    units_received = QuantityField()
-    units_sold = QuantityField()
-    units_returned = QuantityField()
-    on_hand = QuantityField()
+    units_received = Quantity()
+    units_sold = Quantity()
+    units_returned = Quantity()
+    on_hand = Quantity()
     sales_value = fields.Integer()
     commission = fields.Integer()
     payable = fields.Integer()
@@ -325,7 +295,7 @@ class CountCreateSchema(Schema):
 class CountLineInSchema(Schema):
     product_id = fields.Integer(strict=True, allow_none=True)
     barcode = fields.String(allow_none=True, validate=validate.Length(max=64))
-    quantity = QuantityField(load_default=Decimal(1), metadata={"non_negative": True})
+    quantity = Quantity(load_default=Decimal(1), non_negative=True)
     mode = fields.String(load_default="add", validate=validate.OneOf(("add", "set")))
 
     @validates_schema
@@ -338,9 +308,9 @@ class CountLineSchema(Schema):
     product_id = fields.Integer()
     sku = fields.String()
     name = fields.String()
-    counted = QuantityField()
-    ledger_at_count = QuantityField()
-    difference = QuantityField()
+    counted = Quantity()
+    ledger_at_count = Quantity()
+    difference = Quantity()
     unit_cost = fields.Integer()
     value = fields.Integer()
     counted_at = fields.DateTime()
@@ -364,7 +334,7 @@ class MovementSchema(Schema):
     id = fields.Integer()
     product_id = fields.Integer()
     kind = fields.String()
-    quantity = QuantityField()
+    quantity = Quantity()
     unit_cost = fields.Integer(allow_none=True)
     unit_price = fields.Integer(allow_none=True)
     owner = fields.String()

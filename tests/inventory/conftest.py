@@ -11,20 +11,6 @@ from mart.extensions import db
 _seq = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
-def _schema(_schema, database_url, instance_path):
-    """The migrated schema, plus tables of other packages whose migration is not yet
-    written (the packages are built in parallel); create_all skips existing tables."""
-    from mart import create_app
-    from tests.conftest import make_config
-
-    app = create_app(make_config(database_url, instance_path))
-    with app.app_context():
-        db.metadata.create_all(db.engine, checkfirst=True)
-        db.engine.dispose()
-    return _schema
-
-
 def ean13(n: int, prefix="899") -> str:
     body = f"{prefix}{n:0{12 - len(prefix)}d}"
     return bc.with_check_digit(body)

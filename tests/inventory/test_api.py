@@ -311,3 +311,46 @@ def test_create_user_checks_supplier_link(runner, make_supplier):
     sid = make_supplier()
     ok = runner.invoke(args=[*args, "--supplier-id", str(sid)])
     assert ok.exit_code == 0, ok.output
+
+
+@pytest.mark.parametrize(
+    "value", [10**30, "1e999999", -1, 1.0005, "NaN", True, 10**9 + 1, "9" * 5000]
+)
+def test_bad_reorder_point_422_changes_nothing(manager, rows, value):
+    p = _product(manager, reorder_point=5)
+    before = rows.snapshot()
+    r = manager.patch(f"/products/{p['id']}", json={"reorder_point": value})
+    assert r.status_code == 422, r.json
+    assert "reorder_point" in r.json["errors"]["json"]
+    assert rows.snapshot() == before
+    assert manager.get(f"/products/{p['id']}").json["reorder_point"] == 5
+
+
+def test_supplier_commission_bounds(manager, rows):
+    before = rows.snapshot()
+    for bad in (100.01, -1, "1e999999", 12.345):
+        r = manager.post(
+            "/suppliers", json={"name": "X", "terms": "consignment", "commission_percent": bad}
+        )
+        assert r.status_code == 422 and "commission_percent" in r.json["errors"]["json"], bad
+    assert rows.snapshot() == before
+    s = _supplier(manager, terms="consignment", commission_percent=12.5)
+    assert s["commission_percent"] == 12.5
+    r = manager.patch(f"/suppliers/{s['id']}", json={"commission_percent": 100})
+    assert r.status_code == 200 and r.json["commission_percent"] == 100
+
+
+def test_openapi_bounds_and_report_schemas_are_numbers(anon_api):
+    spec = anon_api.get("/api/v1/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    for name in ("SupplierCreate", "SupplierUpdate"):
+        prop = schemas[name]["properties"]["commission_percent"]
+        assert prop["minimum"] == 0 and prop["maximum"] == 100
+        assert not isinstance(prop["maximum"], str)
+    for name in ("ProductCreate", "ProductUpdate"):
+        prop = schemas[name]["properties"]["reorder_point"]
+        assert prop["type"] == "number" and prop["minimum"] == 0
+        assert isinstance(prop["maximum"], int)
+    for path in ("/api/v1/stock/value", "/api/v1/stock/reports/{name}"):
+        ok = spec["paths"][path]["get"]["responses"]["200"]
+        assert "$ref" in ok["content"]["application/json"]["schema"]
