@@ -10,7 +10,7 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from mart.extensions import db
@@ -124,6 +124,20 @@ def handle_out_of_range(error: Exception):
     return error_response(422, message, {"json": {"_schema": [message]}})
 
 
+def handle_operational_error(error: OperationalError):
+    """A busy database (SQLite's single writer past its busy timeout, a PostgreSQL
+    lock or serialization timeout) is 503 with Retry-After: nothing was saved, and
+    a client that retries with the same id (a sale) gets it saved once."""
+    _rollback()
+    text = str(error.orig).lower()
+    if "locked" in text or "busy" in text or "timeout" in text or "could not serialize" in text:
+        log.warning("database busy on %s %s: %s", request.method, request.path, error.orig)
+        response = error_response(503, _("The database is busy. Nothing was saved; try again."))
+        response[0].headers["Retry-After"] = "1"
+        return response
+    return handle_unexpected(error)
+
+
 def handle_unexpected(error: Exception):
     _rollback()
     log.exception("unhandled error on %s %s", request.method, request.path)
@@ -143,6 +157,7 @@ def init_app(app):
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OperationalError, handle_operational_error)
     app.register_error_handler(OverflowError, handle_out_of_range)
     app.register_error_handler(DataError, handle_out_of_range)
     app.register_error_handler(Exception, handle_unexpected)
