@@ -11,41 +11,6 @@ from mart.extensions import db
 _seq = itertools.count(1)
 
 
-def _have(module, *names):
-    try:
-        mod = __import__(module, fromlist=["x"])
-    except ImportError:
-        return False
-    return all(hasattr(mod, n) for n in names)
-
-
-DOMAINS_READY = (
-    _have("inventory.services", "lookup_code", "record_sale", "record_customer_return")
-    and _have("members.services", "require_active", "pay_from_sukarela", "record_purchase")
-    and _have("printers.services", "queue_document", "queue_drawer_kick", "render_text")
-)
-PRINTERS_READY = _have("printers.services", "queue_document", "render_text", "queue_status")
-
-needs_domains = pytest.mark.skipif(
-    not DOMAINS_READY, reason="inventory/members/printers services are not there yet"
-)
-needs_printers = pytest.mark.skipif(not PRINTERS_READY, reason="printers.services is not there yet")
-
-
-@pytest.fixture(scope="session")
-def _schema(_schema, database_url, instance_path):
-    """The migrated schema, plus tables of packages whose migration is not written yet
-    (the packages are built in parallel); create_all skips existing tables."""
-    from mart import create_app
-    from tests.conftest import make_config
-
-    app = create_app(make_config(database_url, instance_path))
-    with app.app_context():
-        db.metadata.create_all(db.engine, checkfirst=True)
-        db.engine.dispose()
-    return _schema
-
-
 def ean13(n: int, prefix="899") -> str:
     from inventory import barcodes as bc
 

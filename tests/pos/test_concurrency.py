@@ -12,9 +12,7 @@ import sqlalchemy as sa
 from mart.extensions import db
 from pos.models import Sale
 from tests.conftest import ApiClient
-from tests.pos.conftest import make_counter, needs_domains, on_hand
-
-pytestmark = needs_domains
+from tests.pos.conftest import make_counter, on_hand
 
 SALES_PER_REGISTER = 12
 THREADS = 6

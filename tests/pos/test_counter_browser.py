@@ -10,13 +10,12 @@ from werkzeug.serving import make_server
 
 from mart.extensions import db
 from tests.conftest import DEFAULT_PASSWORD
-from tests.pos.conftest import needs_domains, new_member, new_product
+from tests.pos.conftest import new_member, new_product
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = "/tmp/pos_counter.png"
 pytestmark = [
     pytest.mark.browser,
-    needs_domains,
     pytest.mark.skipif(
         not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: apt-get install chromium"
     ),

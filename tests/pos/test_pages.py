@@ -4,8 +4,6 @@ import re
 
 import pytest
 
-from tests.pos.conftest import needs_domains
-
 
 def _no_inline(html):
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline <script>"
@@ -62,7 +60,6 @@ def test_display_page_and_state(counter, client):
     assert client.get("/pos/display/XX/state").status_code == 404
 
 
-@needs_domains
 @pytest.mark.usefixtures("counter")
 def test_manager_pages(counter, make_product, login_as):
     pid, _ = make_product(price=4_000)
@@ -83,7 +80,6 @@ def test_manager_pages(counter, make_product, login_as):
     assert sale["number"] in detail and "4.000" in detail
 
 
-@needs_domains
 def test_counter_lookups(counter, make_product, make_member):
     pid, code = make_product(price=4_000, name="Kopi Gayo Aceh")
     scan = counter.cashier.get(f"/pos/scan?code={code}")
@@ -97,7 +93,6 @@ def test_counter_lookups(counter, make_product, make_member):
     assert counter.cashier.get("/pos/member?code=M999999").status_code == 404
 
 
-@needs_domains
 def test_suspend_and_resume(counter, rows):
     rid = counter.register["id"]
     parked = counter.cashier.post(

@@ -7,9 +7,7 @@ import sqlalchemy as sa
 from mart.extensions import db
 from mart.models import AuditLog
 from pos.models import SaleReturn
-from tests.pos.conftest import needs_domains, on_hand, purchases, sukarela
-
-pytestmark = needs_domains
+from tests.pos.conftest import on_hand, purchases, sukarela
 
 
 def _return(counter, sale_id, lines, **kw):

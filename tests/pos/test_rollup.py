@@ -3,9 +3,6 @@
 from datetime import timedelta
 
 from mart.db import utcnow
-from tests.pos.conftest import needs_domains
-
-pytestmark = needs_domains
 
 
 def test_rollup_provider_figures(app, counter, make_product, make_member):

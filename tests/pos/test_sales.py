@@ -10,14 +10,11 @@ from mart.extensions import db
 from pos.models import Payment, Sale, SaleLine
 from tests.pos.conftest import (
     make_counter,
-    needs_domains,
     new_product,
     on_hand,
     purchases,
     sukarela,
 )
-
-pytestmark = needs_domains
 
 
 def _jobs(app, sale_id):

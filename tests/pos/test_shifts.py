@@ -4,7 +4,6 @@ import threading
 
 from mart.models import AuditLog
 from pos.models import CashMovement, Register, Shift
-from tests.pos.conftest import needs_domains, needs_printers
 
 
 def test_register_created_by_manager_only(api_as, rows):
@@ -98,7 +97,6 @@ def test_cash_movements(counter, rows):
     assert rows(CashMovement) == before
 
 
-@needs_printers
 def test_close_shift_expected_counted_difference(counter, app, rows):
     sid = counter.shift["id"]
     counter.cashier.post(
@@ -141,7 +139,6 @@ def test_close_shift_expected_counted_difference(counter, app, rows):
     assert rows(PrintJob) >= 1
 
 
-@needs_printers
 def test_close_bad_count_changes_nothing(counter, rows):
     sid = counter.shift["id"]
     before = rows.snapshot()
@@ -158,7 +155,6 @@ def test_close_bad_count_changes_nothing(counter, rows):
     assert rows.snapshot() == before
 
 
-@needs_printers
 def test_large_difference_needs_manager_pin(counter, app, rows):
     sid = counter.shift["id"]
     before = rows.snapshot()
@@ -185,7 +181,6 @@ def test_large_difference_needs_manager_pin(counter, app, rows):
         assert db.session.query(AuditLog).filter_by(action="shift.close").count() == 1
 
 
-@needs_domains
 def test_shift_report_counts_sales_and_refunds(counter, make_product):
     pid, _ = make_product(price=12_500)
     sale = counter.sale(
