@@ -4,7 +4,8 @@ Builds its own data in a temporary SQLite file and in a fresh PostgreSQL databas
 (dropped afterwards), then prints the figures.
 
     BENCH_PRODUCTS=50000 BENCH_MOVEMENTS=2000000 python bench/bench_inventory.py
-    BENCH_DB=sqlite|postgres|both (default both), BENCH_LOOKUPS=2000
+    BENCH_DB=sqlite|postgres|both (default both), BENCH_LOOKUPS=2000,
+    BENCH_PARTS=all|lookup (lookup: stop after the barcode lookups)
 
 The products are made by the CSV import itself (timed); the movements are bulk
 inserted (COPY on PostgreSQL) and the on-hand caches set from their sums.
@@ -34,6 +35,7 @@ PRODUCTS = int(os.environ.get("BENCH_PRODUCTS", 50_000))
 MOVEMENTS = int(os.environ.get("BENCH_MOVEMENTS", 2_000_000))
 LOOKUPS = int(os.environ.get("BENCH_LOOKUPS", 2000))
 WHICH = os.environ.get("BENCH_DB", "both")
+PARTS = os.environ.get("BENCH_PARTS", "all")  # "lookup": import, movements, lookups only
 ADMIN_URL = os.environ.get(
     "MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -50,12 +52,7 @@ def make_app(url, instance):
     with app.app_context():
         from mart.cli import upgrade_database
 
-        try:
-            upgrade_database()
-        except Exception as exc:  # another package's migration still being written
-            print(f"  (migrations: {type(exc).__name__}; using create_all)")
-            db.session.rollback()
-        db.metadata.create_all(db.engine, checkfirst=True)
+        upgrade_database()  # the schema through the migration chain only
     return app
 
 
@@ -70,6 +67,22 @@ def csv_text(n):
             f"B{i:07d},{name},{ean(i)},{price},pcs,Kategori {i % 40},{rng.randrange(0, 20)}"
         )
     return "\n".join(lines) + "\n"
+
+
+_listeners = {}
+
+
+def _count_statement(statements):
+    """One listener per list (so it can be removed again): counts SQL statements."""
+    key = id(statements)
+    if key not in _listeners:
+
+        def listener(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("BEGIN", "ROLLBACK", "COMMIT")):
+                statements.append(statement)
+
+        _listeners[key] = listener
+    return _listeners[key]
 
 
 def timed(fn, *args, **kw):
@@ -206,6 +219,9 @@ def run(label, url, instance):
     for mode in ("session", "transaction"):
         with app.app_context():
             samples = []
+            statements = []
+            sa.event.listen(db.engine, "before_cursor_execute", _count_statement(statements))
+            cpu0 = time.process_time()
             for _ in range(LOOKUPS):
                 code = ean(rng.randrange(PRODUCTS))
                 start = time.perf_counter()
@@ -215,11 +231,22 @@ def run(label, url, instance):
                     db.session.expunge_all()  # nothing cached: every lookup loads afresh
                 else:
                     db.session.rollback()  # each lookup in its own transaction
+            cpu = (time.process_time() - cpu0) / LOOKUPS * 1000
+            sa.event.remove(db.engine, "before_cursor_execute", _count_statement(statements))
             samples.sort()
             p50 = samples[len(samples) // 2] * 1000
             p99 = samples[int(len(samples) * 0.99)] * 1000
         what = "in an open session  " if mode == "session" else "own transaction each"
-        print(f"barcode lookup, {what}: p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  ({LOOKUPS})")
+        print(
+            f"barcode lookup, {what}: p50 {p50:6.3f} ms  p99 {p99:6.3f} ms"
+            f"  cpu {cpu:6.3f} ms/lookup  {len(statements) / LOOKUPS:.2f} SQL statements/lookup"
+            f"  ({LOOKUPS})"
+        )
+    if PARTS == "lookup":
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        return
 
     with app.app_context():
         times, cpu = [], []

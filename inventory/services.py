@@ -258,18 +258,63 @@ def scale_rules():
     return bc.parse_rules(text)
 
 
-def _product_by_barcode(code):
-    # One query: the product with its category, supplier and all its barcodes.
-    return (
-        db.session.scalars(
-            sa.select(Product)
-            .join(Barcode, Barcode.product_id == Product.id)
-            .where(Barcode.code == code)
-            .options(joinedload(Product.barcodes))
-        )
-        .unique()
-        .first()
-    )
+def _barcode_candidates(code):
+    """The code, and for UPC-A its other spelling (12 digits, or 13 with a leading 0)."""
+    if code.isdigit() and len(code) == 12:
+        return (code, "0" + code)
+    if code.isdigit() and len(code) == 13 and code.startswith("0"):
+        return (code, code[1:])
+    return (code,)
+
+
+def _product_id_by_barcode(*codes):
+    """One statement on the barcode's unique index: the product id (the first code
+    wins when several spellings are registered), or None. Run on the session's
+    connection (Core, same transaction): no ORM machinery for a plain id."""
+    conn = _connection()
+    if len(codes) == 1:
+        return conn.scalar(_BARCODE_ID, {"code": codes[0]})
+    found = dict(conn.execute(_BARCODE_IDS, {"codes": list(codes)}).all())
+    return next((found[c] for c in codes if c in found), None)
+
+
+# Built once: building a select with its loader options costs more CPU than running it.
+_BARCODE_ID = sa.select(Barcode.product_id).where(Barcode.code == sa.bindparam("code"))
+_BARCODE_IDS = sa.select(Barcode.code, Barcode.product_id).where(
+    Barcode.code.in_(sa.bindparam("codes", expanding=True))
+)
+_SKU_ID = sa.select(Product.id).where(Product.sku == sa.bindparam("sku"))
+# The product with everything a scan shows: category and supplier (lazy="joined", on
+# their primary keys) and its barcodes joined here, so nothing lazy-loads afterwards.
+_PRODUCT_BY_ID = (
+    sa.select(Product)
+    .where(Product.id == sa.bindparam("product_id"))
+    .options(joinedload(Product.barcodes))
+)
+# The same, found through the barcode's unique index in a scalar subquery: one statement.
+_PRODUCT_BY_BARCODE = (
+    sa.select(Product)
+    .where(Product.id == _BARCODE_ID.scalar_subquery())
+    .options(joinedload(Product.barcodes))
+)
+
+
+def _product_id_by_sku(sku):
+    """One statement on the sku's unique index (exact, case-sensitive)."""
+    return _connection().scalar(_SKU_ID, {"sku": sku})
+
+
+def _connection():
+    """The session's connection, after the autoflush an ORM query would have done (so
+    a barcode or product added earlier in the transaction is found)."""
+    session = db.session
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return session.connection()
+
+
+def _load_product(product_id):
+    return db.session.scalars(_PRODUCT_BY_ID, {"product_id": product_id}).unique().first()
 
 
 def lookup_code(code: str) -> ScanResult:
@@ -278,35 +323,40 @@ def lookup_code(code: str) -> ScanResult:
     A registered barcode (UPC-A also matches as 13 digits with a leading 0), a scale
     label (weight or price embedded, see ``inventory.barcodes``), or a sku. Raises
     ``NotFound`` for an unknown code, ``Conflict`` for an inactive product.
+
+    A registered EAN-13/EAN-8 costs one statement (the product by primary key, found
+    through the barcode's unique index, with category, supplier and barcodes joined);
+    a UPC-A two (both spellings' ids in one ``IN``, then the product); a sku or a scale
+    label one or two more. Nothing lazy-loads afterwards.
     """
     code = (code or "").strip()
     if not code:
         raise NotFound(_("Unknown code."))
-    result = None
-    product = _product_by_barcode(code)
-    if product is None and code.isdigit() and len(code) in (12, 13):
-        alt = "0" + code if len(code) == 12 else (code[1:] if code.startswith("0") else None)
-        if alt:
-            product = _product_by_barcode(alt)
-    if product is not None:
-        result = ScanResult(product)
-    elif code.isdigit():
+    quantity = price = None
+    candidates = _barcode_candidates(code)
+    if len(candidates) == 1:
+        product = db.session.scalars(_PRODUCT_BY_BARCODE, {"code": code}).unique().first()
+        product_id = None if product is None else product.id
+    else:
+        product_id = _product_id_by_barcode(*candidates)
+        product = None
+    if product_id is None and code.isdigit():
         label = bc.parse_scale_label(code, scale_rules())
         if label is not None:
-            product = _product_by_barcode(label.registered_code) or db.session.scalar(
-                sa.select(Product).where(Product.sku == label.item_code)
+            product_id = _product_id_by_barcode(label.registered_code) or _product_id_by_sku(
+                label.item_code
             )
-            if product is not None:
-                result = ScanResult(product, label.quantity, label.price)
-    if result is None:
-        product = db.session.scalar(sa.select(Product).where(Product.sku == code))
-        if product is not None:
-            result = ScanResult(product)
-    if result is None:
+            if product_id is not None:
+                quantity, price = label.quantity, label.price
+    if product_id is None:
+        product_id = _product_id_by_sku(code)
+    if product_id is None:
         raise NotFound(_("Unknown code."))
-    if not result.product.active:
+    if product is None:
+        product = _load_product(product_id)
+    if not product.active:
         raise Conflict(_("This product is no longer sold."))
-    return result
+    return ScanResult(product, quantity, price)
 
 
 def _search_stmt(q, include_inactive=False, supplier_id=None):
