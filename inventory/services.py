@@ -1239,3 +1239,102 @@ def movements_stmt(product_id=None, supplier_id=None):
             )
         )
     return stmt
+
+
+# --- batch calls for the sale path (one statement for many products) -----------------
+
+
+def get_products(ids) -> dict[int, Product]:
+    """The products of ``ids`` in one statement, by id (unknown ids are left out).
+
+    Barcodes, category and supplier are not loaded here (they load on first access)."""
+    ids = {int(i) for i in ids}
+    found = {}
+    mapper = sa.inspect(Product)
+    for i in ids:  # already loaded in this session (and not expired): no statement
+        obj = db.session.identity_map.get(mapper.identity_key_from_primary_key([i]))
+        if obj is not None and not sa.inspect(obj).expired_attributes:
+            found[i] = obj
+    missing = ids - found.keys()
+    if missing:
+        stmt = sa.select(Product).where(Product.id.in_(missing)).options(lazyload("*"))
+        found.update((p.id, p) for p in db.session.scalars(stmt))
+    return found
+
+
+def products_by_barcodes(codes) -> dict[str, Product]:
+    """Registered barcodes (exactly as given) to their products, in one statement.
+
+    Only exact matches: a code not in the answer may still be a UPC-A spelling, a
+    scale label or a sku, for which ``lookup_code`` is the call. Inactive products are
+    included (the caller decides)."""
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    rows = db.session.execute(
+        sa.select(Barcode.code, Product)
+        .join(Product, Product.id == Barcode.product_id)
+        .where(Barcode.code.in_(codes))
+        .options(lazyload("*"))
+    ).all()
+    return {code: product for code, product in rows}
+
+
+_ON_HAND_BUMP = (
+    sa.update(Product.__table__)
+    .where(Product.__table__.c.id == sa.bindparam("b_id"))
+    .values(
+        on_hand=raw(Product.__table__.c.on_hand) + sa.bindparam("b_delta", type_=sa.BigInteger),
+        updated_at=sa.bindparam("b_now", type_=Product.__table__.c.updated_at.type),
+    )
+)
+
+
+def record_sales(lines, *, ref_type="sale", ref_id: str, user=None) -> int:
+    """Stock out for several lines of one sale: ``lines`` is a list of
+    ``(product_id, quantity, unit_price)``; like ``record_sale`` for each line (same
+    movements, same cost and owner, never refused for stock), in two statements: the
+    movements inserted by one executemany, then on-hand moved by atomic SQL once per
+    product, in product-id order (so two sales never lock stock rows crosswise).
+
+    Raises ``NotFound`` (a product), ``InvalidInput`` (a quantity not above 0) before
+    writing anything. Answers the number of movements written."""
+    if not lines:
+        return 0
+    products = get_products(pid for pid, _, _ in lines)
+    user_id = _user_id(user)
+    now = utcnow()
+    movements, delta = [], {}
+    for product_id, qty, unit_price in lines:
+        product = products.get(int(product_id))
+        if product is None:
+            raise NotFound(_("Unknown product."))
+        qty = _positive(qty)
+        owner, supplier_id = _owner_of(product)
+        movements.append(
+            {
+                "product_id": product.id,
+                "kind": "sale",
+                "quantity": -qty,
+                "unit_cost": product.supplier_price if owner == "supplier" else product.avg_cost,
+                "unit_price": int(unit_price),
+                "owner": owner,
+                "supplier_id": supplier_id if owner == "supplier" else None,
+                "ref_type": ref_type,
+                "ref_id": None if ref_id is None else str(ref_id),
+                "user_id": user_id,
+                "at": now,
+                "expiry_date": None,
+                "batch": None,
+            }
+        )
+        delta[product.id] = delta.get(product.id, 0) - int(qty * 1000)
+    movements.sort(key=lambda m: m["product_id"])
+    db.session.execute(sa.insert(StockMovement.__table__), movements)
+    db.session.execute(
+        _ON_HAND_BUMP,
+        [{"b_id": pid, "b_delta": d, "b_now": now} for pid, d in sorted(delta.items())],
+    )
+    for product in products.values():
+        db.session.expire(product, ["on_hand", "updated_at"])
+    return len(movements)

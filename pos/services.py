@@ -483,6 +483,15 @@ def _priced_lines(lines_in, member) -> list[dict]:
     """Look up every line's product and price it. Raises ``InvalidInput`` per line."""
     from inventory import services as inventory
 
+    # Every product of the sale in two statements (by id, by registered barcode);
+    # only a code that is no registered barcode (UPC-A spelling, scale label, sku)
+    # goes through lookup_code on its own.
+    by_id = inventory.get_products(
+        line["product_id"] for line in lines_in if line.get("product_id") is not None
+    )
+    by_code = inventory.products_by_barcodes(
+        line["barcode"].strip() for line in lines_in if line.get("product_id") is None
+    )
     priced = []
     for i, line in enumerate(lines_in):
         count = to_quantity(line["quantity"])
@@ -491,17 +500,20 @@ def _priced_lines(lines_in, member) -> list[dict]:
         embedded_price = None
         code = None
         if line.get("product_id") is not None:
-            try:
-                product = inventory.get_product(line["product_id"])
-            except NotFound:
-                raise _line_error(i, "product_id", _("Unknown product.")) from None
+            product = by_id.get(line["product_id"])
+            if product is None:
+                raise _line_error(i, "product_id", _("Unknown product."))
             qty = count
         else:
             code = line["barcode"].strip()
-            try:
-                scan = inventory.lookup_code(code)
-            except NotFound:
-                raise _line_error(i, "barcode", _("Unknown barcode.")) from None
+            product = by_code.get(code)
+            if product is not None and product.active:
+                scan = inventory.ScanResult(product)
+            else:  # the full lookup (and its answer for an inactive product)
+                try:
+                    scan = inventory.lookup_code(code)
+                except NotFound:
+                    raise _line_error(i, "barcode", _("Unknown barcode.")) from None
             product = scan.product
             qty = count
             if scan.quantity is not None:
@@ -716,16 +728,17 @@ def _net_unit_price(amount: int, qty: Decimal) -> int:
 def _post_sale_effects(sale: Sale, user, *, cash_paid: bool, simpanan: int, printing=True):
     from inventory import services as inventory
 
-    # Stock rows in product order, so two registers never lock them crosswise.
-    for line in sorted(sale.lines, key=lambda ln: (ln.product_id, ln.line_no)):
-        inventory.record_sale(
-            line.product_id,
-            line.quantity,
-            unit_price=_net_unit_price(line.amount, line.quantity),
-            ref_type="sale",
-            ref_id=sale.id,
-            user=user,
-        )
+    # All lines in one call (stock rows moved in product order inside, so two
+    # registers never lock them crosswise).
+    inventory.record_sales(
+        [
+            (line.product_id, line.quantity, _net_unit_price(line.amount, line.quantity))
+            for line in sorted(sale.lines, key=lambda ln: (ln.product_id, ln.line_no))
+        ],
+        ref_type="sale",
+        ref_id=sale.id,
+        user=user,
+    )
     if sale.member_no:
         from members import services as members
 

@@ -1,0 +1,113 @@
+"""In-process profile of the sale path: N 10-line sales through app.test_client().
+
+Builds (like bench_pos.py) the schema, a catalogue of 50.000 products and open shifts,
+then posts sales one after another and prints, per sale, the wall time, the CPU time
+of this process (time.process_time: the figure to compare on a shared machine) and the
+number of SQL statements (a before_cursor_execute counter; an executemany counts once).
+
+    PROFILE_DB=sqlite|postgres (default sqlite)
+    PROFILE_SALES=200 sales measured (after 20 warm-up sales)
+    BENCH_SCALE=0.2 scales the catalogue down (default 1: 50.000 products)
+    PROFILE_PYINSTRUMENT=1 also prints a pyinstrument profile of the measured sales
+"""
+
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import bench_pos  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from config import TestConfig  # noqa: E402
+from mart import create_app  # noqa: E402
+from mart.extensions import db  # noqa: E402
+
+WHICH = os.environ.get("PROFILE_DB", "sqlite")
+SALES = int(os.environ.get("PROFILE_SALES", 200))
+WARMUP = 20
+
+
+def main():
+    instance = tempfile.mkdtemp(prefix="mart-profile-")
+    if WHICH == "postgres":
+        name = f"mart_profile_{os.getpid()}"
+        admin = sa.create_engine(bench_pos.ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = bench_pos.ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    else:
+        url = f"sqlite:///{instance}/mart.db"
+    try:
+        run(url, instance)
+    finally:
+        if WHICH == "postgres":
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def run(url, instance):
+    print(f"{WHICH}: {bench_pos.PRODUCTS} products, {SALES} sales of {bench_pos.LINES} lines")
+    ids, tokens, shifts = bench_pos.build(url, instance)
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    config.update(SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance, TESTING=False)
+    app = create_app(config)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {tokens[0]}", "Content-Type": "application/json"}
+    rng = random.Random(5)
+    statements = [0]
+    echo = False
+    with app.app_context():
+        engine = db.engine
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements[0] += 1
+        if echo:
+            print("   ", " ".join(statement.split())[:150])
+
+    def one():
+        body = bench_pos.sale_body(rng, ids, shifts[0])
+        statements[0] = 0
+        w, c = time.perf_counter(), time.process_time()
+        r = client.post("/api/v1/sales", data=json.dumps(body), headers=headers)
+        w, c = time.perf_counter() - w, time.process_time() - c
+        assert r.status_code == 201, r.get_data(as_text=True)
+        return w * 1000, c * 1000, statements[0]
+
+    for _ in range(WARMUP):
+        one()
+    if os.environ.get("PROFILE_ECHO"):  # the statements of one sale
+        echo = True
+        one()
+        echo = False
+    profiler = None
+    if os.environ.get("PROFILE_PYINSTRUMENT"):
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+    results = [one() for _ in range(SALES)]
+    if profiler is not None:
+        profiler.stop()
+    walls, cpus, stmts = zip(*results, strict=True)
+    print(
+        f"  wall ms p50 {statistics.median(walls):.1f} p99 {bench_pos.pct(walls, 99):.1f}"
+        f"  cpu ms p50 {statistics.median(cpus):.1f} mean {statistics.mean(cpus):.1f}"
+        f"  statements/sale {statistics.median(stmts):.0f} (min {min(stmts)}, max {max(stmts)})"
+    )
+    if profiler is not None:
+        print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+if __name__ == "__main__":
+    main()
