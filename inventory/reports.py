@@ -112,7 +112,13 @@ def negative_stock(supplier_id=None):
 
 
 def near_expiry(days=30, supplier_id=None, today=None):
-    """Received batches expiring within ``days`` (or expired) of products still on hand."""
+    """Received batches expiring within ``days`` (or expired) of products still on hand.
+
+    ``may_remain`` estimates, per batch, how much of it is still on the shelf, first in
+    first out: what is on hand now is taken to be the newest receipts, so a batch may
+    still hold ``on_hand`` minus everything received after it, between 0 and what the
+    batch brought (receipts without an expiry date count as later stock too).
+    """
     today = today or utcnow().date()
     mv = StockMovement.__table__
     pt = Product.__table__
@@ -121,6 +127,7 @@ def near_expiry(days=30, supplier_id=None, today=None):
             pt.c.id,
             pt.c.sku,
             pt.c.name,
+            mv.c.id,
             mv.c.batch,
             mv.c.expiry_date,
             raw(mv.c.quantity),
@@ -145,13 +152,44 @@ def near_expiry(days=30, supplier_id=None, today=None):
         "expiry_date",
         "received",
         "on_hand",
+        "may_remain",
         "days_left",
     ]
+    found = db.session.execute(stmt).all()
+    remain = _fifo_remaining({row[0]: row[7] for row in found})
     rows = [
-        [pid, sku, name, batch, exp, from_raw(q), from_raw(oh), (exp - today).days]
-        for pid, sku, name, batch, exp, q, oh in db.session.execute(stmt).all()
+        [pid, sku, name, batch, exp, from_raw(q), from_raw(oh), from_raw(remain.get(mid, 0))]
+        + [(exp - today).days]
+        for pid, sku, name, mid, batch, exp, q, oh in found
     ]
     return columns, rows, {"days": days}
+
+
+def _fifo_remaining(on_hand_raw):
+    """``{movement_id: raw quantity}`` still left of each receipt of the given products
+    (``{product_id: raw on_hand}``), first in first out: the on-hand is laid on the
+    receipts from the newest back."""
+    if not on_hand_raw:
+        return {}
+    mv = StockMovement.__table__
+    left = dict(on_hand_raw)
+    remain = {}
+    ids = list(left)
+    for start in range(0, len(ids), 500):
+        receipts = db.session.execute(
+            sa.select(mv.c.product_id, mv.c.id, raw(mv.c.quantity))
+            .where(
+                mv.c.kind == "receipt",
+                mv.c.quantity > 0,
+                mv.c.product_id.in_(ids[start : start + 500]),
+            )
+            .order_by(mv.c.product_id, mv.c.at.desc(), mv.c.id.desc())
+        )
+        for pid, mid, quantity in receipts:
+            take = max(0, min(quantity, left[pid]))
+            remain[mid] = take
+            left[pid] -= take
+    return remain
 
 
 def movements(product_id, limit=5000):

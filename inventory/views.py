@@ -334,11 +334,40 @@ def _product_names(ids):
 @roles_required("manager")
 def counts():
     if request.method == "POST":
-        count = services.open_count({"note": request.form.get("note") or None})
+        product_ids = _count_selection(
+            request.form.get("category_id"), request.form.get("supplier_id")
+        )
+        if product_ids == []:
+            flash(_("No active products in that selection: no count opened."), "error")
+            return redirect(url_for("inventory.counts"))
+        count = services.open_count(
+            {"note": request.form.get("note") or None, "product_ids": product_ids}
+        )
         db.session.commit()
         return redirect(url_for("inventory.count_detail", count_id=count.id))
     rows = db.session.scalars(sa.select(StockCount).order_by(StockCount.id.desc()).limit(50)).all()
-    return render_template("inventory/counts.html", counts=rows)
+    return render_template(
+        "inventory/counts.html",
+        counts=rows,
+        categories=db.session.scalars(sa.select(Category).order_by(Category.name)).all(),
+        suppliers=db.session.scalars(
+            sa.select(Supplier).where(Supplier.active.is_(True)).order_by(Supplier.name)
+        ).all(),
+    )
+
+
+def _count_selection(category_id, supplier_id):
+    """The active products of a category and/or a supplier (``[]`` when none), or None
+    for a count of every product (nothing chosen, or a value that is not an id)."""
+    filters = []
+    if (category_id or "").isdigit():
+        filters.append(Product.category_id == int(category_id))
+    if (supplier_id or "").isdigit():
+        filters.append(Product.supplier_id == int(supplier_id))
+    if not filters:
+        return None
+    stmt = sa.select(Product.id).where(Product.active.is_(True), *filters).order_by(Product.id)
+    return list(db.session.scalars(stmt).all())
 
 
 @bp.route("/counts/<int:count_id>")
@@ -585,6 +614,7 @@ def column_label(column):
         "batch": _("Batch"),
         "expiry_date": _("Expiry date"),
         "received": _("Received"),
+        "may_remain": _("May remain (FIFO)"),
         "days_left": _("Days left"),
         "id": _("ID"),
         "at": _("When"),

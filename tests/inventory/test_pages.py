@@ -260,3 +260,33 @@ def test_product_and_supplier_edit_forms(app, login_as, stocked):
         data={"csrf_token": token, "name": "CV Baru", "terms": "purchase"},
     )
     assert r.status_code == 302
+
+
+def test_count_page_opens_a_count_for_a_supplier_or_category(app, login_as, stocked, rows):
+    import sqlalchemy as sa
+
+    from inventory.models import StockCount
+
+    manager = login_as("manager")
+    html = manager.get("/inventory/counts").get_data(as_text=True)
+    assert 'data-testid="count-supplier"' in html and "Keripik Bu Sari" in html
+    token = _csrf(html)
+    cons, krp_id = stocked["cons"], stocked["krp"]
+    r = manager.post("/inventory/counts", data={"csrf_token": token, "supplier_id": str(cons)})
+    assert r.status_code == 302
+    with app.app_context():
+        count = db.session.scalars(sa.select(StockCount).order_by(StockCount.id.desc())).first()
+        assert count.product_ids == [krp_id]
+    # A category with no active products: nothing opened, the manager is told.
+    before = rows.snapshot()
+    r = manager.post(
+        "/inventory/counts",
+        data={"csrf_token": token, "category_id": "999999"},
+        follow_redirects=True,
+    )
+    assert r.status_code == 200 and rows.snapshot() == before
+    # Nothing chosen: a count of every product, as before.
+    manager.post("/inventory/counts", data={"csrf_token": token})
+    with app.app_context():
+        count = db.session.scalars(sa.select(StockCount).order_by(StockCount.id.desc())).first()
+        assert count.product_ids is None
