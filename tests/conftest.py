@@ -242,3 +242,25 @@ def rows(app):
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def browser():
+    """Debian's chromium, headless, through playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+
+    with sync_playwright() as p:
+        chromium = launch(p)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served on a loopback port; the base URL."""
+    from tests.browser import serving
+
+    with serving(app) as base:
+        yield base

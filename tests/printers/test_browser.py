@@ -1,68 +1,21 @@
 """The printers page in a real browser: live status per printer, retry, on a phone too."""
 
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
 
 from mart.extensions import db
 from printers import services
 from printers.worker import Worker
+from tests.browser import CSP_LISTENER, REQUIRES_CHROMIUM
 from tests.conftest import DEFAULT_PASSWORD
 from tests.fakeprinter import FakePrinter
 from tests.printers import sample
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: apt-get install chromium"
-    ),
-]
-
-CSP_LISTENER = """
-window.__csp = [];
-document.addEventListener('securitypolicyviolation', (e) => {
-  window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline'));
-});
-"""
-
-
-@pytest.fixture
-def live_app(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
+pytestmark = REQUIRES_CHROMIUM
 
 
 @pytest.mark.parametrize("viewport", [(1366, 768), (390, 844)])
-def test_status_retry_and_preview_in_the_browser(live_app, browser, make_user, viewport):
-    app, base = live_app
+def test_status_retry_and_preview_in_the_browser(app, live_server, browser, make_user, viewport):
+    base = live_server
     _, username = make_user("manager")
     online, broken = FakePrinter(), FakePrinter(mode="paper_out")
     online.start()

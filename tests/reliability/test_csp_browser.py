@@ -7,21 +7,15 @@ an uncaught script error.
 """
 
 import os
-from pathlib import Path
 
 import pytest
 
+from tests.browser import REQUIRES_CHROMIUM
 from tests.reliability.access_table import ACCESS, ANON, ROLES
 from tests.reliability.matrix import PASSWORD, Matrix, allowed_roles, rules_of
 from tests.reliability.server import Server
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: apt-get install chromium"
-    ),
-]
+pytestmark = REQUIRES_CHROMIUM
 
 LISTEN = """
 window.__csp = [];
@@ -44,26 +38,6 @@ def page_rules(app):
         if "/state" in rule.rule:
             continue  # JSON for the customer display
         yield rule
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("mode", ["branch", "association"])

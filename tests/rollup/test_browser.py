@@ -3,66 +3,12 @@ staff at 1366x768 sort the branch table and switch the trend; on a phone the pag
 still fits. The manager's roll-up page at a branch. No console errors (a CSP
 violation would be one), nothing wider than the screen but the scrolling tables."""
 
-import os
-import threading
 from datetime import timedelta
 
-import pytest
-from werkzeug.serving import make_server
-
-from tests.conftest import DEFAULT_PASSWORD
+from tests.browser import REQUIRES_CHROMIUM, login, serving, watch_console
 from tests.rollup.conftest import make_report, signed_post
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason=f"browser tests need Debian's chromium at {CHROMIUM}"
-    ),
-]
-
-
-def serve(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, thread, f"http://127.0.0.1:{server.server_port}"
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-def login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
-def watch_console(page):
-    errors = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return errors
+pytestmark = REQUIRES_CHROMIUM
 
 
 def test_association_dashboard_in_a_browser(hub, hub_client, register, make_user, browser):
@@ -76,8 +22,7 @@ def test_association_dashboard_in_a_browser(hub, hub_client, register, make_user
             body = make_report(code, end - timedelta(days=offset), sales_net=net)
             assert signed_post(hub_client, code, key, body).status_code == 201
     make_user("association", username="asosiasi-b")
-    server, thread, base = serve(hub)
-    try:
+    with serving(hub) as base:
         context = browser.new_context(viewport={"width": 1366, "height": 768})
         page = context.new_page()
         errors = watch_console(page)
@@ -112,16 +57,12 @@ def test_association_dashboard_in_a_browser(hub, hub_client, register, make_user
         )
         assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1, wide
         assert errors == []
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 def test_manager_roll_up_page_in_a_browser(app_factory, make_user, browser):
     branch = app_factory(MART_BRANCH_CODE="JKT01")
     make_user("manager", username="manajer-r")
-    server, thread, base = serve(branch)
-    try:
+    with serving(branch) as base:
         page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
         errors = watch_console(page)
         login(page, base, "manajer-r")
@@ -133,6 +74,3 @@ def test_manager_roll_up_page_in_a_browser(app_factory, make_user, browser):
         assert page.inner_text("[data-testid=pending-count]") == "1"
         assert page.locator("[data-testid=outbox] tbody tr").count() == 1
         assert errors == []
-    finally:
-        server.shutdown()
-        thread.join()
