@@ -1,85 +1,30 @@
 """Scanner pages in a real browser (Debian chromium): goods receipt and stock count."""
 
-import threading
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from inventory import services
 from mart.extensions import db
-from tests.conftest import DEFAULT_PASSWORD
+from tests.browser import CSP_LISTENER, REQUIRES_CHROMIUM, login
 from tests.inventory.conftest import ean13
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: apt-get install chromium"
-    ),
-]
-
-CSP_LISTENER = """
-window.__csp = [];
-document.addEventListener('securitypolicyviolation', (e) => {
-  window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline'));
-});
-"""
-
-
-@pytest.fixture
-def live_app(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.press("input[name=password]", "Enter")
-    page.wait_for_load_state()
+pytestmark = REQUIRES_CHROMIUM
 
 
 @pytest.mark.parametrize("viewport", [(1366, 768), (390, 844)])
 def test_receive_by_scanning_then_count(
-    live_app, browser, make_user, make_supplier, make_product, viewport
+    app, live_server, browser, make_user, make_supplier, make_product, viewport
 ):
-    app, base = live_app
+    base = live_server
     _, username = make_user("manager")
     sup = make_supplier(name="CV Grosir Jaya")
     mie = make_product(name="Indomie Goreng", barcode=ean13(901), supplier_id=sup)
     teh = make_product(name="Teh Botol", barcode=ean13(902), supplier_id=sup)
     page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
     page.add_init_script(CSP_LISTENER)
-    _login(page, base, username)
+    login(page, base, username)
 
     page.goto(f"{base}/inventory/receipts/new")
     page.select_option("[data-testid=receipt-supplier]", str(sup))
