@@ -134,8 +134,11 @@ class SupplierCreateSchema(Schema):
 
 
 class SupplierUpdateSchema(SupplierCreateSchema):
+    """Only the fields sent change: no defaults here (an empty body changes nothing)."""
+
     name = fields.String(validate=validate.Length(min=1, max=120))
     terms = fields.String(validate=validate.OneOf(TERMS))
+    commission_percent = Percent()
 
 
 class SupplierSchema(Schema):

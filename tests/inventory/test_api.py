@@ -354,3 +354,24 @@ def test_openapi_bounds_and_report_schemas_are_numbers(anon_api):
     for path in ("/api/v1/stock/value", "/api/v1/stock/reports/{name}"):
         ok = spec["paths"][path]["get"]["responses"]["200"]
         assert "$ref" in ok["content"]["application/json"]["schema"]
+
+
+def test_patch_supplier_with_empty_body_changes_nothing(api_as, make_supplier, rows):
+    manager = api_as("manager")
+    supplier_id = make_supplier(terms="consignment", commission_percent=15)
+    before = manager.get(f"/suppliers/{supplier_id}").json
+    response = manager.patch(f"/suppliers/{supplier_id}", json={})
+    assert response.status_code == 200
+    assert response.json["commission_percent"] == 15
+    assert manager.get(f"/suppliers/{supplier_id}").json == before
+
+
+def test_patch_supplier_commission_null_is_422(api_as, make_supplier, rows):
+    manager = api_as("manager")
+    supplier_id = make_supplier(terms="consignment", commission_percent=15)
+    snapshot = rows.snapshot()
+    response = manager.patch(f"/suppliers/{supplier_id}", json={"commission_percent": None})
+    assert response.status_code == 422
+    assert "commission_percent" in response.json["errors"]["json"]
+    assert rows.snapshot() == snapshot
+    assert manager.get(f"/suppliers/{supplier_id}").json["commission_percent"] == 15
