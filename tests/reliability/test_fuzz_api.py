@@ -23,14 +23,6 @@ EXAMPLES = int(os.environ.get("MART_FUZZ_EXAMPLES", "4"))
 
 pytestmark = pytest.mark.slow
 
-# Defects found by this fuzzer in other packages, reported to their owners (see the
-# reliability report). They are printed, not failed, until fixed: then delete the line
-# (the test prints "FIXED" for an entry that no longer fails).
-# (All of those found during the first session were fixed by their packages: quantity and
-# percent fields with string minimum/maximum in the OpenAPI, undocumented 200 answers of
-# the stock reports, a 500 on a huge reorder_point.)
-KNOWN_DEFECTS: dict[str, str] = {}
-
 
 class MissingMessage(AssertionError):
     pass
@@ -77,7 +69,6 @@ def test_fuzz_every_operation(seeded_branch):
     failures = []
     operations = 0
     calls = []
-    known_seen = set()
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
@@ -119,13 +110,7 @@ def test_fuzz_every_operation(seeded_branch):
             try:
                 run()
             except (Exception, BaseExceptionGroup) as exc:  # collect all, report all
-                if operation.label in KNOWN_DEFECTS:
-                    known_seen.add(operation.label)
-                    print(f"KNOWN {operation.label}: {KNOWN_DEFECTS[operation.label]}")
-                else:
-                    failures.append(f"{operation.label}: {_describe(exc)}")
+                failures.append(f"{operation.label}: {_describe(exc)}")
                 break
     assert operations > 0 and len(calls) >= operations
-    for label in sorted(set(KNOWN_DEFECTS) - known_seen):
-        print(f"FIXED? {label} passed: remove it from KNOWN_DEFECTS")
     assert not failures, "\n\n".join(failures)
