@@ -153,6 +153,10 @@ def print_shift_report(shift_id):
 # --- sales -------------------------------------------------------------------------
 
 
+# Built once (a schema instance is reusable; building one per sale costs CPU).
+_SALE_OUT = schemas.SaleOut()
+
+
 @blp.route("/sales", methods=["POST"])
 @blp.arguments(schemas.SaleIn)
 @blp.response(201, schemas.SaleOut)
@@ -164,7 +168,7 @@ def create_sale(data):
         sale, created = services.create_sale(data, current_user)
         # Dumped before the commit: the answer needs no second read (nor, on SQLite,
         # a second write lock) after it.
-        body = schemas.SaleOut().dump(sale)
+        body = _SALE_OUT.dump(sale)
         if created:
             db.session.commit()
     except IntegrityError:
@@ -174,7 +178,7 @@ def create_sale(data):
         if sale is None:
             raise
         created = False
-        body = schemas.SaleOut().dump(sale)
+        body = _SALE_OUT.dump(sale)
     return jsonify(body), (201 if created else 200)
 
 

@@ -753,7 +753,7 @@ def _post_sale_effects(sale: Sale, user, *, cash_paid: bool, simpanan: int, prin
         return  # demo data and imports of past sales print nothing
     from printers import services as printers
 
-    printers.queue_document(
+    job = printers.queue_document(
         receipt_document(sale),
         sale.register.printer_id,
         kind="receipt",
@@ -761,7 +761,10 @@ def _post_sale_effects(sale: Sale, user, *, cash_paid: bool, simpanan: int, prin
         ref_id=sale.id,
     )
     if cash_paid:
-        printers.queue_drawer_kick(sale.register.printer_id, ref_type="sale", ref_id=sale.id)
+        # The receipt's printer (the default printer, when the register has none, was
+        # a query; by id it is found in the session).
+        printer_id = job.printer_id if job.printer_id is not None else sale.register.printer_id
+        printers.queue_drawer_kick(printer_id, ref_type="sale", ref_id=sale.id)
 
 
 def method_label(method: str) -> str:
