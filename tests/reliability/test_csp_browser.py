@@ -15,7 +15,8 @@ from tests.reliability.access_table import ACCESS, ANON, ROLES
 from tests.reliability.matrix import PASSWORD, Matrix, allowed_roles, rules_of
 from tests.reliability.server import Server
 
-pytestmark = REQUIRES_CHROMIUM
+# The pages' CSP does not depend on the database: once, in the SQLite pass.
+pytestmark = [*REQUIRES_CHROMIUM, pytest.mark.single_pass]
 
 LISTEN = """
 window.__csp = [];

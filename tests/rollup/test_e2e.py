@@ -23,7 +23,8 @@ import requests
 from mart.rollup.keys import sign
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow
+# Builds its own hub and branch databases: the PostgreSQL pass need not repeat it.
+pytestmark = [pytest.mark.slow, pytest.mark.single_pass]
 
 BIN = Path(sys.executable).parent
 ADMIN_URL = os.environ.get(
