@@ -143,7 +143,25 @@ class HubReport(db.Model):
     branch: Mapped[HubBranch] = relationship()
 
 
-class HubMonthly(db.Model):
+class SummedFigures:
+    """The figures the summary tables add up (a mixin: each table gets its own columns)."""
+
+    sales_gross: Mapped[int] = _money()
+    discounts: Mapped[int] = _money()
+    returns: Mapped[int] = _money()
+    sales_net: Mapped[int] = _money()
+    ppn: Mapped[int] = _money()
+    transactions: Mapped[int] = _money()
+    items: Mapped[int] = _money()
+    member_sales: Mapped[int] = _money()
+    members_joined: Mapped[int] = _money()
+    members_left: Mapped[int] = _money()
+    umkm_purchases: Mapped[int] = _money()
+    consignment_payable: Mapped[int] = _money()
+    consignment_paid: Mapped[int] = _money()
+
+
+class HubMonthly(SummedFigures, db.Model):
     """Sums of one branch's reports in one calendar month (``month`` is its first day)."""
 
     __tablename__ = "hub_monthly"
@@ -152,39 +170,11 @@ class HubMonthly(db.Model):
     month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     reports: Mapped[int] = _money()
 
-    sales_gross: Mapped[int] = _money()
-    discounts: Mapped[int] = _money()
-    returns: Mapped[int] = _money()
-    sales_net: Mapped[int] = _money()
-    ppn: Mapped[int] = _money()
-    transactions: Mapped[int] = _money()
-    items: Mapped[int] = _money()
-    member_sales: Mapped[int] = _money()
-    members_joined: Mapped[int] = _money()
-    members_left: Mapped[int] = _money()
-    umkm_purchases: Mapped[int] = _money()
-    consignment_payable: Mapped[int] = _money()
-    consignment_paid: Mapped[int] = _money()
 
-
-class HubDaily(db.Model):
+class HubDaily(SummedFigures, db.Model):
     """Sums of every branch's reports for one date (the trend charts read this)."""
 
     __tablename__ = "hub_daily"
 
     date: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     reports: Mapped[int] = _money()
-
-    sales_gross: Mapped[int] = _money()
-    discounts: Mapped[int] = _money()
-    returns: Mapped[int] = _money()
-    sales_net: Mapped[int] = _money()
-    ppn: Mapped[int] = _money()
-    transactions: Mapped[int] = _money()
-    items: Mapped[int] = _money()
-    member_sales: Mapped[int] = _money()
-    members_joined: Mapped[int] = _money()
-    members_left: Mapped[int] = _money()
-    umkm_purchases: Mapped[int] = _money()
-    consignment_payable: Mapped[int] = _money()
-    consignment_paid: Mapped[int] = _money()
