@@ -32,8 +32,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## Every test: lint, then the suite on SQLite, then on PostgreSQL when one is reachable.
-test: install lint test-sqlite test-postgres
+## Every test: lint, then the suite on SQLite and on PostgreSQL (when one is reachable),
+## the two passes side by side; each prints its report when it ends.
+test: install lint
+	@echo "Running the suite on SQLite and on PostgreSQL side by side (a few minutes)..."
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider

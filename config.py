@@ -21,6 +21,7 @@ class Config:
     # None means: a SQLite file in the instance folder.
     SQLALCHEMY_DATABASE_URI = os.environ.get("MART_DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    MART_PASSWORD_HASH = "scrypt"  # werkzeug's method for passwords and PINs
 
     MART_MODE = os.environ.get("MART_MODE", "branch")  # "branch" or "association"
     MART_BRANCH_CODE = os.environ.get("MART_BRANCH_CODE", "JKT01")
@@ -102,6 +103,9 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
     MART_START_WORKERS = False
+    # Cheap hashes in tests only (the suite creates over a thousand users); checking a
+    # stored scrypt hash still works, since werkzeug reads the method from the hash.
+    MART_PASSWORD_HASH = "pbkdf2:sha256:1000"
     MART_PKP = False
     MART_CASH_ROUNDING = 0
     MART_QRIS_PAYLOAD = ""

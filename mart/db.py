@@ -96,7 +96,7 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    # The busy timeout is the driver's `timeout` (15 s by default, mart/__init__.py).
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

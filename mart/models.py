@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -11,6 +12,14 @@ from mart.db import UTCDateTime, utcnow
 from mart.extensions import db
 
 ROLES = ("admin", "manager", "cashier", "member", "supplier", "association")
+
+
+def _hash_method() -> str:
+    """werkzeug's default (scrypt) unless MART_PASSWORD_HASH names another; the test
+    configuration names a cheap one, since the suite creates a thousand users."""
+    if has_app_context():
+        return current_app.config.get("MART_PASSWORD_HASH") or "scrypt"
+    return "scrypt"
 
 
 class User(UserMixin, db.Model):
@@ -48,13 +57,13 @@ class User(UserMixin, db.Model):
         return any(r in self.roles for r in roles)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, _hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
     def set_pin(self, pin: str) -> None:
-        self.pin_hash = generate_password_hash(pin)
+        self.pin_hash = generate_password_hash(pin, _hash_method())
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -115,7 +115,10 @@ def app_factory(_schema, database_url, instance_path):
             db.session.remove()
             db.engine.dispose()
     if made:
-        truncate_all(create_app(make_config(database_url, instance_path)))
+        # Empty the tables through an app already made on the test database (making
+        # one costs a fifth of a second, and this runs after most tests).
+        same = [a for a in made if a.config["SQLALCHEMY_DATABASE_URI"] == database_url]
+        truncate_all(same[0] if same else create_app(make_config(database_url, instance_path)))
 
 
 @pytest.fixture

@@ -316,23 +316,21 @@ def test_cashier_pin_does_not_approve(app, make_user):
         approve_with_pin("1111")
 
 
-def test_database_busy_is_503_with_retry_after(app, make_user):
+def test_database_busy_is_503_with_retry_after(app, app_factory, make_user):
     """A writer holding SQLite's lock past the busy timeout: 503, nothing saved."""
     import sqlite3
-
-    from mart.extensions import db as _db
 
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("SQLite's single-writer lock")
     make_user("manager", username="sibuk")
+    impatient = app_factory(
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 0.2, "check_same_thread": False}}
+    )
     path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 0.2}}
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        with app.app_context():
-            _db.engine.dispose()
-        response = app.test_client().post(
+        response = impatient.test_client().post(
             "/api/v1/auth/token", json={"username": "sibuk", "password": "x"}
         )
     finally:
