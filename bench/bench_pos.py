@@ -400,10 +400,16 @@ def check(url, instance):
     return total, problems
 
 
+def load():
+    """The machine's load average (1, 5, 15 min): the figures depend on it on a shared box."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def run(label, url):
     instance = tempfile.mkdtemp(prefix=f"bench-pos-{label}-")
     print(
         f"== {label}: {PRODUCTS} products, {LINES}-line sales, gunicorn {WORKERS}x{THREADS} threads"
+        f" (load average {load()})"
     )
     ids, tokens, shifts = build(url, instance)
     proc, base = start_gunicorn(url, instance)
@@ -431,6 +437,7 @@ def run(label, url):
     print(
         f"  stored sales {total} (expected {expected}); "
         + ("; ".join(problems) or "numbers gap-free")
+        + f"; load average {load()}"
     )
 
 

@@ -101,6 +101,7 @@ def run(url, instance):
         profiler.stop()
     walls, cpus, stmts = zip(*results, strict=True)
     print(
+        f"  load average {bench_pos.load()}\n"
         f"  wall ms p50 {statistics.median(walls):.1f} p99 {bench_pos.pct(walls, 99):.1f}"
         f"  cpu ms p50 {statistics.median(cpus):.1f} mean {statistics.mean(cpus):.1f}"
         f"  statements/sale {statistics.median(stmts):.0f} (min {min(stmts)}, max {max(stmts)})"

@@ -1280,6 +1280,90 @@ def products_by_barcodes(codes) -> dict[str, Product]:
     return {code: product for code, product in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class SaleProduct:
+    """What the sale path needs of a product, read without the ORM (``sale_products``):
+    the attributes of ``Product`` that pricing and ``record_sales`` use."""
+
+    id: int
+    sku: str
+    name: str
+    unit: str
+    price: int
+    member_price: int | None
+    tax: str
+    active: bool
+    supplier_id: int | None
+    supplier_price: int | None
+    avg_cost: int
+    consigned: bool
+
+
+def _sale_products_statement():
+    p, s, b = Product.__table__, Supplier.__table__, Barcode.__table__
+    columns = (
+        p.c.id,
+        p.c.sku,
+        p.c.name,
+        p.c.unit,
+        p.c.price,
+        p.c.member_price,
+        p.c.tax,
+        p.c.active,
+        p.c.supplier_id,
+        p.c.supplier_price,
+        p.c.avg_cost,
+        s.c.terms,
+    )
+    by_id = (
+        sa.select(sa.cast(sa.null(), sa.String(32)).label("code"), *columns)
+        .select_from(p.outerjoin(s, s.c.id == p.c.supplier_id))
+        .where(p.c.id.in_(sa.bindparam("ids", expanding=True)))
+    )
+    by_code = (
+        sa.select(b.c.code.label("code"), *columns)
+        .select_from(b.join(p, p.c.id == b.c.product_id).outerjoin(s, s.c.id == p.c.supplier_id))
+        .where(b.c.code.in_(sa.bindparam("codes", expanding=True)))
+    )
+    return sa.union_all(by_id, by_code)
+
+
+# Built once: each half goes through its own unique index (product id, barcode code).
+_SALE_PRODUCTS = _sale_products_statement()
+
+
+def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SaleProduct]]:
+    """The products of a sale in one statement: by id (unknown ids left out) and by
+    registered barcode exactly as given (as ``get_products`` and
+    ``products_by_barcodes``; inactive products included, the caller decides), as
+    plain ``SaleProduct`` values with the supplier's terms joined in."""
+    ids = sorted({int(i) for i in ids})
+    codes = sorted({c for c in codes if c})
+    by_id, by_code = {}, {}
+    if not ids and not codes:
+        return by_id, by_code
+    for row in db.session.execute(_SALE_PRODUCTS, {"ids": ids, "codes": codes}):
+        product = SaleProduct(
+            id=row.id,
+            sku=row.sku,
+            name=row.name,
+            unit=row.unit,
+            price=int(row.price),
+            member_price=None if row.member_price is None else int(row.member_price),
+            tax=row.tax,
+            active=bool(row.active),
+            supplier_id=row.supplier_id,
+            supplier_price=None if row.supplier_price is None else int(row.supplier_price),
+            avg_cost=int(row.avg_cost or 0),
+            consigned=row.terms == "consignment",
+        )
+        if row.code is None:
+            by_id[product.id] = product
+        else:
+            by_code[row.code] = product
+    return by_id, by_code
+
+
 _ON_HAND_BUMP = (
     sa.update(Product.__table__)
     .where(Product.__table__.c.id == sa.bindparam("b_id"))
@@ -1290,18 +1374,25 @@ _ON_HAND_BUMP = (
 )
 
 
-def record_sales(lines, *, ref_type="sale", ref_id: str, user=None) -> int:
+def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=None) -> int:
     """Stock out for several lines of one sale: ``lines`` is a list of
     ``(product_id, quantity, unit_price)``; like ``record_sale`` for each line (same
     movements, same cost and owner, never refused for stock), in two statements: the
     movements inserted by one executemany, then on-hand moved by atomic SQL once per
     product, in product-id order (so two sales never lock stock rows crosswise).
 
+    ``products`` (optional): the lines' products as the caller already read them in
+    this transaction (``Product`` or ``SaleProduct`` by id), so they are not read again;
+    a product missing from it is read as without it.
+
     Raises ``NotFound`` (a product), ``InvalidInput`` (a quantity not above 0) before
     writing anything. Answers the number of movements written."""
     if not lines:
         return 0
-    products = get_products(pid for pid, _, _ in lines)
+    products = dict(products or {})
+    wanted = {int(pid) for pid, _, _ in lines} - products.keys()
+    if wanted:
+        products.update(get_products(wanted))
     user_id = _user_id(user)
     now = utcnow()
     movements, delta = [], {}
@@ -1335,6 +1426,10 @@ def record_sales(lines, *, ref_type="sale", ref_id: str, user=None) -> int:
         _ON_HAND_BUMP,
         [{"b_id": pid, "b_delta": d, "b_now": now} for pid, d in sorted(delta.items())],
     )
-    for product in products.values():
-        db.session.expire(product, ["on_hand", "updated_at"])
+    mapper = sa.inspect(Product)
+    identity_map = db.session.identity_map
+    for pid in delta:  # loaded ORM products (if any) read their new on-hand again
+        loaded = identity_map.get(mapper.identity_key_from_primary_key([pid]))
+        if loaded is not None:
+            db.session.expire(loaded, ["on_hand", "updated_at"])
     return len(movements)

@@ -37,10 +37,21 @@ def load_user_from_request(req):
     if not header.startswith("Bearer "):
         return None
     token = header[len("Bearer ") :].strip()
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    # The token and its user in one statement.
+    row = db.session.execute(_TOKEN_USER, {"token_hash": _hash_token(token)}).first()
+    if row is None:
         return None
-    return row.user if row.user.active else None
+    user, revoked_at, expires_at = row
+    if revoked_at is not None or expires_at <= utcnow():
+        return None
+    return user if user.active else None
+
+
+_TOKEN_USER = (
+    sa.select(User, ApiToken.revoked_at, ApiToken.expires_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == sa.bindparam("token_hash"))
+)
 
 
 @login_manager.unauthorized_handler

@@ -12,11 +12,13 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from mart import audit
@@ -25,6 +27,7 @@ from mart.db import quantity as to_quantity
 from mart.db import utcnow
 from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
+from mart.models import Counter
 from mart.money import format_number, ppn_split, round_cash, round_half_up
 from pos import qris
 from pos.models import (
@@ -483,14 +486,12 @@ def _priced_lines(lines_in, member) -> list[dict]:
     """Look up every line's product and price it. Raises ``InvalidInput`` per line."""
     from inventory import services as inventory
 
-    # Every product of the sale in two statements (by id, by registered barcode);
+    # Every product of the sale in one statement (by id and by registered barcode);
     # only a code that is no registered barcode (UPC-A spelling, scale label, sku)
     # goes through lookup_code on its own.
-    by_id = inventory.get_products(
-        line["product_id"] for line in lines_in if line.get("product_id") is not None
-    )
-    by_code = inventory.products_by_barcodes(
-        line["barcode"].strip() for line in lines_in if line.get("product_id") is None
+    by_id, by_code = inventory.sale_products(
+        (line["product_id"] for line in lines_in if line.get("product_id") is not None),
+        (line["barcode"].strip() for line in lines_in if line.get("product_id") is None),
     )
     priced = []
     for i, line in enumerate(lines_in):
@@ -554,33 +555,88 @@ def _priced_lines(lines_in, member) -> list[dict]:
     return priced
 
 
+class SaleView(SimpleNamespace):
+    """A sale ``create_sale`` just wrote, as plain attributes: the columns of ``Sale``,
+    ``register`` and ``cashier``, and ``lines``/``payments`` with the columns of
+    ``SaleLine``/``Payment``. Built from what was inserted, so nothing is read back;
+    the receipt and the API answer (``SaleOut``) take it as they take a ``Sale``."""
+
+    @property
+    def amount_due(self) -> int:
+        return self.total + self.rounding
+
+
+# Statements of the sale path, built once per dialect (building them costs CPU).
+_STATEMENTS: dict[tuple[str, str], sa.Executable] = {}
+
+
+def _statement(name: str, dialect: str) -> sa.Executable:
+    stmt = _STATEMENTS.get((name, dialect))
+    if stmt is None:
+        stmt = _STATEMENTS[(name, dialect)] = _BUILDERS[name](dialect)
+    return stmt
+
+
+def _shift_statement(dialect):
+    """The shift with its register, and whether the sale's id is taken, in one statement."""
+    taken = sa.select(Sale.id).where(Sale.id == sa.bindparam("sale_id")).exists()
+    stmt = (
+        sa.select(Shift, taken.label("taken"))
+        .where(Shift.id == sa.bindparam("shift_id"))
+        .options(joinedload(Shift.register, innerjoin=True))
+    )
+    if dialect == "postgresql":
+        # a concurrent close waits for this sale
+        stmt = stmt.with_for_update(read=True, of=Shift)
+    return stmt
+
+
+def _counter_statement(dialect):
+    """``mart.counters.next_value`` in one statement: an upsert that answers the value.
+    Gap-free the same way (the row is locked until the sale commits or rolls back)."""
+    table = Counter.__table__
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    return (
+        insert(table)
+        .values(name=sa.bindparam("name"), value=1)
+        .on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + 1})
+        .returning(table.c.value)
+    )
+
+
+_BUILDERS = {
+    "shift": _shift_statement,
+    "counter": _counter_statement,
+    "sale": lambda dialect: sa.insert(Sale.__table__),
+    "lines": lambda dialect: sa.insert(SaleLine.__table__),
+    "payments": lambda dialect: sa.insert(Payment.__table__),
+}
+
+
 def create_sale(
     data: dict, user, *, at: datetime | None = None, printing=True
-) -> tuple[Sale, bool]:
+) -> tuple[Sale | SaleView, bool]:
     """Record a sale and everything it touches, in the caller's transaction.
 
-    Returns ``(sale, created)``: posting an id that exists answers that sale with
-    ``created=False`` and writes nothing. Raises ``InvalidInput`` (bad lines, unknown
+    Returns ``(sale, created)``: posting an id that exists answers that ``Sale`` with
+    ``created=False`` and writes nothing; a new sale comes back as a ``SaleView`` (what
+    was written, not read back). Raises ``InvalidInput`` (bad lines, unknown
     product/barcode/member, underpayment, non-cash above the total, discount needing a
     PIN), ``Conflict`` (closed shift, member who left, simpanan too low),
     ``Forbidden`` (wrong PIN, another cashier's shift). Two posts of the same id racing:
     the loser's insert fails on the primary key; the view answers the winner's sale.
     """
-    existing = db.session.get(Sale, data["id"])
-    if existing is not None:
-        return existing, False
     cfg = current_app.config
-    stmt = (
-        sa.select(Shift)
-        .where(Shift.id == data["shift_id"])
-        .options(joinedload(Shift.register, innerjoin=True))
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        # a concurrent close waits for this sale
-        stmt = stmt.with_for_update(read=True, of=Shift)
-    shift = db.session.scalar(stmt)
-    if shift is None:
+    dialect = db.session.get_bind().dialect.name
+    found = db.session.execute(
+        _statement("shift", dialect), {"shift_id": data["shift_id"], "sale_id": data["id"]}
+    ).first()
+    if found is None or found.taken:
+        existing = db.session.get(Sale, data["id"])
+        if existing is not None:
+            return existing, False
         raise InvalidInput(_("Unknown shift."), field="shift_id")
+    shift = found[0]
     _require_own_open_shift(shift, user)
     register = shift.register
 
@@ -641,83 +697,96 @@ def create_sale(
         split = ppn_split(taxable)
         dpp, ppn = split.dpp_nilai_lain, split.ppn
 
-    # Writes from here on. The receipt counter row serialises one register's sales.
+    # Writes from here on, by Core statements (no ORM unit of work), and nothing read
+    # back: the answer is built from what was written. The receipt counter row
+    # serialises one register's sales.
     now = at or utcnow()
-    day = business_date(now)
-    seq = next_value(f"receipt:{register.code}")
-    sale = Sale(
-        id=data["id"],
-        number=f"{cfg['MART_BRANCH_CODE']}-{register.code}-{seq:06d}",
-        register_id=register.id,
-        shift_id=shift.id,
-        cashier_id=user.id,
-        member_no=member_no,
-        subtotal=subtotal,
-        line_discount=line_discount,
-        sale_discount=sale_discount,
-        discount=discount,
-        total=total,
-        rounding=rounding,
-        taxable=taxable,
-        dpp=dpp,
-        ppn=ppn,
-        paid=paid,
-        change=paid - due,
-        status="completed",
-        approved_by_id=approver.id if approver else None,
-        business_date=day,
-        created_at=now,
-    )
-    db.session.add(sale)
-    db.session.flush()  # the primary key: a racing duplicate fails here
+    seq = db.session.execute(
+        _statement("counter", dialect), {"name": f"receipt:{register.code}"}
+    ).scalar_one()
+    row = {
+        "id": data["id"],
+        "number": f"{cfg['MART_BRANCH_CODE']}-{register.code}-{seq:06d}",
+        "register_id": register.id,
+        "shift_id": shift.id,
+        "cashier_id": user.id,
+        "member_no": member_no,
+        "subtotal": subtotal,
+        "line_discount": line_discount,
+        "sale_discount": sale_discount,
+        "discount": discount,
+        "total": total,
+        "rounding": rounding,
+        "taxable": taxable,
+        "dpp": dpp,
+        "ppn": ppn,
+        "paid": paid,
+        "change": paid - due,
+        "status": "completed",
+        "approved_by_id": approver.id if approver else None,
+        "business_date": business_date(now),
+        "created_at": now,
+    }
+    # The primary key: a racing duplicate fails here (IntegrityError, see the view).
+    db.session.execute(_statement("sale", dialect), row)
+    line_rows = [
+        {
+            "sale_id": row["id"],
+            "line_no": no,
+            "product_id": line["product"].id,
+            "sku": line["product"].sku or "",
+            "name": line["product"].name,
+            "unit": line["product"].unit,
+            "code": line["code"],
+            "quantity": line["quantity"],
+            "regular_price": line["regular_price"],
+            "unit_price": line["unit_price"],
+            "member_price": line["member_price"],
+            "gross": line["gross"],
+            "discount": line["discount"],
+            "sale_discount_share": line["sale_discount_share"],
+            "amount": line["amount"],
+            "tax": line["tax"],
+        }
+        for no, line in enumerate(lines, start=1)
+    ]
     # Lines and payments in one multi-row statement each (no ORM round trip per row).
-    db.session.execute(
-        sa.insert(SaleLine.__table__),
-        [
-            {
-                "sale_id": sale.id,
-                "line_no": no,
-                "product_id": line["product"].id,
-                "sku": line["product"].sku or "",
-                "name": line["product"].name,
-                "unit": line["product"].unit,
-                "code": line["code"],
-                "quantity": line["quantity"],
-                "regular_price": line["regular_price"],
-                "unit_price": line["unit_price"],
-                "member_price": line["member_price"],
-                "gross": line["gross"],
-                "discount": line["discount"],
-                "sale_discount_share": line["sale_discount_share"],
-                "amount": line["amount"],
-                "tax": line["tax"],
-            }
-            for no, line in enumerate(lines, start=1)
-        ],
+    db.session.execute(_statement("lines", dialect), line_rows)
+    payment_rows = [
+        {
+            "sale_id": row["id"],
+            "method": p["method"],
+            "amount": p["amount"],
+            "reference": p.get("reference"),
+        }
+        for p in payments
+    ]
+    if payment_rows:
+        db.session.execute(_statement("payments", dialect), payment_rows)
+    sale = SaleView(
+        **row,
+        register=register,
+        cashier=user,
+        lines=[SimpleNamespace(**r) for r in line_rows],
+        payments=[SimpleNamespace(**r) for r in payment_rows],
     )
-    if payments:
-        db.session.execute(
-            sa.insert(Payment.__table__),
-            [
-                {
-                    "sale_id": sale.id,
-                    "method": p["method"],
-                    "amount": p["amount"],
-                    "reference": p.get("reference"),
-                }
-                for p in payments
-            ],
-        )
-    db.session.expire(sale, ["lines", "payments"])
-    _post_sale_effects(sale, user, cash_paid=bool(cash), simpanan=simpanan, printing=printing)
+    _post_sale_effects(
+        sale,
+        user,
+        cash_paid=bool(cash),
+        simpanan=simpanan,
+        printing=printing,
+        products={line["product"].id: line["product"] for line in lines},
+    )
     if approver is not None:
         audit.record(
             "sale.discount_approved",
-            sale,
+            "Sale",
+            sale.id,
             after={"discount": discount, "subtotal": subtotal},
             note=f"approved by {approver.username}",
         )
-    audit.record("sale.create", sale, after={"number": sale.number, "total": total})
+    audit.record("sale.create", "Sale", sale.id, after={"number": sale.number, "total": total})
     return sale, True
 
 
@@ -725,11 +794,11 @@ def _net_unit_price(amount: int, qty: Decimal) -> int:
     return round_half_up(Fraction(amount) / Fraction(qty)) if qty else 0
 
 
-def _post_sale_effects(sale: Sale, user, *, cash_paid: bool, simpanan: int, printing=True):
+def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=True, products=None):
     from inventory import services as inventory
 
     # All lines in one call (stock rows moved in product order inside, so two
-    # registers never lock them crosswise).
+    # registers never lock them crosswise); the products as read for pricing.
     inventory.record_sales(
         [
             (line.product_id, line.quantity, _net_unit_price(line.amount, line.quantity))
@@ -738,6 +807,7 @@ def _post_sale_effects(sale: Sale, user, *, cash_paid: bool, simpanan: int, prin
         ref_type="sale",
         ref_id=sale.id,
         user=user,
+        products=products,
     )
     if sale.member_no:
         from members import services as members
@@ -753,18 +823,14 @@ def _post_sale_effects(sale: Sale, user, *, cash_paid: bool, simpanan: int, prin
         return  # demo data and imports of past sales print nothing
     from printers import services as printers
 
-    job = printers.queue_document(
+    # The receipt and (paid in cash) the drawer kick: one printer look-up, one insert.
+    printers.queue_receipt(
         receipt_document(sale),
         sale.register.printer_id,
-        kind="receipt",
+        drawer=cash_paid,
         ref_type="sale",
         ref_id=sale.id,
     )
-    if cash_paid:
-        # The receipt's printer (the default printer, when the register has none, was
-        # a query; by id it is found in the session).
-        printer_id = job.printer_id if job.printer_id is not None else sale.register.printer_id
-        printers.queue_drawer_kick(printer_id, ref_type="sale", ref_id=sale.id)
 
 
 def method_label(method: str) -> str:

@@ -78,11 +78,13 @@ def get_printer_by_name(name) -> Printer:
     return printer
 
 
+# Built once: every sale on a register without its own printer asks for it.
+_DEFAULT_PRINTER = sa.select(Printer).where(Printer.active.is_(True)).order_by(Printer.id).limit(1)
+
+
 def default_printer() -> Printer | None:
     """The first active printer, or None."""
-    return db.session.scalar(
-        sa.select(Printer).where(Printer.active.is_(True)).order_by(Printer.id).limit(1)
-    )
+    return db.session.scalar(_DEFAULT_PRINTER)
 
 
 def _parse_usb(device: str):
@@ -317,6 +319,54 @@ def queue_drawer_kick(printer_id=None, *, ref_type=None, ref_id=None) -> PrintJo
     db.session.flush()
     _wake_worker()
     return job
+
+
+def queue_receipt(
+    document: Document, printer_id=None, *, drawer=False, ref_type=None, ref_id=None
+) -> int | None:
+    """The receipt job of a sale and, with ``drawer``, the cash drawer kick on the same
+    printer: as ``queue_document`` (kind ``receipt``) then ``queue_drawer_kick``, with the
+    printer looked up once and both jobs written by one statement (no ORM objects).
+    Answers the printer's id (None without a printer). Raises ``NotFound`` for an
+    unknown printer."""
+    if not isinstance(document, Document):
+        raise TypeError("document must be a printers.document.Document")
+    printer = _printer_for(printer_id)
+    target = printer.id if printer else None
+    now = utcnow()
+    payload = document.to_dict()
+    payload["copy"] = bool(document.copy)
+    ref = None if ref_id is None else str(ref_id)
+    rows = [
+        {
+            "printer_id": target,
+            "kind": "receipt",
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "copy": payload["copy"],
+            "ref_type": ref_type,
+            "ref_id": ref,
+            "created_at": now,
+        }
+    ]
+    if drawer:
+        rows.append(
+            {
+                "printer_id": target,
+                "kind": "drawer",
+                "payload": dict(printer.drawer) if printer and printer.drawer else {},
+                "status": "pending",
+                "attempts": 0,
+                "copy": False,
+                "ref_type": ref_type,
+                "ref_id": ref,
+                "created_at": now,
+            }
+        )
+    db.session.execute(sa.insert(PrintJob.__table__), rows)
+    _wake_worker()
+    return target
 
 
 def render_text(document: Document, width: int) -> str:

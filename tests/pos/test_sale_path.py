@@ -1,0 +1,183 @@
+"""The sale path's shortcuts keep the outcome: the answer built from what was written
+equals the stored sale, a 10-line sale stays within its statements, consignment
+products and printers are handled as before."""
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from mart.extensions import db
+from tests.pos.conftest import make_counter, new_member, new_product
+
+
+def _stored(counter, sale_id):
+    response = counter.cashier.get(f"/sales/{sale_id}")
+    assert response.status_code == 200
+    return response.json
+
+
+def test_answer_equals_the_stored_sale(app_factory):
+    """Member prices, line and sale discounts, a scale label, PPN, split payments with
+    references: the 201 answer is what GET answers for the stored sale."""
+    from inventory import barcodes as bc
+
+    app = app_factory(MART_PKP=True, MART_CASH_ROUNDING=100)
+    counter = make_counter(app)
+    a, code_a = new_product(app, price=10_000, member_price=9_000)
+    b, _ = new_product(app, price=7_777, tax="exempt")
+    new_product(app, price=30_000, unit="kg", barcode=None, sku="54321")
+    weight = bc.with_check_digit("21" + "54321" + "01250")
+    member_no = new_member(app)
+    response = counter.sale(
+        [
+            {"barcode": code_a, "quantity": 2},
+            {"product_id": b, "quantity": 3, "discount": 1_000},
+            {"barcode": weight},
+            {"product_id": a, "quantity": "1.000"},
+        ],
+        [
+            {"method": "qris", "amount": 20_000, "reference": "QR123"},
+            {"method": "cash", "amount": 100_000},
+        ],
+        member_no=member_no,
+        discount=331,
+    )
+    assert response.status_code == 201, response.json
+    answer = response.json
+    assert answer == _stored(counter, answer["id"])
+    assert answer["ppn"] > 0 and answer["member_no"] == member_no
+    assert [line["line_no"] for line in answer["lines"]] == [1, 2, 3, 4]
+    assert answer["lines"][2]["quantity"] == 1.25
+    assert answer["rounding"] == answer["amount_due"] - answer["total"]
+    # the same id again: the same answer, from the stored sale
+    again = counter.cashier.post(
+        "/sales",
+        json={
+            "id": answer["id"],
+            "shift_id": counter.shift["id"],
+            "lines": [{"product_id": b}],
+            "payments": [{"method": "cash", "amount": 10_000}],
+        },
+    )
+    assert again.status_code == 200 and again.json == answer
+
+
+def test_a_ten_line_sale_in_few_statements(app, counter):
+    """Token and user, shift (and the id check), products, receipt counter, sale, lines,
+    payments, stock (2), printer, print jobs, audit: 12 statements (13 with SQLite's
+    BEGIN IMMEDIATE). A regression shows here first."""
+    products = [new_product(app, price=1_000 + n) for n in range(10)]
+    lines = [
+        {"product_id": pid, "quantity": 2} if n % 2 else {"barcode": code, "quantity": 1}
+        for n, (pid, code) in enumerate(products)
+    ]
+    counter.sale(lines[:1])  # warm-up: the counter row and the printer-less default exist
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = counter.sale(lines)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 201, response.json
+    writes = [s for s in statements if not s.lstrip().upper().startswith("BEGIN")]
+    assert len(writes) <= 12, "\n".join(statements)
+
+
+def test_consignment_product_moves_as_the_suppliers(app, counter):
+    """A consigned product's sale movement is the supplier's, at the supplier price."""
+    from inventory import services as inventory
+    from inventory.models import StockMovement
+
+    with app.app_context():
+        supplier = inventory.create_supplier({"name": "UMKM Kripik", "terms": "consignment"})
+        db.session.commit()
+        supplier_id = supplier.id
+    pid, code = new_product(app, price=12_000, supplier_id=supplier_id, supplier_price=9_000)
+    own, _ = new_product(app, price=5_000)
+    response = counter.sale([{"barcode": code, "quantity": 2}, {"product_id": own}])
+    assert response.status_code == 201, response.json
+    with app.app_context():
+        moves = {
+            m.product_id: m
+            for m in db.session.scalars(
+                sa.select(StockMovement).where(StockMovement.ref_id == response.json["id"])
+            )
+        }
+        assert moves[pid].owner == "supplier" and moves[pid].supplier_id == supplier_id
+        assert moves[pid].unit_cost == 9_000 and moves[pid].unit_price == 12_000
+        assert moves[own].owner == "mart" and moves[own].supplier_id is None
+        assert inventory.get_product(pid).on_hand == -2
+
+
+@pytest.mark.parametrize("on_register", [True, False])
+def test_receipt_and_drawer_kick_on_one_printer(app, on_register):
+    """The register's printer, else the default one (the first active); the kick
+    carries the printer's drawer settings; no cash, no kick."""
+    from pos import services
+    from printers import services as printing
+    from printers.models import PrintJob
+
+    with app.app_context():
+        printing.create_printer(
+            {"name": "Dapur", "connection": "file", "device": "/dev/null", "width": 48}
+        )
+        printer = printing.create_printer(
+            {
+                "name": "Struk",
+                "connection": "file",
+                "device": "/dev/null",
+                "width": 48,
+                "drawer": {"pin": 5, "pulse_ms": 120},
+            }
+        )
+        db.session.commit()
+        printer_id = printer.id
+    if on_register:
+        with app.app_context():
+            services.create_register("R9", "Kasir", printer_id)
+            db.session.commit()
+        from tests.pos.conftest import api_user
+
+        manager = api_user(app, "manager", pin="4321")
+        cashier = api_user(app, "cashier")
+        register_id = manager.get("/registers").json["items"][0]["id"]
+        shift = cashier.post("/shifts", json={"register_id": register_id, "opening_float": 0})
+        assert shift.status_code == 201, shift.json
+        shift_id = shift.json["id"]
+        expected = printer_id
+    else:
+        counter = make_counter(app)
+        cashier, shift_id = counter.cashier, counter.shift["id"]
+        with app.app_context():
+            expected = printing.default_printer().id
+    pid, _ = new_product(app, price=4_000)
+    for payments, kinds in (
+        ([{"method": "cash", "amount": 5_000}], ["receipt", "drawer"]),
+        ([{"method": "card", "amount": 4_000, "reference": "EDC1"}], ["receipt"]),
+    ):
+        body = {
+            "id": str(uuid.uuid4()),
+            "shift_id": shift_id,
+            "lines": [{"product_id": pid}],
+            "payments": payments,
+        }
+        response = cashier.post("/sales", json=body)
+        assert response.status_code == 201, response.json
+        with app.app_context():
+            jobs = db.session.scalars(
+                sa.select(PrintJob).where(PrintJob.ref_id == body["id"]).order_by(PrintJob.id)
+            ).all()
+            assert [j.kind for j in jobs] == kinds
+            assert {j.printer_id for j in jobs} == {expected}
+            assert jobs[0].payload["copy"] is False and jobs[0].payload["barcode"]
+            assert all(j.status == "pending" and j.ref_type == "sale" for j in jobs)
+            if len(jobs) == 2:
+                drawer = {"pin": 5, "pulse_ms": 120} if expected == printer_id else {}
+                assert jobs[1].payload == drawer
