@@ -132,5 +132,22 @@ def _register_commands(app):
 def _start_workers(app):
     if not app.config.get("MART_START_WORKERS"):
         return
+    started = app.extensions.setdefault("mart_threads", [])
     for start in app.extensions.get("mart_workers", []):
-        start(app)
+        thread = start(app)
+        if thread is not None:
+            started.append(thread)
+
+
+def stop_workers(app, timeout: float = 10.0) -> None:
+    """Stop the app's background threads (each carries a ``stop`` event) and wait for
+    them: used when an app is thrown away inside a running process (the tests)."""
+    threads = app.extensions.get("mart_threads", [])
+    for thread in threads:
+        thread.stop.set()
+    from printers.worker import WAKE
+
+    WAKE.set()  # the print worker sleeps on it between passes
+    for thread in threads:
+        thread.join(timeout)
+    threads.clear()

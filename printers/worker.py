@@ -279,6 +279,7 @@ def start_in_app(app) -> threading.Thread | None:
     stop = threading.Event()
     worker = Worker(app, name=worker_name(":thread"))
     thread = threading.Thread(target=worker.run, args=(stop,), name="printers-worker", daemon=True)
+    thread.stop = stop  # mart.stop_workers
     thread.start()
     app.extensions.setdefault("printers_worker", []).append((thread, stop))
     return thread

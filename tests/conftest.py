@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from config import TestConfig
-from mart import create_app
+from mart import create_app, stop_workers
 from mart.auth import issue_token
 from mart.cli import create_user
 from mart.extensions import db
@@ -111,6 +111,7 @@ def app_factory(_schema, database_url, instance_path):
 
     yield factory
     for made_app in made:
+        stop_workers(made_app)  # MART_START_WORKERS=True starts threads on the test database
         with made_app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -248,6 +248,7 @@ def start_worker(app):
             stop.wait(interval)
 
     thread = threading.Thread(target=loop, name="rollup-sender", daemon=True)
+    thread.stop = stop  # mart.stop_workers
     thread.start()
     app.extensions.setdefault("mart_rollup_sender", {"thread": thread, "stop": stop})
     return thread
