@@ -17,6 +17,7 @@ It then checks the outcome: every sale stored once, receipt numbers without gaps
     BENCH_WORKERS=2 BENCH_THREADS=8 gunicorn workers and threads per worker
 """
 
+import http.client
 import json
 import os
 import random
@@ -188,23 +189,44 @@ def sale_body(rng, ids, shift_id):
     }
 
 
+class Register:
+    """One register's keep-alive HTTP connection. http.client, not requests: the
+    registers run on this same 2-core machine, and requests costs about 1 ms of CPU
+    per sale more, which the server then does not get."""
+
+    def __init__(self, base):
+        host, port = base.split("//", 1)[1].split(":")
+        self.host, self.port = host, int(port)
+        self.conn = None
+
+    def post(self, path, token, body):
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.conn.request("POST", path, body=json.dumps(body), headers=headers)
+        response = self.conn.getresponse()
+        response.read()
+        if response.will_close:
+            self.conn.close()
+            self.conn = None
+        return response.status
+
+
 def post(session, base, token, body):
     start = time.perf_counter()
     try:
-        r = session.post(
-            base + "/api/v1/sales",
-            data=json.dumps(body),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-            timeout=60,
-        )
-    except requests.RequestException as exc:  # counted as an error, the run goes on
+        status = session.post("/api/v1/sales", token, body)
+    except (OSError, http.client.HTTPException) as exc:  # an error; the run goes on
+        if session.conn is not None:
+            session.conn.close()
+            session.conn = None
         return time.perf_counter() - start, type(exc).__name__
-    return time.perf_counter() - start, r.status_code
+    return time.perf_counter() - start, status
 
 
 def one_register(base, ids, token, shift_id):
     rng = random.Random(1)
-    session = requests.Session()
+    session = Register(base)
     for _ in range(10):  # warm-up: imports, connections, caches
         post(session, base, token, sale_body(rng, ids, shift_id))
     times, errors = [], 0
@@ -222,7 +244,7 @@ def many_registers(base, ids, tokens, shifts):
 
     def run(n):
         rng = random.Random(100 + n)
-        session = requests.Session()
+        session = Register(base)
         bodies = [sale_body(rng, ids, shifts[n]) for _ in range(PER_REGISTER)]
         barrier.wait()
         count = 0
@@ -243,6 +265,74 @@ def many_registers(base, ids, tokens, shifts):
         t.join()
     elapsed = time.perf_counter() - start
     return sum(done), elapsed, errors
+
+
+# --- where the CPU goes -------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_ticks(pid):
+    """utime + stime of a process (clock ticks), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[11]) + int(fields[12]), int(fields[1])  # (ticks, ppid)
+
+
+def _gunicorn_pids(master):
+    pids = [master]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            info = _proc_ticks(int(entry))
+            if info is not None and info[1] == master:
+                pids.append(int(entry))
+    return pids
+
+
+def _db_pids(url):
+    if url.startswith("sqlite"):
+        return []
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def cpu_snapshot(master, url):
+    """CPU seconds so far per process: gunicorn (master and workers), the database's
+    server processes for this database, and this bench process (the registers)."""
+
+    def ticks(pids):
+        out = {}
+        for pid in pids:
+            info = _proc_ticks(pid)
+            if info is not None:
+                out[pid] = info[0]
+        return out
+
+    return {
+        "app": ticks(_gunicorn_pids(master)),
+        "db": ticks(_db_pids(url)),
+        "client": time.process_time(),
+    }
+
+
+def cpu_per_sale(before, after, sales):
+    """Milliseconds of CPU per sale between two snapshots (app, database, client)."""
+
+    def spent(part):
+        return sum(t - before[part].get(pid, 0) for pid, t in after[part].items()) / TICK
+
+    app, dbs = spent("app"), spent("db")
+    client = after["client"] - before["client"]
+    return {k: v * 1000 / max(sales, 1) for k, v in (("app", app), ("db", dbs), ("client", client))}
 
 
 # --- the same sale by hand-written SQL -----------------------------------------------
@@ -419,10 +509,19 @@ def run(label, url):
             f"  one register: {len(times)} sales, p50 {statistics.median(times):.1f} ms, "
             f"p99 {pct(times, 99):.1f} ms, mean {statistics.fmean(times):.1f} ms, errors {errors}"
         )
+        before = cpu_snapshot(proc.pid, url)
         sold, elapsed, errs = many_registers(base, ids, tokens, shifts)
+        cpu = cpu_per_sale(before, cpu_snapshot(proc.pid, url), sold)
         print(
             f"  {REGISTERS} registers at once: {sold} sales in {elapsed:.1f} s = "
             f"{sold / elapsed:.0f} sales/s, errors {len(errs)} {sorted(set(map(str, errs))) or ''}"
+        )
+        total = sum(cpu.values())
+        print(
+            f"  CPU per sale there: app (gunicorn) {cpu['app']:.1f} ms, database server "
+            f"{cpu['db']:.1f} ms, bench client {cpu['client']:.1f} ms; {os.cpu_count()} cores "
+            f"fit at most {os.cpu_count() * 1000 / total:.0f} sales/s of that with nothing else "
+            "running"
         )
     finally:
         proc.terminate()

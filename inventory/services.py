@@ -1342,7 +1342,8 @@ def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SalePro
     by_id, by_code = {}, {}
     if not ids and not codes:
         return by_id, by_code
-    for row in db.session.execute(_SALE_PRODUCTS, {"ids": ids, "codes": codes}):
+    rows = db.session.connection().execute(_SALE_PRODUCTS, {"ids": ids, "codes": codes})
+    for row in rows:
         product = SaleProduct(
             id=row.id,
             sku=row.sku,
@@ -1372,6 +1373,9 @@ _ON_HAND_BUMP = (
         updated_at=sa.bindparam("b_now", type_=Product.__table__.c.updated_at.type),
     )
 )
+
+
+_MOVEMENTS_INSERT = sa.insert(StockMovement.__table__)
 
 
 def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=None) -> int:
@@ -1421,8 +1425,9 @@ def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=Non
         )
         delta[product.id] = delta.get(product.id, 0) - int(qty * 1000)
     movements.sort(key=lambda m: m["product_id"])
-    db.session.execute(sa.insert(StockMovement.__table__), movements)
-    db.session.execute(
+    conn = db.session.connection()  # Core statements: no ORM execute around them
+    conn.execute(_MOVEMENTS_INSERT, movements)
+    conn.execute(
         _ON_HAND_BUMP,
         [{"b_id": pid, "b_delta": d, "b_now": now} for pid, d in sorted(delta.items())],
     )

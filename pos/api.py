@@ -217,7 +217,7 @@ def _new_sale_answer(sale: services.SaleView) -> dict:
 
 
 @blp.route("/sales", methods=["POST"])
-@blp.arguments(schemas.SaleIn)
+@blp.arguments(schemas.SaleIn())  # an instance: webargs would build one per request
 @blp.response(201, schemas.SaleOut)
 @roles_required(*COUNTER)
 def create_sale(data):

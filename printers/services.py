@@ -321,6 +321,9 @@ def queue_drawer_kick(printer_id=None, *, ref_type=None, ref_id=None) -> PrintJo
     return job
 
 
+_JOBS_INSERT = sa.insert(PrintJob.__table__)
+
+
 def queue_receipt(
     document: Document, printer_id=None, *, drawer=False, ref_type=None, ref_id=None
 ) -> int | None:
@@ -364,7 +367,7 @@ def queue_receipt(
                 "created_at": now,
             }
         )
-    db.session.execute(sa.insert(PrintJob.__table__), rows)
+    db.session.connection().execute(_JOBS_INSERT, rows)  # Core: no ORM execute around it
     _wake_worker()
     return target
 

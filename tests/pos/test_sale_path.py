@@ -3,9 +3,12 @@ equals the stored sale, a 10-line sale stays within its statements, consignment
 products and printers are handled as before."""
 
 import uuid
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mart.extensions import db
 from tests.pos.conftest import make_counter, new_member, new_product
@@ -181,3 +184,22 @@ def test_receipt_and_drawer_kick_on_one_printer(app, on_register):
             if len(jobs) == 2:
                 drawer = {"pin": 5, "pulse_ms": 120} if expected == printer_id else {}
                 assert jobs[1].payload == drawer
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    amount=st.integers(min_value=-(10**9), max_value=10**10),
+    thousandths=st.integers(min_value=0, max_value=10**7),
+    places=st.sampled_from([3, 4]),
+)
+def test_integer_rounding_equals_the_fraction_rounding(amount, thousandths, places):
+    """The sale path's integer shortcuts round as mart.money.round_half_up does."""
+    from fractions import Fraction
+
+    from mart.money import round_half_up
+    from pos.services import _net_unit_price, _times_quantity
+
+    qty = Decimal(thousandths).scaleb(-places)
+    assert _times_quantity(amount, qty) == round_half_up(Fraction(amount) * Fraction(qty))
+    expected = round_half_up(Fraction(amount) / Fraction(qty)) if qty else 0
+    assert _net_unit_price(amount, qty) == expected
