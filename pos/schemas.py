@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from mart.apiutil import PageArgs
 from mart.fields import Quantity
 from pos.models import PAYMENT_METHODS, REFUND_METHODS
+from printers.schemas import WaitingJobSchema
 
 MAX_MONEY = 10**13
 
@@ -348,6 +349,7 @@ class RegisterPrinterStatusOut(Schema):
     failed = fields.Integer()
     last_error = fields.String(allow_none=True)
     printer = fields.String(allow_none=True)
+    jobs = fields.List(fields.Nested(WaitingJobSchema))
 
 
 # --- what the cashier screen looks up ----------------------------------------------

@@ -130,12 +130,22 @@ class QueueStatusArgs(Schema):
     printer_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
+class WaitingJobSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+
+
 class QueueStatusSchema(Schema):
     waiting = fields.Integer()
     failed = fields.Integer()
     last_error = fields.String(allow_none=True)
     printer = fields.String(allow_none=True)
     printer_id = fields.Integer(allow_none=True)
+    jobs = fields.List(fields.Nested(WaitingJobSchema))
 
 
 class PrinterListArgs(_Paging):

@@ -24,6 +24,7 @@ from printers.models import CONNECTIONS, JOB_KINDS, WIDTHS, Printer, PrintJob
 log = logging.getLogger("mart.printers")
 
 WAITING = ("pending", "printing", "failed")
+BANNER_JOBS = 10  # the oldest waiting jobs that queue_status lists, for the banner
 PRINTER_FIELDS = (
     "name",
     "connection",
@@ -378,7 +379,8 @@ def render_text(document: Document, width: int) -> str:
 
 
 def queue_status(printer_id=None) -> dict:
-    """``{"waiting", "failed", "last_error", "printer"}`` for the cashier's banner.
+    """``{"waiting", "failed", "last_error", "printer", "printer_id", "jobs"}`` for the
+    cashier's banner; ``jobs`` lists the oldest waiting ones (at most BANNER_JOBS).
 
     ``printer_id=None``: the default printer (jobs without a printer count with it).
     """
@@ -403,12 +405,36 @@ def queue_status(printer_id=None) -> dict:
         .order_by(jobs.c.id.desc())
         .limit(1)
     )
+    listed = db.session.execute(
+        sa.select(
+            jobs.c.id,
+            jobs.c.kind,
+            jobs.c.status,
+            jobs.c.attempts,
+            jobs.c.last_error,
+            jobs.c.payload,
+        )
+        .where(where, jobs.c.status.in_(WAITING))
+        .order_by(jobs.c.id)
+        .limit(BANNER_JOBS)
+    ).all()
     return {
         "waiting": sum(counts.values()),
         "failed": counts.get("failed", 0),
         "last_error": last_error,
         "printer": printer.name if printer else None,
         "printer_id": printer.id if printer else None,
+        "jobs": [
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "status": row.status,
+                "attempts": row.attempts,
+                "last_error": row.last_error,
+                "title": row.payload.get("title") if isinstance(row.payload, dict) else None,
+            }
+            for row in listed
+        ],
     }
 
 

@@ -746,7 +746,25 @@
     const trouble = s.failed > 0 || (s.waiting > 0 && printerWaiting > 0);
     printerWaiting = s.waiting;
     el.classList.toggle("hidden", !trouble);
-    if (trouble) el.textContent = fmt(T.printer_trouble, { waiting: s.waiting, failed: s.failed, error: s.last_error || "" });
+    if (!trouble) return;
+    el.textContent = fmt(T.printer_trouble, { waiting: s.waiting, failed: s.failed, error: s.last_error || "" });
+    // The waiting jobs themselves, oldest first: what will come out when the printer is back.
+    const list = document.createElement("ul");
+    list.className = "printer-jobs";
+    list.dataset.testid = "printer-jobs";
+    for (const job of s.jobs || []) {
+      const li = document.createElement("li");
+      const status = T.job_status[job.status] || job.status;
+      const what = [T.job_kind[job.kind] || job.kind, job.title].filter(Boolean).join(" · ");
+      li.textContent = `#${job.id} ${what}: ${status}` + (job.last_error ? ` (${job.last_error})` : "");
+      list.appendChild(li);
+    }
+    if (s.waiting > (s.jobs || []).length) {
+      const li = document.createElement("li");
+      li.textContent = fmt(T.more_jobs, { n: s.waiting - s.jobs.length });
+      list.appendChild(li);
+    }
+    el.appendChild(list);
   }
 
   // --- keys ------------------------------------------------------------------------

@@ -215,3 +215,49 @@ def test_sale_kept_while_server_away_and_sent_once_when_back(app, live_server, b
     page.wait_for_timeout(1500)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Sale)) == 1
+
+
+def test_printer_trouble_banner_lists_the_waiting_jobs(
+    app, live_server, fake_printer, browser, make_user
+):
+    """The register's printer is off: the jobs wait, and the cashier's banner names
+    them (oldest first), not only how many there are."""
+    from pos import services
+    from printers import services as printing
+    from printers.document import Document
+    from printers.worker import Worker
+
+    fake_printer.mode = "offline"
+    with app.app_context():
+        printer = printing.create_printer(
+            {
+                "name": "Struk R1",
+                "connection": "network",
+                "host": "127.0.0.1",
+                "port": fake_printer.port,
+                "width": 48,
+            }
+        )
+        services.create_register("R1", "Kasir depan", printer.id)
+        db.session.commit()
+        first = printing.queue_document(Document(title="Struk JKT01-R1-000007"), printer.id)
+        second = printing.queue_document(Document(title="Struk JKT01-R1-000008"), printer.id)
+        db.session.commit()
+        ids = (first.id, second.id)
+    assert Worker(app, name="banner").run_once()["failed"] == 1
+    make_user("cashier", username="kasir3")
+
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", "kasir3")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=open-shift]:not(.hidden)")
+    page.click("[data-testid=open-shift-submit]")
+    page.wait_for_selector("[data-testid=printer-jobs] li")
+    banner = page.inner_text("[data-testid=printer-banner]")
+    assert "2" in banner.split("\n")[0]  # two jobs waiting
+    items = page.locator("[data-testid=printer-jobs] li").all_inner_texts()
+    assert [item.split(" ")[0] for item in items] == [f"#{ids[0]}", f"#{ids[1]}"]
+    assert "JKT01-R1-000007" in items[0] and "gagal" in items[0] and "offline" in items[0]
+    assert "JKT01-R1-000008" in items[1] and "menunggu" in items[1]

@@ -124,6 +124,13 @@ def test_waiting_jobs_keep_their_order_and_the_banner_counts_them(
         status = services.queue_status(network_printer)
     assert status["waiting"] == 3 and status["failed"] == 1
     assert "offline" in status["last_error"] and status["printer"] == "Kasir Net"
+    # ... and lists them, oldest first, for the cashier's banner
+    assert [(j["id"], j["title"], j["status"]) for j in status["jobs"]] == [
+        (ids[0], "JOB 1", "failed"),
+        (ids[1], "JOB 2", "pending"),
+        (ids[2], "JOB 3", "pending"),
+    ]
+    assert "offline" in status["jobs"][0]["last_error"] and status["jobs"][1]["attempts"] == 0
     fake_printer.mode = "online"
     assert worker(later=120).run_once()["done"] == 3
     assert _titles(fake_printer) == ["JOB 1", "JOB 2", "JOB 3"]
