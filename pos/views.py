@@ -59,6 +59,13 @@ def _js_strings():
         "no_lines": _("The sale is empty."),
         "shift": _("Shift %(id)s on %(register)s, cashier %(user)s"),
         "saved_offline": _("Saved on this screen; it will be sent when the server is back."),
+        "scan_from_memory": _(
+            "The server does not answer: %(name)s added at its last known price."
+        ),
+        "scan_offline": _(
+            "The server does not answer: %(code)s was not added (this screen has not seen it "
+            "before). Scan it again when the server is back, or use another item."
+        ),
         "sent_later": _("A kept sale was sent: %(number)s"),
         "waiting": _("sales waiting: %(n)s"),
         "printer_trouble": _("Printer: %(waiting)s job(s) waiting, %(failed)s failed. %(error)s"),

@@ -13,6 +13,8 @@
   const fmt = (s, args) => s.replace(/%\((\w+)\)s/g, (_, k) => (args && k in args ? args[k] : ""));
   const KEY_SALE = "pos.sale." + ctx.user;
   const KEY_OUTBOX = "pos.outbox." + ctx.user;
+  const KEY_SCANS = "pos.scans"; // the codes this screen has looked up, for scanning offline
+  const SCANS_KEPT = 3000;
 
   // --- small helpers ---------------------------------------------------------------
   function uuid4() {
@@ -210,14 +212,34 @@
     }
     const r = await api("GET", `/pos/scan?code=${encodeURIComponent(text)}`);
     if (r.ok) {
+      rememberScan(text, r.data);
       addLine(r.data);
     } else if (r.status === 404 && !/^\d+$/.test(text)) {
       searchProducts(text);
-    } else if (r.offline) {
-      message(T.saved_offline, "error");
+    } else if (r.offline || r.status >= 500) {
+      // The server does not answer: a code this screen has seen before still sells (at
+      // its last known price; the sale is sent when the server is back).
+      const known = knownScans()[text];
+      if (known) {
+        addLine(known.scan);
+        message(fmt(T.scan_from_memory, { name: known.scan.product.name }), "error");
+      } else {
+        message(fmt(T.scan_offline, { code: text }), "error");
+      }
     } else {
       message(r.status === 404 ? fmt(T.unknown_code, { code: text }) : errorText(r), "error");
     }
+  }
+  function knownScans() {
+    try { return JSON.parse(localStorage.getItem(KEY_SCANS)) || {}; } catch (e) { return {}; }
+  }
+  function rememberScan(code, scan) {
+    const known = knownScans();
+    delete known[code]; // re-inserted last: the oldest codes are the first dropped
+    known[code] = { scan, at: Date.now() };
+    const codes = Object.keys(known);
+    for (const old of codes.slice(0, Math.max(0, codes.length - SCANS_KEPT))) delete known[old];
+    try { localStorage.setItem(KEY_SCANS, JSON.stringify(known)); } catch (e) { /* storage full: no memory */ }
   }
   function addLine(scan) {
     displayExtra = {}; // the last customer's change leaves the display

@@ -194,11 +194,20 @@ def test_sale_kept_while_server_away_and_sent_once_when_back(app, live_server, b
 
     # the network drops every call to the API
     page.route("**/api/v1/**", lambda route: route.abort())
-    page.keyboard.press("F8")
-    page.fill("[data-testid=pay-amount]", "20000")
+    # a code this screen has seen still sells; an unseen one is refused, plainly
+    page.keyboard.type(code)
     page.keyboard.press("Enter")
-    page.wait_for_selector("[data-testid=offline-banner]:not(.hidden)")
-    assert page.inner_text("[data-testid=done-change]") == "Rp 6.000"
+    page.wait_for_selector("[data-testid=total]:has-text('Rp 28.000')")
+    page.keyboard.type("8991234567890")
+    page.keyboard.press("Enter")
+    page.locator("#banner-message", has_text="8991234567890").wait_for()
+    assert "tidak ditambahkan" in page.inner_text("#banner-message")
+    assert page.inner_text("[data-testid=total]") == "Rp 28.000"
+    page.keyboard.press("F8")
+    page.fill("[data-testid=pay-amount]", "30000")
+    page.keyboard.press("Enter")
+    page.locator("[data-testid=done-change]", has_text="Rp 2.000").wait_for()
+    assert page.is_visible("[data-testid=offline-banner]")
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Sale)) == 0
     page.click("[data-testid=done-ok]")
@@ -208,7 +217,7 @@ def test_sale_kept_while_server_away_and_sent_once_when_back(app, live_server, b
     page.wait_for_selector("[data-testid=offline-banner].hidden", state="attached", timeout=20_000)
     with app.app_context():
         sales = db.session.scalars(sa.select(Sale)).all()
-        assert len(sales) == 1 and sales[0].total == 14_000 and sales[0].change == 6_000
+        assert len(sales) == 1 and sales[0].total == 28_000 and sales[0].change == 2_000
     # a reload keeps nothing pending and sends nothing twice
     page.reload()
     page.wait_for_selector("[data-testid=scan]:visible")
