@@ -1375,6 +1375,24 @@ _ON_HAND_BUMP = (
 )
 
 
+# PostgreSQL: on-hand of all the lines in one statement instead of one per product.
+# The rows are locked first, in product-id order (the MATERIALIZED CTE with ORDER BY
+# ... FOR NO KEY UPDATE locks them as it returns them, sorted), so two sales still never
+# lock stock rows crosswise; the UPDATE then touches only rows this transaction holds.
+# NO KEY UPDATE is the lock a plain UPDATE takes: FOR UPDATE would also wait for the
+# KEY SHARE locks that other sales' stock-movement foreign keys hold, and deadlock.
+_ON_HAND_BUMP_PG = sa.text(
+    "WITH locked AS MATERIALIZED ("
+    " SELECT inv_products.id FROM inv_products"
+    " WHERE inv_products.id = ANY(CAST(:ids AS INTEGER[]))"
+    " ORDER BY inv_products.id FOR NO KEY UPDATE),"
+    " moved AS (SELECT * FROM unnest(CAST(:ids AS INTEGER[]), CAST(:deltas AS BIGINT[]))"
+    " AS moved(id, delta))"
+    " UPDATE inv_products SET on_hand = inv_products.on_hand + moved.delta, updated_at = :now"
+    " FROM locked JOIN moved ON moved.id = locked.id"
+    " WHERE inv_products.id = locked.id"
+).bindparams(sa.bindparam("now", type_=Product.__table__.c.updated_at.type))
+
 _MOVEMENTS_INSERT = sa.insert(StockMovement.__table__)
 
 
@@ -1382,8 +1400,9 @@ def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=Non
     """Stock out for several lines of one sale: ``lines`` is a list of
     ``(product_id, quantity, unit_price)``; like ``record_sale`` for each line (same
     movements, same cost and owner, never refused for stock), in two statements: the
-    movements inserted by one executemany, then on-hand moved by atomic SQL once per
-    product, in product-id order (so two sales never lock stock rows crosswise).
+    movements inserted by one executemany, then on-hand moved by atomic SQL for every
+    product, locked in product-id order (so two sales never lock stock rows crosswise;
+    on PostgreSQL one statement for all of them).
 
     ``products`` (optional): the lines' products as the caller already read them in
     this transaction (``Product`` or ``SaleProduct`` by id), so they are not read again;
@@ -1427,10 +1446,14 @@ def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=Non
     movements.sort(key=lambda m: m["product_id"])
     conn = db.session.connection()  # Core statements: no ORM execute around them
     conn.execute(_MOVEMENTS_INSERT, movements)
-    conn.execute(
-        _ON_HAND_BUMP,
-        [{"b_id": pid, "b_delta": d, "b_now": now} for pid, d in sorted(delta.items())],
-    )
+    moves = sorted(delta.items())
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            _ON_HAND_BUMP_PG,
+            {"ids": [pid for pid, _ in moves], "deltas": [d for _, d in moves], "now": now},
+        )
+    else:  # SQLite: the sale holds the database's write lock; one executemany
+        conn.execute(_ON_HAND_BUMP, [{"b_id": pid, "b_delta": d, "b_now": now} for pid, d in moves])
     mapper = sa.inspect(Product)
     identity_map = db.session.identity_map
     for pid in delta:  # loaded ORM products (if any) read their new on-hand again

@@ -203,3 +203,33 @@ def test_integer_rounding_equals_the_fraction_rounding(amount, thousandths, plac
     assert _times_quantity(amount, qty) == round_half_up(Fraction(amount) * Fraction(qty))
     expected = round_half_up(Fraction(amount) / Fraction(qty)) if qty else 0
     assert _net_unit_price(amount, qty) == expected
+
+
+def test_stock_rows_locked_as_a_plain_update_locks_them(app):
+    """PostgreSQL moves a sale's on-hand in one statement that first locks the rows in
+    product-id order. That lock must be the one a plain UPDATE takes (NO KEY UPDATE):
+    FOR UPDATE would wait for the KEY SHARE lock another sale's stock-movement foreign
+    key holds on the product, and two sales would deadlock. (SQLite has one writer at a
+    time: there the call simply moves the stock.)"""
+    from inventory import services as inventory
+
+    a, _ = new_product(app, price=1_000)
+    b, _ = new_product(app, price=2_000)
+    with app.app_context():
+        holder = holding = None
+        if db.engine.dialect.name == "postgresql":
+            holder = db.engine.connect()  # another sale: its movement's FK check on b
+            holding = holder.begin()
+            holder.execute(
+                sa.text("SELECT id FROM inv_products WHERE id = :b FOR KEY SHARE"), {"b": b}
+            )
+            db.session.execute(sa.text("SET LOCAL lock_timeout = '3s'"))
+        try:
+            inventory.record_sales([(a, 1, 1_000), (b, 2, 2_000)], ref_id="key-share")
+            db.session.commit()
+        finally:
+            if holder is not None:
+                holding.rollback()
+                holder.close()
+        assert inventory.get_product(a).on_hand == -1
+        assert inventory.get_product(b).on_hand == -2
