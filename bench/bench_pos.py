@@ -224,11 +224,12 @@ def post(session, base, token, body):
     return time.perf_counter() - start, status
 
 
-def one_register(base, ids, token, shift_id):
+def one_register(base, ids, token, shift_id, warmed=lambda: None):
     rng = random.Random(1)
     session = Register(base)
     for _ in range(10):  # warm-up: imports, connections, caches
         post(session, base, token, sale_body(rng, ids, shift_id))
+    warmed()
     times, errors = [], 0
     for _ in range(SEQUENTIAL):
         elapsed, status = post(session, base, token, sale_body(rng, ids, shift_id))
@@ -504,10 +505,15 @@ def run(label, url):
     ids, tokens, shifts = build(url, instance)
     proc, base = start_gunicorn(url, instance)
     try:
-        times, errors = one_register(base, ids, tokens[0], shifts[0])
+        before = {}
+        times, errors = one_register(
+            base, ids, tokens[0], shifts[0], lambda: before.update(cpu_snapshot(proc.pid, url))
+        )
+        cpu = cpu_per_sale(before, cpu_snapshot(proc.pid, url), len(times))
         print(
             f"  one register: {len(times)} sales, p50 {statistics.median(times):.1f} ms, "
             f"p99 {pct(times, 99):.1f} ms, mean {statistics.fmean(times):.1f} ms, errors {errors}"
+            f"; CPU per sale: app {cpu['app']:.1f} ms, database server {cpu['db']:.1f} ms"
         )
         before = cpu_snapshot(proc.pid, url)
         sold, elapsed, errs = many_registers(base, ids, tokens, shifts)
