@@ -159,6 +159,10 @@ class Worker:
         ):
             self._finish(job, "dropped", "drawer kick too old: not fired late")
             return "dropped", printer.id
+        if job.kind == "drawer" and printer.drawer is None:
+            # The printer has no cash drawer (as configured now): nothing to open.
+            self._finish(job, "dropped", "no cash drawer configured on this printer")
+            return "dropped", printer.id
         try:
             data = services.job_bytes(job, printer)
             db.session.commit()  # no transaction held while talking to the printer

@@ -77,6 +77,7 @@ def test_cashier_sells_with_scanner_member_and_cash(
                 "host": "127.0.0.1",
                 "port": fake_printer.port,
                 "width": 48,
+                "drawer": {"pin": 2, "pulse_ms": 100},
             }
         )
         db.session.commit()

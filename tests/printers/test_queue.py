@@ -180,6 +180,24 @@ def test_drawer_kick_fires_when_fresh_and_is_dropped_when_stale(
     assert len([e for e in fake_printer.events() if e["type"] == "drawer"]) == 1
 
 
+def test_drawer_kick_to_a_printer_without_a_drawer_is_dropped(
+    app, add_printer, fake_printer, worker
+):
+    printer_id = add_printer(
+        name="Tanpa laci", connection="network", host="127.0.0.1", port=fake_printer.port
+    )
+    with app.app_context():
+        kick = services.queue_drawer_kick(printer_id, ref_type="sale", ref_id="2").id
+        receipt = services.queue_document(Document(title="JOB D"), printer_id).id
+        db.session.commit()
+    outcome = worker().run_once()
+    assert outcome["dropped"] == 1 and outcome["done"] == 1
+    assert _job(app, kick).status == "dropped"
+    assert "no cash drawer" in _job(app, kick).last_error
+    assert _job(app, receipt).status == "done"
+    assert not [e for e in fake_printer.events() if e["type"] == "drawer"]
+
+
 def test_two_workers_never_print_the_same_job(app, network_printer, fake_printer):
     ids = [_queue(app, network_printer, title=f"JOB {n}") for n in range(1, 13)]
     errors = []
