@@ -175,7 +175,13 @@ def _send_serial(printer, data):
     device = escpos_modules()["printer"].Serial(
         devfile=printer.serial_device, baudrate=printer.serial_baud, timeout=NETWORK_TIMEOUT
     )
-    _through_escpos(device, data, printer.serial_device)
+
+    def bounded(opened):
+        # A printer holding the line (flow control) fails the job instead of hanging the
+        # worker: python-escpos sets a read timeout only.
+        opened.device.write_timeout = NETWORK_TIMEOUT
+
+    _through_escpos(device, data, printer.serial_device, after_open=bounded)
 
 
 def _send_usb(printer, data):
@@ -198,10 +204,12 @@ def _send_cups(printer, data):
     _through_escpos(device, data, printer.cups_queue)
 
 
-def _through_escpos(device, data, where):
+def _through_escpos(device, data, where, after_open=None):
     exceptions = escpos_modules()["exceptions"]
     try:
         device.open()
+        if after_open is not None:
+            after_open(device)
         device._raw(data)
         device.close()
     except (exceptions.Error, OSError) as exc:

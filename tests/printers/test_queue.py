@@ -340,3 +340,40 @@ def test_job_left_printing_by_a_dead_worker_is_sent_again(app, network_printer, 
     assert later.run_once()["done"] == 1
     assert _titles(fake_printer) == ["JOB 1"]
     assert _job(app, job_id).status == "done"
+
+
+def test_serial_printer_over_a_pseudo_terminal(app, add_printer, worker):
+    """A real serial line: the printer is the other end of a pty (pyserial opens the
+    device, python-escpos writes to it; a thread reads what a printer would receive)."""
+    import os
+    import tty
+
+    controller, device = os.openpty()
+    tty.setraw(device)
+    received = bytearray()
+    done = threading.Event()
+
+    def printer_end():
+        while not done.is_set():
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:
+                return
+            received.extend(chunk)
+
+    reader = threading.Thread(target=printer_end, daemon=True)
+    reader.start()
+    try:
+        printer_id = add_printer(
+            name="Serial", connection="serial", device=os.ttyname(device), baud=19200, width=32
+        )
+        job_id = _queue(app, printer_id, title="JOB SERIAL")
+        assert worker().run_once()["done"] == 1
+    finally:
+        done.set()
+        os.close(device)  # the reader's read ends with an error: the line is closed
+        reader.join(timeout=10)
+        os.close(controller)
+    assert _job(app, job_id).status == "done"
+    texts = [e["text"].strip() for e in parse_escpos(bytes(received)) if e["type"] == "text"]
+    assert texts.count("JOB SERIAL") == 1
