@@ -324,6 +324,37 @@ def queue_drawer_kick(printer_id=None, *, ref_type=None, ref_id=None) -> PrintJo
 
 _JOBS_INSERT = sa.insert(PrintJob.__table__)
 
+# What a sale's jobs need of their printer, as Core columns (no ORM object to build):
+# by id (any printer, as get_printer) or the default one (the first active).
+_PRINTER_COLUMNS = sa.select(
+    Printer.__table__.c.id, Printer.__table__.c.drawer_pin, Printer.__table__.c.drawer_pulse_ms
+)
+_PRINTER_BY_ID = _PRINTER_COLUMNS.where(Printer.__table__.c.id == sa.bindparam("id"))
+_FIRST_ACTIVE_PRINTER = (
+    _PRINTER_COLUMNS.where(Printer.__table__.c.active.is_(True))
+    .order_by(Printer.__table__.c.id)
+    .limit(1)
+)
+
+
+def _receipt_printer(printer_id):
+    """``_printer_for`` as a row (id, drawer_pin, drawer_pulse_ms). Raises ``NotFound``."""
+    conn = db.session.connection()
+    if printer_id is None:
+        return conn.execute(_FIRST_ACTIVE_PRINTER).first()
+    key = _valid_id(printer_id)
+    row = conn.execute(_PRINTER_BY_ID, {"id": key}).first() if key is not None else None
+    if row is None:
+        raise NotFound(_("No printer %(id)s.", id=printer_id))
+    return row
+
+
+def _drawer_payload(printer) -> dict:
+    """A drawer kick's payload: the printer's drawer settings (``Printer.drawer``)."""
+    if printer is None or printer.drawer_pin is None:
+        return {}
+    return {"pin": printer.drawer_pin, "pulse_ms": printer.drawer_pulse_ms}
+
 
 def queue_receipt(
     document: Document, printer_id=None, *, drawer=False, ref_type=None, ref_id=None
@@ -335,7 +366,7 @@ def queue_receipt(
     unknown printer."""
     if not isinstance(document, Document):
         raise TypeError("document must be a printers.document.Document")
-    printer = _printer_for(printer_id)
+    printer = _receipt_printer(printer_id)
     target = printer.id if printer else None
     now = utcnow()
     payload = document.to_dict()
@@ -359,7 +390,7 @@ def queue_receipt(
             {
                 "printer_id": target,
                 "kind": "drawer",
-                "payload": dict(printer.drawer) if printer and printer.drawer else {},
+                "payload": _drawer_payload(printer),
                 "status": "pending",
                 "attempts": 0,
                 "copy": False,
