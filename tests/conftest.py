@@ -80,6 +80,22 @@ def _schema(database_url, instance_path):
     return True
 
 
+def dispose_when_idle(app, wait=10.0):
+    """Close the app's pooled connections once no thread holds one. A live server's
+    request thread may still be finishing after the server stopped; disposing under it
+    would leave its connection in a forgotten pool, closed only by the garbage collector
+    (psycopg then warns, at some later test)."""
+    import time
+
+    with app.app_context():
+        db.session.remove()
+        pool = db.engine.pool
+        deadline = time.monotonic() + wait
+        while getattr(pool, "checkedout", lambda: 0)() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        db.engine.dispose()
+
+
 def truncate_all(app):
     with app.app_context():
         tables = [t for t in db.metadata.sorted_tables]
@@ -112,9 +128,7 @@ def app_factory(_schema, database_url, instance_path):
     yield factory
     for made_app in made:
         stop_workers(made_app)  # MART_START_WORKERS=True starts threads on the test database
-        with made_app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        dispose_when_idle(made_app)
     if made:
         # Empty the tables through an app already made on the test database (making
         # one costs a fifth of a second, and this runs after most tests).

@@ -4,8 +4,7 @@ so the walks over every route share one seed; the tables are emptied afterwards)
 import pytest
 
 from mart import create_app
-from mart.extensions import db
-from tests.conftest import make_config, truncate_all
+from tests.conftest import dispose_when_idle, make_config, truncate_all
 from tests.reliability.matrix import Matrix
 
 
@@ -20,7 +19,5 @@ def seeded_branch(_schema, database_url, instance_path):
     matrix = Matrix(branch)
     yield branch, hub, matrix
     for made in (branch, hub):
-        with made.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        dispose_when_idle(made)
     truncate_all(create_app(make_config(database_url, instance_path)))
