@@ -3,8 +3,10 @@
     gunicorn --config deploy/gunicorn.conf.py wsgi:app
 
 Every value can be overridden on the command line or through the environment
-(MART_BIND, MART_WORKERS, MART_THREADS). A branch PC with SQLite: 2 workers x 8
-threads is plenty for 8 registers; PostgreSQL: workers = CPU cores.
+(MART_BIND, MART_WORKERS, MART_THREADS). A branch PC with SQLite: 1 worker x 8
+threads is plenty for 8 registers; PostgreSQL: workers = CPU cores. On a 2-core box
+2x8, 3x3 and 4x2 gave the same sales/s within the noise (pos/README.md, Speed): the
+app is CPU-bound, so more processes than cores buy nothing.
 """
 
 import os
