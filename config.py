@@ -65,6 +65,7 @@ class Config:
     MART_BACKUP_KEEP = _int("MART_BACKUP_KEEP", 14)
 
     # Login throttling
+    MART_LOG_LEVEL = os.environ.get("MART_LOG_LEVEL", "INFO")  # the "mart" JSON log
     MART_LOGIN_MAX_FAILURES = _int("MART_LOGIN_MAX_FAILURES", 5)
     MART_LOGIN_LOCK_SECONDS = _int("MART_LOGIN_LOCK_SECONDS", 300)
     MART_TOKEN_HOURS = _int("MART_TOKEN_HOURS", 12)

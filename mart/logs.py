@@ -53,10 +53,16 @@ class JsonFormatter(logging.Formatter):
 def configure(app):
     if app.testing:
         return
+    name = str(app.config.get("MART_LOG_LEVEL") or "INFO").upper()
+    level = logging.getLevelName(name)
+    if not isinstance(level, int):
+        raise ValueError(
+            f"MART_LOG_LEVEL: {name!r} is not a logging level (DEBUG, INFO, WARNING, ERROR)"
+        )
     logger = logging.getLogger("mart")
     if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())
         handler.addFilter(MaskFilter())
         logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+    logger.setLevel(level)

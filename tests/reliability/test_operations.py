@@ -62,3 +62,26 @@ def test_deploy_files_are_there():
     assert "gunicorn --config deploy/gunicorn.conf.py wsgi:app" in unit
     assert "mart init" in unit
     assert (ROOT / "deploy" / "okoce-mart.env.example").read_text().count("MART_") >= 8
+
+
+@pytest.fixture
+def mart_logger():
+    """The "mart" logger, restored after a test that configures it for real."""
+    import logging
+
+    logger = logging.getLogger("mart")
+    level, handlers = logger.level, list(logger.handlers)
+    yield logger
+    logger.setLevel(level)
+    logger.handlers[:] = handlers
+
+
+def test_log_level_setting(app_factory, mart_logger):
+    import logging
+
+    app_factory(TESTING=False, MART_LOG_LEVEL="warning")
+    assert mart_logger.level == logging.WARNING
+    app_factory(TESTING=False)
+    assert mart_logger.level == logging.INFO
+    with pytest.raises(ValueError, match="MART_LOG_LEVEL: 'CHATTY'"):
+        app_factory(TESTING=False, MART_LOG_LEVEL="chatty")
