@@ -29,7 +29,7 @@ def statements():
         sa.event.remove(db.engine, "before_cursor_execute", listener)
 
 
-def test_barcode_lookup_is_two_statements_and_nothing_lazy(app, make_supplier, make_product):
+def test_barcode_lookup_is_one_statement_and_nothing_lazy(app, make_supplier, make_product):
     sup = make_supplier(terms="consignment")
     code = ean13(777)
     pid = make_product(barcode=code, supplier_id=sup, category="Minuman")
