@@ -22,7 +22,7 @@ compile-translations: $(STAMP)
 ## Create or upgrade the SQLite database, load demo data, serve on http://127.0.0.1:5000
 run: install
 	$(BIN)/flask --app wsgi mart init
-	$(BIN)/flask --app wsgi mart seed-demo
+	MART_LOG_LEVEL=WARNING $(BIN)/flask --app wsgi mart seed-demo  # the logins, not 400 audit lines
 	@echo ""
 	@echo "Serving OK OCE Mart on http://127.0.0.1:5000  (Ctrl+C to stop)"
 	MART_START_WORKERS=1 $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 1 --threads 8 \
