@@ -2,34 +2,14 @@
 items as a USB scanner would, identifies a member, pays cash, sees the change and the
 receipt preview, and the receipt reaches a loopback network printer."""
 
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
 
 from mart.extensions import db
-from tests.conftest import DEFAULT_PASSWORD
+from tests.browser import REQUIRES_CHROMIUM, login
 from tests.pos.conftest import new_member, new_product
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = "/tmp/pos_counter.png"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: apt-get install chromium"
-    ),
-]
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+pytestmark = REQUIRES_CHROMIUM
 
 
 @pytest.fixture
@@ -40,26 +20,6 @@ def fake_printer():
     printer.start()
     yield printer
     printer.stop()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def test_cashier_sells_with_scanner_member_and_cash(
@@ -97,10 +57,7 @@ def test_cashier_sells_with_scanner_member_and_cash(
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", "kasir1")
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
+    login(page, live_server, "kasir1")
     page.wait_for_url(f"{live_server}/pos/")
 
     # open the shift with a float of 2 x 100.000 + 5 x 10.000
@@ -182,10 +139,7 @@ def test_sale_kept_while_server_away_and_sent_once_when_back(app, live_server, b
     _, code = new_product(app, name="Gula Pasir", price=14_000)
     make_user("cashier", username="kasir2")
     page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", "kasir2")
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
+    login(page, live_server, "kasir2")
     page.wait_for_selector("[data-testid=open-shift]:not(.hidden)")
     page.click("[data-testid=open-shift-submit]")
     page.wait_for_selector("[data-testid=scan]:visible")
@@ -258,10 +212,7 @@ def test_printer_trouble_banner_lists_the_waiting_jobs(
     make_user("cashier", username="kasir3")
 
     page = browser.new_page(viewport={"width": 1366, "height": 768})
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", "kasir3")
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
+    login(page, live_server, "kasir3")
     page.wait_for_selector("[data-testid=open-shift]:not(.hidden)")
     page.click("[data-testid=open-shift-submit]")
     page.wait_for_selector("[data-testid=printer-jobs] li")
