@@ -340,25 +340,72 @@ def cpu_per_sale(before, after, sales):
 # --- the same sale by hand-written SQL -----------------------------------------------
 
 
-def hand_sql(url, ids, shift_id, register_code="R1", count=None):
-    """The rows a sale writes, in one transaction, with plain DB-API calls."""
-    count = count or SEQUENTIAL
+def _hand_connection(url):
+    """A plain DB-API connection, a function turning ``%s`` into the driver's
+    placeholder, and the statement that begins a sale's transaction."""
     if url.startswith("sqlite"):
         conn = sqlite3.connect(url.split("///", 1)[1], isolation_level=None, timeout=15)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        ph = "?"
-        begin = "BEGIN IMMEDIATE"
-    else:
-        import psycopg
+        return conn, (lambda sql: sql.replace("%s", "?")), "BEGIN IMMEDIATE"
+    import psycopg
 
-        conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
-        ph = "%s"
-        begin = "BEGIN"
+    conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+    return conn, (lambda sql: sql), "BEGIN"
 
-    def q(sql):
-        return sql.replace("%s", ph)
 
+_HAND_SALE = (
+    "INSERT INTO sales (id, number, register_id, shift_id, cashier_id, subtotal, "
+    "line_discount, sale_discount, discount, total, rounding, taxable, dpp, ppn, paid, "
+    "change, status, business_date, created_at) VALUES (%s, %s, 1, %s, 1, %s, 0, 0, 0, "
+    "%s, 0, 0, 0, 0, %s, %s, 'completed', %s, %s)"
+)
+_HAND_LINE = (
+    "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name, unit, "
+    "quantity, regular_price, unit_price, member_price, gross, discount, "
+    "sale_discount_share, amount, tax) VALUES "
+    "(%s, %s, %s, %s, %s, 'pcs', %s, %s, %s, FALSE, %s, 0, 0, %s, %s)"
+)
+_HAND_MOVEMENT = (
+    "INSERT INTO inv_movements (product_id, kind, quantity, unit_cost, "
+    "unit_price, owner, ref_type, ref_id, at) "
+    "VALUES (%s, 'sale', %s, 0, %s, 'mart', 'sale', %s, %s)"
+)
+_HAND_PAYMENT = "INSERT INTO payments (sale_id, method, amount) VALUES (%s, 'cash', %s)"
+_HAND_PRINT_JOB = (
+    "INSERT INTO print_jobs (kind, payload, status, attempts, copy, ref_type, ref_id, "
+    "created_at) VALUES (%s, %s, 'pending', 0, FALSE, 'sale', %s, %s)"
+)
+_HAND_AUDIT = (
+    "INSERT INTO audit_log (at, action, target_type, target_id) "
+    "VALUES (%s, 'sale.create', 'Sale', %s)"
+)
+
+
+def _hand_sale_row(sale_id, number, shift_id, total, now):
+    return (
+        sale_id,
+        number,
+        shift_id,
+        total,
+        total,
+        50_000_000,
+        50_000_000 - total,
+        now.date(),
+        now,
+    )
+
+
+def _hand_line_row(sale_id, no, product, qty):
+    pid, price, name, sku, tax = product
+    return (sale_id, no, pid, sku, name, qty * 1000, price, price, price * qty, price * qty, tax)
+
+
+def hand_sql(url, ids, shift_id, register_code="R1", count=None):
+    """The rows a sale writes, in one transaction, with plain DB-API calls: naively, a
+    statement per line (products, lines, movements, on-hand)."""
+    count = count or SEQUENTIAL
+    conn, q, begin = _hand_connection(url)
     rng = random.Random(5)
     times = []
     for _ in range(count):
@@ -392,78 +439,21 @@ def hand_sql(url, ids, shift_id, register_code="R1", count=None):
             )
             lines.append((cur.fetchone(), rng.randint(1, 3)))
         total = sum(p[1] * qty for p, qty in lines)
-        cur.execute(
-            q(
-                "INSERT INTO sales (id, number, register_id, shift_id, cashier_id, subtotal, "
-                "line_discount, sale_discount, discount, total, rounding, taxable, dpp, ppn, paid, "
-                "change, status, business_date, created_at) VALUES (%s, %s, 1, %s, 1, %s, 0, 0, 0, "
-                "%s, 0, 0, 0, 0, %s, %s, 'completed', %s, %s)"
-            ),
-            (
-                sale_id,
-                f"HAND-{register_code}-{seq:06d}",
-                shift_id,
-                total,
-                total,
-                50_000_000,
-                50_000_000 - total,
-                now.date(),
-                now,
-            ),
-        )
-        for no, ((pid, price, name, sku, tax), qty) in enumerate(lines, 1):
-            cur.execute(
-                q(
-                    "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name, unit, "
-                    "quantity, regular_price, unit_price, member_price, gross, discount, "
-                    "sale_discount_share, amount, tax) VALUES "
-                    "(%s, %s, %s, %s, %s, 'pcs', %s, %s, %s, FALSE, %s, 0, 0, %s, %s)"
-                ),
-                (
-                    sale_id,
-                    no,
-                    pid,
-                    sku,
-                    name,
-                    qty * 1000,
-                    price,
-                    price,
-                    price * qty,
-                    price * qty,
-                    tax,
-                ),
-            )
+        number = f"HAND-{register_code}-{seq:06d}"
+        cur.execute(q(_HAND_SALE), _hand_sale_row(sale_id, number, shift_id, total, now))
+        for no, (product, qty) in enumerate(lines, 1):
+            cur.execute(q(_HAND_LINE), _hand_line_row(sale_id, no, product, qty))
         for (pid, price, *_), qty in sorted(lines, key=lambda x: x[0][0]):
-            cur.execute(
-                q(
-                    "INSERT INTO inv_movements (product_id, kind, quantity, unit_cost, "
-                    "unit_price, owner, ref_type, ref_id, at) "
-                    "VALUES (%s, 'sale', %s, 0, %s, 'mart', 'sale', %s, %s)"
-                ),
-                (pid, -qty * 1000, price, sale_id, now),
-            )
+            cur.execute(q(_HAND_MOVEMENT), (pid, -qty * 1000, price, sale_id, now))
             cur.execute(
                 q("UPDATE inv_products SET on_hand = on_hand - %s, updated_at = %s WHERE id = %s"),
                 (qty * 1000, now, pid),
             )
+        cur.execute(q(_HAND_PAYMENT), (sale_id, 50_000_000))
         cur.execute(
-            q("INSERT INTO payments (sale_id, method, amount) VALUES (%s, 'cash', %s)"),
-            (sale_id, 50_000_000),
+            q(_HAND_PRINT_JOB), ("receipt", json.dumps({"lines": len(lines)}), sale_id, now)
         )
-        cur.execute(
-            q(
-                "INSERT INTO print_jobs (kind, payload, status, attempts, copy, ref_type, ref_id, "
-                "created_at) VALUES ('receipt', %s, 'pending', 0, FALSE, 'sale', %s, %s)"
-            ),
-            (json.dumps({"lines": len(lines)}), sale_id, now),
-        )
-        cur.execute(
-            q(
-                "INSERT INTO audit_log (at, action, target_type, target_id) "
-                "VALUES (%s, 'sale.create', 'Sale', %s)"
-            ),
-            (now, sale_id),
-        )
+        cur.execute(q(_HAND_AUDIT), (now, sale_id))
         cur.execute("COMMIT")
         times.append((time.perf_counter() - start) * 1000)
     conn.close()
@@ -477,20 +467,7 @@ def hand_sql_batched(url, ids, shift_id, register_code="R1", count=None):
     costs is what the app's SQL costs; the rest of the app's time is the framework."""
     count = count or SEQUENTIAL
     sqlite = url.startswith("sqlite")
-    if sqlite:
-        conn = sqlite3.connect(url.split("///", 1)[1], isolation_level=None, timeout=15)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        ph, begin = "?", "BEGIN IMMEDIATE"
-    else:
-        import psycopg
-
-        conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
-        ph, begin = "%s", "BEGIN"
-
-    def q(sql):
-        return sql.replace("%s", ph)
-
+    conn, q, begin = _hand_connection(url)
     rng = random.Random(7)
     counter = f"receipt:{register_code}:batched"
     times = []
@@ -509,7 +486,7 @@ def hand_sql_batched(url, ids, shift_id, register_code="R1", count=None):
             (counter,),
         )
         seq = cur.fetchone()[0]
-        marks = ", ".join([ph] * len(codes))
+        marks = ", ".join([q("%s")] * len(codes))
         cur.execute(
             "SELECT b.code, p.id, p.price, p.name, p.sku, p.tax FROM inv_products p "
             f"JOIN inv_barcodes b ON b.product_id = p.id WHERE b.code IN ({marks})",
@@ -518,60 +495,19 @@ def hand_sql_batched(url, ids, shift_id, register_code="R1", count=None):
         found = {row[0]: row[1:] for row in cur.fetchall()}
         lines = [(found[code], qty) for code, qty in codes]
         total = sum(p[1] * qty for p, qty in lines)
-        cur.execute(
-            q(
-                "INSERT INTO sales (id, number, register_id, shift_id, cashier_id, subtotal, "
-                "line_discount, sale_discount, discount, total, rounding, taxable, dpp, ppn, paid, "
-                "change, status, business_date, created_at) VALUES (%s, %s, 1, %s, 1, %s, 0, 0, 0, "
-                "%s, 0, 0, 0, 0, %s, %s, 'completed', %s, %s)"
-            ),
-            (
-                sale_id,
-                f"BATCH-{register_code}-{seq:06d}",
-                shift_id,
-                total,
-                total,
-                50_000_000,
-                50_000_000 - total,
-                now.date(),
-                now,
-            ),
-        )
+        number = f"BATCH-{register_code}-{seq:06d}"
+        cur.execute(q(_HAND_SALE), _hand_sale_row(sale_id, number, shift_id, total, now))
         cur.executemany(
-            q(
-                "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name, unit, "
-                "quantity, regular_price, unit_price, member_price, gross, discount, "
-                "sale_discount_share, amount, tax) VALUES "
-                "(%s, %s, %s, %s, %s, 'pcs', %s, %s, %s, FALSE, %s, 0, 0, %s, %s)"
-            ),
+            q(_HAND_LINE),
             [
-                (
-                    sale_id,
-                    no,
-                    pid,
-                    sku,
-                    name,
-                    qty * 1000,
-                    price,
-                    price,
-                    price * qty,
-                    price * qty,
-                    tax,
-                )
-                for no, ((pid, price, name, sku, tax), qty) in enumerate(lines, 1)
+                _hand_line_row(sale_id, no, product, qty)
+                for no, (product, qty) in enumerate(lines, 1)
             ],
         )
-        cur.execute(
-            q("INSERT INTO payments (sale_id, method, amount) VALUES (%s, 'cash', %s)"),
-            (sale_id, 50_000_000),
-        )
+        cur.execute(q(_HAND_PAYMENT), (sale_id, 50_000_000))
         moves = sorted((p[0], qty * 1000, p[1]) for p, qty in lines)
         cur.executemany(
-            q(
-                "INSERT INTO inv_movements (product_id, kind, quantity, unit_cost, "
-                "unit_price, owner, ref_type, ref_id, at) "
-                "VALUES (%s, 'sale', %s, 0, %s, 'mart', 'sale', %s, %s)"
-            ),
+            q(_HAND_MOVEMENT),
             [(pid, -quantity, price, sale_id, now) for pid, quantity, price in moves],
         )
         if sqlite:
@@ -587,22 +523,13 @@ def hand_sql_batched(url, ids, shift_id, register_code="R1", count=None):
                 (now, [m[0] for m in moves], [m[1] for m in moves]),
             )
         cur.executemany(
-            q(
-                "INSERT INTO print_jobs (kind, payload, status, attempts, copy, ref_type, ref_id, "
-                "created_at) VALUES (%s, %s, 'pending', 0, FALSE, 'sale', %s, %s)"
-            ),
+            q(_HAND_PRINT_JOB),
             [
                 ("receipt", json.dumps({"lines": len(lines)}), sale_id, now),
                 ("drawer", "{}", sale_id, now),
             ],
         )
-        cur.execute(
-            q(
-                "INSERT INTO audit_log (at, action, target_type, target_id) "
-                "VALUES (%s, 'sale.create', 'Sale', %s)"
-            ),
-            (now, sale_id),
-        )
+        cur.execute(q(_HAND_AUDIT), (now, sale_id))
         cur.execute("COMMIT")
         times.append((time.perf_counter() - start) * 1000)
     conn.close()
