@@ -4,6 +4,8 @@ Forms post to these views, which call one service each and commit once; a domain
 error is shown on the same page with its status and nothing is saved.
 """
 
+import csv
+import io
 import re
 from datetime import date
 
@@ -354,6 +356,8 @@ def shu():
                 flash(_("The SHU of %(year)s is posted.", year=year), "success")
                 return redirect(url_for("members.shu", year=year))
             result = services.shu_compute(year, surplus, parts)
+            if form.get("action") == "csv":
+                return _shu_csv(result)
         except DomainError as error:
             status = _failed(error)
     return render_template(
@@ -365,6 +369,23 @@ def shu():
         posted=posted,
         payout=current_app.config.get("MART_SHU_PAYOUT"),
     ), status
+
+
+SHU_CSV_COLUMNS = ("member_no", "name", "capital", "purchases", "jasa_modal", "jasa_usaha", "total")
+
+
+def _shu_csv(result) -> Response:
+    """Every member's part of a previewed SHU (the page shows the first 500)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SHU_CSV_COLUMNS)
+    for row in result.members:
+        writer.writerow([row[column] for column in SHU_CSV_COLUMNS])
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="shu-{result.year}.csv"'},
+    )
 
 
 # --- the member's own pages -----------------------------------------------------------

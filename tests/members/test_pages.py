@@ -1,5 +1,7 @@
 """The pages: the manager's back office and the member's own pages."""
 
+import csv
+import io
 import re
 from datetime import date
 
@@ -125,6 +127,26 @@ def test_shu_preview_and_post_page(app, manager, make_member):
     assert "Rp 200.000" in preview.get_data(as_text=True)  # jasa modal 20%
     bad = manager.post("/members/shu", data={**data, "pct_cadangan": "10"})
     assert bad.status_code == 422
+    # Every member's part as CSV (the page lists the first 500); it posts nothing.
+    second = make_member(wajib=300_000)
+    sheet = manager.post("/members/shu", data={**data, "action": "csv"})
+    assert sheet.status_code == 200 and sheet.mimetype == "text/csv"
+    assert f'filename="shu-{year}.csv"' in sheet.headers["Content-Disposition"]
+    table = list(csv.DictReader(io.StringIO(sheet.get_data(as_text=True))))
+    assert len(table) == 2 and second in [row["member_no"] for row in table]
+    with app.test_request_context():
+        from members.views import TYPICAL_ALLOCATION
+
+        shares = {name: str(pct) for name, pct in TYPICAL_ALLOCATION}
+        expected = services.shu_compute(year, 1_000_000, shares).members
+    assert [
+        (row["member_no"], int(row["capital"]), int(row["jasa_modal"]), int(row["total"]))
+        for row in table
+    ] == [(m["member_no"], m["capital"], m["jasa_modal"], m["total"]) for m in expected]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ShuYear)) == 0
+    refused = manager.post("/members/shu", data={**data, "action": "csv", "pct_cadangan": "10"})
+    assert refused.status_code == 422 and refused.mimetype == "text/html"
     posted = manager.post("/members/shu", data={**data, "action": "post"})
     assert posted.status_code == 302
     with app.app_context():
