@@ -212,17 +212,17 @@
     }
     const r = await api("GET", `/pos/scan?code=${encodeURIComponent(text)}`);
     if (r.ok) {
-      rememberScan(text, r.data);
       addLine(r.data);
+      rememberScan(text, r.data);
     } else if (r.status === 404 && !/^\d+$/.test(text)) {
       searchProducts(text);
     } else if (r.offline || r.status >= 500) {
       // The server does not answer: a code this screen has seen before still sells (at
       // its last known price; the sale is sent when the server is back).
-      const known = knownScans()[text];
+      const known = knownScans().get(text);
       if (known) {
-        addLine(known.scan);
-        message(fmt(T.scan_from_memory, { name: known.scan.product.name }), "error");
+        addLine(known);
+        message(fmt(T.scan_from_memory, { name: known.product.name }), "error");
       } else {
         message(fmt(T.scan_offline, { code: text }), "error");
       }
@@ -230,16 +230,33 @@
       message(r.status === 404 ? fmt(T.unknown_code, { code: text }) : errorText(r), "error");
     }
   }
+  // Codes looked up while the server answered, oldest first (a Map keeps insertion
+  // order; an object would sort 8-digit codes as numbers). Saved a second after the
+  // last scan, not on every scan: serialising 3,000 entries is not free.
+  let scans = null;
+  let scansSave = null;
   function knownScans() {
-    try { return JSON.parse(localStorage.getItem(KEY_SCANS)) || {}; } catch (e) { return {}; }
+    if (scans === null) {
+      try { scans = new Map(JSON.parse(localStorage.getItem(KEY_SCANS)) || []); } catch (e) { scans = new Map(); }
+    }
+    return scans;
   }
   function rememberScan(code, scan) {
     const known = knownScans();
-    delete known[code]; // re-inserted last: the oldest codes are the first dropped
-    known[code] = { scan, at: Date.now() };
-    const codes = Object.keys(known);
-    for (const old of codes.slice(0, Math.max(0, codes.length - SCANS_KEPT))) delete known[old];
-    try { localStorage.setItem(KEY_SCANS, JSON.stringify(known)); } catch (e) { /* storage full: no memory */ }
+    const p = scan.product;
+    known.delete(code); // set again last: the oldest codes are the first dropped
+    known.set(code, {
+      code: scan.code, quantity: scan.quantity, price: scan.price,
+      product: { id: p.id, name: p.name, unit: p.unit, price: p.price, member_price: p.member_price },
+    });
+    for (const old of known.keys()) {
+      if (known.size <= SCANS_KEPT) break;
+      known.delete(old);
+    }
+    clearTimeout(scansSave);
+    scansSave = setTimeout(() => {
+      try { localStorage.setItem(KEY_SCANS, JSON.stringify([...known])); } catch (e) { /* storage full: no memory */ }
+    }, 1000);
   }
   function addLine(scan) {
     displayExtra = {}; // the last customer's change leaves the display

@@ -147,6 +147,11 @@ def test_sale_kept_while_server_away_and_sent_once_when_back(app, live_server, b
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=lines] tbody tr")
 
+    # the looked-up code is kept on this screen (saved a second after the scan)
+    page.wait_for_function(
+        "code => (localStorage.getItem('pos.scans') || '').includes(code)", arg=code
+    )
+
     # the network drops every call to the API
     page.route("**/api/v1/**", lambda route: route.abort())
     # a code this screen has seen still sells; an unseen one is refused, plainly
