@@ -22,31 +22,34 @@ def fake_printer():
     printer.stop()
 
 
-def test_cashier_sells_with_scanner_member_and_cash(
-    app, live_server, fake_printer, browser, make_user
-):
+def register_on_printer(app, fake_printer, **printer):
+    """Register R1 with a network receipt printer at ``fake_printer``; the printer's id."""
+    from pos import services
     from printers import services as printing
-    from printers.worker import Worker
-    from tests.fakeprinter import parse_escpos
 
     with app.app_context():
-        printer = printing.create_printer(
+        made = printing.create_printer(
             {
                 "name": "Struk R1",
                 "connection": "network",
                 "host": "127.0.0.1",
                 "port": fake_printer.port,
                 "width": 48,
-                "drawer": {"pin": 2, "pulse_ms": 100},
+                **printer,
             }
         )
+        services.create_register("R1", "Kasir depan", made.id)
         db.session.commit()
-        printer_id = printer.id
-    from pos import services
+        return made.id
 
-    with app.app_context():
-        services.create_register("R1", "Kasir depan", printer_id)
-        db.session.commit()
+
+def test_cashier_sells_with_scanner_member_and_cash(
+    app, live_server, fake_printer, browser, make_user
+):
+    from printers.worker import Worker
+    from tests.fakeprinter import parse_escpos
+
+    register_on_printer(app, fake_printer, drawer={"pin": 2, "pulse_ms": 100})
     codes = []
     for name, price in (("Teh Botol", 5_000), ("Roti Tawar", 15_500), ("Kopi Gayo", 32_000)):
         _, code = new_product(app, name=name, price=price)
@@ -191,26 +194,15 @@ def test_printer_trouble_banner_lists_the_waiting_jobs(
 ):
     """The register's printer is off: the jobs wait, and the cashier's banner names
     them (oldest first), not only how many there are."""
-    from pos import services
     from printers import services as printing
     from printers.document import Document
     from printers.worker import Worker
 
     fake_printer.mode = "offline"
+    printer_id = register_on_printer(app, fake_printer)
     with app.app_context():
-        printer = printing.create_printer(
-            {
-                "name": "Struk R1",
-                "connection": "network",
-                "host": "127.0.0.1",
-                "port": fake_printer.port,
-                "width": 48,
-            }
-        )
-        services.create_register("R1", "Kasir depan", printer.id)
-        db.session.commit()
-        first = printing.queue_document(Document(title="Struk JKT01-R1-000007"), printer.id)
-        second = printing.queue_document(Document(title="Struk JKT01-R1-000008"), printer.id)
+        first = printing.queue_document(Document(title="Struk JKT01-R1-000007"), printer_id)
+        second = printing.queue_document(Document(title="Struk JKT01-R1-000008"), printer_id)
         db.session.commit()
         ids = (first.id, second.id)
     assert Worker(app, name="banner").run_once()["failed"] == 1
