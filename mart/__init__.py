@@ -145,9 +145,6 @@ def stop_workers(app, timeout: float = 10.0) -> None:
     threads = app.extensions.get("mart_threads", [])
     for thread in threads:
         thread.stop.set()
-    from printers.worker import WAKE
-
-    WAKE.set()  # the print worker sleeps on it between passes
     for thread in threads:
         thread.join(timeout)
     threads.clear()

@@ -276,11 +276,19 @@ class Worker:
             WAKE.clear()
 
 
+class _Stop(threading.Event):
+    """The worker's stop event; setting it also wakes the worker from its pause."""
+
+    def set(self):
+        super().set()
+        WAKE.set()
+
+
 def start_in_app(app) -> threading.Thread | None:
     """``mart_workers`` entry: the worker as a daemon thread of the app process."""
     if app.config.get("MART_MODE") == "association":
         return None
-    stop = threading.Event()
+    stop = _Stop()
     worker = Worker(app, name=worker_name(":thread"))
     thread = threading.Thread(target=worker.run, args=(stop,), name="printers-worker", daemon=True)
     thread.stop = stop  # mart.stop_workers

@@ -323,11 +323,9 @@ def test_worker_thread_in_the_app_prints_after_commit(app_factory, fake_printer)
         assert _titles(fake_printer) == ["JOB T"]
     finally:
         for thread, stop in app.extensions.get("printers_worker", []):
-            stop.set()
-            from printers.worker import WAKE
-
-            WAKE.set()
+            stop.set()  # also wakes the worker from its pause
             thread.join(timeout=10)
+            assert not thread.is_alive()
 
 
 def test_job_left_printing_by_a_dead_worker_is_sent_again(app, network_printer, fake_printer):
