@@ -52,6 +52,9 @@ class Config:
     MART_QRIS_PAYLOAD = os.environ.get("MART_QRIS_PAYLOAD", "")
     MART_DISCOUNT_APPROVAL_PERCENT = _int("MART_DISCOUNT_APPROVAL_PERCENT", 10)
     MART_SHIFT_DIFFERENCE_APPROVAL = _int("MART_SHIFT_DIFFERENCE_APPROVAL", 10_000)
+    # Cash-outs of a shift without a manager's approval add up to at most this much
+    # (as a cash difference needs one above MART_SHIFT_DIFFERENCE_APPROVAL).
+    MART_CASH_OUT_LIMIT = _int("MART_CASH_OUT_LIMIT", 10_000)
 
     # Roll-up
     MART_ASSOCIATION_URL = os.environ.get("MART_ASSOCIATION_URL", "")

@@ -87,6 +87,11 @@ class Product(db.Model):
     supplier_price: Mapped[int | None] = mapped_column(Money)
     # Cache of the sum of this product's movements; written only by atomic SQL.
     on_hand: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0))
+    # Units sold below zero stock while no cost was known (avg_cost 0): they take the
+    # cost of the next purchase receipt, booked then as a late cost (``LateCost``).
+    cost_pending: Mapped[Decimal] = mapped_column(
+        Quantity, default=Decimal(0), server_default="0"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -167,6 +172,9 @@ class StockMovement(db.Model):
     quantity: Mapped[Decimal] = mapped_column(Quantity)  # signed: + in, - out
     unit_cost: Mapped[int | None] = mapped_column(Money)
     unit_price: Mapped[int | None] = mapped_column(Money)
+    # What the customer paid for these units (a sale line's amount after every
+    # discount, a return's refund); consignment settles from it. None on other kinds.
+    amount: Mapped[int | None] = mapped_column(Money)
     owner: Mapped[str] = mapped_column(sa.String(10), default="mart")
     # The consignment supplier owning the goods (owner == "supplier").
     supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inv_suppliers.id"))
@@ -176,12 +184,28 @@ class StockMovement(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     expiry_date: Mapped[date | None] = mapped_column(sa.Date)
     batch: Mapped[str | None] = mapped_column(sa.String(40))
-    # The settlement that paid this consigned sale/return (set once).
+    # The settlement that paid this consigned sale/return, or listed this consigned
+    # receipt/supplier return on its statement (set once).
     settlement_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("inv_settlements.id"), index=True
     )
 
     product: Mapped[Product] = relationship(lazy="raise")
+
+
+class LateCost(db.Model):
+    """Cost of goods sold booked late: units sold before any cost was known take the
+    cost of their product's next purchase receipt (DOMAIN.md)."""
+
+    __tablename__ = "inv_late_costs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("inv_products.id"), index=True)
+    receipt_id: Mapped[int] = mapped_column(sa.ForeignKey("inv_receipts.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    unit_cost: Mapped[int] = mapped_column(Money)
+    amount: Mapped[int] = mapped_column(Money)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class GoodsReceipt(db.Model):

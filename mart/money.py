@@ -32,8 +32,8 @@ def round_half_up(value: Fraction) -> int:
 @dataclass(frozen=True)
 class PpnSplit:
     gross: int  # tax-inclusive amount
-    before_tax: int  # price before tax (P x 100/111)
-    dpp_nilai_lain: int  # 11/12 of before_tax
+    before_tax: int  # price before tax (P - PPN, whole rupiah)
+    dpp_nilai_lain: int  # P x 100/111 x 11/12, from the exact price before tax, rounded once
     ppn: int  # P x 11/111
 
     @property
@@ -56,19 +56,23 @@ def ppn_split(gross: int, rate: Fraction | None = None, dpp: Fraction | None = N
     ``ppn_split(111000)`` gives before tax 100.000, DPP 91.667, PPN 11.000. The rate
     and the DPP fraction are settings (MART_PPN_*), read from the app when not given.
     PPN is rounded once, half up, over the amount given (compute it per receipt).
+    DPP nilai lain is taken from the exact price before tax (P x 100/111 x 11/12) and
+    rounded once, half up, so that 12% of it gives the PPN (to the rupiah, whenever the
+    exact PPN is not within 0,06 of a half rupiah: both are rounded once from exact
+    figures, and 12% of DPP's rounding can move the PPN past the half; e.g. P = 25:
+    PPN 2 (2,477), DPP 21 (20,645), 12% x 21 = 2,52).
     """
     if rate is None or dpp is None:
         rate_s, dpp_s = ppn_settings()
         rate = rate if rate is not None else rate_s
         dpp = dpp if dpp is not None else dpp_s
     effective = rate * dpp  # 12% x 11/12 = 11%
-    before = Fraction(int(gross)) / (1 + effective)
+    before = Fraction(int(gross)) / (1 + effective)  # exact price before tax
     ppn = round_half_up(Fraction(int(gross)) - before)
-    before_tax = int(gross) - ppn
     return PpnSplit(
         gross=int(gross),
-        before_tax=before_tax,
-        dpp_nilai_lain=round_half_up(before_tax * dpp),
+        before_tax=int(gross) - ppn,
+        dpp_nilai_lain=round_half_up(before * dpp),
         ppn=ppn,
     )
 

@@ -92,7 +92,7 @@ def list_shifts(args):
 @blp.response(200, schemas.ShiftOut)
 @roles_required(*COUNTER)
 def get_shift(shift_id):
-    return services.get_shift(shift_id)
+    return services.require_shift_reader(services.get_shift(shift_id), current_user)
 
 
 @blp.route("/shifts/<int:shift_id>/close", methods=["POST"])
@@ -126,7 +126,12 @@ def _report(shift, *, final):
 @roles_required(*COUNTER)
 def add_cash_movement(data, shift_id):
     movement = services.add_cash_movement(
-        shift_id, data["kind"], data["amount"], data["reason"], current_user
+        shift_id,
+        data["kind"],
+        data["amount"],
+        data["reason"],
+        current_user,
+        approval_pin=data["approval_pin"],
     )
     db.session.commit()
     return movement
@@ -137,7 +142,7 @@ def add_cash_movement(data, shift_id):
 @roles_required(*COUNTER)
 def shift_report(shift_id):
     """The X report (so far) of an open shift, or the Z report of a closed one."""
-    shift = services.get_shift(shift_id)
+    shift = services.require_shift_reader(services.get_shift(shift_id), current_user)
     return _report(shift, final=shift.status == "closed")
 
 
@@ -145,7 +150,7 @@ def shift_report(shift_id):
 @blp.response(201, schemas.PosPrintOut)
 @roles_required(*COUNTER)
 def print_shift_report(shift_id):
-    shift = services.get_shift(shift_id)
+    shift = services.require_shift_reader(services.get_shift(shift_id), current_user)
     job = services.print_shift_report(shift, final=shift.status == "closed")
     db.session.commit()
     return {"job_id": job.id, "status": job.status}

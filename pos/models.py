@@ -94,6 +94,8 @@ class CashMovement(db.Model):
     amount: Mapped[int] = mapped_column(Money)
     reason: Mapped[str] = mapped_column(sa.String(200))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # The manager who approved a cash-out above MART_CASH_OUT_LIMIT (None: not needed).
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -183,7 +185,7 @@ class Payment(db.Model):
 
 
 class SaleReturn(db.Model):
-    """Goods a customer brought back, against the original receipt."""
+    """Goods a customer brought back, against the original receipt (a nota retur)."""
 
     __tablename__ = "sale_returns"
 
@@ -193,6 +195,11 @@ class SaleReturn(db.Model):
     shift_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shifts.id"), index=True)
     refund_method: Mapped[str] = mapped_column(sa.String(12))
     amount: Mapped[int] = mapped_column(Money)
+    # The return's own PPN (DOMAIN.md): its taxable amount x 11/111, half up, when the
+    # sale carried PPN; DPP nilai lain from the exact price before tax.
+    taxable: Mapped[int] = mapped_column(Money, default=0, server_default="0")
+    dpp: Mapped[int] = mapped_column(Money, default=0, server_default="0")
+    ppn: Mapped[int] = mapped_column(Money, default=0, server_default="0")
     damaged: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str | None] = mapped_column(sa.String(200))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))

@@ -77,6 +77,7 @@ class CashMovementIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(("in", "out")))
     amount = positive_money(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    approval_pin = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
 
 
 class CashMovementOut(Schema):
@@ -85,6 +86,7 @@ class CashMovementOut(Schema):
     kind = fields.String()
     amount = fields.Integer()
     reason = fields.String()
+    approved_by = fields.Function(lambda m: m.approved_by_id)
     created_at = fields.DateTime()
 
 
@@ -122,7 +124,9 @@ class ShiftReportOut(Schema):
     discounts = fields.Integer()
     sales_total = fields.Integer()
     rounding = fields.Integer()
-    ppn = fields.Integer()
+    sales_ppn = fields.Integer()
+    returns_ppn = fields.Integer()
+    ppn = fields.Integer(metadata={"description": "sales_ppn - returns_ppn"})
     by_payment = fields.Dict(keys=fields.String(), values=fields.Integer())
     returns_count = fields.Integer()
     returns = fields.Integer()
@@ -284,6 +288,9 @@ class SaleReturnOut(Schema):
     shift_id = fields.Integer(allow_none=True)
     refund_method = fields.String()
     amount = fields.Integer()
+    taxable = fields.Integer()
+    dpp = fields.Integer()
+    ppn = fields.Integer()
     damaged = fields.Boolean()
     approved_by = fields.Function(lambda r: r.approved_by_id)
     created_at = fields.DateTime()

@@ -223,17 +223,53 @@ def _require_own_open_shift(shift: Shift, user):
         raise Forbidden(_("This shift belongs to another cashier."))
 
 
-def add_cash_movement(shift_id: int, kind: str, amount: int, reason: str, user) -> CashMovement:
-    """Cash into (``in``) or out of (``out``) the drawer. ``Conflict`` on a closed shift."""
+def add_cash_movement(
+    shift_id: int, kind: str, amount: int, reason: str, user, *, approval_pin=None
+) -> CashMovement:
+    """Cash into (``in``) or out of (``out``) the drawer.
+
+    A cash-out that takes the shift's unapproved cash-outs above MART_CASH_OUT_LIMIT
+    needs a manager (the user, or ``approval_pin``): without a PIN ``InvalidInput``
+    naming ``approval_pin``, a wrong one ``Forbidden``. ``Conflict`` on a closed shift,
+    ``Forbidden`` on another cashier's shift.
+    """
     shift = get_shift(shift_id, lock=True)
     _require_own_open_shift(shift, user)
+    approver = None
+    if kind == "out":
+        unapproved = db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(CashMovement.amount), 0)).where(
+                CashMovement.shift_id == shift.id,
+                CashMovement.kind == "out",
+                CashMovement.approved_by_id.is_(None),
+            )
+        )
+        if int(unapproved) + amount > _cfg("MART_CASH_OUT_LIMIT"):
+            approver = _approve(user, approval_pin, _("A cash-out above the limit"))
     movement = CashMovement(
-        shift_id=shift.id, kind=kind, amount=amount, reason=reason.strip(), user_id=user.id
+        shift_id=shift.id,
+        kind=kind,
+        amount=amount,
+        reason=reason.strip(),
+        user_id=user.id,
+        approved_by_id=approver.id if approver else None,
     )
     db.session.add(movement)
     db.session.flush()
-    audit.record("shift.cash_" + kind, movement, after={"amount": amount, "reason": reason})
+    audit.record(
+        "shift.cash_" + kind,
+        movement,
+        after={"amount": amount, "reason": reason},
+        note=f"approved by {approver.username}" if approver else None,
+    )
     return movement
+
+
+def require_shift_reader(shift: Shift, user) -> Shift:
+    """A cashier reads only their own shifts; managers read all. ``Forbidden``."""
+    if shift.cashier_id != user.id and not _is_manager(user):
+        raise Forbidden(_("This shift belongs to another cashier."))
+    return shift
 
 
 def shift_figures(shift: Shift) -> dict:
@@ -263,7 +299,9 @@ def shift_figures(shift: Shift) -> dict:
         by_method.pop("cash")
     returns = db.session.execute(
         sa.select(
-            sa.func.count(SaleReturn.id), sa.func.coalesce(sa.func.sum(SaleReturn.amount), 0)
+            sa.func.count(SaleReturn.id),
+            sa.func.coalesce(sa.func.sum(SaleReturn.amount), 0),
+            sa.func.coalesce(sa.func.sum(SaleReturn.ppn), 0),
         ).where(SaleReturn.shift_id == shift.id)
     ).one()
     refunds = defaultdict(int)
@@ -301,7 +339,9 @@ def shift_figures(shift: Shift) -> dict:
         "discounts": discount,
         "sales_total": total,
         "rounding": rounding,
-        "ppn": ppn,
+        "sales_ppn": ppn,
+        "returns_ppn": int(returns[2]),
+        "ppn": ppn - int(returns[2]),  # net of the returns booked on this shift
         "by_payment": dict(sorted(by_method.items())),
         "returns_count": int(returns[0]),
         "returns": int(returns[1]),
@@ -427,8 +467,14 @@ def shift_report_document(shift: Shift, *, final: bool):
     ]
     for method, amount in f["by_payment"].items():
         totals.append(Total(method_label(method), amount))
+    totals.append(Total(_("Returns"), f["returns"]))
+    if f.get("sales_ppn") or f.get("returns_ppn"):
+        totals += [
+            Total(_("PPN of sales"), f["sales_ppn"]),
+            Total(_("PPN of returns"), -f["returns_ppn"]),
+            Total(_("PPN (net)"), f["ppn"]),
+        ]
     totals += [
-        Total(_("Returns"), f["returns"]),
         Total(_("Cash in"), f["cash_in"]),
         Total(_("Cash out"), f["cash_out"]),
         Total(_("Expected cash"), f["expected_cash"], emphasis=True),
@@ -1073,7 +1119,6 @@ def create_return(
     method = data["refund_method"]
     if method == "simpanan" and not sale.member_no:
         raise InvalidInput(_("Refund to simpanan needs a member's sale."), field="refund_method")
-    approver = _approve(user, data.get("approval_pin"), _("A return"))
 
     # Amounts: cumulative rounding, so all returns of a line add up to its amount.
     amounts = []
@@ -1085,14 +1130,16 @@ def create_return(
     amount = sum(amounts)
 
     refunds = _refund_split(sale, method, amount)
-    shift_id = data.get("shift_id")
-    if shift_id is not None:
-        shift = get_shift(shift_id)
-        if shift.status != SHIFT_OPEN:
-            raise Conflict(_("The shift is closed."))
-    else:
-        shift = open_shift_of(user.id)
+    shift = _return_shift(data.get("shift_id"), user, cash=any(m == "cash" for m, _a in refunds))
+    approver = _approve(user, data.get("approval_pin"), _("A return"))
     register = shift.register if shift is not None else sale.register
+    # The return's own PPN: its taxable amount x 11/111, half up (the sale's rules),
+    # when the sale carried PPN; DPP nilai lain as on a receipt.
+    taxable = dpp = ppn = 0
+    if sale.taxable and sale.ppn:
+        taxable = sum(a for (ln, _q), a in zip(wanted, amounts, strict=True) if ln.tax == "ppn")
+        split = ppn_split(taxable)
+        dpp, ppn = split.dpp_nilai_lain, split.ppn
     seq = next_value(f"return:{register.code}")
     now = at or utcnow()
     ret = SaleReturn(
@@ -1101,6 +1148,9 @@ def create_return(
         shift_id=shift.id if shift is not None else None,
         refund_method=method,
         amount=amount,
+        taxable=taxable,
+        dpp=dpp,
+        ppn=ppn,
         damaged=bool(data.get("damaged")),
         reason=data.get("reason"),
         user_id=user.id,
@@ -1165,6 +1215,30 @@ def create_return(
     return ret
 
 
+def _return_shift(shift_id, user, *, cash: bool) -> Shift | None:
+    """The shift a return is booked on: ``shift_id`` (open; a cashier may name only
+    their own) or the user's open shift. A cashier books returns only on their own
+    shift, and a cash refund comes out of an open shift's drawer: with neither,
+    ``Conflict``. Raises ``InvalidInput`` (unknown shift), ``Forbidden``."""
+    if shift_id is not None:
+        shift = db.session.get(Shift, shift_id)
+        if shift is None:
+            raise InvalidInput(_("Unknown shift."), field="shift_id")
+        if shift.cashier_id != user.id and not _is_manager(user):
+            raise Forbidden(_("This shift belongs to another cashier."))
+        if shift.status != SHIFT_OPEN:
+            raise Conflict(_("The shift is closed."))
+        return shift
+    shift = open_shift_of(user.id)
+    if shift is None and cash:
+        raise Conflict(
+            _("A cash refund comes out of a drawer: open a shift or name an open shift.")
+        )
+    if shift is None and not _is_manager(user):
+        raise Conflict(_("Open your shift first: a cashier books returns on their own shift."))
+    return shift
+
+
 def return_share(amount: int, sold: Decimal, before: Decimal, qty: Decimal) -> int:
     """What returning ``qty`` of a line that cost ``amount`` for ``sold`` units gives
     back, when ``before`` units came back already. Rounded cumulatively, so all the
@@ -1213,12 +1287,20 @@ def return_document(ret: SaleReturn):
     totals = [Total(_("Refund"), ret.amount, emphasis=True)]
     totals += [Total(method_label(r.method), r.amount) for r in ret.refunds]
     notes = [_("Return of receipt %(number)s", number=ret.sale.number)]
+    if ret.ppn:
+        notes.append(_("Prices include PPN."))
+        totals.append(Total(_("DPP nilai lain"), ret.dpp))
+        totals.append(Total(_("PPN returned"), ret.ppn))
     if ret.damaged:
         notes.append(_("Damaged goods: written off."))
     return Document(
         header_lines=_branch_header(),
-        title=_("RETURN"),
-        info=[(_("No."), ret.number), (_("Date"), _local(ret.created_at))],
+        title=_("RETURN NOTE (NOTA RETUR)"),
+        info=[
+            (_("No."), ret.number),
+            (_("Date"), _local(ret.created_at)),
+            (_("Receipt"), ret.sale.number),
+        ],
         items=items,
         totals=totals,
         notes=notes,
@@ -1279,11 +1361,52 @@ def qris_payload(amount: int) -> str:
         ) from exc
 
 
-# --- roll-up -----------------------------------------------------------------------
+# --- roll-up ----------------------------------------------------------------------
+
+
+def ppn_figures(day_start: datetime, day_end: datetime) -> dict:
+    """PPN of ``[day_start, day_end)`` net of returns, for the day's figures and tax
+    reports: ``{taxable, dpp, sales_ppn, returns_taxable, returns_dpp, returns_ppn,
+    ppn}`` with ``ppn = sales_ppn - returns_ppn`` (a return counts when it was made)."""
+    sales = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(Sale.taxable), 0),
+            sa.func.coalesce(sa.func.sum(Sale.dpp), 0),
+            sa.func.coalesce(sa.func.sum(Sale.ppn), 0),
+        ).where(
+            Sale.created_at >= day_start, Sale.created_at < day_end, Sale.status == "completed"
+        )
+    ).one()
+    returns = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(SaleReturn.taxable), 0),
+            sa.func.coalesce(sa.func.sum(SaleReturn.dpp), 0),
+            sa.func.coalesce(sa.func.sum(SaleReturn.ppn), 0),
+        ).where(SaleReturn.created_at >= day_start, SaleReturn.created_at < day_end)
+    ).one()
+    taxable, dpp, sales_ppn = (int(x) for x in sales)
+    r_taxable, r_dpp, r_ppn = (int(x) for x in returns)
+    return {
+        "taxable": taxable,
+        "dpp": dpp,
+        "sales_ppn": sales_ppn,
+        "returns_taxable": r_taxable,
+        "returns_dpp": r_dpp,
+        "returns_ppn": r_ppn,
+        "ppn": sales_ppn - r_ppn,
+    }
 
 
 def rollup_figures(day_start: datetime, day_end: datetime) -> dict:
-    """The day's sales figures for the association roll-up (docs/CONTRACTS.md)."""
+    """The day's sales figures for the association roll-up (docs/CONTRACTS.md).
+
+    Everything is net of the day's returns where it says so: ``sales_net`` =
+    ``sales_gross - returns``, ``ppn`` = the sales' PPN - the returns' PPN,
+    ``member_sales`` = members' sales - returns of members' sales. ``by_payment`` is
+    what was received (cash net of change), ``rounding`` the cash rounding added to
+    the totals, ``refunds`` what went back by method, so that
+    ``sum(by_payment) - rounding - sum(refunds) == sales_net``.
+    """
     in_day = sa.and_(
         Sale.created_at >= day_start, Sale.created_at < day_end, Sale.status == "completed"
     )
@@ -1292,14 +1415,14 @@ def rollup_figures(day_start: datetime, day_end: datetime) -> dict:
             sa.func.count(Sale.id),
             sa.func.coalesce(sa.func.sum(Sale.total), 0),
             sa.func.coalesce(sa.func.sum(Sale.discount), 0),
-            sa.func.coalesce(sa.func.sum(Sale.ppn), 0),
             sa.func.coalesce(
                 sa.func.sum(sa.case((Sale.member_no.is_not(None), Sale.total), else_=0)), 0
             ),
             sa.func.coalesce(sa.func.sum(Sale.change), 0),
+            sa.func.coalesce(sa.func.sum(Sale.rounding), 0),
         ).where(in_day)
     ).one()
-    count, gross, discounts, ppn, member_sales, change = (int(x) for x in row)
+    count, gross, discounts, member_sales, change, rounding = (int(x) for x in row)
     items = db.session.scalar(
         sa.select(sa.func.count(SaleLine.id)).join(Sale, Sale.id == SaleLine.sale_id).where(in_day)
     )
@@ -1313,13 +1436,32 @@ def rollup_figures(day_start: datetime, day_end: datetime) -> dict:
         by_payment[method] += int(amount)
     if change:
         by_payment["cash"] -= change
-    returns = int(
-        db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(SaleReturn.amount), 0)).where(
-                SaleReturn.created_at >= day_start, SaleReturn.created_at < day_end
+    ret_in_day = sa.and_(SaleReturn.created_at >= day_start, SaleReturn.created_at < day_end)
+    returns, member_returns = (
+        int(x)
+        for x in db.session.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(SaleReturn.amount), 0),
+                sa.func.coalesce(
+                    sa.func.sum(
+                        sa.case((Sale.member_no.is_not(None), SaleReturn.amount), else_=0)
+                    ),
+                    0,
+                ),
             )
-        )
+            .join(Sale, Sale.id == SaleReturn.sale_id)
+            .where(ret_in_day)
+        ).one()
     )
+    refunds = defaultdict(int)
+    for method, amount in db.session.execute(
+        sa.select(ReturnRefund.method, sa.func.sum(ReturnRefund.amount))
+        .join(SaleReturn, SaleReturn.id == ReturnRefund.return_id)
+        .where(ret_in_day)
+        .group_by(ReturnRefund.method)
+    ):
+        refunds[method] += int(amount)
+    ppn = ppn_figures(day_start, day_end)
     from mart.models import User
 
     cashiers = db.session.scalars(
@@ -1330,10 +1472,14 @@ def rollup_figures(day_start: datetime, day_end: datetime) -> dict:
         "discounts": discounts,
         "returns": returns,
         "sales_net": gross - returns,
-        "ppn": ppn,
+        "ppn": ppn["ppn"],
+        "sales_ppn": ppn["sales_ppn"],
+        "returns_ppn": ppn["returns_ppn"],
         "transactions": count,
         "items": int(items or 0),
         "by_payment": dict(sorted(by_payment.items())),
-        "member_sales": member_sales,
+        "rounding": rounding,
+        "refunds": dict(sorted(refunds.items())),
+        "member_sales": member_sales - member_returns,
         "cashiers": sorted(cashiers),
     }

@@ -144,6 +144,9 @@ def collect(day: date) -> dict:
         "items": _as_int(sales.get("items")),
         "average_basket": round_half_up(Fraction(sales_net, transactions)) if transactions else 0,
         "by_payment": {str(k): _as_int(v) for k, v in (sales.get("by_payment") or {}).items()},
+        # sum(by_payment) - rounding - sum(refunds) == sales_net (pos's provider)
+        "rounding": _as_int(sales.get("rounding")),
+        "refunds": {str(k): _as_int(v) for k, v in (sales.get("refunds") or {}).items()},
         "member_sales": member_sales,
         "member_sales_share": (
             float(round(Fraction(member_sales, sales_net), 4)) if sales_net > 0 else 0.0

@@ -53,6 +53,12 @@ class RollupReportSchema(_Lenient):
         values=_amount(),
         load_default=dict,
     )
+    rounding = _amount(load_default=0)
+    refunds = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=32)),
+        values=_amount(),
+        load_default=dict,
+    )
     member_sales = _amount(load_default=0)
     # A fraction of sales_net; outside 0..1 on a day where returns outweigh sales.
     member_sales_share = fields.Float(load_default=0.0, allow_nan=False)
@@ -107,7 +113,13 @@ class RollupDailySchema(Schema):
     items = fields.Integer()
     average_basket = fields.Integer()
     by_payment = fields.Dict(keys=fields.String(), values=fields.Integer())
-    member_sales = fields.Integer()
+    rounding = fields.Integer(metadata={"description": "cash rounding added to the totals"})
+    refunds = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "sum(by_payment) - rounding - sum(refunds) == sales_net"},
+    )
+    member_sales = fields.Integer(metadata={"description": "net of returns of members' sales"})
     member_sales_share = fields.Float()
     members_total = fields.Integer()
     members_joined = fields.Integer()

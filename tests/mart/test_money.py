@@ -58,3 +58,35 @@ def test_round_half_up():
     assert round_half_up(Fraction(-5, 2)) == -3
     assert round_cash(12_350, 100) == 12_400
     assert round_cash(12_349, 100) == 12_300
+
+
+def test_dpp_nilai_lain_from_the_exact_price_before_tax():
+    # Issue 11: three lines of 5.555 (eggs are exempt): P = 16.665. Exact price before
+    # tax 15.013,51; DPP 15.013,51 x 11/12 = 13.762,39 -> 13.762 (it printed 13.763,
+    # from 11/12 x (P - rounded PPN)); PPN 16.665 x 11/111 = 1.651,49 -> 1.651.
+    split = ppn_split(3 * 5_555, RATE, DPP)
+    assert (split.dpp_nilai_lain, split.ppn) == (13_762, 1_651)
+    # 12% of the printed DPP gives the printed PPN: 1.651,44 -> 1.651 (13.763 gave 1.651,56)
+    assert round_half_up(split.dpp_nilai_lain * Fraction(12, 100)) == split.ppn
+
+
+@given(st.integers(min_value=0, max_value=10**13))
+def test_dpp_is_rounded_once_and_twelve_percent_of_it_gives_the_ppn(gross):
+    split = ppn_split(gross, RATE, DPP)
+    exact_dpp = Fraction(gross * 100, 111) * Fraction(11, 12)
+    assert abs(split.dpp_nilai_lain - exact_dpp) <= Fraction(1, 2)  # rounded once
+    exact_ppn = Fraction(gross * 11, 111)
+    from_dpp = split.dpp_nilai_lain * Fraction(12, 100)
+    # 12% of DPP's own rounding (at most 0,06) is all that separates it from the exact PPN
+    assert abs(from_dpp - exact_ppn) <= Fraction(6, 100)
+    if abs((exact_ppn - int(exact_ppn)) - Fraction(1, 2)) > Fraction(6, 100):
+        # exact PPN not within 0,06 of a half rupiah: the printed figures agree exactly
+        assert round_half_up(from_dpp) == split.ppn
+    else:  # both rounded once from exact figures: at most a rupiah apart
+        assert abs(round_half_up(from_dpp) - split.ppn) <= 1
+
+
+def test_twelve_percent_of_dpp_can_differ_near_half_a_rupiah():
+    # The documented limit: P = 25 -> exact PPN 2,477 -> 2; DPP 20,645 -> 21; 12% x 21 = 2,52.
+    split = ppn_split(25, RATE, DPP)
+    assert (split.dpp_nilai_lain, split.ppn) == (21, 2)

@@ -115,6 +115,7 @@ def test_manager_returns_without_pin_and_damaged_goods_written_off(app, counter,
             "lines": [{"product_id": pid, "quantity": 1}],
             "refund_method": "cash",
             "damaged": True,
+            "shift_id": counter.shift["id"],  # a manager may name any open shift's drawer
         },
     )
     assert response.status_code == 201, response.json
@@ -123,4 +124,11 @@ def test_manager_returns_without_pin_and_damaged_goods_written_off(app, counter,
     assert on_hand(app, pid) == -2
     with app.app_context():
         ret = db.session.scalar(sa.select(SaleReturn))
-        assert ret.approved_by_id is not None and ret.shift_id is None
+        assert ret.approved_by_id is not None and ret.shift_id == counter.shift["id"]
+    # a non-cash refund leaves no drawer: a manager books it without a shift
+    qris = counter.manager.post(
+        f"/sales/{sale['id']}/returns",
+        json={"lines": [{"product_id": pid, "quantity": 1}], "refund_method": "qris"},
+    )
+    assert qris.status_code == 201, qris.json
+    assert qris.json["shift_id"] is None

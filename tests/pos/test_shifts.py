@@ -100,7 +100,8 @@ def test_cash_movements(counter, rows):
 def test_close_shift_expected_counted_difference(counter, app, rows):
     sid = counter.shift["id"]
     counter.cashier.post(
-        f"/shifts/{sid}/cash-movements", json={"kind": "out", "amount": 20_000, "reason": "Setor"}
+        f"/shifts/{sid}/cash-movements",
+        json={"kind": "out", "amount": 20_000, "reason": "Setor", "approval_pin": "4321"},
     )
     x = counter.cashier.get(f"/shifts/{sid}/report")
     assert x.status_code == 200
