@@ -466,6 +466,7 @@ def add_movement(
     *,
     unit_cost=None,
     unit_price=None,
+    amount=None,
     owner="mart",
     supplier_id=None,
     ref_type=None,
@@ -483,6 +484,7 @@ def add_movement(
         quantity=qty,
         unit_cost=unit_cost,
         unit_price=unit_price,
+        amount=None if amount is None else int(amount),
         owner=owner,
         supplier_id=supplier_id if owner == "supplier" else None,
         ref_type=ref_type,
@@ -538,29 +540,42 @@ def _owner_of(product: Product):
 
 
 def record_sale(
-    product_id, quantity, *, unit_price: int, ref_type="sale", ref_id: str, user=None
+    product_id,
+    quantity,
+    *,
+    unit_price: int,
+    ref_type="sale",
+    ref_id: str,
+    user=None,
+    amount: int | None = None,
 ) -> StockMovement:
     """Stock out for a sale; never refused for stock (on-hand may go negative).
 
-    ``unit_price`` is the net price per unit charged, which a consignment settlement
-    pays from. Raises ``NotFound`` (product), ``InvalidInput`` (quantity not above 0).
+    ``unit_price`` is the net price per unit charged; ``amount`` what the customer paid
+    for the line (after every discount), which a consignment settlement pays from
+    (without it: quantity x unit price). Raises ``NotFound`` (product),
+    ``InvalidInput`` (quantity not above 0).
     """
     product = get_product(product_id)
     qty = _positive(quantity)
     owner, supplier_id = _owner_of(product)
     cost = product.supplier_price if owner == "supplier" else product.avg_cost
-    return add_movement(
+    movement = add_movement(
         product,
         "sale",
         -qty,
         unit_cost=cost,
         unit_price=int(unit_price),
+        amount=amount,
         owner=owner,
         supplier_id=supplier_id,
         ref_type=ref_type,
         ref_id=ref_id,
         user=user,
     )
+    if owner == "mart" and not cost:
+        _note_cost_pending(db.session.connection(), {product.id: int(qty * 1000)})
+    return movement
 
 
 def record_customer_return(
@@ -572,21 +587,36 @@ def record_customer_return(
     ref_id: str,
     write_off=False,
     user=None,
+    amount: int | None = None,
 ) -> StockMovement:
     """Stock back in from a customer (with ``write_off``: in, then out as damaged).
 
-    Returns the customer-return movement. Raises ``NotFound``, ``InvalidInput``.
+    ``amount`` is what the customer got back for these units (a consignment
+    settlement takes it off the sales value). A unit of a product still waiting for
+    its first cost comes back off ``cost_pending``. Returns the customer-return
+    movement. Raises ``NotFound``, ``InvalidInput``.
     """
     product = get_product(product_id)
     qty = _positive(quantity)
     owner, supplier_id = _owner_of(product)
     cost = product.supplier_price if owner == "supplier" else product.avg_cost
+    if owner == "mart" and not cost and product.cost_pending > 0:
+        table = Product.__table__
+        pending = raw(table.c.cost_pending)
+        back = sa.literal(int(qty * 1000), sa.BigInteger)
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id == product.id)
+            .values(cost_pending=sa.case((pending > back, pending - back), else_=0))
+        )
+        db.session.expire(product, ["cost_pending"])
     movement = add_movement(
         product,
         "customer_return",
         qty,
         unit_cost=cost,
         unit_price=int(unit_price),
+        amount=amount,
         owner=owner,
         supplier_id=supplier_id,
         ref_type=ref_type,
@@ -998,43 +1028,69 @@ def create_settlement(supplier_id, period_end: date, user=None) -> ConsignmentSe
     db.session.add(settlement)
     db.session.flush()
     mv = StockMovement.__table__
+    # Claims every unsettled sale and customer return up to the cutoff (paid once), and
+    # every receipt and supplier return not yet on a statement (listed once: a second
+    # settlement with the same period_end lists only what came after the first).
     db.session.execute(
         sa.update(mv)
         .where(
             mv.c.supplier_id == supplier.id,
             mv.c.owner == "supplier",
-            mv.c.kind.in_(("sale", "customer_return")),
+            mv.c.kind.in_(("sale", "customer_return", "receipt", "supplier_return")),
             mv.c.settlement_id.is_(None),
             mv.c.at < period_cutoff(period_end),
         )
         .values(settlement_id=settlement.id)
     )
     claimed = db.session.execute(
-        sa.select(mv.c.product_id, raw(mv.c.quantity), mv.c.unit_price, mv.c.unit_cost).where(
-            mv.c.settlement_id == settlement.id
-        )
+        sa.select(
+            mv.c.product_id,
+            raw(mv.c.quantity),
+            mv.c.unit_price,
+            mv.c.unit_cost,
+            mv.c.amount,
+            mv.c.kind,
+        ).where(mv.c.settlement_id == settlement.id)
     ).all()
-    per_product = _per_product(claimed)
+    per_product = _per_product(r for r in claimed if r.kind in ("sale", "customer_return"))
     amounts = _line_amounts(per_product, percent)
-    previous_end = db.session.scalar(
-        sa.select(sa.func.max(ConsignmentSettlement.period_end)).where(
-            ConsignmentSettlement.supplier_id == supplier.id,
-            ConsignmentSettlement.id != settlement.id,
-            ConsignmentSettlement.period_end < period_end,
-        )
+    moved = {}  # product id -> [received, returned to the supplier]
+    for row in claimed:
+        if row.kind in ("receipt", "supplier_return"):
+            entry = moved.setdefault(row.product_id, [ZERO, ZERO])
+            qty = from_raw(row[1])
+            if row.kind == "receipt":
+                entry[0] += qty
+            else:
+                entry[1] -= qty
+    # Every product with sales, receipts, returns or stock: also those that sold nothing.
+    stock = dict(
+        db.session.execute(
+            sa.select(Product.id, Product.on_hand).where(
+                Product.supplier_id == supplier.id, Product.on_hand != 0
+            )
+        ).all()
     )
-    start = period_cutoff(previous_end) if previous_end else None
+    products = sorted(set(per_product) | set(moved) | set(stock))
+    on_hand = stock | {
+        pid: from_raw(q)
+        for pid, q in db.session.execute(
+            sa.select(Product.id, raw(Product.on_hand)).where(
+                Product.id.in_([p for p in products if p not in stock])
+            )
+        ).all()
+    }
     totals = [0, 0, 0]
-    for product_id in sorted(per_product):
-        units = per_product[product_id][0]
-        sales_value, commission, payable = amounts[product_id]
-        received, returned = _received_returned(product_id, supplier.id, start, period_end)
+    for product_id in products:
+        units = per_product.get(product_id, (ZERO,))[0]
+        sales_value, commission, payable = amounts.get(product_id, (0, 0, 0))
+        received, returned = moved.get(product_id, (ZERO, ZERO))
         line = ConsignmentSettlementLine(
             product_id=product_id,
             units_received=received,
             units_sold=units,
             units_returned=returned,
-            on_hand=get_product(product_id).on_hand,
+            on_hand=on_hand.get(product_id, ZERO),
             sales_value=sales_value,
             commission=commission,
             payable=payable,
@@ -1055,14 +1111,20 @@ def create_settlement(supplier_id, period_end: date, user=None) -> ConsignmentSe
 
 
 def _per_product(rows):
-    """``{product_id: [units sold, value at sale price, value at supplier price]}``
-    from (product_id, raw quantity, unit_price, unit_cost) of sale/return movements."""
+    """``{product_id: [units sold, value paid by the customers, value at supplier
+    price]}`` from (product_id, raw quantity, unit_price, unit_cost, amount, ...) of
+    sale/return movements. The value is each movement's ``amount``, what the customer
+    paid for the line after every discount (or got back on a return), so the supplier
+    is paid from exactly that; quantity x unit price only for movements without one."""
     per_product = {}
-    for product_id, raw_qty, unit_price, unit_cost in rows:
+    for product_id, raw_qty, unit_price, unit_cost, amount, *_rest in rows:
         qty = -from_raw(raw_qty)  # sales are negative, returns positive
         entry = per_product.setdefault(product_id, [ZERO, Decimal(0), Decimal(0)])
         entry[0] += qty
-        entry[1] += qty * (unit_price or 0)
+        if amount is not None:
+            entry[1] += amount if qty > 0 else -amount
+        else:
+            entry[1] += qty * (unit_price or 0)
         entry[2] += qty * (unit_cost or 0)
     return per_product
 
@@ -1080,24 +1142,6 @@ def _line_amounts(per_product, percent):
             commission = sales_value - payable
         out[product_id] = (sales_value, commission, payable)
     return out
-
-
-def _received_returned(product_id, supplier_id, start, period_end):
-    mv = StockMovement.__table__
-    cond = [
-        mv.c.product_id == product_id,
-        mv.c.supplier_id == supplier_id,
-        mv.c.at < period_cutoff(period_end),
-    ]
-    if start is not None:
-        cond.append(mv.c.at >= start)
-    rows = db.session.execute(
-        sa.select(mv.c.kind, sa.func.coalesce(sa.func.sum(raw(mv.c.quantity)), 0))
-        .where(*cond, mv.c.kind.in_(("receipt", "supplier_return")))
-        .group_by(mv.c.kind)
-    ).all()
-    got = {kind: from_raw(total) for kind, total in rows}
-    return got.get("receipt", ZERO), -got.get("supplier_return", ZERO)
 
 
 def get_settlement(settlement_id) -> ConsignmentSettlement:
@@ -1140,7 +1184,9 @@ def due_for_supplier(supplier_id) -> dict:
     )
     mv = StockMovement.__table__
     rows = db.session.execute(
-        sa.select(mv.c.product_id, raw(mv.c.quantity), mv.c.unit_price, mv.c.unit_cost).where(
+        sa.select(
+            mv.c.product_id, raw(mv.c.quantity), mv.c.unit_price, mv.c.unit_cost, mv.c.amount
+        ).where(
             mv.c.supplier_id == supplier_id,
             mv.c.owner == "supplier",
             mv.c.kind.in_(("sale", "customer_return")),
@@ -1396,6 +1442,34 @@ _ON_HAND_BUMP_PG = sa.text(
 _MOVEMENTS_INSERT = sa.insert(StockMovement.__table__)
 
 
+def _cost_pending_stmt():
+    """After a sale moved on-hand: the units it sold below zero (at most ``q``) wait
+    for a cost (``cost_pending``), on the stored thousandths."""
+    table = Product.__table__
+    on_hand, q = raw(table.c.on_hand), sa.bindparam("q", type_=sa.BigInteger)
+    below = sa.case((on_hand >= 0, 0), (-on_hand < q, -on_hand), else_=q)
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("pid"))
+        .values(cost_pending=raw(table.c.cost_pending) + below)
+    )
+
+
+_COST_PENDING = _cost_pending_stmt()
+
+
+def _note_cost_pending(conn, uncosted: dict[int, int]):
+    """Units of the mart's own goods sold at no cost (no receipt has given the product
+    a cost yet) and not covered by stock: they take the cost of the product's next
+    purchase receipt (``post_goods_receipt`` books it as a ``LateCost``)."""
+    conn.execute(_COST_PENDING, [{"pid": pid, "q": q} for pid, q in sorted(uncosted.items())])
+    mapper = sa.inspect(Product)
+    for pid in uncosted:
+        loaded = db.session.identity_map.get(mapper.identity_key_from_primary_key([pid]))
+        if loaded is not None:
+            db.session.expire(loaded, ["cost_pending"])
+
+
 def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=None) -> int:
     """Stock out for several lines of one sale: ``lines`` is a list of
     ``(product_id, quantity, unit_price)``; like ``record_sale`` for each line (same
@@ -1413,25 +1487,31 @@ def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=Non
     if not lines:
         return 0
     products = dict(products or {})
-    wanted = {int(pid) for pid, _, _ in lines} - products.keys()
+    wanted = {int(line[0]) for line in lines} - products.keys()
     if wanted:
         products.update(get_products(wanted))
     user_id = _user_id(user)
     now = utcnow()
-    movements, delta = [], {}
-    for product_id, qty, unit_price in lines:
+    movements, delta, uncosted = [], {}, {}
+    for line in lines:
+        product_id, qty, unit_price = line[:3]
+        amount = line[3] if len(line) > 3 else None
         product = products.get(int(product_id))
         if product is None:
             raise NotFound(_("Unknown product."))
         qty = _positive(qty)
         owner, supplier_id = _owner_of(product)
+        unit_cost = product.supplier_price if owner == "supplier" else product.avg_cost
+        if owner == "mart" and not unit_cost:  # no cost known yet (rare): see below
+            uncosted[product.id] = uncosted.get(product.id, 0) + int(qty * 1000)
         movements.append(
             {
                 "product_id": product.id,
                 "kind": "sale",
                 "quantity": -qty,
-                "unit_cost": product.supplier_price if owner == "supplier" else product.avg_cost,
+                "unit_cost": unit_cost,
                 "unit_price": int(unit_price),
+                "amount": None if amount is None else int(amount),
                 "owner": owner,
                 "supplier_id": supplier_id if owner == "supplier" else None,
                 "ref_type": ref_type,
@@ -1454,6 +1534,8 @@ def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=Non
         )
     else:  # SQLite: the sale holds the database's write lock; one executemany
         conn.execute(_ON_HAND_BUMP, [{"b_id": pid, "b_delta": d, "b_now": now} for pid, d in moves])
+    if uncosted:  # only a sale of a product never costed pays this statement
+        _note_cost_pending(conn, uncosted)
     mapper = sa.inspect(Product)
     identity_map = db.session.identity_map
     for pid in delta:  # loaded ORM products (if any) read their new on-hand again

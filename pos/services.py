@@ -890,7 +890,12 @@ def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=T
     # registers never lock them crosswise); the products as read for pricing.
     inventory.record_sales(
         [
-            (line.product_id, line.quantity, _net_unit_price(line.amount, line.quantity))
+            (
+                line.product_id,
+                line.quantity,
+                _net_unit_price(line.amount, line.quantity),
+                line.amount,  # what the customer paid: consignment settles from it
+            )
             for line in sorted(sale.lines, key=lambda ln: (ln.product_id, ln.line_no))
         ],
         ref_type="sale",
@@ -1168,11 +1173,12 @@ def create_return(
         ret.refunds.append(ReturnRefund(method=refund_method, amount=refund_amount))
     db.session.add(ret)
     db.session.flush()
-    for line, qty in sorted(wanted, key=lambda x: x[0].product_id):
+    for (line, qty), share in sorted(zip(wanted, amounts, strict=True), key=_by_product):
         inventory.record_customer_return(
             line.product_id,
             qty,
             unit_price=_net_unit_price(line.amount, line.quantity),
+            amount=share,
             ref_type="return",
             ref_id=ret.number,
             write_off=ret.damaged,
@@ -1213,6 +1219,11 @@ def create_return(
             ref_id=ret.number,
         )
     return ret
+
+
+def _by_product(wanted_and_share):
+    (line, _qty), _share = wanted_and_share
+    return line.product_id
 
 
 def _return_shift(shift_id, user, *, cash: bool) -> Shift | None:
@@ -1373,9 +1384,7 @@ def ppn_figures(day_start: datetime, day_end: datetime) -> dict:
             sa.func.coalesce(sa.func.sum(Sale.taxable), 0),
             sa.func.coalesce(sa.func.sum(Sale.dpp), 0),
             sa.func.coalesce(sa.func.sum(Sale.ppn), 0),
-        ).where(
-            Sale.created_at >= day_start, Sale.created_at < day_end, Sale.status == "completed"
-        )
+        ).where(Sale.created_at >= day_start, Sale.created_at < day_end, Sale.status == "completed")
     ).one()
     returns = db.session.execute(
         sa.select(
@@ -1443,9 +1452,7 @@ def rollup_figures(day_start: datetime, day_end: datetime) -> dict:
             sa.select(
                 sa.func.coalesce(sa.func.sum(SaleReturn.amount), 0),
                 sa.func.coalesce(
-                    sa.func.sum(
-                        sa.case((Sale.member_no.is_not(None), SaleReturn.amount), else_=0)
-                    ),
+                    sa.func.sum(sa.case((Sale.member_no.is_not(None), SaleReturn.amount), else_=0)),
                     0,
                 ),
             )

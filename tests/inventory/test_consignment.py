@@ -50,7 +50,15 @@ def test_commission_basis(app, make_supplier, make_product):
         assert line.on_hand == Decimal("14.000")
         again = services.create_settlement(sup, today())
         db.session.commit()
-        assert again.payable == 0 and again.lines == []
+        # nothing new: the stock is still listed, the 20 received are not repeated
+        assert again.payable == 0
+        [line] = again.lines
+        assert (line.units_received, line.units_sold, line.units_returned, line.on_hand) == (
+            0,
+            0,
+            0,
+            Decimal("14.000"),
+        )
 
 
 def test_supplier_price_basis(app, make_supplier, make_product):
@@ -220,3 +228,49 @@ def test_settlement_money_property(app, make_supplier, make_product, events, per
         assert sum(line.payable for line in s.lines) == s.payable
         assert s.commission + s.payable == s.sales_value
         assert sum(line.units_sold for line in s.lines) == units
+
+
+def test_statement_lists_every_product_and_never_repeats_receipts(app, make_supplier, make_product):
+    """Issue 11, money 4: a product with receipts and returns but no sale is on the
+    statement; a second settlement with the same period_end lists only what is new."""
+    sup, sold = _consigned(app, make_supplier, make_product, percent=10)
+    unsold = make_product(supplier_id=sup, supplier_price=4000, price=5000)
+    idle = make_product(supplier_id=sup, supplier_price=4000, price=5000)  # nothing at all
+    with app.app_context():
+        services.post_goods_receipt(
+            {"supplier_id": sup, "lines": [{"product_id": unsold, "quantity": 20}]}
+        )
+        services.post_supplier_return(
+            {"supplier_id": sup, "lines": [{"product_id": unsold, "quantity": 6}]}
+        )
+        services.record_sale(sold, 2, unit_price=10000, ref_id="a", amount=20000)
+        db.session.commit()
+        first = services.create_settlement(sup, today())
+        db.session.commit()
+        lines = {line.product_id: line for line in first.lines}
+        assert set(lines) == {sold, unsold}  # idle has no movement and no stock
+        assert (lines[unsold].units_received, lines[unsold].units_returned) == (20, 6)
+        assert (lines[unsold].units_sold, lines[unsold].on_hand, lines[unsold].payable) == (
+            0,
+            14,
+            0,
+        )
+        assert (lines[sold].units_received, lines[sold].units_sold) == (20, 2)
+        assert first.payable == 18000
+        services.post_goods_receipt(
+            {"supplier_id": sup, "lines": [{"product_id": unsold, "quantity": 5}]}
+        )
+        db.session.commit()
+        second = services.create_settlement(sup, today())
+        db.session.commit()
+        lines = {line.product_id: line for line in second.lines}
+        assert set(lines) == {sold, unsold}
+        assert (lines[unsold].units_received, lines[unsold].units_returned) == (5, 0)
+        assert lines[unsold].on_hand == 19
+        assert (lines[sold].units_received, lines[sold].units_sold, lines[sold].on_hand) == (
+            0,
+            0,
+            18,
+        )
+        assert second.payable == 0
+        assert idle not in lines

@@ -1,0 +1,79 @@
+"""Issue 11, money 3: a consigned line's value is what the customer paid for it, after
+the whole-sale discount's share, so the supplier is paid exactly."""
+
+from datetime import timedelta
+
+from mart.db import utcnow
+from mart.extensions import db
+
+
+def _consignment_supplier(app, percent=15):
+    from inventory import services
+
+    with app.app_context():
+        supplier = services.create_supplier(
+            {"name": "Bu Sari Kue", "terms": "consignment", "commission_percent": percent}
+        )
+        db.session.commit()
+        return supplier.id
+
+
+def _receive(app, supplier_id, product_id, quantity):
+    from inventory import services
+
+    with app.app_context():
+        services.post_goods_receipt(
+            {
+                "supplier_id": supplier_id,
+                "lines": [{"product_id": product_id, "quantity": quantity}],
+            }
+        )
+        db.session.commit()
+
+
+def _settle(app, supplier_id):
+    from inventory import services
+
+    with app.app_context():
+        settlement = services.create_settlement(supplier_id, utcnow().date() + timedelta(days=1))
+        db.session.commit()
+        return settlement.sales_value, settlement.commission, settlement.payable
+
+
+def test_consigned_line_settles_from_what_the_customer_paid(app, counter, make_product, rows):
+    sup = _consignment_supplier(app)
+    kue, _ = make_product(price=8_000, supplier_id=sup, supplier_price=6_500)
+    other, _ = make_product(price=10_000)
+    _receive(app, sup, kue, 10)
+    sale = counter.sale(
+        [{"product_id": kue, "quantity": 3}, {"product_id": other, "quantity": 1}],
+        [{"method": "cash", "amount": 40_000}],
+        discount=3_105,
+    )
+    assert sale.status_code == 201, sale.json
+    line = next(ln for ln in sale.json["lines"] if ln["product_id"] == kue)
+    # 24.000 of 34.000 takes 2.191,76 of the discount -> 2.192 (largest remainder)
+    assert line["amount"] == 21_808  # 21.808 / 3 = 7.269,33: 3 x 7.269 would be 21.807
+    back = counter.cashier.post(
+        f"/sales/{sale.json['id']}/returns",
+        json={"lines": [{"product_id": kue, "quantity": 1}], "approval_pin": "4321"},
+    )
+    assert back.status_code == 201 and back.json["amount"] == 7_269  # 21.808 / 3 half up
+    value = 21_808 - 7_269
+    commission = 2_181  # 14.539 x 15% = 2.180,85
+    assert _settle(app, sup) == (value, commission, value - commission)
+
+
+def test_whole_sale_discount_pays_the_supplier_to_the_rupiah(app, counter, make_product):
+    """The audit's line: without a return, 21.808 at 15%: 3.271 commission, 18.537 paid."""
+    sup = _consignment_supplier(app)
+    kue, _ = make_product(price=8_000, supplier_id=sup, supplier_price=6_500)
+    other, _ = make_product(price=10_000)
+    _receive(app, sup, kue, 10)
+    sale = counter.sale(
+        [{"product_id": kue, "quantity": 3}, {"product_id": other, "quantity": 1}],
+        [{"method": "cash", "amount": 40_000}],
+        discount=3_105,
+    )
+    assert sale.status_code == 201
+    assert _settle(app, sup) == (21_808, 3_271, 18_537)
