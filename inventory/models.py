@@ -89,9 +89,7 @@ class Product(db.Model):
     on_hand: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0))
     # Units sold below zero stock while no cost was known (avg_cost 0): they take the
     # cost of the next purchase receipt, booked then as a late cost (``LateCost``).
-    cost_pending: Mapped[Decimal] = mapped_column(
-        Quantity, default=Decimal(0), server_default="0"
-    )
+    cost_pending: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0), server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -77,7 +77,9 @@ class CashMovementIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(("in", "out")))
     amount = positive_money(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    approval_pin = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    approval_pin = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=32)
+    )
 
 
 class CashMovementOut(Schema):

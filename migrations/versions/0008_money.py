@@ -86,8 +86,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_inv_late_costs_at"))
     op.drop_table("inv_late_costs")
     op.execute(
-        "UPDATE inv_movements SET settlement_id = NULL"
-        " WHERE kind IN ('receipt', 'supplier_return')"
+        "UPDATE inv_movements SET settlement_id = NULL WHERE kind IN ('receipt', 'supplier_return')"
     )
     with op.batch_alter_table("inv_products", schema=None) as batch_op:
         batch_op.drop_column("cost_pending")

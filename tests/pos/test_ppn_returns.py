@@ -98,7 +98,9 @@ def test_a_return_carries_its_own_ppn_and_prints_a_nota_retur(pkp, rows):
 
 def test_a_return_of_a_sale_without_ppn_carries_none(app, counter, make_product):
     pid, _ = make_product(price=11_100)
-    sale = counter.sale([{"product_id": pid, "quantity": 2}], [{"method": "cash", "amount": 22_200}])
+    sale = counter.sale(
+        [{"product_id": pid, "quantity": 2}], [{"method": "cash", "amount": 22_200}]
+    )
     back = counter.cashier.post(
         f"/sales/{sale.json['id']}/returns",
         json={"lines": [{"product_id": pid, "quantity": 1}], "approval_pin": "4321"},
@@ -120,7 +122,10 @@ def test_roll_up_member_sales_net_of_returns_and_payments_add_up(app_factory, ro
     assert member["rounding"] == 30
     counter.sale(
         [{"product_id": pid, "quantity": 3}],  # 3.702: 2.000 by QRIS, 1.702 -> 1.700 cash
-        [{"method": "qris", "amount": 2_000, "reference": "Q1"}, {"method": "cash", "amount": 2_000}],
+        [
+            {"method": "qris", "amount": 2_000, "reference": "Q1"},
+            {"method": "cash", "amount": 2_000},
+        ],
     )
     back = counter.cashier.post(
         f"/sales/{member['id']}/returns",
@@ -138,9 +143,9 @@ def test_roll_up_member_sales_net_of_returns_and_payments_add_up(app_factory, ro
     assert f["rounding"] == 30 - 2
     assert f["refunds"] == {"cash": 2_468}
     assert f["by_payment"] == {"cash": 6_200 + 1_700, "qris": 2_000}
-    assert sum(f["by_payment"].values()) - f["rounding"] - sum(f["refunds"].values()) == f[
-        "sales_net"
-    ]
+    assert (
+        sum(f["by_payment"].values()) - f["rounding"] - sum(f["refunds"].values()) == f["sales_net"]
+    )
     daily = counter.manager.get(f"/rollup/daily?date={_today(app)}")
     assert daily.status_code == 200
     d = daily.json
