@@ -4,6 +4,8 @@ Managers write. A supplier login (role ``supplier``, ``user.supplier_id``) reads
 its own products, stock, movements and settlements; cashiers read products.
 """
 
+from datetime import timedelta
+
 from flask import Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -308,6 +310,18 @@ def report(args, name):
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     return reports.as_json(columns, rows, extra)
+
+
+@blp.route("/stock/cost-of-goods-sold", methods=["GET"])
+@roles_required("manager")
+@blp.arguments(schemas.CostOfGoodsArgs, location="query")
+@blp.response(200, schemas.CostOfGoodsSchema)
+def cost_of_goods_sold(args):
+    """Cost of goods sold between two business dates (inclusive), with the late costs
+    of units sold before any cost was known."""
+    start = services.period_cutoff(args["date_from"] - timedelta(days=1))
+    end = services.period_cutoff(args["date_to"])
+    return services.cost_of_goods_sold(start, end)
 
 
 @blp.route("/stock/value", methods=["GET"])

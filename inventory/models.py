@@ -221,6 +221,7 @@ class GoodsReceipt(db.Model):
     lines: Mapped[list["GoodsReceiptLine"]] = relationship(
         lazy="selectin", order_by="GoodsReceiptLine.id"
     )
+    late_costs: Mapped[list[LateCost]] = relationship(lazy="select", order_by=LateCost.id)
 
 
 class GoodsReceiptLine(db.Model):

@@ -195,6 +195,13 @@ class ReceiptLineSchema(Schema):
     batch = fields.String(allow_none=True)
 
 
+class LateCostSchema(Schema):
+    product_id = fields.Integer()
+    quantity = Quantity()
+    unit_cost = fields.Integer()
+    amount = fields.Integer()
+
+
 class GoodsReceiptSchema(Schema):
     id = fields.Integer()
     supplier_id = fields.Integer()
@@ -203,6 +210,21 @@ class GoodsReceiptSchema(Schema):
     total_cost = fields.Integer()
     at = fields.DateTime()
     lines = fields.List(fields.Nested(ReceiptLineSchema))
+    late_costs = fields.List(
+        fields.Nested(LateCostSchema),
+        metadata={"description": "cost of units sold before any cost was known"},
+    )
+
+
+class CostOfGoodsArgs(Schema):
+    date_from = fields.Date(data_key="from", required=True)
+    date_to = fields.Date(data_key="to", required=True)
+
+
+class CostOfGoodsSchema(Schema):
+    sold_at_cost = fields.Integer()
+    late_costs = fields.Integer()
+    total = fields.Integer()
 
 
 class ReturnLineInSchema(Schema):

@@ -42,6 +42,7 @@ from inventory.models import (
     ConsignmentSettlementLine,
     GoodsReceipt,
     GoodsReceiptLine,
+    LateCost,
     Product,
     StockCount,
     StockCountLine,
@@ -762,6 +763,8 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
         )
         bumps.append({"pid": product.id, "q": int(qty * 1000), "cost": cost, "now": at})
     db.session.flush()
+    if not consignment:
+        _book_late_costs(receipt, prepared, at)
     db.session.execute(sa.insert(GoodsReceiptLine.__table__), line_rows)
     db.session.execute(sa.insert(StockMovement.__table__), movement_rows)
     db.session.connection().execute(_receipt_bump_stmt(purchase=not consignment), bumps)
@@ -770,6 +773,85 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
     receipt.total_cost = _money(total)
     db.session.flush()
     return receipt
+
+
+def _book_late_costs(receipt: GoodsReceipt, prepared, at):
+    """Units sold before any cost was known take the cost of their product's next
+    purchase receipt (DOMAIN.md): before the receipt moves on-hand, each product of it
+    with ``cost_pending`` units books ``LateCost`` = those units x the receipt's unit
+    cost (half up), at most the units still below zero (a count may have found some),
+    and starts again from 0. A receipt at cost 0 leaves them waiting."""
+    costs = {}
+    for product, _qty, cost, _line in prepared:
+        if cost > 0 and product.cost_pending > 0:
+            costs.setdefault(product.id, cost)  # a product twice: its first line's cost
+    if not costs:
+        return []
+    table = Product.__table__
+    stmt = (
+        sa.select(table.c.id, raw(table.c.on_hand), raw(table.c.cost_pending))
+        .where(table.c.id.in_(sorted(costs)))
+        .order_by(table.c.id)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # a sale's pending units land before or after
+    rows = []
+    for product_id, on_hand, pending in db.session.execute(stmt).all():
+        units = min(int(pending), max(0, -int(on_hand)))  # thousandths
+        if units > 0:
+            cost = costs[product_id]
+            rows.append(
+                {
+                    "product_id": product_id,
+                    "receipt_id": receipt.id,
+                    "quantity": from_raw(units),
+                    "unit_cost": cost,
+                    "amount": (units * cost * 2 + 1000) // 2000,  # half up, whole rupiah
+                    "at": at,
+                }
+            )
+    db.session.execute(sa.update(table).where(table.c.id.in_(sorted(costs))).values(cost_pending=0))
+    if rows:
+        db.session.execute(sa.insert(LateCost.__table__), rows)
+        audit.record(
+            "stock.late_cost",
+            receipt,
+            after={"lines": [[r["product_id"], str(r["quantity"]), r["amount"]] for r in rows]},
+        )
+    return rows
+
+
+def late_costs_of(receipt_id) -> list[LateCost]:
+    return db.session.scalars(
+        sa.select(LateCost).where(LateCost.receipt_id == receipt_id).order_by(LateCost.id)
+    ).all()
+
+
+def cost_of_goods_sold(start: datetime, end: datetime) -> dict:
+    """Cost of the mart's own goods sold in ``[start, end)``: sales less customer
+    returns at the cost they carried (``sold_at_cost``, each movement's quantity x unit
+    cost, half up), plus the late costs booked by receipts in the period for units sold
+    before any cost was known (``late_costs``); ``total`` is both."""
+    mv = StockMovement.__table__
+    value = -raw(mv.c.quantity) * sa.func.coalesce(mv.c.unit_cost, 0)
+    sold = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(value), 0)).where(
+            mv.c.owner == "mart",
+            mv.c.kind.in_(("sale", "customer_return")),
+            mv.c.at >= start,
+            mv.c.at < end,
+        )
+    )
+    sold = int(sold)
+    sold_at_cost = (sold * 2 + 1000) // 2000 if sold >= 0 else -((-sold * 2 + 1000) // 2000)
+    late = int(
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(LateCost.amount), 0)).where(
+                LateCost.at >= start, LateCost.at < end
+            )
+        )
+    )
+    return {"sold_at_cost": sold_at_cost, "late_costs": late, "total": sold_at_cost + late}
 
 
 def _receipt_bump_stmt(purchase: bool):

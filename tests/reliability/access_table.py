@@ -44,6 +44,7 @@ ACCESS = {
     "inventory.index": MANAGER,
     "inventory.supplier_home": SUPPLIER,
     "inventory_api.create_product": MANAGER,
+    "inventory_api.cost_of_goods_sold": MANAGER,
     # supplier logins see their own products only (the record filled is someone else's)
     "inventory_api.list_products": COUNTER | {"supplier"},
     "inventory_api.get_product": COUNTER,
