@@ -86,8 +86,19 @@ def list_command():
 
 @group.command("test")
 @click.argument("name")
-def test_command(name):
-    """Print a test page on printer NAME now; exit non-zero with the reason if it fails."""
+@click.option(
+    "--wait",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="seconds to wait for the branch's running print worker to print it",
+)
+def test_command(name, wait):
+    """Print a test page on printer NAME now; exit non-zero with the reason if it fails.
+
+    The page is queued like any job and printed once, by whoever takes it first: this
+    command, or the print worker of the running branch (then the command waits for
+    that worker's outcome and reports it)."""
     from printers.worker import Worker, worker_name
 
     try:
@@ -99,12 +110,22 @@ def test_command(name):
     job_id = job.id
     status = transport.query_status(printer)
     db.session.commit()  # hold no transaction (SQLite: no lock) while the worker sends
-    outcome, reason = Worker(current_app._get_current_object(), name=worker_name(":cli")).send_now(
-        job_id
-    )
+    worker = Worker(current_app._get_current_object(), name=worker_name(":cli"))
+    outcome, reason = worker.send_now(job_id)
+    by = ""
+    while outcome == "busy":  # the running print worker took it: wait for its outcome
+        by = " by the print worker"
+        outcome, reason = worker.wait_for(job_id, timeout=wait)
+        if outcome == "pending":  # given back to the queue: take it ourselves
+            by = ""
+            outcome, reason = worker.send_now(job_id)
+    if outcome == "timeout":
+        raise click.ClickException(
+            f"printer {name}: job {job_id} still printing after {wait:g} s{by}"
+        )
     if outcome != "done":
-        raise click.ClickException(f"printer {name} failed: {reason} (status {status})")
-    click.echo(f"Test page sent to {name} (job {job_id}, status {status}).")
+        raise click.ClickException(f"printer {name} failed{by}: {reason} (status {status})")
+    click.echo(f"Test page sent to {name}{by} (job {job_id}, status {status}).")
 
 
 @group.command("worker")

@@ -19,6 +19,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -111,8 +112,11 @@ class Worker:
         db.session.commit()
         return rows
 
-    def _claim(self, job_id, default_id) -> bool:
-        """Take the job for this worker; False if another worker has it (or it is not due)."""
+    def _claim(self, job_id, default_id, *, now_or_never=False) -> bool:
+        """Take the job for this worker; False if another worker has it (or it is not due).
+
+        ``now_or_never``: any job still waiting is taken, due or not (the command
+        line's test page, sent at once even while the printer's queue waits)."""
         jobs = PrintJob.__table__
         now = self.clock()
         due = sa.or_(
@@ -122,6 +126,8 @@ class Worker:
             ),
             sa.and_(jobs.c.status == "failed", jobs.c.next_attempt_at <= now),
         )
+        if now_or_never:
+            due = jobs.c.status.in_(("pending", "failed"))
         values = {
             "status": "printing",
             "claimed_by": self.name,
@@ -240,10 +246,13 @@ class Worker:
     # -- one job now (the CLI's test page) ---------------------------------------
 
     def send_now(self, job_id) -> tuple[str, str | None]:
-        """Claim and send one job at once; a failure is not retried by itself."""
+        """Claim and send one job at once; a failure is not retried by itself.
+
+        Answers ``("busy", ...)`` when another worker (the branch's running print
+        worker) holds the job: ``wait_for`` then tells how it ended."""
         with self.app.app_context():
             try:
-                if not self._claim(job_id, None):
+                if not self._claim(job_id, None, now_or_never=True):
                     return "busy", "the job was taken by another worker"
                 job = db.session.get(PrintJob, job_id)
                 printer = db.session.get(Printer, job.printer_id)
@@ -258,6 +267,28 @@ class Worker:
                 return "done", None
             finally:
                 db.session.remove()
+
+    def wait_for(self, job_id, timeout: float, pause: float = 0.1) -> tuple[str, str | None]:
+        """How a job another worker holds ended: ``("done"|"failed"|"dropped", reason)``
+        once it leaves ``printing``, or ``("timeout", ...)`` after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        jobs = PrintJob.__table__
+        while True:
+            with self.app.app_context():
+                try:
+                    row = db.session.execute(
+                        sa.select(jobs.c.status, jobs.c.last_error).where(jobs.c.id == job_id)
+                    ).first()
+                finally:
+                    db.session.remove()
+            if row is None:
+                return "failed", "the job is gone"
+            if row.status in ("done", "failed", "dropped"):
+                return row.status, row.last_error
+            if row.status == "pending" or time.monotonic() >= deadline:
+                # given back (a stale claim) or still printing: say so
+                return ("pending" if row.status == "pending" else "timeout"), row.last_error
+            time.sleep(pause)
 
     # -- the loop ----------------------------------------------------------------
 

@@ -127,3 +127,40 @@ def test_demo_seeder_makes_two_file_printers(app):
         again = {}
         seed(again)  # a second run reuses them
         assert again == context
+
+
+def test_test_page_beside_the_branchs_running_print_worker(app, runner, fake_printer):
+    """Issue 11, money 7: with the branch's print worker running, the command failed
+    ("the job was taken by another worker", exit 1) though the page printed. Now it
+    waits for whoever prints it and succeeds; the page prints exactly once each time."""
+    from printers.worker import start_in_app
+
+    runner.invoke(
+        args=[
+            "printers",
+            "add",
+            "Net",
+            "--connection",
+            "network",
+            "--width",
+            "48",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(fake_printer.port),
+        ]
+    )
+    # A printer that does not answer status queries: the command's status query waits,
+    # and the running worker (woken by the commit that queued the page) takes the job.
+    fake_printer.answer_status = False
+    thread = start_in_app(app)
+    app.extensions.setdefault("mart_threads", []).append(thread)
+    for times in (1, 2):
+        result = runner.invoke(args=["printers", "test", "Net"])
+        assert result.exit_code == 0, result.output
+        fake_printer.settle()
+        pages = [ln for ln in text_lines(fake_printer.printed) if "TEST PAGE" in ln]
+        assert len(pages) == times
+    with app.app_context():
+        jobs = db.session.scalars(sa.select(PrintJob)).all()
+        assert [(j.kind, j.status) for j in jobs] == [("test", "done"), ("test", "done")]
