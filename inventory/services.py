@@ -1493,14 +1493,26 @@ def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SalePro
     return by_id, by_code
 
 
-_ON_HAND_BUMP = (
-    sa.update(Product.__table__)
-    .where(Product.__table__.c.id == sa.bindparam("b_id"))
-    .values(
-        on_hand=raw(Product.__table__.c.on_hand) + sa.bindparam("b_delta", type_=sa.BigInteger),
-        updated_at=sa.bindparam("b_now", type_=Product.__table__.c.updated_at.type),
+def _on_hand_bump_stmt():
+    """``on_hand += :b_delta`` and, for units sold at no cost (``:b_unc`` thousandths,
+    0 for nearly every sale), ``cost_pending +=`` those of them now below zero."""
+    table = Product.__table__
+    delta = sa.bindparam("b_delta", type_=sa.BigInteger)
+    unc = sa.bindparam("b_unc", type_=sa.BigInteger)
+    after = raw(table.c.on_hand) + delta
+    below = sa.case((sa.or_(unc == 0, after >= 0), 0), (-after < unc, -after), else_=unc)
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("b_id"))
+        .values(
+            on_hand=after,
+            cost_pending=raw(table.c.cost_pending) + below,
+            updated_at=sa.bindparam("b_now", type_=table.c.updated_at.type),
+        )
     )
-)
+
+
+_ON_HAND_BUMP = _on_hand_bump_stmt()
 
 
 # PostgreSQL: on-hand of all the lines in one statement instead of one per product.
@@ -1514,9 +1526,14 @@ _ON_HAND_BUMP_PG = sa.text(
     " SELECT inv_products.id FROM inv_products"
     " WHERE inv_products.id = ANY(CAST(:ids AS INTEGER[]))"
     " ORDER BY inv_products.id FOR NO KEY UPDATE),"
-    " moved AS (SELECT * FROM unnest(CAST(:ids AS INTEGER[]), CAST(:deltas AS BIGINT[]))"
-    " AS moved(id, delta))"
-    " UPDATE inv_products SET on_hand = inv_products.on_hand + moved.delta, updated_at = :now"
+    " moved AS (SELECT * FROM unnest(CAST(:ids AS INTEGER[]), CAST(:deltas AS BIGINT[]),"
+    " CAST(:uncs AS BIGINT[])) AS moved(id, delta, unc))"
+    " UPDATE inv_products SET on_hand = inv_products.on_hand + moved.delta,"
+    " cost_pending = inv_products.cost_pending + CASE"
+    " WHEN moved.unc = 0 OR inv_products.on_hand + moved.delta >= 0 THEN 0"
+    " WHEN -(inv_products.on_hand + moved.delta) < moved.unc"
+    " THEN -(inv_products.on_hand + moved.delta) ELSE moved.unc END,"
+    " updated_at = :now"
     " FROM locked JOIN moved ON moved.id = locked.id"
     " WHERE inv_products.id = locked.id"
 ).bindparams(sa.bindparam("now", type_=Product.__table__.c.updated_at.type))
@@ -1609,19 +1626,30 @@ def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=Non
     conn = db.session.connection()  # Core statements: no ORM execute around them
     conn.execute(_MOVEMENTS_INSERT, movements)
     moves = sorted(delta.items())
+    # Units sold at no cost below zero stock wait for the next receipt's cost
+    # (``cost_pending``), moved in the same statement as on-hand.
     if conn.dialect.name == "postgresql":
         conn.execute(
             _ON_HAND_BUMP_PG,
-            {"ids": [pid for pid, _ in moves], "deltas": [d for _, d in moves], "now": now},
+            {
+                "ids": [pid for pid, _ in moves],
+                "deltas": [d for _, d in moves],
+                "uncs": [uncosted.get(pid, 0) for pid, _ in moves],
+                "now": now,
+            },
         )
     else:  # SQLite: the sale holds the database's write lock; one executemany
-        conn.execute(_ON_HAND_BUMP, [{"b_id": pid, "b_delta": d, "b_now": now} for pid, d in moves])
-    if uncosted:  # only a sale of a product never costed pays this statement
-        _note_cost_pending(conn, uncosted)
+        conn.execute(
+            _ON_HAND_BUMP,
+            [
+                {"b_id": pid, "b_delta": d, "b_unc": uncosted.get(pid, 0), "b_now": now}
+                for pid, d in moves
+            ],
+        )
     mapper = sa.inspect(Product)
     identity_map = db.session.identity_map
     for pid in delta:  # loaded ORM products (if any) read their new on-hand again
         loaded = identity_map.get(mapper.identity_key_from_primary_key([pid]))
         if loaded is not None:
-            db.session.expire(loaded, ["on_hand", "updated_at"])
+            db.session.expire(loaded, ["on_hand", "updated_at", "cost_pending"])
     return len(movements)
