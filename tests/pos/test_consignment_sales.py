@@ -2,9 +2,14 @@
 the whole-sale discount's share, so the supplier is paid exactly."""
 
 from datetime import timedelta
+from fractions import Fraction
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mart.db import utcnow
 from mart.extensions import db
+from mart.money import round_half_up
 
 
 def _consignment_supplier(app, percent=15):
@@ -77,3 +82,35 @@ def test_whole_sale_discount_pays_the_supplier_to_the_rupiah(app, counter, make_
     )
     assert sale.status_code == 201
     assert _settle(app, sup) == (21_808, 3_271, 18_537)
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    quantities=st.lists(st.integers(min_value=1, max_value=7), min_size=1, max_size=3),
+    prices=st.lists(st.integers(min_value=500, max_value=60_000), min_size=3, max_size=3),
+    discount_per_mille=st.integers(min_value=0, max_value=99),
+    percent=st.sampled_from([10, 12.5, 15]),
+)
+def test_settlement_value_is_what_the_customers_paid(
+    app, counter, make_product, quantities, prices, discount_per_mille, percent
+):
+    """Property: whatever the whole-sale discount, a consigned product's sales value is
+    the sum of its lines' amounts, and the supplier gets that less the commission."""
+    sup = _consignment_supplier(app, percent=percent)
+    kue, _ = make_product(price=prices[0], supplier_id=sup, supplier_price=1)
+    own, _ = make_product(price=prices[1])
+    _receive(app, sup, kue, 50)
+    paid = 0
+    for qty in quantities:
+        subtotal = qty * prices[0] + prices[1]
+        sale = counter.sale(
+            [{"product_id": kue, "quantity": qty}, {"product_id": own, "quantity": 1}],
+            [{"method": "cash", "amount": subtotal}],
+            discount=subtotal * discount_per_mille // 1000,
+        )
+        assert sale.status_code == 201, sale.json
+        paid += next(ln["amount"] for ln in sale.json["lines"] if ln["product_id"] == kue)
+    commission = round_half_up(Fraction(paid) * Fraction(str(percent)) / 100)
+    assert _settle(app, sup) == (paid, commission, paid - commission)
