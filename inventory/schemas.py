@@ -4,6 +4,7 @@ Quantities travel as JSON numbers (``10``, ``1.25``), read exactly (never throug
 float) and kept as 3-place ``Decimal``. Money is integer rupiah.
 """
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -217,8 +218,16 @@ class GoodsReceiptSchema(Schema):
 
 
 class CostOfGoodsArgs(Schema):
-    date_from = fields.Date(data_key="from", required=True)
-    date_to = fields.Date(data_key="to", required=True)
+    date_from = fields.Date(
+        data_key="from",
+        required=True,
+        validate=validate.Range(min=date(2000, 1, 1), max=date(2999, 12, 31)),
+    )
+    date_to = fields.Date(
+        data_key="to",
+        required=True,
+        validate=validate.Range(min=date(2000, 1, 1), max=date(2999, 12, 31)),
+    )
 
 
 class CostOfGoodsSchema(Schema):

@@ -111,3 +111,11 @@ def test_a_receipt_refused_books_no_late_cost(app, make_supplier, make_product, 
     with app.app_context():
         assert services.get_product(pid).cost_pending == 2
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LateCost)) == 0
+
+
+def test_cost_of_goods_sold_refuses_bad_dates(api_as):
+    manager = api_as("manager")
+    for query in ("from=2026-01-01", "from=0001-01-01&to=2026-01-01", "from=x&to=2026-01-01"):
+        answer = manager.get(f"/stock/cost-of-goods-sold?{query}")
+        assert answer.status_code == 422, query
+        assert answer.json["errors"]["query"]
