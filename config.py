@@ -64,6 +64,11 @@ class Config:
     MART_BACKUP_DIR = os.environ.get("MART_BACKUP_DIR", "")
     MART_BACKUP_KEEP = _int("MART_BACKUP_KEEP", 14)
 
+    # Request limits (mart/limits.py): any body over MAX_CONTENT_LENGTH is 413, except
+    # the CSV import's upload (MART_IMPORT_MAX_BYTES).
+    MAX_CONTENT_LENGTH = _int("MART_MAX_BODY_BYTES", 1024 * 1024)
+    MART_IMPORT_MAX_BYTES = _int("MART_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+
     # Login throttling
     MART_LOG_LEVEL = os.environ.get("MART_LOG_LEVEL", "INFO")  # the "mart" JSON log
     MART_LOGIN_MAX_FAILURES = _int("MART_LOGIN_MAX_FAILURES", 5)

@@ -88,7 +88,7 @@ def _is_manager():
 def _amount(value, field="amount") -> int:
     """An amount typed by hand: ``50.000``, ``50000`` or ``Rp 50.000``."""
     text = re.sub(r"[\s.]|^Rp", "", (value or "").strip(), flags=re.IGNORECASE)
-    if not text.lstrip("-").isdigit():
+    if not re.fullmatch(r"-?[0-9]{1,14}", text):
         raise InvalidInput(_("Type the amount in whole rupiah."), field=field)
     return int(text)
 
