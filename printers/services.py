@@ -17,7 +17,7 @@ from mart import audit
 from mart.db import utcnow
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
-from printers import escpos_out, layout
+from printers import escpos_out, layout, targets
 from printers.document import Document, Item, Total
 from printers.models import CONNECTIONS, JOB_KINDS, WIDTHS, Printer, PrintJob
 
@@ -174,6 +174,7 @@ def _apply(printer: Printer, values: dict, creating: bool) -> None:
             raise InvalidInput(_("A network printer needs a host."), field="host")
     elif not device:
         raise InvalidInput(_("A %(kind)s printer needs a device.", kind=connection), field="device")
+    targets.check(connection, host=host, port=port, device=device)
     drawer = merged["drawer"]
     if drawer is not None:
         pin, pulse = drawer.get("pin", 2), drawer.get("pulse_ms", 100)
