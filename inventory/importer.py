@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from inventory import barcodes as bc
 from inventory.models import TAX_CLASSES, UNITS, Barcode, Category, Product, Supplier
-from mart import audit
+from mart import audit, csvsafe
 from mart.db import QUANTUM, utcnow
 from mart.extensions import db
 from mart.fields import MAX_MONEY, MAX_QUANTITY
@@ -146,7 +146,11 @@ def parse(text: str):
         if None in raw:
             errors.append(RowError(line, "-", "more fields than columns"))
             continue
-        get = {k: (v or "").strip() for k, v in raw.items() if k not in IGNORED}
+        get = {
+            k: csvsafe.unescape_cell((v or "").strip())
+            for k, v in raw.items()
+            if k not in IGNORED
+        }
         if not any(get.values()):
             continue
         row = {"line": line}
@@ -364,7 +368,7 @@ def export_products(out, supplier_id=None):
     )
     if supplier_id is not None:
         stmt = stmt.where(pt.c.supplier_id == supplier_id)
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for row in db.session.execute(stmt):
         values = list(row)
