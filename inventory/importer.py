@@ -147,9 +147,7 @@ def parse(text: str):
             errors.append(RowError(line, "-", "more fields than columns"))
             continue
         get = {
-            k: csvsafe.unescape_cell((v or "").strip())
-            for k, v in raw.items()
-            if k not in IGNORED
+            k: csvsafe.unescape_cell((v or "").strip()) for k, v in raw.items() if k not in IGNORED
         }
         if not any(get.values()):
             continue

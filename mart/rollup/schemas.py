@@ -105,9 +105,7 @@ class RollupReportSchema(_Lenient):
     def _date_in_range(self, value, **kwargs):
         latest = datetime.now(UTC).date() + timedelta(days=DAYS_AHEAD)
         if not FIRST_DATE <= value <= latest:
-            raise ValidationError(
-                f"Must be from {FIRST_DATE.isoformat()} to {latest.isoformat()}."
-            )
+            raise ValidationError(f"Must be from {FIRST_DATE.isoformat()} to {latest.isoformat()}.")
 
 
 class RollupIngestResultSchema(Schema):
