@@ -16,9 +16,15 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
 
 
+def _protected(text: str) -> bool:
+    """Starts like a formula, or like one already protected (``'=``): then it gets an
+    apostrophe more, so reading it back is exact for every text."""
+    return text.lstrip("'").startswith(TRIGGERS)
+
+
 def safe_cell(value):
     """``value`` as a CSV cell that no spreadsheet evaluates."""
-    if not isinstance(value, str) or not value.startswith(TRIGGERS):
+    if not isinstance(value, str) or not _protected(value):
         return value
     if _NUMBER.fullmatch(value):
         return value
@@ -27,7 +33,7 @@ def safe_cell(value):
 
 def unescape_cell(text: str) -> str:
     """The text ``safe_cell`` protected, as it was (for reading an export back)."""
-    if text.startswith("'") and text[1:].startswith(TRIGGERS):
+    if text.startswith("'") and _protected(text[1:]):
         return text[1:]
     return text
 

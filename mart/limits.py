@@ -96,7 +96,10 @@ def handle_too_large(error):
 
 
 def init_app(app):
-    app.json = SafeJSONProvider(app)
+    safe = SafeJSONProvider(app)
+    for name in ("sort_keys", "ensure_ascii", "compact", "mimetype"):
+        setattr(safe, name, getattr(app.json, name))  # keep what was set on the old one
+    app.json = safe
     # First of all before_request functions: nothing may read the body before this.
     app.before_request_funcs.setdefault(None, []).insert(0, _check_size)
     app.register_error_handler(RequestEntityTooLarge, handle_too_large)
