@@ -1,6 +1,7 @@
 """Configuration classes. Settings come from the environment with safe defaults."""
 
 import os
+import tempfile
 
 
 def _bool(name, default=False):
@@ -63,9 +64,22 @@ class Config:
     # Background workers (print queue, roll-up sender) run as threads in the app.
     MART_START_WORKERS = _bool("MART_START_WORKERS", False)
 
+    # Printer targets (printers/targets.py): network printers on private LAN addresses
+    # or those listed in MART_PRINTER_HOSTS (addresses, networks, host names; the only
+    # way to allow loopback), on MART_PRINTER_PORTS ("9100", "9100-9109,515"); file
+    # printers only inside MART_PRINTER_FILE_DIR (empty: <instance>/printers).
+    MART_PRINTER_HOSTS = os.environ.get("MART_PRINTER_HOSTS", "")
+    MART_PRINTER_PORTS = os.environ.get("MART_PRINTER_PORTS", "9100")
+    MART_PRINTER_FILE_DIR = os.environ.get("MART_PRINTER_FILE_DIR", "")
+
     # Backups
     MART_BACKUP_DIR = os.environ.get("MART_BACKUP_DIR", "")
     MART_BACKUP_KEEP = _int("MART_BACKUP_KEEP", 14)
+
+    # Request limits (mart/limits.py): any body over MAX_CONTENT_LENGTH is 413, except
+    # the CSV import's upload (MART_IMPORT_MAX_BYTES).
+    MAX_CONTENT_LENGTH = _int("MART_MAX_BODY_BYTES", 1024 * 1024)
+    MART_IMPORT_MAX_BYTES = _int("MART_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
     # Login throttling
     MART_LOG_LEVEL = os.environ.get("MART_LOG_LEVEL", "INFO")  # the "mart" JSON log
@@ -114,3 +128,8 @@ class TestConfig(Config):
     MART_CASH_ROUNDING = 0
     MART_QRIS_PAYLOAD = ""
     MART_LOGIN_LOCK_SECONDS = 300
+    # The tests' fake ESC/POS printer listens on a loopback port it picks, and their
+    # file printers write into temporary folders: allowed here explicitly.
+    MART_PRINTER_HOSTS = "127.0.0.1"
+    MART_PRINTER_PORTS = "9100,1024-65535"
+    MART_PRINTER_FILE_DIR = tempfile.gettempdir()

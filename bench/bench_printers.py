@@ -127,6 +127,8 @@ def bench_queue_and_worker():
             "MART_INSTANCE_PATH": tmp,
             "SECRET_KEY": "bench",
             "TESTING": True,
+            "MART_PRINTER_HOSTS": "127.0.0.1",  # the fake printer, on a port it picks
+            "MART_PRINTER_PORTS": "1024-65535",
         }
     )
     print(f"== queue and worker on {url.split('://')[0]}")

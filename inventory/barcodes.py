@@ -26,7 +26,7 @@ def check_digit(body: str) -> int:
 
 def is_valid(code: str) -> bool:
     """True for an EAN-13, EAN-8 or UPC-A code with a correct check digit."""
-    if not code or not code.isdigit() or len(code) not in VALID_LENGTHS:
+    if not code or not (code.isascii() and code.isdigit()) or len(code) not in VALID_LENGTHS:
         return False
     return check_digit(code[:-1]) == int(code[-1])
 
@@ -50,7 +50,7 @@ def parse_rules(text: str) -> list[ScaleRule]:
             continue
         prefix, _, kind = part.partition(":")
         prefix, kind = prefix.strip(), kind.strip()
-        if not re.fullmatch(r"2\d", prefix) or kind not in ("weight", "price"):
+        if not re.fullmatch(r"2[0-9]", prefix) or kind not in ("weight", "price"):
             raise ValueError(f"bad scale rule {part!r}")
         rules.append(ScaleRule(prefix, kind))
     return rules

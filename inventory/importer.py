@@ -15,9 +15,10 @@ import sqlalchemy as sa
 
 from inventory import barcodes as bc
 from inventory.models import TAX_CLASSES, UNITS, Barcode, Category, Product, Supplier
-from mart import audit
+from mart import audit, csvsafe
 from mart.db import QUANTUM, utcnow
 from mart.extensions import db
+from mart.fields import MAX_MONEY, MAX_QUANTITY
 
 REQUIRED = ("sku", "name", "barcode", "price")
 OPTIONAL = (
@@ -80,26 +81,45 @@ class ImportFailed(Exception):
 
 def _int(value, line, column, errors, minimum=0):
     text = value.strip().replace("_", "")
-    if not text.lstrip("-").isdigit():
+    if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 20:
         errors.append(RowError(line, column, "not a whole number of rupiah"))
         return None
     number = int(text)
     if number < minimum:
         errors.append(RowError(line, column, f"must be {minimum} or more"))
         return None
+    if number > MAX_MONEY:
+        errors.append(RowError(line, column, f"must be at most {MAX_MONEY}"))
+        return None
     return number
 
 
 def _qty(value, line, column, errors):
     try:
+        if not value.strip().isascii():
+            raise InvalidOperation
         number = Decimal(value.strip())
     except InvalidOperation:
         errors.append(RowError(line, column, "not a number"))
         return None
-    if not number.is_finite() or number < 0 or number != number.quantize(QUANTUM):
+    if (
+        not number.is_finite()
+        or number < 0
+        or number > MAX_QUANTITY
+        or number != number.quantize(QUANTUM)
+    ):
         errors.append(RowError(line, column, "must be 0 or more, at most 3 decimals"))
         return None
     return number
+
+
+def _readable(reader, errors):
+    """The reader's rows; a row the csv module cannot read (a field over its 128 kB
+    limit, say) ends the parse as an error of that line instead of a crash."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        errors.append(RowError(reader.line_num, "-", f"not readable as CSV: {exc}"))
 
 
 def parse(text: str):
@@ -119,14 +139,16 @@ def parse(text: str):
         supplier_ids = set(db.session.scalars(sa.select(Supplier.id)).all())
     rows = []
     seen_sku, seen_code = {}, {}
-    for index, raw in enumerate(reader):
+    for index, raw in enumerate(_readable(reader, errors)):
         line = index + 2
         if len(errors) >= MAX_ERRORS:
             break
         if None in raw:
             errors.append(RowError(line, "-", "more fields than columns"))
             continue
-        get = {k: (v or "").strip() for k, v in raw.items() if k not in IGNORED}
+        get = {
+            k: csvsafe.unescape_cell((v or "").strip()) for k, v in raw.items() if k not in IGNORED
+        }
         if not any(get.values()):
             continue
         row = {"line": line}
@@ -344,7 +366,7 @@ def export_products(out, supplier_id=None):
     )
     if supplier_id is not None:
         stmt = stmt.where(pt.c.supplier_id == supplier_id)
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for row in db.session.execute(stmt):
         values = list(row)

@@ -1,6 +1,5 @@
 """Stock reports: each returns ``(columns, rows)`` for the page, the JSON and the CSV."""
 
-import csv
 import io
 from datetime import timedelta
 from decimal import Decimal
@@ -9,6 +8,7 @@ import sqlalchemy as sa
 
 from inventory.models import Product, StockMovement, Supplier
 from inventory.services import _consigned_condition, _money, from_raw, owned_condition, raw
+from mart import csvsafe
 from mart.db import utcnow
 from mart.extensions import db
 
@@ -318,7 +318,7 @@ def as_json(columns, rows, extra):
 
 def as_csv(columns, rows) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(columns)
     for row in rows:
         writer.writerow(

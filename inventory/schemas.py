@@ -19,7 +19,9 @@ class ProductCreateSchema(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     barcode = fields.String(allow_none=True, validate=validate.Length(max=32))
-    barcodes = fields.List(fields.String(validate=validate.Length(max=32)))
+    barcodes = fields.List(
+        fields.String(validate=validate.Length(max=32)), validate=validate.Length(max=50)
+    )
     unit = fields.String(validate=validate.OneOf(UNITS))
     price = Money(required=True)
     member_price = Money(allow_none=True)
@@ -37,7 +39,9 @@ class ProductCreateSchema(Schema):
 class ProductUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     barcode = fields.String(validate=validate.Length(max=32))
-    barcodes = fields.List(fields.String(validate=validate.Length(max=32)))
+    barcodes = fields.List(
+        fields.String(validate=validate.Length(max=32)), validate=validate.Length(max=50)
+    )
     unit = fields.String(validate=validate.OneOf(UNITS))
     price = Money()
     member_price = Money(allow_none=True)
@@ -323,7 +327,9 @@ class SettlementQuerySchema(Schema):
 
 class CountCreateSchema(Schema):
     note = fields.String(allow_none=True, validate=validate.Length(max=200))
-    product_ids = fields.List(fields.Integer(strict=True), allow_none=True)
+    product_ids = fields.List(
+        fields.Integer(strict=True), allow_none=True, validate=validate.Length(max=100_000)
+    )
 
 
 class CountLineInSchema(Schema):

@@ -261,6 +261,8 @@ def scale_rules():
 
 def _barcode_candidates(code):
     """The code, and for UPC-A its other spelling (12 digits, or 13 with a leading 0)."""
+    if not code.isascii():
+        return (code,)
     if code.isdigit() and len(code) == 12:
         return (code, "0" + code)
     if code.isdigit() and len(code) == 13 and code.startswith("0"):
@@ -341,7 +343,7 @@ def lookup_code(code: str) -> ScanResult:
     else:
         product_id = _product_id_by_barcode(*candidates)
         product = None
-    if product_id is None and code.isdigit():
+    if product_id is None and code.isascii() and code.isdigit():
         label = bc.parse_scale_label(code, scale_rules())
         if label is not None:
             product_id = _product_id_by_barcode(label.registered_code) or _product_id_by_sku(

@@ -360,9 +360,9 @@ def _count_selection(category_id, supplier_id):
     """The active products of a category and/or a supplier (``[]`` when none), or None
     for a count of every product (nothing chosen, or a value that is not an id)."""
     filters = []
-    if (category_id or "").isdigit():
+    if (category_id or "").isascii() and (category_id or "").isdigit():
         filters.append(Product.category_id == int(category_id))
-    if (supplier_id or "").isdigit():
+    if (supplier_id or "").isascii() and (supplier_id or "").isdigit():
         filters.append(Product.supplier_id == int(supplier_id))
     if not filters:
         return None

@@ -101,6 +101,10 @@ def _init_extensions(app):
 
     security.init_app(app)
 
+    from mart import limits
+
+    limits.init_app(app)
+
 
 def _register_blueprints(app):
     import inventory

@@ -13,6 +13,10 @@ from mart.extensions import csrf
 # the request itself), so CSRF does not apply.
 CSRF_EXEMPT_ENDPOINTS = set()
 
+# Endpoints that read and check their raw body themselves before parsing it (the hub's
+# signed reports: the signature first), so the JSON check below leaves it to them.
+RAW_BODY_ENDPOINTS = set()
+
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -25,6 +29,11 @@ def csrf_exempt(view):
     return view
 
 
+def raw_body(view):
+    RAW_BODY_ENDPOINTS.add(f"{view.__module__}.{view.__name__}")
+    return view
+
+
 def _protect():
     g.request_id = _request_id()
     if request.method == "OPTIONS":
@@ -34,7 +43,7 @@ def _protect():
         return refused
     if request.method in ("GET", "HEAD", "TRACE"):
         return None
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") and _view_name() not in RAW_BODY_ENDPOINTS:
         _require_json_body()
     if request.headers.get("Authorization", "").startswith("Bearer "):
         return  # not ambient: a cross-site page cannot attach it

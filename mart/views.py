@@ -1,5 +1,7 @@
 """Core pages: login, logout, home by role, the back office, API docs, health."""
 
+from urllib.parse import urlsplit
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -24,9 +26,17 @@ bp = Blueprint("mart", __name__)
 
 
 def _safe_next(target):
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target.rstrip("?")
-    return None
+    """A path on this site to go to after logging in, else None. Browsers drop tabs and
+    line breaks inside URLs and read a backslash as a slash (``/%09/evil`` would become
+    ``//evil``, another site): any control character, space or backslash refuses it."""
+    if not target or not target.startswith("/") or len(target) > 2000:
+        return None
+    if any(ch <= " " or ch in "\\\x7f" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target.rstrip("?")
 
 
 @bp.route("/")

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from mart.fields import Money
 from members.models import KINDS, LEFT_REASONS
 
 NIK_MESSAGE = "NIK must be exactly 16 digits."
@@ -77,7 +78,7 @@ class MemberLookupArgs(Schema):
 
 class SavingsMovementSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    amount = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    amount = Money(minimum=1, required=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     # Queue a slip on the default printer.
     print = fields.Boolean(load_default=False)
@@ -207,9 +208,10 @@ class MemberCapitalArgs(Schema):
 class ShuRequestSchema(Schema):
     surplus = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
     allocation = fields.Dict(
-        keys=fields.String(),
+        keys=fields.String(validate=validate.Length(max=40)),
         values=fields.Decimal(allow_nan=False),
         required=True,
+        validate=validate.Length(max=20),
     )
 
 

@@ -37,6 +37,7 @@ from mart.counters import next_value
 from mart.db import utcnow
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
+from mart.fields import MAX_MONEY
 from mart.models import User
 from mart.money import format_rupiah
 from members.models import (
@@ -50,8 +51,8 @@ from members.models import (
     ShuYear,
 )
 
-NIK_RE = re.compile(r"^\d{16}$")
-MEMBER_NO_RE = re.compile(r"^M\d{6,}$")
+NIK_RE = re.compile(r"^[0-9]{16}$")
+MEMBER_NO_RE = re.compile(r"^M[0-9]{6,}$")
 PART_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 balances_table = SavingsBalance.__table__
@@ -92,7 +93,7 @@ def normalise_phone(phone: str | None) -> str | None:
     """Digits only, Indonesian form: ``+62 812-3456`` becomes ``08123456``."""
     if phone is None:
         return None
-    digits = re.sub(r"\D", "", phone)
+    digits = re.sub(r"[^0-9]", "", phone)
     if not digits:
         return None
     if digits.startswith("62"):
@@ -333,6 +334,8 @@ def _check_amount(amount):
         raise InvalidInput(
             _("The amount must be a whole number of rupiah above 0."), field="amount"
         )
+    if amount > MAX_MONEY:
+        raise InvalidInput(_("At most Rp 10.000.000.000.000."), field="amount")
 
 
 def _wajib_paid(member_id) -> int:
@@ -943,6 +946,8 @@ def shu_compute(year, surplus, allocation) -> ShuResult:
         raise InvalidInput(
             _("The surplus must be a whole number of rupiah above 0."), field="surplus"
         )
+    if surplus > MAX_MONEY:
+        raise InvalidInput(_("At most Rp 10.000.000.000.000."), field="surplus")
     percents = parse_allocation(allocation)
     today = business_date()
     if not isinstance(year, int) or year < 1900 or year > today.year:

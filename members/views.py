@@ -4,7 +4,6 @@ Forms post to these views, which call one service each and commit once; a domain
 error is shown on the same page with its status and nothing is saved.
 """
 
-import csv
 import io
 import re
 from datetime import date
@@ -26,6 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from mart import csvsafe
 from mart.auth import roles_required
 from mart.errors import DomainError, Forbidden, InvalidInput
 from mart.extensions import db
@@ -88,7 +88,7 @@ def _is_manager():
 def _amount(value, field="amount") -> int:
     """An amount typed by hand: ``50.000``, ``50000`` or ``Rp 50.000``."""
     text = re.sub(r"[\s.]|^Rp", "", (value or "").strip(), flags=re.IGNORECASE)
-    if not text.lstrip("-").isdigit():
+    if not re.fullmatch(r"-?[0-9]{1,14}", text):
         raise InvalidInput(_("Type the amount in whole rupiah."), field=field)
     return int(text)
 
@@ -377,7 +377,7 @@ SHU_CSV_COLUMNS = ("member_no", "name", "capital", "purchases", "jasa_modal", "j
 def _shu_csv(result) -> Response:
     """Every member's part of a previewed SHU (the page shows the first 500)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(SHU_CSV_COLUMNS)
     for row in result.members:
         writer.writerow([row[column] for column in SHU_CSV_COLUMNS])

@@ -68,7 +68,10 @@ class ShiftOpenIn(Schema):
 class ShiftCloseIn(Schema):
     counted_cash = money(load_default=None, allow_none=True)
     denominations = fields.Dict(
-        keys=fields.String(), values=fields.Integer(strict=True), load_default=None
+        keys=fields.String(validate=validate.Length(max=16)),
+        values=fields.Integer(strict=True, validate=validate.Range(min=0, max=10**7)),
+        load_default=None,
+        validate=validate.Length(max=30),
     )
     approval_pin = fields.String(load_default=None, allow_none=True)
 
@@ -177,7 +180,9 @@ class SaleIn(Schema):
     lines = fields.List(
         fields.Nested(SaleLineIn), required=True, validate=validate.Length(min=1, max=500)
     )
-    payments = fields.List(fields.Nested(SalePaymentIn), load_default=list)
+    payments = fields.List(
+        fields.Nested(SalePaymentIn), load_default=list, validate=validate.Length(max=20)
+    )
     discount = money(load_default=0)
     approval_pin = fields.String(load_default=None, allow_none=True)
 
@@ -321,11 +326,11 @@ class CustomerDisplayIn(Schema):
         unknown = "exclude"
 
     lines = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=500))
-    total = fields.Integer(load_default=0)
-    paid = fields.Integer(load_default=0)
-    change = fields.Integer(load_default=0)
+    total = money(load_default=0)
+    paid = money(load_default=0)
+    change = money(load_default=0)
     member = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
-    qris_amount = fields.Integer(load_default=None, allow_none=True)
+    qris_amount = money(load_default=None, allow_none=True)
     message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 

@@ -7,6 +7,8 @@ inside the functions: ``inventory.services`` (products, stock ledger),
 caller's transaction, so it commits together or not at all.
 """
 
+import hashlib
+import hmac
 import logging
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -1347,6 +1349,19 @@ def resume(suspended_id: int) -> dict:
     if deleted != 1:  # another register resumed it first
         raise Conflict(_("This sale was already resumed."))
     return payload
+
+
+def display_token(register_id: int, code: str) -> str:
+    """The customer display's token of a register: what a screen that is not logged in
+    shows in its address (``/pos/display/CODE?t=TOKEN``) to read the register's display.
+    Derived from the secret key, so it needs no storage; a new secret key changes it."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    message = f"customer-display:{register_id}:{code.upper()}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def display_token_valid(register_id: int, code: str, token: str | None) -> bool:
+    return bool(token) and hmac.compare_digest(display_token(register_id, code), str(token))
 
 
 def set_display(register: Register, state: dict) -> int:

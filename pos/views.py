@@ -3,12 +3,12 @@
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from mart.auth import roles_required
-from mart.errors import DomainError
+from mart.errors import DomainError, Forbidden
 from mart.extensions import db
 from mart.models import AuditLog
 from pos import qris, services
@@ -115,25 +115,45 @@ def counter():
     return render_template("pos/counter.html", context=_counter_context(), strings=_js_strings())
 
 
+def _display_allowed(register_id, code) -> bool:
+    """The customer display is read by the counter's login (a second screen on the
+    register's computer) or with the register's display token (``?t=``: a screen that
+    is not logged in, set up by the manager from the registers page)."""
+    if current_user.is_authenticated and current_user.has_role("admin", "manager", "cashier"):
+        return True
+    return services.display_token_valid(register_id, code, request.args.get("t"))
+
+
 @bp.route("/display/<code>")
 def display(code):
     """The customer display (a second screen or a tablet facing the customer)."""
     register = db.session.scalar(sa.select(Register).where(Register.code == code.upper()))
     if register is None:
         abort(404)
-    return render_template("pos/display.html", register=register)
+    if not _display_allowed(register.id, register.code):
+        raise Forbidden(
+            _(
+                "Open the customer display from the cashier's screen, or with the link "
+                "on the registers page."
+            )
+        )
+    token = request.args.get("t") or None
+    return render_template("pos/display.html", register=register, token=token)
 
 
 @bp.route("/display/<code>/state")
 def display_state(code):
-    """What the customer display shows; polled about once a second. It holds only what
-    the customer sees on the screen anyway, so it needs no login."""
+    """What the customer display shows (the cart and the member's name); polled about
+    once a second, by the counter's login or with the register's display token."""
     row = db.session.execute(
-        sa.select(Register.display, Register.display_version).where(Register.code == code.upper())
+        sa.select(Register.id, Register.code, Register.display, Register.display_version).where(
+            Register.code == code.upper()
+        )
     ).first()
-    if row is None:
-        return jsonify({"message": "Unknown register."}), 404
-    state, version = row
+    if row is None or not _display_allowed(row.id, row.code):
+        # the same answer for an unknown register: codes cannot be probed
+        return jsonify({"code": 403, "message": _("Your role may not do this.")}), 403
+    state, version = row.display, row.display_version
     since = request.args.get("v", type=int)
     if since is not None and since == version:
         return jsonify({"version": version, "unchanged": True})
@@ -147,6 +167,20 @@ def display_state(code):
 
 
 # --- manager pages -----------------------------------------------------------------
+
+
+@bp.route("/registers")
+@roles_required("manager")
+def registers():
+    """The registers, each with its customer display's address (with its token)."""
+    rows = db.session.scalars(sa.select(Register).order_by(Register.code)).all()
+    links = {
+        r.id: url_for(
+            "pos.display", code=r.code, t=services.display_token(r.id, r.code), _external=True
+        )
+        for r in rows
+    }
+    return render_template("pos/registers.html", registers=rows, links=links)
 
 
 @bp.route("/sales")

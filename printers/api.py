@@ -108,6 +108,7 @@ def queue_status(args):
 def get_job(job_id):
     """A job with its text preview (exactly the printed lines)."""
     job = services.get_job(job_id)
+    services.check_preview_access(job, current_user)
     job.preview = services.job_preview(job)
     return job
 

@@ -1,16 +1,13 @@
-"""Demo data for printers: two file printers in the instance folder.
+"""Demo data for printers: two file printers in the printers' folder.
 
 ``make run`` works with no printer attached: what would print is appended to
-``<instance>/printer-kasir1.bin`` (80 mm, 48 columns) and ``printer-kasir2.bin``
-(58 mm, 32 columns), and the pages show the text preview.
+``<instance>/printers/printer-kasir1.bin`` (80 mm, 48 columns) and
+``printer-kasir2.bin`` (58 mm, 32 columns) (``MART_PRINTER_FILE_DIR``, the only folder
+file printers may write to), and the pages show the text preview.
 """
 
-from pathlib import Path
-
-from flask import current_app
-
 from mart.errors import NotFound
-from printers import services
+from printers import services, targets
 
 
 def _get_or_create(values):
@@ -23,7 +20,8 @@ def _get_or_create(values):
 def seed(context):
     """Fill this domain with demo data (the caller commits). Running it again reuses
     the printers already there."""
-    instance = Path(current_app.instance_path)
+    instance = targets.file_folder()
+    instance.mkdir(parents=True, exist_ok=True)
     kasir1 = _get_or_create(
         {
             "name": "Kasir 1",

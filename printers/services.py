@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 
 from mart import audit
 from mart.db import utcnow
-from mart.errors import Conflict, InvalidInput, NotFound
+from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
-from printers import escpos_out, layout
+from printers import escpos_out, layout, targets
 from printers.document import Document, Item, Total
 from printers.models import CONNECTIONS, JOB_KINDS, WIDTHS, Printer, PrintJob
 
@@ -174,6 +174,7 @@ def _apply(printer: Printer, values: dict, creating: bool) -> None:
             raise InvalidInput(_("A network printer needs a host."), field="host")
     elif not device:
         raise InvalidInput(_("A %(kind)s printer needs a device.", kind=connection), field="device")
+    targets.check(connection, host=host, port=port, device=device)
     drawer = merged["drawer"]
     if drawer is not None:
         pin, pulse = drawer.get("pin", 2), drawer.get("pulse_ms", 100)
@@ -498,6 +499,19 @@ def get_job(job_id) -> PrintJob:
     if job is None:
         raise NotFound(_("No print job %(id)s.", id=job_id))
     return job
+
+
+# Who may read a job's text preview, by kind: what the job prints. Member slips carry
+# a member's balances and shift reports the drawer's figures, which only managers read;
+# receipts, drawer kicks and test pages are the counter's own.
+PREVIEW_ROLES = {"slip": ("manager",), "report": ("manager",)}
+
+
+def check_preview_access(job: PrintJob, user) -> None:
+    """Raise ``Forbidden`` unless ``user`` may read ``job``'s preview."""
+    roles = PREVIEW_ROLES.get(job.kind)
+    if roles and not user.has_role("admin", *roles):
+        raise Forbidden(_("Your role may not read this print job."))
 
 
 def retry_job(job_id, user=None) -> PrintJob:

@@ -13,6 +13,7 @@ import contextlib
 import os
 import socket
 
+from printers import targets
 from printers.escpos_out import escpos_modules
 
 NETWORK_TIMEOUT = 3.0  # seconds; python-escpos defaults to 60
@@ -54,9 +55,15 @@ class _NetworkLink:
         self.device = printer_module.Network(host=host, port=int(port), timeout=timeout)
         self.answers_status = True
         # Connect here rather than in escpos's open(), which leaks the socket when the
-        # connection is refused; escpos then writes and reads on this socket.
+        # connection is refused; escpos then writes and reads on this socket. The target
+        # is checked again (the settings may have changed since it was saved), and the
+        # connection goes to the address that was checked.
         try:
-            sock = socket.create_connection((host, int(port)), timeout=timeout)
+            address = targets.resolve_network(host, port)
+        except targets.TargetRefused as exc:
+            raise PrinterError(f"printer {self.where} not allowed: {exc.message}") from exc
+        try:
+            sock = socket.create_connection((address, int(port)), timeout=timeout)
         except OSError as exc:
             raise PrinterError(f"cannot connect to printer at {self.where}: {exc}") from exc
         # DLE EOT is 3 bytes sent after the job: without this, Nagle's algorithm holds
@@ -160,6 +167,10 @@ def _send_file(printer, data):
     if not path:
         raise PrinterError("no file or device configured")
     try:
+        path = targets.check_file(path)
+    except targets.TargetRefused as exc:
+        raise PrinterError(f"file {path} not allowed: {exc.message}") from exc
+    try:
         with open(path, "ab") as fh:
             fh.write(data)
             fh.flush()
@@ -168,6 +179,10 @@ def _send_file(printer, data):
 
 
 def _send_serial(printer, data):
+    try:
+        targets.check_serial(printer.serial_device)
+    except targets.TargetRefused as exc:
+        raise PrinterError(f"device {printer.serial_device} not allowed: {exc.message}") from exc
     try:
         import serial  # noqa: F401  (pyserial, which escpos's Serial needs)
     except ImportError as exc:
@@ -234,7 +249,10 @@ def query_status(printer) -> str:
         finally:
             link.close()
     if printer.connection == "file":
-        path = printer.file_path or ""
+        try:
+            path = targets.check_file(printer.file_path or "")
+        except targets.TargetRefused:
+            return "offline"
         if os.path.exists(path):
             return "online" if os.access(path, os.W_OK) and not os.path.isdir(path) else "offline"
         parent = os.path.dirname(path) or "."

@@ -121,6 +121,7 @@ def test_page(printer_id):
 @roles_required("manager", "cashier")
 def job(job_id):
     job = services.get_job(job_id)
+    services.check_preview_access(job, current_user)
     return render_template("printers/job.html", job=job, preview=services.job_preview(job))
 
 

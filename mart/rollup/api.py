@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from werkzeug.exceptions import BadRequest
 
 from mart.apiutil import PageArgs, page_of, page_schema
 from mart.auth import roles_required
@@ -35,7 +36,7 @@ from mart.rollup.schemas import (
     RollupTrendSchema,
 )
 from mart.rollup.sender import describe
-from mart.security import csrf_exempt
+from mart.security import csrf_exempt, raw_body
 
 blp = Blueprint("rollup_api", __name__, description="Roll-up to the association")
 
@@ -61,7 +62,9 @@ def mode_only(mode):
 
 def signed(view):
     """Check X-Mart-Branch / X-Mart-Signature over the raw body before anything else,
-    so an unsigned request learns nothing (not even whether its body would validate)."""
+    so an unsigned request learns nothing (not even whether its body would validate).
+    The body is read once, capped at MAX_CONTENT_LENGTH (413 beyond), and parsed as
+    JSON only after the signature holds (400 when it is not JSON or nested too deep)."""
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
@@ -72,6 +75,8 @@ def signed(view):
             request.headers.get("X-Mart-Signature"),
             request.get_data(cache=True),
         )
+        if not request.is_json or request.get_json(silent=True) is None:
+            raise BadRequest(_("The body is not valid JSON."))
         return view(*args, **kwargs)
 
     return wrapped
@@ -88,6 +93,7 @@ def period(args, default_days=30):
 
 @blp.route("/association/reports", methods=["POST"])
 @csrf_exempt
+@raw_body
 @signed
 @blp.arguments(RollupReportSchema)
 @blp.response(201, RollupIngestResultSchema)

@@ -1,9 +1,25 @@
 """Roll-up schemas: the report a branch sends, the summaries the hub answers."""
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from datetime import UTC, date, datetime, timedelta
 
-# No figure of one branch's day comes near this; it keeps BIGINT from overflowing.
-LIMIT = 10**15
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
+
+# No figure of one branch's day comes near this (Rp 10 triliun, as everywhere money is
+# read); the hub's sums over every branch and day stay far inside BIGINT.
+LIMIT = 10**13
+# The first report date a hub takes, and how far ahead of the hub's date (time zones,
+# a clock a little fast) a branch's business day may be.
+FIRST_DATE = date(2000, 1, 1)
+DAYS_AHEAD = 2
+MAX_REVISION = 1_000_000
 
 
 def _amount(nonneg=False, **kw):
@@ -33,12 +49,14 @@ class RollupReportSchema(_Lenient):
     """A branch's daily report (what ``GET /rollup/daily`` shows and the sender posts)."""
 
     branch_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    branch_name = fields.String(load_default="")
+    branch_name = fields.String(load_default="", validate=validate.Length(max=200))
     date = fields.Date(required=True)
-    revision = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
-    built_at = fields.String(load_default=None, allow_none=True)
-    day_start = fields.String(load_default=None, allow_none=True)
-    day_end = fields.String(load_default=None, allow_none=True)
+    revision = fields.Integer(
+        strict=True, required=True, validate=validate.Range(min=1, max=MAX_REVISION)
+    )
+    built_at = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    day_start = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    day_end = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
 
     sales_gross = _amount(nonneg=True, required=True)
     discounts = _amount(nonneg=True, load_default=0)
@@ -52,6 +70,7 @@ class RollupReportSchema(_Lenient):
         keys=fields.String(validate=validate.Length(max=32)),
         values=_amount(),
         load_default=dict,
+        validate=validate.Length(max=20),
     )
     rounding = _amount(load_default=0)
     refunds = fields.Dict(
@@ -61,7 +80,9 @@ class RollupReportSchema(_Lenient):
     )
     member_sales = _amount(load_default=0)
     # A fraction of sales_net; outside 0..1 on a day where returns outweigh sales.
-    member_sales_share = fields.Float(load_default=0.0, allow_nan=False)
+    member_sales_share = fields.Float(
+        load_default=0.0, allow_nan=False, validate=validate.Range(min=-1000, max=1000)
+    )
 
     members_total = _amount(nonneg=True, required=True)
     members_joined = _amount(nonneg=True, load_default=0)
@@ -74,9 +95,23 @@ class RollupReportSchema(_Lenient):
     consignment_paid = _amount(load_default=0)
     active_umkm_suppliers = _amount(nonneg=True, load_default=0)
     member_suppliers = _amount(nonneg=True, load_default=0)
-    staff = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
+    staff = fields.List(
+        fields.String(validate=validate.Length(max=64)),
+        load_default=list,
+        validate=validate.Length(max=500),
+    )
     staff_count = _amount(nonneg=True, load_default=0)
-    sources_missing = fields.List(fields.String(), load_default=list)
+    sources_missing = fields.List(
+        fields.String(validate=validate.Length(max=64)),
+        load_default=list,
+        validate=validate.Length(max=20),
+    )
+
+    @validates("date")
+    def _date_in_range(self, value, **kwargs):
+        latest = datetime.now(UTC).date() + timedelta(days=DAYS_AHEAD)
+        if not FIRST_DATE <= value <= latest:
+            raise ValidationError(f"Must be from {FIRST_DATE.isoformat()} to {latest.isoformat()}.")
 
 
 class RollupIngestResultSchema(Schema):

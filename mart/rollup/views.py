@@ -1,6 +1,5 @@
 """Roll-up pages: the association's dashboard (hub) and the manager's page (branch)."""
 
-import csv
 import io
 from datetime import date, timedelta
 
@@ -18,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from mart import csvsafe
 from mart.auth import roles_required
 from mart.errors import DomainError
 from mart.extensions import db
@@ -212,7 +212,7 @@ def export(table):
         columns = BRANCH_COLUMNS + [("days_since_report", _l("Days since report"), "number")]
         rows = data[table]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow([key for key, _label, _kind in columns])
     for row in rows:
         writer.writerow(["" if row.get(key) is None else row.get(key) for key, _l_, _k in columns])

@@ -33,7 +33,8 @@
   }
   async function poll() {
     try {
-      const r = await fetch(url + (version !== null ? "?v=" + version : ""), { credentials: "same-origin" });
+      const sep = url.includes("?") ? "&" : "?";
+      const r = await fetch(url + (version !== null ? sep + "v=" + version : ""), { credentials: "same-origin" });
       if (r.ok) {
         const data = await r.json();
         if (!data.unchanged) {

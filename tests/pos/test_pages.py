@@ -42,22 +42,46 @@ def test_manager_pages_refused_to_cashier(login_as):
     assert cashier.get("/pos/approvals").status_code == 403
 
 
-def test_display_page_and_state(counter, client):
-    page = client.get("/pos/display/R1")
-    assert page.status_code == 200
-    _no_inline(page.get_data(as_text=True))
-    state = client.get("/pos/display/R1/state")
-    assert state.status_code == 200 and state.json["state"] is None
+def test_display_page_and_state(app, counter, client, login_as):
+    """Not logged in, the display needs the register's token (from the manager's
+    registers page); the counter's login reads it without one."""
     put = counter.cashier.put(
         f"/registers/{counter.register['id']}/display",
-        json={"lines": [{"name": "Teh", "quantity": "1", "amount": 5000}], "total": 5000},
+        json={
+            "lines": [{"name": "Teh", "quantity": "1", "amount": 5000}],
+            "total": 5000,
+            "member": "Siti Aminah",
+        },
     )
     assert put.status_code == 200
-    state = client.get("/pos/display/R1/state").json
+    # Anyone on the LAN without the token: refused, neither the cart nor the name.
+    for url in ("/pos/display/R1", "/pos/display/R1/state", "/pos/display/R1/state?t=bad"):
+        answer = client.get(url)
+        assert answer.status_code == 403, url
+        assert "Siti" not in answer.get_data(as_text=True) and "Teh" not in answer.get_data(
+            as_text=True
+        )
+    assert login_as("member").get("/pos/display/R1/state").status_code == 403
+    assert client.get("/pos/display/XX/state").status_code == 403  # codes cannot be probed
+    registers = login_as("manager").get("/pos/registers").get_data(as_text=True)
+    link = re.search(r'href="http://localhost(/pos/display/R1\?t=[0-9a-f]+)"', registers).group(1)
+    page = client.get(link)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    _no_inline(html)
+    state_url = re.search(r'data-state-url="([^"]+)"', html).group(1).replace("&amp;", "&")
+    state = client.get(state_url).json
     assert state["state"]["total"] == 5000 and state["state"]["lines"][0]["name"] == "Teh"
-    unchanged = client.get(f"/pos/display/R1/state?v={state['version']}").json
+    unchanged = client.get(f"{state_url}&v={state['version']}").json
     assert unchanged["unchanged"] is True
-    assert client.get("/pos/display/XX/state").status_code == 404
+    # The register's own login (a second screen on the counter's computer): no token.
+    cashier = login_as("cashier")
+    assert cashier.get("/pos/display/R1").status_code == 200
+    assert cashier.get("/pos/display/R1/state").json["state"]["member"] == "Siti Aminah"
+    # One register's token does not open another's display.
+    counter.manager.post("/registers", json={"code": "R2", "name": "Kasir R2"})
+    token = link.split("t=")[1]
+    assert client.get(f"/pos/display/R2/state?t={token}").status_code == 403
 
 
 @pytest.mark.usefixtures("counter")

@@ -120,7 +120,7 @@ def test_consignment_product_moves_as_the_suppliers(app, counter):
 
 
 @pytest.mark.parametrize("on_register", [True, False])
-def test_receipt_and_drawer_kick_on_one_printer(app, on_register):
+def test_receipt_and_drawer_kick_on_one_printer(app, on_register, tmp_path):
     """The register's printer, else the default one (the first active); the kick
     carries the printer's drawer settings; no cash, no kick."""
     from pos import services
@@ -129,13 +129,13 @@ def test_receipt_and_drawer_kick_on_one_printer(app, on_register):
 
     with app.app_context():
         printing.create_printer(
-            {"name": "Dapur", "connection": "file", "device": "/dev/null", "width": 48}
+            {"name": "Dapur", "connection": "file", "device": str(tmp_path / "d"), "width": 48}
         )
         printer = printing.create_printer(
             {
                 "name": "Struk",
                 "connection": "file",
-                "device": "/dev/null",
+                "device": str(tmp_path / "s"),
                 "width": 48,
                 "drawer": {"pin": 5, "pulse_ms": 120},
             }

@@ -126,9 +126,11 @@ ACCESS = {
     "pos.counter": COUNTER,
     "pos.static": EVERYONE,
     "pos.approvals": MANAGER,
-    # the customer display beside the register (shop network, no login: a screen)
-    "pos.display": EVERYONE,
-    "pos.display_state": EVERYONE,
+    # the customer display: the counter's login, or the register's display token
+    # (?t=..., shown to the manager on pos.registers; without it every role is refused)
+    "pos.display": COUNTER,
+    "pos.display_state": COUNTER,
+    "pos.registers": MANAGER,
     "pos.sales": MANAGER,
     "pos.sale_detail": MANAGER,
     "pos.shifts": MANAGER,
