@@ -58,7 +58,7 @@ THREADS = int(os.environ.get("BENCH_THREADS", 8))
 ADMIN_URL = os.environ.get(
     "MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-SECRET = "bench-secret-key"
+SECRET = "bench-secret-key-of-the-pos-benchmark-0123456789"
 
 
 def ean(n):

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -41,6 +42,10 @@ def _load_config(app, config):
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    _check_secret_key(app.config)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        hours=app.config["MART_SESSION_IDLE_HOURS"]
+    )
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path) / 'mart.sqlite3'}"
@@ -59,6 +64,56 @@ def _load_config(app, config):
         str(PACKAGE_ROOT / pkg / "translations")
         for pkg in ("mart", "inventory", "members", "printers", "pos", "mart/rollup")
     )
+
+
+# Values seen in examples and tutorials: a key like these is known to everyone.
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "change-me",
+        "changeme",
+        "change_me",
+        "dev",
+        "development",
+        "secret",
+        "secret-key",
+        "secret_key",
+        "test",
+        "testing",
+        "your-secret-key",
+        "replace-me",
+        "xxx",
+        "none",
+    }
+)
+SECRET_KEY_MIN_LENGTH = 32
+
+
+class InsecureConfig(RuntimeError):
+    """The configuration would run the branch with a known or guessable secret."""
+
+
+def _check_secret_key(config) -> None:
+    """Refuse a placeholder or short ``MART_SECRET_KEY`` outside tests and debug runs.
+
+    The key signs the session cookies and derives the key that encrypts the branch keys:
+    anyone knowing it can forge a manager's login. Unset, a random key is made once and
+    kept in the instance folder (``make run``); tests and ``DEBUG`` may use a short one.
+    """
+    if config.get("TESTING") or config.get("DEBUG"):
+        return
+    key = str(config.get("SECRET_KEY") or "")
+    plain = key.strip().lower()
+    if plain in PLACEHOLDER_SECRETS or "changeme" in plain.replace("-", "").replace("_", ""):
+        raise InsecureConfig(
+            "MART_SECRET_KEY is a placeholder; make one with "
+            "`flask --app wsgi mart secret-key` (or leave it unset to use a random key "
+            "kept in the instance folder)"
+        )
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        raise InsecureConfig(
+            f"MART_SECRET_KEY is shorter than {SECRET_KEY_MIN_LENGTH} characters; make one "
+            "with `flask --app wsgi mart secret-key`"
+        )
 
 
 def _instance_secret(path: Path) -> str:

@@ -25,8 +25,8 @@ def create_token(data):
     """
     try:
         user = auth.authenticate(data["username"], data["password"], auth.client_address())
-    except auth.Unauthorized:
-        db.session.commit()  # keep the failed attempt for throttling
+    except (auth.Unauthorized, auth.TooManyRequests):
+        db.session.commit()  # keep the audit of the failed try
         raise
     token, row = auth.issue_token(user)
     db.session.commit()

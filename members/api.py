@@ -9,7 +9,7 @@ from mart.apiutil import page_schema
 from mart.auth import roles_required
 from mart.errors import Forbidden
 from mart.extensions import db
-from members import printing, services
+from members import pins, printing, services
 from members.schemas import (
     MemberCapitalArgs,
     MemberCapitalSchema,
@@ -18,6 +18,7 @@ from members.schemas import (
     MemberListArgs,
     MemberLookupArgs,
     MemberPageArgs,
+    MemberPinSchema,
     MemberPublicSchema,
     MemberPurchasesArgs,
     MemberPurchasesSchema,
@@ -190,6 +191,24 @@ def get_member(member_no):
     if current_user.has_role("cashier"):
         return member_body(member, full=False, with_savings=False)
     raise Forbidden(_("You may only see your own membership."))
+
+
+@blp.route("/members/<member_no>/pin", methods=["PUT"])
+@blp.arguments(MemberPinSchema)
+@blp.response(204)
+@roles_required("member", *MANAGERS)
+def set_pin(data, member_no):
+    """Set the member's own 6-digit PIN (for paying from simpanan at the counter).
+
+    A member sets only their own; a manager sets it with the member present (the member
+    types it). Not 6 digits 422; another member's number 403; a member who left 409.
+    """
+    member = services.get_member(member_no)
+    if not is_manager():
+        check_member_access(member)
+    pins.set_member_pin(member.member_no, data["pin"])
+    db.session.commit()
+    return None
 
 
 @blp.route("/members/<member_no>/deposits", methods=["POST"])

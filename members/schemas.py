@@ -75,6 +75,10 @@ class MemberLookupArgs(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
+class MemberPinSchema(Schema):
+    pin = fields.String(required=True)
+
+
 class SavingsMovementSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     amount = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))

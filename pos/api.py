@@ -106,6 +106,7 @@ def close_shift(data, shift_id):
         counted_cash=data["counted_cash"],
         denominations=data["denominations"],
         approval_pin=data["approval_pin"],
+        approver=data["approver"],
     )
     db.session.commit()
     return _report(shift, final=True)

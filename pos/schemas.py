@@ -71,6 +71,7 @@ class ShiftCloseIn(Schema):
         keys=fields.String(), values=fields.Integer(strict=True), load_default=None
     )
     approval_pin = fields.String(load_default=None, allow_none=True)
+    approver = fields.String(validate=validate.Length(max=64), load_default=None, allow_none=True)
 
 
 class CashMovementIn(Schema):
@@ -173,7 +174,10 @@ class SaleIn(Schema):
     )
     payments = fields.List(fields.Nested(SalePaymentIn), load_default=list)
     discount = money(load_default=0)
+    # The member's own PIN, needed when a payment is from simpanan (members.pins).
+    member_pin = fields.String(validate=validate.Length(max=16), load_default=None, allow_none=True)
     approval_pin = fields.String(load_default=None, allow_none=True)
+    approver = fields.String(validate=validate.Length(max=64), load_default=None, allow_none=True)
 
 
 class SaleLineOut(Schema):
@@ -258,6 +262,7 @@ class SaleReturnIn(Schema):
     )
     refund_method = fields.String(load_default="original", validate=validate.OneOf(REFUND_METHODS))
     approval_pin = fields.String(load_default=None, allow_none=True)
+    approver = fields.String(validate=validate.Length(max=64), load_default=None, allow_none=True)
     damaged = fields.Boolean(load_default=False)
     reason = fields.String(validate=validate.Length(max=200), load_default=None, allow_none=True)
     shift_id = fields.Integer(load_default=None, allow_none=True)

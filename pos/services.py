@@ -73,12 +73,17 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
+# Payments spending what is the member's: they carry the member's PIN (members.pins).
+PIN_METHODS = ("simpanan", "credit")
+
+
 def _is_manager(user) -> bool:
     return bool(user) and user.has_role("admin", "manager")
 
 
-def _approve(user, pin, what):
-    """The approving manager: the user if a manager, else the owner of ``pin``.
+def _approve(user, pin, what, approver=None):
+    """The approving manager: the user if a manager, else the chosen ``approver`` (a
+    user name) whose PIN this is, or without one the owner of ``pin``.
 
     Raises ``InvalidInput`` (field ``approval_pin``) when no PIN is given, ``Forbidden``
     for a wrong one. Call before writing anything (a wrong PIN commits its count).
@@ -92,7 +97,7 @@ def _approve(user, pin, what):
             _("%(what)s needs a manager's approval: enter the manager PIN.", what=what),
             field="approval_pin",
         )
-    return approve_with_pin(pin)
+    return approve_with_pin(pin, approver=approver)
 
 
 def _line_error(index, field, message):
@@ -321,6 +326,7 @@ def close_shift(
     counted_cash=None,
     denominations=None,
     approval_pin=None,
+    approver=None,
     at: datetime | None = None,
     printing=True,
 ):
@@ -366,9 +372,9 @@ def close_shift(
         raise Forbidden(_("This shift belongs to another cashier."))
     figures = shift_figures(shift)
     difference = counted_cash - figures["expected_cash"]
-    approver = None
+    chosen, approver = approver, None
     if abs(difference) > _cfg("MART_SHIFT_DIFFERENCE_APPROVAL"):
-        approver = _approve(user, approval_pin, _("A cash difference"))
+        approver = _approve(user, approval_pin, _("A cash difference"), chosen)
     # Atomic state change: a concurrent close loses here.
     closed = db.session.execute(
         sa.update(Shift)
@@ -703,7 +709,14 @@ def create_sale(
     if simpanan and not member_no:
         raise InvalidInput(_("Paying by simpanan needs the member."), field="payments")
     if needs_approval:
-        approver = _approve(user, data.get("approval_pin"), _("This discount"))
+        approver = _approve(
+            user, data.get("approval_pin"), _("This discount"), data.get("approver")
+        )
+    if any(p["method"] in PIN_METHODS for p in payments):
+        # The member's own PIN before anything is written (a refusal commits its count).
+        from members import services as members
+
+        members.check_member_pin(member_no, data.get("member_pin"), user=user)
 
     taxable = dpp = ppn = 0
     if cfg["MART_PKP"]:
@@ -1073,7 +1086,7 @@ def create_return(
     method = data["refund_method"]
     if method == "simpanan" and not sale.member_no:
         raise InvalidInput(_("Refund to simpanan needs a member's sale."), field="refund_method")
-    approver = _approve(user, data.get("approval_pin"), _("A return"))
+    approver = _approve(user, data.get("approval_pin"), _("A return"), data.get("approver"))
 
     # Amounts: cumulative rounding, so all returns of a line add up to its amount.
     amounts = []
