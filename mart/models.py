@@ -140,3 +140,11 @@ class Counter(db.Model):
 
     name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+@sa.event.listens_for(User.active, "set")
+def _end_sessions_on_deactivation(user, value, oldvalue, initiator):
+    """Switching a user off ends their sessions for good (switched on again, they log in
+    anew); bulk updates raise ``session_version`` themselves (see members.leave)."""
+    if oldvalue is True and not value:
+        user.session_version = (user.session_version or 0) + 1
