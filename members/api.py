@@ -1,5 +1,7 @@
 """Members: the API under /api/v1 (API.md, Members)."""
 
+import functools
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -193,7 +195,22 @@ def get_member(member_no):
     raise Forbidden(_("You may only see your own membership."))
 
 
+def _own_number_first(view):
+    """A member login reaching another member's number is refused before the body is
+    read (403, never a 422 describing the body)."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        number = str(kwargs.get("member_no", "")).strip().upper()
+        if current_user.is_authenticated and not is_manager() and own_member_no() != number:
+            raise Forbidden(_("You may only see your own membership."))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @blp.route("/members/<member_no>/pin", methods=["PUT"])
+@_own_number_first
 @blp.arguments(MemberPinSchema)
 @blp.response(204)
 @roles_required("member", *MANAGERS)
