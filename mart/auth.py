@@ -117,7 +117,14 @@ def count_try(key: str, window_seconds: int) -> int:
 
 
 def clear_tries(key: str) -> None:
-    db.session.execute(sa.delete(LoginThrottle.__table__).where(LoginThrottle.key == key))
+    """Forget ``key``'s tries, and any count older than a day (no window is that long),
+    so guessed user names do not pile up."""
+    table = LoginThrottle.__table__
+    db.session.execute(
+        sa.delete(table).where(
+            (table.c.key == key) | (table.c.window_start < utcnow() - timedelta(days=1))
+        )
+    )
 
 
 _DUMMY_HASHES: dict[str, str] = {}

@@ -285,8 +285,12 @@ def test_manager_pins_are_unique(app, make_user):
     with app.app_context():
         set_manager_pin(db.session.get(User, first), "482915")
         db.session.commit()
-        with pytest.raises(InvalidInput, match="Another user"):
+        with pytest.raises(InvalidInput) as refused:
             set_manager_pin(db.session.get(User, second), "482915")
+        assert "pin" in refused.value.errors["json"]
+        db.session.rollback()
+        assert db.session.get(User, second).pin_hash is None
+        set_manager_pin(db.session.get(User, second), "590317")  # another PIN is fine
 
 
 def test_cli_refuses_a_trivial_pin(runner):
