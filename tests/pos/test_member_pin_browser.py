@@ -102,3 +102,52 @@ def test_member_types_the_pin_and_it_is_never_stored(app, live_server, browser, 
         page.set_viewport_size({"width": width, "height": height})
         _shot(page, f"counter-member-pin-{width}.png")
     assert errors == []
+
+
+def test_approver_is_chosen_by_name_then_types_the_pin(app, live_server, browser, make_user):
+    from pos import services
+    from pos.models import Sale
+
+    with app.app_context():
+        services.create_register("R1", "Kasir depan")
+        db.session.commit()
+    _, code = new_product(app, name="Minyak Goreng 2 L", price=100_000)
+    make_user("manager", username="siti-mgr", pin="736204")
+    make_user("admin", username="boss-adm", pin="482915")
+    make_user("cashier", username="kasir-appr")
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, live_server, "kasir-appr")
+    page.wait_for_selector("[data-testid=open-shift]:not(.hidden)")
+    page.click("[data-testid=open-shift-submit]")
+    page.wait_for_selector("[data-testid=scan]:visible")
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=lines] tbody tr")
+    page.keyboard.press("F4")
+    page.fill("form[data-dialog=discount] input[name=amount]", "30000")
+    page.keyboard.press("Enter")
+    page.keyboard.press("F8")
+    page.fill("[data-testid=pay-amount]", "70000")
+    page.click("[data-testid=pay-submit]")
+    page.wait_for_selector("[data-testid=pin-input]:visible")
+    select = page.locator("#pin-label select[name=approver]")
+    assert set(select.locator("option").all_inner_texts()) >= {"Siti-Mgr", "Boss-Adm"}
+    select.select_option("siti-mgr")
+    page.fill("[data-testid=pin-input]", "482915")  # the admin's PIN is not Siti's
+    page.click("[data-testid=pay-submit]")
+    page.locator("[data-testid=pay-error]", has_text="PIN").wait_for()
+    _shot(page, "counter-approver-1366.png")
+    page.fill("[data-testid=pay-amount]", "70000")
+    page.locator("#pin-label select[name=approver]").select_option("siti-mgr")
+    page.fill("[data-testid=pin-input]", "736204")
+    page.click("[data-testid=pay-submit]")
+    page.wait_for_selector("[data-testid=done-change]:visible")
+    with app.app_context():
+        from mart.models import User
+
+        sale = db.session.scalars(sa.select(Sale)).one()
+        assert db.session.get(User, sale.approved_by_id).username == "siti-mgr"
+    assert "736204" not in _storage(page) and "482915" not in _storage(page)
+    assert errors == []
