@@ -127,3 +127,40 @@ def test_check_member_pin_is_a_members_service(app, make_member):
         assert "member_pin" in missing.value.errors["json"]
         with pytest.raises(Forbidden):
             services.check_member_pin(member_no, "000001")
+
+
+def test_parallel_wrong_pins_are_counted_one_by_one(app, counter, make_product, make_member):
+    """Twelve wrong PINs at once: exactly the limit are checked (403), the rest find the
+    lock (429); nothing is paid."""
+    import threading
+    import uuid
+
+    from tests.conftest import ApiClient
+
+    pid, _ = make_product(price=15_000)
+    member_no = make_member(sukarela=100_000)
+    limit = app.config["MART_MEMBER_PIN_MAX_FAILURES"]
+    statuses, lock, start = [], threading.Lock(), threading.Barrier(12)
+
+    def one_try():
+        client = ApiClient(app, counter.cashier.token)
+        body = {
+            "id": str(uuid.uuid4()),
+            "shift_id": counter.shift["id"],
+            "member_no": member_no,
+            "lines": [{"product_id": pid}],
+            "payments": [{"method": "simpanan", "amount": 15_000}],
+            "member_pin": "135790",
+        }
+        start.wait()
+        answer = client.post("/sales", json=body)
+        with lock:
+            statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=one_try) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses.count(403) == limit and statuses.count(429) == 12 - limit, statuses
+    assert sukarela(app, member_no) == 100_000
