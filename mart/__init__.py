@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -86,6 +87,8 @@ PLACEHOLDER_SECRETS = frozenset(
     }
 )
 SECRET_KEY_MIN_LENGTH = 32
+# Empty for this one command, so the refused key does not stop the command that replaces it.
+_MAKE_KEY = "`MART_SECRET_KEY= flask --app wsgi mart secret-key`"
 
 
 class InsecureConfig(RuntimeError):
@@ -106,23 +109,30 @@ def _check_secret_key(config) -> None:
     if plain in PLACEHOLDER_SECRETS or "changeme" in plain.replace("-", "").replace("_", ""):
         raise InsecureConfig(
             "MART_SECRET_KEY is a placeholder; make one with "
-            "`flask --app wsgi mart secret-key` (or leave it unset to use a random key "
-            "kept in the instance folder)"
+            f"{_MAKE_KEY} (or leave it unset to use a random key kept in the instance folder)"
         )
     if len(key) < SECRET_KEY_MIN_LENGTH:
         raise InsecureConfig(
             f"MART_SECRET_KEY is shorter than {SECRET_KEY_MIN_LENGTH} characters; make one "
-            "with `flask --app wsgi mart secret-key`"
+            f"with {_MAKE_KEY}"
         )
 
 
 def _instance_secret(path: Path) -> str:
-    """A random key made once and kept, so logins survive restarts."""
-    if path.exists():
-        return path.read_text().strip()
+    """A random key made once and kept (mode 600), so logins survive restarts. Made with
+    ``O_EXCL``: workers starting together all end up with the first one's key."""
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process is writing it
+            kept = path.read_text().strip()
+            if kept:
+                return kept
+            time.sleep(0.02)
+        raise
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
     return key
 
 
