@@ -73,7 +73,9 @@ def pct(values, p):
 def build(url, instance):
     """Schema, catalogue, users with tokens, registers and open shifts."""
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-    config.update(SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance, TESTING=False)
+    config.update(
+        SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance, TESTING=False, SECRET_KEY=SECRET
+    )
     app = create_app(config)
     with app.app_context():
         from inventory.models import Barcode, Product
