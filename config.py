@@ -86,6 +86,11 @@ class Config:
     MART_LOGIN_MAX_FAILURES = _int("MART_LOGIN_MAX_FAILURES", 5)
     MART_LOGIN_LOCK_SECONDS = _int("MART_LOGIN_LOCK_SECONDS", 300)
     MART_TOKEN_HOURS = _int("MART_TOKEN_HOURS", 12)
+    # A login session ends after this many hours without a request (a working day).
+    MART_SESSION_IDLE_HOURS = _int("MART_SESSION_IDLE_HOURS", 12)
+    # Members' PINs (simpanan payments): wrong tries in a row before a lock, its length.
+    MART_MEMBER_PIN_MAX_FAILURES = _int("MART_MEMBER_PIN_MAX_FAILURES", 5)
+    MART_MEMBER_PIN_LOCK_MINUTES = _int("MART_MEMBER_PIN_LOCK_MINUTES", 15)
 
     # Flask-Babel: Bahasa Indonesia first.
     BABEL_DEFAULT_LOCALE = "id"

@@ -58,7 +58,7 @@ THREADS = int(os.environ.get("BENCH_THREADS", 8))
 ADMIN_URL = os.environ.get(
     "MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-SECRET = "bench-secret-key"
+SECRET = "bench-secret-key-of-the-pos-benchmark-0123456789"
 
 
 def ean(n):
@@ -73,7 +73,9 @@ def pct(values, p):
 def build(url, instance):
     """Schema, catalogue, users with tokens, registers and open shifts."""
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-    config.update(SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance, TESTING=False)
+    config.update(
+        SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance, TESTING=False, SECRET_KEY=SECRET
+    )
     app = create_app(config)
     with app.app_context():
         from inventory.models import Barcode, Product

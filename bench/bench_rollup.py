@@ -53,7 +53,7 @@ def config(url, instance, **extra):
         TESTING=False,
         SQLALCHEMY_DATABASE_URI=url,
         MART_INSTANCE_PATH=instance,
-        SECRET_KEY="bench-secret",
+        SECRET_KEY="bench-secret-of-the-rollup-benchmark-0123456789",
         **extra,
     )
     return base

@@ -59,7 +59,12 @@ def run(url, instance):
     print(f"{WHICH}: {bench_pos.PRODUCTS} products, {SALES} sales of {bench_pos.LINES} lines")
     ids, tokens, shifts = bench_pos.build(url, instance)
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-    config.update(SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance, TESTING=False)
+    config.update(
+        SQLALCHEMY_DATABASE_URI=url,
+        MART_INSTANCE_PATH=instance,
+        TESTING=False,
+        SECRET_KEY=bench_pos.SECRET,
+    )
     app = create_app(config)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {tokens[0]}", "Content-Type": "application/json"}

@@ -442,10 +442,22 @@ def update_supplier(supplier_id, data, user=None) -> Supplier:
     supplier = db.session.get(Supplier, supplier_id)
     if supplier is None:
         raise NotFound(_("Unknown supplier."))
+    before = {k: str(getattr(supplier, k)) for k in SUPPLIER_FIELDS if k in data}
     for key in SUPPLIER_FIELDS:
         if key in data:
             setattr(supplier, key, data[key])
     db.session.flush()
+    changed = [k for k in before if before[k] != str(getattr(supplier, k))]
+    if changed:
+        # Where the supplier's money goes is audited with the old and new account.
+        bank = [k for k in changed if k.startswith("bank_")]
+        audit.record(
+            "supplier.bank_account_change" if bank else "supplier.update",
+            supplier,
+            before={k: before[k] for k in changed},
+            after={k: str(getattr(supplier, k)) for k in changed},
+            user=user,
+        )
     return supplier
 
 
@@ -774,6 +786,16 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
         db.session.expire(product, ["on_hand", "avg_cost", "updated_at", "supplier"])
     receipt.total_cost = _money(total)
     db.session.flush()
+    audit.record(
+        "goods_receipt.post",
+        receipt,
+        after={
+            "supplier_id": supplier.id,
+            "lines": len(line_rows),
+            "total_cost": receipt.total_cost,
+        },
+        user=_user(user),
+    )
     return receipt
 
 

@@ -2,6 +2,8 @@
 
 import os
 import secrets
+import time
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -41,6 +43,10 @@ def _load_config(app, config):
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    _check_secret_key(app.config)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        hours=app.config["MART_SESSION_IDLE_HOURS"]
+    )
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path) / 'mart.sqlite3'}"
@@ -61,13 +67,72 @@ def _load_config(app, config):
     )
 
 
+# Values seen in examples and tutorials: a key like these is known to everyone.
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "change-me",
+        "changeme",
+        "change_me",
+        "dev",
+        "development",
+        "secret",
+        "secret-key",
+        "secret_key",
+        "test",
+        "testing",
+        "your-secret-key",
+        "replace-me",
+        "xxx",
+        "none",
+    }
+)
+SECRET_KEY_MIN_LENGTH = 32
+# Empty for this one command, so the refused key does not stop the command that replaces it.
+_MAKE_KEY = "`MART_SECRET_KEY= flask --app wsgi mart secret-key`"
+
+
+class InsecureConfig(RuntimeError):
+    """The configuration would run the branch with a known or guessable secret."""
+
+
+def _check_secret_key(config) -> None:
+    """Refuse a placeholder or short ``MART_SECRET_KEY`` outside tests and debug runs.
+
+    The key signs the session cookies and derives the key that encrypts the branch keys:
+    anyone knowing it can forge a manager's login. Unset, a random key is made once and
+    kept in the instance folder (``make run``); tests and ``DEBUG`` may use a short one.
+    """
+    if config.get("TESTING") or config.get("DEBUG"):
+        return
+    key = str(config.get("SECRET_KEY") or "")
+    plain = key.strip().lower()
+    if plain in PLACEHOLDER_SECRETS or "changeme" in plain.replace("-", "").replace("_", ""):
+        raise InsecureConfig(
+            "MART_SECRET_KEY is a placeholder; make one with "
+            f"{_MAKE_KEY} (or leave it unset to use a random key kept in the instance folder)"
+        )
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        raise InsecureConfig(
+            f"MART_SECRET_KEY is shorter than {SECRET_KEY_MIN_LENGTH} characters; make one "
+            f"with {_MAKE_KEY}"
+        )
+
+
 def _instance_secret(path: Path) -> str:
-    """A random key made once and kept, so logins survive restarts."""
-    if path.exists():
-        return path.read_text().strip()
+    """A random key made once and kept (mode 600), so logins survive restarts. Made with
+    ``O_EXCL``: workers starting together all end up with the first one's key."""
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process is writing it
+            kept = path.read_text().strip()
+            if kept:
+                return kept
+            time.sleep(0.02)
+        raise
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
     return key
 
 

@@ -7,7 +7,13 @@ from flask_smorest import Blueprint
 from mart import auth
 from mart.auth import roles_required
 from mart.extensions import db
-from mart.schemas import MeSchema, MessageSchema, TokenRequestSchema, TokenSchema
+from mart.schemas import (
+    ApproverSchema,
+    MeSchema,
+    MessageSchema,
+    TokenRequestSchema,
+    TokenSchema,
+)
 from mart.security import csrf_exempt
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Logins for API clients")
@@ -25,8 +31,8 @@ def create_token(data):
     """
     try:
         user = auth.authenticate(data["username"], data["password"], auth.client_address())
-    except auth.Unauthorized:
-        db.session.commit()  # keep the failed attempt for throttling
+    except (auth.Unauthorized, auth.TooManyRequests):
+        db.session.commit()  # keep the audit of the failed try
         raise
     token, row = auth.issue_token(user)
     db.session.commit()
@@ -50,3 +56,13 @@ def revoke_token():
 @roles_required()
 def me():
     return current_user
+
+
+@blp.route("/approvers")
+@blp.response(200, ApproverSchema(many=True))
+@roles_required("cashier", "manager")
+def approvers():
+    """Who can approve at the counter (managers and admins with a PIN): the cashier's
+    screen lets the approver choose their name, then type their PIN (``approver`` and
+    ``approval_pin`` in the request that needs it)."""
+    return auth.approvers()

@@ -58,7 +58,9 @@ def create_user(username, roles, password, full_name="", member_no=None, supplie
 @click.option("--name", "full_name", default="")
 @click.option("--member-no", default=None, help="Link a member login to this member.")
 @click.option("--supplier-id", type=int, default=None, help="Link a supplier login.")
-@click.option("--pin", default=None, help="Manager PIN for approvals at the counter.")
+@click.option(
+    "--pin", default=None, help="Manager PIN for approvals: 6 digits, not trivial, unique."
+)
 def create_user_command(username, roles, password, full_name, member_no, supplier_id, pin):
     """Create a login with one or more roles."""
     from mart.auth import password_problem
@@ -75,10 +77,19 @@ def create_user_command(username, roles, password, full_name, member_no, supplie
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     if pin:
-        user.set_pin(pin)
+        from mart.auth import set_manager_pin
+        from mart.errors import InvalidInput
+
+        try:
+            set_manager_pin(user, pin)
+        except InvalidInput as exc:
+            raise click.BadParameter(exc.message, param_hint="--pin") from exc
     db.session.commit()
     click.echo(f"Created user {username} ({', '.join(user.roles)})")
 
+
+# Distinct, non-trivial approval PINs of the demo's approvers (a PIN names its approver).
+DEMO_PINS = {"admin": "482915", "manajer": "736204"}
 
 DEMO_USERS = [
     # username, roles, name
@@ -105,23 +116,29 @@ def seed_demo_command(force):
     for username, roles, name in DEMO_USERS:
         password = "demo-" + username + "-123"
         user = create_user(username, roles, password, name)
-        if "manager" in roles or "admin" in roles:
-            user.set_pin("1234")
+        if username in DEMO_PINS:
+            from mart.auth import set_manager_pin
+
+            set_manager_pin(user, DEMO_PINS[username])
         logins.append((username, ",".join(roles), password))
-    context = {"logins": logins, "rng_seed": 2026}
+    context = {"logins": logins, "rng_seed": 2026, "notes": []}
     for seeder in demo.seeders():
         seeder(context)
         db.session.flush()
     db.session.commit()
-    text = _logins_text(logins)
+    text = _logins_text(logins, context["notes"])
     logins_file.write_text(text + "\n")
     click.echo(text)
 
 
-def _logins_text(logins):
+def _logins_text(logins, demo_notes=()):
     lines = ["", "Demo logins (user / role / password):"]
     lines += [f"  {username:<14} {roles:<12} {password}" for username, roles, password in logins]
-    lines.append("Manager PIN for approvals at the counter: 1234")
+    lines.append(
+        "Approval PINs at the counter: "
+        + ", ".join(f"{user} {pin}" for user, pin in DEMO_PINS.items())
+    )
+    lines += [f"  {line}" for line in demo_notes]
     return "\n".join(lines)
 
 

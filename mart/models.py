@@ -39,6 +39,9 @@ class User(UserMixin, db.Model):
     pin_hash: Mapped[str | None] = mapped_column(sa.String(256))
     pin_failures: Mapped[int] = mapped_column(default=0)
     pin_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the id kept in the session cookie: raising it (logout, a new password,
+    # deactivation) ends every session of this user on the server's side.
+    session_version: Mapped[int] = mapped_column(default=0)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -57,6 +60,8 @@ class User(UserMixin, db.Model):
         return any(r in self.roles for r in roles)
 
     def set_password(self, password: str) -> None:
+        if self.password_hash:  # a new password ends the sessions of the old one
+            self.session_version = (self.session_version or 0) + 1
         self.password_hash = generate_password_hash(password, _hash_method())
 
     def check_password(self, password: str) -> bool:
@@ -68,6 +73,9 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie holds
+        return f"{self.id}.{self.session_version or 0}"
 
     def __repr__(self):
         return f"<User {self.username} {self.roles_csv}>"
@@ -89,16 +97,18 @@ class ApiToken(db.Model):
     user: Mapped[User] = db.relationship()
 
 
-class LoginAttempt(db.Model):
-    """Failed logins, counted per user name and address to throttle guessing."""
+class LoginThrottle(db.Model):
+    """Tries counted per key (``login:<user>|<address>``, ``pin:<user id>``) in a window.
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (sa.Index("ix_login_attempts_key", "username", "address", "at"),)
+    Each try is counted by one atomic upsert before the secret is checked, so parallel
+    tries cannot slip past the limit (see ``mart.auth.count_try``).
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(sa.String(64))
-    address: Mapped[str] = mapped_column(sa.String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(sa.String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditLog(db.Model):
@@ -130,3 +140,11 @@ class Counter(db.Model):
 
     name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+@sa.event.listens_for(User.active, "set")
+def _end_sessions_on_deactivation(user, value, oldvalue, initiator):
+    """Switching a user off ends their sessions for good (switched on again, they log in
+    anew); bulk updates raise ``session_version`` themselves (see members.leave)."""
+    if oldvalue is True and not value:
+        user.session_version = (user.session_version or 0) + 1

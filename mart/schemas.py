@@ -23,3 +23,8 @@ class MeSchema(Schema):
 
 class MessageSchema(Schema):
     message = fields.String()
+
+
+class ApproverSchema(Schema):
+    username = fields.String()
+    full_name = fields.String()

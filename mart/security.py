@@ -2,7 +2,7 @@
 
 import uuid
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
@@ -45,7 +45,7 @@ def _protect():
         return None
     if request.path.startswith("/api/") and _view_name() not in RAW_BODY_ENDPOINTS:
         _require_json_body()
-    if request.headers.get("Authorization", "").startswith("Bearer "):
+    if _bearer_only():
         return  # not ambient: a cross-site page cannot attach it
     if request.path.startswith("/api/") and not current_user.is_authenticated:
         # No login session, so no ambient authority a forged request could borrow: let
@@ -55,6 +55,15 @@ def _protect():
     if view in CSRF_EXEMPT_ENDPOINTS:
         return
     csrf.protect()
+
+
+def _bearer_only() -> bool:
+    """The request authenticates by a bearer token alone: it carries one and no session
+    cookie. Beside a session cookie the cookie is what Flask-Login reads first, so a
+    forged request adding any ``Authorization: Bearer`` header must still pass CSRF."""
+    if not request.headers.get("Authorization", "").startswith("Bearer "):
+        return False
+    return current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
 
 
 def _request_id():

@@ -11,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -62,6 +63,7 @@ def login():
             status = error.status
         else:
             db.session.commit()
+            session.permanent = True  # expires after MART_SESSION_IDLE_HOURS idle
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("mart.index"))
     elif request.method == "POST":
@@ -72,7 +74,17 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """End the session here and on the server: any copy of the cookie stops working
+    (the user's session version is raised, so their other sessions end too)."""
+    if current_user.is_authenticated:
+        from mart import audit
+
+        user = current_user._get_current_object()
+        auth.end_sessions(user)
+        audit.record("auth.logout", user, user=user)
+        db.session.commit()
     logout_user()
+    session.clear()
     return redirect(url_for("mart.login"))
 
 

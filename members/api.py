@@ -1,5 +1,7 @@
 """Members: the API under /api/v1 (API.md, Members)."""
 
+import functools
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,7 +11,7 @@ from mart.apiutil import page_schema
 from mart.auth import roles_required
 from mart.errors import Forbidden
 from mart.extensions import db
-from members import printing, services
+from members import pins, printing, services
 from members.schemas import (
     MemberCapitalArgs,
     MemberCapitalSchema,
@@ -18,6 +20,7 @@ from members.schemas import (
     MemberListArgs,
     MemberLookupArgs,
     MemberPageArgs,
+    MemberPinSchema,
     MemberPublicSchema,
     MemberPurchasesArgs,
     MemberPurchasesSchema,
@@ -190,6 +193,39 @@ def get_member(member_no):
     if current_user.has_role("cashier"):
         return member_body(member, full=False, with_savings=False)
     raise Forbidden(_("You may only see your own membership."))
+
+
+def _own_number_first(view):
+    """A member login reaching another member's number is refused before the body is
+    read (403, never a 422 describing the body)."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        number = str(kwargs.get("member_no", "")).strip().upper()
+        if current_user.is_authenticated and not is_manager() and own_member_no() != number:
+            raise Forbidden(_("You may only see your own membership."))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@blp.route("/members/<member_no>/pin", methods=["PUT"])
+@_own_number_first
+@blp.arguments(MemberPinSchema)
+@blp.response(204)
+@roles_required("member", *MANAGERS)
+def set_pin(data, member_no):
+    """Set the member's own 6-digit PIN (for paying from simpanan at the counter).
+
+    A member sets only their own; a manager sets it with the member present (the member
+    types it). Not 6 digits 422; another member's number 403; a member who left 409.
+    """
+    member = services.get_member(member_no)
+    if not is_manager():
+        check_member_access(member)
+    pins.set_member_pin(member.member_no, data["pin"])
+    db.session.commit()
+    return None
 
 
 @blp.route("/members/<member_no>/deposits", methods=["POST"])

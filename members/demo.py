@@ -18,6 +18,9 @@ from mart.extensions import db
 from members import services
 from members.models import SavingsEntry
 
+# The demo member logins' own PINs (simpanan payments at the counter).
+DEMO_MEMBER_PINS = {1: "250817", 2: "390462"}
+
 FIRST = [
     "Siti",
     "Budi",
@@ -204,11 +207,16 @@ def seed(context):
         ):
             _backdate(entry, left_on)
 
-    # Member logins.
+    # Member logins, and their own PINs for paying from simpanan at the counter.
     for n, member in ((1, members[5]), (2, members[6])):
         password = f"demo-anggota{n}-123"
         create_user(f"anggota{n}", ["member"], password, member.name, member_no=member.member_no)
         context.setdefault("logins", []).append((f"anggota{n}", "member", password))
+        services.set_member_pin(member.member_no, DEMO_MEMBER_PINS[n])
+        context.setdefault("notes", []).append(
+            f"Member {member.member_no} (anggota{n}) pays from simpanan with PIN "
+            f"{DEMO_MEMBER_PINS[n]}"
+        )
     db.session.flush()
     context["members"] = [m.member_no for m in members if m.status == "active"]
     context["members_left"] = [m.member_no for m in members if m.status != "active"]

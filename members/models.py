@@ -48,6 +48,11 @@ class Member(db.Model):
     left_reason: Mapped[str | None] = mapped_column(sa.String(16))
     left_note: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The member's own 6-digit PIN (werkzeug hash) for paying from simpanan; wrong
+    # tries in a row lock PIN payments until ``pin_locked_until`` (members.pins).
+    pin_hash: Mapped[str | None] = mapped_column(sa.String(256))
+    pin_failures: Mapped[int] = mapped_column(default=0)
+    pin_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def active(self) -> bool:

@@ -76,6 +76,10 @@ class MemberLookupArgs(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
+class MemberPinSchema(Schema):
+    pin = fields.String(required=True)
+
+
 class SavingsMovementSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     amount = Money(minimum=1, required=True)

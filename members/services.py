@@ -40,6 +40,7 @@ from mart.extensions import db
 from mart.fields import MAX_MONEY
 from mart.models import User
 from mart.money import format_rupiah
+from members import pins
 from members.models import (
     KINDS,
     LEFT_REASONS,
@@ -50,6 +51,10 @@ from members.models import (
     ShuShare,
     ShuYear,
 )
+
+# Members' own PINs live in members.pins; other packages reach them from here.
+check_member_pin = pins.check_member_pin
+set_member_pin = pins.set_member_pin
 
 NIK_RE = re.compile(r"^[0-9]{16}$")
 MEMBER_NO_RE = re.compile(r"^M[0-9]{6,}$")
@@ -380,7 +385,7 @@ def deposit(member_no, kind, amount, *, user=None, note=None, ref_type=None, ref
             _month_start(start + before // rate),
             _month_start(start + (before + amount - 1) // rate),
         )
-    return _apply(
+    entry = _apply(
         member,
         kind,
         amount,
@@ -392,6 +397,13 @@ def deposit(member_no, kind, amount, *, user=None, note=None, ref_type=None, ref
         period=period,
         only_if_zero=kind == "pokok",
     )
+    audit.record(
+        "savings.deposit",
+        entry,
+        after={"member_no": member.member_no, "kind": kind, "amount": amount},
+        user=user,
+    )
+    return entry
 
 
 def withdraw(member_no, kind, amount, *, user=None, note=None):
@@ -541,7 +553,7 @@ def leave(member_no, reason, *, on=None, note=None, user=None) -> dict:
     db.session.execute(
         sa.update(User)
         .where(User.member_no == member.member_no, User.roles_csv == "member")
-        .values(active=False)
+        .values(active=False, session_version=User.session_version + 1)
     )
     audit.record(
         "member.leave",

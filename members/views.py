@@ -218,6 +218,27 @@ def withdraw(member_no):
     return _movement(member_no, "withdraw")
 
 
+def _typed_pin(form) -> str:
+    """The new PIN typed twice; ``InvalidInput`` naming the field when they differ."""
+    pin = form.get("pin", "")
+    if pin != form.get("pin_again", ""):
+        raise InvalidInput(_("The two PINs differ; type the same PIN twice."), field="pin_again")
+    return pin
+
+
+@bp.route("/<member_no>/pin", methods=["POST"])
+@roles_required("manager")
+def set_pin(member_no):
+    """The member types their new PIN on the manager's screen (the member is present)."""
+    try:
+        services.set_member_pin(member_no, _typed_pin(request.form))
+        db.session.commit()
+    except DomainError as error:
+        return _detail_page(member_no, _failed(error))
+    flash(_("The member's PIN is set."), "success")
+    return redirect(url_for("members.detail", member_no=member_no))
+
+
 @bp.route("/<member_no>/reverse", methods=["POST"])
 @roles_required("manager")
 def reverse(member_no):
@@ -389,6 +410,27 @@ def _shu_csv(result) -> Response:
 
 
 # --- the member's own pages -----------------------------------------------------------
+
+
+@bp.route("/me/pin", methods=["POST"])
+@roles_required("member")
+def me_pin():
+    """The member sets their own PIN, confirming with their password."""
+    try:
+        if not current_user.member_no:
+            raise Forbidden(_("This login is not linked to a member."))
+        if not current_user.check_password(request.form.get("password", "")):
+            raise InvalidInput(_("Your password is not right."), field="password")
+        member = services.get_member(current_user.member_no)
+        if member.status != "active":
+            raise Forbidden(_("This membership has ended."))
+        services.set_member_pin(member.member_no, _typed_pin(request.form))
+        db.session.commit()
+    except DomainError as error:
+        _failed(error)
+        return redirect(url_for("members.me", _anchor="pin"))
+    flash(_("Your PIN is set."), "success")
+    return redirect(url_for("members.me"))
 
 
 @bp.route("/me")

@@ -106,6 +106,7 @@ def close_shift(data, shift_id):
         counted_cash=data["counted_cash"],
         denominations=data["denominations"],
         approval_pin=data["approval_pin"],
+        approver=data["approver"],
     )
     db.session.commit()
     return _report(shift, final=True)
@@ -132,6 +133,7 @@ def add_cash_movement(data, shift_id):
         data["reason"],
         current_user,
         approval_pin=data["approval_pin"],
+        approver_name=data["approver"],
     )
     db.session.commit()
     return movement

@@ -74,6 +74,7 @@ class ShiftCloseIn(Schema):
         validate=validate.Length(max=30),
     )
     approval_pin = fields.String(load_default=None, allow_none=True)
+    approver = fields.String(validate=validate.Length(max=64), load_default=None, allow_none=True)
 
 
 class CashMovementIn(Schema):
@@ -83,6 +84,7 @@ class CashMovementIn(Schema):
     approval_pin = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=32)
     )
+    approver = fields.String(validate=validate.Length(max=64), load_default=None, allow_none=True)
 
 
 class CashMovementOut(Schema):
@@ -184,7 +186,10 @@ class SaleIn(Schema):
         fields.Nested(SalePaymentIn), load_default=list, validate=validate.Length(max=20)
     )
     discount = money(load_default=0)
+    # The member's own PIN, needed when a payment is from simpanan (members.pins).
+    member_pin = fields.String(validate=validate.Length(max=16), load_default=None, allow_none=True)
     approval_pin = fields.String(load_default=None, allow_none=True)
+    approver = fields.String(validate=validate.Length(max=64), load_default=None, allow_none=True)
 
 
 class SaleLineOut(Schema):
@@ -269,6 +274,7 @@ class SaleReturnIn(Schema):
     )
     refund_method = fields.String(load_default="original", validate=validate.OneOf(REFUND_METHODS))
     approval_pin = fields.String(load_default=None, allow_none=True)
+    approver = fields.String(validate=validate.Length(max=64), load_default=None, allow_none=True)
     damaged = fields.Boolean(load_default=False)
     reason = fields.String(validate=validate.Length(max=200), load_default=None, allow_none=True)
     shift_id = fields.Integer(load_default=None, allow_none=True)

@@ -75,12 +75,17 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
+# Payments spending what is the member's: they carry the member's PIN (members.pins).
+PIN_METHODS = ("simpanan", "credit")
+
+
 def _is_manager(user) -> bool:
     return bool(user) and user.has_role("admin", "manager")
 
 
-def _approve(user, pin, what):
-    """The approving manager: the user if a manager, else the owner of ``pin``.
+def _approve(user, pin, what, approver=None):
+    """The approving manager: the user if a manager, else the chosen ``approver`` (a
+    user name) whose PIN this is, or without one the owner of ``pin``.
 
     Raises ``InvalidInput`` (field ``approval_pin``) when no PIN is given, ``Forbidden``
     for a wrong one. Call before writing anything (a wrong PIN commits its count).
@@ -94,7 +99,7 @@ def _approve(user, pin, what):
             _("%(what)s needs a manager's approval: enter the manager PIN.", what=what),
             field="approval_pin",
         )
-    return approve_with_pin(pin)
+    return approve_with_pin(pin, approver=approver)
 
 
 def _line_error(index, field, message):
@@ -226,7 +231,14 @@ def _require_own_open_shift(shift: Shift, user):
 
 
 def add_cash_movement(
-    shift_id: int, kind: str, amount: int, reason: str, user, *, approval_pin=None
+    shift_id: int,
+    kind: str,
+    amount: int,
+    reason: str,
+    user,
+    *,
+    approval_pin=None,
+    approver_name=None,
 ) -> CashMovement:
     """Cash into (``in``) or out of (``out``) the drawer.
 
@@ -247,7 +259,7 @@ def add_cash_movement(
             )
         )
         if int(unapproved) + amount > _cfg("MART_CASH_OUT_LIMIT"):
-            approver = _approve(user, approval_pin, _("A cash-out above the limit"))
+            approver = _approve(user, approval_pin, _("A cash-out above the limit"), approver_name)
     movement = CashMovement(
         shift_id=shift.id,
         kind=kind,
@@ -363,6 +375,7 @@ def close_shift(
     counted_cash=None,
     denominations=None,
     approval_pin=None,
+    approver=None,
     at: datetime | None = None,
     printing=True,
 ):
@@ -408,9 +421,9 @@ def close_shift(
         raise Forbidden(_("This shift belongs to another cashier."))
     figures = shift_figures(shift)
     difference = counted_cash - figures["expected_cash"]
-    approver = None
+    chosen, approver = approver, None
     if abs(difference) > _cfg("MART_SHIFT_DIFFERENCE_APPROVAL"):
-        approver = _approve(user, approval_pin, _("A cash difference"))
+        approver = _approve(user, approval_pin, _("A cash difference"), chosen)
     # Atomic state change: a concurrent close loses here.
     closed = db.session.execute(
         sa.update(Shift)
@@ -751,7 +764,14 @@ def create_sale(
     if simpanan and not member_no:
         raise InvalidInput(_("Paying by simpanan needs the member."), field="payments")
     if needs_approval:
-        approver = _approve(user, data.get("approval_pin"), _("This discount"))
+        approver = _approve(
+            user, data.get("approval_pin"), _("This discount"), data.get("approver")
+        )
+    if any(p["method"] in PIN_METHODS for p in payments):
+        # The member's own PIN before anything is written (a refusal commits its count).
+        from members import services as members
+
+        members.check_member_pin(member_no, data.get("member_pin"), user=user)
 
     taxable = dpp = ppn = 0
     if cfg["MART_PKP"]:
@@ -1138,7 +1158,7 @@ def create_return(
 
     refunds = _refund_split(sale, method, amount)
     shift = _return_shift(data.get("shift_id"), user, cash=any(m == "cash" for m, _a in refunds))
-    approver = _approve(user, data.get("approval_pin"), _("A return"))
+    approver = _approve(user, data.get("approval_pin"), _("A return"), data.get("approver"))
     register = shift.register if shift is not None else sale.register
     # The return's own PPN: its taxable amount x 11/111, half up (the sale's rules),
     # when the sale carried PPN; DPP nilai lain as on a receipt.

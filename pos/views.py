@@ -85,6 +85,12 @@ def _js_strings():
         "member_left": _("This member has left the cooperative."),
         "not_found": _("Not found."),
         "pin_needed": _("A manager's approval is needed: enter the PIN."),
+        "member_pin_needed": _("The member types their PIN to pay from simpanan."),
+        "no_offline_pin": _(
+            "The server does not answer. A sale paid from simpanan or approved with a PIN "
+            "cannot be kept on this screen (no PIN is ever stored here): pay another way, "
+            "or try again when the server is back."
+        ),
         "due": _("Due"),
         "paid": _("Paid"),
         "left_to_pay": _("Left to pay"),

@@ -93,6 +93,8 @@
     try { return JSON.parse(localStorage.getItem(KEY_OUTBOX)) || []; } catch (e) { return []; }
   }
   function setOutbox(items) {
+    // Never a PIN in storage (also for sales kept by an older version of this screen).
+    items = items.map(({ member_pin, approval_pin, ...kept }) => kept); // eslint-disable-line no-unused-vars
     localStorage.setItem(KEY_OUTBOX, JSON.stringify(items));
     $("#outbox-count").textContent = items.length ? fmt(T.waiting, { n: items.length }) : "";
     if (items.length) $("#banner-offline").classList.remove("hidden");
@@ -410,6 +412,7 @@
     });
     const m = method();
     $("#ref-label").classList.toggle("hidden", m === "cash" || m === "simpanan");
+    $("#member-pin-label").classList.toggle("hidden", !needsMemberPin());
     const quick = $("#quick-cash");
     quick.textContent = "";
     if (m === "cash") {
@@ -445,12 +448,18 @@
       box.textContent = errorText(r);
     }
   }
+  // Paying from simpanan needs the member's own PIN (typed by the member, masked,
+  // sent once with the sale and never stored on this screen).
+  function needsMemberPin() {
+    return method() === "simpanan" || payments.some((p) => p.method === "simpanan");
+  }
   function openPay() {
     if (!state.lines.length) { message(T.no_lines, "error"); return; }
     payments = [];
     const f = payForm();
     f.reset();
     $("#pin-label").classList.add("hidden");
+    $("#member-pin-label").classList.add("hidden");
     $("#qris-box").dataset.amount = "";
     openDialog("dlg-pay");
     renderPay();
@@ -482,6 +491,18 @@
     if (f.amount.value.trim() !== "" || !payments.length) takeTypedPayment();
     const body = saleBody();
     if (f.pin.value) body.approval_pin = f.pin.value;
+    if (f.approver.value) body.approver = f.approver.value;
+    if (body.payments.some((p) => p.method === "simpanan")) {
+      if (!f.member_pin.value) {
+        payments = []; renderPay();
+        $("#member-pin-label").classList.remove("hidden");
+        f.member_pin.focus();
+        dialogError("dlg-pay", T.member_pin_needed);
+        return;
+      }
+      body.member_pin = f.member_pin.value;
+    }
+    f.member_pin.value = "";
     await submitSale(body);
   });
   function saleBody() {
@@ -506,6 +527,12 @@
       return;
     }
     if (r.offline || r.status >= 500 || r.status === 0) {
+      if (body.member_pin || body.approval_pin) {
+        // A PIN is never stored on this screen, so such a sale cannot wait here.
+        payments = []; renderPay();
+        dialogError("dlg-pay", T.no_offline_pin);
+        return;
+      }
       // Keep it; it goes again with the same id when the server answers.
       const box = outbox();
       if (!box.some((b) => b.id === body.id)) box.push(body);
@@ -519,6 +546,12 @@
     payments = [];
     renderPay();
     const fields = r.data && r.data.errors && r.data.errors.json;
+    if (body.member_pin && (r.status === 403 || r.status === 429 || (fields && fields.member_pin))) {
+      $("#member-pin-label").classList.remove("hidden");
+      payForm().member_pin.focus();
+      dialogError("dlg-pay", errorText(r));
+      return;
+    }
     if ((fields && fields.approval_pin) || r.status === 403) {
       $("#pin-label").classList.remove("hidden");
       payForm().pin.value = "";
@@ -561,6 +594,19 @@
     pendingQty = null;
     displayExtra = {};
     render();
+  }
+
+  // --- approvals name a person: the manager picks their name, then types the PIN ----
+  async function loadApprovers() {
+    const r = await api("GET", "/auth/approvers");
+    if (!r.ok) return;
+    $$("select[data-approvers]").forEach((sel) => {
+      r.data.forEach((a) => {
+        const o = document.createElement("option");
+        o.value = a.username; o.textContent = a.full_name || a.username;
+        sel.appendChild(o);
+      });
+    });
   }
 
   // --- the outbox: sales kept while the server was away ----------------------------
@@ -693,6 +739,7 @@
     if (!lines.length) return;
     const body = { lines, refund_method: f.refund_method.value, damaged: f.damaged.checked };
     if (f.pin.value) body.approval_pin = f.pin.value;
+    if (f.approver.value) body.approver = f.approver.value;
     const r = await api("POST", `/sales/${returnSale.id}/returns`, body);
     if (!r.ok) { dialogError("dlg-return", errorText(r)); return; }
     f.reset();
@@ -746,6 +793,7 @@
     const { counts } = denomCounts(closeDenoms);
     const body = { denominations: counts };
     if (f.pin.value) body.approval_pin = f.pin.value;
+    if (f.approver.value) body.approver = f.approver.value;
     const r = await api("POST", `/shifts/${ctx.shift.id}/close`, body);
     if (!r.ok) {
       const fields = r.data && r.data.errors && r.data.errors.json;
@@ -876,6 +924,7 @@
     info.textContent = fmt(T.shift, { id: ctx.shift.id, register: ctx.shift.register, user: ctx.user });
     $("#display-link").href = `/pos/display/${ctx.shift.register}`;
     render();
+    loadApprovers();
     setOutbox(outbox());
     if (outbox().length) flushOutbox();
     pollPrinter();

@@ -67,6 +67,21 @@ def test_seed_demo_prints_logins_that_work_and_twice_keeps_data(app, runner):
         user = db.session.scalar(sa.select(User).where(User.username == "kasir1"))
         assert user.check_password(password)
         users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        # the printed approval PINs are the approvers' own, distinct
+        from mart.auth import approve_with_pin
+        from mart.cli import DEMO_PINS
+
+        for username, pin in DEMO_PINS.items():
+            assert f"{username} {pin}" in first.output
+            assert approve_with_pin(pin, approver=username).username == username
+            assert approve_with_pin(pin).username == username
+        # the printed member PINs pay from simpanan
+        from members import services
+
+        for line in first.output.splitlines():
+            if "pays from simpanan with PIN" in line:
+                member_no, pin = line.split()[1], line.split()[-1]
+                assert services.check_member_pin(member_no, pin).member_no == member_no
     second = runner.invoke(args=["mart", "seed-demo"])
     assert second.exit_code == 0, second.output
     assert "kasir1" in second.output

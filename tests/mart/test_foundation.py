@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from mart.extensions import db
-from mart.models import ApiToken, AuditLog, LoginAttempt, User
+from mart.models import ApiToken, AuditLog, LoginThrottle, User
 from tests.conftest import DEFAULT_PASSWORD
 
 
@@ -99,7 +99,7 @@ def test_successful_login_clears_failures(app, anon_api, make_user):
     ok = anon_api.post("/auth/token", json={"username": "dodi", "password": DEFAULT_PASSWORD})
     assert ok.status_code == 200
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginThrottle)) == 0
 
 
 # --- error shapes -------------------------------------------------------------------
@@ -296,24 +296,28 @@ def test_manager_pin_approves_and_locks(app, make_user):
     from mart.auth import PIN_MAX_FAILURES, approve_with_pin
     from mart.errors import Forbidden, TooManyRequests
 
-    make_user("manager", username="mgr", pin="4321")
+    make_user("manager", username="mgr", pin="480213")
+    make_user("manager", username="mgr2", pin="597314")
     with app.app_context():
-        assert approve_with_pin("4321").username == "mgr"
+        assert approve_with_pin("480213").username == "mgr"
+        assert approve_with_pin("480213", approver="mgr").username == "mgr"
         for _ in range(PIN_MAX_FAILURES):
             with pytest.raises(Forbidden):
-                approve_with_pin("0000")
+                approve_with_pin("597314", approver="mgr")  # mgr2's PIN is not mgr's
             db.session.rollback()  # the caller's rollback keeps the failure count
         with pytest.raises(TooManyRequests):
-            approve_with_pin("4321")
+            approve_with_pin("480213", approver="mgr")
+        # only the named approver is locked
+        assert approve_with_pin("597314", approver="mgr2").username == "mgr2"
 
 
 def test_cashier_pin_does_not_approve(app, make_user):
     from mart.auth import approve_with_pin
     from mart.errors import Forbidden
 
-    make_user("cashier", username="ksr", pin="1111")
+    make_user("cashier", username="ksr", pin="803152")
     with app.app_context(), pytest.raises(Forbidden):
-        approve_with_pin("1111")
+        approve_with_pin("803152")
 
 
 def test_database_busy_is_503_with_retry_after(app, app_factory, make_user):

@@ -10,6 +10,10 @@ from mart.extensions import db
 
 _seq = itertools.count(1)
 
+# The PIN every test member gets (members.pins); ``Counter.sale`` sends it with a
+# simpanan payment unless the test gives its own ``member_pin`` (None: none sent).
+MEMBER_PIN = "246810"
+
 
 def ean13(n: int, prefix="899") -> str:
     from inventory import barcodes as bc
@@ -30,8 +34,9 @@ def new_product(app, **kw):
         return product.id, data["barcode"]
 
 
-def new_member(app, sukarela=0, name=None):
-    """A member made through members' service (with simpanan sukarela); its number."""
+def new_member(app, sukarela=0, name=None, pin=MEMBER_PIN):
+    """A member made through members' service (with simpanan sukarela and ``pin``);
+    its number."""
     from members import services
 
     n = next(_seq)
@@ -41,6 +46,8 @@ def new_member(app, sukarela=0, name=None):
         )
         if sukarela:
             services.deposit(member.member_no, "sukarela", sukarela)
+        if pin:
+            services.set_member_pin(member.member_no, pin)
         db.session.commit()
         return member.member_no
 
@@ -92,6 +99,8 @@ class Counter:
         if payments is None:
             payments = [{"method": "cash", "amount": total_cash or 10_000_000}]
         body["payments"] = payments
+        if any(p.get("method") in ("simpanan", "credit") for p in payments):
+            body.setdefault("member_pin", MEMBER_PIN)
         return (client or self.cashier).post("/sales", json=body)
 
 

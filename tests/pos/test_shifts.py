@@ -166,8 +166,9 @@ def test_large_difference_needs_manager_pin(counter, app, rows):
     )
     assert wrong.status_code == 403
     after = rows.snapshot()
-    after.pop("users", None)
-    before.pop("users", None)
+    for counted in ("users", "audit_log", "login_throttles"):  # the wrong PIN's count and audit
+        after.pop(counted, None)
+        before.pop(counted, None)
     assert after == before
     ok = counter.cashier.post(
         f"/shifts/{sid}/close", json={"counted_cash": 100_000, "approval_pin": "4321"}

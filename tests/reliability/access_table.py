@@ -40,6 +40,7 @@ ACCESS = {
     "auth.create_token": EVERYONE,  # the credentials are in the body
     "auth.revoke_token": LOGGED_IN,
     "auth.me": LOGGED_IN,
+    "auth.approvers": COUNTER,
     # --- inventory ----------------------------------------------------------------
     "inventory.index": MANAGER,
     "inventory.supplier_home": SUPPLIER,
@@ -100,6 +101,8 @@ ACCESS = {
     "members.withdraw": MANAGER,
     "members.leave": MANAGER,
     "members.reverse": MANAGER,
+    "members.set_pin": MANAGER,
+    "members.me_pin": SELF_SERVICE,
     "members.settlement": MANAGER,
     "members.arrears": MANAGER,
     "members.capital": MANAGER,
@@ -116,6 +119,7 @@ ACCESS = {
     "members_api.shu_statements": MANAGER,
     "members_api.deposit": MANAGER,
     "members_api.withdraw": MANAGER,
+    "members_api.set_pin": MANAGER,  # a member: only their own number
     "members_api.leave": MANAGER,
     "members_api.reverse": MANAGER,
     "members_api.arrears": MANAGER,

@@ -143,8 +143,11 @@ class Matrix:
             headers["Authorization"] = f"Bearer {token}"
         else:
             raw = hashlib.sha1(os.urandom(64)).hexdigest()
+            with self.app.app_context():
+                # "<id>.<session version>": a logout earlier in the run raised it
+                session_id = db.session.get(User, user_id).get_id()
             with client.session_transaction() as session:
-                session["_user_id"] = str(user_id)
+                session["_user_id"] = session_id
                 session["_fresh"] = True
                 session["csrf_token"] = raw
             serializer = URLSafeTimedSerializer(self.app.secret_key, salt="wtf-csrf-token")

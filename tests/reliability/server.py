@@ -50,7 +50,7 @@ class Server:
             os.environ,
             MART_DATABASE_URL=self.database_url,
             MART_INSTANCE_PATH=self.instance_path,
-            MART_SECRET_KEY="crash-test-secret",
+            MART_SECRET_KEY="crash-test-secret-of-the-reliability-server",
             MART_START_WORKERS="0",
             MART_LOGIN_MAX_FAILURES="1000",
             PYTHONUNBUFFERED="1",

@@ -7,6 +7,8 @@ and the URL parameters are filled with real records (matrix.FILL).
 
 import pytest
 
+from mart.extensions import db
+from mart.models import User
 from mart.security import CSRF_EXEMPT_ENDPOINTS
 from tests.reliability.access_table import (
     ACCESS,
@@ -126,8 +128,10 @@ def test_every_state_change_needs_a_csrf_token_or_says_why_not(seeded):
         if method == "GET" or rule.endpoint in exempt:
             continue
         client = app.test_client()
+        with app.app_context():
+            session_id = db.session.get(User, matrix.users["admin"]).get_id()
         with client.session_transaction() as session:
-            session["_user_id"] = str(matrix.users["admin"])
+            session["_user_id"] = session_id
             session["_fresh"] = True
         url = matrix.url(rule)
         if url.startswith("/api/"):

@@ -79,9 +79,10 @@ def mart_logger():
 def test_log_level_setting(app_factory, mart_logger):
     import logging
 
-    app_factory(TESTING=False, MART_LOG_LEVEL="warning")
+    key = "a-production-length-secret-key-0123456789"  # a production config needs one
+    app_factory(TESTING=False, SECRET_KEY=key, MART_LOG_LEVEL="warning")
     assert mart_logger.level == logging.WARNING
-    app_factory(TESTING=False)
+    app_factory(TESTING=False, SECRET_KEY=key)
     assert mart_logger.level == logging.INFO
     with pytest.raises(ValueError, match="MART_LOG_LEVEL: 'CHATTY'"):
-        app_factory(TESTING=False, MART_LOG_LEVEL="chatty")
+        app_factory(TESTING=False, SECRET_KEY=key, MART_LOG_LEVEL="chatty")

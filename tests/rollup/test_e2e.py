@@ -70,7 +70,7 @@ class Site:
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("MART_")},
             "MART_INSTANCE_PATH": str(instance),
-            "MART_SECRET_KEY": f"secret-of-{name}",
+            "MART_SECRET_KEY": f"e2e-test-secret-of-the-site-{name}-0123456789",
             "MART_START_WORKERS": "0",
             **env,
         }

@@ -1,0 +1,153 @@
+"""In headless Chromium: paying by simpanan, the member types their PIN in a masked
+field; a wrong PIN is refused; no PIN ever lands in localStorage, and a simpanan sale
+is not kept on the screen while the server is away (the screen says so)."""
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from mart.extensions import db
+from tests.browser import REQUIRES_CHROMIUM, login
+from tests.pos.conftest import MEMBER_PIN, new_member, new_product, sukarela
+
+pytestmark = REQUIRES_CHROMIUM
+SHOTS = Path("/work/shots/sec-member")
+
+
+def _shot(page, name):
+    if SHOTS.parent.exists():
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / name))
+
+
+def _storage(page) -> str:
+    return page.evaluate(
+        "() => Object.keys(localStorage).map(k => k + '=' + localStorage.getItem(k)).join('\\n')"
+    )
+
+
+def _sell_to_member(page, code, member_no):
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=lines] tbody tr")
+    page.keyboard.press("F3")
+    page.fill("[data-testid=member-input]", member_no)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=member-box]:not(.hidden)")
+    page.keyboard.press("F8")
+    page.wait_for_selector("[data-testid=pay-amount]:visible")
+    page.check("[data-testid=method-simpanan]")
+    page.wait_for_selector("[data-testid=member-pin-input]:visible")
+
+
+def test_member_types_the_pin_and_it_is_never_stored(app, live_server, browser, make_user):
+    from pos import services
+    from pos.models import Sale
+
+    with app.app_context():
+        services.create_register("R1", "Kasir depan")
+        db.session.commit()
+    _, code = new_product(app, name="Beras 5 kg", price=65_000)
+    member_no = new_member(app, name="Siti Aminah", sukarela=200_000)
+    make_user("cashier", username="kasir-pin")
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, live_server, "kasir-pin")
+    page.wait_for_selector("[data-testid=open-shift]:not(.hidden)")
+    page.click("[data-testid=open-shift-submit]")
+    page.wait_for_selector("[data-testid=scan]:visible")
+
+    _sell_to_member(page, code, member_no)
+    assert page.get_attribute("[data-testid=member-pin-input]", "type") == "password"
+    _shot(page, "counter-member-pin-1366.png")
+    # no PIN typed: the screen asks for it, nothing is sent
+    page.click("[data-testid=pay-submit]")
+    page.locator("[data-testid=pay-error]", has_text="PIN").wait_for()
+    # a wrong PIN: refused by the server
+    page.fill("[data-testid=member-pin-input]", "135790")
+    page.click("[data-testid=pay-submit]")
+    page.locator("[data-testid=pay-error]", has_text="PIN").wait_for()
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Sale)) == 0
+    _shot(page, "counter-member-pin-wrong-1366.png")
+    # the right PIN pays
+    page.fill("[data-testid=member-pin-input]", MEMBER_PIN)
+    page.click("[data-testid=pay-submit]")
+    page.wait_for_selector("[data-testid=done-change]:visible")
+    assert sukarela(app, member_no) == 135_000
+    page.click("[data-testid=done-ok]")
+    assert MEMBER_PIN not in _storage(page) and "135790" not in _storage(page)
+
+    # the server is away: a simpanan sale is not kept, and the screen says why
+    _sell_to_member(page, code, member_no)
+    page.route("**/api/v1/sales", lambda route: route.abort())
+    page.fill("[data-testid=member-pin-input]", MEMBER_PIN)
+    page.click("[data-testid=pay-submit]")
+    page.locator("[data-testid=pay-error]", has_text="simpanan").wait_for()
+    _shot(page, "counter-member-pin-offline-1366.png")
+    stored = _storage(page)
+    assert MEMBER_PIN not in stored
+    assert "pos.outbox" not in stored or '"member_pin"' not in stored
+    assert (
+        page.evaluate(
+            "() => (JSON.parse(localStorage.getItem('pos.outbox.kasir-pin')) || []).length"
+        )
+        == 0
+    )
+    page.unroute("**/api/v1/sales")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Sale)) == 1
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        _shot(page, f"counter-member-pin-{width}.png")
+    assert errors == []
+
+
+def test_approver_is_chosen_by_name_then_types_the_pin(app, live_server, browser, make_user):
+    from pos import services
+    from pos.models import Sale
+
+    with app.app_context():
+        services.create_register("R1", "Kasir depan")
+        db.session.commit()
+    _, code = new_product(app, name="Minyak Goreng 2 L", price=100_000)
+    make_user("manager", username="siti-mgr", pin="736204")
+    make_user("admin", username="boss-adm", pin="482915")
+    make_user("cashier", username="kasir-appr")
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, live_server, "kasir-appr")
+    page.wait_for_selector("[data-testid=open-shift]:not(.hidden)")
+    page.click("[data-testid=open-shift-submit]")
+    page.wait_for_selector("[data-testid=scan]:visible")
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=lines] tbody tr")
+    page.keyboard.press("F4")
+    page.fill("form[data-dialog=discount] input[name=amount]", "30000")
+    page.keyboard.press("Enter")
+    page.keyboard.press("F8")
+    page.fill("[data-testid=pay-amount]", "70000")
+    page.click("[data-testid=pay-submit]")
+    page.wait_for_selector("[data-testid=pin-input]:visible")
+    select = page.locator("#pin-label select[name=approver]")
+    assert set(select.locator("option").all_inner_texts()) >= {"Siti-Mgr", "Boss-Adm"}
+    select.select_option("siti-mgr")
+    page.fill("[data-testid=pin-input]", "482915")  # the admin's PIN is not Siti's
+    page.click("[data-testid=pay-submit]")
+    page.locator("[data-testid=pay-error]", has_text="PIN").wait_for()
+    _shot(page, "counter-approver-1366.png")
+    page.fill("[data-testid=pay-amount]", "70000")
+    page.locator("#pin-label select[name=approver]").select_option("siti-mgr")
+    page.fill("[data-testid=pin-input]", "736204")
+    page.click("[data-testid=pay-submit]")
+    page.wait_for_selector("[data-testid=done-change]:visible")
+    with app.app_context():
+        from mart.models import User
+
+        sale = db.session.scalars(sa.select(Sale)).one()
+        assert db.session.get(User, sale.approved_by_id).username == "siti-mgr"
+    assert "736204" not in _storage(page) and "482915" not in _storage(page)
+    assert errors == []
