@@ -3,14 +3,14 @@ movement, units sold before any cost and their late cost, and consigned receipts
 supplier returns listed once on a settlement.
 
 Revision ID: 0008_money
-Revises: 0006_rollup
+Revises: 0007_security
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_money"
-down_revision = "0006_rollup"
+down_revision = "0007_security"
 branch_labels = None
 depends_on = None
 
