@@ -129,20 +129,28 @@ def post(
     kind: str = "event",
     user=None,
     check_year: bool = True,
+    merge: bool = True,
 ) -> int | None:
     """Write one balanced journal in the caller's transaction; answers its id (None when
     every line is zero: nothing is written). ``lines`` are ``(role or code, debit,
-    credit)``; lines of the same account are merged, zero lines dropped, a negative
+    credit)``; lines of the same account are merged (unless ``merge`` is False: a move
+    between drawer and safe keeps both kas lines), zero lines dropped, a negative
     amount moves to the other side. Unbalanced or an unknown account: InvalidInput;
     a date in a closed year: Conflict. Nothing is written on an error."""
     if kind not in JOURNAL_KINDS:
         raise ValueError(f"unknown journal kind {kind!r}")
+    rows: list[tuple[str, int]] = []
     merged: dict[str, int] = {}
     for name, debit, credit in lines:
         if not isinstance(debit, int) or not isinstance(credit, int):
             raise InvalidInput(_("Amounts are whole rupiah."), field="lines")
-        merged[name] = merged.get(name, 0) + debit - credit
-    rows = [(name, net) for name, net in merged.items() if net]
+        if merge:
+            merged[name] = merged.get(name, 0) + debit - credit
+        else:
+            rows.append((name, debit - credit))
+    if merge:
+        rows = list(merged.items())
+    rows = [(name, net) for name, net in rows if net]
     if not rows:
         return None
     total = sum(net for _name, net in rows)

@@ -1297,6 +1297,7 @@ class SaleProduct:
     supplier_price: int | None
     avg_cost: int
     consigned: bool
+    commission_percent: Decimal = Decimal(0)
 
 
 def _sale_products_statement():
@@ -1314,6 +1315,7 @@ def _sale_products_statement():
         p.c.supplier_price,
         p.c.avg_cost,
         s.c.terms,
+        s.c.commission_percent,
     )
     by_id = (
         sa.select(sa.cast(sa.null(), sa.String(32)).label("code"), *columns)
@@ -1357,6 +1359,7 @@ def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SalePro
             supplier_price=None if row.supplier_price is None else int(row.supplier_price),
             avg_cost=int(row.avg_cost or 0),
             consigned=row.terms == "consignment",
+            commission_percent=Decimal(row.commission_percent or 0),
         )
         if row.code is None:
             by_id[product.id] = product

@@ -852,6 +852,7 @@ def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=T
         user=user,
         products=products,
     )
+    _journal_sale(sale, user, products or {})
     if sale.member_no:
         from members import services as members
 
@@ -873,6 +874,62 @@ def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=T
         drawer=cash_paid,
         ref_type="sale",
         ref_id=sale.id,
+    )
+
+
+def _commission_percent(product):
+    percent = getattr(product, "commission_percent", None)
+    if percent is None and getattr(product, "supplier", None) is not None:
+        percent = product.supplier.commission_percent
+    return percent or 0
+
+
+def _journal_sale(sale, user, products):
+    """The sale's journal (books.events.sale) from the figures already at hand: two
+    statements, nothing read, except the on-hand of a weighed own product whose cost
+    of the quantity sold is not whole rupiah (its stock value is rounded as a whole)."""
+    from books import events as books_events
+    from inventory import books as stock_books
+
+    ppn_shares = [0] * len(sale.lines)
+    if sale.ppn:
+        ppn_shares = _split_proportionally(
+            sale.ppn, [line.amount if line.tax == "ppn" else 0 for line in sale.lines]
+        )
+    consigned, cost, weighed = [], 0, {}
+    for line, ppn_share in zip(sale.lines, ppn_shares, strict=True):
+        product = products[line.product_id]
+        if product.consigned:
+            share = stock_books.consignment_share(
+                line.quantity,
+                _net_unit_price(line.amount, line.quantity),
+                product.supplier_price,
+                _commission_percent(product),
+            )
+            consigned.append((line.amount - ppn_share, share))
+            continue
+        thousandths = _thousandths(line.quantity)
+        if thousandths is not None and (thousandths * product.avg_cost) % 1000 == 0:
+            cost += thousandths * product.avg_cost // 1000
+        else:
+            weighed[product.id] = weighed.get(product.id, 0) + line.quantity
+    if weighed:
+        for pid, (on_hand, avg_cost) in stock_books.owned_values(weighed).items():
+            cost += stock_books.value(on_hand + weighed[pid], avg_cost) - stock_books.value(
+                on_hand, avg_cost
+            )
+    books_events.sale(
+        sale.business_date,
+        sale_id=sale.id,
+        number=sale.number,
+        total=sale.total,
+        ppn=sale.ppn,
+        rounding=sale.rounding,
+        change=sale.change,
+        payments=[(p.method, p.amount) for p in sale.payments],
+        consigned=consigned,
+        cost=cost,
+        user=user,
     )
 
 
