@@ -98,9 +98,14 @@ def _resolve(names: set[str]) -> dict[str, int]:
     return found
 
 
-def local_today() -> date:
-    from mart.rollup.branch import business_date
+def business_date(at=None) -> date:
+    """The branch's business date of a moment (default now): the date journals carry."""
+    from mart.rollup.branch import business_date as rollup_business_date
 
+    return rollup_business_date(at)
+
+
+def local_today() -> date:
     return business_date()
 
 

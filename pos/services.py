@@ -223,8 +223,11 @@ def _require_own_open_shift(shift: Shift, user):
         raise Forbidden(_("This shift belongs to another cashier."))
 
 
-def add_cash_movement(shift_id: int, kind: str, amount: int, reason: str, user) -> CashMovement:
-    """Cash into (``in``) or out of (``out``) the drawer. ``Conflict`` on a closed shift."""
+def add_cash_movement(
+    shift_id: int, kind: str, amount: int, reason: str, user, *, to: str = "safe"
+) -> CashMovement:
+    """Cash into (``in``) or out of (``out``) the drawer, from or to the safe (``to``
+    ``safe``) or the bank. ``Conflict`` on a closed shift."""
     shift = get_shift(shift_id, lock=True)
     _require_own_open_shift(shift, user)
     movement = CashMovement(
@@ -232,6 +235,16 @@ def add_cash_movement(shift_id: int, kind: str, amount: int, reason: str, user) 
     )
     db.session.add(movement)
     db.session.flush()
+    from books import events as books_events
+
+    books_events.cash_movement(
+        business_date(movement.created_at or utcnow()),
+        movement_id=movement.id,
+        kind=kind,
+        amount=amount,
+        to=to,
+        user=user,
+    )
     audit.record("shift.cash_" + kind, movement, after={"amount": amount, "reason": reason})
     return movement
 
@@ -388,6 +401,11 @@ def close_shift(
     figures = shift_figures(shift)
     shift.report = figures
     db.session.flush()
+    from books import events as books_events
+
+    books_events.shift_difference(
+        business_date(shift.closed_at), shift_id=shift.id, difference=difference, user=user
+    )
     audit.record(
         "shift.close",
         shift,
@@ -1175,6 +1193,9 @@ def create_return(
         ret.refunds.append(ReturnRefund(method=refund_method, amount=refund_amount))
     db.session.add(ret)
     db.session.flush()
+    from inventory import books as stock_books
+
+    stock_before = stock_books.owned_values({line.product_id for line, _q in wanted}, lock=True)
     for line, qty in sorted(wanted, key=lambda x: x[0].product_id):
         inventory.record_customer_return(
             line.product_id,
@@ -1185,6 +1206,7 @@ def create_return(
             write_off=ret.damaged,
             user=user,
         )
+    _journal_return(sale, ret, wanted, amounts, refunds, stock_before, user)
     if sale.member_no:
         from members import services as members
 
@@ -1220,6 +1242,49 @@ def create_return(
             ref_id=ret.number,
         )
     return ret
+
+
+def _journal_return(sale, ret, wanted, amounts, refunds, stock_before, user):
+    """The return's journal (books.events.sale_return): the mirror of the lines
+    returned with the return's PPN; stock back at the change of its value, damaged
+    goods to selisih persediaan."""
+    from books import events as books_events
+    from inventory import books as stock_books
+    from inventory import services as inventory
+
+    ppn = getattr(ret, "ppn", None)
+    taxable = [
+        amt if line.tax == "ppn" else 0 for (line, _q), amt in zip(wanted, amounts, strict=True)
+    ]
+    if ppn is None:
+        ppn = ppn_split(sum(taxable)).ppn if sale.ppn and sum(taxable) else 0
+    ppn_shares = _split_proportionally(ppn, taxable)
+    consigned, cost_damaged = [], 0
+    for (line, qty), amount, ppn_share in zip(wanted, amounts, ppn_shares, strict=True):
+        product = inventory.get_product(line.product_id)
+        if product.consigned:
+            share = stock_books.consignment_share(
+                qty,
+                _net_unit_price(line.amount, line.quantity),
+                product.supplier_price,
+                product.supplier.commission_percent,
+            )
+            consigned.append((amount - ppn_share, share))
+        elif ret.damaged:
+            cost_damaged += stock_books.value(qty, product.avg_cost)
+    stock_after = stock_books.owned_values(stock_before)
+    books_events.sale_return(
+        ret.business_date,
+        return_id=ret.id,
+        number=ret.number,
+        amount=ret.amount,
+        ppn=ppn,
+        refunds=list(refunds),
+        consigned=consigned,
+        cost_back=stock_books.values_of(stock_after) - stock_books.values_of(stock_before),
+        cost_damaged=cost_damaged,
+        user=user,
+    )
 
 
 def return_share(amount: int, sold: Decimal, before: Decimal, qty: Decimal) -> int:
