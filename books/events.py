@@ -250,3 +250,59 @@ def shift_difference(on: date, *, shift_id, difference: int, user=None):
         source_id=shift_id,
         user=user,
     )
+
+
+def leaving(on: date, *, member_no: str, payouts: dict[str, int], user=None):
+    """A member leaving: pokok, wajib and sukarela paid out from kas."""
+    lines = [(SIMPANAN_ROLES[kind], amount, 0) for kind, amount in payouts.items()]
+    lines.append(("kas", 0, sum(payouts.values())))
+    return post(
+        on,
+        f"Pengembalian simpanan anggota keluar {member_no}",
+        lines,
+        source_type="leave",
+        source_id=member_no,
+        user=user,
+    )
+
+
+# SHU parts -> the account that receives them (the members' parts go to their
+# simpanan sukarela or to utang SHU when paid in cash; an unknown part to dana lain).
+SHU_PART_ROLES = {
+    "cadangan": "cadangan",
+    "dana_pengurus": "dana_pengurus",
+    "dana_karyawan": "dana_karyawan",
+    "dana_pendidikan": "dana_pendidikan",
+    "dana_sosial": "dana_sosial",
+}
+MEMBER_PARTS = ("jasa_modal", "jasa_usaha")
+
+
+def shu(
+    on: date,
+    *,
+    year: int,
+    surplus: int,
+    parts: dict[str, int],
+    rounding_to_cadangan: int,
+    to_sukarela: int,
+    to_pay: int,
+    user=None,
+):
+    """The SHU posted: out of the SHU of the year into cadangan (with what rounding
+    left over), the funds, the members' simpanan sukarela and utang SHU."""
+    lines = [("shu_tahun_berjalan", surplus, 0), ("cadangan", 0, rounding_to_cadangan)]
+    for name, amount in parts.items():
+        if name in MEMBER_PARTS:
+            continue
+        lines.append((SHU_PART_ROLES.get(name, "dana_lain"), 0, amount))
+    lines.append(("simpanan_sukarela", 0, to_sukarela))
+    lines.append(("utang_shu", 0, to_pay))
+    return post(
+        on,
+        f"Pembagian SHU tahun {year}",
+        lines,
+        source_type="shu",
+        source_id=str(year),
+        user=user,
+    )

@@ -199,6 +199,29 @@ def post(
     return journal_id
 
 
+def post_reversal(
+    of_type: str, of_id, *, on: date, memo: str, source_type: str, source_id, user=None
+) -> int | None:
+    """Post the mirror of the journal(s) an event made (debits and credits swapped), as
+    a new journal; None when that event made none."""
+    rows = db.session.execute(
+        sa.select(_LINES.c.account_id, _LINES.c.debit, _LINES.c.credit)
+        .join(_JOURNALS, _JOURNALS.c.id == _LINES.c.journal_id)
+        .where(_JOURNALS.c.source_type == of_type, _JOURNALS.c.source_id == str(of_id))
+    ).all()
+    if not rows:
+        return None
+    codes = dict(db.session.execute(sa.select(Account.id, Account.code)).all())
+    return post(
+        on,
+        memo,
+        [(codes[account_id], int(credit), int(debit)) for account_id, debit, credit in rows],
+        source_type=source_type,
+        source_id=source_id,
+        user=user,
+    )
+
+
 # --- balances ----------------------------------------------------------------------
 
 
