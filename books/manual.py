@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from books.chart import EXPENSE_KINDS
 from books.models import ACCOUNT_TYPES, Account, Journal, JournalLine
-from books.services import account_balances, balance_of, forget_chart, post
+from books.services import account_balances, balance_of, forget_chart, post, role_ids
 from mart import audit
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
@@ -44,6 +44,7 @@ def manual_entry(data: dict, user=None) -> int:
     """A manual journal ``{date, memo, lines: [{account, debit?, credit?}]}``: each line
     one side only, the accounts open codes, debits equal to credits (InvalidInput
     naming the field), a date in an open year (Conflict). Answers the journal id."""
+    role_ids()  # the chart exists
     on = _date(data.get("date"))
     memo = (data.get("memo") or "").strip()
     if not memo:
@@ -101,8 +102,6 @@ def expense(data: dict, user=None) -> int:
     EXPENSE_KINDS (wages, rent, electricity, depreciation, bank charges, other) or
     ``supplier_payment`` (utang usaha paid); paid from kas, bank or owed (payable).
     Depreciation is credited to akumulasi penyusutan whatever ``paid_from`` says."""
-    from books.services import role_ids
-
     kind = data.get("kind")
     if kind not in (*EXPENSE_KINDS, "supplier_payment"):
         raise InvalidInput(_("Choose what the expense is."), field="kind")
@@ -146,6 +145,7 @@ def expense(data: dict, user=None) -> int:
 
 
 def accounts_with_balances(as_of: date | None = None) -> list[dict]:
+    role_ids()  # the chart exists
     balances = account_balances(as_of=as_of)
     out = []
     for account in db.session.scalars(sa.select(Account).order_by(Account.code)):
@@ -168,6 +168,7 @@ def accounts_with_balances(as_of: date | None = None) -> list[dict]:
 
 def add_account(data: dict) -> Account:
     """An account without a role (admin). Duplicate code 409."""
+    role_ids()  # the chart exists
     code = str(data.get("code") or "").strip()
     if not CODE_RE.match(code):
         raise InvalidInput(_("A code of up to 16 letters or digits."), field="code")
@@ -188,6 +189,7 @@ def add_account(data: dict) -> Account:
 def close_account(code: str) -> Account:
     """Close an account (never deleted): it takes no new entries. An account events
     post to (a role), or with a balance, cannot be closed (409)."""
+    role_ids()  # the chart exists
     account = db.session.scalar(sa.select(Account).where(Account.code == code))
     if account is None:
         raise NotFound(_("Unknown account: %(codes)s.", codes=code))
