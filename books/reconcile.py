@@ -78,7 +78,7 @@ def check() -> Result:
             else:
                 expected[role] = (amount, what)
     lines = []
-    for role, (amount, what) in sorted(expected.items()):
+    for role, (amount, what) in sorted(expected.items(), key=lambda item: roles[item[0]]):
         account = accounts[roles[role]]
         debit, credit = balances.get(account.code, (0, 0))
         lines.append(
