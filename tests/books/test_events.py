@@ -261,3 +261,48 @@ def test_simpanan_cash_movements_and_shift_close(app):
         "kas": -160_000,
     }
     _agree(app)
+
+
+def test_the_shu_post_books_its_division(app):
+    counter = make_counter(app)
+    manager = counter.manager
+    first, second = new_member(app, sukarela=10_000), new_member(app)
+    for no in (first, second):
+        manager.post(f"/members/{no}/deposits", json={"kind": "pokok", "amount": 100_000})
+    manager.post(f"/members/{first}/deposits", json={"kind": "wajib", "amount": 20_000})
+    product, _ = new_product(app, price=7_000, tax="exempt")
+    counter.sale(
+        [{"product_id": product, "quantity": 3}],
+        [{"method": "cash", "amount": 21_000}],
+        member_no=first,
+    )
+    year = date.today().year
+    body = {
+        "surplus": 1_000_003,
+        "allocation": {
+            "cadangan": 40,
+            "jasa_modal": 20,
+            "jasa_usaha": 20,
+            "dana_pengurus": 5,
+            "dana_karyawan": 5,
+            "dana_pendidikan": 5,
+            "dana_sosial": 4,
+            "dana_pembangunan_daerah": 1,
+        },
+    }
+    posted = manager.post(f"/shu/{year}/post", json=body)
+    assert posted.status_code == 201, posted.json
+    to_members = sum(m["total"] for m in posted.json["members"])
+    rounding = posted.json["rounding_to_cadangan"]
+    parts = posted.json["parts"]
+    assert journal_of(app, "shu", year) == {
+        "shu_tahun_berjalan": 1_000_003,
+        "cadangan": -(parts["cadangan"] + rounding),
+        "dana_pengurus": -parts["dana_pengurus"],
+        "dana_karyawan": -parts["dana_karyawan"],
+        "dana_pendidikan": -parts["dana_pendidikan"],
+        "dana_sosial": -parts["dana_sosial"],
+        "dana_lain": -parts["dana_pembangunan_daerah"],
+        "simpanan_sukarela": -to_members,
+    }
+    _agree(app)
