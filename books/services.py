@@ -69,7 +69,28 @@ def role_ids() -> dict[str, int]:
         cached, seeded = _ensure_chart()
         if cached and not seeded:
             current_app.extensions[_CACHE_KEY] = cached
+        elif cached:
+            _remember_after_commit(cached)
     return cached
+
+
+def _remember_after_commit(ids: dict[str, int]) -> None:
+    """Keep the ids of a chart seeded in this transaction once it commits (never if it
+    rolls back first)."""
+    app = current_app._get_current_object()
+    session = db.session()
+    state = {"done": False}
+
+    def committed(_session):
+        if not state["done"]:
+            state["done"] = True
+            app.extensions[_CACHE_KEY] = ids
+
+    def rolled_back(_session, _previous):
+        state["done"] = True
+
+    sa.event.listen(session, "after_commit", committed)
+    sa.event.listen(session, "after_soft_rollback", rolled_back)
 
 
 def forget_chart() -> None:
