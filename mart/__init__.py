@@ -63,7 +63,7 @@ def _load_config(app, config):
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
         str(PACKAGE_ROOT / pkg / "translations")
-        for pkg in ("mart", "inventory", "members", "printers", "pos", "mart/rollup")
+        for pkg in ("mart", "books", "inventory", "members", "printers", "pos", "mart/rollup")
     )
 
 
@@ -172,6 +172,7 @@ def _init_extensions(app):
 
 
 def _register_blueprints(app):
+    import books
     import inventory
     import members
     import pos
@@ -181,7 +182,7 @@ def _register_blueprints(app):
     app.register_blueprint(views.bp)
     api.register_blueprint(auth_api.blp, url_prefix="/api/v1/auth")
     # Each domain registers its pages, API blueprints, nav entries and demo seeder.
-    for package in (printers, inventory, members, pos, rollup):
+    for package in (books, printers, inventory, members, pos, rollup):
         package.init_app(app)
 
 

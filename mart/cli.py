@@ -27,6 +27,12 @@ def upgrade_database():
 def init_command():
     """Create or upgrade the database. Safe to run again: data is kept."""
     upgrade_database()
+    # Packages that seed what a branch needs (the books' chart and opening balance).
+    for hook in current_app.extensions.get("mart_init_hooks", []):
+        message = hook()
+        if message:
+            click.echo(message)
+    db.session.commit()
     click.echo(f"Database ready: {_safe_url()}")
 
 

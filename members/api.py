@@ -234,7 +234,9 @@ def set_pin(data, member_no):
 @roles_required(*MANAGERS)
 def deposit(data, member_no):
     """Deposit simpanan. Pokok exactly the branch's amount, once (422 / 409)."""
-    entry = services.deposit(member_no, data["kind"], data["amount"], note=data.get("note"))
+    entry = services.deposit(
+        member_no, data["kind"], data["amount"], note=data.get("note"), method=data["method"]
+    )
     member = services.get_member(member_no)
     job = (
         printing.queue_entry_slip(member, entry, services.savings(member.id))
@@ -251,7 +253,9 @@ def deposit(data, member_no):
 @roles_required(*MANAGERS)
 def withdraw(data, member_no):
     """Withdraw simpanan sukarela; pokok/wajib 409; never below zero (409)."""
-    entry = services.withdraw(member_no, data["kind"], data["amount"], note=data.get("note"))
+    entry = services.withdraw(
+        member_no, data["kind"], data["amount"], note=data.get("note"), method=data["method"]
+    )
     member = services.get_member(member_no)
     job = (
         printing.queue_entry_slip(member, entry, services.savings(member.id))

@@ -134,6 +134,7 @@ def add_cash_movement(data, shift_id):
         current_user,
         approval_pin=data["approval_pin"],
         approver_name=data["approver"],
+        to=data["to"],
     )
     db.session.commit()
     return movement

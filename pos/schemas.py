@@ -85,6 +85,8 @@ class CashMovementIn(Schema):
         load_default=None, allow_none=True, validate=validate.Length(max=32)
     )
     approver = fields.String(validate=validate.Length(max=64), load_default=None, allow_none=True)
+    # Where the cash goes to (out) or comes from (in): the safe (kas to kas) or the bank.
+    to = fields.String(load_default="safe", validate=validate.OneOf(("safe", "bank")))
 
 
 class CashMovementOut(Schema):

@@ -239,8 +239,10 @@ def add_cash_movement(
     *,
     approval_pin=None,
     approver_name=None,
+    to: str = "safe",
 ) -> CashMovement:
-    """Cash into (``in``) or out of (``out``) the drawer.
+    """Cash into (``in``) or out of (``out``) the drawer, from or to the safe (``to``
+    ``safe``) or the bank.
 
     A cash-out that takes the shift's unapproved cash-outs above MART_CASH_OUT_LIMIT
     needs a manager (the user, or ``approval_pin``): without a PIN ``InvalidInput``
@@ -270,6 +272,16 @@ def add_cash_movement(
     )
     db.session.add(movement)
     db.session.flush()
+    from books import events as books_events
+
+    books_events.cash_movement(
+        business_date(movement.created_at or utcnow()),
+        movement_id=movement.id,
+        kind=kind,
+        amount=amount,
+        to=to,
+        user=user,
+    )
     audit.record(
         "shift.cash_" + kind,
         movement,
@@ -368,6 +380,12 @@ def shift_figures(shift: Shift) -> dict:
     }
 
 
+def open_drawers_cash() -> int:
+    """The expected cash in the drawers of every open shift (for the books' kas)."""
+    shifts = db.session.scalars(sa.select(Shift).where(Shift.status == SHIFT_OPEN)).all()
+    return sum(shift_figures(shift)["expected_cash"] for shift in shifts)
+
+
 def close_shift(
     shift_id,
     user,
@@ -443,6 +461,11 @@ def close_shift(
     figures = shift_figures(shift)
     shift.report = figures
     db.session.flush()
+    from books import events as books_events
+
+    books_events.shift_difference(
+        business_date(shift.closed_at), shift_id=shift.id, difference=difference, user=user
+    )
     audit.record(
         "shift.close",
         shift,
@@ -925,6 +948,7 @@ def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=T
         user=user,
         products=products,
     )
+    _journal_sale(sale, user, products or {})
     if sale.member_no:
         from members import services as members
 
@@ -946,6 +970,63 @@ def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=T
         drawer=cash_paid,
         ref_type="sale",
         ref_id=sale.id,
+    )
+
+
+def _commission_percent(product):
+    percent = getattr(product, "commission_percent", None)
+    if percent is None and getattr(product, "supplier", None) is not None:
+        percent = product.supplier.commission_percent
+    return percent or 0
+
+
+def _journal_sale(sale, user, products):
+    """The sale's journal (books.events.sale) from the figures already at hand: two
+    statements, nothing read, except the on-hand of a weighed own product whose cost
+    of the quantity sold is not whole rupiah (its stock value is rounded as a whole)."""
+    from books import events as books_events
+    from inventory import books as stock_books
+
+    ppn_shares = [0] * len(sale.lines)
+    if sale.ppn:
+        ppn_shares = _split_proportionally(
+            sale.ppn, [line.amount if line.tax == "ppn" else 0 for line in sale.lines]
+        )
+    consigned, cost, weighed = [], 0, {}
+    for line, ppn_share in zip(sale.lines, ppn_shares, strict=True):
+        product = products[line.product_id]
+        if product.consigned:
+            share = stock_books.consignment_share(
+                line.quantity,
+                _net_unit_price(line.amount, line.quantity),
+                product.supplier_price,
+                _commission_percent(product),
+                amount=line.amount,
+            )
+            consigned.append((line.amount - ppn_share, share))
+            continue
+        thousandths = _thousandths(line.quantity)
+        if thousandths is not None and (thousandths * product.avg_cost) % 1000 == 0:
+            cost += thousandths * product.avg_cost // 1000
+        else:
+            weighed[product.id] = weighed.get(product.id, 0) + line.quantity
+    if weighed:
+        for pid, (on_hand, avg_cost) in stock_books.owned_values(weighed).items():
+            cost += stock_books.value(on_hand + weighed[pid], avg_cost) - stock_books.value(
+                on_hand, avg_cost
+            )
+    books_events.sale(
+        sale.business_date,
+        sale_id=sale.id,
+        number=sale.number,
+        total=sale.total,
+        ppn=sale.ppn,
+        rounding=sale.rounding,
+        change=sale.change,
+        payments=[(p.method, p.amount) for p in sale.payments],
+        consigned=consigned,
+        cost=cost,
+        user=user,
     )
 
 
@@ -1195,6 +1276,9 @@ def create_return(
         ret.refunds.append(ReturnRefund(method=refund_method, amount=refund_amount))
     db.session.add(ret)
     db.session.flush()
+    from inventory import books as stock_books
+
+    stock_before = stock_books.owned_values({line.product_id for line, _q in wanted}, lock=True)
     for (line, qty), share in sorted(zip(wanted, amounts, strict=True), key=_by_product):
         inventory.record_customer_return(
             line.product_id,
@@ -1206,6 +1290,7 @@ def create_return(
             write_off=ret.damaged,
             user=user,
         )
+    _journal_return(sale, ret, wanted, amounts, refunds, stock_before, user)
     if sale.member_no:
         from members import services as members
 
@@ -1270,6 +1355,50 @@ def _return_shift(shift_id, user, *, cash: bool) -> Shift | None:
     if shift is None and not _is_manager(user):
         raise Conflict(_("Open your shift first: a cashier books returns on their own shift."))
     return shift
+
+
+def _journal_return(sale, ret, wanted, amounts, refunds, stock_before, user):
+    """The return's journal (books.events.sale_return): the mirror of the lines
+    returned with the return's PPN; stock back at the change of its value, damaged
+    goods to selisih persediaan."""
+    from books import events as books_events
+    from inventory import books as stock_books
+    from inventory import services as inventory
+
+    ppn = getattr(ret, "ppn", None)
+    taxable = [
+        amt if line.tax == "ppn" else 0 for (line, _q), amt in zip(wanted, amounts, strict=True)
+    ]
+    if ppn is None:
+        ppn = ppn_split(sum(taxable)).ppn if sale.ppn and sum(taxable) else 0
+    ppn_shares = _split_proportionally(ppn, taxable)
+    consigned, cost_damaged = [], 0
+    for (line, qty), amount, ppn_share in zip(wanted, amounts, ppn_shares, strict=True):
+        product = inventory.get_product(line.product_id)
+        if product.consigned:
+            share = stock_books.consignment_share(
+                qty,
+                _net_unit_price(line.amount, line.quantity),
+                product.supplier_price,
+                product.supplier.commission_percent,
+                amount=amount,
+            )
+            consigned.append((amount - ppn_share, share))
+        elif ret.damaged:
+            cost_damaged += stock_books.value(qty, product.avg_cost)
+    stock_after = stock_books.owned_values(stock_before)
+    books_events.sale_return(
+        ret.business_date,
+        return_id=ret.id,
+        number=ret.number,
+        amount=ret.amount,
+        ppn=ppn,
+        refunds=list(refunds),
+        consigned=consigned,
+        cost_back=stock_books.values_of(stock_after) - stock_books.values_of(stock_before),
+        cost_damaged=cost_damaged,
+        user=user,
+    )
 
 
 def return_share(amount: int, sold: Decimal, before: Decimal, qty: Decimal) -> int:
