@@ -20,6 +20,13 @@ def init_app(app):
     nav.set_home("cashier", "pos.counter")
     register_seeder(50, _seed_demo)
     app.extensions.setdefault("mart_rollup_sources", {})["pos"] = _rollup
+    app.extensions["books_net_sales"] = _net_sales
+
+
+def _net_sales(date_from, date_to):
+    from pos.books_sales import net_sales
+
+    return net_sales(date_from, date_to)
 
 
 def _rollup(day_start, day_end):

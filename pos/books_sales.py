@@ -1,0 +1,53 @@
+"""Net sales for the books' PHU split (members / non-members), registered by
+``pos.init_app`` as ``app.extensions["books_net_sales"]``.
+
+Net sales are before tax and net of returns: each completed sale's total (after
+discounts, before cash rounding) less its PPN, less each return's amount less the PPN
+in it (the PPN of the return's taxable lines, split as on a receipt). A sale is a
+member's when it names a member; its returns count on the same side.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from mart.extensions import db
+from mart.money import ppn_split
+from pos.models import Sale, SaleLine, SaleReturn, SaleReturnLine
+
+
+def net_sales(date_from: date, date_to: date) -> dict:
+    """``{"all": int, "members": int}`` for business days ``date_from`` .. ``date_to``."""
+    is_member = Sale.member_no.is_not(None)
+    totals = {"all": 0, "members": 0}
+    for member, amount in db.session.execute(
+        sa.select(is_member, sa.func.coalesce(sa.func.sum(Sale.total - Sale.ppn), 0))
+        .where(
+            Sale.business_date >= date_from,
+            Sale.business_date <= date_to,
+            Sale.status == "completed",
+        )
+        .group_by(is_member)
+    ):
+        totals["all"] += int(amount)
+        if member:
+            totals["members"] += int(amount)
+    taxable = sa.case((SaleLine.tax == "ppn", SaleReturnLine.amount), else_=0)
+    for _ret_id, member, amount, taxed in db.session.execute(
+        sa.select(
+            SaleReturn.id,
+            is_member,
+            sa.func.sum(SaleReturnLine.amount),
+            sa.func.sum(taxable),
+        )
+        .join(SaleReturnLine, SaleReturnLine.return_id == SaleReturn.id)
+        .join(SaleLine, SaleLine.id == SaleReturnLine.sale_line_id)
+        .join(Sale, Sale.id == SaleReturn.sale_id)
+        .where(SaleReturn.business_date >= date_from, SaleReturn.business_date <= date_to)
+        .group_by(SaleReturn.id, is_member)
+    ):
+        net = int(amount or 0) - (ppn_split(int(taxed)).ppn if taxed else 0)
+        totals["all"] -= net
+        if member:
+            totals["members"] -= net
+    return totals
