@@ -8,6 +8,7 @@ books and the members' ledgers, as one printable page, XLSX and JSON.
 - each member's simpanan (pokok, wajib, sukarela) at 31 December.
 """
 
+import json
 from datetime import date
 
 import sqlalchemy as sa
@@ -218,9 +219,14 @@ class RatSchema(Schema):
     previous_as_of = fields.Date()
     balance_sheet = fields.Dict()
     income_statement = fields.Method("_phu")
-    shu = fields.Dict(allow_none=True)
+    shu = fields.Method("_shu", allow_none=True)
     shu_error = fields.String(allow_none=True)
     savings = fields.List(fields.Dict())
+
+    def _shu(self, pack):
+        if pack["shu"] is None:
+            return None
+        return json.loads(json.dumps(pack["shu"], default=lambda v: v.isoformat()))
 
     def _phu(self, pack):
         phu = pack["income_statement"]

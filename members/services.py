@@ -1107,7 +1107,7 @@ def shu_post(year, surplus, allocation, *, user=None) -> tuple[ShuYear, ShuResul
     mode = "cash" if current_app.config.get("MART_SHU_PAYOUT") == "cash" else "sukarela"
     row = ShuYear(
         year=year,
-        surplus=surplus,
+        surplus=result.surplus,
         allocation={k: _percent_str(v) for k, v in result.allocation.items()},
         parts=result.parts,
         rounding_to_cadangan=result.rounding_to_cadangan,
@@ -1181,7 +1181,7 @@ def shu_post(year, surplus, allocation, *, user=None) -> tuple[ShuYear, ShuResul
     audit.record(
         "shu.post",
         row,
-        after={"year": year, "surplus": surplus, "payout": mode, "parts": result.parts},
+        after={"year": year, "surplus": result.surplus, "payout": mode, "parts": result.parts},
         user=user,
     )
     db.session.flush()

@@ -3,7 +3,8 @@
 
 Net sales are before tax and net of returns: each completed sale's total (after
 discounts, before cash rounding) less its PPN, less each return's amount less the PPN
-in it (the PPN of the return's taxable lines, split as on a receipt). A sale is a
+in it (the PPN of the return's taxable lines, split as on a receipt, when the sale
+carried PPN). A sale is a
 member's when it names a member; its returns count on the same side.
 """
 
@@ -32,7 +33,10 @@ def net_sales(date_from: date, date_to: date) -> dict:
         totals["all"] += int(amount)
         if member:
             totals["members"] += int(amount)
-    taxable = sa.case((SaleLine.tax == "ppn", SaleReturnLine.amount), else_=0)
+    # A return carries PPN only when its sale did (a branch that is not PKP charges none).
+    taxable = sa.case(
+        (sa.and_(SaleLine.tax == "ppn", Sale.ppn > 0), SaleReturnLine.amount), else_=0
+    )
     for _ret_id, member, amount, taxed in db.session.execute(
         sa.select(
             SaleReturn.id,
