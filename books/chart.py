@@ -27,6 +27,7 @@ CHART = (
     ("2202", "Dana Karyawan", "liability", "dana_karyawan"),
     ("2203", "Dana Pendidikan", "liability", "dana_pendidikan"),
     ("2204", "Dana Sosial", "liability", "dana_sosial"),
+    ("2205", "Dana Lain-lain dari SHU", "liability", "dana_lain"),
     # Ekuitas
     ("3101", "Simpanan Pokok", "equity", "simpanan_pokok"),
     ("3102", "Simpanan Wajib", "equity", "simpanan_wajib"),

@@ -98,9 +98,14 @@ def _resolve(names: set[str]) -> dict[str, int]:
     return found
 
 
-def local_today() -> date:
-    from mart.rollup.branch import business_date
+def business_date(at=None) -> date:
+    """The branch's business date of a moment (default now): the date journals carry."""
+    from mart.rollup.branch import business_date as rollup_business_date
 
+    return rollup_business_date(at)
+
+
+def local_today() -> date:
     return business_date()
 
 
@@ -129,20 +134,28 @@ def post(
     kind: str = "event",
     user=None,
     check_year: bool = True,
+    merge: bool = True,
 ) -> int | None:
     """Write one balanced journal in the caller's transaction; answers its id (None when
     every line is zero: nothing is written). ``lines`` are ``(role or code, debit,
-    credit)``; lines of the same account are merged, zero lines dropped, a negative
+    credit)``; lines of the same account are merged (unless ``merge`` is False: a move
+    between drawer and safe keeps both kas lines), zero lines dropped, a negative
     amount moves to the other side. Unbalanced or an unknown account: InvalidInput;
     a date in a closed year: Conflict. Nothing is written on an error."""
     if kind not in JOURNAL_KINDS:
         raise ValueError(f"unknown journal kind {kind!r}")
+    rows: list[tuple[str, int]] = []
     merged: dict[str, int] = {}
     for name, debit, credit in lines:
         if not isinstance(debit, int) or not isinstance(credit, int):
             raise InvalidInput(_("Amounts are whole rupiah."), field="lines")
-        merged[name] = merged.get(name, 0) + debit - credit
-    rows = [(name, net) for name, net in merged.items() if net]
+        if merge:
+            merged[name] = merged.get(name, 0) + debit - credit
+        else:
+            rows.append((name, debit - credit))
+    if merge:
+        rows = list(merged.items())
+    rows = [(name, net) for name, net in rows if net]
     if not rows:
         return None
     total = sum(net for _name, net in rows)
@@ -184,6 +197,29 @@ def post(
         ],
     )
     return journal_id
+
+
+def post_reversal(
+    of_type: str, of_id, *, on: date, memo: str, source_type: str, source_id, user=None
+) -> int | None:
+    """Post the mirror of the journal(s) an event made (debits and credits swapped), as
+    a new journal; None when that event made none."""
+    rows = db.session.execute(
+        sa.select(_LINES.c.account_id, _LINES.c.debit, _LINES.c.credit)
+        .join(_JOURNALS, _JOURNALS.c.id == _LINES.c.journal_id)
+        .where(_JOURNALS.c.source_type == of_type, _JOURNALS.c.source_id == str(of_id))
+    ).all()
+    if not rows:
+        return None
+    codes = dict(db.session.execute(sa.select(Account.id, Account.code)).all())
+    return post(
+        on,
+        memo,
+        [(codes[account_id], int(credit), int(debit)) for account_id, debit, credit in rows],
+        source_type=source_type,
+        source_id=source_id,
+        user=user,
+    )
 
 
 # --- balances ----------------------------------------------------------------------

@@ -610,10 +610,13 @@ def record_customer_return(
 
 def write_off(product_id, quantity, *, reason=None, user=None) -> StockMovement:
     """Spoilage or expiry: stock out at cost, written to the audit log."""
+    from inventory import books as stock_books
+
     product = get_product(product_id)
     qty = _positive(quantity)
     owner, supplier_id = _owner_of(product)
     cost = product.supplier_price if owner == "supplier" else product.avg_cost
+    stock_before = stock_books.owned_values([product.id], lock=True)
     movement = add_movement(
         product,
         "write_off",
@@ -624,6 +627,19 @@ def write_off(product_id, quantity, *, reason=None, user=None) -> StockMovement:
         ref_type="write_off",
         user=user,
     )
+    db.session.flush()
+    if stock_before:
+        from books import events as books_events
+
+        stock_after = stock_books.owned_values(stock_before)
+        books_events.stock_difference(
+            _business_date(),
+            source_type="write_off",
+            source_id=movement.id,
+            value=stock_books.values_of(stock_after) - stock_books.values_of(stock_before),
+            memo=f"Penghapusan persediaan: {product.name}"[:250],
+            user=_user(user),
+        )
     audit.record(
         "stock.write_off", product, after={"quantity": str(qty)}, note=reason, user=_user(user)
     )
@@ -732,6 +748,9 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
         )
         bumps.append({"pid": product.id, "q": int(qty * 1000), "cost": cost, "now": at})
     db.session.flush()
+    from inventory import books as stock_books
+
+    stock_before = {} if consignment else stock_books.owned_values(products, lock=True)
     db.session.execute(sa.insert(GoodsReceiptLine.__table__), line_rows)
     db.session.execute(sa.insert(StockMovement.__table__), movement_rows)
     db.session.connection().execute(_receipt_bump_stmt(purchase=not consignment), bumps)
@@ -739,7 +758,24 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
         db.session.expire(product, ["on_hand", "avg_cost", "updated_at", "supplier"])
     receipt.total_cost = _money(total)
     db.session.flush()
+    if not consignment:  # consigned goods stay the supplier's: nothing to book
+        from books import events as books_events
+
+        stock_after = stock_books.owned_values(stock_before)
+        books_events.goods_receipt(
+            _business_date(at),
+            receipt_id=receipt.id,
+            invoice=receipt.total_cost,
+            stock_value=stock_books.values_of(stock_after) - stock_books.values_of(stock_before),
+            user=_user(user),
+        )
     return receipt
+
+
+def _business_date(at=None) -> date:
+    from books.services import business_date
+
+    return business_date(at)
 
 
 def _receipt_bump_stmt(purchase: bool):
@@ -781,12 +817,18 @@ def post_supplier_return(data, user=None) -> SupplierReturn:
     ret = SupplierReturn(supplier_id=supplier.id, reason=data.get("reason"), user_id=_user_id(user))
     db.session.add(ret)
     db.session.flush()
+    from inventory import books as stock_books
+
+    stock_before = stock_books.owned_values(products, lock=True)
+    owned_cost = Decimal(0)
     total = Decimal(0)
     for product, qty in prepared:
         owner, owner_supplier = _owner_of(product)
         cost = (product.supplier_price or 0) if owner == "supplier" else product.avg_cost
         ret.lines.append(SupplierReturnLine(product_id=product.id, quantity=qty, unit_cost=cost))
         total += qty * cost
+        if owner == "mart":
+            owned_cost += qty * cost
         add_movement(
             product,
             "supplier_return",
@@ -800,6 +842,16 @@ def post_supplier_return(data, user=None) -> SupplierReturn:
         )
     ret.total_cost = _money(total)
     db.session.flush()
+    from books import events as books_events
+
+    stock_after = stock_books.owned_values(stock_before)
+    books_events.supplier_return(
+        _business_date(),
+        return_id=ret.id,
+        refund=_money(owned_cost),
+        stock_value=stock_books.values_of(stock_before) - stock_books.values_of(stock_after),
+        user=_user(user),
+    )
     return ret
 
 
@@ -931,6 +983,9 @@ def post_count(count_id, user=None) -> StockCount:
     if claimed != 1:
         raise Conflict(_("This stock count is already posted."))
     db.session.refresh(count)
+    from inventory import books as stock_books
+
+    stock_before = stock_books.owned_values([line.product_id for line in count.lines], lock=True)
     for line in count.lines:
         diff = line.counted - line.ledger_at_count
         if diff == 0:
@@ -950,6 +1005,17 @@ def post_count(count_id, user=None) -> StockCount:
         )
     audit.record("stock_count.post", count, after=None, user=_user(user))
     db.session.flush()
+    from books import events as books_events
+
+    stock_after = stock_books.owned_values(stock_before)
+    books_events.stock_difference(
+        _business_date(),
+        source_type="stock_count",
+        source_id=count.id,
+        value=stock_books.values_of(stock_after) - stock_books.values_of(stock_before),
+        memo=f"Selisih stock opname #{count.id}",
+        user=_user(user),
+    )
     return count
 
 
@@ -1045,6 +1111,19 @@ def create_settlement(supplier_id, period_end: date, user=None) -> ConsignmentSe
         totals[2] += payable
     settlement.sales_value, settlement.commission, settlement.payable = totals
     db.session.flush()
+    from books import events as books_events
+    from inventory import books as stock_books
+
+    posted = sum(
+        stock_books.consignment_share(-from_raw(q), price, cost, percent)
+        for _pid, q, price, cost in claimed
+    )
+    books_events.settlement(
+        _business_date(),
+        settlement_id=settlement.id,
+        adjustment=settlement.payable - posted,
+        user=_user(user),
+    )
     audit.record(
         "settlement.create",
         settlement,
@@ -1107,8 +1186,11 @@ def get_settlement(settlement_id) -> ConsignmentSettlement:
     return settlement
 
 
-def pay_settlement(settlement_id, reference: str, user=None) -> ConsignmentSettlement:
-    """Mark a settlement paid. Raises ``Conflict`` when already paid."""
+def pay_settlement(
+    settlement_id, reference: str, user=None, *, method: str = "bank"
+) -> ConsignmentSettlement:
+    """Mark a settlement paid (from the bank, or ``method="cash"`` from kas). Raises
+    ``Conflict`` when already paid."""
     settlement = get_settlement(settlement_id)
     table = ConsignmentSettlement.__table__
     done = db.session.execute(
@@ -1119,6 +1201,15 @@ def pay_settlement(settlement_id, reference: str, user=None) -> ConsignmentSettl
     if done != 1:
         raise Conflict(_("This settlement is already paid."))
     db.session.refresh(settlement)
+    from books import events as books_events
+
+    books_events.settlement_paid(
+        _business_date(),
+        settlement_id=settlement.id,
+        amount=settlement.payable,
+        method=method,
+        user=_user(user),
+    )
     audit.record(
         "settlement.pay",
         settlement,
@@ -1297,6 +1388,7 @@ class SaleProduct:
     supplier_price: int | None
     avg_cost: int
     consigned: bool
+    commission_percent: Decimal = Decimal(0)
 
 
 def _sale_products_statement():
@@ -1314,6 +1406,7 @@ def _sale_products_statement():
         p.c.supplier_price,
         p.c.avg_cost,
         s.c.terms,
+        s.c.commission_percent,
     )
     by_id = (
         sa.select(sa.cast(sa.null(), sa.String(32)).label("code"), *columns)
@@ -1357,6 +1450,7 @@ def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SalePro
             supplier_price=None if row.supplier_price is None else int(row.supplier_price),
             avg_cost=int(row.avg_cost or 0),
             consigned=row.terms == "consignment",
+            commission_percent=Decimal(row.commission_percent or 0),
         )
         if row.code is None:
             by_id[product.id] = product

@@ -198,7 +198,9 @@ def get_member(member_no):
 @roles_required(*MANAGERS)
 def deposit(data, member_no):
     """Deposit simpanan. Pokok exactly the branch's amount, once (422 / 409)."""
-    entry = services.deposit(member_no, data["kind"], data["amount"], note=data.get("note"))
+    entry = services.deposit(
+        member_no, data["kind"], data["amount"], note=data.get("note"), method=data["method"]
+    )
     member = services.get_member(member_no)
     job = (
         printing.queue_entry_slip(member, entry, services.savings(member.id))
@@ -215,7 +217,9 @@ def deposit(data, member_no):
 @roles_required(*MANAGERS)
 def withdraw(data, member_no):
     """Withdraw simpanan sukarela; pokok/wajib 409; never below zero (409)."""
-    entry = services.withdraw(member_no, data["kind"], data["amount"], note=data.get("note"))
+    entry = services.withdraw(
+        member_no, data["kind"], data["amount"], note=data.get("note"), method=data["method"]
+    )
     member = services.get_member(member_no)
     job = (
         printing.queue_entry_slip(member, entry, services.savings(member.id))

@@ -81,6 +81,10 @@ class SavingsMovementSchema(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     # Queue a slip on the default printer.
     print = fields.Boolean(load_default=False)
+    # How the money came in or went out (the books: kas unless another is named).
+    method = fields.String(
+        load_default="cash", validate=validate.OneOf(("cash", "transfer", "qris", "card"))
+    )
 
 
 class SavingsEntrySchema(Schema):

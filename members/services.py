@@ -349,7 +349,9 @@ def _wajib_paid(member_id) -> int:
     )
 
 
-def deposit(member_no, kind, amount, *, user=None, note=None, ref_type=None, ref_id=None):
+def deposit(
+    member_no, kind, amount, *, user=None, note=None, ref_type=None, ref_id=None, method="cash"
+):
     """Deposit simpanan of ``kind``.
 
     Pokok must be exactly ``MART_SIMPANAN_POKOK`` and is paid once (``Conflict`` the
@@ -378,7 +380,7 @@ def deposit(member_no, kind, amount, *, user=None, note=None, ref_type=None, ref
             _month_start(start + before // rate),
             _month_start(start + (before + amount - 1) // rate),
         )
-    return _apply(
+    entry = _apply(
         member,
         kind,
         amount,
@@ -390,9 +392,26 @@ def deposit(member_no, kind, amount, *, user=None, note=None, ref_type=None, ref
         period=period,
         only_if_zero=kind == "pokok",
     )
+    _journal_entry(entry, member, method, f"Setoran simpanan {kind} {member.member_no}", user)
+    return entry
 
 
-def withdraw(member_no, kind, amount, *, user=None, note=None):
+def _journal_entry(entry, member, method, memo, user):
+    """The books' journal of a simpanan paid in or out (books.events.savings)."""
+    from books import events as books_events
+
+    books_events.savings(
+        entry.booked_on,
+        entry_id=entry.id,
+        kind=entry.kind,
+        amount=entry.amount,
+        method=method,
+        memo=memo,
+        user=user,
+    )
+
+
+def withdraw(member_no, kind, amount, *, user=None, note=None, method="cash"):
     """Withdraw simpanan sukarela. Pokok and wajib only on leaving (``Conflict``).
 
     ``Conflict`` when the balance is too low or the member left. Audited.
@@ -410,6 +429,7 @@ def withdraw(member_no, kind, amount, *, user=None, note=None):
             )
         )
     entry = _apply(member, "sukarela", -amount, "withdrawal", user=user, note=note)
+    _journal_entry(entry, member, method, f"Penarikan simpanan sukarela {member.member_no}", user)
     audit.record(
         "savings.withdrawal",
         entry,
@@ -481,6 +501,20 @@ def reverse_entry(member_no, entry_id, reason, *, user=None) -> SavingsEntry:
             )
     except IntegrityError as exc:  # a racing reversal of the same entry
         raise Conflict(_("This entry is already reversed.")) from exc
+    from books import services as books
+
+    memo = f"Koreksi simpanan {original.kind} {member.member_no}"
+    mirrored = books.post_reversal(
+        "savings",
+        original.id,
+        on=entry.booked_on,
+        memo=memo,
+        source_type="savings",
+        source_id=entry.id,
+        user=user,
+    )
+    if mirrored is None:  # an entry the books got from a sale, a return or the SHU
+        _journal_entry(entry, member, "cash", memo, user)
     audit.record(
         "savings.reversal",
         entry,
@@ -532,6 +566,14 @@ def leave(member_no, reason, *, on=None, note=None, user=None) -> dict:
                     ref_id=member.member_no,
                 )
             )
+    from books import events as books_events
+
+    books_events.leaving(
+        business_date(),
+        member_no=member.member_no,
+        payouts=payouts,
+        user=user,
+    )
     member.status = "left"
     member.left_date = on
     member.left_reason = reason
@@ -1178,6 +1220,18 @@ def shu_post(year, surplus, allocation, *, user=None) -> tuple[ShuYear, ShuResul
                 for m in credits
             ],
         )
+    from books import events as books_events
+
+    books_events.shu(
+        business_date(),
+        year=year,
+        surplus=surplus,
+        parts=result.parts,
+        rounding_to_cadangan=result.rounding_to_cadangan,
+        to_sukarela=sum(m["total"] for m in credits),
+        to_pay=sum(s["total"] for s in shares if s["paid_as"] == "cash"),
+        user=user,
+    )
     audit.record(
         "shu.post",
         row,

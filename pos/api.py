@@ -126,7 +126,7 @@ def _report(shift, *, final):
 @roles_required(*COUNTER)
 def add_cash_movement(data, shift_id):
     movement = services.add_cash_movement(
-        shift_id, data["kind"], data["amount"], data["reason"], current_user
+        shift_id, data["kind"], data["amount"], data["reason"], current_user, to=data["to"]
     )
     db.session.commit()
     return movement

@@ -77,6 +77,8 @@ class CashMovementIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(("in", "out")))
     amount = positive_money(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    # Where the cash goes to (out) or comes from (in): the safe (kas to kas) or the bank.
+    to = fields.String(load_default="safe", validate=validate.OneOf(("safe", "bank")))
 
 
 class CashMovementOut(Schema):

@@ -223,8 +223,11 @@ def _require_own_open_shift(shift: Shift, user):
         raise Forbidden(_("This shift belongs to another cashier."))
 
 
-def add_cash_movement(shift_id: int, kind: str, amount: int, reason: str, user) -> CashMovement:
-    """Cash into (``in``) or out of (``out``) the drawer. ``Conflict`` on a closed shift."""
+def add_cash_movement(
+    shift_id: int, kind: str, amount: int, reason: str, user, *, to: str = "safe"
+) -> CashMovement:
+    """Cash into (``in``) or out of (``out``) the drawer, from or to the safe (``to``
+    ``safe``) or the bank. ``Conflict`` on a closed shift."""
     shift = get_shift(shift_id, lock=True)
     _require_own_open_shift(shift, user)
     movement = CashMovement(
@@ -232,6 +235,16 @@ def add_cash_movement(shift_id: int, kind: str, amount: int, reason: str, user) 
     )
     db.session.add(movement)
     db.session.flush()
+    from books import events as books_events
+
+    books_events.cash_movement(
+        business_date(movement.created_at or utcnow()),
+        movement_id=movement.id,
+        kind=kind,
+        amount=amount,
+        to=to,
+        user=user,
+    )
     audit.record("shift.cash_" + kind, movement, after={"amount": amount, "reason": reason})
     return movement
 
@@ -388,6 +401,11 @@ def close_shift(
     figures = shift_figures(shift)
     shift.report = figures
     db.session.flush()
+    from books import events as books_events
+
+    books_events.shift_difference(
+        business_date(shift.closed_at), shift_id=shift.id, difference=difference, user=user
+    )
     audit.record(
         "shift.close",
         shift,
@@ -852,6 +870,7 @@ def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=T
         user=user,
         products=products,
     )
+    _journal_sale(sale, user, products or {})
     if sale.member_no:
         from members import services as members
 
@@ -873,6 +892,62 @@ def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=T
         drawer=cash_paid,
         ref_type="sale",
         ref_id=sale.id,
+    )
+
+
+def _commission_percent(product):
+    percent = getattr(product, "commission_percent", None)
+    if percent is None and getattr(product, "supplier", None) is not None:
+        percent = product.supplier.commission_percent
+    return percent or 0
+
+
+def _journal_sale(sale, user, products):
+    """The sale's journal (books.events.sale) from the figures already at hand: two
+    statements, nothing read, except the on-hand of a weighed own product whose cost
+    of the quantity sold is not whole rupiah (its stock value is rounded as a whole)."""
+    from books import events as books_events
+    from inventory import books as stock_books
+
+    ppn_shares = [0] * len(sale.lines)
+    if sale.ppn:
+        ppn_shares = _split_proportionally(
+            sale.ppn, [line.amount if line.tax == "ppn" else 0 for line in sale.lines]
+        )
+    consigned, cost, weighed = [], 0, {}
+    for line, ppn_share in zip(sale.lines, ppn_shares, strict=True):
+        product = products[line.product_id]
+        if product.consigned:
+            share = stock_books.consignment_share(
+                line.quantity,
+                _net_unit_price(line.amount, line.quantity),
+                product.supplier_price,
+                _commission_percent(product),
+            )
+            consigned.append((line.amount - ppn_share, share))
+            continue
+        thousandths = _thousandths(line.quantity)
+        if thousandths is not None and (thousandths * product.avg_cost) % 1000 == 0:
+            cost += thousandths * product.avg_cost // 1000
+        else:
+            weighed[product.id] = weighed.get(product.id, 0) + line.quantity
+    if weighed:
+        for pid, (on_hand, avg_cost) in stock_books.owned_values(weighed).items():
+            cost += stock_books.value(on_hand + weighed[pid], avg_cost) - stock_books.value(
+                on_hand, avg_cost
+            )
+    books_events.sale(
+        sale.business_date,
+        sale_id=sale.id,
+        number=sale.number,
+        total=sale.total,
+        ppn=sale.ppn,
+        rounding=sale.rounding,
+        change=sale.change,
+        payments=[(p.method, p.amount) for p in sale.payments],
+        consigned=consigned,
+        cost=cost,
+        user=user,
     )
 
 
@@ -1118,6 +1193,9 @@ def create_return(
         ret.refunds.append(ReturnRefund(method=refund_method, amount=refund_amount))
     db.session.add(ret)
     db.session.flush()
+    from inventory import books as stock_books
+
+    stock_before = stock_books.owned_values({line.product_id for line, _q in wanted}, lock=True)
     for line, qty in sorted(wanted, key=lambda x: x[0].product_id):
         inventory.record_customer_return(
             line.product_id,
@@ -1128,6 +1206,7 @@ def create_return(
             write_off=ret.damaged,
             user=user,
         )
+    _journal_return(sale, ret, wanted, amounts, refunds, stock_before, user)
     if sale.member_no:
         from members import services as members
 
@@ -1163,6 +1242,49 @@ def create_return(
             ref_id=ret.number,
         )
     return ret
+
+
+def _journal_return(sale, ret, wanted, amounts, refunds, stock_before, user):
+    """The return's journal (books.events.sale_return): the mirror of the lines
+    returned with the return's PPN; stock back at the change of its value, damaged
+    goods to selisih persediaan."""
+    from books import events as books_events
+    from inventory import books as stock_books
+    from inventory import services as inventory
+
+    ppn = getattr(ret, "ppn", None)
+    taxable = [
+        amt if line.tax == "ppn" else 0 for (line, _q), amt in zip(wanted, amounts, strict=True)
+    ]
+    if ppn is None:
+        ppn = ppn_split(sum(taxable)).ppn if sale.ppn and sum(taxable) else 0
+    ppn_shares = _split_proportionally(ppn, taxable)
+    consigned, cost_damaged = [], 0
+    for (line, qty), amount, ppn_share in zip(wanted, amounts, ppn_shares, strict=True):
+        product = inventory.get_product(line.product_id)
+        if product.consigned:
+            share = stock_books.consignment_share(
+                qty,
+                _net_unit_price(line.amount, line.quantity),
+                product.supplier_price,
+                product.supplier.commission_percent,
+            )
+            consigned.append((amount - ppn_share, share))
+        elif ret.damaged:
+            cost_damaged += stock_books.value(qty, product.avg_cost)
+    stock_after = stock_books.owned_values(stock_before)
+    books_events.sale_return(
+        ret.business_date,
+        return_id=ret.id,
+        number=ret.number,
+        amount=ret.amount,
+        ppn=ppn,
+        refunds=list(refunds),
+        consigned=consigned,
+        cost_back=stock_books.values_of(stock_after) - stock_books.values_of(stock_before),
+        cost_damaged=cost_damaged,
+        user=user,
+    )
 
 
 def return_share(amount: int, sold: Decimal, before: Decimal, qty: Decimal) -> int:
