@@ -1222,12 +1222,14 @@ def shu_post(year, surplus, allocation, *, user=None) -> tuple[ShuYear, ShuResul
         )
     from books import events as books_events
 
+    # From the books, the non-members' share of the year's SHU is not divided: it
+    # leaves the SHU of the year for cadangan with the rounding.
     books_events.shu(
         business_date(),
         year=year,
-        surplus=surplus,
+        surplus=result.surplus + result.non_members,
         parts=result.parts,
-        rounding_to_cadangan=result.rounding_to_cadangan,
+        rounding_to_cadangan=result.rounding_to_cadangan + result.non_members,
         to_sukarela=sum(m["total"] for m in credits),
         to_pay=sum(s["total"] for s in shares if s["paid_as"] == "cash"),
         user=user,

@@ -142,6 +142,13 @@ def test_phu_split_and_shu_from_the_books_to_the_rupiah(app_factory):
         assert row.surplus == phu["surplus_members"] and row.from_books == body["from_books"]
     got = manager.get(f"/shu/{year}").json
     assert got["non_members_to_cadangan"] == phu["surplus_non_members"]
+    # the SHU's journal: the whole SHU of the year leaves it; cadangan gets its part,
+    # the rounding and the non-members' share
+    sheet = manager.get(f"/books/balance-sheet?as_of={year}-12-31").json
+    equity = {r["role"]: r["balance"] for r in sheet["equity"]["accounts"]}
+    assert equity["cadangan"] == body["cadangan_total"]
+    assert equity["shu_tahun_berjalan"] == 0  # unclosed surplus less what was divided
+    assert sheet["assets"]["total"] == sheet["liabilities"]["total"] + sheet["equity"]["total"]
 
 
 def test_shu_from_books_without_surplus_422_and_writes_nothing(app, api_as, rows):
