@@ -41,20 +41,13 @@ def _rollup(day_start, day_end):
 
 
 def _reconciled():
-    """Whether the books agree with the ledgers now (the books' check), or None when
-    no check is installed."""
-    import importlib
+    """Whether the books agree with the ledgers now: the books' check registered as
+    ``app.extensions["books_check"]`` (a function answering the list of differences),
+    or None while none is registered."""
+    from flask import current_app
 
-    for module_name in ("books.check", "mart.rollup.reconcile", "books.reconcile"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        for name in ("differences", "check", "reconcile"):
-            fn = getattr(module, name, None)
-            if callable(fn):
-                return not fn()
-    return None
+    check = current_app.extensions.get("books_check")
+    return None if check is None else not check()
 
 
 def _seed_demo(context):

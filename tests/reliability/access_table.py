@@ -214,6 +214,8 @@ ACCESS = {
     "rollup.static": EVERYONE,
     "rollup_api.list_branches": ASSOCIATION,
     "rollup_api.get_summary": ASSOCIATION,
+    "rollup_books.books_page": ASSOCIATION,
+    "rollup_books_api.get_books": ASSOCIATION,
     "rollup_api.get_trend": ASSOCIATION,
     # signed with the branch key (HMAC), not a login: no signature, 401 for everyone
     "rollup_api.post_report": SIGNATURE_ONLY,
