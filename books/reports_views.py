@@ -14,6 +14,7 @@ from books.xlsx import MIMETYPE, Book
 from mart.auth import roles_required
 from mart.errors import DomainError
 from mart.extensions import db
+from mart.money import format_rupiah
 
 bp = Blueprint(
     "books_reports",
@@ -288,8 +289,8 @@ def ledger_xlsx():
 
     def fill(book):
         acc = result["account"]
-        s = book.sheet(_("Ledger"))
-        s.line(_("Ledger"), acc["code"], acc["name"], bold=True)
+        s = book.sheet(_("General ledger"))
+        s.line(_("General ledger"), acc["code"], acc["name"], bold=True)
         s.line(_("Period"), date_from.isoformat(), date_to.isoformat())
         s.gap()
         s.line(_("Date"), _("Memo"), _("Source"), _("Debit"), _("Credit"), _("Balance"), bold=True)
@@ -346,7 +347,7 @@ def close_year(year):
                     _(
                         "The year %(year)s is closed; its SHU is %(surplus)s.",
                         year=year,
-                        surplus=f"Rp {result['surplus']:,}".replace(",", "."),
+                        surplus=format_rupiah(result["surplus"]),
                     ),
                     "success",
                 )
