@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from books.models import DEBIT_NORMAL, Account, Journal, JournalLine
-from books.reports_models import AccountDay, SummaryMark
+from books.reports_models import AccountDay, SalesDay, SummaryMark
 from mart.db import utcnow
 from mart.errors import InvalidInput, NotFound
 from mart.extensions import db
@@ -141,6 +141,20 @@ def refresh_summary() -> int:
             ["account_id", "day", "closing", "debit", "credit"], grouped
         )
     )
+    by_journals = current_app.extensions.get("books_net_sales_journals")
+    if by_journals is not None:
+        first, last = db.session.execute(
+            sa.select(sa.func.min(L.c.journal_id), sa.func.max(L.c.journal_id)).where(
+                L.c.id > old, L.c.id <= new
+            )
+        ).one()
+        rows = [
+            {"day": day, "members": bool(members), "net": int(net)}
+            for day, members, net in by_journals(first, last)
+            if net
+        ]
+        if rows:
+            db.session.execute(sa.insert(SalesDay.__table__), rows)
     db.session.flush()
     return new - old
 
@@ -161,11 +175,18 @@ def sums(
     q1 = sa.select(A.c.account_id, sa.func.sum(A.c.debit), sa.func.sum(A.c.credit)).group_by(
         A.c.account_id
     )
-    q2 = (
-        sa.select(L.c.account_id, sa.func.sum(L.c.debit), sa.func.sum(L.c.credit))
-        .select_from(L.join(J, J.c.id == L.c.journal_id))
+    # The lines after the fold, read first by their ids (a materialised CTE: else the
+    # planner may walk every journal of the period by date and look for new lines).
+    newer = (
+        sa.select(L.c.journal_id, L.c.account_id, L.c.debit, L.c.credit)
         .where(L.c.id > mark)
-        .group_by(L.c.account_id)
+        .cte("newer_lines")
+        .prefix_with("MATERIALIZED")
+    )
+    q2 = (
+        sa.select(newer.c.account_id, sa.func.sum(newer.c.debit), sa.func.sum(newer.c.credit))
+        .select_from(newer.join(J, J.c.id == newer.c.journal_id))
+        .group_by(newer.c.account_id)
     )
     if date_from is not None:
         q1 = q1.where(A.c.day >= date_from)
@@ -178,7 +199,7 @@ def sums(
         q2 = q2.where((J.c.kind == "closing") if closing else (J.c.kind != "closing"))
     if account_id is not None:
         q1 = q1.where(A.c.account_id == account_id)
-        q2 = q2.where(L.c.account_id == account_id)
+        q2 = q2.where(newer.c.account_id == account_id)
     out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for q in (q1, q2):
         for acc, debit, credit in db.session.execute(q):
@@ -274,13 +295,39 @@ def balance_sheet(as_of: date) -> dict:
 
 
 def net_sales(date_from: date, date_to: date) -> dict:
-    """``{"all", "members"}``: net sales before tax, net of returns, from the provider
-    the point of sale registers (zeros without one)."""
-    provider = current_app.extensions.get("books_net_sales")
-    if provider is None:
-        return {"all": 0, "members": 0}
-    got = provider(date_from, date_to)
-    return {"all": int(got.get("all") or 0), "members": int(got.get("members") or 0)}
+    """``{"all", "members"}``: net sales before tax, net of returns, of the sales and
+    returns whose journals are dated in the period: the folded per-day sums plus, from
+    the point of sale's ``books_net_sales_journals``, those of the journals after the
+    fold. Without that provider, the point of sale's ``books_net_sales`` (a sum over
+    the period's sales); zeros without either."""
+    by_journals = current_app.extensions.get("books_net_sales_journals")
+    if by_journals is None:
+        provider = current_app.extensions.get("books_net_sales")
+        if provider is None:
+            return {"all": 0, "members": 0}
+        got = provider(date_from, date_to)
+        return {"all": int(got.get("all") or 0), "members": int(got.get("members") or 0)}
+    refresh_summary()
+    totals = {"all": 0, "members": 0}
+    S = SalesDay.__table__
+    for members, net in db.session.execute(
+        sa.select(S.c.members, sa.func.sum(S.c.net))
+        .where(S.c.day >= date_from, S.c.day <= date_to)
+        .group_by(S.c.members)
+    ):
+        totals["all"] += int(net or 0)
+        if members:
+            totals["members"] += int(net or 0)
+    mark = _mark()
+    after = db.session.scalar(sa.select(JournalLine.journal_id).where(JournalLine.id == mark))
+    newest = db.session.scalar(sa.select(sa.func.max(Journal.id)))
+    if newest is not None and (after or 0) < newest:
+        for day, members, net in by_journals((after or 0) + 1, newest):
+            if date_from <= day <= date_to:
+                totals["all"] += int(net)
+                if members:
+                    totals["members"] += int(net)
+    return totals
 
 
 def split_surplus(surplus: int, sales: dict) -> tuple[int, int]:

@@ -32,6 +32,21 @@ class AccountDay(db.Model):
     credit: Mapped[int] = mapped_column(Money, default=0)
 
 
+class SalesDay(db.Model):
+    """Net sales (before tax, net of returns) per business day, members' or not, of the
+    sales and returns whose journals are folded in: the PHU's member / non-member split
+    reads these instead of a year of sales. Filled through the point of sale's
+    ``app.extensions["books_net_sales_journals"]``."""
+
+    __tablename__ = "books_sales_days"
+    __table_args__ = (sa.Index("ix_books_sales_days_day", "day", "members", "net"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date)
+    members: Mapped[bool] = mapped_column(default=False)
+    net: Mapped[int] = mapped_column(Money, default=0)
+
+
 class SummaryMark(db.Model):
     """One row (id 1): the last journal line folded into ``AccountDay``."""
 

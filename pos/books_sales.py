@@ -55,3 +55,44 @@ def net_sales(date_from: date, date_to: date) -> dict:
         if member:
             totals["members"] -= net
     return totals
+
+
+def net_sales_of_journals(first_id: int, last_id: int) -> list[tuple]:
+    """``[(day, members: bool, net)]`` of the sales and returns whose books journals
+    have ids ``first_id`` .. ``last_id``, by the journal's date: what the books' fold
+    keeps per day (``app.extensions["books_net_sales_journals"]``)."""
+    from books.models import Journal
+
+    J = Journal.__table__
+    in_range = sa.and_(J.c.id >= first_id, J.c.id <= last_id)
+    is_member = Sale.member_no.is_not(None)
+    out: dict = {}
+    for day, member, amount in db.session.execute(
+        sa.select(J.c.date, is_member, sa.func.sum(Sale.total - Sale.ppn))
+        .select_from(J.join(Sale, Sale.id == J.c.source_id))
+        .where(in_range, J.c.source_type == "sale", Sale.status == "completed")
+        .group_by(J.c.date, is_member)
+    ):
+        key = (day, bool(member))
+        out[key] = out.get(key, 0) + int(amount or 0)
+    taxable = sa.case(
+        (sa.and_(SaleLine.tax == "ppn", Sale.ppn > 0), SaleReturnLine.amount), else_=0
+    )
+    for day, member, amount, taxed in db.session.execute(
+        sa.select(
+            J.c.date,
+            is_member,
+            sa.func.sum(SaleReturnLine.amount),
+            sa.func.sum(taxable),
+        )
+        .select_from(J.join(SaleReturn, SaleReturn.number == J.c.source_number))
+        .join(SaleReturnLine, SaleReturnLine.return_id == SaleReturn.id)
+        .join(SaleLine, SaleLine.id == SaleReturnLine.sale_line_id)
+        .join(Sale, Sale.id == SaleReturn.sale_id)
+        .where(in_range, J.c.source_type == "return")
+        .group_by(J.c.id, J.c.date, is_member)
+    ):
+        key = (day, bool(member))
+        net = int(amount or 0) - (ppn_split(int(taxed)).ppn if taxed else 0)
+        out[key] = out.get(key, 0) - net
+    return [(day, member, net) for (day, member), net in sorted(out.items())]

@@ -33,6 +33,16 @@ def upgrade():
             unique=False,
         )
     op.create_table(
+        "books_sales_days",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("members", sa.Boolean(), nullable=False),
+        sa.Column("net", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_books_sales_days")),
+    )
+    with op.batch_alter_table("books_sales_days", schema=None) as batch_op:
+        batch_op.create_index("ix_books_sales_days_day", ["day", "members", "net"], unique=False)
+    op.create_table(
         "books_summary_mark",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("line_id", sa.BigInteger(), nullable=False),
@@ -46,6 +56,9 @@ def downgrade():
     with op.batch_alter_table("shu_years", schema=None) as batch_op:
         batch_op.drop_column("from_books")
     op.drop_table("books_summary_mark")
+    with op.batch_alter_table("books_sales_days", schema=None) as batch_op:
+        batch_op.drop_index("ix_books_sales_days_day")
+    op.drop_table("books_sales_days")
     with op.batch_alter_table("books_account_days", schema=None) as batch_op:
         batch_op.drop_index("ix_books_account_days_day")
     op.drop_table("books_account_days")

@@ -82,6 +82,26 @@ def test_net_sales_before_tax_net_of_returns_by_members(app_factory, pkp):
         assert net_sales(date(year - 1, 1, 1), date(year - 1, 12, 31)) == {"all": 0, "members": 0}
 
 
+@pytest.mark.parametrize("lag", [0, 10**9])  # folded per day / read from the journals
+def test_split_read_through_the_journals_equals_the_sales(app_factory, lag):
+    app = app_factory(MART_PKP=True, MART_BOOKS_SUMMARY_LAG_SECONDS=lag)
+    counter_sales(app)
+    year = this_year(app)
+    with app.app_context():
+        from books import reports
+        from books.reports_models import SalesDay
+        from pos.books_sales import net_sales
+
+        period = (date(year, 1, 1), date(year, 12, 31))
+        assert (
+            reports.net_sales(*period) == net_sales(*period) == {"all": 20_000, "members": 10_000}
+        )
+        db.session.commit()
+        folded = db.session.scalar(sa.select(sa.func.count()).select_from(SalesDay))
+        assert (folded > 0) == (lag == 0)
+        assert reports.net_sales(date(year - 1, 1, 1), date(year - 1, 12, 31))["all"] == 0
+
+
 def test_phu_split_and_shu_from_the_books_to_the_rupiah(app_factory):
     app = app_factory(MART_PKP=True)
     manager = api_user(app, "manager")
