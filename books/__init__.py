@@ -11,10 +11,27 @@ __all__ = ["account_balances", "init_app", "post"]
 
 
 def init_app(app):
-    from books import cli, models  # noqa: F401  (models: for Alembic)
+    from flask_babel import lazy_gettext as _l
 
+    from books import api, cli, models, views  # noqa: F401  (models: for Alembic)
+    from mart import nav
+    from mart.extensions import api as rest_api
+
+    app.register_blueprint(views.bp)
+    rest_api.register_blueprint(api.blp, url_prefix="/api/v1")
     app.cli.add_command(cli.group)
-    app.extensions.setdefault("mart_init_hooks", []).append(_init_hook)
+    app.jinja_env.filters["books_date"] = _format_date
+    nav.add(_l("Books"), "books.index", ("manager",), order=60)
+    hooks = app.extensions.setdefault("mart_init_hooks", [])
+    if _init_hook not in hooks:
+        hooks.append(_init_hook)
+
+
+def _format_date(value):
+    """``8 Okt 2025``."""
+    from flask_babel import format_date
+
+    return format_date(value, "d MMM yyyy") if value else ""
 
 
 def _init_hook():

@@ -41,13 +41,23 @@ def _rollup(day_start, day_end):
 
 
 def _reconciled():
-    """Whether the books agree with the ledgers now: the books' check registered as
-    ``app.extensions["books_check"]`` (a function answering the list of differences),
-    or None while none is registered."""
+    """Whether the books agree with the ledgers now (``books.reconcile.check``), kept
+    for a few minutes: the roll-up builds several days' reports at once."""
+    import time
+
     from flask import current_app
 
-    check = current_app.extensions.get("books_check")
-    return None if check is None else not check()
+    from books import reconcile
+
+    cached = current_app.extensions.get("books_reconciled")
+    if cached is not None and time.monotonic() - cached[0] < RECONCILED_SECONDS:
+        return cached[1]
+    ok = reconcile.check().ok
+    current_app.extensions["books_reconciled"] = (time.monotonic(), ok)
+    return ok
+
+
+RECONCILED_SECONDS = 300
 
 
 def _seed_demo(context):

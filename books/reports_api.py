@@ -16,11 +16,11 @@ blp = Blueprint("books_reports_api", __name__, description="The books' reports a
 MANAGERS = ("manager",)
 
 
-class AsOfArgs(Schema):
+class ReportAsOfArgs(Schema):
     as_of = fields.Date(load_default=None)
 
 
-class PeriodArgs(Schema):
+class ReportPeriodArgs(Schema):
     date_from = fields.Date(data_key="from", load_default=None)
     date_to = fields.Date(data_key="to", load_default=None)
 
@@ -31,20 +31,20 @@ class PeriodArgs(Schema):
             raise ValidationError("Must not be after 'to'.", "from")
 
 
-class LedgerArgs(PeriodArgs):
+class ReportLedgerArgs(ReportPeriodArgs):
     account = fields.String(required=True, validate=validate.Length(min=1, max=16))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
 
 
-class AccountAmountSchema(Schema):
+class ReportAccountAmountSchema(Schema):
     code = fields.String(allow_none=True)
     name = fields.String()
     role = fields.String(allow_none=True)
     balance = fields.Integer()
 
 
-class TrialRowSchema(Schema):
+class ReportTrialRowSchema(Schema):
     code = fields.String()
     name = fields.String()
     type = fields.String()
@@ -52,26 +52,26 @@ class TrialRowSchema(Schema):
     credit = fields.Integer()
 
 
-class TrialBalanceSchema(Schema):
+class ReportTrialBalanceSchema(Schema):
     as_of = fields.Date()
-    accounts = fields.List(fields.Nested(TrialRowSchema))
+    accounts = fields.List(fields.Nested(ReportTrialRowSchema))
     totals = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
-class SectionSchema(Schema):
+class ReportSectionSchema(Schema):
     total = fields.Integer()
-    accounts = fields.List(fields.Nested(AccountAmountSchema))
+    accounts = fields.List(fields.Nested(ReportAccountAmountSchema))
 
 
-class BalanceSheetSchema(Schema):
+class ReportBalanceSheetSchema(Schema):
     as_of = fields.Date()
-    assets = fields.Nested(SectionSchema)
-    liabilities = fields.Nested(SectionSchema)
-    equity = fields.Nested(SectionSchema)
+    assets = fields.Nested(ReportSectionSchema)
+    liabilities = fields.Nested(ReportSectionSchema)
+    equity = fields.Nested(ReportSectionSchema)
     unclosed_surplus = fields.Integer()
 
 
-class IncomeStatementSchema(Schema):
+class ReportIncomeStatementSchema(Schema):
     revenue = fields.Integer()
     cost_of_goods = fields.Integer()
     gross_margin = fields.Integer()
@@ -82,38 +82,38 @@ class IncomeStatementSchema(Schema):
     surplus_non_members = fields.Integer()
 
 
-class ActivitySchema(SectionSchema):
+class ReportActivitySchema(ReportSectionSchema):
     key = fields.String()
     label = fields.String()
 
 
-class CashFlowSchema(Schema):
+class ReportCashFlowSchema(Schema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
     opening_cash = fields.Integer()
-    activities = fields.List(fields.Nested(ActivitySchema))
+    activities = fields.List(fields.Nested(ReportActivitySchema))
     net_change = fields.Integer()
     closing_cash = fields.Integer()
 
 
-class SourceSchema(Schema):
+class ReportSourceSchema(Schema):
     type = fields.String()
     id = fields.String(allow_none=True)
     number = fields.String(allow_none=True)
 
 
-class LedgerLineSchema(Schema):
+class ReportLedgerLineSchema(Schema):
     journal_id = fields.Integer()
     date = fields.Date()
     memo = fields.String()
     kind = fields.String()
-    source = fields.Nested(SourceSchema, allow_none=True)
+    source = fields.Nested(ReportSourceSchema, allow_none=True)
     debit = fields.Integer()
     credit = fields.Integer()
     balance = fields.Integer()
 
 
-class LedgerSchema(Schema):
+class ReportLedgerSchema(Schema):
     account = fields.Dict()
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
@@ -121,12 +121,12 @@ class LedgerSchema(Schema):
     debit = fields.Integer()
     credit = fields.Integer()
     closing_balance = fields.Integer()
-    lines = fields.List(fields.Nested(LedgerLineSchema))
+    lines = fields.List(fields.Nested(ReportLedgerLineSchema))
     offset = fields.Integer()
     total = fields.Integer()
 
 
-class YearSchema(IncomeStatementSchema):
+class ReportYearSchema(ReportIncomeStatementSchema):
     year = fields.Integer()
     closed = fields.Boolean()
     ended = fields.Boolean()
@@ -134,11 +134,11 @@ class YearSchema(IncomeStatementSchema):
     surplus_booked = fields.Integer(allow_none=True)
 
 
-class YearsSchema(Schema):
-    items = fields.List(fields.Nested(YearSchema))
+class ReportYearsSchema(Schema):
+    items = fields.List(fields.Nested(ReportYearSchema))
 
 
-class YearClosedSchema(Schema):
+class ReportYearClosedSchema(Schema):
     year = fields.Integer()
     closed_at = fields.DateTime()
     surplus = fields.Integer()
@@ -163,8 +163,8 @@ def _done(result):
 
 
 @blp.route("/books/trial-balance")
-@blp.arguments(AsOfArgs, location="query")
-@blp.response(200, TrialBalanceSchema)
+@blp.arguments(ReportAsOfArgs, location="query")
+@blp.response(200, ReportTrialBalanceSchema)
 @roles_required(*MANAGERS)
 def trial_balance(args):
     """Trial balance (neraca saldo) as of a date (default today)."""
@@ -172,8 +172,8 @@ def trial_balance(args):
 
 
 @blp.route("/books/balance-sheet")
-@blp.arguments(AsOfArgs, location="query")
-@blp.response(200, BalanceSheetSchema)
+@blp.arguments(ReportAsOfArgs, location="query")
+@blp.response(200, ReportBalanceSheetSchema)
 @roles_required(*MANAGERS)
 def balance_sheet(args):
     """Neraca as of a date: assets = liabilities + equity."""
@@ -181,8 +181,8 @@ def balance_sheet(args):
 
 
 @blp.route("/books/income-statement")
-@blp.arguments(PeriodArgs, location="query")
-@blp.response(200, IncomeStatementSchema)
+@blp.arguments(ReportPeriodArgs, location="query")
+@blp.response(200, ReportIncomeStatementSchema)
 @roles_required(*MANAGERS)
 def income_statement(args):
     """Perhitungan hasil usaha of a period, split into business with members and with
@@ -191,8 +191,8 @@ def income_statement(args):
 
 
 @blp.route("/books/cash-flow")
-@blp.arguments(PeriodArgs, location="query")
-@blp.response(200, CashFlowSchema)
+@blp.arguments(ReportPeriodArgs, location="query")
+@blp.response(200, ReportCashFlowSchema)
 @roles_required(*MANAGERS)
 def cash_flow(args):
     """Arus kas (direct method) of a period."""
@@ -200,8 +200,8 @@ def cash_flow(args):
 
 
 @blp.route("/books/ledger")
-@blp.arguments(LedgerArgs, location="query")
-@blp.response(200, LedgerSchema)
+@blp.arguments(ReportLedgerArgs, location="query")
+@blp.response(200, ReportLedgerSchema)
 @roles_required(*MANAGERS)
 def ledger(args):
     """Buku besar of one account (``account`` is its code) for a period."""
@@ -214,7 +214,7 @@ def ledger(args):
 
 
 @blp.route("/books/years")
-@blp.response(200, YearsSchema)
+@blp.response(200, ReportYearsSchema)
 @roles_required(*MANAGERS)
 def years():
     """Every fiscal year with its PHU and whether it is closed."""
@@ -222,7 +222,7 @@ def years():
 
 
 @blp.route("/books/years/<int:year>/close", methods=["POST"])
-@blp.response(201, YearClosedSchema)
+@blp.response(201, ReportYearClosedSchema)
 @roles_required(*MANAGERS)
 def close_year(year):
     """Close an ended year: its revenue and expenses move into the SHU of the year and

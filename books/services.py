@@ -32,6 +32,11 @@ _LINES = JournalLine.__table__
 def ensure_chart() -> dict[str, int]:
     """Create the accounts of the chart that are missing (by role; a code already used
     by another account is left alone). Idempotent. Answers ``{role: account id}``."""
+    return _ensure_chart()[0]
+
+
+def _ensure_chart() -> tuple[dict[str, int], bool]:
+    """``({role: id}, whether accounts were inserted in this transaction)``."""
     rows = db.session.execute(sa.select(Account.id, Account.code, Account.role)).all()
     roles = {r.role: r.id for r in rows if r.role}
     codes = {r.code for r in rows}
@@ -52,15 +57,17 @@ def ensure_chart() -> dict[str, int]:
             pass
         rows = db.session.execute(sa.select(Account.id, Account.role)).all()
         roles = {r.role: r.id for r in rows if r.role}
-    return roles
+    return roles, bool(missing)
 
 
 def role_ids() -> dict[str, int]:
-    """``{role: account id}``, read (and the chart seeded if empty) once per app."""
+    """``{role: account id}``, read (and the chart seeded if empty) once per app. Kept
+    only once read from committed rows: ids seeded by a transaction that may still roll
+    back are not remembered."""
     cached = current_app.extensions.get(_CACHE_KEY)
     if cached is None:
-        cached = ensure_chart()
-        if cached:
+        cached, seeded = _ensure_chart()
+        if cached and not seeded:
             current_app.extensions[_CACHE_KEY] = cached
     return cached
 

@@ -23,6 +23,7 @@ def init_app(app):
     nav.add(_l("Inventory"), "inventory.index", ("manager",), order=30)
     nav.set_home("supplier", "inventory.supplier_home")
     register_seeder(30, _seed_demo)
+    app.extensions.setdefault("books_ledgers", {})["inventory"] = _books_ledgers
     checks = app.extensions.setdefault("mart_user_link_checks", [])
     if _check_supplier_link not in checks:
         checks.append(_check_supplier_link)
@@ -38,6 +39,12 @@ def _check_supplier_link(member_no=None, supplier_id=None):
     if db.session.get(Supplier, supplier_id) is None:
         return f"no supplier with id {supplier_id}"
     return None
+
+
+def _books_ledgers():
+    from inventory.books import ledgers
+
+    return ledgers()
 
 
 def _seed_demo(context):

@@ -21,6 +21,7 @@ def init_app(app):
     nav.add(_l("Members"), "members.index", ("manager",), order=40)
     nav.set_home("member", "members.me")
     register_seeder(40, _seed_demo)
+    app.extensions.setdefault("books_ledgers", {})["members"] = _books_ledgers
     app.extensions.setdefault("mart_user_link_checks", []).append(_check_member_link)
 
 
@@ -36,6 +37,17 @@ def _check_member_link(member_no=None, **_links):
     except DomainError as error:
         return error.message
     return None
+
+
+def _books_ledgers():
+    """Simpanan per kind as the members' ledgers give it (the sum of their entries)."""
+    from members.services import ledger_totals
+
+    totals = ledger_totals()
+    return {
+        f"simpanan_{kind}": (amount, f"members' simpanan {kind} ledgers")
+        for kind, amount in totals.items()
+    }
 
 
 def _seed_demo(context):

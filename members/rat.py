@@ -213,7 +213,7 @@ def rat_download(year):
     )
 
 
-class RatSchema(Schema):
+class RatPackSchema(Schema):
     year = fields.Integer()
     as_of = fields.Date()
     previous_as_of = fields.Date()
@@ -246,7 +246,7 @@ class RatSchema(Schema):
 
 
 @blp.route("/rat/<int:year>")
-@blp.response(200, RatSchema)
+@blp.response(200, RatPackSchema)
 @roles_required(*MANAGERS)
 def rat_get(year):
     """The RAT pack of ``year``: neraca (with the previous year), PHU, SHU division,

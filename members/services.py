@@ -884,6 +884,17 @@ def capital_totals(as_of=None) -> dict:
     return totals
 
 
+def ledger_totals() -> dict:
+    """``{kind: sum of every member's entries}``: the ledgers themselves (the cached
+    balances are not read), for the books' reconciliation."""
+    totals = dict.fromkeys(KINDS, 0)
+    for kind, amount in db.session.execute(
+        sa.select(SavingsEntry.kind, sa.func.sum(SavingsEntry.amount)).group_by(SavingsEntry.kind)
+    ):
+        totals[kind] = int(amount or 0)
+    return totals
+
+
 # --- SHU ----------------------------------------------------------------------------
 
 

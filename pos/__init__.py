@@ -20,6 +20,7 @@ def init_app(app):
     nav.set_home("cashier", "pos.counter")
     register_seeder(50, _seed_demo)
     app.extensions.setdefault("mart_rollup_sources", {})["pos"] = _rollup
+    app.extensions.setdefault("books_ledgers", {})["pos"] = _books_ledgers
     app.extensions["books_net_sales"] = _net_sales
     app.extensions["books_net_sales_journals"] = _net_sales_of_journals
 
@@ -40,6 +41,12 @@ def _rollup(day_start, day_end):
     from pos.services import rollup_figures
 
     return rollup_figures(day_start, day_end)
+
+
+def _books_ledgers():
+    from pos.services import open_drawers_cash
+
+    return {"kas_drawers": (open_drawers_cash(), "open shifts' expected cash")}
 
 
 def _seed_demo(context):

@@ -327,6 +327,12 @@ def shift_figures(shift: Shift) -> dict:
     }
 
 
+def open_drawers_cash() -> int:
+    """The expected cash in the drawers of every open shift (for the books' kas)."""
+    shifts = db.session.scalars(sa.select(Shift).where(Shift.status == SHIFT_OPEN)).all()
+    return sum(shift_figures(shift)["expected_cash"] for shift in shifts)
+
+
 def close_shift(
     shift_id,
     user,

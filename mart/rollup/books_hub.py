@@ -111,7 +111,7 @@ def books_by_branch(as_of: date) -> dict:
     return {"as_of": as_of, "totals": totals, "branches": branches, "areas": list(areas.values())}
 
 
-class BooksArgs(Schema):
+class HubBooksArgs(Schema):
     as_of = fields.Date(load_default=None)
 
 
@@ -151,7 +151,7 @@ class HubBooksSchema(Schema):
 
 @blp.route("/association/books")
 @roles_required("association")
-@blp.arguments(BooksArgs, location="query")
+@blp.arguments(HubBooksArgs, location="query")
 @blp.response(200, HubBooksSchema)
 def get_books(args):
     """The branches' neraca and PHU totals from their newest daily report up to

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from mart.extensions import db
+from tests.books.agree import books_agree_after  # noqa: F401  (autouse)
 
 _NIK = itertools.count(3174010101900001)
 

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from mart.extensions import db
+from tests.books.agree import books_agree_after  # noqa: F401  (autouse)
 
 _seq = itertools.count(1)
 

@@ -41,9 +41,14 @@ FILL = {
     "job_id": "SELECT id FROM print_jobs ORDER BY id LIMIT 1",
     "table": "branches",
     "date": "2026-01-15",
+    "account_code": "SELECT code FROM books_accounts ORDER BY code LIMIT 1",
 }
 # A parameter whose meaning depends on the route: (endpoint prefix, arg) -> fill key.
-FILL_BY_ENDPOINT: dict[tuple[str, str], str] = {("pos", "code"): "register_code"}
+FILL_BY_ENDPOINT: dict[tuple[str, str], str] = {
+    ("pos", "code"): "register_code",
+    ("books", "code"): "account_code",
+    ("books_api", "code"): "account_code",
+}
 
 
 @dataclass
