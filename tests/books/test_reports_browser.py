@@ -20,7 +20,8 @@ from tests.books.test_reports import small_year
 from tests.browser import REQUIRES_CHROMIUM, login, watch_console
 from tests.members.conftest import next_nik
 
-pytestmark = REQUIRES_CHROMIUM
+# Journals kept by hand (see test_reports.small_year): books and ledgers apart on purpose.
+pytestmark = [*REQUIRES_CHROMIUM, pytest.mark.books_unchecked]
 
 SIZES = [(1366, 768), (1280, 800), (390, 844)]
 
