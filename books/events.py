@@ -306,3 +306,17 @@ def shu(
         source_id=str(year),
         user=user,
     )
+
+
+def credit_payment(on: date, *, payment_id, member_no: str, amount: int, method="cash", user=None):
+    """A member repaying purchases on credit: kas (or the method's account) against
+    piutang anggota. (For the member credit ledger; a sale on credit debits piutang
+    anggota through ``sale``.)"""
+    return post(
+        on,
+        f"Pelunasan piutang anggota {member_no}",
+        [(method_role(method), amount, 0), ("piutang_anggota", 0, amount)],
+        source_type="credit_payment",
+        source_id=payment_id,
+        user=user,
+    )

@@ -186,7 +186,7 @@ def post(
             source_id=None if source_id is None else str(source_id),
             source_number=source_number,
             created_at=utcnow(),
-            user_id=getattr(user, "id", user),
+            user_id=_user_id(user),
             kind=kind,
         )
         .returning(_JOURNALS.c.id)
@@ -227,6 +227,13 @@ def post_reversal(
         source_id=source_id,
         user=user,
     )
+
+
+def _user_id(user) -> int | None:
+    if isinstance(user, int):
+        return user
+    user_id = getattr(user, "id", None)
+    return user_id if isinstance(user_id, int) else None
 
 
 # --- balances ----------------------------------------------------------------------
