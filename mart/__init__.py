@@ -184,6 +184,9 @@ def _register_blueprints(app):
     # Each domain registers its pages, API blueprints, nav entries and demo seeder.
     for package in (books, printers, inventory, members, pos, rollup):
         package.init_app(app)
+    from books import reporting
+
+    reporting.init_app(app)  # the books' reports and year end (after members: RAT pack)
 
 
 def _register_error_handlers(app):

@@ -13,6 +13,10 @@ def init_app(app):
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
+    from members import rat  # the RAT pack (books' reports with the members' ledgers)
+
+    app.register_blueprint(rat.bp)
+    rest_api.register_blueprint(rat.blp, url_prefix="/api/v1")
     app.cli.add_command(cli.group)
     nav.add(_l("Members"), "members.index", ("manager",), order=40)
     nav.set_home("member", "members.me")

@@ -142,6 +142,9 @@ class ShuYear(db.Model):
     capital_as_of: Mapped[date] = mapped_column(sa.Date)
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # When the surplus came from the books: {"surplus", "surplus_members",
+    # "surplus_non_members"} of the year's PHU (the non-members' share went to cadangan).
+    from_books: Mapped[dict | None] = mapped_column(sa.JSON)
 
     shares: Mapped[list["ShuShare"]] = relationship(back_populates="shu_year")
 

@@ -214,7 +214,10 @@ class MemberCapitalArgs(Schema):
 
 
 class ShuRequestSchema(Schema):
-    surplus = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    # Without surplus: the members' share of the year's SHU from the books.
+    surplus = fields.Integer(
+        strict=True, load_default=None, allow_none=False, validate=validate.Range(min=1)
+    )
     allocation = fields.Dict(
         keys=fields.String(validate=validate.Length(max=40)),
         values=fields.Decimal(allow_nan=False),
@@ -248,6 +251,9 @@ class ShuResultSchema(Schema):
     posted = fields.Boolean()
     payout = fields.String(allow_none=True)
     posted_at = fields.DateTime(allow_none=True)
+    # Set when the surplus came from the books: the year's PHU surplus and its split.
+    from_books = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True)
+    non_members_to_cadangan = fields.Integer()
 
 
 class ShuStatementSchema(Schema):

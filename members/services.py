@@ -32,6 +32,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from books import reports as books_reports
 from mart import audit
 from mart.counters import next_value
 from mart.db import utcnow
@@ -922,6 +923,13 @@ class ShuResult:
     members: list  # dicts
     total_capital: int
     total_purchases: int
+    # With the surplus from the books: the PHU's surplus, surplus_members and
+    # surplus_non_members of the year (the non-members' share goes to cadangan).
+    from_books: dict | None = None
+
+    @property
+    def non_members(self) -> int:
+        return (self.from_books or {}).get("surplus_non_members", 0)
 
     def as_dict(self) -> dict:
         paid_jm = sum(m["jasa_modal"] for m in self.members)
@@ -932,7 +940,9 @@ class ShuResult:
             "allocation": {k: _percent_str(v) for k, v in self.allocation.items()},
             "parts": self.parts,
             "rounding_to_cadangan": self.rounding_to_cadangan,
-            "cadangan_total": self.parts.get("cadangan", 0) + self.rounding_to_cadangan,
+            "cadangan_total": (
+                self.parts.get("cadangan", 0) + self.rounding_to_cadangan + self.non_members
+            ),
             "paid_to_members": {
                 "jasa_modal": paid_jm,
                 "jasa_usaha": paid_ju,
@@ -942,6 +952,8 @@ class ShuResult:
             "total_capital": self.total_capital,
             "total_purchases": self.total_purchases,
             "members": self.members,
+            "from_books": self.from_books,
+            "non_members_to_cadangan": self.non_members,
         }
 
 
@@ -991,8 +1003,19 @@ def parse_allocation(allocation) -> dict:
     return parsed
 
 
+def shu_from_books(year) -> dict:
+    """The year's SHU from the books (its PHU, closing entries left out):
+    ``{"surplus", "surplus_members", "surplus_non_members"}``."""
+    phu = books_reports.income_statement(date(year, 1, 1), date(year, 12, 31))
+    return {k: phu[k] for k in ("surplus", "surplus_members", "surplus_non_members")}
+
+
 def shu_compute(year, surplus, allocation) -> ShuResult:
     """Each member's SHU of fiscal ``year`` (DOMAIN.md), exact to the rupiah.
+
+    Without ``surplus`` (None) the members' share of the year's SHU comes from the
+    books (``shu_from_books``); the non-members' share is not divided and goes to
+    cadangan (``from_books``, ``non_members_to_cadangan``).
 
     Parts: every part but cadangan is ``surplus x percent / 100`` rounded down;
     cadangan gets the rest, so the parts add up to the surplus. Each member's jasa
@@ -1006,6 +1029,19 @@ def shu_compute(year, surplus, allocation) -> ShuResult:
 
     Raises ``InvalidInput`` (year, surplus, allocation).
     """
+    from_books = None
+    if surplus is None and isinstance(year, int) and 1900 <= year <= business_date().year:
+        from_books = shu_from_books(year)
+        surplus = from_books["surplus_members"]
+        if surplus <= 0:
+            raise InvalidInput(
+                _(
+                    "The books show no surplus for members in %(year)s (%(amount)s).",
+                    year=year,
+                    amount=format_rupiah(surplus),
+                ),
+                field="surplus",
+            )
     if isinstance(surplus, bool) or not isinstance(surplus, int) or surplus <= 0:
         raise InvalidInput(
             _("The surplus must be a whole number of rupiah above 0."), field="surplus"
@@ -1081,6 +1117,7 @@ def shu_compute(year, surplus, allocation) -> ShuResult:
         members=members,
         total_capital=sum(capitals),
         total_purchases=sum(purchases),
+        from_books=from_books,
     )
 
 
@@ -1139,7 +1176,7 @@ def shu_post(year, surplus, allocation, *, user=None) -> tuple[ShuYear, ShuResul
     mode = "cash" if current_app.config.get("MART_SHU_PAYOUT") == "cash" else "sukarela"
     row = ShuYear(
         year=year,
-        surplus=surplus,
+        surplus=result.surplus,
         allocation={k: _percent_str(v) for k, v in result.allocation.items()},
         parts=result.parts,
         rounding_to_cadangan=result.rounding_to_cadangan,
@@ -1150,6 +1187,7 @@ def shu_post(year, surplus, allocation, *, user=None) -> tuple[ShuYear, ShuResul
         capital_as_of=result.capital_as_of,
         posted_at=utcnow(),
         user_id=getattr(user, "id", None) or _current_user_id(),
+        from_books=result.from_books,
     )
     db.session.add(row)
     try:
@@ -1211,12 +1249,14 @@ def shu_post(year, surplus, allocation, *, user=None) -> tuple[ShuYear, ShuResul
         )
     from books import events as books_events
 
+    # From the books, the non-members' share of the year's SHU is not divided: it
+    # leaves the SHU of the year for cadangan with the rounding.
     books_events.shu(
         business_date(),
         year=year,
-        surplus=surplus,
+        surplus=result.surplus + result.non_members,
         parts=result.parts,
-        rounding_to_cadangan=result.rounding_to_cadangan,
+        rounding_to_cadangan=result.rounding_to_cadangan + result.non_members,
         to_sukarela=sum(m["total"] for m in credits),
         to_pay=sum(s["total"] for s in shares if s["paid_as"] == "cash"),
         user=user,
@@ -1224,7 +1264,7 @@ def shu_post(year, surplus, allocation, *, user=None) -> tuple[ShuYear, ShuResul
     audit.record(
         "shu.post",
         row,
-        after={"year": year, "surplus": surplus, "payout": mode, "parts": result.parts},
+        after={"year": year, "surplus": result.surplus, "payout": mode, "parts": result.parts},
         user=user,
     )
     db.session.flush()
@@ -1262,7 +1302,11 @@ def shu_posted(year) -> dict:
         "allocation": row.allocation,
         "parts": row.parts,
         "rounding_to_cadangan": row.rounding_to_cadangan,
-        "cadangan_total": row.parts.get("cadangan", 0) + row.rounding_to_cadangan,
+        "cadangan_total": (
+            row.parts.get("cadangan", 0)
+            + row.rounding_to_cadangan
+            + (row.from_books or {}).get("surplus_non_members", 0)
+        ),
         "paid_to_members": {
             "jasa_modal": paid_jm,
             "jasa_usaha": paid_ju,
@@ -1275,6 +1319,8 @@ def shu_posted(year) -> dict:
         "posted": True,
         "payout": row.payout,
         "posted_at": row.posted_at,
+        "from_books": row.from_books,
+        "non_members_to_cadangan": (row.from_books or {}).get("surplus_non_members", 0),
     }
 
 
@@ -1299,6 +1345,56 @@ def shu_statements(member_id) -> list[dict]:
         }
         for share, year in rows
     ]
+
+
+def shu_explanations(member_id) -> list[dict]:
+    """For the member's page: how each posted year's SHU of the member was computed,
+    from the year's surplus (from the books, when it came from them) through the
+    members' share, the jasa modal and jasa usaha parts and the totals of capital and
+    purchases to the member's JMA and JUA. Newest year first."""
+    rows = db.session.execute(
+        sa.select(ShuShare, ShuYear)
+        .join(ShuYear, ShuShare.shu_year_id == ShuYear.id)
+        .where(ShuShare.member_id == member_id)
+        .order_by(ShuYear.year.desc())
+    ).all()
+    if not rows:
+        return []
+    totals = {
+        year_id: (int(capital or 0), int(purchases or 0))
+        for year_id, capital, purchases in db.session.execute(
+            sa.select(
+                ShuShare.shu_year_id, sa.func.sum(ShuShare.capital), sa.func.sum(ShuShare.purchases)
+            )
+            .where(ShuShare.shu_year_id.in_([y.id for _s, y in rows]))
+            .group_by(ShuShare.shu_year_id)
+        )
+    }
+    out = []
+    for share, year in rows:
+        total_capital, total_purchases = totals.get(year.id, (0, 0))
+        books = year.from_books or None
+        out.append(
+            {
+                "year": year.year,
+                "from_books": books,
+                "surplus": year.surplus,
+                "percent_jasa_modal": year.allocation.get("jasa_modal"),
+                "percent_jasa_usaha": year.allocation.get("jasa_usaha"),
+                "part_jasa_modal": year.parts.get("jasa_modal", 0),
+                "part_jasa_usaha": year.parts.get("jasa_usaha", 0),
+                "total_capital": total_capital,
+                "total_purchases": total_purchases,
+                "capital": share.capital,
+                "purchases": share.purchases,
+                "jasa_modal": share.jasa_modal,
+                "jasa_usaha": share.jasa_usaha,
+                "total": share.total,
+                "paid_as": share.paid_as,
+                "capital_as_of": year.capital_as_of,
+            }
+        )
+    return out
 
 
 def shu_estimate(member, balances=None, purchases_this_year=None) -> dict | None:

@@ -365,7 +365,12 @@ def shu():
     posted = db.session.scalars(sa.select(ShuYear).order_by(ShuYear.year.desc())).all()
     if request.method == "POST":
         try:
-            surplus = _amount(form.get("surplus"), "surplus")
+            # Left empty: the members' share of the year's SHU from the books.
+            surplus = (
+                _amount(form.get("surplus"), "surplus")
+                if (form.get("surplus") or "").strip()
+                else None
+            )
             parts = {}
             for name, value in allocation:
                 value = (value or "").strip().replace(",", ".")
@@ -462,5 +467,6 @@ def me():
         this_year=this_year,
         wajib=services.wajib_status(member),
         statements=services.shu_statements(member.id),
+        explanations=services.shu_explanations(member.id),
         estimate=services.shu_estimate(member, balances, bought),
     )

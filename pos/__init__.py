@@ -21,6 +21,20 @@ def init_app(app):
     register_seeder(50, _seed_demo)
     app.extensions.setdefault("mart_rollup_sources", {})["pos"] = _rollup
     app.extensions.setdefault("books_ledgers", {})["pos"] = _books_ledgers
+    app.extensions["books_net_sales"] = _net_sales
+    app.extensions["books_net_sales_journals"] = _net_sales_of_journals
+
+
+def _net_sales_of_journals(first_id, last_id):
+    from pos.books_sales import net_sales_of_journals
+
+    return net_sales_of_journals(first_id, last_id)
+
+
+def _net_sales(date_from, date_to):
+    from pos.books_sales import net_sales
+
+    return net_sales(date_from, date_to)
 
 
 def _rollup(day_start, day_end):

@@ -40,6 +40,11 @@ def init_app(app):
     app.register_blueprint(views.bp)
     app.register_blueprint(views.branch_bp)
     rest_api.register_blueprint(rollup_api.blp, url_prefix="/api/v1")
+    from mart.rollup import books_hub  # the branches' books on the hub
+
+    app.register_blueprint(books_hub.bp)
+    rest_api.register_blueprint(books_hub.blp, url_prefix="/api/v1")
+    nav.add(_l("Branches' books"), "rollup_books.books_page", ("association",), order=91)
     app.cli.add_command(cli.group)
     nav.add(_l("Association"), "rollup.dashboard", ("association",), order=90)
     nav.set_home("association", "rollup.dashboard")

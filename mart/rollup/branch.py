@@ -125,6 +125,8 @@ def collect(day: date) -> dict:
         else:
             missing.append("members.capital_totals")
 
+    # The books' neraca and PHU totals (books/reporting.py), a field of their own.
+    books = providers.pop("books", None)
     # Any other provider adds its own figures under its name.
     extra = {name: fn(start, end) for name, fn in providers.items()}
 
@@ -167,6 +169,8 @@ def collect(day: date) -> dict:
         "staff_count": len(staff),
         "sources_missing": missing,
     }
+    if books is not None:
+        body["books"] = json.loads(json.dumps(books(start, end), default=str))
     if extra:
         body["extra"] = json.loads(json.dumps(extra, default=str))
     return body

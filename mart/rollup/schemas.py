@@ -169,6 +169,13 @@ class RollupDailySchema(Schema):
     staff = fields.List(fields.String())
     staff_count = fields.Integer()
     sources_missing = fields.List(fields.String())
+    books = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "the books: assets, liabilities, equity at the end of the day, "
+            "revenue and surplus since 1 January, reconciled (with the ledgers)"
+        },
+    )
 
 
 class RollupOutboxSchema(Schema):
