@@ -3,14 +3,14 @@ folded in (the trial balance, neraca and PHU read these; see books/reports_model
 the SHU year remembers the books' figures it was divided from.
 
 Revision ID: 0009b_books_rollup
-Revises: 0006_rollup
+Revises: 0009_books
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009b_books_rollup"
-down_revision = "0006_rollup"
+down_revision = "0009_books"
 branch_labels = None
 depends_on = None
 
