@@ -234,6 +234,7 @@ def test_simpanan_cash_movements_and_shift_close(app):
             "amount": 50_000,
             "reason": "setor bank",
             "to": "bank",
+            "approval_pin": "4321",  # above MART_CASH_OUT_LIMIT: a manager approves
         },
     )
     assert cash_out.status_code == 201, cash_out.json
@@ -241,7 +242,7 @@ def test_simpanan_cash_movements_and_shift_close(app):
     before = balances(app)
     safe = counter.cashier.post(
         f"/shifts/{counter.shift['id']}/cash-movements",
-        json={"kind": "out", "amount": 20_000, "reason": "ke brankas"},
+        json={"kind": "out", "amount": 20_000, "reason": "ke brankas", "approval_pin": "4321"},
     )
     assert safe.status_code == 201
     assert balances(app) == before  # drawer to safe: kas to kas, the surplus untouched
