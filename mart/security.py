@@ -15,7 +15,8 @@ CSRF_EXEMPT_ENDPOINTS = set()
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "font-src 'self'; connect-src 'self'; worker-src 'self'; object-src 'none'; "
+    "base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 

@@ -1,5 +1,6 @@
 """Point of sale: marshmallow schemas for every body."""
 
+from datetime import UTC
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -174,6 +175,9 @@ class SaleIn(Schema):
     payments = fields.List(fields.Nested(SalePaymentIn), load_default=list)
     discount = money(load_default=0)
     approval_pin = fields.String(load_default=None, allow_none=True)
+    # When the register made the sale (sent late after the server was away): kept when
+    # it lies between the shift's opening and now (services.sale_time).
+    created_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
 
 
 class SaleLineOut(Schema):

@@ -42,7 +42,8 @@ def test_only_one_process_runs_the_workers_and_another_takes_over(app_factory, m
     assert _names(second) == []
     assert workers.running_here(first) and not workers.running_here(second)
     stop_workers(first)  # that process exits: its lock goes with it
-    assert _wait_for(lambda: "printers-worker" in _names(second))
+    expected = sorted(["printers-worker", "rollup-sender", "mart-backup"])
+    assert _wait_for(lambda: _names(second) == expected)
     assert workers.running_here(second)
     assert _names(second) == sorted(["printers-worker", "rollup-sender", "mart-backup"])
 

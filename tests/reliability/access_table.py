@@ -123,6 +123,8 @@ ACCESS = {
     "members_api.shu_post": MANAGER,
     # --- point of sale ----------------------------------------------------------------
     "pos.counter": COUNTER,
+    "pos_offline.service_worker": EVERYONE,  # a script only: no data in it
+    "pos_offline_api.catalogue": COUNTER,
     "pos.static": EVERYONE,
     "pos.approvals": MANAGER,
     # the customer display beside the register (shop network, no login: a screen)
