@@ -120,15 +120,27 @@
   window.posOffline = { lookup, sync, count, strings: T };
 
   // --- the app shell ---------------------------------------------------------------
+  async function keepShell(urls) {
+    if (!("serviceWorker" in navigator)) return;
+    const ready = await navigator.serviceWorker.ready;
+    if (ready.active) ready.active.postMessage({ type: "keep", urls });
+  }
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/pos/sw.js", { scope: "/pos/" }).then(async () => {
-      const ready = await navigator.serviceWorker.ready;
-      const urls = [location.pathname].concat(
+    navigator.serviceWorker.register("/pos/sw.js", { scope: "/pos/" }).then(() => keepShell(
+      [location.pathname].concat(
         performance.getEntriesByType("resource").map((e) => e.name)
           .filter((u) => u.startsWith(location.origin + "/static/") || u.startsWith(location.origin + "/pos/static/"))
-      );
-      if (ready.active) ready.active.postMessage({ type: "keep", urls });
-    }).catch(() => { /* no worker (e.g. not https nor localhost): online only */ });
+      )
+    )).catch(() => { /* no worker (e.g. not https nor localhost): online only */ });
+    // The kept page carries the open shift: keep it again when a shift opens or closes.
+    const call = window.mart.api.bind(window.mart);
+    window.mart.api = async function (method, path, body) {
+      const r = await call(method, path, body);
+      if (method !== "GET" && r.ok && /^\/shifts(\/\d+\/close)?$/.test(path)) {
+        keepShell(["/pos/"]).catch(() => {});
+      }
+      return r;
+    };
   }
 
   const run = () => sync().catch(() => { /* the server is away: next time */ });
