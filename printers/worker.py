@@ -101,6 +101,74 @@ def worker_name(suffix="") -> str:
     return (name + suffix)[:64]
 
 
+def _due(now):
+    jobs = PrintJob.__table__
+    return sa.or_(
+        sa.and_(
+            jobs.c.status == "pending",
+            sa.or_(jobs.c.next_attempt_at.is_(None), jobs.c.next_attempt_at <= now),
+        ),
+        sa.and_(jobs.c.status == "failed", jobs.c.next_attempt_at <= now),
+    )
+
+
+def _claim_statement():
+    """Claim what is due in one statement, built once (building it per pass cost more
+    CPU than running it). The due condition is checked again on each row: a job
+    another worker took meanwhile is skipped."""
+    jobs, printers = PrintJob.__table__, Printer.__table__
+    now = sa.bindparam("now", type_=jobs.c.claimed_at.type)
+    due = (
+        sa.select(jobs.c.id)
+        .select_from(jobs.outerjoin(printers, printers.c.id == jobs.c.printer_id))
+        .where(_due(now), sa.or_(jobs.c.printer_id.is_(None), printers.c.active.is_(True)))
+        .order_by(jobs.c.id)
+        .limit(BATCH)
+    )
+    return (
+        sa.update(jobs)
+        .where(jobs.c.id.in_(due.scalar_subquery()), _due(now))
+        .values(
+            status="printing",
+            claimed_by=sa.bindparam("worker"),
+            claimed_at=now,
+            attempts=jobs.c.attempts + 1,
+            printer_id=sa.func.coalesce(
+                jobs.c.printer_id, sa.bindparam("default_id", type_=sa.Integer)
+            ),
+        )
+        .returning(
+            jobs.c.id,
+            jobs.c.printer_id,
+            jobs.c.kind,
+            jobs.c.payload,
+            jobs.c.created_at,
+            jobs.c.last_error,
+        )
+    )
+
+
+def _mark_done_statement():
+    jobs = PrintJob.__table__
+    return (
+        sa.update(jobs)
+        .where(
+            jobs.c.id.in_(sa.bindparam("ids", expanding=True)),
+            jobs.c.claimed_by == sa.bindparam("worker"),
+        )
+        .values(
+            status="done",
+            last_error=None,
+            printed_at=sa.bindparam("now", type_=jobs.c.printed_at.type),
+            next_attempt_at=None,
+        )
+    )
+
+
+_CLAIM = _claim_statement()
+_MARK_DONE = _mark_done_statement()
+
+
 class Worker:
     """Sends print jobs. ``run_once()`` works through what is due; ``run()`` loops."""
 
@@ -174,53 +242,21 @@ class Worker:
         """Take the jobs due now (at most ``BATCH``, oldest first) for this worker in one
         statement; a job queued without a printer goes to the default one. Answers the
         claimed rows (id, printer_id, kind, payload, created_at, last_error) by id."""
-        table, printers = PrintJob.__table__, Printer.__table__
-        now = self.clock()
-        due = (
-            sa.select(table.c.id)
-            .select_from(table.outerjoin(printers, printers.c.id == table.c.printer_id))
-            .where(
-                self._due_clause(now),
-                sa.or_(table.c.printer_id.is_(None), printers.c.active.is_(True)),
-            )
-            .order_by(table.c.id)
-            .limit(BATCH)
+        rows = db.session.connection().execute(
+            _CLAIM, {"now": self.clock(), "worker": self.name, "default_id": default_id}
         )
-        stmt = (
-            sa.update(table)
-            # The due condition again: a job another worker took meanwhile is skipped.
-            .where(table.c.id.in_(due.scalar_subquery()), self._due_clause(now))
-            .values(
-                status="printing",
-                claimed_by=self.name,
-                claimed_at=now,
-                attempts=table.c.attempts + 1,
-                printer_id=sa.func.coalesce(table.c.printer_id, default_id),
-            )
-            .returning(
-                table.c.id,
-                table.c.printer_id,
-                table.c.kind,
-                table.c.payload,
-                table.c.created_at,
-                table.c.last_error,
-            )
-        )
-        claimed = sorted(db.session.execute(stmt).all(), key=lambda row: row.id)
+        claimed = sorted(rows.all(), key=lambda row: row.id)
         db.session.commit()
         return claimed
 
     def _mark_done(self, ids) -> None:
         if not ids:
             return
-        table = PrintJob.__table__
-        db.session.execute(
-            sa.update(table)
-            .where(table.c.id.in_(ids), table.c.claimed_by == self.name)
-            .values(status="done", last_error=None, printed_at=self.clock(), next_attempt_at=None)
+        db.session.connection().execute(
+            _MARK_DONE, {"ids": ids, "worker": self.name, "now": self.clock()}
         )
         db.session.commit()
-        log.info("print jobs %s done", ids)
+        log.debug("print jobs %s done", ids)
 
     def _give_back(self, jobs) -> None:
         """Jobs claimed but not tried (their printer just failed): as they were, a job
