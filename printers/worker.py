@@ -45,6 +45,7 @@ log = logging.getLogger("mart.printers.worker")
 DRAWER_MAX_AGE = 5.0  # seconds
 STALE_CLAIM = timedelta(minutes=2)
 RECOVER_EVERY = timedelta(seconds=30)
+GATHER_SECONDS = 0.05  # a receipt prints this much later; a burst of sales, one pass
 POLL_SECONDS = 2.0  # a fallback: commits wake the worker (WAKE, the wake socket)
 BATCH = 50
 # The worker reads the printers again after this many seconds (a changed address or
@@ -449,7 +450,10 @@ class Worker:
             except Exception:
                 log.exception("print worker pass failed; trying again")
                 pause = min(30.0, pause * 2)
-            WAKE.wait(pause)
+            if WAKE.wait(pause) and not stop.is_set():
+                # Woken by a commit: let the sales of the next moment gather into the
+                # same pass (one claim and one done for all of them).
+                stop.wait(GATHER_SECONDS)
             WAKE.clear()
 
 
