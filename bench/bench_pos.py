@@ -16,6 +16,16 @@ It then checks the outcome: every sale stored once, receipt numbers without gaps
     BENCH_DB=sqlite|postgres|both (default both)
     BENCH_SCALE=0.2 scales the number of sales and products down (default 1)
     BENCH_WORKERS=2 BENCH_THREADS=8 gunicorn workers and threads per worker
+    BENCH_START_WORKERS=off|on|both (default both): the app's background workers
+        (print queue, roll-up sender, daily backup: MART_START_WORKERS) off, on, or
+        one run of each on the same database, so before/after sit side by side
+    BENCH_PRINTER=file|none (default file): each register prints to a file printer
+        (with a cash drawer) in the instance folder, so with the workers on every
+        receipt and drawer kick is really rendered and sent; ``none``: no printer
+        at all (jobs wait, as on a branch whose printers are not set up yet)
+
+gunicorn runs with the production settings, ``deploy/gunicorn.conf.py`` (its access
+log included, written to /dev/null here).
 """
 
 import http.client
@@ -40,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from flask import current_app  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from inventory import barcodes as bc  # noqa: E402
@@ -55,6 +66,8 @@ LINES = 10
 WHICH = os.environ.get("BENCH_DB", "both")
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
 THREADS = int(os.environ.get("BENCH_THREADS", 8))
+START_WORKERS = os.environ.get("BENCH_START_WORKERS", "both")
+PRINTER = os.environ.get("BENCH_PRINTER", "file")
 ADMIN_URL = os.environ.get(
     "MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -117,7 +130,7 @@ def build(url, instance):
         tokens, shifts = [], []
         for n in range(1, REGISTERS + 1):
             user = create_user(f"kasir{n}", ["cashier"], "bench-kasir-123", f"Kasir {n}")
-            register = services.create_register(f"R{n}", f"Kasir {n}")
+            register = services.create_register(f"R{n}", f"Kasir {n}", printer_id=_printer(n))
             shift = services.open_shift(register.id, 500_000, user)
             token, _ = issue_token(user)
             tokens.append(token)
@@ -127,33 +140,50 @@ def build(url, instance):
     return ids, tokens, shifts
 
 
+def _printer(n):
+    """A file printer with a cash drawer for register ``n`` (BENCH_PRINTER=file)."""
+    if PRINTER != "file":
+        return None
+    from printers import services as printers
+
+    printer = printers.create_printer(
+        {
+            "name": f"Kasir {n}",
+            "connection": "file",
+            "device": str(Path(current_app.instance_path) / f"printer-{n}.bin"),
+            "width": 48,
+            "profile": "TM-T20II",
+            "drawer": {"pin": 2, "pulse_ms": 100},
+        }
+    )
+    return printer.id
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_gunicorn(url, instance):
+def start_gunicorn(url, instance, workers_on=False):
     port = free_port()
     env = dict(
         os.environ,
         MART_DATABASE_URL=url,
         MART_INSTANCE_PATH=instance,
         MART_SECRET_KEY=SECRET,
-        MART_START_WORKERS="0",
+        MART_START_WORKERS="1" if workers_on else "0",
         MART_LOG_LEVEL="WARNING",
+        MART_BIND=f"127.0.0.1:{port}",
+        MART_WORKERS=str(WORKERS),
+        MART_THREADS=str(THREADS),
+        MART_BACKUP_DIR=str(Path(instance) / "backups"),
     )
     proc = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "-w",
-            str(WORKERS),
-            "-k",
-            "gthread",
-            "--threads",
-            str(THREADS),
-            "-b",
-            f"127.0.0.1:{port}",
+            "--config",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
             "--log-level",
             "warning",
             "wsgi:app",
@@ -565,42 +595,112 @@ def load():
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def run(label, url):
-    instance = tempfile.mkdtemp(prefix=f"bench-pos-{label}-")
+def modes():
+    return {"off": [False], "on": [True]}.get(START_WORKERS, [False, True])
+
+
+def wait_settled(instance, workers_on):
+    """With the workers on, the daily backup runs at start (no backup yet): wait for it,
+    so the measurement is of the sale path, not of a pg_dump that runs once a day."""
+    if not workers_on:
+        return
+    from mart.backup import wait_for_backup
+
+    start = time.perf_counter()
+    found = wait_for_backup(Path(instance) / "backups", timeout=120)
     print(
-        f"== {label}: {PRODUCTS} products, {LINES}-line sales, gunicorn {WORKERS}x{THREADS} threads"
-        f" (load average {load()})"
+        f"  (workers on: first backup {'taken' if found else 'NOT taken'} "
+        f"{time.perf_counter() - start:.1f} s after start; measuring from here)"
     )
-    ids, tokens, shifts = build(url, instance)
-    proc, base = start_gunicorn(url, instance)
+
+
+def clear_print_queue(url, instance):
+    """The jobs an earlier run left waiting (no worker then) are not this run's work."""
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    config.update(SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance)
+    app = create_app(config)
+    with app.app_context():
+        from printers.models import PrintJob
+
+        db.session.execute(sa.delete(PrintJob))
+        db.session.commit()
+        db.engine.dispose()
+
+
+def measure(label, url, instance, ids, tokens, shifts, workers_on):
+    if workers_on:
+        clear_print_queue(url, instance)
+    proc, base = start_gunicorn(url, instance, workers_on)
+    tag = "ON " if workers_on else "OFF"
     try:
+        wait_settled(instance, workers_on)
         before = {}
         times, errors = one_register(
             base, ids, tokens[0], shifts[0], lambda: before.update(cpu_snapshot(proc.pid, url))
         )
         cpu = cpu_per_sale(before, cpu_snapshot(proc.pid, url), len(times))
         print(
-            f"  one register: {len(times)} sales, p50 {statistics.median(times):.1f} ms, "
-            f"p99 {pct(times, 99):.1f} ms, mean {statistics.fmean(times):.1f} ms, errors {errors}"
-            f"; CPU per sale: app {cpu['app']:.1f} ms, database server {cpu['db']:.1f} ms"
+            f"  [workers {tag}] one register: {len(times)} sales, p50 "
+            f"{statistics.median(times):.1f} ms, p99 {pct(times, 99):.1f} ms, mean "
+            f"{statistics.fmean(times):.1f} ms, errors {errors}; CPU per sale: app "
+            f"{cpu['app']:.1f} ms, database server {cpu['db']:.1f} ms (load average {load()})"
         )
         before = cpu_snapshot(proc.pid, url)
         sold, elapsed, errs = many_registers(base, ids, tokens, shifts)
         cpu = cpu_per_sale(before, cpu_snapshot(proc.pid, url), sold)
         print(
-            f"  {REGISTERS} registers at once: {sold} sales in {elapsed:.1f} s = "
+            f"  [workers {tag}] {REGISTERS} registers at once: {sold} sales in {elapsed:.1f} s = "
             f"{sold / elapsed:.0f} sales/s, errors {len(errs)} {sorted(set(map(str, errs))) or ''}"
+            f" (load average {load()})"
         )
         total = sum(cpu.values())
         print(
-            f"  CPU per sale there: app (gunicorn) {cpu['app']:.1f} ms, database server "
-            f"{cpu['db']:.1f} ms, bench client {cpu['client']:.1f} ms; {os.cpu_count()} cores "
-            f"fit at most {os.cpu_count() * 1000 / total:.0f} sales/s of that with nothing else "
-            "running"
+            f"  [workers {tag}] CPU per sale there: app (gunicorn) {cpu['app']:.1f} ms, database "
+            f"server {cpu['db']:.1f} ms, bench client {cpu['client']:.1f} ms; {os.cpu_count()} "
+            f"cores fit at most {os.cpu_count() * 1000 / total:.0f} sales/s of that with "
+            "nothing else running"
         )
+        if workers_on:
+            print(f"  [workers {tag}] print jobs: {print_outcome(url, instance)}")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    return len(times) + 10 + sold
+
+
+def print_outcome(url, instance, wait=30.0):
+    """How the print jobs ended (the worker may still be sending the last ones)."""
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    config.update(SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance)
+    app = create_app(config)
+    deadline = time.monotonic() + (wait if PRINTER == "file" else 0)
+    with app.app_context():
+        from printers.models import PrintJob
+
+        while True:
+            counts = dict(
+                db.session.execute(
+                    sa.select(PrintJob.status, sa.func.count()).group_by(PrintJob.status)
+                ).all()
+            )
+            db.session.rollback()
+            if not counts.get("pending") or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        db.engine.dispose()
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+
+
+def run(label, url):
+    instance = tempfile.mkdtemp(prefix=f"bench-pos-{label}-")
+    print(
+        f"== {label}: {PRODUCTS} products, {LINES}-line sales, gunicorn {WORKERS}x{THREADS} "
+        f"threads (deploy/gunicorn.conf.py), printer: {PRINTER} (load average {load()})"
+    )
+    ids, tokens, shifts = build(url, instance)
+    posted = 0
+    for workers_on in modes():
+        posted += measure(label, url, instance, ids, tokens, shifts, workers_on)
     hand = hand_sql(url, ids, shifts[0])
     print(
         f"  hand-written SQL, same sale, one transaction, a statement per line: "
@@ -613,7 +713,7 @@ def run(label, url):
         "(the app's one-register p50 less this is the framework's share)"
     )
     total, problems = check(url, instance)
-    expected = 10 + SEQUENTIAL + REGISTERS * PER_REGISTER + len(hand) + len(batched)
+    expected = posted + len(hand) + len(batched)
     print(
         f"  stored sales {total} (expected {expected}); "
         + ("; ".join(problems) or "numbers gap-free")

@@ -239,6 +239,8 @@ def update_product(product_id, data, user=None) -> Product:
         for code in codes:
             if code not in keep:
                 product.barcodes.append(Barcode(code=code))
+        # the registers' offline catalogues take changes by updated_at (inventory/catalogue.py)
+        product.updated_at = utcnow()
     _refresh_search(product)
     db.session.flush()
     after = {"price": product.price, "active": product.active, "name": product.name}

@@ -205,19 +205,15 @@ def _register_commands(app):
 def _start_workers(app):
     if not app.config.get("MART_START_WORKERS"):
         return
-    started = app.extensions.setdefault("mart_threads", [])
-    for start in app.extensions.get("mart_workers", []):
-        thread = start(app)
-        if thread is not None:
-            started.append(thread)
+    from mart import workers
+
+    # One process of the server runs them (a lock file), see mart/workers.py.
+    workers.start(app)
 
 
 def stop_workers(app, timeout: float = 10.0) -> None:
     """Stop the app's background threads (each carries a ``stop`` event) and wait for
     them: used when an app is thrown away inside a running process (the tests)."""
-    threads = app.extensions.get("mart_threads", [])
-    for thread in threads:
-        thread.stop.set()
-    for thread in threads:
-        thread.join(timeout)
-    threads.clear()
+    from mart import workers
+
+    workers.stop(app, timeout)

@@ -19,7 +19,8 @@ RAW_BODY_ENDPOINTS = set()
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "font-src 'self'; connect-src 'self'; worker-src 'self'; object-src 'none'; "
+    "base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 

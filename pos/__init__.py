@@ -14,6 +14,9 @@ def init_app(app):
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
+    from pos import offline
+
+    offline.init_app(app)  # the service worker and the offline catalogue
     app.cli.add_command(cli.group)
     nav.add(_l("Point of sale"), "pos.counter", ("cashier", "manager"), order=50)
     nav.add(_l("Sales"), "pos.sales", ("manager",), order=51)

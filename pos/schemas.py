@@ -1,5 +1,6 @@
 """Point of sale: marshmallow schemas for every body."""
 
+from datetime import UTC
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -192,6 +193,9 @@ class SaleIn(Schema):
     member_pin = fields.String(validate=validate.Length(max=16), load_default=None, allow_none=True)
     approval_pin = fields.String(load_default=None, allow_none=True)
     approver = fields.String(validate=validate.Length(max=64), load_default=None, allow_none=True)
+    # When the register made the sale (sent late after the server was away): kept when
+    # it lies between the shift's opening and now (services.sale_time).
+    created_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
 
 
 class SaleLineOut(Schema):

@@ -653,6 +653,30 @@ class SaleView(SimpleNamespace):
 _STATEMENTS: dict[tuple[str, str], sa.Executable] = {}
 
 
+# How far ahead of the server's clock a register's clock may be: a sale's own time up
+# to this far in the future counts as now.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def sale_time(created_at: datetime | None, opened_at: datetime, now: datetime | None = None):
+    """The time a sale is recorded at. The register sends its own (``created_at``, the
+    moment the cashier finished it): a sale kept while the server was away and sent
+    later keeps it, so it counts on its real day and hour. It is kept when it lies
+    within the shift, from its opening to now (a clock up to ``CLOCK_SKEW`` ahead reads
+    as now); otherwise the server's time is used. Never refused for its time: the
+    customer has paid and the register must be able to hand the sale over."""
+    now = now or utcnow()
+    if created_at is None:
+        return now
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=UTC)
+    if opened_at.tzinfo is None:
+        opened_at = opened_at.replace(tzinfo=UTC)
+    if created_at < opened_at or created_at > now + CLOCK_SKEW:
+        return now
+    return min(created_at, now)
+
+
 def _statement(name: str, dialect: str) -> sa.Executable:
     stmt = _STATEMENTS.get((name, dialect))
     if stmt is None:
@@ -670,6 +694,7 @@ def _shift_statement(dialect):
             shifts.c.id,
             shifts.c.status,
             shifts.c.cashier_id,
+            shifts.c.opened_at,
             registers.c.id.label("register_id"),
             registers.c.code.label("register_code"),
             registers.c.printer_id.label("register_printer_id"),
@@ -805,7 +830,7 @@ def create_sale(
     # Writes from here on, by Core statements (no ORM unit of work), and nothing read
     # back: the answer is built from what was written. The receipt counter row
     # serialises one register's sales.
-    now = at or utcnow()
+    now = at or sale_time(data.get("created_at"), found.opened_at)
     seq = conn.execute(
         _statement("counter", dialect), {"name": f"receipt:{register.code}"}
     ).scalar_one()

@@ -17,6 +17,10 @@ def init_app(app):
     nav.add(_l("Printers"), "printers.index", ("manager",), order=20)
     register_seeder(20, _seed_demo)
     app.extensions.setdefault("mart_workers", []).append(_start_worker)
+    if app.config.get("MART_START_WORKERS"):
+        from printers.worker import configure_wake
+
+        configure_wake(app)  # where this process's commits wake the print worker
     app.extensions.setdefault("mart_health", {})["printers"] = _health
 
 

@@ -13,14 +13,23 @@ claim is committed before the printer is touched, and the outcome after.
 - a cash-drawer kick older than ``DRAWER_MAX_AGE`` seconds is ``dropped``, never
   fired late;
 - a job left ``printing`` by a worker that died is given back after ``STALE_CLAIM``.
+
+One process of the server runs the worker (``mart.workers``). A commit that queued a
+job wakes it at once: in its own process through ``WAKE``, from the other gunicorn
+processes by a one-byte datagram to ``<instance>/print-wake.sock``, which the worker's
+process listens on (a ``sendto`` of a few microseconds, never waiting; without the
+socket the worker still finds the job at its next poll, ``POLL_SECONDS``).
 """
 
+import atexit
+import contextlib
 import logging
 import os
 import socket
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -36,16 +45,51 @@ log = logging.getLogger("mart.printers.worker")
 DRAWER_MAX_AGE = 5.0  # seconds
 STALE_CLAIM = timedelta(minutes=2)
 RECOVER_EVERY = timedelta(seconds=30)
-POLL_SECONDS = 1.0
+GATHER_SECONDS = 0.05  # a receipt prints this much later; a burst of sales, one pass
+POLL_SECONDS = 2.0  # a fallback: commits wake the worker (WAKE, the wake socket)
 BATCH = 50
+# The worker reads the printers again after this many seconds (a changed address or
+# a new printer is seen by then) and after any failed job.
+PRINTERS_FRESH = 5.0
 
 WAKE = threading.Event()
+WAKE_SOCKET = "print-wake.sock"
+# AF_UNIX addresses are at most 107 bytes: a longer instance path polls instead.
+_MAX_SOCKET_PATH = 100
+_wake = {"path": None, "listening": False, "sock": None}
+_wake_lock = threading.Lock()
+
+
+def configure_wake(app) -> None:
+    """Where this process's commits send their wake-up (called by ``init_app``)."""
+    path = str(Path(app.instance_path) / WAKE_SOCKET)
+    _wake["path"] = path if len(path) <= _MAX_SOCKET_PATH else None
+
+
+def _notify_worker_process() -> None:
+    """Wake the worker in another process: one datagram, never blocking, never raising."""
+    path = _wake["path"]
+    if path is None or _wake["listening"]:
+        return  # no socket, or the worker runs in this process (WAKE did it)
+    sock = _wake["sock"]
+    if sock is None:
+        with _wake_lock:
+            if _wake["sock"] is None:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                sock.setblocking(False)
+                atexit.register(sock.close)
+                _wake["sock"] = sock
+            sock = _wake["sock"]
+    # No worker listening (yet), or its buffer is full (it is awake anyway): ignored.
+    with contextlib.suppress(OSError):
+        sock.sendto(b"w", path)
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
     if session.info.pop("printers_wake", False):
         WAKE.set()
+        _notify_worker_process()
 
 
 @event.listens_for(Session, "after_rollback")
@@ -58,59 +102,233 @@ def worker_name(suffix="") -> str:
     return (name + suffix)[:64]
 
 
+def _due(now):
+    jobs = PrintJob.__table__
+    return sa.or_(
+        sa.and_(
+            jobs.c.status == "pending",
+            sa.or_(jobs.c.next_attempt_at.is_(None), jobs.c.next_attempt_at <= now),
+        ),
+        sa.and_(jobs.c.status == "failed", jobs.c.next_attempt_at <= now),
+    )
+
+
+def _claim_statement():
+    """Claim what is due in one statement, built once (building it per pass cost more
+    CPU than running it). The due condition is checked again on each row: a job
+    another worker took meanwhile is skipped."""
+    jobs, printers = PrintJob.__table__, Printer.__table__
+    now = sa.bindparam("now", type_=jobs.c.claimed_at.type)
+    due = (
+        sa.select(jobs.c.id)
+        .select_from(jobs.outerjoin(printers, printers.c.id == jobs.c.printer_id))
+        .where(_due(now), sa.or_(jobs.c.printer_id.is_(None), printers.c.active.is_(True)))
+        .order_by(jobs.c.id)
+        .limit(BATCH)
+    )
+    return (
+        sa.update(jobs)
+        .where(jobs.c.id.in_(due.scalar_subquery()), _due(now))
+        .values(
+            status="printing",
+            claimed_by=sa.bindparam("worker"),
+            claimed_at=now,
+            attempts=jobs.c.attempts + 1,
+            printer_id=sa.func.coalesce(
+                jobs.c.printer_id, sa.bindparam("default_id", type_=sa.Integer)
+            ),
+        )
+        .returning(
+            jobs.c.id,
+            jobs.c.printer_id,
+            jobs.c.kind,
+            jobs.c.payload,
+            jobs.c.created_at,
+            jobs.c.last_error,
+        )
+    )
+
+
+def _mark_done_statement():
+    jobs = PrintJob.__table__
+    return (
+        sa.update(jobs)
+        .where(
+            jobs.c.id.in_(sa.bindparam("ids", expanding=True)),
+            jobs.c.claimed_by == sa.bindparam("worker"),
+        )
+        .values(
+            status="done",
+            last_error=None,
+            printed_at=sa.bindparam("now", type_=jobs.c.printed_at.type),
+            next_attempt_at=None,
+        )
+    )
+
+
+_CLAIM = _claim_statement()
+_MARK_DONE = _mark_done_statement()
+
+
 class Worker:
     """Sends print jobs. ``run_once()`` works through what is due; ``run()`` loops."""
 
-    def __init__(self, app, name=None, poll=POLL_SECONDS, clock=utcnow):
+    def __init__(self, app, name=None, poll=None, clock=utcnow):
         self.app = app
         self.name = name or worker_name()
-        self.poll = poll
+        self.poll = POLL_SECONDS if poll is None else poll
         self.clock = clock  # tests move time forward instead of sleeping
         self._recovered_at = None
+        self._reason = None  # why the last job failed (_send_one)
+        self._printer_cache = None  # (monotonic time, {id: Printer})
 
     # -- one pass --------------------------------------------------------------
 
     def run_once(self) -> dict:
-        """Send every job due now, oldest first. Returns counts by outcome."""
+        """Send every job due now, oldest first. Returns counts by outcome.
+
+        Lean on purpose (it runs beside the sales, in a thread of a serving process):
+        the printers in one statement, the due jobs with what printing needs in a
+        second; then per printer its due jobs claimed in one statement, sent in order,
+        and marked done in one more (each step committed). Core rows, no ORM objects
+        to load, expire and load again after every commit."""
         outcome = {"done": 0, "failed": 0, "dropped": 0}
         with self.app.app_context():
             try:
                 self._recover_stale()
-                failed_printers = set()
-                for job_id, printer_id in self._due():
-                    if printer_id in failed_printers:
+                printers = self._printers()
+                if not any(p.active for p in printers.values()):
+                    return outcome  # nothing can print: the jobs wait, visible on the page
+                default_id = min(p.id for p in printers.values() if p.active)
+                groups = {}
+                for job in self._claim_due(default_id):
+                    groups.setdefault(job.printer_id, []).append(job)
+                for target, jobs in groups.items():
+                    printer = printers.get(target)
+                    if printer is None:  # a printer made since they were read: next pass
+                        self._printer_cache = None
+                        self._give_back(jobs)
                         continue
-                    result, printer_id = self._process(job_id)
-                    if result:
-                        outcome[result] += 1
-                    if result == "failed":
-                        failed_printers.add(printer_id)
+                    self._print_group(printer, jobs, outcome)
             finally:
                 db.session.remove()
         return outcome
 
-    def _due(self):
-        now = self.clock()
-        jobs, printers = PrintJob.__table__, Printer.__table__
-        stmt = (
-            sa.select(jobs.c.id, jobs.c.printer_id)
-            .select_from(jobs.outerjoin(printers, printers.c.id == jobs.c.printer_id))
-            .where(
-                sa.or_(
-                    sa.and_(
-                        jobs.c.status == "pending",
-                        sa.or_(jobs.c.next_attempt_at.is_(None), jobs.c.next_attempt_at <= now),
-                    ),
-                    sa.and_(jobs.c.status == "failed", jobs.c.next_attempt_at <= now),
-                ),
-                sa.or_(jobs.c.printer_id.is_(None), printers.c.active.is_(True)),
-            )
-            .order_by(jobs.c.id)
-            .limit(BATCH)
-        )
-        rows = db.session.execute(stmt).all()
+    def _printers(self) -> dict:
+        """Every printer by id, detached (a commit does not expire and reload them);
+        read again after ``PRINTERS_FRESH`` seconds and after any failure."""
+        now = time.monotonic()
+        if self._printer_cache is not None and now - self._printer_cache[0] < PRINTERS_FRESH:
+            return self._printer_cache[1]
+        found = db.session.scalars(sa.select(Printer)).all()
+        for printer in found:
+            db.session.expunge(printer)
         db.session.commit()
-        return rows
+        printers = {printer.id: printer for printer in found}
+        self._printer_cache = (now, printers)
+        return printers
+
+    @staticmethod
+    def _due_clause(now):
+        jobs = PrintJob.__table__
+        return sa.or_(
+            sa.and_(
+                jobs.c.status == "pending",
+                sa.or_(jobs.c.next_attempt_at.is_(None), jobs.c.next_attempt_at <= now),
+            ),
+            sa.and_(jobs.c.status == "failed", jobs.c.next_attempt_at <= now),
+        )
+
+    def _claim_due(self, default_id) -> list:
+        """Take the jobs due now (at most ``BATCH``, oldest first) for this worker in one
+        statement; a job queued without a printer goes to the default one. Answers the
+        claimed rows (id, printer_id, kind, payload, created_at, last_error) by id."""
+        rows = db.session.connection().execute(
+            _CLAIM, {"now": self.clock(), "worker": self.name, "default_id": default_id}
+        )
+        claimed = sorted(rows.all(), key=lambda row: row.id)
+        db.session.commit()
+        return claimed
+
+    def _mark_done(self, ids) -> None:
+        if not ids:
+            return
+        db.session.connection().execute(
+            _MARK_DONE, {"ids": ids, "worker": self.name, "now": self.clock()}
+        )
+        db.session.commit()
+        log.debug("print jobs %s done", ids)
+
+    def _give_back(self, jobs) -> None:
+        """Jobs claimed but not tried (their printer just failed): as they were, a job
+        with an error ``failed``, the others ``pending``."""
+        if not jobs:
+            return
+        table = PrintJob.__table__
+        for status in ("pending", "failed"):
+            ids = [job.id for job in jobs if (job.last_error is not None) == (status == "failed")]
+            if ids:
+                db.session.execute(
+                    sa.update(table)
+                    .where(table.c.id.in_(ids), table.c.claimed_by == self.name)
+                    .values(
+                        status=status,
+                        attempts=table.c.attempts - 1,
+                        claimed_by=None,
+                        claimed_at=None,
+                    )
+                )
+        db.session.commit()
+
+    def _print_group(self, printer, jobs, outcome) -> None:
+        """One printer's claimed jobs, in order, sent one by one; the first printer
+        failure gives the rest back (they wait as long, keeping their order)."""
+        mine = jobs
+        sent = []
+        for n, job in enumerate(mine):
+            result = self._send_one(job, printer)
+            if result == "sent":
+                sent.append(job.id)
+                continue
+            if result == "printer_failed":
+                self._mark_done(sent)
+                outcome["done"] += len(sent)
+                sent = []
+                self._give_back(mine[n + 1 :])
+                self._fail(job, printer, self._reason)
+                outcome["failed"] += 1
+                return
+            if result == "internal":
+                self._fail(job, printer, self._reason, hold_others=False)
+                outcome["failed"] += 1  # the printer is not at fault: its other jobs go on
+            else:
+                outcome["dropped"] += 1
+        self._mark_done(sent)
+        outcome["done"] += len(sent)
+
+    def _send_one(self, job, printer) -> str:
+        """``sent``, ``dropped`` (finished here), ``printer_failed`` or ``internal``
+        (the reason in ``self._reason``)."""
+        if job.kind == "drawer" and (self.clock() - job.created_at).total_seconds() > (
+            DRAWER_MAX_AGE
+        ):
+            self._finish(job, "dropped", "drawer kick too old: not fired late")
+            return "dropped"
+        if job.kind == "drawer" and printer.drawer is None:
+            # The printer has no cash drawer (as configured now): nothing to open.
+            self._finish(job, "dropped", "no cash drawer configured on this printer")
+            return "dropped"
+        try:
+            data = services.job_bytes(job, printer)
+            transport.send(printer, data)
+        except transport.PrinterError as exc:
+            self._reason = exc.reason
+            return "printer_failed"
+        except Exception as exc:  # a bad payload must not stop the worker
+            log.exception("print job %s failed", job.id)
+            self._reason = f"internal error: {exc.__class__.__name__}: {exc}"
+            return "internal"
+        return "sent"
 
     def _claim(self, job_id, default_id, *, now_or_never=False) -> bool:
         """Take the job for this worker; False if another worker has it (or it is not due).
@@ -142,48 +360,6 @@ class Worker:
         db.session.commit()
         return result.rowcount == 1
 
-    def _process(self, job_id):
-        job = db.session.get(PrintJob, job_id)
-        if job is None:
-            return None, None
-        default_id = None
-        if job.printer_id is None:
-            default = services.default_printer()
-            if default is None:
-                db.session.commit()
-                return None, None  # no printer at all: it waits, visible on the page
-            default_id = default.id
-        db.session.commit()
-        if not self._claim(job_id, default_id):
-            return None, None
-        job = db.session.get(PrintJob, job_id)
-        db.session.refresh(job)
-        printer = db.session.get(Printer, job.printer_id)
-        if (
-            job.kind == "drawer"
-            and (self.clock() - job.created_at).total_seconds() > DRAWER_MAX_AGE
-        ):
-            self._finish(job, "dropped", "drawer kick too old: not fired late")
-            return "dropped", printer.id
-        if job.kind == "drawer" and printer.drawer is None:
-            # The printer has no cash drawer (as configured now): nothing to open.
-            self._finish(job, "dropped", "no cash drawer configured on this printer")
-            return "dropped", printer.id
-        try:
-            data = services.job_bytes(job, printer)
-            db.session.commit()  # no transaction held while talking to the printer
-            transport.send(printer, data)
-        except transport.PrinterError as exc:
-            self._fail(job, printer, exc.reason)
-            return "failed", printer.id
-        except Exception as exc:  # a bad payload must not stop the worker
-            log.exception("print job %s failed", job_id)
-            reason = f"internal error: {exc.__class__.__name__}: {exc}"
-            self._fail(job, printer, reason, hold_others=False)
-            return "failed", None  # the printer is not at fault: its other jobs go on
-        self._finish(job, "done", None)
-        return "done", printer.id
-
     def _finish(self, job, status, reason):
         jobs = PrintJob.__table__
         db.session.execute(
@@ -200,6 +376,7 @@ class Worker:
         log.info("print job %s %s", job.id, status)
 
     def _fail(self, job, printer, reason, retry=True, hold_others=True):
+        self._printer_cache = None  # perhaps its settings were changed: read them again
         jobs = PrintJob.__table__
         attempts = db.session.scalar(sa.select(jobs.c.attempts).where(jobs.c.id == job.id)) or 1
         when = (
@@ -303,7 +480,10 @@ class Worker:
             except Exception:
                 log.exception("print worker pass failed; trying again")
                 pause = min(30.0, pause * 2)
-            WAKE.wait(pause)
+            if WAKE.wait(pause) and not stop.is_set():
+                # Woken by a commit: let the sales of the next moment gather into the
+                # same pass (one claim and one done for all of them).
+                stop.wait(GATHER_SECONDS)
             WAKE.clear()
 
 
@@ -315,13 +495,61 @@ class _Stop(threading.Event):
         WAKE.set()
 
 
+def _listen(stop: threading.Event) -> threading.Thread | None:
+    """Bind the wake socket and turn each datagram into ``WAKE``; None without one."""
+    path = _wake["path"]
+    if path is None:
+        return None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        Path(path).unlink(missing_ok=True)  # left by a process that died
+        sock.bind(path)
+    except OSError as exc:
+        sock.close()
+        log.warning("print worker: no wake socket at %s (%s): polling only", path, exc)
+        return None
+    sock.settimeout(1.0)
+    _wake["listening"] = True
+
+    def listen():
+        try:
+            while not stop.is_set():
+                try:
+                    sock.recv(64)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+                WAKE.set()
+        finally:
+            _wake["listening"] = False
+            sock.close()
+            with contextlib.suppress(OSError):
+                Path(path).unlink()
+
+    thread = threading.Thread(target=listen, name="printers-wake", daemon=True)
+    thread.start()
+    return thread
+
+
 def start_in_app(app) -> threading.Thread | None:
-    """``mart_workers`` entry: the worker as a daemon thread of the app process."""
+    """``mart_workers`` entry: the worker as a daemon thread of the app process, with
+    the wake socket's listener beside it (stopped with it)."""
     if app.config.get("MART_MODE") == "association":
         return None
     stop = _Stop()
+    configure_wake(app)
+    listener = _listen(stop)
     worker = Worker(app, name=worker_name(":thread"))
-    thread = threading.Thread(target=worker.run, args=(stop,), name="printers-worker", daemon=True)
+
+    def run():
+        try:
+            worker.run(stop)
+        finally:
+            if listener is not None:
+                listener.join(5)
+
+    thread = threading.Thread(target=run, name="printers-worker", daemon=True)
     thread.stop = stop  # mart.stop_workers
     thread.start()
     app.extensions.setdefault("printers_worker", []).append((thread, stop))

@@ -212,7 +212,10 @@
       openReturn(text.toUpperCase());
       return;
     }
-    const r = await api("GET", `/pos/scan?code=${encodeURIComponent(text)}`);
+    // Known offline: the catalogue on this screen answers at once (no network wait).
+    const r = !online && window.posOffline
+      ? { ok: false, status: 0, offline: true }
+      : await api("GET", `/pos/scan?code=${encodeURIComponent(text)}`);
     if (r.ok) {
       addLine(r.data);
       rememberScan(text, r.data);
@@ -222,15 +225,23 @@
       // The server does not answer: a code this screen has seen before still sells (at
       // its last known price; the sale is sent when the server is back).
       const known = knownScans().get(text);
+      const local = known ? null : await offlineLookup(text);
       if (known) {
         addLine(known);
         message(fmt(T.scan_from_memory, { name: known.product.name }), "error");
+      } else if (local) {
+        addLine(local);
+        message(fmt(window.posOffline.strings.from_catalogue, { name: local.product.name }), "error");
       } else {
         message(fmt(T.scan_offline, { code: text }), "error");
       }
     } else {
       message(r.status === 404 ? fmt(T.unknown_code, { code: text }) : errorText(r), "error");
     }
+  }
+  async function offlineLookup(code) {
+    if (!window.posOffline) return null;
+    try { return await window.posOffline.lookup(code); } catch (e) { return null; }
   }
   // Codes looked up while the server answered, oldest first (a Map keeps insertion
   // order; an object would sort 8-digit codes as numbers). Saved a second after the
@@ -516,6 +527,7 @@
       }),
       payments: payments.map((p) => ({ method: p.method, amount: p.amount, ...(p.reference ? { reference: p.reference } : {}) })),
       discount: state.discount || 0,
+      created_at: new Date().toISOString(), // kept by the server when sent late
     };
     if (state.member) body.member_no = state.member.member_no;
     return body;
@@ -535,11 +547,15 @@
       }
       // Keep it; it goes again with the same id when the server answers.
       const box = outbox();
-      if (!box.some((b) => b.id === body.id)) box.push(body);
+      const kept = Object.assign({}, body);
+      delete kept.approval_pin; // a PIN never goes into storage
+      delete kept.member_pin;
+      if (!box.some((b) => b.id === body.id)) box.push(kept);
       setOutbox(box);
       const pt = payTotals();
       closeDialog("dlg-pay");
-      showDone({ number: T.saved_offline, change: Math.max(pt.paid - pt.due, 0) }, null);
+      const saved = window.posOffline ? window.posOffline.strings.saved_offline_drawer : T.saved_offline;
+      showDone({ number: saved, change: Math.max(pt.paid - pt.due, 0) }, null);
       resetSale();
       return;
     }
@@ -637,9 +653,22 @@
           return;
         }
         if (r.status >= 500 || r.status === 0) return;
+        if ([400, 401, 419, 429].includes(r.status)) {
+          // Not a verdict on the sale (a page kept from before, a login gone): it stays
+          // kept; a fresh page (with a fresh token) sends it.
+          const last = Number(sessionStorage.getItem("pos.reloaded") || 0);
+          if (r.status === 400 && Date.now() - last > 60000) {
+            sessionStorage.setItem("pos.reloaded", String(Date.now()));
+            location.reload();
+          }
+          return;
+        }
         box = outbox().filter((b) => b.id !== body.id);
         setOutbox(box);
-        if (r.ok) { lastSaleId = r.data.id; message(fmt(T.sent_later, { number: r.data.number })); }
+        if (r.ok && window.posOffline) {
+          lastSaleId = r.data.id;
+          message(fmt(window.posOffline.strings.sent_drawer, { number: r.data.number }));
+        } else if (r.ok) { lastSaleId = r.data.id; message(fmt(T.sent_later, { number: r.data.number })); }
         else message(errorText(r), "error");
       }
       $("#banner-offline").classList.add("hidden");

@@ -154,6 +154,8 @@ ACCESS = {
     "books_reports_api.close_year": MANAGER,
     # --- point of sale ----------------------------------------------------------------
     "pos.counter": COUNTER,
+    "pos_offline.service_worker": EVERYONE,  # a script only: no data in it
+    "pos_offline_api.catalogue": COUNTER,
     "pos.static": EVERYONE,
     "pos.approvals": MANAGER,
     # the customer display: the counter's login, or the register's display token

@@ -54,8 +54,8 @@ class Server:
             MART_START_WORKERS="0",
             MART_LOGIN_MAX_FAILURES="1000",
             PYTHONUNBUFFERED="1",
-            **self.extra_env,
         )
+        env.update(self.extra_env)  # may override the defaults above (MART_START_WORKERS)
         env.pop("MART_TEST_DATABASE_URL", None)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in kill()/stop()
         self.proc = subprocess.Popen(
