@@ -25,6 +25,7 @@ from inventory.models import (
     StockMovement,
     Supplier,
 )
+from mart import locale
 from mart.apiutil import page_of
 from mart.auth import roles_required
 from mart.db import utcnow
@@ -555,15 +556,9 @@ MONEY_COLUMNS = {"avg_cost", "value", "supplier_price", "sales_value", "unit_cos
 
 
 @bp.app_template_filter("inv_qty")
-def format_quantity(value):
-    """``12`` for whole quantities, ``1,250`` (Indonesian decimal comma) for weights."""
-    if value is None:
-        return ""
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        return f"{int(value):,}".replace(",", ".")
-    whole, _sep, frac = f"{value.normalize():f}".partition(".")
-    return f"{whole},{frac}"
+def format_quantity(value, unit=None):
+    """``12``, ``1.500``, ``1,25 kg`` (Indonesian decimal comma; see mart.locale)."""
+    return locale.format_quantity(value, unit)
 
 
 @bp.app_template_filter("inv_time")

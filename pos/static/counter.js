@@ -109,7 +109,8 @@
     let gross = 0, disc = 0, items = 0;
     for (const line of state.lines) {
       const a = lineAmount(line);
-      gross += a.gross; disc += line.discount || 0; items += Number(line.quantity);
+      // pieces count one by one; a weighed line counts as one item (kg are not pieces)
+      gross += a.gross; disc += line.discount || 0; items += line.unit === "kg" ? 1 : Number(line.quantity);
     }
     const discount = disc + (state.discount || 0);
     return { subtotal: gross, discount, total: gross - discount, items };
@@ -132,7 +133,7 @@
       const cells = [
         String(i + 1),
         line.name + (state.member && line.member_price != null && line.fixed_price == null ? " · " + T.member_price : ""),
-        String(line.quantity).replace(/\.?0+$/, "") || "0",
+        window.mart.qty(line.quantity, line.unit),
         rp(a.unit),
         line.discount ? "-" + rp(line.discount) : "",
         rp(a.amount),
@@ -153,7 +154,7 @@
     });
     $("#empty-sale").classList.toggle("hidden", state.lines.length > 0);
     const t = totals();
-    $("#t-items").textContent = String(Math.round(t.items * 1000) / 1000);
+    $("#t-items").textContent = window.mart.qty(t.items);
     $("#t-discount").textContent = rp(t.discount);
     $("#t-total").textContent = rp(t.total);
     const mb = $("#member-box");
@@ -164,7 +165,7 @@
       mb.classList.add("hidden");
     }
     const pq = $("#pending-qty");
-    pq.textContent = pendingQty ? fmt(T.qty_set, { qty: pendingQty }) : "";
+    pq.textContent = pendingQty ? fmt(T.qty_set, { qty: window.mart.qty(pendingQty) }) : "";
     pq.classList.toggle("hidden", !pendingQty);
     saveSale();
     pushDisplay();
@@ -181,7 +182,7 @@
       const t = totals();
       const lines = state.lines.map((l) => {
         const a = lineAmount(l);
-        return { name: l.name, quantity: String(l.quantity), amount: a.amount };
+        return { name: l.name, quantity: String(l.quantity), unit: l.unit, amount: a.amount };
       });
       api("PUT", `/registers/${ctx.shift.register_id}/display`, {
         lines: lines.slice(-30), total: t.total,
@@ -662,13 +663,13 @@
     }));
     const byProduct = {};
     r.data.lines.forEach((l) => {
-      byProduct[l.product_id] = byProduct[l.product_id] || { name: l.name, sold: 0 };
+      byProduct[l.product_id] = byProduct[l.product_id] || { name: l.name, sold: 0, unit: l.unit };
       byProduct[l.product_id].sold += Number(l.quantity);
     });
     Object.entries(byProduct).forEach(([pid, info]) => {
       const tr = document.createElement("tr");
       const back_ = returned[pid] || 0;
-      [info.name, String(info.sold), String(back_)].forEach((t, i) => {
+      [info.name, window.mart.qty(info.sold, info.unit), window.mart.qty(back_, info.unit)].forEach((t, i) => {
         const td = document.createElement("td"); td.textContent = t; if (i) td.className = "num"; tr.appendChild(td);
       });
       const td = document.createElement("td");
@@ -850,8 +851,11 @@
     // A scanner is faster than the server: handle scans one after another, in order.
     scanChain = scanChain.then(() => onScan(text)).catch(() => {});
   });
+  // After any click or tap outside a dialog (an on-screen key, a line, the empty page)
+  // the scan field takes the focus back: a scanner types into whatever has it, and its
+  // Enter would press the button again. Deferred, so the key's own action runs first.
   document.addEventListener("click", (ev) => {
-    if (!ev.target.closest("dialog, button, input, select, a, label")) focusScan();
+    if (!ev.target.closest("dialog, input, select, textarea, a")) setTimeout(focusScan, 0);
   });
   setInterval(() => { if (document.activeElement === document.body) focusScan(); }, 500);
 

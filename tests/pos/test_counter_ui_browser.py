@@ -1,0 +1,115 @@
+"""The cashier screen as a cashier meets it (issue 13): quantities read in Indonesian,
+the scan field keeps the focus, ... In headless Debian chromium."""
+
+
+from mart.extensions import db
+from tests.browser import REQUIRES_CHROMIUM, login
+from tests.pos.conftest import new_product
+
+pytestmark = REQUIRES_CHROMIUM
+SHOTS = "/work/shots/ui"
+SIZES = [(1366, 768), (1280, 800), (390, 844)]
+
+
+def open_counter(app, live_server, browser, make_user, size=(1366, 768), username="kasir1"):
+    """R1 made, a cashier logged in with an open shift; the page, scan field focused."""
+    from pos import services
+
+    with app.app_context():
+        if (
+            services.db.session.scalar(
+                services.sa.select(services.Register).where(services.Register.code == "R1")
+            )
+            is None
+        ):
+            services.create_register("R1", "Kasir depan")
+            db.session.commit()
+    make_user("cashier", username=username)
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    login(page, live_server, username)
+    page.wait_for_selector("[data-testid=open-shift]:not(.hidden)")
+    page.click("[data-testid=open-shift-submit]")
+    page.wait_for_selector("[data-testid=scan]:visible")
+    wait_focus(page, "scan")
+    return page
+
+
+def wait_focus(page, element_id):
+    page.wait_for_function(
+        "id => document.activeElement && document.activeElement.id === id", arg=element_id
+    )
+
+
+def scan(page, code):
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+
+
+def line_cells(page, row):
+    return page.locator(f"[data-testid=lines] tbody tr:nth-child({row}) td").all_inner_texts()
+
+
+def test_quantities_read_in_indonesian_on_counter_and_display(app, live_server, browser, make_user):
+    """10 pieces read "10" (not "1"), 1,25 kg reads "1,25 kg", and the item count does not
+    add kilograms to pieces; the same on the customer display."""
+    _, teh = new_product(app, name="Teh Botol", price=5_000)
+    _, beras = new_product(app, name="Beras Curah", price=12_000, unit="kg")
+    page = open_counter(app, live_server, browser, make_user)
+    scan(page, "10*" + teh)
+    page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")
+    scan(page, "1,25*" + beras)
+    page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(2)")
+    assert line_cells(page, 1)[2] == "10"
+    assert line_cells(page, 2)[2] == "1,25 kg"
+    assert page.inner_text("[data-testid=total]") == "Rp 65.000"
+    assert page.inner_text("#t-items") == "11"  # ten pieces and one weighed line
+    scan(page, "10*" + teh)  # the same product again: 20
+    page.wait_for_selector("[data-testid=total]:has-text('Rp 115.000')")
+    assert line_cells(page, 1)[2] == "20"
+
+    display = browser.new_page(viewport={"width": 1280, "height": 800})
+    display.goto(f"{live_server}/pos/display/R1")
+    display.wait_for_selector("#d-lines tr:nth-child(2)")
+    rows = [display.locator(f"#d-lines tr:nth-child({i}) td").all_inner_texts() for i in (1, 2)]
+    assert rows[0][1] == "20" and rows[1][1] == "1,25 kg"
+    display.screenshot(path=f"{SHOTS}/display_1280.png")
+    for w, h in SIZES:
+        page.set_viewport_size({"width": w, "height": h})
+        page.screenshot(path=f"{SHOTS}/counter_lines_{w}x{h}.png")
+    assert page.errors == []
+
+
+def test_scan_field_takes_focus_back_after_every_click(app, live_server, browser, make_user):
+    """A click on an on-screen key leaves the focus in the scan field: the next scan lands
+    there and its Enter does not press the button again."""
+    _, teh = new_product(app, name="Teh Botol", price=5_000)
+    page = open_counter(app, live_server, browser, make_user)
+    page.click("#keys button[data-key=F9]")  # suspend, with nothing to suspend
+    wait_focus(page, "scan")
+    scan(page, teh)
+    page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")
+    page.click("#keys button[data-key=F9]")  # suspend the sale: the screen empties
+    page.wait_for_selector("#empty-sale:not(.hidden)")
+    wait_focus(page, "scan")
+    scan(page, teh)
+    page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")
+    # a tap on a line selects it, and the scan field keeps the focus
+    page.click("[data-testid=lines] tbody tr:nth-child(1) td:nth-child(2)")
+    wait_focus(page, "scan")
+    # a dialog opened by a click and closed by its Cancel gives the focus back
+    page.click("#keys button[data-key=F2]")
+    page.wait_for_selector("#dlg-qty[open]")
+    page.click("#dlg-qty [data-close]")
+    wait_focus(page, "scan")
+    scan(page, teh)
+    page.wait_for_selector("[data-testid=total]:has-text('Rp 10.000')")
+    # the suspend key was not pressed again by a scan's Enter: one suspended sale
+    page.click("#keys button[data-key=F10]")
+    page.wait_for_selector("#dlg-resume[open]")
+    assert page.locator("#resume-list li").count() == 1
+    page.keyboard.press("Escape")
+    wait_focus(page, "scan")
+    assert page.errors == []
