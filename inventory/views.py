@@ -305,7 +305,11 @@ def receipts():
     rows = db.session.scalars(
         sa.select(GoodsReceipt).order_by(GoodsReceipt.id.desc()).limit(100)
     ).all()
-    return render_template("inventory/receipts.html", receipts=rows)
+    posted = request.args.get("posted", type=int)
+    if posted and any(r.id == posted for r in rows):
+        # the receipt page came here after posting: say so
+        flash(_("Goods receipt %(id)s posted: the stock is in.", id=posted), "success")
+    return render_template("inventory/receipts.html", receipts=rows, posted=posted)
 
 
 @bp.route("/receipts/new")
