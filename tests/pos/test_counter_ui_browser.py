@@ -1,7 +1,6 @@
 """The cashier screen as a cashier meets it (issue 13): quantities read in Indonesian,
 the scan field keeps the focus, ... In headless Debian chromium."""
 
-
 from mart.extensions import db
 from tests.browser import REQUIRES_CHROMIUM, login
 from tests.pos.conftest import new_product
