@@ -211,6 +211,10 @@ class ShuRequestSchema(Schema):
         values=fields.Decimal(allow_nan=False),
         required=True,
     )
+    override = fields.Boolean(
+        load_default=False,
+        metadata={"description": "admin only: post a year that has not ended (audited)"},
+    )
 
 
 class ShuMemberSchema(Schema):

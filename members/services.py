@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from mart import audit
 from mart.counters import next_value
 from mart.db import utcnow
-from mart.errors import Conflict, InvalidInput, NotFound
+from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
 from mart.models import User
 from mart.money import format_rupiah
@@ -312,6 +312,15 @@ def _apply(
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def _current_user():
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user
+    return None
 
 
 def _current_user_id():
@@ -1058,15 +1067,37 @@ def _shares(weights: list, pool: Fraction) -> list:
     return [(w * num) // den for w in weights]
 
 
-def shu_post(year, surplus, allocation, *, user=None) -> tuple[ShuYear, ShuResult]:
+def shu_post(year, surplus, allocation, *, user=None, override=False) -> tuple[ShuYear, ShuResult]:
     """Book the SHU of ``year`` once: each member's share to simpanan sukarela, or
     recorded as paid in cash (``MART_SHU_PAYOUT=cash``; also for a member who has
     left since). ``Conflict`` when the year is already posted, also when two posts
-    race (the unique year decides).
+    race (the unique year decides), and for a year that has not ended (the running
+    year) unless ``override``: an admin's act (``Forbidden`` for anyone else), audited
+    as ``shu.post_early``.
     """
     result = shu_compute(year, surplus, allocation)
     if db.session.scalar(sa.select(ShuYear.id).where(ShuYear.year == year)) is not None:
         raise Conflict(_("The SHU of %(year)s is already posted.", year=year))
+    if year >= business_date().year:
+        if not override:
+            raise Conflict(
+                _(
+                    "The year %(year)s has not ended: its SHU is posted after 31 December. "
+                    "Only an admin may post it early, explicitly.",
+                    year=year,
+                )
+            )
+        actor = user or _current_user()
+        if actor is None or not actor.has_role("admin"):
+            raise Forbidden(_("Only an admin may post the SHU of a year that has not ended."))
+        audit.record(
+            "shu.post_early",
+            "shu_year",
+            year,
+            after={"surplus": surplus, "members": len(result.members)},
+            note=_("SHU posted before the year ended (admin override)"),
+            user=actor,
+        )
     mode = "cash" if current_app.config.get("MART_SHU_PAYOUT") == "cash" else "sukarela"
     row = ShuYear(
         year=year,
