@@ -567,14 +567,8 @@ def format_quantity(value, unit=None):
 
 @bp.app_template_filter("inv_time")
 def format_time(value):
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
-    if value is None:
-        return ""
-    tz = ZoneInfo(current_app.config.get("MART_TIMEZONE") or "Asia/Jakarta")
-    return value.astimezone(tz).strftime("%d-%m-%Y %H:%M")
+    """``8 Okt 2025 14:05`` in the branch's time zone (mart.locale)."""
+    return locale.format_datetime(value)
 
 
 @bp.app_template_filter("inv_pct")

@@ -4,12 +4,14 @@ Forms post to these views, which call one service each and commit once; a domain
 error is shown on the same page with its status and nothing is saved.
 """
 
+import base64
 import csv
 import io
 import re
 from datetime import date
 
 import barcode
+import segno
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -431,4 +433,15 @@ def me():
         wajib=services.wajib_status(member),
         statements=services.shu_statements(member.id),
         estimate=services.shu_estimate(member, balances, bought),
+        card=_card_images(member.member_no),
     )
+
+
+def _card_images(member_no):
+    """The member's card on their own page (shown at the counter from the phone): the
+    CODE128 barcode and a QR of the member number, as data URIs inside the page."""
+    svg = code128_svg(member_no)
+    return {
+        "barcode": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+        "qr": segno.make(member_no, error="m").svg_data_uri(scale=8, border=2),
+    }

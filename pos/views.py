@@ -10,6 +10,7 @@ from flask_login import current_user
 from mart.auth import roles_required
 from mart.errors import DomainError
 from mart.extensions import db
+from mart.locale import format_datetime
 from mart.models import AuditLog
 from pos import qris, services
 from pos.models import Register, SaleReturn, Shift
@@ -83,6 +84,7 @@ def _js_strings():
             "report": _("report"),
         },
         "member_left": _("This member has left the cooperative."),
+        "member_set": _("Member: %(name)s (%(number)s)"),
         "not_found": _("Not found."),
         "pin_needed": _("A manager's approval is needed: enter the PIN."),
         "due": _("Due"),
@@ -248,7 +250,7 @@ def pos_time(value):
 
     local = value.astimezone(ZoneInfo(current_app.config["MART_TIMEZONE"]))
     if local.date() != services.business_date():
-        return local.strftime("%d-%m-%Y %H:%M")
+        return format_datetime(value)
     return local.strftime("%H:%M")
 
 

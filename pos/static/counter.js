@@ -211,6 +211,8 @@
       openReturn(text.toUpperCase());
       return;
     }
+    // A member card's barcode or the QR on the member's phone: the member number.
+    if (/^M\d{6,}$/i.test(text) && await scanMember(text.toUpperCase())) return;
     const r = await api("GET", `/pos/scan?code=${encodeURIComponent(text)}`);
     if (r.ok) {
       addLine(r.data);
@@ -230,6 +232,16 @@
     } else {
       message(r.status === 404 ? fmt(T.unknown_code, { code: text }) : errorText(r), "error");
     }
+  }
+  async function scanMember(code) {
+    const r = await api("GET", `/pos/member?code=${encodeURIComponent(code)}`);
+    if (r.status === 404) return false; // not a member: perhaps a product's code
+    if (!r.ok) { message(errorText(r), "error"); return true; }
+    if (r.data.status !== "active") { message(T.member_left, "error"); return true; }
+    state.member = r.data;
+    render();
+    message(fmt(T.member_set, { name: r.data.name, number: r.data.member_no }));
+    return true;
   }
   // Codes looked up while the server answered, oldest first (a Map keeps insertion
   // order; an object would sort 8-digit codes as numbers). Saved a second after the

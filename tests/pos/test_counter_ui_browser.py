@@ -112,3 +112,47 @@ def test_scan_field_takes_focus_back_after_every_click(app, live_server, browser
     page.keyboard.press("Escape")
     wait_focus(page, "scan")
     assert page.errors == []
+
+
+def test_member_card_scanned_into_the_scan_field(app, live_server, browser, make_user):
+    """The member's number (card barcode, or the QR on their phone page) scanned into the
+    scan field identifies the member: no F3 first; products still scan after it."""
+    from tests.pos.conftest import new_member
+
+    _, teh = new_product(app, name="Teh Botol", price=5_000)
+    member_no = new_member(app, name="Siti Aminah")
+    page = open_counter(app, live_server, browser, make_user)
+    scan(page, teh)
+    page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")
+    scan(page, member_no)
+    page.wait_for_selector("[data-testid=member-box]:not(.hidden)")
+    assert "Siti Aminah" in page.inner_text("[data-testid=member-box]")
+    assert page.locator("[data-testid=lines] tbody tr").count() == 1
+    scan(page, teh)
+    page.wait_for_selector(
+        "[data-testid=lines] tbody tr:nth-child(1) td:nth-child(3):has-text('2')"
+    )
+    wait_focus(page, "scan")
+    # an unknown member number is said plainly, and adds nothing
+    scan(page, "M999999")
+    page.locator("#banner-message", has_text="M999999").wait_for()
+    assert page.locator("[data-testid=lines] tbody tr").count() == 1
+    assert page.errors == []
+
+
+def test_member_page_shows_the_card_inside_the_page(app, live_server, browser, make_user):
+    from tests.pos.conftest import new_member
+
+    member_no = new_member(app, name="Siti Aminah")
+    _, username = make_user("member", member_no=member_no)
+    for w, h in SIZES:
+        page = browser.new_page(viewport={"width": w, "height": h})
+        login(page, live_server, username)
+        page.goto(f"{live_server}/members/me")
+        qr = page.locator("[data-testid=card-qr]")
+        assert qr.get_attribute("src").startswith("data:image/svg+xml")
+        assert page.locator("[data-testid=card-barcode]").get_attribute("alt") == member_no
+        assert page.evaluate("document.querySelector('[data-testid=card-qr]').naturalWidth") > 0
+        assert page.locator("a[href$='barcode.svg']").count() == 0
+        page.screenshot(path=f"{SHOTS}/member_me_{w}x{h}.png", full_page=True)
+        page.close()
