@@ -95,6 +95,12 @@ def _approve(user, pin, what):
     return approve_with_pin(pin)
 
 
+def check_approval(user, pin):
+    """The manager approving at the counter (the user, if a manager): ``InvalidInput``
+    without a PIN, ``Forbidden`` for a wrong one, ``TooManyRequests`` while locked."""
+    return _approve(user, pin, _("This discount"))
+
+
 def _line_error(index, field, message):
     error = InvalidInput(message)
     error.errors = {"json": {"lines": {str(index): {field: [message]}}}}

@@ -380,8 +380,39 @@
     state.member = null; closeDialog("dlg-member"); render();
   });
 
-  // discount
-  $("form[data-dialog=discount]").addEventListener("submit", (ev) => {
+  // discount: a discount above the limit is approved when it is given (a manager's PIN
+  // in this dialog), not at payment. The approval lives in memory only, never saved.
+  let approval = null; // the fields the sale sends for it, e.g. {approval_pin}
+  function discountNeedsApproval() {
+    if (ctx.is_manager) return false;
+    const limit = Number(ctx.discount_limit);
+    const t = totals();
+    if (t.subtotal && (t.discount * 100) / t.subtotal > limit) return true;
+    return state.lines.some((l) => {
+      const gross = lineAmount(l).gross;
+      return gross && ((l.discount || 0) * 100) / gross > limit;
+    });
+  }
+  // Ask a manager's approval inside dialog ``id`` (its PIN field, hidden until needed);
+  // resolves to the approval's fields, or null while it is not given (the dialog says why).
+  async function askApproval(id) {
+    const d = document.getElementById(id);
+    const label = d.querySelector("[id$=-pin]");
+    const pin = d.querySelector("input[name=pin]");
+    if (label.classList.contains("hidden") || !pin.value) {
+      label.classList.remove("hidden");
+      dialogError(id, T.pin_needed);
+      pin.focus();
+      return null;
+    }
+    const given = { approval_pin: pin.value };
+    const r = await api("POST", "/pos/approvals/check", given);
+    pin.value = "";
+    if (!r.ok) { dialogError(id, errorText(r)); pin.focus(); return null; }
+    label.classList.add("hidden");
+    return given;
+  }
+  $("form[data-dialog=discount]").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const f = ev.target;
     const raw = f.amount.value.trim();
@@ -391,8 +422,17 @@
     let amount = raw.endsWith("%") ? Math.round((base * parseNumber(raw.slice(0, -1))) / 100) : parseNumber(raw);
     if (!Number.isFinite(amount) || amount < 0) return;
     amount = Math.min(Math.round(amount), base);
-    if (scope === "line" && state.lines[selected]) state.lines[selected].discount = amount;
-    else state.discount = amount;
+    const line = scope === "line" && state.lines[selected] ? state.lines[selected] : null;
+    const before = line ? line.discount : state.discount;
+    if (line) line.discount = amount; else state.discount = amount;
+    if (!approval && discountNeedsApproval()) {
+      const given = await askApproval("dlg-discount");
+      if (!given) {
+        if (line) line.discount = before; else state.discount = before;
+        return;
+      }
+      approval = given;
+    }
     f.amount.value = "";
     closeDialog("dlg-discount");
     render();
@@ -494,6 +534,7 @@
     const f = payForm();
     if (f.amount.value.trim() !== "" || !payments.length) takeTypedPayment();
     const body = saleBody();
+    if (approval) Object.assign(body, approval);
     if (f.pin.value) body.approval_pin = f.pin.value;
     await submitSale(body);
   });
@@ -529,16 +570,22 @@
       resetSale();
       return;
     }
-    payments = [];
-    renderPay();
     const fields = r.data && r.data.errors && r.data.errors.json;
     if ((fields && fields.approval_pin) || r.status === 403) {
+      // Only the PIN is missing: what was tendered stays, the cashier adds the PIN.
+      approval = null;
+      renderPay();
       $("#pin-label").classList.remove("hidden");
       payForm().pin.value = "";
       payForm().pin.focus();
       dialogError("dlg-pay", r.status === 403 ? errorText(r) : T.pin_needed);
       return;
     }
+    // Anything else: the payments start again, the amount typed comes back to the field.
+    const typed = payments.length === 1 ? payments[0].amount : null;
+    payments = [];
+    renderPay();
+    if (typed) payForm().amount.value = String(typed);
     dialogError("dlg-pay", errorText(r));
   }
   async function finished(sale) {
@@ -569,6 +616,7 @@
   }
   function resetSale() {
     state = newSale();
+    approval = null;
     payments = [];
     selected = -1;
     pendingQty = null;

@@ -156,3 +156,66 @@ def test_member_page_shows_the_card_inside_the_page(app, live_server, browser, m
         assert page.locator("a[href$='barcode.svg']").count() == 0
         page.screenshot(path=f"{SHOTS}/member_me_{w}x{h}.png", full_page=True)
         page.close()
+
+
+def test_discount_approved_when_given_and_tendered_amount_kept(
+    app, live_server, browser, make_user
+):
+    """A discount above the limit asks the manager's PIN in the discount dialog (a wrong
+    PIN is refused there); payment then needs no PIN. Without a kept approval (a reload)
+    the PIN asked at payment leaves the tendered amount as it was."""
+    import sqlalchemy as sa
+
+    from pos.models import Sale
+
+    make_user("manager", username="manajer", pin="2468")
+    _, teh = new_product(app, name="Teh Botol", price=10_000)
+    page = open_counter(app, live_server, browser, make_user)
+    scan(page, teh)
+    page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")
+    page.keyboard.press("F4")
+    page.fill("[data-testid=discount-amount]", "50%")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=discount-pin]:visible")
+    assert page.inner_text("[data-testid=total]") == "Rp 10.000"  # not applied yet
+    page.fill("[data-testid=discount-pin]", "1111")
+    page.keyboard.press("Enter")
+    page.locator("[data-testid=discount-error]", has_text="PIN").wait_for()
+    assert page.inner_text("[data-testid=total]") == "Rp 10.000"
+    page.fill("[data-testid=discount-pin]", "2468")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=total]:has-text('Rp 5.000')")
+    wait_focus(page, "scan")
+    page.keyboard.press("F8")
+    page.fill("[data-testid=pay-amount]", "20000")
+    page.keyboard.press("Enter")
+    page.locator("[data-testid=done-change]", has_text="Rp 15.000").wait_for()
+    assert not page.is_visible("[data-testid=pin-input]")
+    page.click("[data-testid=done-ok]")
+
+    # the same discount, then a reload: the approval is not kept (never saved on the
+    # screen), so payment asks for it, and the tendered amount stays
+    scan(page, teh)
+    page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")
+    page.keyboard.press("F4")
+    page.fill("[data-testid=discount-amount]", "50%")
+    page.keyboard.press("Enter")
+    page.fill("[data-testid=discount-pin]", "2468")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=total]:has-text('Rp 5.000')")
+    assert "2468" not in page.evaluate("JSON.stringify(localStorage)")
+    page.reload()
+    page.wait_for_selector("[data-testid=total]:has-text('Rp 5.000')")
+    wait_focus(page, "scan")
+    page.keyboard.press("F8")
+    page.fill("[data-testid=pay-amount]", "20000")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=pin-input]:visible")
+    assert "Rp 20.000" in page.inner_text("#pay-list")  # the tendered amount is kept
+    page.fill("[data-testid=pin-input]", "2468")
+    page.keyboard.press("Enter")
+    page.locator("[data-testid=done-change]", has_text="Rp 15.000").wait_for()
+    with app.app_context():
+        paid = db.session.scalars(sa.select(Sale.paid).order_by(Sale.number)).all()
+    assert paid == [20_000, 20_000]
+    assert page.errors == []
