@@ -1,6 +1,8 @@
 """The cashier screen as a cashier meets it (issue 13): quantities read in Indonesian,
 the scan field keeps the focus, ... In headless Debian chromium."""
 
+import pytest
+
 from mart.extensions import db
 from tests.browser import REQUIRES_CHROMIUM, login
 from tests.pos.conftest import new_product
@@ -218,4 +220,44 @@ def test_discount_approved_when_given_and_tendered_amount_kept(
     with app.app_context():
         paid = db.session.scalars(sa.select(Sale.paid).order_by(Sale.number)).all()
     assert paid == [20_000, 20_000]
+    assert page.errors == []
+
+
+def _box(page, selector):
+    return page.locator(selector).bounding_box()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_layout_total_and_dialog_buttons_in_view(app, live_server, browser, make_user, size):
+    """The word Total and a total of Rp 1.000.000 or more stand apart on one line; the QRIS
+    payment and the return dialog keep their confirm buttons on the screen."""
+    from tests.pos.test_qris import STATIC
+
+    app.config["MART_QRIS_PAYLOAD"] = STATIC
+    codes = [new_product(app, name=f"Beras premium {n}", price=1_250_000)[1] for n in range(6)]
+    page = open_counter(app, live_server, browser, make_user, size=size)
+    for code in codes:
+        scan(page, "3*" + code)
+    page.wait_for_selector("[data-testid=total]:has-text('Rp 22.500.000')")
+    total = _box(page, "#t-total")
+    label = _box(page, ".totals .row.total span:first-child")
+    assert total["height"] < 60  # one line
+    assert (
+        label["x"] + label["width"] + 5 < total["x"] or label["y"] + label["height"] <= total["y"]
+    )
+    page.keyboard.press("F8")
+    page.check("[data-testid=method-qris]")
+    page.wait_for_selector("#qris-box img")
+    submit = _box(page, "[data-testid=pay-submit]")
+    assert submit["y"] + submit["height"] <= size[1], submit
+    page.screenshot(path=f"{SHOTS}/counter_qris_{size[0]}x{size[1]}.png")
+    page.click("[data-testid=pay-submit]")
+    page.locator("[data-testid=done-number]", has_text="JKT01").wait_for()
+    number = page.inner_text("[data-testid=done-number]")
+    page.click("[data-testid=done-ok]")
+    scan(page, number)  # the receipt's barcode opens the return dialog
+    page.wait_for_selector("#return-form:not(.hidden)")
+    button = _box(page, "#return-form footer button[type=submit]")
+    assert button["y"] + button["height"] <= size[1], button
+    page.screenshot(path=f"{SHOTS}/counter_return_{size[0]}x{size[1]}.png")
     assert page.errors == []
