@@ -20,8 +20,8 @@ pytestmark = REQUIRES_CHROMIUM
 def test_tables_fit_a_phone(
     app, live_server, browser, make_user, make_supplier, make_product, url, table
 ):
-    from members import services as members
     from mart.extensions import db
+    from members import services as members
 
     sup = make_supplier(
         name="Koperasi Tani Makmur Sejahtera", terms="consignment", commission_percent=15
@@ -35,7 +35,8 @@ def test_tables_fit_a_phone(
     login(page, live_server, username)
     page.goto(f"{live_server}{url}")
     overflow = page.evaluate(
-        "sel => { const t = document.querySelector(sel); const w = t.closest('.table-wrap') || t.parentElement;"
+        "sel => { const t = document.querySelector(sel);"
+        " const w = t.closest('.table-wrap') || t.parentElement;"
         " return t.scrollWidth - w.clientWidth; }",
         table,
     )
