@@ -25,7 +25,7 @@ from inventory.models import (
     StockMovement,
     Supplier,
 )
-from mart import locale
+from mart import locale, refs
 from mart.apiutil import page_of
 from mart.auth import roles_required
 from mart.db import utcnow
@@ -176,7 +176,10 @@ def product_detail(product_id):
         .order_by(StockMovement.id.desc())
         .limit(100)
     ).all()
-    return render_template("inventory/product_detail.html", product=product, moves=moves)
+    refs_shown = refs.describe_all((m.ref_type, m.ref_id) for m in moves)
+    return render_template(
+        "inventory/product_detail.html", product=product, moves=moves, refs=refs_shown
+    )
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])

@@ -3,7 +3,7 @@ cashier screen and the customer display. See models, services, api and views."""
 
 from flask_babel import lazy_gettext as _l
 
-from mart import nav
+from mart import nav, refs
 from mart.demo import register as register_seeder
 from mart.extensions import api as rest_api
 
@@ -20,6 +20,19 @@ def init_app(app):
     nav.set_home("cashier", "pos.counter")
     register_seeder(50, _seed_demo)
     app.extensions.setdefault("mart_rollup_sources", {})["pos"] = _rollup
+    refs.register_resolver(app, "sale", _sale_numbers)
+
+
+def _sale_numbers(ids):
+    """Sale ids (UUIDs) as their receipt numbers, for other packages' pages (mart.refs)."""
+    import sqlalchemy as sa
+
+    from mart.extensions import db
+    from pos.models import Sale
+
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Sale.id, Sale.number).where(Sale.id.in_(ids))).all())
 
 
 def _rollup(day_start, day_end):

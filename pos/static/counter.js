@@ -347,7 +347,7 @@
   });
   function dialogError(id, text) {
     const e = $(`#${id} [data-error]`);
-    if (e) e.textContent = text;
+    if (e) { e.textContent = text; e.classList.remove("ok"); }
   }
 
   // quantity
@@ -455,7 +455,7 @@
     list.textContent = "";
     payments.forEach((p, i) => {
       const li = document.createElement("li");
-      li.textContent = `${p.method} ${rp(p.amount)}${p.reference ? " (" + p.reference + ")" : ""} `;
+      li.textContent = `${T.methods[p.method] || p.method} ${rp(p.amount)}${p.reference ? " (" + p.reference + ")" : ""} `;
       const x = document.createElement("button");
       x.type = "button"; x.className = "secondary outline small"; x.textContent = "×";
       x.addEventListener("click", () => { payments.splice(i, 1); renderPay(); });
@@ -818,6 +818,7 @@
     pre.textContent = r.data.text;
     pre.classList.remove("hidden");
     dialogError("dlg-close", `${T.shift_closed} ${T.expected} ${rp(r.data.expected_cash)} · ${T.difference} ${rp(r.data.difference)}`);
+    $("#dlg-close [data-error]").classList.add("ok"); // a success reads green, not red
     ctx.shift = null;
     f.querySelector("button[type=submit]").textContent = "OK";
   });
