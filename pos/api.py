@@ -443,4 +443,5 @@ def find_member(args):
         "purchases_this_year": members.purchases_in_year(
             member.member_no, services.business_date().year
         ),
+        "sukarela": members.savings(member.id)["sukarela"],
     }

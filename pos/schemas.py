@@ -402,3 +402,4 @@ class CounterMemberOut(Schema):
     name = fields.String()
     status = fields.String()
     purchases_this_year = fields.Integer()
+    sukarela = fields.Integer()  # the balance a simpanan payment draws on

@@ -239,7 +239,16 @@ def add_cash_movement(shift_id: int, kind: str, amount: int, reason: str, user) 
     db.session.add(movement)
     db.session.flush()
     audit.record("shift.cash_" + kind, movement, after={"amount": amount, "reason": reason})
+    _open_drawer(shift, "cash_movement", movement.id)
     return movement
+
+
+def _open_drawer(shift, ref_type, ref_id):
+    """Kick the register's cash drawer (cash in or out of it); written in this
+    transaction, fired by the print worker after the commit."""
+    from printers import services as printers
+
+    printers.queue_drawer_kick(shift.register.printer_id, ref_type=ref_type, ref_id=ref_id)
 
 
 def shift_figures(shift: Shift) -> dict:
@@ -1168,6 +1177,9 @@ def create_return(
             ref_type="return",
             ref_id=ret.number,
         )
+        if any(m == "cash" and a > 0 for m, a in refunds):
+            # cash goes out of the drawer: it opens, as for a cash sale
+            printers.queue_drawer_kick(register.printer_id, ref_type="return", ref_id=ret.number)
     return ret
 
 

@@ -73,7 +73,8 @@
   let state = loadSale();
   let pendingQty = null;
   let selected = -1;
-  let lastSaleId = null;
+  const KEY_LAST = "pos.last." + ctx.user; // the last sale's id: F12 reprints it after a reload
+  let lastSaleId = localStorage.getItem(KEY_LAST);
   let payments = [];
 
   function newSale() {
@@ -273,6 +274,7 @@
   }
   function addLine(scan) {
     displayExtra = {}; // the last customer's change leaves the display
+    $("#last-change").classList.add("hidden"); // and the cashier's screen
     const p = scan.product;
     const qty = pendingQty || "1";
     pendingQty = null;
@@ -478,6 +480,10 @@
         quick.appendChild(b);
       });
     }
+    const bal = $("#simpanan-balance");
+    const showBalance = m === "simpanan" && state.member && state.member.sukarela != null;
+    bal.classList.toggle("hidden", !showBalance);
+    if (showBalance) bal.textContent = fmt(T.sukarela_balance, { amount: rp(state.member.sukarela) });
     const box = $("#qris-box");
     box.classList.toggle("hidden", m !== "qris");
     if (m === "qris" && ctx.qris && pt.left > 0) showQris(pt.left);
@@ -588,8 +594,12 @@
     if (typed) payForm().amount.value = String(typed);
     dialogError("dlg-pay", errorText(r));
   }
+  function rememberLast(id) {
+    lastSaleId = id;
+    try { localStorage.setItem(KEY_LAST, id); } catch (e) { /* storage full: memory only */ }
+  }
   async function finished(sale) {
-    lastSaleId = sale.id;
+    rememberLast(sale.id);
     closeDialog("dlg-pay");
     resetSale();
     pushDisplay({ change: sale.change, paid: sale.paid, total: sale.total, message: T.change + " " + rp(sale.change), qris_amount: null });
@@ -654,7 +664,7 @@
         if (r.status >= 500 || r.status === 0) return;
         box = outbox().filter((b) => b.id !== body.id);
         setOutbox(box);
-        if (r.ok) { lastSaleId = r.data.id; message(fmt(T.sent_later, { number: r.data.number })); }
+        if (r.ok) { rememberLast(r.data.id); message(fmt(T.sent_later, { number: r.data.number })); }
         else message(errorText(r), "error");
       }
       $("#banner-offline").classList.add("hidden");
@@ -898,6 +908,19 @@
   });
   $$("#keys button[data-key]").forEach((b) => b.addEventListener("click", () => KEYS[b.dataset.key]()));
   $("[data-action=cash]").addEventListener("click", () => openDialog("dlg-cash"));
+  $("[data-action=x-report]").addEventListener("click", async () => {
+    const r = await api("GET", `/shifts/${ctx.shift.id}/report`);
+    if (!r.ok) { message(errorText(r), "error"); return; }
+    $("#xreport-text").textContent = r.data.text;
+    openDialog("dlg-xreport");
+    $("#dlg-xreport [data-close]").focus();
+  });
+  $("[data-action=x-report-print]").addEventListener("click", async () => {
+    const r = await api("POST", `/shifts/${ctx.shift.id}/report/print`);
+    if (!r.ok) { dialogError("dlg-xreport", errorText(r)); return; }
+    closeDialog("dlg-xreport");
+    message(T.reprinted);
+  });
   $("[data-action=close]").addEventListener("click", () => {
     $("#close-report").classList.add("hidden");
     openDialog("dlg-close");

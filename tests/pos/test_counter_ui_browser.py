@@ -261,3 +261,52 @@ def test_layout_total_and_dialog_buttons_in_view(app, live_server, browser, make
     assert button["y"] + button["height"] <= size[1], button
     page.screenshot(path=f"{SHOTS}/counter_return_{size[0]}x{size[1]}.png")
     assert page.errors == []
+
+
+def test_cash_at_the_counter(app, live_server, browser, make_user):
+    """The last change leaves the screen at the next scan; F12 reprints the last sale
+    after a reload; the X report is one click; paying by simpanan shows the balance."""
+    import sqlalchemy as sa
+
+    from printers.models import PrintJob
+    from tests.pos.conftest import new_member
+
+    _, teh = new_product(app, name="Teh Botol", price=5_000)
+    member_no = new_member(app, name="Siti Aminah", sukarela=75_000)
+    page = open_counter(app, live_server, browser, make_user)
+    scan(page, teh)
+    page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")
+    page.keyboard.press("F8")
+    page.fill("[data-testid=pay-amount]", "10000")
+    page.keyboard.press("Enter")
+    page.locator("[data-testid=done-change]", has_text="Rp 5.000").wait_for()
+    page.click("[data-testid=done-ok]")
+    assert page.is_visible("[data-testid=change]")
+    scan(page, teh)
+    page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")
+    assert not page.is_visible("[data-testid=change]")
+
+    page.reload()
+    page.wait_for_selector("[data-testid=scan]:visible")
+    wait_focus(page, "scan")
+    page.keyboard.press("F12")
+    page.locator("#banner-message", has_text="Salinan").wait_for()
+    with app.app_context():
+        copies = db.session.scalar(
+            sa.select(sa.func.count()).select_from(PrintJob).where(PrintJob.copy.is_(True))
+        )
+    assert copies == 1
+
+    page.click("[data-testid=x-report]")
+    page.wait_for_selector("[data-testid=x-report-text]:visible")
+    assert "5.000" in page.inner_text("[data-testid=x-report-text]")
+    page.keyboard.press("Escape")
+    wait_focus(page, "scan")
+
+    scan(page, member_no)
+    page.wait_for_selector("[data-testid=member-box]:not(.hidden)")
+    page.keyboard.press("F8")
+    page.check("[data-testid=method-simpanan]")
+    page.locator("[data-testid=simpanan-balance]", has_text="Rp 75.000").wait_for()
+    page.screenshot(path=f"{SHOTS}/counter_simpanan_1366x768.png")
+    assert page.errors == []
