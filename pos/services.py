@@ -8,6 +8,7 @@ caller's transaction, so it commits together or not at all.
 """
 
 import logging
+import re
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -1011,7 +1012,8 @@ def reprint(sale: Sale, user):
 
 
 def search_sales(*, number=None, day=None, member_no=None, register_id=None, shift_id=None):
-    """A ``select`` of sales, newest first, by receipt number (or its end), day, member."""
+    """A ``select`` of sales, newest first, by receipt number (or its end), day, member
+    (``member_no`` is a member number, or a name or part of one)."""
     stmt = sa.select(Sale).order_by(Sale.created_at.desc(), Sale.number.desc())
     if number:
         number = number.strip()
@@ -1019,7 +1021,14 @@ def search_sales(*, number=None, day=None, member_no=None, register_id=None, shi
     if day:
         stmt = stmt.where(Sale.business_date == day)
     if member_no:
-        stmt = stmt.where(Sale.member_no == member_no.strip())
+        text = member_no.strip()
+        if re.match(r"^M\d+$", text, re.IGNORECASE):
+            stmt = stmt.where(Sale.member_no == text.upper())
+        else:  # a member's name, or part of it
+            from members.models import Member
+
+            names = sa.select(Member.member_no).where(Member.name.ilike(f"%{text}%"))
+            stmt = stmt.where(Sale.member_no.in_(names))
     if register_id:
         stmt = stmt.where(Sale.register_id == register_id)
     if shift_id:

@@ -86,6 +86,7 @@ def _js_strings():
         },
         "member_left": _("This member has left the cooperative."),
         "member_set": _("Member: %(name)s (%(number)s)"),
+        "as_paid": _("As paid"),
         "sukarela_balance": _("Simpanan sukarela balance: %(amount)s"),
         "methods": {
             m: services.method_label(m) for m in ("cash", "qris", "card", "transfer", "simpanan")

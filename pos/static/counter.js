@@ -731,12 +731,16 @@
     if (back.ok) back.data.items.forEach((ret) => ret.lines.forEach((l) => {
       returned[l.product_id] = (returned[l.product_id] || 0) + Number(l.quantity);
     }));
-    const byProduct = {};
+    // in the receipt's order (a Map keeps it; an object would sort the product ids)
+    const byProduct = new Map();
     r.data.lines.forEach((l) => {
-      byProduct[l.product_id] = byProduct[l.product_id] || { name: l.name, sold: 0, unit: l.unit };
-      byProduct[l.product_id].sold += Number(l.quantity);
+      if (!byProduct.has(l.product_id)) byProduct.set(l.product_id, { name: l.name, sold: 0, unit: l.unit });
+      byProduct.get(l.product_id).sold += Number(l.quantity);
     });
-    Object.entries(byProduct).forEach(([pid, info]) => {
+    // "As paid" names how it was paid
+    const paidBy = [...new Set((r.data.payments || []).map((p) => T.methods[p.method] || p.method))];
+    $("#return-form option[value=original]").textContent = paidBy.length ? `${T.as_paid} (${paidBy.join(", ")})` : T.as_paid;
+    byProduct.forEach((info, pid) => {
       const tr = document.createElement("tr");
       const back_ = returned[pid] || 0;
       [info.name, window.mart.qty(info.sold, info.unit), window.mart.qty(back_, info.unit)].forEach((t, i) => {
@@ -768,7 +772,8 @@
     if (!r.ok) { dialogError("dlg-return", errorText(r)); return; }
     f.reset();
     closeDialog("dlg-return");
-    message(fmt(T.return_done, { number: r.data.number, amount: rp(r.data.amount) }));
+    const how = (r.data.refunds || []).map((x) => `${T.methods[x.method] || x.method} ${rp(x.amount)}`).join(", ");
+    message(fmt(T.return_done, { number: r.data.number, amount: rp(r.data.amount) }) + (how ? ` (${how})` : ""));
   });
 
   // --- reprint, cash in/out, close -------------------------------------------------

@@ -63,6 +63,10 @@ def test_receive_by_scanning_then_count(
         expect(page.locator("#count-message")).to_contain_text("+1")
         page.evaluate("document.getElementById('count-message').textContent = ''")
     expect(page.locator("#count-lines tr")).to_have_count(1)
+    # a blind count: what the ledger expects is not shown while counting
+    assert page.locator("#count-lines tr td").count() == 3
+    assert page.locator("[data-testid=count-lines] thead th").count() == 3
+    page.click("[data-testid=review-count]")
     expect(page.locator("#count-total")).to_contain_text("12.000")
     page.click("[data-testid=post-count]")
     page.wait_for_load_state()

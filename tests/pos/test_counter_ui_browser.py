@@ -310,3 +310,33 @@ def test_cash_at_the_counter(app, live_server, browser, make_user):
     page.locator("[data-testid=simpanan-balance]", has_text="Rp 75.000").wait_for()
     page.screenshot(path=f"{SHOTS}/counter_simpanan_1366x768.png")
     assert page.errors == []
+
+
+def test_return_dialog_in_receipt_order_naming_the_refund(app, live_server, browser, make_user):
+    """The return dialog lists the lines as on the receipt (not by product id) and says
+    how "as paid" refunds; the message after it names the method."""
+    make_user("manager", username="manajer-r", pin="2468")
+    _, later = new_product(app, name="Zebra Kopi", price=6_000)  # created first: lower id
+    _, first = new_product(app, name="Apel Fuji", price=4_000)
+    page = open_counter(app, live_server, browser, make_user)
+    scan(page, first)
+    page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")
+    scan(page, later)
+    page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(2)")
+    page.keyboard.press("F8")
+    page.check("[data-testid=method-qris]")
+    page.click("[data-testid=pay-submit]")
+    page.locator("[data-testid=done-number]", has_text="JKT01").wait_for()
+    number = page.inner_text("[data-testid=done-number]")
+    page.click("[data-testid=done-ok]")
+    scan(page, number)
+    page.wait_for_selector("#return-form:not(.hidden)")
+    names = page.locator("#return-lines tr td:first-child").all_inner_texts()
+    assert names == ["Apel Fuji", "Zebra Kopi"]
+    assert "QRIS" in page.inner_text("#return-form option[value=original]")
+    page.fill("#return-lines tr:nth-child(1) input", "1")
+    page.fill("#return-form input[name=pin]", "2468")
+    page.click("#return-form footer button[type=submit]")
+    page.locator("#banner-message", has_text="QRIS Rp 4.000").wait_for()
+    wait_focus(page, "scan")
+    assert page.errors == []
