@@ -598,14 +598,17 @@ LEDGER_COLUMNS = (
 
 
 def ledger(member_id, kind=None, page=1, per_page=50) -> dict:
-    """Entries newest first, each with the running balance of its kind after it.
+    """Entries newest first by the day they are booked on, each with the running
+    balance of its kind after it.
 
     One window query (``SUM() OVER (PARTITION BY kind ORDER BY id)``) on core columns:
     a member's page stays fast with years of history.
     """
     t = entries_table
     where = [t.c.member_id == member_id] + ([t.c.kind == kind] if kind else [])
-    running = sa.func.sum(t.c.amount).over(partition_by=t.c.kind, order_by=t.c.id)
+    # in date order (entries booked for an earlier day, e.g. loaded history, come in
+    # their place), the id breaking ties within a day
+    running = sa.func.sum(t.c.amount).over(partition_by=t.c.kind, order_by=(t.c.booked_on, t.c.id))
     stmt = (
         sa.select(
             *(t.c[name] for name in LEDGER_COLUMNS),
@@ -613,7 +616,7 @@ def ledger(member_id, kind=None, page=1, per_page=50) -> dict:
             sa.func.count().over().label("total"),
         )
         .where(*where)
-        .order_by(t.c.id.desc())
+        .order_by(t.c.booked_on.desc(), t.c.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
