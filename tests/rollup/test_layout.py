@@ -52,3 +52,24 @@ def test_kota_and_kecamatan_tables_fit_at_1366(hub, hub_client, register, make_u
             )
             assert clipped <= 1, table
         page.close()
+
+
+def test_default_period_is_the_last_30_days_and_today_is_marked_partial(
+    hub, hub_client, register, make_user
+):
+    from mart.rollup.hub import today
+    from tests.rollup.test_dashboard import _login
+
+    with hub.app_context():
+        day = today()
+    key = register("JKT01")
+    for back, net in ((0, 1_000), (29, 2_000), (30, 4_000)):
+        body = make_report("JKT01", day - timedelta(days=back), sales_net=net)
+        assert signed_post(hub_client, "JKT01", key, body).status_code == 201
+    client = _login(hub, make_user)
+    html = client.get("/association/").get_data(as_text=True)
+    assert f'name="from" value="{day - timedelta(days=29)}"' in html
+    assert 'data-testid="total-sales-net">Rp 3.000<' in html  # day 30 back is left out
+    assert 'data-testid="partial-day"' in html
+    ended = client.get(f"/association/?to={day - timedelta(days=1)}").get_data(as_text=True)
+    assert 'data-testid="partial-day"' not in ended
