@@ -513,6 +513,7 @@ def supplier_home():
         sa.select(Product).where(Product.supplier_id == supplier.id).order_by(Product.name)
     ).all()
     weeks = _weekly_sales(supplier.id)
+    sold = _sold_per_product(supplier.id)
     settlements = db.session.scalars(
         sa.select(ConsignmentSettlement)
         .where(ConsignmentSettlement.supplier_id == supplier.id)
@@ -527,7 +528,21 @@ def supplier_home():
         weeks=weeks,
         settlements=settlements,
         due=due,
+        sold=sold,
     )
+
+
+def _sold_per_product(supplier_id):
+    """``{product_id: units sold net of returns}`` since the supplier's first delivery."""
+    mv = StockMovement.__table__
+    pt = Product.__table__
+    rows = db.session.execute(
+        sa.select(mv.c.product_id, sa.func.sum(services.raw(mv.c.quantity)))
+        .select_from(mv.join(pt, pt.c.id == mv.c.product_id))
+        .where(pt.c.supplier_id == supplier_id, mv.c.kind.in_(("sale", "customer_return")))
+        .group_by(mv.c.product_id)
+    ).all()
+    return {pid: -services.from_raw(int(raw or 0)) for pid, raw in rows}
 
 
 def _weekly_sales(supplier_id, weeks=8):
