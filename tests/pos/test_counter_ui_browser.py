@@ -242,6 +242,7 @@ def test_layout_total_and_dialog_buttons_in_view(app, live_server, browser, make
     total = _box(page, "#t-total")
     label = _box(page, ".totals .row.total span:first-child")
     assert total["height"] < 60  # one line
+    assert page.evaluate("document.getElementById('sale').scrollWidth") <= size[0]  # fits
     assert (
         label["x"] + label["width"] + 5 < total["x"] or label["y"] + label["height"] <= total["y"]
     )
