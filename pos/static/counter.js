@@ -414,9 +414,14 @@
     label.classList.add("hidden");
     return given;
   }
+  let discountBusy = false; // one discount at a time: a PIN check may be on its way
   $("form[data-dialog=discount]").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const f = ev.target;
+    if (discountBusy) return;
+    discountBusy = true;
+    try { await giveDiscount(ev.target); } finally { discountBusy = false; }
+  });
+  async function giveDiscount(f) {
     const raw = f.amount.value.trim();
     const scope = f.scope.value;
     const base = scope === "line" && state.lines[selected] ? lineAmount(state.lines[selected]).gross
@@ -438,7 +443,7 @@
     f.amount.value = "";
     closeDialog("dlg-discount");
     render();
-  });
+  }
 
   // --- payment ---------------------------------------------------------------------
   function payForm() { return $("form[data-dialog=pay]"); }

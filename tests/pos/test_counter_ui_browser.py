@@ -182,7 +182,7 @@ def test_discount_approved_when_given_and_tendered_amount_kept(
     assert page.inner_text("[data-testid=total]") == "Rp 10.000"  # not applied yet
     page.fill("[data-testid=discount-pin]", "1111")
     page.keyboard.press("Enter")
-    page.locator("[data-testid=discount-error]", has_text="PIN").wait_for()
+    page.locator("[data-testid=discount-error]", has_text="salah").wait_for()
     assert page.inner_text("[data-testid=total]") == "Rp 10.000"
     page.fill("[data-testid=discount-pin]", "2468")
     page.keyboard.press("Enter")
