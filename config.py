@@ -49,7 +49,8 @@ class Config:
     MART_PPN_DPP_DENOMINATOR = _int("MART_PPN_DPP_DENOMINATOR", 12)
 
     # Counter
-    MART_CASH_ROUNDING = _int("MART_CASH_ROUNDING", 0)  # 0 (off) or 100
+    # Cash due rounded to the nearest Rp 100 (coins below it are scarce); 0 turns it off.
+    MART_CASH_ROUNDING = _int("MART_CASH_ROUNDING", 100)
     MART_QRIS_PAYLOAD = os.environ.get("MART_QRIS_PAYLOAD", "")
     MART_DISCOUNT_APPROVAL_PERCENT = _int("MART_DISCOUNT_APPROVAL_PERCENT", 10)
     MART_SHIFT_DIFFERENCE_APPROVAL = _int("MART_SHIFT_DIFFERENCE_APPROVAL", 10_000)

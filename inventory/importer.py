@@ -8,10 +8,12 @@ and one executemany UPDATE), so 50,000 rows take seconds, not minutes.
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from inventory import barcodes as bc
 from inventory.models import TAX_CLASSES, UNITS, Barcode, Category, Product, Supplier
@@ -52,6 +54,32 @@ EXPORT_COLUMNS = (
 MAX_ERRORS = 100
 
 
+# The row errors in the user's language on the import page (the CLI prints English).
+MESSAGES = {
+    "at most 80 characters": _l("at most 80 characters"),
+    "belongs to another product": _l("belongs to another product"),
+    "is another product's sku": _l("is another product's sku"),
+    "missing column": _l("missing column"),
+    "more fields than columns": _l(
+        "more fields than columns (a comma inside a price or name? Quote it, or save the"
+        " file with ; between columns)"
+    ),
+    "must be 0 or more, at most 3 decimals": _l("must be 0 or more, at most 3 decimals"),
+    "must be 1 or 0": _l("must be 1 or 0"),
+    "must be pcs or kg": _l("must be pcs or kg"),
+    "must be ppn or exempt": _l("must be ppn or exempt"),
+    "not EAN-13/EAN-8/UPC-A (check digit)": _l("not EAN-13/EAN-8/UPC-A (check digit)"),
+    "not a number": _l("not a number"),
+    "not a whole number of rupiah": _l(
+        "not a whole number of rupiah: write 12500, 12.500 or 12.500,00"
+    ),
+    "required, at most 200 characters": _l("required, at most 200 characters"),
+    "required, at most 64 characters": _l("required, at most 64 characters"),
+    "unknown column": _l("unknown column"),
+    "unknown supplier": _l("unknown supplier"),
+}
+
+
 @dataclass
 class RowError:
     line: int
@@ -60,6 +88,11 @@ class RowError:
 
     def __str__(self):
         return f"line {self.line}, column {self.column}: {self.message}"
+
+    @property
+    def text(self) -> str:
+        """The message in the user's language."""
+        return str(MESSAGES.get(self.message, self.message))
 
 
 @dataclass
@@ -79,8 +112,15 @@ class ImportFailed(Exception):
         self.errors = errors
 
 
+# Rupiah as Excel in an Indonesian locale writes them: 12500, 12.500, 12.500,00, Rp 12.500.
+_RUPIAH = re.compile(r"^-?(\d{1,3}(\.\d{3})+|\d+)(,0{1,2})?$")
+
+
 def _int(value, line, column, errors, minimum=0):
-    text = value.strip().replace("_", "")
+    text = re.sub(r"^rp\.?", "", value.strip().replace("_", ""), flags=re.IGNORECASE).strip()
+    text = text.replace(" ", "")
+    if _RUPIAH.match(text):
+        text = text.split(",")[0].replace(".", "")
     if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 20:
         errors.append(RowError(line, column, "not a whole number of rupiah"))
         return None
@@ -124,7 +164,12 @@ def _readable(reader, errors):
 
 def parse(text: str):
     """Check every row; returns ``(rows, errors)``; rows are dicts ready to write."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    # Excel in an Indonesian locale separates columns with ";" (its decimal comma is
+    # taken): the header line says which one the file uses.
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     errors = []

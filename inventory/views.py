@@ -25,6 +25,7 @@ from inventory.models import (
     StockMovement,
     Supplier,
 )
+from mart import locale, refs
 from mart.apiutil import page_of
 from mart.auth import roles_required
 from mart.db import utcnow
@@ -175,7 +176,10 @@ def product_detail(product_id):
         .order_by(StockMovement.id.desc())
         .limit(100)
     ).all()
-    return render_template("inventory/product_detail.html", product=product, moves=moves)
+    refs_shown = refs.describe_all((m.ref_type, m.ref_id) for m in moves)
+    return render_template(
+        "inventory/product_detail.html", product=product, moves=moves, refs=refs_shown
+    )
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
@@ -304,7 +308,11 @@ def receipts():
     rows = db.session.scalars(
         sa.select(GoodsReceipt).order_by(GoodsReceipt.id.desc()).limit(100)
     ).all()
-    return render_template("inventory/receipts.html", receipts=rows)
+    posted = request.args.get("posted", type=int)
+    if posted and any(r.id == posted for r in rows):
+        # the receipt page came here after posting: say so
+        flash(_("Goods receipt %(id)s posted: the stock is in.", id=posted), "success")
+    return render_template("inventory/receipts.html", receipts=rows, posted=posted)
 
 
 @bp.route("/receipts/new")
@@ -505,6 +513,7 @@ def supplier_home():
         sa.select(Product).where(Product.supplier_id == supplier.id).order_by(Product.name)
     ).all()
     weeks = _weekly_sales(supplier.id)
+    sold = _sold_per_product(supplier.id)
     settlements = db.session.scalars(
         sa.select(ConsignmentSettlement)
         .where(ConsignmentSettlement.supplier_id == supplier.id)
@@ -519,7 +528,21 @@ def supplier_home():
         weeks=weeks,
         settlements=settlements,
         due=due,
+        sold=sold,
     )
+
+
+def _sold_per_product(supplier_id):
+    """``{product_id: units sold net of returns}`` since the supplier's first delivery."""
+    mv = StockMovement.__table__
+    pt = Product.__table__
+    rows = db.session.execute(
+        sa.select(mv.c.product_id, sa.func.sum(services.raw(mv.c.quantity)))
+        .select_from(mv.join(pt, pt.c.id == mv.c.product_id))
+        .where(pt.c.supplier_id == supplier_id, mv.c.kind.in_(("sale", "customer_return")))
+        .group_by(mv.c.product_id)
+    ).all()
+    return {pid: -services.from_raw(int(raw or 0)) for pid, raw in rows}
 
 
 def _weekly_sales(supplier_id, weeks=8):
@@ -555,27 +578,15 @@ MONEY_COLUMNS = {"avg_cost", "value", "supplier_price", "sales_value", "unit_cos
 
 
 @bp.app_template_filter("inv_qty")
-def format_quantity(value):
-    """``12`` for whole quantities, ``1,250`` (Indonesian decimal comma) for weights."""
-    if value is None:
-        return ""
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        return f"{int(value):,}".replace(",", ".")
-    whole, _sep, frac = f"{value.normalize():f}".partition(".")
-    return f"{whole},{frac}"
+def format_quantity(value, unit=None):
+    """``12``, ``1.500``, ``1,25 kg`` (Indonesian decimal comma; see mart.locale)."""
+    return locale.format_quantity(value, unit)
 
 
 @bp.app_template_filter("inv_time")
 def format_time(value):
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
-    if value is None:
-        return ""
-    tz = ZoneInfo(current_app.config.get("MART_TIMEZONE") or "Asia/Jakarta")
-    return value.astimezone(tz).strftime("%d-%m-%Y %H:%M")
+    """``8 Okt 2025 14:05`` in the branch's time zone (mart.locale)."""
+    return locale.format_datetime(value)
 
 
 @bp.app_template_filter("inv_pct")

@@ -160,6 +160,9 @@ def _init_extensions(app):
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["qty"] = locale.format_quantity
+    app.jinja_env.filters["date_id"] = locale.format_date
+    app.jinja_env.filters["datetime_id"] = locale.format_datetime
     app.context_processor(nav.context)
 
     from mart import security

@@ -9,6 +9,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -144,12 +145,65 @@ def handle_unexpected(error: Exception):
     return error_response(500, _("Internal error. The change was not saved."))
 
 
+# The names a user reads for the fields the API's errors name (the API keeps its keys).
+FIELD_LABELS = {
+    "quantity": _l("quantity"),
+    "unit_cost": _l("unit cost"),
+    "product_id": _l("product"),
+    "expiry_date": _l("expiry date"),
+    "batch": _l("batch"),
+    "supplier_id": _l("supplier"),
+    "price": _l("price"),
+    "amount": _l("amount"),
+    "discount": _l("discount"),
+    "barcode": _l("barcode"),
+    "name": _l("name"),
+    "reference": _l("reference"),
+}
+# marshmallow's own messages, so they read in the user's language too.
+MESSAGES = {
+    "Missing data for required field.": _l("Missing data for required field."),
+    "Not a valid number.": _l("Not a valid number."),
+    "Not a valid integer.": _l("Not a valid integer."),
+    "Not a valid date.": _l("Not a valid date."),
+    "Must be greater than 0.": _l("Must be greater than 0."),
+    "Must be 0 or more.": _l("Must be 0 or more."),
+    "At most 3 decimal places.": _l("At most 3 decimal places."),
+    "Unknown field.": _l("Unknown field."),
+}
+
+
 def _field_names(errors) -> str:
-    names = []
+    """What is wrong, for a person: ``Baris 2, jumlah: Harus lebih dari 0.`` for an
+    error under ``lines[1].quantity`` (list positions counted from 1), several joined
+    with ``;``. The ``errors`` member of the answer keeps the API's own keys."""
+    found = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, [*path, key])
+        elif isinstance(node, list) and node and all(isinstance(m, str) for m in node):
+            found.append((path, node))
+
     for location in errors.values():
-        if isinstance(location, dict):
-            names.extend(str(k) for k in location)
-    return ", ".join(names) or "body"
+        walk(location, [])
+    parts = []
+    for path, messages in found[:5]:
+        names = []
+        for i, key in enumerate(path):
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                names.append(_("line %(n)s", n=int(key) + 1))
+            elif key == "_schema":
+                continue
+            elif i + 1 < len(path) and (isinstance(path[i + 1], int) or str(path[i + 1]).isdigit()):
+                continue  # "lines" before its position: "line 2" says it
+            else:
+                names.append(str(FIELD_LABELS.get(key, key)))
+        text = " ".join(str(MESSAGES.get(m, m)) for m in messages)
+        where = ", ".join(names)
+        parts.append(f"{where[:1].upper()}{where[1:]}: {text}" if where else text)
+    return "; ".join(parts) or "body"
 
 
 def init_app(app):

@@ -16,3 +16,63 @@ def select_locale():
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+# --- how numbers and dates read (one home for every package's pages) ---------------
+
+_MONTHS = {
+    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def format_quantity(value, unit: str | None = None) -> str:
+    """A quantity as Indonesians read it: ``10``, ``1.500``, ``1,25 kg``: thousands with
+    dots, a decimal comma, trailing zeros of the decimals dropped (never those of the
+    whole number), and the unit only for weighed goods (pieces carry none)."""
+    from decimal import Decimal
+
+    if value is None or value == "":
+        return ""
+    qty = Decimal(str(value))
+    sign = "-" if qty < 0 else ""
+    whole, _sep, frac = f"{abs(qty):.3f}".partition(".")
+    frac = frac.rstrip("0")
+    text = sign + f"{int(whole):,}".replace(",", ".") + (f",{frac}" if frac else "")
+    return f"{text} {unit}" if unit and unit != "pcs" else text
+
+
+def format_date(value, with_time: bool = False) -> str:
+    """``8 Okt 2025`` (``8 Oct 2025`` in English); a datetime is shown in the branch's
+    time zone (MART_TIMEZONE), with ``HH:MM`` when ``with_time``. Strings
+    ``YYYY-MM-DD`` are read as dates."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from flask_babel import get_locale
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = (
+                date.fromisoformat(value[:10])
+                if len(value) <= 10
+                else datetime.fromisoformat(value)
+            )
+        except ValueError:
+            return value
+    time_text = ""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            tz = ZoneInfo(current_app.config.get("MART_TIMEZONE") or "Asia/Jakarta")
+            value = value.astimezone(tz)
+        time_text = value.strftime(" %H:%M") if with_time else ""
+    locale = get_locale() if has_request_context() else None
+    months = _MONTHS["en"] if locale is not None and locale.language == "en" else _MONTHS["id"]
+    return f"{value.day} {months[value.month - 1]} {value.year}{time_text}"
+
+
+def format_datetime(value) -> str:
+    """``8 Okt 2025 14:05`` in the branch's time zone."""
+    return format_date(value, with_time=True)

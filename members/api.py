@@ -358,7 +358,9 @@ def shu_preview(data, year):
 @roles_required(*MANAGERS)
 def shu_post(data, year):
     """Book the SHU of ``year`` (once: a second post 409)."""
-    row, result = services.shu_post(year, data["surplus"], data["allocation"])
+    row, result = services.shu_post(
+        year, data["surplus"], data["allocation"], override=data.get("override", False)
+    )
     db.session.commit()
     return {**result.as_dict(), "posted": True, "payout": row.payout, "posted_at": row.posted_at}
 

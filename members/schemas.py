@@ -224,6 +224,10 @@ class ShuRequestSchema(Schema):
         required=True,
         validate=validate.Length(max=20),
     )
+    override = fields.Boolean(
+        load_default=False,
+        metadata={"description": "admin only: post a year that has not ended (audited)"},
+    )
 
 
 class ShuMemberSchema(Schema):

@@ -36,7 +36,7 @@ from books import reports as books_reports
 from mart import audit
 from mart.counters import next_value
 from mart.db import utcnow
-from mart.errors import Conflict, InvalidInput, NotFound
+from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
 from mart.fields import MAX_MONEY
 from mart.models import User
@@ -319,6 +319,15 @@ def _apply(
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def _current_user():
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user
+    return None
 
 
 def _current_user_id():
@@ -646,14 +655,17 @@ LEDGER_COLUMNS = (
 
 
 def ledger(member_id, kind=None, page=1, per_page=50) -> dict:
-    """Entries newest first, each with the running balance of its kind after it.
+    """Entries newest first by the day they are booked on, each with the running
+    balance of its kind after it.
 
     One window query (``SUM() OVER (PARTITION BY kind ORDER BY id)``) on core columns:
     a member's page stays fast with years of history.
     """
     t = entries_table
     where = [t.c.member_id == member_id] + ([t.c.kind == kind] if kind else [])
-    running = sa.func.sum(t.c.amount).over(partition_by=t.c.kind, order_by=t.c.id)
+    # in date order (entries booked for an earlier day, e.g. loaded history, come in
+    # their place), the id breaking ties within a day
+    running = sa.func.sum(t.c.amount).over(partition_by=t.c.kind, order_by=(t.c.booked_on, t.c.id))
     stmt = (
         sa.select(
             *(t.c[name] for name in LEDGER_COLUMNS),
@@ -661,7 +673,7 @@ def ledger(member_id, kind=None, page=1, per_page=50) -> dict:
             sa.func.count().over().label("total"),
         )
         .where(*where)
-        .order_by(t.c.id.desc())
+        .order_by(t.c.booked_on.desc(), t.c.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
@@ -1164,15 +1176,37 @@ def _shares(weights: list, pool: Fraction) -> list:
     return [(w * num) // den for w in weights]
 
 
-def shu_post(year, surplus, allocation, *, user=None) -> tuple[ShuYear, ShuResult]:
+def shu_post(year, surplus, allocation, *, user=None, override=False) -> tuple[ShuYear, ShuResult]:
     """Book the SHU of ``year`` once: each member's share to simpanan sukarela, or
     recorded as paid in cash (``MART_SHU_PAYOUT=cash``; also for a member who has
     left since). ``Conflict`` when the year is already posted, also when two posts
-    race (the unique year decides).
+    race (the unique year decides), and for a year that has not ended (the running
+    year) unless ``override``: an admin's act (``Forbidden`` for anyone else), audited
+    as ``shu.post_early``.
     """
     result = shu_compute(year, surplus, allocation)
     if db.session.scalar(sa.select(ShuYear.id).where(ShuYear.year == year)) is not None:
         raise Conflict(_("The SHU of %(year)s is already posted.", year=year))
+    if year >= business_date().year:
+        if not override:
+            raise Conflict(
+                _(
+                    "The year %(year)s has not ended: its SHU is posted after 31 December. "
+                    "Only an admin may post it early, explicitly.",
+                    year=year,
+                )
+            )
+        actor = user or _current_user()
+        if actor is None or not actor.has_role("admin"):
+            raise Forbidden(_("Only an admin may post the SHU of a year that has not ended."))
+        audit.record(
+            "shu.post_early",
+            "shu_year",
+            year,
+            after={"surplus": surplus, "members": len(result.members)},
+            note=_("SHU posted before the year ended (admin override)"),
+            user=actor,
+        )
     mode = "cash" if current_app.config.get("MART_SHU_PAYOUT") == "cash" else "sukarela"
     row = ShuYear(
         year=year,

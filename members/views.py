@@ -4,11 +4,13 @@ Forms post to these views, which call one service each and commit once; a domain
 error is shown on the same page with its status and nothing is saved.
 """
 
+import base64
 import io
 import re
 from datetime import date
 
 import barcode
+import segno
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -361,6 +363,7 @@ def shu():
     year = form.get("year", type=int) or request.args.get("year", type=int) or today.year - 1
     allocation = [(name, form.get(f"pct_{name}", str(pct))) for name, pct in TYPICAL_ALLOCATION]
     result = None
+    confirm = None
     status = 200
     posted = db.session.scalars(sa.select(ShuYear).order_by(ShuYear.year.desc())).all()
     if request.method == "POST":
@@ -376,14 +379,22 @@ def shu():
                 value = (value or "").strip().replace(",", ".")
                 if value:
                     parts[name] = value
-            if form.get("action") == "post":
-                _row, result = services.shu_post(year, surplus, parts)
+            if form.get("action") == "post" and form.get("confirmed") == "yes":
+                services.shu_post(year, surplus, parts, override=form.get("override") == "yes")
                 db.session.commit()
                 flash(_("The SHU of %(year)s is posted.", year=year), "success")
                 return redirect(url_for("members.shu", year=year))
             result = services.shu_compute(year, surplus, parts)
             if form.get("action") == "csv":
                 return _shu_csv(result)
+            if form.get("action") == "post":
+                # Posting cannot be undone: first the figures, then a second, explicit yes.
+                confirm = {
+                    "members": sum(1 for m in result.members if m["total"] > 0),
+                    "to_members": sum(m["total"] for m in result.members),
+                    "year_open": year >= today.year,
+                    "may_override": current_user.has_role("admin"),
+                }
         except DomainError as error:
             status = _failed(error)
     return render_template(
@@ -394,6 +405,7 @@ def shu():
         result=result,
         posted=posted,
         payout=current_app.config.get("MART_SHU_PAYOUT"),
+        confirm=confirm,
     ), status
 
 
@@ -469,4 +481,15 @@ def me():
         statements=services.shu_statements(member.id),
         explanations=services.shu_explanations(member.id),
         estimate=services.shu_estimate(member, balances, bought),
+        card=_card_images(member.member_no),
     )
+
+
+def _card_images(member_no):
+    """The member's card on their own page (shown at the counter from the phone): the
+    CODE128 barcode and a QR of the member number, as data URIs inside the page."""
+    svg = code128_svg(member_no)
+    return {
+        "barcode": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+        "qr": segno.make(member_no, error="m").svg_data_uri(scale=8, border=2),
+    }

@@ -3,7 +3,7 @@ cashier screen and the customer display. See models, services, api and views."""
 
 from flask_babel import lazy_gettext as _l
 
-from mart import nav
+from mart import nav, refs
 from mart.demo import register as register_seeder
 from mart.extensions import api as rest_api
 
@@ -26,6 +26,7 @@ def init_app(app):
     app.extensions.setdefault("books_ledgers", {})["pos"] = _books_ledgers
     app.extensions["books_net_sales"] = _net_sales
     app.extensions["books_net_sales_journals"] = _net_sales_of_journals
+    refs.register_resolver(app, "sale", _sale_numbers)
 
 
 def _net_sales_of_journals(first_id, last_id):
@@ -38,6 +39,18 @@ def _net_sales(date_from, date_to):
     from pos.books_sales import net_sales
 
     return net_sales(date_from, date_to)
+
+
+def _sale_numbers(ids):
+    """Sale ids (UUIDs) as their receipt numbers, for other packages' pages (mart.refs)."""
+    import sqlalchemy as sa
+
+    from mart.extensions import db
+    from pos.models import Sale
+
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Sale.id, Sale.number).where(Sale.id.in_(ids))).all())
 
 
 def _rollup(day_start, day_end):

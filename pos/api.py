@@ -422,6 +422,19 @@ def search_products(args):
     return {"items": items, "total": len(items)}
 
 
+@blp.route("/pos/approvals/check", methods=["POST"])
+@blp.arguments(schemas.ApprovalIn)
+@blp.response(200, schemas.ApprovalOut)
+@roles_required(*COUNTER)
+def check_approval(data):
+    """Check a manager's PIN when the approval is asked (a discount as it is given), so
+    the cashier hears "wrong PIN" then, not at payment; the sale sends the PIN again and
+    is checked again. Wrong PINs count toward the lock as any other. 403 wrong PIN."""
+    approver = services.check_approval(current_user, data.get("approval_pin"))
+    db.session.commit()  # a right PIN clears the failure count
+    return {"approver": approver.full_name or approver.username}
+
+
 @blp.route("/pos/member", methods=["GET"])
 @blp.arguments(schemas.CodeArgs, location="query")
 @blp.response(200, schemas.CounterMemberOut)
@@ -438,4 +451,5 @@ def find_member(args):
         "purchases_this_year": members.purchases_in_year(
             member.member_no, services.business_date().year
         ),
+        "sukarela": members.savings(member.id)["sukarela"],
     }

@@ -381,6 +381,17 @@ class RegisterPrinterStatusOut(Schema):
 # --- what the cashier screen looks up ----------------------------------------------
 
 
+class ApprovalIn(Schema):
+    """A manager's approval asked at the counter when it is needed (e.g. a discount
+    above the limit), before the sale is paid."""
+
+    approval_pin = fields.String(load_default=None, validate=validate.Length(max=32))
+
+
+class ApprovalOut(Schema):
+    approver = fields.String()
+
+
 class CodeArgs(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
@@ -417,3 +428,4 @@ class CounterMemberOut(Schema):
     name = fields.String()
     status = fields.String()
     purchases_this_year = fields.Integer()
+    sukarela = fields.Integer()  # the balance a simpanan payment draws on

@@ -10,6 +10,7 @@ caller's transaction, so it commits together or not at all.
 import hashlib
 import hmac
 import logging
+import re
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -100,6 +101,12 @@ def _approve(user, pin, what, approver=None):
             field="approval_pin",
         )
     return approve_with_pin(pin, approver=approver)
+
+
+def check_approval(user, pin):
+    """The manager approving at the counter (the user, if a manager): ``InvalidInput``
+    without a PIN, ``Forbidden`` for a wrong one, ``TooManyRequests`` while locked."""
+    return _approve(user, pin, _("This discount"))
 
 
 def _line_error(index, field, message):
@@ -288,6 +295,7 @@ def add_cash_movement(
         after={"amount": amount, "reason": reason},
         note=f"approved by {approver.username}" if approver else None,
     )
+    _open_drawer(shift, "cash_movement", movement.id)
     return movement
 
 
@@ -296,6 +304,14 @@ def require_shift_reader(shift: Shift, user) -> Shift:
     if shift.cashier_id != user.id and not _is_manager(user):
         raise Forbidden(_("This shift belongs to another cashier."))
     return shift
+
+
+def _open_drawer(shift, ref_type, ref_id):
+    """Kick the register's cash drawer (cash in or out of it); written in this
+    transaction, fired by the print worker after the commit."""
+    from printers import services as printers
+
+    printers.queue_drawer_kick(shift.register.printer_id, ref_type=ref_type, ref_id=ref_id)
 
 
 def shift_figures(shift: Shift) -> dict:
@@ -1175,7 +1191,8 @@ def reprint(sale: Sale, user):
 
 
 def search_sales(*, number=None, day=None, member_no=None, register_id=None, shift_id=None):
-    """A ``select`` of sales, newest first, by receipt number (or its end), day, member."""
+    """A ``select`` of sales, newest first, by receipt number (or its end), day, member
+    (``member_no`` is a member number, or a name or part of one)."""
     stmt = sa.select(Sale).order_by(Sale.created_at.desc(), Sale.number.desc())
     if number:
         number = number.strip()
@@ -1183,7 +1200,14 @@ def search_sales(*, number=None, day=None, member_no=None, register_id=None, shi
     if day:
         stmt = stmt.where(Sale.business_date == day)
     if member_no:
-        stmt = stmt.where(Sale.member_no == member_no.strip())
+        text = member_no.strip()
+        if re.match(r"^M\d+$", text, re.IGNORECASE):
+            stmt = stmt.where(Sale.member_no == text.upper())
+        else:  # a member's name, or part of it
+            from members.models import Member
+
+            names = sa.select(Member.member_no).where(Member.name.ilike(f"%{text}%"))
+            stmt = stmt.where(Sale.member_no.in_(names))
     if register_id:
         stmt = stmt.where(Sale.register_id == register_id)
     if shift_id:
@@ -1350,6 +1374,9 @@ def create_return(
             ref_type="return",
             ref_id=ret.number,
         )
+        if any(m == "cash" and a > 0 for m, a in refunds):
+            # cash goes out of the drawer: it opens, as for a cash sale
+            printers.queue_drawer_kick(register.printer_id, ref_type="return", ref_id=ret.number)
     return ret
 
 

@@ -10,7 +10,9 @@ from flask_login import current_user
 from mart.auth import roles_required
 from mart.errors import DomainError, Forbidden
 from mart.extensions import db
+from mart.locale import format_datetime
 from mart.models import AuditLog
+from mart.money import format_rupiah
 from pos import qris, services
 from pos.models import Register, SaleReturn, Shift
 
@@ -83,6 +85,12 @@ def _js_strings():
             "report": _("report"),
         },
         "member_left": _("This member has left the cooperative."),
+        "member_set": _("Member: %(name)s (%(number)s)"),
+        "as_paid": _("As paid"),
+        "sukarela_balance": _("Simpanan sukarela balance: %(amount)s"),
+        "methods": {
+            m: services.method_label(m) for m in ("cash", "qris", "card", "transfer", "simpanan")
+        },
         "not_found": _("Not found."),
         "pin_needed": _("A manager's approval is needed: enter the PIN."),
         "member_pin_needed": _("The member types their PIN to pay from simpanan."),
@@ -288,7 +296,7 @@ def pos_time(value):
 
     local = value.astimezone(ZoneInfo(current_app.config["MART_TIMEZONE"]))
     if local.date() != services.business_date():
-        return local.strftime("%d-%m-%Y %H:%M")
+        return format_datetime(value)
     return local.strftime("%H:%M")
 
 
@@ -296,3 +304,54 @@ def pos_time(value):
 def pos_method(method):
     """A payment method's name in the user's language."""
     return services.method_label(method)
+
+
+@bp.app_template_filter("pos_action")
+def pos_action(action):
+    """An audited act as a manager reads it (approvals page)."""
+    return {
+        "sale.discount_approved": _("Discount approved"),
+        "sale.return": _("Return"),
+        "shift.close": _("Shift closed"),
+        "sale.reprint": _("Receipt reprinted"),
+    }.get(action, action)
+
+
+_MONEY_KEYS = ("expected", "counted", "difference", "discount", "subtotal", "amount", "total")
+
+
+@bp.app_template_filter("pos_details")
+def pos_details(after):
+    """An audit row's figures in words, ``Diskon Rp 5.000 · Subtotal Rp 10.000``, not JSON."""
+    if not after:
+        return ""
+    labels = {
+        "expected": _("Expected"),
+        "counted": _("Counted"),
+        "difference": _("Difference"),
+        "discount": _("Discount"),
+        "subtotal": _("Subtotal"),
+        "amount": _("Amount"),
+        "total": _("Total"),
+        "sale": _("Receipt"),
+        "number": _("Receipt"),
+        "refund": _("Refund"),
+    }
+    parts = []
+    for key, value in after.items():
+        if key in _MONEY_KEYS and isinstance(value, int):
+            parts.append(f"{labels[key]} {format_rupiah(value)}")
+        elif key == "refund" and isinstance(value, dict | list):
+            pairs = value.items() if isinstance(value, dict) else value
+            paid = ", ".join(
+                f"{services.method_label(m)} {format_rupiah(int(a))}" for m, a in pairs
+            )
+            parts.append(f"{labels[key]}: {paid}")
+        elif key == "lines" and isinstance(value, list):
+            parts.append(_("%(n)s line(s)", n=len(value)))
+        elif key == "damaged":
+            if value:
+                parts.append(_("damaged goods"))
+        elif key in labels:
+            parts.append(f"{labels[key]} {value}")
+    return " · ".join(parts)

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from mart import refs
 from mart.auth import roles_required
 from mart.errors import DomainError
 from mart.extensions import db
@@ -47,6 +48,7 @@ def index():
         failed=failed,
         waiting=waiting,
         recent=recent,
+        refs=refs.describe_all((j.ref_type, j.ref_id) for j in [*failed, *waiting, *recent]),
     )
 
 

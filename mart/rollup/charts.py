@@ -47,7 +47,10 @@ def trend_chart(points, title, width=720, height=240) -> Markup:
     n = len(points)
     if n:
         step = plot_w / n
-        label_every = max(1, n // 8)
+        # as many labels as fit side by side (11 px type: about 7 px a character)
+        longest = max((len(str(label)) for label, _ in points), default=1)
+        fit = max(1, int(plot_w // (longest * 7 + 12)))
+        label_every = max(1, -(-n // fit))
         if n <= 62:
             for i, (label, v) in enumerate(points):
                 x = left + i * step + step * 0.1

@@ -116,7 +116,8 @@ def _with_capital(rows):
 def _dashboard_data():
     today = hub.today()
     date_to = _date_arg("to", today)
-    date_from = _date_arg("from", date_to.replace(day=1) if date_to.day > 1 else date_to)
+    # by default the last 30 days, today included (a rolling window, not month to date)
+    date_from = _date_arg("from", date_to - timedelta(days=29))
     if date_from > date_to:
         flash(_("'From' was after 'to'; the two were swapped."), "warning")
         date_from, date_to = date_to, date_from
@@ -154,6 +155,8 @@ def _dashboard_data():
         "kecamatan": _with_capital(hub.breakdown(branches, "kecamatan")),
         "trend": hub.trend(date_from, date_to, by),
         "stale": [r for r in branches if r["stale"]],
+        # today's figures are partial: branches report a day after it closes
+        "partial_day": date_to >= today,
     }
 
 

@@ -73,7 +73,8 @@
   let state = loadSale();
   let pendingQty = null;
   let selected = -1;
-  let lastSaleId = null;
+  const KEY_LAST = "pos.last." + ctx.user; // the last sale's id: F12 reprints it after a reload
+  let lastSaleId = localStorage.getItem(KEY_LAST);
   let payments = [];
 
   function newSale() {
@@ -111,7 +112,8 @@
     let gross = 0, disc = 0, items = 0;
     for (const line of state.lines) {
       const a = lineAmount(line);
-      gross += a.gross; disc += line.discount || 0; items += Number(line.quantity);
+      // pieces count one by one; a weighed line counts as one item (kg are not pieces)
+      gross += a.gross; disc += line.discount || 0; items += line.unit === "kg" ? 1 : Number(line.quantity);
     }
     const discount = disc + (state.discount || 0);
     return { subtotal: gross, discount, total: gross - discount, items };
@@ -134,7 +136,7 @@
       const cells = [
         String(i + 1),
         line.name + (state.member && line.member_price != null && line.fixed_price == null ? " · " + T.member_price : ""),
-        String(line.quantity).replace(/\.?0+$/, "") || "0",
+        window.mart.qty(line.quantity, line.unit),
         rp(a.unit),
         line.discount ? "-" + rp(line.discount) : "",
         rp(a.amount),
@@ -155,7 +157,7 @@
     });
     $("#empty-sale").classList.toggle("hidden", state.lines.length > 0);
     const t = totals();
-    $("#t-items").textContent = String(Math.round(t.items * 1000) / 1000);
+    $("#t-items").textContent = window.mart.qty(t.items);
     $("#t-discount").textContent = rp(t.discount);
     $("#t-total").textContent = rp(t.total);
     const mb = $("#member-box");
@@ -166,7 +168,7 @@
       mb.classList.add("hidden");
     }
     const pq = $("#pending-qty");
-    pq.textContent = pendingQty ? fmt(T.qty_set, { qty: pendingQty }) : "";
+    pq.textContent = pendingQty ? fmt(T.qty_set, { qty: window.mart.qty(pendingQty) }) : "";
     pq.classList.toggle("hidden", !pendingQty);
     saveSale();
     pushDisplay();
@@ -183,7 +185,7 @@
       const t = totals();
       const lines = state.lines.map((l) => {
         const a = lineAmount(l);
-        return { name: l.name, quantity: String(l.quantity), amount: a.amount };
+        return { name: l.name, quantity: String(l.quantity), unit: l.unit, amount: a.amount };
       });
       api("PUT", `/registers/${ctx.shift.register_id}/display`, {
         lines: lines.slice(-30), total: t.total,
@@ -212,6 +214,8 @@
       openReturn(text.toUpperCase());
       return;
     }
+    // A member card's barcode or the QR on the member's phone: the member number.
+    if (online && /^M\d{6,}$/i.test(text) && await scanMember(text.toUpperCase())) return;
     // Known offline: the catalogue on this screen answers at once (no network wait).
     const r = !online && window.posOffline
       ? { ok: false, status: 0, offline: true }
@@ -243,6 +247,16 @@
     if (!window.posOffline) return null;
     try { return await window.posOffline.lookup(code); } catch (e) { return null; }
   }
+  async function scanMember(code) {
+    const r = await api("GET", `/pos/member?code=${encodeURIComponent(code)}`);
+    if (r.status === 404) return false; // not a member: perhaps a product's code
+    if (!r.ok) { message(errorText(r), "error"); return true; }
+    if (r.data.status !== "active") { message(T.member_left, "error"); return true; }
+    state.member = r.data;
+    render();
+    message(fmt(T.member_set, { name: r.data.name, number: r.data.member_no }));
+    return true;
+  }
   // Codes looked up while the server answered, oldest first (a Map keeps insertion
   // order; an object would sort 8-digit codes as numbers). Saved a second after the
   // last scan, not on every scan: serialising 3,000 entries is not free.
@@ -273,6 +287,7 @@
   }
   function addLine(scan) {
     displayExtra = {}; // the last customer's change leaves the display
+    $("#last-change").classList.add("hidden"); // and the cashier's screen
     const p = scan.product;
     const qty = pendingQty || "1";
     pendingQty = null;
@@ -347,7 +362,7 @@
   });
   function dialogError(id, text) {
     const e = $(`#${id} [data-error]`);
-    if (e) e.textContent = text;
+    if (e) { e.textContent = text; e.classList.remove("ok"); }
   }
 
   // quantity
@@ -380,10 +395,46 @@
     state.member = null; closeDialog("dlg-member"); render();
   });
 
-  // discount
-  $("form[data-dialog=discount]").addEventListener("submit", (ev) => {
+  // discount: a discount above the limit is approved when it is given (a manager's PIN
+  // in this dialog), not at payment. The approval lives in memory only, never saved.
+  let approval = null; // the fields the sale sends for it, e.g. {approval_pin}
+  function discountNeedsApproval() {
+    if (ctx.is_manager) return false;
+    const limit = Number(ctx.discount_limit);
+    const t = totals();
+    if (t.subtotal && (t.discount * 100) / t.subtotal > limit) return true;
+    return state.lines.some((l) => {
+      const gross = lineAmount(l).gross;
+      return gross && ((l.discount || 0) * 100) / gross > limit;
+    });
+  }
+  // Ask a manager's approval inside dialog ``id`` (its PIN field, hidden until needed);
+  // resolves to the approval's fields, or null while it is not given (the dialog says why).
+  async function askApproval(id) {
+    const d = document.getElementById(id);
+    const label = d.querySelector("[id$=-pin]");
+    const pin = d.querySelector("input[name=pin]");
+    if (label.classList.contains("hidden") || !pin.value) {
+      label.classList.remove("hidden");
+      dialogError(id, T.pin_needed);
+      pin.focus();
+      return null;
+    }
+    const given = { approval_pin: pin.value };
+    const r = await api("POST", "/pos/approvals/check", given);
+    pin.value = "";
+    if (!r.ok) { dialogError(id, errorText(r)); pin.focus(); return null; }
+    label.classList.add("hidden");
+    return given;
+  }
+  let discountBusy = false; // one discount at a time: a PIN check may be on its way
+  $("form[data-dialog=discount]").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const f = ev.target;
+    if (discountBusy) return;
+    discountBusy = true;
+    try { await giveDiscount(ev.target); } finally { discountBusy = false; }
+  });
+  async function giveDiscount(f) {
     const raw = f.amount.value.trim();
     const scope = f.scope.value;
     const base = scope === "line" && state.lines[selected] ? lineAmount(state.lines[selected]).gross
@@ -391,12 +442,21 @@
     let amount = raw.endsWith("%") ? Math.round((base * parseNumber(raw.slice(0, -1))) / 100) : parseNumber(raw);
     if (!Number.isFinite(amount) || amount < 0) return;
     amount = Math.min(Math.round(amount), base);
-    if (scope === "line" && state.lines[selected]) state.lines[selected].discount = amount;
-    else state.discount = amount;
+    const line = scope === "line" && state.lines[selected] ? state.lines[selected] : null;
+    const before = line ? line.discount : state.discount;
+    if (line) line.discount = amount; else state.discount = amount;
+    if (!approval && discountNeedsApproval()) {
+      const given = await askApproval("dlg-discount");
+      if (!given) {
+        if (line) line.discount = before; else state.discount = before;
+        return;
+      }
+      approval = given;
+    }
     f.amount.value = "";
     closeDialog("dlg-discount");
     render();
-  });
+  }
 
   // --- payment ---------------------------------------------------------------------
   function payForm() { return $("form[data-dialog=pay]"); }
@@ -415,7 +475,7 @@
     list.textContent = "";
     payments.forEach((p, i) => {
       const li = document.createElement("li");
-      li.textContent = `${p.method} ${rp(p.amount)}${p.reference ? " (" + p.reference + ")" : ""} `;
+      li.textContent = `${T.methods[p.method] || p.method} ${rp(p.amount)}${p.reference ? " (" + p.reference + ")" : ""} `;
       const x = document.createElement("button");
       x.type = "button"; x.className = "secondary outline small"; x.textContent = "×";
       x.addEventListener("click", () => { payments.splice(i, 1); renderPay(); });
@@ -439,6 +499,10 @@
         quick.appendChild(b);
       });
     }
+    const bal = $("#simpanan-balance");
+    const showBalance = m === "simpanan" && state.member && state.member.sukarela != null;
+    bal.classList.toggle("hidden", !showBalance);
+    if (showBalance) bal.textContent = fmt(T.sukarela_balance, { amount: rp(state.member.sukarela) });
     const box = $("#qris-box");
     box.classList.toggle("hidden", m !== "qris");
     if (m === "qris" && ctx.qris && pt.left > 0) showQris(pt.left);
@@ -501,6 +565,7 @@
     const f = payForm();
     if (f.amount.value.trim() !== "" || !payments.length) takeTypedPayment();
     const body = saleBody();
+    if (approval) Object.assign(body, approval);
     if (f.pin.value) body.approval_pin = f.pin.value;
     if (f.approver.value) body.approver = f.approver.value;
     if (body.payments.some((p) => p.method === "simpanan")) {
@@ -559,8 +624,6 @@
       resetSale();
       return;
     }
-    payments = [];
-    renderPay();
     const fields = r.data && r.data.errors && r.data.errors.json;
     if (body.member_pin && (r.status === 403 || r.status === 429 || (fields && fields.member_pin))) {
       $("#member-pin-label").classList.remove("hidden");
@@ -569,16 +632,28 @@
       return;
     }
     if ((fields && fields.approval_pin) || r.status === 403) {
+      // Only the PIN is missing: what was tendered stays, the cashier adds the PIN.
+      approval = null;
+      renderPay();
       $("#pin-label").classList.remove("hidden");
       payForm().pin.value = "";
       payForm().pin.focus();
       dialogError("dlg-pay", r.status === 403 ? errorText(r) : T.pin_needed);
       return;
     }
+    // Anything else: the payments start again, the amount typed comes back to the field.
+    const typed = payments.length === 1 ? payments[0].amount : null;
+    payments = [];
+    renderPay();
+    if (typed) payForm().amount.value = String(typed);
     dialogError("dlg-pay", errorText(r));
   }
+  function rememberLast(id) {
+    lastSaleId = id;
+    try { localStorage.setItem(KEY_LAST, id); } catch (e) { /* storage full: memory only */ }
+  }
   async function finished(sale) {
-    lastSaleId = sale.id;
+    rememberLast(sale.id);
     closeDialog("dlg-pay");
     resetSale();
     pushDisplay({ change: sale.change, paid: sale.paid, total: sale.total, message: T.change + " " + rp(sale.change), qris_amount: null });
@@ -605,6 +680,7 @@
   }
   function resetSale() {
     state = newSale();
+    approval = null;
     payments = [];
     selected = -1;
     pendingQty = null;
@@ -666,9 +742,9 @@
         box = outbox().filter((b) => b.id !== body.id);
         setOutbox(box);
         if (r.ok && window.posOffline) {
-          lastSaleId = r.data.id;
+          rememberLast(r.data.id);
           message(fmt(window.posOffline.strings.sent_drawer, { number: r.data.number }));
-        } else if (r.ok) { lastSaleId = r.data.id; message(fmt(T.sent_later, { number: r.data.number })); }
+        } else if (r.ok) { rememberLast(r.data.id); message(fmt(T.sent_later, { number: r.data.number })); }
         else message(errorText(r), "error");
       }
       $("#banner-offline").classList.add("hidden");
@@ -735,15 +811,19 @@
     if (back.ok) back.data.items.forEach((ret) => ret.lines.forEach((l) => {
       returned[l.product_id] = (returned[l.product_id] || 0) + Number(l.quantity);
     }));
-    const byProduct = {};
+    // in the receipt's order (a Map keeps it; an object would sort the product ids)
+    const byProduct = new Map();
     r.data.lines.forEach((l) => {
-      byProduct[l.product_id] = byProduct[l.product_id] || { name: l.name, sold: 0 };
-      byProduct[l.product_id].sold += Number(l.quantity);
+      if (!byProduct.has(l.product_id)) byProduct.set(l.product_id, { name: l.name, sold: 0, unit: l.unit });
+      byProduct.get(l.product_id).sold += Number(l.quantity);
     });
-    Object.entries(byProduct).forEach(([pid, info]) => {
+    // "As paid" names how it was paid
+    const paidBy = [...new Set((r.data.payments || []).map((p) => T.methods[p.method] || p.method))];
+    $("#return-form option[value=original]").textContent = paidBy.length ? `${T.as_paid} (${paidBy.join(", ")})` : T.as_paid;
+    byProduct.forEach((info, pid) => {
       const tr = document.createElement("tr");
       const back_ = returned[pid] || 0;
-      [info.name, String(info.sold), String(back_)].forEach((t, i) => {
+      [info.name, window.mart.qty(info.sold, info.unit), window.mart.qty(back_, info.unit)].forEach((t, i) => {
         const td = document.createElement("td"); td.textContent = t; if (i) td.className = "num"; tr.appendChild(td);
       });
       const td = document.createElement("td");
@@ -773,7 +853,8 @@
     if (!r.ok) { dialogError("dlg-return", errorText(r)); return; }
     f.reset();
     closeDialog("dlg-return");
-    message(fmt(T.return_done, { number: r.data.number, amount: rp(r.data.amount) }));
+    const how = (r.data.refunds || []).map((x) => `${T.methods[x.method] || x.method} ${rp(x.amount)}`).join(", ");
+    message(fmt(T.return_done, { number: r.data.number, amount: rp(r.data.amount) }) + (how ? ` (${how})` : ""));
   });
 
   // --- reprint, cash in/out, close -------------------------------------------------
@@ -834,6 +915,7 @@
     pre.textContent = r.data.text;
     pre.classList.remove("hidden");
     dialogError("dlg-close", `${T.shift_closed} ${T.expected} ${rp(r.data.expected_cash)} · ${T.difference} ${rp(r.data.difference)}`);
+    $("#dlg-close [data-error]").classList.add("ok"); // a success reads green, not red
     ctx.shift = null;
     f.querySelector("button[type=submit]").textContent = "OK";
   });
@@ -913,6 +995,19 @@
   });
   $$("#keys button[data-key]").forEach((b) => b.addEventListener("click", () => KEYS[b.dataset.key]()));
   $("[data-action=cash]").addEventListener("click", () => openDialog("dlg-cash"));
+  $("[data-action=x-report]").addEventListener("click", async () => {
+    const r = await api("GET", `/shifts/${ctx.shift.id}/report`);
+    if (!r.ok) { message(errorText(r), "error"); return; }
+    $("#xreport-text").textContent = r.data.text;
+    openDialog("dlg-xreport");
+    $("#dlg-xreport [data-close]").focus();
+  });
+  $("[data-action=x-report-print]").addEventListener("click", async () => {
+    const r = await api("POST", `/shifts/${ctx.shift.id}/report/print`);
+    if (!r.ok) { dialogError("dlg-xreport", errorText(r)); return; }
+    closeDialog("dlg-xreport");
+    message(T.reprinted);
+  });
   $("[data-action=close]").addEventListener("click", () => {
     $("#close-report").classList.add("hidden");
     openDialog("dlg-close");
@@ -927,8 +1022,11 @@
     // A scanner is faster than the server: handle scans one after another, in order.
     scanChain = scanChain.then(() => onScan(text)).catch(() => {});
   });
+  // After any click or tap outside a dialog (an on-screen key, a line, the empty page)
+  // the scan field takes the focus back: a scanner types into whatever has it, and its
+  // Enter would press the button again. Deferred, so the key's own action runs first.
   document.addEventListener("click", (ev) => {
-    if (!ev.target.closest("dialog, button, input, select, a, label")) focusScan();
+    if (!ev.target.closest("dialog, input, select, textarea, a")) setTimeout(focusScan, 0);
   });
   setInterval(() => { if (document.activeElement === document.body) focusScan(); }, 500);
 

@@ -11,7 +11,7 @@
     const lines = (state && state.lines) || [];
     lines.slice(-12).forEach((l) => {
       const tr = document.createElement("tr");
-      [l.name, String(l.quantity).replace(/\.?0+$/, ""), rp(l.amount)].forEach((t, i) => {
+      [l.name, window.mart.qty(l.quantity, l.unit), rp(l.amount)].forEach((t, i) => {
         const td = document.createElement("td");
         td.textContent = t;
         if (i) td.className = "num";

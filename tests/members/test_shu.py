@@ -148,7 +148,7 @@ def test_future_year_422(app, manager):
     assert response.status_code == 422
 
 
-def test_post_credits_sukarela_once(app, manager, rows, make_member):
+def test_post_credits_sukarela_once(app, manager, api_as, rows, make_member):
     year = this_year(app)
     a = make_member("Ani", wajib=900_000)
     b = make_member("Budi", wajib=1_900_000)
@@ -156,7 +156,9 @@ def test_post_credits_sukarela_once(app, manager, rows, make_member):
     buy(app, b, 1_000_000, date(year, 3, 1))
     body = {"surplus": 10_000_000, "allocation": TYPICAL}
     preview = manager.post(f"/shu/{year}/preview", json=body).json
-    response = manager.post(f"/shu/{year}/post", json=body)
+    # the running year: posted early by an admin's explicit override (see below)
+    body["override"] = True
+    response = api_as("admin").post(f"/shu/{year}/post", json=body)
     assert response.status_code == 201, response.json
     assert response.json["members"] == preview["members"]
     assert response.json["posted"] is True and response.json["payout"] == "sukarela"
@@ -177,12 +179,13 @@ def test_post_in_cash_mode_books_no_savings(app_factory, api_as, make_member):
     app = app_factory(MART_SHU_PAYOUT="cash")
     from tests.conftest import ApiClient
 
-    manager = api_as("manager")
+    manager = api_as("manager", "admin")
     manager = ApiClient(app, manager.token)
     year = this_year(app)
     a = make_member(wajib=100_000)
     buy(app, a, 1_000_000, date(year, 1, 5))
-    response = manager.post(f"/shu/{year}/post", json={"surplus": 1_000_000, "allocation": TYPICAL})
+    body = {"surplus": 1_000_000, "allocation": TYPICAL, "override": True}
+    response = manager.post(f"/shu/{year}/post", json=body)
     assert response.status_code == 201
     assert response.json["payout"] == "cash"
     assert manager.get(f"/members/{a}").json["savings"]["sukarela"] == 0
@@ -241,7 +244,10 @@ def test_member_who_left_before_year_end_gets_nothing(app, make_member):
 
 
 @pytest.mark.parametrize("n", [2])
-def test_two_posts_racing_only_one_wins(app, make_member, n):
+def test_two_posts_racing_only_one_wins(app, make_member, make_user, n):
+    from mart.models import User
+
+    admin_id, _name = make_user("admin")
     year = this_year(app)
     a = make_member(wajib=100_000)
     buy(app, a, 10_000, date(year, 1, 1))
@@ -251,7 +257,8 @@ def test_two_posts_racing_only_one_wins(app, make_member, n):
         # A POST, so SQLite takes the write lock at BEGIN (BEGIN IMMEDIATE) as in the app.
         with app.test_request_context(method="POST"):
             try:
-                services.shu_post(year, 5_000_000, TYPICAL)
+                admin = db.session.get(User, admin_id)
+                services.shu_post(year, 5_000_000, TYPICAL, override=True, user=admin)
                 db.session.commit()
                 results.append("posted")
             except services.Conflict:

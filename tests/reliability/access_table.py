@@ -194,6 +194,7 @@ ACCESS = {
     "pos_api.list_returns": COUNTER,
     "pos_api.qris_for_amount": COUNTER,
     "pos_api.find_member": COUNTER,
+    "pos_api.check_approval": COUNTER,
     "pos_api.search_products": COUNTER,
     "pos_api.scan": COUNTER,
     # --- printers ---------------------------------------------------------------------

@@ -1,6 +1,10 @@
-// Goods receipt entry for a barcode scanner: scan (the scanner types the code and
-// Enter), the quantity field of that line takes focus; type the quantity, Enter, and
-// the scan field takes focus again. Scanning the same product again adds one.
+// Goods receipt entry for a barcode scanner. The scan field keeps the focus: each scan
+// adds a line, or one more of a product already on the list ("24*" before the code
+// adds 24), so the next scan never lands in a quantity. Quantities are typed by
+// clicking (or tabbing to) their field; Enter there goes back to the scan field. A
+// quantity field that receives a barcode (a long run of digits and Enter) gives it to
+// the scan, and keeps its own value. Absurd quantities are refused on the screen,
+// naming the line and the field, as the server's refusals do.
 (function () {
   const root = document.getElementById("receipt");
   if (!root) return;
@@ -9,19 +13,39 @@
   const message = document.getElementById("message");
   const supplier = document.getElementById("supplier");
   const total = document.getElementById("total");
-  const rows = new Map(); // product id -> {row, qty, cost, expiry, batch}
+  const MAX_QTY = Number(root.dataset.maxQty || 100000);
+  const rows = new Map(); // product id -> {row, qty, cost, expiry, batch, no}
 
   function say(text, bad) {
     message.textContent = text;
     message.classList.toggle("negative", !!bad);
+    message.classList.toggle("error", !!bad);
+  }
+  function fmt(s, args) {
+    return s.replace(/%\((\w+)\)s/g, (_, k) => (k in args ? args[k] : ""));
+  }
+  function parseQty(text) {
+    const t = String(text || "").trim().replace(",", ".");
+    return /^\d+(\.\d{1,3})?$/.test(t) ? Number(t) : NaN;
+  }
+  // A quantity's problem, or "" when it is fine.
+  function qtyProblem(text) {
+    const q = parseQty(text);
+    if (!Number.isFinite(q)) return root.dataset.msgQtyNumber;
+    if (q <= 0) return root.dataset.msgQtyPositive;
+    if (q > MAX_QTY) return fmt(root.dataset.msgQtyMax, { max: window.mart.qty(MAX_QTY) });
+    return "";
+  }
+  function lineError(r, field, text) {
+    return fmt(root.dataset.msgLine, { n: r.no }) + ", " + field + ": " + text;
   }
 
   function recalc() {
     let sum = 0;
     rows.forEach((r) => {
-      const q = parseFloat(r.qty.value.replace(",", ".")) || 0;
+      const q = parseQty(r.qty.value);
       const c = parseInt(r.cost.value, 10) || 0;
-      sum += q * c;
+      if (Number.isFinite(q) && q <= MAX_QTY) sum += q * c;
     });
     total.textContent = window.mart.rupiah(Math.round(sum));
   }
@@ -33,14 +57,24 @@
     Object.entries(attrs || {}).forEach(([k, v]) => el.setAttribute(k, v));
     return el;
   }
+  function numberLines() {
+    let n = 0;
+    rows.forEach((r) => { n += 1; r.no = n; r.noCell.textContent = String(n); });
+  }
 
-  function addLine(product) {
+  function addLine(product, qty) {
     const existing = rows.get(product.id);
     if (existing) {
-      const q = parseFloat(existing.qty.value.replace(",", ".")) || 0;
-      existing.qty.value = String(q + 1);
-      existing.qty.focus();
-      existing.qty.select();
+      const q = parseQty(existing.qty.value) || 0;
+      const next = Math.round((q + qty) * 1000) / 1000;
+      if (next > MAX_QTY) {
+        say(lineError(existing, root.dataset.labelQty, fmt(root.dataset.msgQtyMax, { max: window.mart.qty(MAX_QTY) })), true);
+        return;
+      }
+      existing.qty.value = String(next).replace(".", ",");
+      existing.qty.dataset.ok = existing.qty.value;
+      existing.row.scrollIntoView({ block: "nearest" });
+      say(`${product.name}: ${window.mart.qty(next, product.unit)}`);
       recalc();
       return;
     }
@@ -48,7 +82,9 @@
     tr.dataset.productId = product.id;
     const consignment = supplier.selectedOptions[0] && supplier.selectedOptions[0].dataset.terms === "consignment";
     const defaultCost = consignment ? product.supplier_price : product.avg_cost;
-    const qty = input("text", "1", { inputmode: "decimal", "aria-label": "qty", "data-testid": "line-qty" });
+    const first = String(qty).replace(".", ",");
+    const qtyInput = input("text", first, { inputmode: "decimal", "aria-label": root.dataset.labelQty, "data-testid": "line-qty" });
+    qtyInput.dataset.ok = first;
     const cost = input("number", defaultCost || "", { min: "0", step: "1", "aria-label": "cost", "data-testid": "line-cost" });
     const expiry = input("date", "", { "aria-label": "expiry" });
     const batch = input("text", "", { maxlength: "40", "aria-label": "batch" });
@@ -56,66 +92,118 @@
     remove.type = "button";
     remove.className = "secondary outline small";
     remove.textContent = "\u00d7";
-    remove.addEventListener("click", () => { rows.delete(product.id); tr.remove(); recalc(); scan.focus(); });
+    remove.addEventListener("click", () => { rows.delete(product.id); tr.remove(); numberLines(); recalc(); scan.focus(); });
+    const noCell = document.createElement("td");
+    noCell.className = "num";
+    tr.appendChild(noCell);
     const name = document.createElement("td");
     name.textContent = product.sku + " \u00b7 " + product.name;
     tr.appendChild(name);
-    [qty, cost, expiry, batch].forEach((el) => {
+    const entry = { row: tr, qty: qtyInput, cost, expiry, batch, noCell, no: 0, unit: product.unit };
+    [qtyInput, cost, expiry, batch].forEach((el) => {
       const td = document.createElement("td");
       td.appendChild(el);
       tr.appendChild(td);
       el.addEventListener("keydown", (ev) => {
-        if (ev.key === "Enter") { ev.preventDefault(); recalc(); scan.focus(); }
+        if (ev.key !== "Enter") return;
+        ev.preventDefault();
+        const typed = el.value.trim();
+        const before = el.dataset.before || "";
+        // A barcode scanned into a field (after what it held, or over it): a scan.
+        const code = before && typed.startsWith(before) && typed.length - before.length >= 8
+          ? typed.slice(before.length) : typed;
+        if (el !== batch && /^\d{8,}$/.test(code)) {
+          el.value = el === qtyInput ? qtyInput.dataset.ok : before;
+          scan.focus();
+          handleScan(code);
+          recalc();
+          return;
+        }
+        if (el === qtyInput && !checkQty(entry)) return;
+        recalc();
+        scan.focus();
       });
       el.addEventListener("input", recalc);
+      el.addEventListener("focus", () => { el.dataset.before = el.value; });
     });
+    qtyInput.addEventListener("change", () => checkQty(entry));
     const td = document.createElement("td");
     td.appendChild(remove);
     tr.appendChild(td);
     lines.prepend(tr);
-    rows.set(product.id, { row: tr, qty, cost, expiry, batch });
-    qty.focus();
-    qty.select();
+    rows.set(product.id, entry);
+    numberLines();
+    say(`${product.name}: ${window.mart.qty(qty, product.unit)}`);
     recalc();
   }
+  // A typed quantity: refused on the spot (the last good value comes back) when absurd.
+  function checkQty(entry) {
+    const problem = qtyProblem(entry.qty.value);
+    if (problem) {
+      say(lineError(entry, root.dataset.labelQty, problem), true);
+      entry.qty.value = entry.qty.dataset.ok; // the last good value comes back
+      entry.qty.focus();
+      entry.qty.select();
+      recalc();
+      return false;
+    }
+    entry.qty.dataset.ok = entry.qty.value;
+    return true;
+  }
 
-  scan.addEventListener("keydown", async (ev) => {
+  let chain = Promise.resolve();
+  function handleScan(text) {
+    // A scanner is faster than the server: scans are handled one after another.
+    chain = chain.then(() => lookup(text)).catch(() => {});
+    return chain;
+  }
+  async function lookup(text) {
+    let code = text.trim();
+    let qty = 1;
+    const mult = code.match(/^(\d+(?:[.,]\d{1,3})?)\*(.+)$/);
+    if (mult) { qty = parseQty(mult[1]); code = mult[2].trim(); }
+    if (!code) return;
+    if (!Number.isFinite(qty) || qty <= 0 || qty > MAX_QTY) {
+      say(fmt(root.dataset.msgQtyMax, { max: window.mart.qty(MAX_QTY) }), true);
+      return;
+    }
+    const res = await window.mart.api("GET", "/products/lookup?code=" + encodeURIComponent(code));
+    if (!res.ok) {
+      say(root.dataset.msgUnknown + ": " + code + (res.data && res.data.message ? " (" + res.data.message + ")" : ""), true);
+      return;
+    }
+    const weighed = res.data.quantity !== null && res.data.quantity !== undefined;
+    addLine(res.data.product, weighed ? Number(res.data.quantity) * qty : qty);
+  }
+
+  scan.addEventListener("keydown", (ev) => {
     if (ev.key !== "Enter") return;
     ev.preventDefault();
     const code = scan.value.trim();
     scan.value = "";
-    if (!code) return;
-    const res = await window.mart.api("GET", "/products/lookup?code=" + encodeURIComponent(code));
-    if (!res.ok) {
-      say(root.dataset.msgUnknown + ": " + code + (res.data && res.data.message ? " (" + res.data.message + ")" : ""), true);
-      scan.focus();
-      return;
-    }
-    say(res.data.product.name);
-    addLine(res.data.product);
-    if (res.data.quantity !== null && res.data.quantity !== undefined) {
-      rows.get(res.data.product.id).qty.value = String(res.data.quantity);
-      recalc();
-    }
+    if (code) handleScan(code);
   });
 
   document.getElementById("post").addEventListener("click", async () => {
+    await chain;
     if (!supplier.value) { say(root.dataset.msgSupplier, true); supplier.focus(); return; }
     if (!rows.size) { say(root.dataset.msgEmpty, true); scan.focus(); return; }
     const body = { supplier_id: parseInt(supplier.value, 10), lines: [] };
     const ref = document.getElementById("reference").value.trim();
     if (ref) body.reference = ref;
-    rows.forEach((r, id) => {
-      const line = { product_id: id, quantity: r.qty.value.replace(",", ".") };
+    for (const [id, r] of rows) {
+      const problem = qtyProblem(r.qty.value);
+      if (problem) { say(lineError(r, root.dataset.labelQty, problem), true); r.qty.focus(); return; }
+      const line = { product_id: id, quantity: r.qty.value.trim().replace(",", ".") };
       if (r.cost.value !== "") line.unit_cost = parseInt(r.cost.value, 10);
       if (r.expiry.value) line.expiry_date = r.expiry.value;
       if (r.batch.value.trim()) line.batch = r.batch.value.trim();
       body.lines.push(line);
-    });
+    }
     const res = await window.mart.api("POST", "/goods-receipts", body);
     if (res.ok) {
       say(root.dataset.msgSaved);
-      window.location.href = root.dataset.doneUrl;
+      window.location.href = root.dataset.doneUrl + "?posted=" + encodeURIComponent(res.data.number || res.data.id);
     } else {
       say((res.data && res.data.message) || ("HTTP " + res.status), true);
     }
