@@ -430,7 +430,7 @@ def check_approval(data):
     """Check a manager's PIN when the approval is asked (a discount as it is given), so
     the cashier hears "wrong PIN" then, not at payment; the sale sends the PIN again and
     is checked again. Wrong PINs count toward the lock as any other. 403 wrong PIN."""
-    approver = services.check_approval(current_user, data.get("approval_pin"))
+    approver = services.check_approval(current_user, data.get("approval_pin"), data.get("approver"))
     db.session.commit()  # a right PIN clears the failure count
     return {"approver": approver.full_name or approver.username}
 

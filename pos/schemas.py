@@ -386,6 +386,7 @@ class ApprovalIn(Schema):
     above the limit), before the sale is paid."""
 
     approval_pin = fields.String(load_default=None, validate=validate.Length(max=32))
+    approver = fields.String(validate=validate.Length(max=64), load_default=None, allow_none=True)
 
 
 class ApprovalOut(Schema):

@@ -103,10 +103,11 @@ def _approve(user, pin, what, approver=None):
     return approve_with_pin(pin, approver=approver)
 
 
-def check_approval(user, pin):
-    """The manager approving at the counter (the user, if a manager): ``InvalidInput``
-    without a PIN, ``Forbidden`` for a wrong one, ``TooManyRequests`` while locked."""
-    return _approve(user, pin, _("This discount"))
+def check_approval(user, pin, approver=None):
+    """The manager approving at the counter (the user, if a manager; else the chosen
+    ``approver``, a user name): ``InvalidInput`` without a PIN, ``Forbidden`` for a
+    wrong one, ``TooManyRequests`` while locked."""
+    return _approve(user, pin, _("This discount"), approver)
 
 
 def _line_error(index, field, message):

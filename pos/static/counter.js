@@ -421,6 +421,8 @@
       return null;
     }
     const given = { approval_pin: pin.value };
+    const chosen = d.querySelector("select[name=approver]");
+    if (chosen && chosen.value) given.approver = chosen.value;
     const r = await api("POST", "/pos/approvals/check", given);
     pin.value = "";
     if (!r.ok) { dialogError(id, errorText(r)); pin.focus(); return null; }
