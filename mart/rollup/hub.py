@@ -23,7 +23,7 @@ from mart import audit
 from mart.db import utcnow
 from mart.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from mart.extensions import db
-from mart.rollup import keys
+from mart.rollup import keys, partitions
 from mart.rollup.models import (
     POINT_FIELDS,
     SUM_FIELDS,
@@ -34,17 +34,29 @@ from mart.rollup.models import (
 )
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+# Indonesia's three time zones: a branch's business day follows its own.
+TIMEZONES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 
 # --- branches -------------------------------------------------------------------------
 
 
-def add_branch(code, name, kota="", kecamatan="") -> tuple[HubBranch, str]:
+def add_branch(
+    code, name, kota="", kecamatan="", timezone=DEFAULT_TIMEZONE
+) -> tuple[HubBranch, str]:
     """Register a branch; returns it and its new key (shown once). Flushes.
 
-    Raises InvalidInput for a bad code or empty name, Conflict for a code in use.
+    Raises InvalidInput for a bad code, empty name or a time zone outside Indonesia's
+    three, Conflict for a code in use.
     """
     code = (code or "").strip()
+    timezone = (timezone or DEFAULT_TIMEZONE).strip()
+    if timezone not in TIMEZONES:
+        raise InvalidInput(
+            _("The time zone must be one of %(zones)s.", zones=", ".join(TIMEZONES)),
+            field="timezone",
+        )
     if not CODE_RE.match(code):
         raise InvalidInput(
             _("A branch code is 1 to 32 letters, digits, '-', '_' or '.'."), field="code"
@@ -59,12 +71,15 @@ def add_branch(code, name, kota="", kecamatan="") -> tuple[HubBranch, str]:
         name=name.strip(),
         kota=(kota or "").strip(),
         kecamatan=(kecamatan or "").strip(),
+        timezone=timezone,
         key_encrypted=keys.encrypt_key(key),
         key_rotated_at=utcnow(),
     )
     db.session.add(branch)
     db.session.flush()
-    audit.record("rollup.add_branch", "hub_branch", branch.id, after={"code": code})
+    audit.record(
+        "rollup.add_branch", "hub_branch", branch.id, after={"code": code, "timezone": timezone}
+    )
     return branch, key
 
 
@@ -144,6 +159,8 @@ def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubR
     if data["branch_code"] != branch.code:
         raise InvalidInput(_("The report is for another branch."), field="branch_code")
     day, revision = data["date"], data["revision"]
+    # The year's partition exists before the row goes in (PostgreSQL; cached per process).
+    partitions.ensure_years(db.engine, [day.year])
     query = sa.select(HubReport).where(HubReport.branch_id == branch.id, HubReport.date == day)
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
@@ -195,7 +212,6 @@ def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubR
         delta["reports"] = 1
         outcome = "created"
     db.session.flush()
-    _add_to_summaries(branch.id, day, delta)
     table = HubBranch.__table__
     db.session.execute(
         sa.update(table)
@@ -209,6 +225,9 @@ def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubR
             last_received_at=utcnow(),
         )
     )
+    # Last: the per-date row is shared by every branch reporting that day, so its lock
+    # is held for the shortest time (until the commit that follows).
+    _add_to_summaries(branch.id, day, delta)
     return report, outcome
 
 
@@ -233,9 +252,23 @@ def _add_to_summaries(branch_id, day, delta):
 # --- reading --------------------------------------------------------------------------
 
 
-def today() -> date:
-    tz = ZoneInfo(current_app.config.get("MART_TIMEZONE") or "Asia/Jakarta")
+def today(timezone: str | None = None) -> date:
+    """The current calendar day in ``timezone`` (default the hub's MART_TIMEZONE)."""
+    tz = ZoneInfo(timezone or current_app.config.get("MART_TIMEZONE") or DEFAULT_TIMEZONE)
     return utcnow().astimezone(tz).date()
+
+
+def business_days() -> dict[str, date]:
+    """Per time zone in use: its current business day (a branch's day ends at its own
+    midnight)."""
+    now = utcnow()
+    return {tz: now.astimezone(ZoneInfo(tz)).date() for tz in TIMEZONES}
+
+
+def latest_day() -> date:
+    """The newest business day anywhere in Indonesia (WIT's): the default end of a
+    period, so no branch's day is cut off."""
+    return max(business_days().values())
 
 
 def _next_month(d: date) -> date:
@@ -337,28 +370,41 @@ def summary(date_from: date, date_to: date, stale_days: int | None = None) -> di
         stale_days = int(current_app.config.get("MART_ROLLUP_STALE_DAYS", 3))
     sums = branch_sums(date_from, date_to)
     points = branch_points(date_from, date_to)
-    ref = today()
+    days = business_days()
     branches = []
     zero_sums = {f: 0 for f in ("reports",) + SUM_FIELDS}
     zero_points = {f: 0 for f in POINT_FIELDS}
     hb = HubBranch
-    for id_, code, name, kota, kecamatan, last in db.session.execute(
-        sa.select(hb.id, hb.code, hb.name, hb.kota, hb.kecamatan, hb.last_report_date)
+    for id_, code, name, kota, kecamatan, tz, last in db.session.execute(
+        sa.select(hb.id, hb.code, hb.name, hb.kota, hb.kecamatan, hb.timezone, hb.last_report_date)
         .where(hb.active.is_(True))
         .order_by(hb.code)
     ):
         s = sums.get(id_, zero_sums)
         p = points.get(id_) or {"as_of": None, **zero_points}
-        days_silent = (ref - last).days if last else None
-        row = {"code": code, "name": name, "kota": kota, "kecamatan": kecamatan}
+        # In the branch's own time zone: its current business day, and the closed days
+        # (up to yesterday, there) without a report since its last one.
+        business_day = days.get(tz) or today(tz)
+        days_since = (business_day - last).days if last else None
+        days_silent = max(days_since - 1, 0) if last else None
+        row = {
+            "code": code,
+            "name": name,
+            "kota": kota,
+            "kecamatan": kecamatan,
+            "timezone": tz,
+            "timezone_label": TIMEZONES.get(tz, tz),
+            "business_day": business_day,
+        }
         row.update(s)
         row["days_reported"] = row.pop("reports")
         row.update(p)
         row["figures_as_of"] = row.pop("as_of")
         row["average_basket"] = _avg(s["sales_net"], s["transactions"])
         row["last_report_date"] = last
-        row["days_since_report"] = days_silent
-        row["stale"] = days_silent is None or days_silent > stale_days
+        row["days_since_report"] = days_since
+        row["days_silent"] = days_silent
+        row["stale"] = days_since is None or days_since > stale_days
         branches.append(row)
     return {
         "date_from": date_from,

@@ -91,6 +91,10 @@ class HubBranch(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     kota: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     kecamatan: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    # The branch's time zone: its business day and "silent for N days" follow it.
+    timezone: Mapped[str] = mapped_column(
+        sa.String(32), default="Asia/Jakarta", server_default="Asia/Jakarta"
+    )
     key_encrypted: Mapped[str] = mapped_column(sa.Text)
     key_rotated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     active: Mapped[bool] = mapped_column(default=True)
@@ -100,17 +104,18 @@ class HubBranch(db.Model):
 
 
 class HubReport(db.Model):
-    """The newest revision received of one branch's business day."""
+    """The newest revision received of one branch's business day.
+
+    Keyed by (branch, date): on PostgreSQL the table is partitioned by range of
+    ``date``, one partition per year (see mart.rollup.partitions), and a partitioned
+    table's primary key must hold the partition key.
+    """
 
     __tablename__ = "hub_reports"
-    __table_args__ = (
-        sa.UniqueConstraint("branch_id", "date"),
-        sa.Index("ix_hub_reports_date", "date"),
-    )
+    __table_args__ = (sa.Index("ix_hub_reports_date", "date"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"))
-    date: Mapped[date] = mapped_column(sa.Date)
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
+    date: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     revision: Mapped[int]
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The raw body exactly as signed by the branch.

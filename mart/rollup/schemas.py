@@ -213,9 +213,20 @@ BranchRowSchema = Schema.from_dict(
         **_figures,
         "average_basket": fields.Integer(),
         "days_reported": fields.Integer(),
+        "timezone": fields.String(
+            metadata={"description": "Asia/Jakarta, Asia/Makassar or Asia/Jayapura"}
+        ),
+        "timezone_label": fields.String(metadata={"description": "WIB, WITA or WIT"}),
+        "business_day": fields.Date(
+            metadata={"description": "the branch's current business day, in its time zone"}
+        ),
         "figures_as_of": fields.Date(allow_none=True),
         "last_report_date": fields.Date(allow_none=True),
         "days_since_report": fields.Integer(allow_none=True),
+        "days_silent": fields.Integer(
+            allow_none=True,
+            metadata={"description": "closed business days (its time zone) with no report"},
+        ),
         "stale": fields.Boolean(),
     },
     name="RollupBranchRow",
@@ -247,6 +258,7 @@ class HubBranchSchema(Schema):
     name = fields.String()
     kota = fields.String()
     kecamatan = fields.String()
+    timezone = fields.String()
     last_report_date = fields.Date(allow_none=True)
     last_received_at = fields.DateTime(allow_none=True)
     key_rotated_at = fields.DateTime()
