@@ -478,6 +478,44 @@ def trend(date_from: date, date_to: date, by: str = "day") -> list[dict]:
     return [buckets[k] for k in sorted(buckets)]
 
 
+def branch_trend(code: str, date_from: date, date_to: date, by: str = "month") -> dict:
+    """One branch's additive figures per ``day`` or ``month`` (a month from the monthly
+    summary, whatever the length of the period: ten years are 120 rows)."""
+    if date_from > date_to:
+        raise InvalidInput(_("'from' must not be after 'to'."), field="from")
+    branch = get_branch(code)
+    fields = ("reports",) + SUM_FIELDS
+    if by == "month":
+        m = HubMonthly
+        rows = db.session.execute(
+            sa.select(m.month, *[getattr(m, f) for f in fields])
+            .where(
+                m.branch_id == branch.id,
+                m.month >= date_from.replace(day=1),
+                m.month <= date_to,
+            )
+            .order_by(m.month)
+        ).all()
+    else:
+        r = HubReport
+        rows = db.session.execute(
+            sa.select(r.date, sa.literal(1), *[getattr(r, f) for f in SUM_FIELDS])
+            .where(r.branch_id == branch.id, r.date >= date_from, r.date <= date_to)
+            .order_by(r.date)
+        ).all()
+    items = [
+        {"period": row[0], **dict(zip(fields, (int(v) for v in row[1:]), strict=True))}
+        for row in rows
+    ]
+    return {
+        "code": branch.code,
+        "name": branch.name,
+        "timezone": branch.timezone,
+        "by": by,
+        "items": items,
+    }
+
+
 def hub_status() -> dict:
     branches = db.session.scalar(sa.select(sa.func.count()).select_from(HubBranch))
     last = db.session.scalar(sa.select(sa.func.max(HubBranch.last_received_at)))

@@ -170,6 +170,8 @@ class HubMonthly(SummedFigures, db.Model):
     """Sums of one branch's reports in one calendar month (``month`` is its first day)."""
 
     __tablename__ = "hub_monthly"
+    # A period's summary reads months across every branch: by month first.
+    __table_args__ = (sa.Index("ix_hub_monthly_month", "month"),)
 
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
     month: Mapped[date] = mapped_column(sa.Date, primary_key=True)

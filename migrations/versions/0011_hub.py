@@ -97,9 +97,13 @@ def upgrade():
     op.drop_table("hub_reports_old")
     with op.batch_alter_table("hub_reports", schema=None) as batch_op:
         batch_op.create_index("ix_hub_reports_date", ["date"], unique=False)
+    with op.batch_alter_table("hub_monthly", schema=None) as batch_op:
+        batch_op.create_index("ix_hub_monthly_month", ["month"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("hub_monthly", schema=None) as batch_op:
+        batch_op.drop_index("ix_hub_monthly_month")
     bind = op.get_bind()
     op.rename_table("hub_reports", "hub_reports_new")
     if bind.dialect.name == "postgresql":
