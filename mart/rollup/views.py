@@ -40,6 +40,8 @@ BRANCH_COLUMNS = [
     ("name", _l("Branch"), "text"),
     ("kota", _l("Kota/kabupaten"), "text"),
     ("kecamatan", _l("Kecamatan"), "text"),
+    ("timezone_label", _l("Time zone"), "text"),
+    ("business_day", _l("Business day now"), "date"),
     ("sales_net", _l("Net sales"), "money"),
     ("transactions", _l("Transactions"), "number"),
     ("average_basket", _l("Average basket"), "money"),
@@ -51,7 +53,9 @@ BRANCH_COLUMNS = [
     ("umkm_suppliers_active", _l("UMKM suppliers"), "number"),
     ("staff_count", _l("Staff"), "number"),
     ("days_reported", _l("Days reported"), "number"),
-    ("last_report_date", _l("Last report"), "text"),
+    ("figures_as_of", _l("Members and capital as of"), "date"),
+    ("last_report_date", _l("Last report"), "date"),
+    ("days_silent", _l("Days silent"), "number"),
 ]
 GROUP_COLUMNS = [
     ("branches", _l("Branches"), "number"),
@@ -190,6 +194,7 @@ def dashboard():
         trend_columns=TREND_COLUMNS,
         exports=EXPORTS,
         period_label=_period_label,
+        zones=[(zone, hub.TIMEZONES[zone], day) for zone, day in hub.business_days().items()],
         **data,
     )
 
@@ -209,7 +214,10 @@ def export(table):
             first.append(("kecamatan", _l("Kecamatan"), "text"))
         columns, rows = first + GROUP_COLUMNS, data[table]
     else:
-        columns = BRANCH_COLUMNS + [("days_since_report", _l("Days since report"), "number")]
+        columns = BRANCH_COLUMNS + [
+            ("timezone", _l("Time zone"), "text"),
+            ("days_since_report", _l("Days since report"), "number"),
+        ]
         rows = data[table]
     out = io.StringIO()
     writer = csv.writer(out)
