@@ -145,6 +145,19 @@ def register_branches(app):
     return branch_keys
 
 
+POINTS = (
+    "members_total",
+    "capital_pokok",
+    "capital_wajib",
+    "capital_sukarela",
+    "stock_value_cost",
+    "stock_consigned",
+    "umkm_suppliers_active",
+    "umkm_suppliers_members",
+    "staff_count",
+)
+
+
 def bulk_load(app, first_day, last_day):
     """Branches, then the reports one year at a time in SQL (generate_series), each
     year's monthly summary right after it; resumable (a year already loaded is skipped)."""
@@ -209,6 +222,13 @@ def bulk_load(app, first_day, last_day):
             conn.exec_driver_sql(
                 "UPDATE hub_branches SET last_report_date = (SELECT max(date) FROM hub_daily)"
             )
+            points = ", ".join(POINTS)
+            conn.exec_driver_sql("TRUNCATE hub_latest")
+            conn.exec_driver_sql(
+                f"INSERT INTO hub_latest (branch_id, date, {points}) "
+                f"SELECT branch_id, date, {points} FROM hub_reports "
+                "WHERE date = (SELECT max(date) FROM hub_daily)"
+            )
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
             count = conn.exec_driver_sql("SELECT count(*) FROM hub_reports").scalar()
@@ -265,10 +285,10 @@ def serve_gunicorn(url, instance):
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
-            requests.get(f"{base}/healthz", timeout=1)
+            requests.get(f"{base}/healthz", timeout=10)
             break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+        except requests.RequestException:
+            time.sleep(0.2)
     return proc, base
 
 

@@ -26,11 +26,16 @@ from mart.extensions import db
 from mart.rollup import keys, partitions
 from mart.rollup.models import (
     POINT_FIELDS,
+    STAGES,
     SUM_FIELDS,
     HubBranch,
     HubDaily,
+    HubLatest,
     HubMonthly,
     HubReport,
+    HubStageCount,
+    HubUmkmMonthly,
+    HubUmkmSupplier,
 )
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -167,6 +172,7 @@ def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubR
     report = db.session.scalar(query)
     values = _columns(data)
     body = raw.decode()
+    old_suppliers = None
     if report is not None:
         if revision < report.revision:
             raise Unauthorized(
@@ -185,6 +191,7 @@ def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubR
             raise Conflict(_("This revision was already received with other figures."))
         delta = {name: values[name] - getattr(report, name) for name in SUM_FIELDS}
         delta["reports"] = 0
+        old_suppliers = json.loads(report.body).get("umkm_suppliers") or []
         for name, value in values.items():
             setattr(report, name, value)
         report.revision, report.body, report.received_at = revision, body, utcnow()
@@ -225,10 +232,75 @@ def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubR
             last_received_at=utcnow(),
         )
     )
+    _keep_latest(branch.id, day, values)
+    _add_umkm(branch.id, day, old_suppliers or [], data.get("umkm_suppliers") or [])
     # Last: the per-date row is shared by every branch reporting that day, so its lock
     # is held for the shortest time (until the commit that follows).
     _add_to_summaries(branch.id, day, delta)
     return report, outcome
+
+
+def _keep_latest(branch_id, day, values):
+    """hub_latest holds the state figures of the branch's newest day."""
+    table = HubLatest.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    points = {name: values[name] for name in POINT_FIELDS}
+    stmt = insert(table).values(branch_id=branch_id, date=day, **points)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["branch_id"],
+        set_={"date": stmt.excluded.date, **{n: stmt.excluded[n] for n in POINT_FIELDS}},
+        where=stmt.excluded.date >= table.c.date,
+    )
+    db.session.execute(stmt)
+
+
+def _add_umkm(branch_id, day, old: list, new: list):
+    """The difference between a day's old and new per-supplier figures into the monthly
+    UMKM summary; the suppliers' descriptions updated (first and last day seen)."""
+    if not old and not new:
+        return
+    month = day.replace(day=1)
+    deltas: dict[str, dict] = {}
+    for sign_, rows in ((-1, old), (1, new)):
+        for row in rows:
+            d = deltas.setdefault(str(row["ref"]), {"sales": 0, "consignment_paid": 0})
+            d["sales"] += sign_ * int(row.get("sales") or 0)
+            d["consignment_paid"] += sign_ * int(row.get("consignment_paid") or 0)
+    for ref in sorted(deltas):
+        if any(deltas[ref].values()):
+            _upsert(
+                HubUmkmMonthly.__table__,
+                {"branch_id": branch_id, "month": month, "ref": ref},
+                deltas[ref],
+            )
+    table = HubUmkmSupplier.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    for row in sorted(new, key=lambda r: str(r["ref"])):
+        described = {
+            "name": row.get("name") or "",
+            "member": bool(row.get("member")),
+            "permit": bool(row.get("permit")),
+            "has_page": bool(row.get("has_page")),
+        }
+        stmt = insert(table).values(
+            branch_id=branch_id, ref=str(row["ref"]), first_date=day, last_date=day, **described
+        )
+        newer = stmt.excluded.last_date >= table.c.last_date
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["branch_id", "ref"],
+            set_={
+                **{k: sa.case((newer, stmt.excluded[k]), else_=table.c[k]) for k in described},
+                "first_date": sa.func.min(table.c.first_date, stmt.excluded.first_date)
+                if dialect == "sqlite"
+                else sa.func.least(table.c.first_date, stmt.excluded.first_date),
+                "last_date": sa.func.max(table.c.last_date, stmt.excluded.last_date)
+                if dialect == "sqlite"
+                else sa.func.greatest(table.c.last_date, stmt.excluded.last_date),
+            },
+        )
+        db.session.execute(stmt)
 
 
 def _upsert(table, keys_: dict, delta: dict):
@@ -329,10 +401,25 @@ def branch_sums(date_from: date, date_to: date) -> dict[int, dict]:
 def branch_points(date_from: date, date_to: date) -> dict[int, dict]:
     """Per branch id: the state figures of its last report in the period.
 
-    On PostgreSQL one backward probe of the (branch_id, date) index per branch
-    (LATERAL ... LIMIT 1), whatever the length of the history; elsewhere a join on
-    each branch's last date.
+    A branch whose newest report falls in the period (the usual case: a period up to
+    today) is read from hub_latest, one row per branch. Only the others (a period in
+    the past) search the reports: on PostgreSQL one backward probe of the
+    (branch_id, date) index per branch (LATERAL ... LIMIT 1), whatever the length of
+    the history; elsewhere a join on each branch's last date.
     """
+    names = ("as_of",) + POINT_FIELDS
+    lt = HubLatest
+    out = {
+        row[0]: dict(zip(names, (row[1], *[int(v) for v in row[2:]]), strict=True))
+        for row in db.session.execute(
+            sa.select(lt.branch_id, lt.date, *[getattr(lt, f) for f in POINT_FIELDS]).where(
+                lt.date >= date_from, lt.date <= date_to
+            )
+        )
+    }
+    later = sa.select(lt.branch_id).where(lt.date > date_to)
+    if not db.session.scalar(sa.select(sa.exists(later))):
+        return out
     r = HubReport
     columns = [r.branch_id, r.date, *[getattr(r, f) for f in POINT_FIELDS]]
     in_period = sa.and_(r.date >= date_from, r.date <= date_to)
@@ -344,7 +431,12 @@ def branch_points(date_from: date, date_to: date) -> dict[int, dict]:
             .limit(1)
             .lateral()
         )
-        stmt = sa.select(last).select_from(HubBranch).join(last, sa.true())
+        stmt = (
+            sa.select(last)
+            .select_from(HubBranch)
+            .join(last, sa.true())
+            .where(HubBranch.id.in_(later))
+        )
     else:
         newest = (
             sa.select(r.branch_id, sa.func.max(r.date).label("d"))
@@ -355,11 +447,10 @@ def branch_points(date_from: date, date_to: date) -> dict[int, dict]:
         stmt = sa.select(*columns).join(
             newest, sa.and_(r.branch_id == newest.c.branch_id, r.date == newest.c.d)
         )
-    names = ("as_of",) + POINT_FIELDS
-    return {
-        row[0]: dict(zip(names, (row[1], *[int(v) for v in row[2:]]), strict=True))
-        for row in db.session.execute(stmt)
-    }
+        stmt = stmt.where(r.branch_id.in_(later))
+    for row in db.session.execute(stmt):
+        out[row[0]] = dict(zip(names, (row[1], *[int(v) for v in row[2:]]), strict=True))
+    return out
 
 
 def summary(date_from: date, date_to: date, stale_days: int | None = None) -> dict:
@@ -524,3 +615,165 @@ def hub_status() -> dict:
         "branches": branches,
         "last_received_at": last.isoformat() if last else None,
     }
+
+
+# --- what the movement sees: UMKM and the OK OCE stages ---------------------------------
+
+
+def _months(date_from: date, date_to: date) -> tuple[date, date]:
+    """The first days of the first and last month touched by [from, to]: the UMKM
+    figures are kept per month."""
+    return date_from.replace(day=1), date_to.replace(day=1)
+
+
+def umkm(date_from: date, date_to: date, kecamatan: str | None = None) -> dict:
+    """UMKM suppliers' sales and consignment payouts through the marts, per kecamatan of
+    the selling branch, by whole months; with the stages the marts' figures speak to
+    and the movement's own counts beside them, and new suppliers per month."""
+    if date_from > date_to:
+        raise InvalidInput(_("'from' must not be after 'to'."), field="from")
+    m1, m2 = _months(date_from, date_to)
+    m, b, s = HubUmkmMonthly, HubBranch, HubUmkmSupplier
+    where = [m.month >= m1, m.month <= m2, b.active.is_(True)]
+    branch_where = [b.active.is_(True)]
+    if kecamatan:
+        where.append(b.kecamatan == kecamatan)
+        branch_where.append(b.kecamatan == kecamatan)
+    key = sa.cast(m.branch_id, sa.String) + sa.literal(":") + m.ref
+    selling = sa.case((m.sales > 0, key))
+    rows = db.session.execute(
+        sa.select(
+            b.kota,
+            b.kecamatan,
+            sa.func.count(sa.distinct(key)),
+            sa.func.count(sa.distinct(selling)),
+            sa.func.count(sa.distinct(sa.case((s.permit.is_(True), key)))),
+            sa.func.count(sa.distinct(sa.case((s.member.is_(True), key)))),
+            sa.func.count(sa.distinct(sa.case((s.has_page.is_(True), key)))),
+            sa.func.coalesce(sa.func.sum(m.sales), 0),
+            sa.func.coalesce(sa.func.sum(m.consignment_paid), 0),
+        )
+        .select_from(m)
+        .join(b, b.id == m.branch_id)
+        .join(s, sa.and_(s.branch_id == m.branch_id, s.ref == m.ref))
+        .where(*where)
+        .group_by(b.kota, b.kecamatan)
+    ).all()
+    hm = HubMonthly
+    sales_net = {
+        (kota, kec): int(v)
+        for kota, kec, v in db.session.execute(
+            sa.select(b.kota, b.kecamatan, sa.func.sum(hm.sales_net))
+            .join(b, b.id == hm.branch_id)
+            .where(hm.month >= m1, hm.month <= m2, *branch_where)
+            .group_by(b.kota, b.kecamatan)
+        )
+    }
+    counts: dict[tuple, dict] = {}
+    sc = HubStageCount
+    stage_query = sa.select(sc.kota, sc.kecamatan, sc.stage, sc.count)
+    if kecamatan:
+        stage_query = stage_query.where(sc.kecamatan == kecamatan)
+    for kota, kec, stage, count in db.session.execute(stage_query):
+        counts.setdefault((kota, kec), {})[stage] = count
+    out = []
+    for kota, kec, suppliers, sold, permit, member, page, sales, paid in rows:
+        net = sales_net.get((kota, kec), 0)
+        marts = {"perizinan": permit, "pemasaran": sold, "pelaporan_keuangan": page}
+        movement = counts.get((kota, kec), {})
+        out.append(
+            {
+                "kota": kota,
+                "kecamatan": kec,
+                "suppliers": suppliers,
+                "selling_suppliers": sold,
+                "suppliers_with_permit": permit,
+                "member_suppliers": member,
+                "suppliers_with_page": page,
+                "sales": int(sales),
+                "consignment_paid": int(paid),
+                "sales_net_branches": net,
+                "umkm_share": round(int(sales) / net, 4) if net > 0 else 0.0,
+                "stages": {
+                    st: {"marts": marts.get(st), "movement": movement.get(st)} for st in STAGES
+                },
+            }
+        )
+    # Kecamatan with the movement's counts but no UMKM sales yet still show.
+    seen = {(r["kota"], r["kecamatan"]) for r in out}
+    for (kota, kec), movement in counts.items():
+        if (kota, kec) not in seen:
+            out.append(
+                {
+                    "kota": kota,
+                    "kecamatan": kec,
+                    "suppliers": 0,
+                    "selling_suppliers": 0,
+                    "suppliers_with_permit": 0,
+                    "member_suppliers": 0,
+                    "suppliers_with_page": 0,
+                    "sales": 0,
+                    "consignment_paid": 0,
+                    "sales_net_branches": sales_net.get((kota, kec), 0),
+                    "umkm_share": 0.0,
+                    "stages": {st: {"marts": 0, "movement": movement.get(st)} for st in STAGES},
+                }
+            )
+    out.sort(key=lambda r: (r["kota"], r["kecamatan"]))
+    new_query = (
+        sa.select(s.first_date, sa.func.count())
+        .join(b, b.id == s.branch_id)
+        .where(s.first_date >= m1, s.first_date <= date_to, *branch_where)
+        .group_by(s.first_date)
+    )
+    per_month: dict[date, int] = {}
+    for first, n in db.session.execute(new_query):
+        per_month[first.replace(day=1)] = per_month.get(first.replace(day=1), 0) + n
+    totals = {
+        "suppliers": sum(r["suppliers"] for r in out),
+        "sales": sum(r["sales"] for r in out),
+        "consignment_paid": sum(r["consignment_paid"] for r in out),
+        "selling_suppliers": sum(r["selling_suppliers"] for r in out),
+        "suppliers_with_permit": sum(r["suppliers_with_permit"] for r in out),
+        "suppliers_with_page": sum(r["suppliers_with_page"] for r in out),
+    }
+    return {
+        "date_from": m1,
+        "date_to": date_to,
+        "totals": totals,
+        "kecamatan": out,
+        "new_suppliers": [{"month": k, "suppliers": per_month[k]} for k in sorted(per_month)],
+    }
+
+
+def set_stage_counts(kota: str, kecamatan: str, counts: dict, user: str) -> dict:
+    """Association staff enter the movement's own counts per stage for a kecamatan.
+    Flushes; raises InvalidInput naming the stage for an unknown stage or a bad count."""
+    kota, kecamatan = (kota or "").strip(), (kecamatan or "").strip()
+    if not kecamatan:
+        raise InvalidInput(_("The kecamatan is required."), field="kecamatan")
+    for stage, count in counts.items():
+        if stage not in STAGES:
+            raise InvalidInput(_("Unknown stage %(stage)s.", stage=stage), field=stage)
+        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 10**9:
+            raise InvalidInput(_("A count is a whole number from 0."), field=stage)
+    before = {}
+    for stage, count in counts.items():
+        row = db.session.get(HubStageCount, (kota, kecamatan, stage))
+        if row is None:
+            row = HubStageCount(kota=kota, kecamatan=kecamatan, stage=stage, count=count)
+            db.session.add(row)
+        else:
+            before[stage] = row.count
+            row.count = count
+        row.updated_at, row.updated_by = utcnow(), user
+    db.session.flush()
+    audit.record(
+        "rollup.stage_counts",
+        "hub_stage_counts",
+        None,
+        before=before,
+        after=counts,
+        note=f"{kota}/{kecamatan}",
+    )
+    return {"kota": kota, "kecamatan": kecamatan, "counts": counts}

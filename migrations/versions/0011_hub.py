@@ -100,8 +100,75 @@ def upgrade():
     with op.batch_alter_table("hub_monthly", schema=None) as batch_op:
         batch_op.create_index("ix_hub_monthly_month", ["month"], unique=False)
 
+    op.create_table(
+        "hub_latest",
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("date", sa.Date(), nullable=False),
+        *[sa.Column(n, sa.BigInteger(), server_default="0", nullable=False) for n in FIGURES[13:]],
+        sa.ForeignKeyConstraint(
+            ["branch_id"], ["hub_branches.id"], name=op.f("fk_hub_latest_branch_id_hub_branches")
+        ),
+        sa.PrimaryKeyConstraint("branch_id", name=op.f("pk_hub_latest")),
+    )
+    points = ", ".join(FIGURES[13:])
+    op.execute(
+        f"INSERT INTO hub_latest (branch_id, date, {points}) "
+        f"SELECT r.branch_id, r.date, {', '.join('r.' + n for n in FIGURES[13:])} "
+        "FROM hub_reports r JOIN (SELECT branch_id, max(date) AS d FROM hub_reports "
+        "GROUP BY branch_id) m ON m.branch_id = r.branch_id AND m.d = r.date"
+    )
+    op.create_table(
+        "hub_umkm_monthly",
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("ref", sa.String(length=40), nullable=False),
+        sa.Column("sales", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("consignment_paid", sa.BigInteger(), server_default="0", nullable=False),
+        sa.ForeignKeyConstraint(
+            ["branch_id"],
+            ["hub_branches.id"],
+            name=op.f("fk_hub_umkm_monthly_branch_id_hub_branches"),
+        ),
+        sa.PrimaryKeyConstraint("branch_id", "month", "ref", name=op.f("pk_hub_umkm_monthly")),
+    )
+    with op.batch_alter_table("hub_umkm_monthly", schema=None) as batch_op:
+        batch_op.create_index("ix_hub_umkm_monthly_month", ["month"], unique=False)
+    op.create_table(
+        "hub_umkm_suppliers",
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("ref", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=120), server_default="", nullable=False),
+        sa.Column("member", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("permit", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("has_page", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("first_date", sa.Date(), nullable=False),
+        sa.Column("last_date", sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["branch_id"],
+            ["hub_branches.id"],
+            name=op.f("fk_hub_umkm_suppliers_branch_id_hub_branches"),
+        ),
+        sa.PrimaryKeyConstraint("branch_id", "ref", name=op.f("pk_hub_umkm_suppliers")),
+    )
+    op.create_table(
+        "hub_stage_counts",
+        sa.Column("kota", sa.String(length=120), nullable=False),
+        sa.Column("kecamatan", sa.String(length=120), nullable=False),
+        sa.Column("stage", sa.String(length=24), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(length=80), server_default="", nullable=False),
+        sa.PrimaryKeyConstraint("kota", "kecamatan", "stage", name=op.f("pk_hub_stage_counts")),
+    )
+
 
 def downgrade():
+    op.drop_table("hub_stage_counts")
+    op.drop_table("hub_latest")
+    op.drop_table("hub_umkm_suppliers")
+    with op.batch_alter_table("hub_umkm_monthly", schema=None) as batch_op:
+        batch_op.drop_index("ix_hub_umkm_monthly_month")
+    op.drop_table("hub_umkm_monthly")
     with op.batch_alter_table("hub_monthly", schema=None) as batch_op:
         batch_op.drop_index("ix_hub_monthly_month")
     bind = op.get_bind()

@@ -189,6 +189,9 @@ ACCESS = {
     "rollup_api.list_branches": ASSOCIATION,
     "rollup_api.get_summary": ASSOCIATION,
     "rollup_api.get_trend": ASSOCIATION,
+    "rollup_api.get_umkm": ASSOCIATION,
+    "rollup_api.put_stages": ASSOCIATION,
+    "rollup_api.get_branch_trend": ASSOCIATION,
     # signed with the branch key (HMAC), not a login: no signature, 401 for everyone
     "rollup_api.post_report": SIGNATURE_ONLY,
 }
@@ -206,5 +209,8 @@ MODE_ONLY: dict[str, str] = {
     "rollup_api.list_branches": "association",
     "rollup_api.get_summary": "association",
     "rollup_api.get_trend": "association",
+    "rollup_api.get_umkm": "association",
+    "rollup_api.put_stages": "association",
+    "rollup_api.get_branch_trend": "association",
     "rollup_api.post_report": "association",
 }
