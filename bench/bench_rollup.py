@@ -214,6 +214,9 @@ def bulk_load(app, first_day, last_day):
                 )
             print(f"  loaded {year}: {time.perf_counter() - t0:.0f} s", flush=True)
         with engine.begin() as conn:
+            # What an earlier run's evening peak stored (after last_day) goes first.
+            conn.exec_driver_sql("DELETE FROM hub_reports WHERE date > %(d)s", {"d": last_day})
+            conn.exec_driver_sql("DELETE FROM hub_monthly WHERE month > %(d)s", {"d": last_day})
             conn.exec_driver_sql("TRUNCATE hub_daily")
             conn.exec_driver_sql(
                 f"""INSERT INTO hub_daily (date, reports, {cols})
@@ -504,17 +507,6 @@ def bench_hub():
                     flush=True,
                 )
                 peak_day = last_day + timedelta(days=1)
-                with app.app_context():
-                    db.session.execute(
-                        sa.text("DELETE FROM hub_reports WHERE date = :d"), {"d": peak_day}
-                    )
-                    db.session.execute(
-                        sa.text("DELETE FROM hub_daily WHERE date = :d"), {"d": peak_day}
-                    )
-                    db.session.execute(
-                        sa.text("DELETE FROM hub_monthly WHERE month = :d"), {"d": peak_day}
-                    )
-                    db.session.commit()
             finally:
                 server.shutdown()
             proc, base = serve_gunicorn(url, instance)
