@@ -70,7 +70,7 @@ def test_business_day_and_silence_follow_each_branchs_zone(
     assert rows["JPR01"]["figures_as_of"] == "2026-11-19"
 
 
-def test_dashboard_says_which_day_each_figure_is(hub, hub_client, register, login_as, monkeypatch):
+def test_dashboard_says_which_day_each_figure_is(hub, hub_client, register, monkeypatch):
     monkeypatch.setattr(hub_service, "utcnow", lambda: NOW)
     key = register("JPR01", timezone="Asia/Jayapura")
     signed_post(hub_client, "JPR01", key, make_report("JPR01", date(2026, 11, 19)))
