@@ -29,6 +29,14 @@ DEMO_BRANCHES = [
 ]
 
 
+UMKM_DEMO = [
+    ("Keripik Singkong Bu Sri", 3),
+    ("Sambal Roa Mama Ina", 2),
+    ("Kopi Robusta Pak Darto", 4),
+    ("Batik Tulis Bu Yati", 1),
+]
+
+
 def demo_report(code, day, rng, size=1.0, members=150):
     transactions = int(rng.randint(90, 260) * size)
     gross = transactions * rng.randint(28_000, 62_000)
@@ -72,6 +80,20 @@ def demo_report(code, day, rng, size=1.0, members=150):
         "staff": [],
         "staff_count": rng.randint(3, 6),
         "sources_missing": [],
+        # A few UMKM suppliers' goods sold that day (what the movement's pages show).
+        "umkm_suppliers": [
+            {
+                "ref": str(n),
+                "name": name,
+                "member": n % 2 == 0,
+                "permit": n != 3,
+                "has_page": n < 2,
+                "sales": net * share // 100,
+                "consignment_paid": rng.randint(0, 2) * 50_000,
+            }
+            for n, (name, share) in enumerate(UMKM_DEMO)
+            if rng.random() < 0.9
+        ],
     }
 
 
