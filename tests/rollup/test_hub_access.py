@@ -89,4 +89,5 @@ def test_every_table_exports_as_csv_and_xlsx(hub, hub_client, register, make_use
     assert row[header.index("Penjualan UMKM")] == 45_000  # a number, not text
     assert client.get(f"/association/export/umkm.pdf?{query}").status_code == 404
     html = client.get(f"/association/?{query}").get_data(as_text=True)
+    assert html.count('data-testid="umkm"') == 1
     assert "Tebet" in html.split('data-testid="umkm"')[1]
