@@ -249,7 +249,8 @@ def _umkm_rows(data):
     ]
 
 
-@bp.route("/export/<table>.<fmt>")
+@bp.route("/export/<table>.csv", defaults={"fmt": "csv"})
+@bp.route("/export/<table>.xlsx", defaults={"fmt": "xlsx"})
 @roles_required("association")
 def export(table, fmt):
     """Every table of the dashboard as CSV or XLSX (the same columns)."""
