@@ -249,11 +249,21 @@ def _umkm_rows(data):
     ]
 
 
-@bp.route("/export/<table>.csv", defaults={"fmt": "csv"})
-@bp.route("/export/<table>.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/export/<table>.csv")
 @roles_required("association")
-def export(table, fmt):
-    """Every table of the dashboard as CSV or XLSX (the same columns)."""
+def export(table):
+    """Every table of the dashboard as CSV."""
+    return _export(table, "csv")
+
+
+@bp.route("/export/<table>.xlsx")
+@roles_required("association")
+def export_xlsx(table):
+    """Every table of the dashboard as XLSX (the same columns as the CSV)."""
+    return _export(table, "xlsx")
+
+
+def _export(table, fmt):
     if not _is_hub() or table not in EXPORTS or fmt not in ("csv", "xlsx"):
         abort(404)
     data = _dashboard_data()

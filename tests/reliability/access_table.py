@@ -185,6 +185,7 @@ ACCESS = {
     # --- roll-up: the association hub ------------------------------------------------
     "rollup.dashboard": ASSOCIATION,
     "rollup.export": ASSOCIATION,
+    "rollup.export_xlsx": ASSOCIATION,
     "rollup.static": EVERYONE,
     "rollup_api.list_branches": ASSOCIATION,
     "rollup_api.get_summary": ASSOCIATION,
@@ -206,6 +207,7 @@ CSRF_EXEMPT_REASONS = {
 # Endpoints that exist only in one mode (MART_MODE); in the other they answer 404.
 MODE_ONLY: dict[str, str] = {
     "rollup.export": "association",
+    "rollup.export_xlsx": "association",
     "rollup_api.list_branches": "association",
     "rollup_api.get_summary": "association",
     "rollup_api.get_trend": "association",
