@@ -27,6 +27,9 @@ def upgrade_database():
 def init_command():
     """Create or upgrade the database. Safe to run again: data is kept."""
     upgrade_database()
+    # What packages prepare after the schema (the hub's partitions ahead of time).
+    for hook in current_app.extensions.get("mart_after_init", []):
+        hook()
     # Packages that seed what a branch needs (the books' chart and opening balance).
     for hook in current_app.extensions.get("mart_init_hooks", []):
         message = hook()

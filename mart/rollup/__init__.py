@@ -34,9 +34,10 @@ def _settings(app):
 
 def init_app(app):
     from mart.rollup import api as rollup_api
-    from mart.rollup import cli, models, sender, views  # noqa: F401  (models: for Alembic)
+    from mart.rollup import cli, models, replica, sender, views  # noqa: F401  (models: Alembic)
 
     _settings(app)
+    replica.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(views.branch_bp)
     rest_api.register_blueprint(rollup_api.blp, url_prefix="/api/v1")
@@ -53,8 +54,37 @@ def init_app(app):
     nav.set_home("manager", "mart.backoffice")
     nav.set_home("admin", "mart.backoffice")
     app.extensions.setdefault("mart_workers", []).append(sender.start_worker)
+    app.extensions["mart_workers"].append(_partitions_ahead)
+    app.extensions.setdefault("mart_after_init", []).append(_partitions_at_init)
     app.extensions.setdefault("mart_health", {})["rollup"] = sender.health
     register_seeder(60, _seed_demo)
+
+
+def _partitions_ahead(app):
+    """When the hub starts: this year's and next year's partitions of its reports."""
+    if app.config.get("MART_MODE") != "association":
+        return None
+    import logging
+
+    from mart.extensions import db
+    from mart.rollup import partitions
+
+    with app.app_context():
+        try:
+            partitions.ensure_ahead(db.engine)
+        except Exception:  # noqa: BLE001  (a hub still starts; ingest makes them too)
+            logging.getLogger(__name__).exception("rollup: could not create partitions")
+    return None
+
+
+def _partitions_at_init():
+    import click
+
+    from mart.extensions import db
+    from mart.rollup import partitions
+
+    for year in partitions.ensure_ahead(db.engine):
+        click.echo(f"hub_reports: partition of {year} created")
 
 
 def _seed_demo(context):

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest
 
@@ -24,6 +25,7 @@ from mart.rollup import hub
 from mart.rollup.models import HubBranch, RollupOutbox
 from mart.rollup.schemas import (
     HubBranchSchema,
+    RollupBranchTrendArgsSchema,
     RollupDailyArgsSchema,
     RollupDailySchema,
     RollupIngestResultSchema,
@@ -31,9 +33,12 @@ from mart.rollup.schemas import (
     RollupOutboxSchema,
     RollupPeriodArgsSchema,
     RollupReportSchema,
+    RollupStageCountsSchema,
     RollupSummarySchema,
     RollupTrendArgsSchema,
     RollupTrendSchema,
+    RollupUmkmArgsSchema,
+    RollupUmkmSchema,
 )
 from mart.rollup.sender import describe
 from mart.security import csrf_exempt, raw_body
@@ -158,6 +163,65 @@ def get_trend(args):
     date_from, date_to = period(args, 90)
     items = hub.trend(date_from, date_to, args["by"])
     return {"by": args["by"], "items": items, "total": len(items)}
+
+
+@blp.route("/association/umkm")
+@mode_only("association")
+@roles_required("association")
+@blp.arguments(RollupUmkmArgsSchema, location="query")
+@blp.response(200, RollupUmkmSchema)
+def get_umkm(args):
+    """UMKM suppliers' sales and consignment payouts through the marts per kecamatan
+    (of the selling branch), by whole months from `from`'s month to `to`'s; the OK OCE
+    stages the marts' figures speak to beside the movement's own counts; new UMKM
+    suppliers per month. Only reports that carry `umkm_suppliers` count."""
+    date_from, date_to = period(args, 365)
+    data = hub.umkm(date_from, date_to, args.get("kecamatan"))
+    return jsonify(_plain_umkm(data))
+
+
+def _plain_umkm(data):
+    return {
+        "from": data["date_from"].isoformat(),
+        "to": data["date_to"].isoformat(),
+        "totals": data["totals"],
+        "kecamatan": data["kecamatan"],
+        "new_suppliers": [
+            {"month": r["month"].isoformat(), "suppliers": r["suppliers"]}
+            for r in data["new_suppliers"]
+        ],
+    }
+
+
+@blp.route("/association/stages", methods=["PUT"])
+@mode_only("association")
+@roles_required("association")
+@blp.arguments(RollupStageCountsSchema)
+@blp.response(200, RollupStageCountsSchema)
+def put_stages(data):
+    """The movement's own counts of entrepreneurs per OK OCE stage in one kecamatan,
+    entered by association staff (`counts`: stage -> whole number; stages not named
+    are left as they are)."""
+    result = hub.set_stage_counts(
+        data.get("kota", ""), data["kecamatan"], data["counts"], current_user.username
+    )
+    db.session.commit()
+    return result
+
+
+@blp.route("/association/branch-trend")
+@mode_only("association")
+@roles_required("association")
+@blp.arguments(RollupBranchTrendArgsSchema, location="query")
+def get_branch_trend(args):
+    """One branch's (`code`) figures per `month` (default over ten years) or `day`."""
+    code = args["code"]
+    date_to = args.get("date_to") or hub.today()
+    date_from = args.get("date_from") or date_to.replace(year=date_to.year - 10)
+    by = "day" if args["by"] == "day" else "month"
+    data = hub.branch_trend(code, date_from, date_to, by)
+    data["items"] = [{**r, "period": r["period"].isoformat()} for r in data["items"]]
+    return jsonify(data)
 
 
 @blp.route("/association/branches")

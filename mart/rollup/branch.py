@@ -173,7 +173,68 @@ def collect(day: date) -> dict:
         body["books"] = json.loads(json.dumps(books(start, end), default=str))
     if extra:
         body["extra"] = json.loads(json.dumps(extra, default=str))
+    suppliers = umkm_breakdown(start, end)
+    if suppliers is not None:
+        body["umkm_suppliers"] = suppliers
     return body
+
+
+def umkm_breakdown(start: datetime, end: datetime) -> list[dict] | None:
+    """Per UMKM supplier whose goods sold or who was paid in ``[start, end)``: its sales
+    through this branch (completed sales' line amounts) and consignment paid, with what
+    the movement's stages need (member, permit, own supplier page). None while pos or
+    inventory is not there. Sorted by ``ref`` (the body is compared between builds)."""
+    try:
+        from inventory.models import ConsignmentSettlement, Product, Supplier
+        from pos.models import Sale, SaleLine
+    except ImportError:
+        return None
+    sold = dict(
+        db.session.execute(
+            sa.select(Product.supplier_id, sa.func.sum(SaleLine.amount))
+            .join(SaleLine, SaleLine.product_id == Product.id)
+            .join(Sale, Sale.id == SaleLine.sale_id)
+            .where(Sale.status == "completed", Sale.created_at >= start, Sale.created_at < end)
+            .where(Product.supplier_id.is_not(None))
+            .group_by(Product.supplier_id)
+        ).all()
+    )
+    paid = dict(
+        db.session.execute(
+            sa.select(ConsignmentSettlement.supplier_id, sa.func.sum(ConsignmentSettlement.payable))
+            .where(ConsignmentSettlement.paid_at >= start, ConsignmentSettlement.paid_at < end)
+            .group_by(ConsignmentSettlement.supplier_id)
+        ).all()
+    )
+    ids = set(sold) | set(paid)
+    if not ids:
+        return []
+    out = []
+    for supplier in db.session.scalars(
+        sa.select(Supplier).where(Supplier.id.in_(ids), Supplier.umkm.is_(True))
+    ):
+        out.append(
+            {
+                "ref": str(supplier.id),
+                "name": supplier.name,
+                "member": supplier.member_no is not None,
+                "permit": bool((supplier.permit_no or "").strip()),
+                "has_page": _has_supplier_login(supplier.id),
+                "sales": _as_int(sold.get(supplier.id)),
+                "consignment_paid": _as_int(paid.get(supplier.id)),
+            }
+        )
+    return sorted(out, key=lambda r: r["ref"])
+
+
+def _has_supplier_login(supplier_id) -> bool:
+    """A supplier with its own login sees its own page (the pelaporan stage)."""
+    from mart.models import User
+
+    column = getattr(User, "supplier_id", None)
+    if column is None:
+        return False
+    return bool(db.session.scalar(sa.select(User.id).where(column == supplier_id).limit(1)))
 
 
 def encode(body: dict) -> bytes:

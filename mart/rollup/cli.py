@@ -76,13 +76,19 @@ def status_command():
 @click.option("--name", required=True)
 @click.option("--kota", default="", help="Kota or kabupaten.")
 @click.option("--kecamatan", default="")
-def add_branch_command(code, name, kota, kecamatan):
+@click.option(
+    "--timezone",
+    default="Asia/Jakarta",
+    show_default=True,
+    help="The branch's time zone: Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT).",
+)
+def add_branch_command(code, name, kota, kecamatan, timezone):
     """Register a branch at the hub; prints its key alone on the last line (shown once:
     put it in the branch's MART_BRANCH_KEY)."""
     from mart.rollup.hub import add_branch
 
     try:
-        branch, key = add_branch(code, name, kota, kecamatan)
+        branch, key = add_branch(code, name, kota, kecamatan, timezone)
         db.session.commit()
     except DomainError as error:
         _fail(error)
@@ -123,7 +129,23 @@ def list_branches_command():
 
     for b in db.session.scalars(sa.select(HubBranch).order_by(HubBranch.code)):
         last = b.last_report_date.isoformat() if b.last_report_date else "-"
-        click.echo(f"{b.code}\t{b.name}\t{b.kota}\t{b.kecamatan}\tlast report {last}")
+        click.echo(f"{b.code}\t{b.name}\t{b.kota}\t{b.kecamatan}\t{b.timezone}\tlast report {last}")
+
+
+@group.command("partitions")
+def partitions_command():
+    """Create this year's and next year's partitions of the hub's reports (PostgreSQL)
+    and list them."""
+    from mart.rollup import partitions
+
+    for year in partitions.ensure_ahead(db.engine):
+        click.echo(f"created the partition of {year}")
+    with db.engine.connect() as conn:
+        rows = partitions.describe(conn)
+    if not rows:
+        click.echo("hub_reports is not partitioned here (SQLite): nothing to do")
+    for row in rows:
+        click.echo(f"{row['name']}\t{row['bounds']}\t~{row['rows_estimate']} rows")
 
 
 @group.command("seed-hub-demo")

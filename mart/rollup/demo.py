@@ -14,6 +14,8 @@ from flask import current_app
 DEMO_BRANCHES = [
     ("JKT-SLT01", "OK OCE Mart Cilandak", "Jakarta Selatan", "Cilandak"),
     ("JKT-SLT02", "OK OCE Mart Tebet", "Jakarta Selatan", "Tebet"),
+    ("MKS01", "OK OCE Mart Panakkukang", "Kota Makassar", "Panakkukang", "Asia/Makassar"),
+    ("JPR01", "OK OCE Mart Abepura", "Kota Jayapura", "Abepura", "Asia/Jayapura"),
     ("JKT-TIM01", "OK OCE Mart Duren Sawit", "Jakarta Timur", "Duren Sawit"),
     ("JKT-TIM02", "OK OCE Mart Cakung", "Jakarta Timur", "Cakung"),
     ("JKT-BAR01", "OK OCE Mart Kebon Jeruk", "Jakarta Barat", "Kebon Jeruk"),
@@ -24,6 +26,14 @@ DEMO_BRANCHES = [
     ("TNG01", "OK OCE Mart Ciledug", "Kota Tangerang", "Ciledug"),
     ("BDG01", "OK OCE Mart Coblong", "Kota Bandung", "Coblong"),
     ("SBY01", "OK OCE Mart Wonokromo", "Kota Surabaya", "Wonokromo"),
+]
+
+
+UMKM_DEMO = [
+    ("Keripik Singkong Bu Sri", 3),
+    ("Sambal Roa Mama Ina", 2),
+    ("Kopi Robusta Pak Darto", 4),
+    ("Batik Tulis Bu Yati", 1),
 ]
 
 
@@ -70,6 +80,20 @@ def demo_report(code, day, rng, size=1.0, members=150):
         "staff": [],
         "staff_count": rng.randint(3, 6),
         "sources_missing": [],
+        # A few UMKM suppliers' goods sold that day (what the movement's pages show).
+        "umkm_suppliers": [
+            {
+                "ref": str(n),
+                "name": name,
+                "member": n % 2 == 0,
+                "permit": n != 3,
+                "has_page": n < 2,
+                "sales": net * share // 100,
+                "consignment_paid": rng.randint(0, 2) * 50_000,
+            }
+            for n, (name, share) in enumerate(UMKM_DEMO)
+            if rng.random() < 0.9
+        ],
     }
 
 
@@ -89,12 +113,12 @@ def seed_hub(branches=12, days=120, seed=2026) -> int:
     end = hub.today() - timedelta(days=1)
     stored = 0
     chosen = [DEMO_BRANCHES[i % len(DEMO_BRANCHES)] for i in range(branches)]
-    for index, (code, name, kota, kecamatan) in enumerate(chosen):
+    for index, (code, name, kota, kecamatan, *zone) in enumerate(chosen):
         if index >= len(DEMO_BRANCHES):
             code, name = f"{code}-{index}", f"{name} {index}"
         branch = db.session.scalar(sa.select(HubBranch).where(HubBranch.code == code))
         if branch is None:
-            branch, _key = hub.add_branch(code, name, kota, kecamatan)
+            branch, _key = hub.add_branch(code, name, kota, kecamatan, *zone)
         size = rng.uniform(0.6, 1.6)
         members = rng.randint(80, 400)
         last = end - timedelta(days=7) if index == len(chosen) - 1 and branches > 1 else end

@@ -23,28 +23,45 @@ from mart import audit
 from mart.db import utcnow
 from mart.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from mart.extensions import db
-from mart.rollup import keys
+from mart.rollup import keys, partitions
 from mart.rollup.models import (
     POINT_FIELDS,
+    STAGES,
     SUM_FIELDS,
     HubBranch,
     HubDaily,
+    HubLatest,
     HubMonthly,
     HubReport,
+    HubStageCount,
+    HubUmkmMonthly,
+    HubUmkmSupplier,
 )
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+# Indonesia's three time zones: a branch's business day follows its own.
+TIMEZONES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 
 # --- branches -------------------------------------------------------------------------
 
 
-def add_branch(code, name, kota="", kecamatan="") -> tuple[HubBranch, str]:
+def add_branch(
+    code, name, kota="", kecamatan="", timezone=DEFAULT_TIMEZONE
+) -> tuple[HubBranch, str]:
     """Register a branch; returns it and its new key (shown once). Flushes.
 
-    Raises InvalidInput for a bad code or empty name, Conflict for a code in use.
+    Raises InvalidInput for a bad code, empty name or a time zone outside Indonesia's
+    three, Conflict for a code in use.
     """
     code = (code or "").strip()
+    timezone = (timezone or DEFAULT_TIMEZONE).strip()
+    if timezone not in TIMEZONES:
+        raise InvalidInput(
+            _("The time zone must be one of %(zones)s.", zones=", ".join(TIMEZONES)),
+            field="timezone",
+        )
     if not CODE_RE.match(code):
         raise InvalidInput(
             _("A branch code is 1 to 32 letters, digits, '-', '_' or '.'."), field="code"
@@ -59,12 +76,15 @@ def add_branch(code, name, kota="", kecamatan="") -> tuple[HubBranch, str]:
         name=name.strip(),
         kota=(kota or "").strip(),
         kecamatan=(kecamatan or "").strip(),
+        timezone=timezone,
         key_encrypted=keys.encrypt_key(key),
         key_rotated_at=utcnow(),
     )
     db.session.add(branch)
     db.session.flush()
-    audit.record("rollup.add_branch", "hub_branch", branch.id, after={"code": code})
+    audit.record(
+        "rollup.add_branch", "hub_branch", branch.id, after={"code": code, "timezone": timezone}
+    )
     return branch, key
 
 
@@ -144,12 +164,15 @@ def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubR
     if data["branch_code"] != branch.code:
         raise InvalidInput(_("The report is for another branch."), field="branch_code")
     day, revision = data["date"], data["revision"]
+    # The year's partition exists before the row goes in (PostgreSQL; cached per process).
+    partitions.ensure_years(db.engine, [day.year])
     query = sa.select(HubReport).where(HubReport.branch_id == branch.id, HubReport.date == day)
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     report = db.session.scalar(query)
     values = _columns(data)
     body = raw.decode()
+    old_suppliers = None
     if report is not None:
         if revision < report.revision:
             raise Unauthorized(
@@ -168,6 +191,7 @@ def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubR
             raise Conflict(_("This revision was already received with other figures."))
         delta = {name: values[name] - getattr(report, name) for name in SUM_FIELDS}
         delta["reports"] = 0
+        old_suppliers = json.loads(report.body).get("umkm_suppliers") or []
         for name, value in values.items():
             setattr(report, name, value)
         report.revision, report.body, report.received_at = revision, body, utcnow()
@@ -195,7 +219,6 @@ def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubR
         delta["reports"] = 1
         outcome = "created"
     db.session.flush()
-    _add_to_summaries(branch.id, day, delta)
     table = HubBranch.__table__
     db.session.execute(
         sa.update(table)
@@ -209,7 +232,75 @@ def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubR
             last_received_at=utcnow(),
         )
     )
+    _keep_latest(branch.id, day, values)
+    _add_umkm(branch.id, day, old_suppliers or [], data.get("umkm_suppliers") or [])
+    # Last: the per-date row is shared by every branch reporting that day, so its lock
+    # is held for the shortest time (until the commit that follows).
+    _add_to_summaries(branch.id, day, delta)
     return report, outcome
+
+
+def _keep_latest(branch_id, day, values):
+    """hub_latest holds the state figures of the branch's newest day."""
+    table = HubLatest.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    points = {name: values[name] for name in POINT_FIELDS}
+    stmt = insert(table).values(branch_id=branch_id, date=day, **points)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["branch_id"],
+        set_={"date": stmt.excluded.date, **{n: stmt.excluded[n] for n in POINT_FIELDS}},
+        where=stmt.excluded.date >= table.c.date,
+    )
+    db.session.execute(stmt)
+
+
+def _add_umkm(branch_id, day, old: list, new: list):
+    """The difference between a day's old and new per-supplier figures into the monthly
+    UMKM summary; the suppliers' descriptions updated (first and last day seen)."""
+    if not old and not new:
+        return
+    month = day.replace(day=1)
+    deltas: dict[str, dict] = {}
+    for sign_, rows in ((-1, old), (1, new)):
+        for row in rows:
+            d = deltas.setdefault(str(row["ref"]), {"sales": 0, "consignment_paid": 0})
+            d["sales"] += sign_ * int(row.get("sales") or 0)
+            d["consignment_paid"] += sign_ * int(row.get("consignment_paid") or 0)
+    for ref in sorted(deltas):
+        if any(deltas[ref].values()):
+            _upsert(
+                HubUmkmMonthly.__table__,
+                {"branch_id": branch_id, "month": month, "ref": ref},
+                deltas[ref],
+            )
+    table = HubUmkmSupplier.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    for row in sorted(new, key=lambda r: str(r["ref"])):
+        described = {
+            "name": row.get("name") or "",
+            "member": bool(row.get("member")),
+            "permit": bool(row.get("permit")),
+            "has_page": bool(row.get("has_page")),
+        }
+        stmt = insert(table).values(
+            branch_id=branch_id, ref=str(row["ref"]), first_date=day, last_date=day, **described
+        )
+        newer = stmt.excluded.last_date >= table.c.last_date
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["branch_id", "ref"],
+            set_={
+                **{k: sa.case((newer, stmt.excluded[k]), else_=table.c[k]) for k in described},
+                "first_date": sa.func.min(table.c.first_date, stmt.excluded.first_date)
+                if dialect == "sqlite"
+                else sa.func.least(table.c.first_date, stmt.excluded.first_date),
+                "last_date": sa.func.max(table.c.last_date, stmt.excluded.last_date)
+                if dialect == "sqlite"
+                else sa.func.greatest(table.c.last_date, stmt.excluded.last_date),
+            },
+        )
+        db.session.execute(stmt)
 
 
 def _upsert(table, keys_: dict, delta: dict):
@@ -233,9 +324,23 @@ def _add_to_summaries(branch_id, day, delta):
 # --- reading --------------------------------------------------------------------------
 
 
-def today() -> date:
-    tz = ZoneInfo(current_app.config.get("MART_TIMEZONE") or "Asia/Jakarta")
+def today(timezone: str | None = None) -> date:
+    """The current calendar day in ``timezone`` (default the hub's MART_TIMEZONE)."""
+    tz = ZoneInfo(timezone or current_app.config.get("MART_TIMEZONE") or DEFAULT_TIMEZONE)
     return utcnow().astimezone(tz).date()
+
+
+def business_days() -> dict[str, date]:
+    """Per time zone in use: its current business day (a branch's day ends at its own
+    midnight)."""
+    now = utcnow()
+    return {tz: now.astimezone(ZoneInfo(tz)).date() for tz in TIMEZONES}
+
+
+def latest_day() -> date:
+    """The newest business day anywhere in Indonesia (WIT's): the default end of a
+    period, so no branch's day is cut off."""
+    return max(business_days().values())
 
 
 def _next_month(d: date) -> date:
@@ -296,10 +401,25 @@ def branch_sums(date_from: date, date_to: date) -> dict[int, dict]:
 def branch_points(date_from: date, date_to: date) -> dict[int, dict]:
     """Per branch id: the state figures of its last report in the period.
 
-    On PostgreSQL one backward probe of the (branch_id, date) index per branch
-    (LATERAL ... LIMIT 1), whatever the length of the history; elsewhere a join on
-    each branch's last date.
+    A branch whose newest report falls in the period (the usual case: a period up to
+    today) is read from hub_latest, one row per branch. Only the others (a period in
+    the past) search the reports: on PostgreSQL one backward probe of the
+    (branch_id, date) index per branch (LATERAL ... LIMIT 1), whatever the length of
+    the history; elsewhere a join on each branch's last date.
     """
+    names = ("as_of",) + POINT_FIELDS
+    lt = HubLatest
+    out = {
+        row[0]: dict(zip(names, (row[1], *[int(v) for v in row[2:]]), strict=True))
+        for row in db.session.execute(
+            sa.select(lt.branch_id, lt.date, *[getattr(lt, f) for f in POINT_FIELDS]).where(
+                lt.date >= date_from, lt.date <= date_to
+            )
+        )
+    }
+    later = sa.select(lt.branch_id).where(lt.date > date_to)
+    if not db.session.scalar(sa.select(sa.exists(later))):
+        return out
     r = HubReport
     columns = [r.branch_id, r.date, *[getattr(r, f) for f in POINT_FIELDS]]
     in_period = sa.and_(r.date >= date_from, r.date <= date_to)
@@ -311,7 +431,12 @@ def branch_points(date_from: date, date_to: date) -> dict[int, dict]:
             .limit(1)
             .lateral()
         )
-        stmt = sa.select(last).select_from(HubBranch).join(last, sa.true())
+        stmt = (
+            sa.select(last)
+            .select_from(HubBranch)
+            .join(last, sa.true())
+            .where(HubBranch.id.in_(later))
+        )
     else:
         newest = (
             sa.select(r.branch_id, sa.func.max(r.date).label("d"))
@@ -322,11 +447,10 @@ def branch_points(date_from: date, date_to: date) -> dict[int, dict]:
         stmt = sa.select(*columns).join(
             newest, sa.and_(r.branch_id == newest.c.branch_id, r.date == newest.c.d)
         )
-    names = ("as_of",) + POINT_FIELDS
-    return {
-        row[0]: dict(zip(names, (row[1], *[int(v) for v in row[2:]]), strict=True))
-        for row in db.session.execute(stmt)
-    }
+        stmt = stmt.where(r.branch_id.in_(later))
+    for row in db.session.execute(stmt):
+        out[row[0]] = dict(zip(names, (row[1], *[int(v) for v in row[2:]]), strict=True))
+    return out
 
 
 def summary(date_from: date, date_to: date, stale_days: int | None = None) -> dict:
@@ -337,28 +461,41 @@ def summary(date_from: date, date_to: date, stale_days: int | None = None) -> di
         stale_days = int(current_app.config.get("MART_ROLLUP_STALE_DAYS", 3))
     sums = branch_sums(date_from, date_to)
     points = branch_points(date_from, date_to)
-    ref = today()
+    days = business_days()
     branches = []
     zero_sums = {f: 0 for f in ("reports",) + SUM_FIELDS}
     zero_points = {f: 0 for f in POINT_FIELDS}
     hb = HubBranch
-    for id_, code, name, kota, kecamatan, last in db.session.execute(
-        sa.select(hb.id, hb.code, hb.name, hb.kota, hb.kecamatan, hb.last_report_date)
+    for id_, code, name, kota, kecamatan, tz, last in db.session.execute(
+        sa.select(hb.id, hb.code, hb.name, hb.kota, hb.kecamatan, hb.timezone, hb.last_report_date)
         .where(hb.active.is_(True))
         .order_by(hb.code)
     ):
         s = sums.get(id_, zero_sums)
         p = points.get(id_) or {"as_of": None, **zero_points}
-        days_silent = (ref - last).days if last else None
-        row = {"code": code, "name": name, "kota": kota, "kecamatan": kecamatan}
+        # In the branch's own time zone: its current business day, and the closed days
+        # (up to yesterday, there) without a report since its last one.
+        business_day = days.get(tz) or today(tz)
+        days_since = (business_day - last).days if last else None
+        days_silent = max(days_since - 1, 0) if last else None
+        row = {
+            "code": code,
+            "name": name,
+            "kota": kota,
+            "kecamatan": kecamatan,
+            "timezone": tz,
+            "timezone_label": TIMEZONES.get(tz, tz),
+            "business_day": business_day,
+        }
         row.update(s)
         row["days_reported"] = row.pop("reports")
         row.update(p)
         row["figures_as_of"] = row.pop("as_of")
         row["average_basket"] = _avg(s["sales_net"], s["transactions"])
         row["last_report_date"] = last
-        row["days_since_report"] = days_silent
-        row["stale"] = days_silent is None or days_silent > stale_days
+        row["days_since_report"] = days_since
+        row["days_silent"] = days_silent
+        row["stale"] = days_since is None or days_since > stale_days
         branches.append(row)
     return {
         "date_from": date_from,
@@ -432,6 +569,44 @@ def trend(date_from: date, date_to: date, by: str = "day") -> list[dict]:
     return [buckets[k] for k in sorted(buckets)]
 
 
+def branch_trend(code: str, date_from: date, date_to: date, by: str = "month") -> dict:
+    """One branch's additive figures per ``day`` or ``month`` (a month from the monthly
+    summary, whatever the length of the period: ten years are 120 rows)."""
+    if date_from > date_to:
+        raise InvalidInput(_("'from' must not be after 'to'."), field="from")
+    branch = get_branch(code)
+    fields = ("reports",) + SUM_FIELDS
+    if by == "month":
+        m = HubMonthly
+        rows = db.session.execute(
+            sa.select(m.month, *[getattr(m, f) for f in fields])
+            .where(
+                m.branch_id == branch.id,
+                m.month >= date_from.replace(day=1),
+                m.month <= date_to,
+            )
+            .order_by(m.month)
+        ).all()
+    else:
+        r = HubReport
+        rows = db.session.execute(
+            sa.select(r.date, sa.literal(1), *[getattr(r, f) for f in SUM_FIELDS])
+            .where(r.branch_id == branch.id, r.date >= date_from, r.date <= date_to)
+            .order_by(r.date)
+        ).all()
+    items = [
+        {"period": row[0], **dict(zip(fields, (int(v) for v in row[1:]), strict=True))}
+        for row in rows
+    ]
+    return {
+        "code": branch.code,
+        "name": branch.name,
+        "timezone": branch.timezone,
+        "by": by,
+        "items": items,
+    }
+
+
 def hub_status() -> dict:
     branches = db.session.scalar(sa.select(sa.func.count()).select_from(HubBranch))
     last = db.session.scalar(sa.select(sa.func.max(HubBranch.last_received_at)))
@@ -440,3 +615,165 @@ def hub_status() -> dict:
         "branches": branches,
         "last_received_at": last.isoformat() if last else None,
     }
+
+
+# --- what the movement sees: UMKM and the OK OCE stages ---------------------------------
+
+
+def _months(date_from: date, date_to: date) -> tuple[date, date]:
+    """The first days of the first and last month touched by [from, to]: the UMKM
+    figures are kept per month."""
+    return date_from.replace(day=1), date_to.replace(day=1)
+
+
+def umkm(date_from: date, date_to: date, kecamatan: str | None = None) -> dict:
+    """UMKM suppliers' sales and consignment payouts through the marts, per kecamatan of
+    the selling branch, by whole months; with the stages the marts' figures speak to
+    and the movement's own counts beside them, and new suppliers per month."""
+    if date_from > date_to:
+        raise InvalidInput(_("'from' must not be after 'to'."), field="from")
+    m1, m2 = _months(date_from, date_to)
+    m, b, s = HubUmkmMonthly, HubBranch, HubUmkmSupplier
+    where = [m.month >= m1, m.month <= m2, b.active.is_(True)]
+    branch_where = [b.active.is_(True)]
+    if kecamatan:
+        where.append(b.kecamatan == kecamatan)
+        branch_where.append(b.kecamatan == kecamatan)
+    key = sa.cast(m.branch_id, sa.String) + sa.literal(":") + m.ref
+    selling = sa.case((m.sales > 0, key))
+    rows = db.session.execute(
+        sa.select(
+            b.kota,
+            b.kecamatan,
+            sa.func.count(sa.distinct(key)),
+            sa.func.count(sa.distinct(selling)),
+            sa.func.count(sa.distinct(sa.case((s.permit.is_(True), key)))),
+            sa.func.count(sa.distinct(sa.case((s.member.is_(True), key)))),
+            sa.func.count(sa.distinct(sa.case((s.has_page.is_(True), key)))),
+            sa.func.coalesce(sa.func.sum(m.sales), 0),
+            sa.func.coalesce(sa.func.sum(m.consignment_paid), 0),
+        )
+        .select_from(m)
+        .join(b, b.id == m.branch_id)
+        .join(s, sa.and_(s.branch_id == m.branch_id, s.ref == m.ref))
+        .where(*where)
+        .group_by(b.kota, b.kecamatan)
+    ).all()
+    hm = HubMonthly
+    sales_net = {
+        (kota, kec): int(v)
+        for kota, kec, v in db.session.execute(
+            sa.select(b.kota, b.kecamatan, sa.func.sum(hm.sales_net))
+            .join(b, b.id == hm.branch_id)
+            .where(hm.month >= m1, hm.month <= m2, *branch_where)
+            .group_by(b.kota, b.kecamatan)
+        )
+    }
+    counts: dict[tuple, dict] = {}
+    sc = HubStageCount
+    stage_query = sa.select(sc.kota, sc.kecamatan, sc.stage, sc.count)
+    if kecamatan:
+        stage_query = stage_query.where(sc.kecamatan == kecamatan)
+    for kota, kec, stage, count in db.session.execute(stage_query):
+        counts.setdefault((kota, kec), {})[stage] = count
+    out = []
+    for kota, kec, suppliers, sold, permit, member, page, sales, paid in rows:
+        net = sales_net.get((kota, kec), 0)
+        marts = {"perizinan": permit, "pemasaran": sold, "pelaporan_keuangan": page}
+        movement = counts.get((kota, kec), {})
+        out.append(
+            {
+                "kota": kota,
+                "kecamatan": kec,
+                "suppliers": suppliers,
+                "selling_suppliers": sold,
+                "suppliers_with_permit": permit,
+                "member_suppliers": member,
+                "suppliers_with_page": page,
+                "sales": int(sales),
+                "consignment_paid": int(paid),
+                "sales_net_branches": net,
+                "umkm_share": round(int(sales) / net, 4) if net > 0 else 0.0,
+                "stages": {
+                    st: {"marts": marts.get(st), "movement": movement.get(st)} for st in STAGES
+                },
+            }
+        )
+    # Kecamatan with the movement's counts but no UMKM sales yet still show.
+    seen = {(r["kota"], r["kecamatan"]) for r in out}
+    for (kota, kec), movement in counts.items():
+        if (kota, kec) not in seen:
+            out.append(
+                {
+                    "kota": kota,
+                    "kecamatan": kec,
+                    "suppliers": 0,
+                    "selling_suppliers": 0,
+                    "suppliers_with_permit": 0,
+                    "member_suppliers": 0,
+                    "suppliers_with_page": 0,
+                    "sales": 0,
+                    "consignment_paid": 0,
+                    "sales_net_branches": sales_net.get((kota, kec), 0),
+                    "umkm_share": 0.0,
+                    "stages": {st: {"marts": 0, "movement": movement.get(st)} for st in STAGES},
+                }
+            )
+    out.sort(key=lambda r: (r["kota"], r["kecamatan"]))
+    new_query = (
+        sa.select(s.first_date, sa.func.count())
+        .join(b, b.id == s.branch_id)
+        .where(s.first_date >= m1, s.first_date <= date_to, *branch_where)
+        .group_by(s.first_date)
+    )
+    per_month: dict[date, int] = {}
+    for first, n in db.session.execute(new_query):
+        per_month[first.replace(day=1)] = per_month.get(first.replace(day=1), 0) + n
+    totals = {
+        "suppliers": sum(r["suppliers"] for r in out),
+        "sales": sum(r["sales"] for r in out),
+        "consignment_paid": sum(r["consignment_paid"] for r in out),
+        "selling_suppliers": sum(r["selling_suppliers"] for r in out),
+        "suppliers_with_permit": sum(r["suppliers_with_permit"] for r in out),
+        "suppliers_with_page": sum(r["suppliers_with_page"] for r in out),
+    }
+    return {
+        "date_from": m1,
+        "date_to": date_to,
+        "totals": totals,
+        "kecamatan": out,
+        "new_suppliers": [{"month": k, "suppliers": per_month[k]} for k in sorted(per_month)],
+    }
+
+
+def set_stage_counts(kota: str, kecamatan: str, counts: dict, user: str) -> dict:
+    """Association staff enter the movement's own counts per stage for a kecamatan.
+    Flushes; raises InvalidInput naming the stage for an unknown stage or a bad count."""
+    kota, kecamatan = (kota or "").strip(), (kecamatan or "").strip()
+    if not kecamatan:
+        raise InvalidInput(_("The kecamatan is required."), field="kecamatan")
+    for stage, count in counts.items():
+        if stage not in STAGES:
+            raise InvalidInput(_("Unknown stage %(stage)s.", stage=stage), field=stage)
+        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 10**9:
+            raise InvalidInput(_("A count is a whole number from 0."), field=stage)
+    before = {}
+    for stage, count in counts.items():
+        row = db.session.get(HubStageCount, (kota, kecamatan, stage))
+        if row is None:
+            row = HubStageCount(kota=kota, kecamatan=kecamatan, stage=stage, count=count)
+            db.session.add(row)
+        else:
+            before[stage] = row.count
+            row.count = count
+        row.updated_at, row.updated_by = utcnow(), user
+    db.session.flush()
+    audit.record(
+        "rollup.stage_counts",
+        "hub_stage_counts",
+        None,
+        before=before,
+        after=counts,
+        note=f"{kota}/{kecamatan}",
+    )
+    return {"kota": kota, "kecamatan": kecamatan, "counts": counts}

@@ -91,6 +91,10 @@ class HubBranch(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     kota: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     kecamatan: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    # The branch's time zone: its business day and "silent for N days" follow it.
+    timezone: Mapped[str] = mapped_column(
+        sa.String(32), default="Asia/Jakarta", server_default="Asia/Jakarta"
+    )
     key_encrypted: Mapped[str] = mapped_column(sa.Text)
     key_rotated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     active: Mapped[bool] = mapped_column(default=True)
@@ -100,17 +104,18 @@ class HubBranch(db.Model):
 
 
 class HubReport(db.Model):
-    """The newest revision received of one branch's business day."""
+    """The newest revision received of one branch's business day.
+
+    Keyed by (branch, date): on PostgreSQL the table is partitioned by range of
+    ``date``, one partition per year (see mart.rollup.partitions), and a partitioned
+    table's primary key must hold the partition key.
+    """
 
     __tablename__ = "hub_reports"
-    __table_args__ = (
-        sa.UniqueConstraint("branch_id", "date"),
-        sa.Index("ix_hub_reports_date", "date"),
-    )
+    __table_args__ = (sa.Index("ix_hub_reports_date", "date"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"))
-    date: Mapped[date] = mapped_column(sa.Date)
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
+    date: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     revision: Mapped[int]
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The raw body exactly as signed by the branch.
@@ -143,6 +148,26 @@ class HubReport(db.Model):
     branch: Mapped[HubBranch] = relationship()
 
 
+class HubLatest(db.Model):
+    """Each branch's newest report's state figures (members, capital, stock...), kept on
+    ingest: the summary of any period that holds a branch's newest report reads them
+    here (one row per branch) instead of searching the reports."""
+
+    __tablename__ = "hub_latest"
+
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
+    date: Mapped[date] = mapped_column(sa.Date)
+    members_total: Mapped[int] = _money()
+    capital_pokok: Mapped[int] = _money()
+    capital_wajib: Mapped[int] = _money()
+    capital_sukarela: Mapped[int] = _money()
+    stock_value_cost: Mapped[int] = _money()
+    stock_consigned: Mapped[int] = _money()
+    umkm_suppliers_active: Mapped[int] = _money()
+    umkm_suppliers_members: Mapped[int] = _money()
+    staff_count: Mapped[int] = _money()
+
+
 class SummedFigures:
     """The figures the summary tables add up (a mixin: each table gets its own columns)."""
 
@@ -165,6 +190,8 @@ class HubMonthly(SummedFigures, db.Model):
     """Sums of one branch's reports in one calendar month (``month`` is its first day)."""
 
     __tablename__ = "hub_monthly"
+    # A period's summary reads months across every branch: by month first.
+    __table_args__ = (sa.Index("ix_hub_monthly_month", "month"),)
 
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
     month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
@@ -178,3 +205,60 @@ class HubDaily(SummedFigures, db.Model):
 
     date: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     reports: Mapped[int] = _money()
+
+
+class HubUmkmMonthly(db.Model):
+    """One UMKM supplier's sales and consignment payouts through one branch in one month,
+    kept on ingest from the reports' optional ``umkm_suppliers`` (a newer revision of a
+    day adds the difference, as for the other summaries). ``ref`` is the supplier's id
+    at that branch."""
+
+    __tablename__ = "hub_umkm_monthly"
+    __table_args__ = (sa.Index("ix_hub_umkm_monthly_month", "month"),)
+
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    ref: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    sales: Mapped[int] = _money()
+    consignment_paid: Mapped[int] = _money()
+
+
+class HubUmkmSupplier(db.Model):
+    """A UMKM supplier as its branch last described it, and when it first sold there."""
+
+    __tablename__ = "hub_umkm_suppliers"
+
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
+    ref: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    member: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    permit: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    has_page: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    first_date: Mapped[date] = mapped_column(sa.Date)
+    last_date: Mapped[date] = mapped_column(sa.Date)
+
+
+# The OK OCE movement's seven stages, in order.
+STAGES = (
+    "pendaftaran",
+    "pelatihan",
+    "pendampingan",
+    "perizinan",
+    "pemasaran",
+    "pelaporan_keuangan",
+    "permodalan",
+)
+
+
+class HubStageCount(db.Model):
+    """The movement's own count of entrepreneurs at one stage in one kecamatan, entered
+    by association staff (the marts' figures are shown beside it)."""
+
+    __tablename__ = "hub_stage_counts"
+
+    kota: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    kecamatan: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    stage: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")

@@ -12,6 +12,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from mart.rollup.models import STAGES
+
 # No figure of one branch's day comes near this (Rp 10 triliun, as everywhere money is
 # read); the hub's sums over every branch and day stay far inside BIGINT.
 LIMIT = 10**13
@@ -43,6 +45,19 @@ class RollupCapitalSchema(_Lenient):
 class RollupStockValueSchema(_Lenient):
     owned_at_cost = _amount(load_default=0)
     consigned_at_supplier_price = _amount(load_default=0)
+
+
+class RollupUmkmSupplierSchema(_Lenient):
+    """One UMKM supplier's day at the branch (optional part of a report; older branches
+    do not send it)."""
+
+    ref = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.String(load_default="", validate=validate.Length(max=120))
+    member = fields.Boolean(load_default=False)
+    permit = fields.Boolean(load_default=False)
+    has_page = fields.Boolean(load_default=False)
+    sales = _amount(load_default=0)
+    consignment_paid = _amount(load_default=0)
 
 
 class RollupReportSchema(_Lenient):
@@ -112,6 +127,19 @@ class RollupReportSchema(_Lenient):
         latest = datetime.now(UTC).date() + timedelta(days=DAYS_AHEAD)
         if not FIRST_DATE <= value <= latest:
             raise ValidationError(f"Must be from {FIRST_DATE.isoformat()} to {latest.isoformat()}.")
+
+    umkm_suppliers = fields.List(
+        fields.Nested(RollupUmkmSupplierSchema),
+        load_default=None,
+        validate=validate.Length(max=5000),
+        metadata={"description": "optional: per UMKM supplier, its sales and payouts"},
+    )
+
+    @validates_schema
+    def _unique_suppliers(self, data, **kwargs):
+        refs = [s["ref"] for s in data.get("umkm_suppliers") or []]
+        if len(refs) != len(set(refs)):
+            raise ValidationError("A supplier is listed twice.", "umkm_suppliers")
 
 
 class RollupIngestResultSchema(Schema):
@@ -267,9 +295,20 @@ BranchRowSchema = Schema.from_dict(
         **_figures,
         "average_basket": fields.Integer(),
         "days_reported": fields.Integer(),
+        "timezone": fields.String(
+            metadata={"description": "Asia/Jakarta, Asia/Makassar or Asia/Jayapura"}
+        ),
+        "timezone_label": fields.String(metadata={"description": "WIB, WITA or WIT"}),
+        "business_day": fields.Date(
+            metadata={"description": "the branch's current business day, in its time zone"}
+        ),
         "figures_as_of": fields.Date(allow_none=True),
         "last_report_date": fields.Date(allow_none=True),
         "days_since_report": fields.Integer(allow_none=True),
+        "days_silent": fields.Integer(
+            allow_none=True,
+            metadata={"description": "closed business days (its time zone) with no report"},
+        ),
         "stale": fields.Boolean(),
     },
     name="RollupBranchRow",
@@ -301,6 +340,56 @@ class HubBranchSchema(Schema):
     name = fields.String()
     kota = fields.String()
     kecamatan = fields.String()
+    timezone = fields.String()
     last_report_date = fields.Date(allow_none=True)
     last_received_at = fields.DateTime(allow_none=True)
     key_rotated_at = fields.DateTime()
+
+
+class RollupBranchTrendArgsSchema(RollupTrendArgsSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    by = fields.String(load_default="month", validate=validate.OneOf(["day", "month"]))
+
+
+class RollupUmkmArgsSchema(RollupPeriodArgsSchema):
+    kecamatan = fields.String(load_default=None, validate=validate.Length(max=120))
+
+
+class RollupStageCountsSchema(Schema):
+    kota = fields.String(load_default="", validate=validate.Length(max=120))
+    kecamatan = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    counts = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(STAGES)),
+        values=fields.Integer(strict=True, validate=validate.Range(min=0, max=10**9)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+
+
+UmkmKecamatanSchema = Schema.from_dict(
+    {
+        "kota": fields.String(),
+        "kecamatan": fields.String(),
+        "suppliers": fields.Integer(),
+        "selling_suppliers": fields.Integer(),
+        "suppliers_with_permit": fields.Integer(),
+        "member_suppliers": fields.Integer(),
+        "suppliers_with_page": fields.Integer(),
+        "sales": fields.Integer(),
+        "consignment_paid": fields.Integer(),
+        "sales_net_branches": fields.Integer(),
+        "umkm_share": fields.Float(),
+        "stages": fields.Dict(
+            metadata={"description": "stage -> {marts: count or null, movement: count or null}"}
+        ),
+    },
+    name="RollupUmkmKecamatan",
+)
+
+
+class RollupUmkmSchema(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    totals = fields.Dict()
+    kecamatan = fields.List(fields.Nested(UmkmKecamatanSchema))
+    new_suppliers = fields.List(fields.Dict())

@@ -23,6 +23,7 @@ from mart.errors import DomainError
 from mart.extensions import db
 from mart.rollup import hub
 from mart.rollup.charts import trend_chart
+from mart.rollup.models import STAGES
 
 bp = Blueprint(
     "rollup",
@@ -40,26 +41,35 @@ BRANCH_COLUMNS = [
     ("name", _l("Branch"), "text"),
     ("kota", _l("Kota/kabupaten"), "text"),
     ("kecamatan", _l("Kecamatan"), "text"),
+    ("timezone_label", _l("Time zone"), "text"),
+    ("business_day", _l("Business day now"), "date"),
     ("sales_net", _l("Net sales"), "money"),
     ("transactions", _l("Transactions"), "number"),
     ("average_basket", _l("Average basket"), "money"),
     ("member_sales", _l("Sales to members"), "money"),
     ("members_total", _l("Members"), "number"),
     ("capital_total", _l("Capital"), "money"),
+    ("sales_per_member", _l("Sales per member"), "money"),
+    ("capital_per_member", _l("Capital per member"), "money"),
     ("umkm_purchases", _l("UMKM purchases"), "money"),
     ("consignment_paid", _l("Consignment paid"), "money"),
     ("umkm_suppliers_active", _l("UMKM suppliers"), "number"),
     ("staff_count", _l("Staff"), "number"),
     ("days_reported", _l("Days reported"), "number"),
-    ("last_report_date", _l("Last report"), "text"),
+    ("figures_as_of", _l("Members and capital as of"), "date"),
+    ("last_report_date", _l("Last report"), "date"),
+    ("days_silent", _l("Days silent"), "number"),
 ]
 GROUP_COLUMNS = [
+    ("rank", _l("Rank"), "number"),
     ("branches", _l("Branches"), "number"),
     ("sales_net", _l("Net sales"), "money"),
     ("transactions", _l("Transactions"), "number"),
     ("average_basket", _l("Average basket"), "money"),
     ("members_total", _l("Members"), "number"),
     ("capital_total", _l("Capital"), "money"),
+    ("sales_per_member", _l("Sales per member"), "money"),
+    ("capital_per_member", _l("Capital per member"), "money"),
     ("umkm_purchases", _l("UMKM purchases"), "money"),
     ("staff_count", _l("Staff"), "number"),
     ("stale_branches", _l("Not reporting"), "number"),
@@ -81,7 +91,28 @@ METRICS = {
     "member_sales": _l("Sales to members"),
     "umkm_purchases": _l("UMKM purchases"),
 }
-EXPORTS = ("branches", "kota", "kecamatan", "trend", "stale")
+UMKM_COLUMNS = [
+    ("kota", _l("Kota/kabupaten"), "text"),
+    ("kecamatan", _l("Kecamatan"), "text"),
+    ("suppliers", _l("UMKM suppliers"), "number"),
+    ("selling_suppliers", _l("Selling through a mart"), "number"),
+    ("suppliers_with_permit", _l("With a permit (IUMK/NIB)"), "number"),
+    ("suppliers_with_page", _l("With their own supplier page"), "number"),
+    ("member_suppliers", _l("Members"), "number"),
+    ("sales", _l("UMKM sales"), "money"),
+    ("consignment_paid", _l("Consignment paid"), "money"),
+    ("umkm_share_percent", _l("UMKM share of sales (%)"), "text"),
+]
+STAGE_LABELS = {
+    "pendaftaran": _l("Registration"),
+    "pelatihan": _l("Training"),
+    "pendampingan": _l("Mentoring"),
+    "perizinan": _l("Permits"),
+    "pemasaran": _l("Marketing"),
+    "pelaporan_keuangan": _l("Financial reporting"),
+    "permodalan": _l("Access to capital"),
+}
+EXPORTS = ("branches", "kota", "kecamatan", "trend", "stale", "umkm")
 
 
 def _is_hub():
@@ -110,6 +141,17 @@ def _int_arg(name, default, low, high):
 def _with_capital(rows):
     for row in rows:
         row["capital_total"] = row["capital_pokok"] + row["capital_wajib"] + row["capital_sukarela"]
+        members = row["members_total"]
+        row["sales_per_member"] = row["sales_net"] // members if members else None
+        row["capital_per_member"] = row["capital_total"] // members if members else None
+    return rows
+
+
+def _ranked(rows):
+    """Group rows ranked by net sales (1 = most), the map-free ranking."""
+    rows = sorted(rows, key=lambda r: -r["sales_net"])
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
     return rows
 
 
@@ -151,8 +193,8 @@ def _dashboard_data():
         "descending": descending,
         "totals": data["totals"],
         "branches": branches,
-        "kota": _with_capital(hub.breakdown(branches, "kota")),
-        "kecamatan": _with_capital(hub.breakdown(branches, "kecamatan")),
+        "kota": _ranked(_with_capital(hub.breakdown(branches, "kota"))),
+        "kecamatan": _ranked(_with_capital(hub.breakdown(branches, "kecamatan"))),
         "trend": hub.trend(date_from, date_to, by),
         "stale": [r for r in branches if r["stale"]],
         # today's figures are partial: branches report a day after it closes
@@ -193,17 +235,44 @@ def dashboard():
         trend_columns=TREND_COLUMNS,
         exports=EXPORTS,
         period_label=_period_label,
+        zones=[(zone, hub.TIMEZONES[zone], day) for zone, day in hub.business_days().items()],
+        umkm={"kecamatan": _umkm_rows(data)},
+        umkm_columns=UMKM_COLUMNS,
+        stages=STAGES,
+        stage_labels=STAGE_LABELS,
         **data,
     )
+
+
+def _umkm_rows(data):
+    umkm = hub.umkm(data["date_from"], data["date_to"])
+    return [
+        {**r, "umkm_share_percent": f"{r['umkm_share'] * 100:.1f}".replace(".", ",")}
+        for r in umkm["kecamatan"]
+    ]
 
 
 @bp.route("/export/<table>.csv")
 @roles_required("association")
 def export(table):
-    if not _is_hub() or table not in EXPORTS:
+    """Every table of the dashboard as CSV."""
+    return _export(table, "csv")
+
+
+@bp.route("/export/<table>.xlsx")
+@roles_required("association")
+def export_xlsx(table):
+    """Every table of the dashboard as XLSX (the same columns as the CSV)."""
+    return _export(table, "xlsx")
+
+
+def _export(table, fmt):
+    if not _is_hub() or table not in EXPORTS or fmt not in ("csv", "xlsx"):
         abort(404)
     data = _dashboard_data()
-    if table == "trend":
+    if table == "umkm":
+        columns, rows = UMKM_COLUMNS, _umkm_rows(data)
+    elif table == "trend":
         columns, rows = TREND_COLUMNS, data["trend"]
         rows = [{**r, "period": _period_label(r["period"], data["by"])} for r in rows]
     elif table in ("kota", "kecamatan"):
@@ -212,19 +281,53 @@ def export(table):
             first.append(("kecamatan", _l("Kecamatan"), "text"))
         columns, rows = first + GROUP_COLUMNS, data[table]
     else:
-        columns = BRANCH_COLUMNS + [("days_since_report", _l("Days since report"), "number")]
+        columns = BRANCH_COLUMNS + [
+            ("timezone", _l("Time zone"), "text"),
+            ("days_since_report", _l("Days since report"), "number"),
+        ]
         rows = data[table]
+    name = f"okoce-{table}-{data['date_from'].isoformat()}-{data['date_to'].isoformat()}.{fmt}"
+    if fmt == "xlsx":
+        return Response(
+            _xlsx(columns, rows, table),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     out = io.StringIO()
     writer = csvsafe.writer(out)
     writer.writerow([key for key, _label, _kind in columns])
     for row in rows:
         writer.writerow(["" if row.get(key) is None else row.get(key) for key, _l_, _k in columns])
-    name = f"okoce-{table}-{data['date_from'].isoformat()}-{data['date_to'].isoformat()}.csv"
     return Response(
         out.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _xlsx(columns, rows, title) -> bytes:
+    """One sheet: the labels (Bahasa Indonesia) as the header row, numbers as numbers
+    (rupiah with a thousands format), dates as dates."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append([str(label) for _key, label, _kind in columns])
+    for row in rows:
+        sheet.append([row.get(key) for key, _label, _kind in columns])
+    for index, (_key, _label, kind) in enumerate(columns, start=1):
+        letter = sheet.cell(row=1, column=index).column_letter
+        if kind == "money":
+            for cell in sheet[letter][1:]:
+                cell.number_format = "#,##0"
+        elif kind == "date":
+            for cell in sheet[letter][1:]:
+                cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 # --- branch: the manager's page -------------------------------------------------------

@@ -237,12 +237,16 @@ ACCESS = {
     # --- roll-up: the association hub ------------------------------------------------
     "rollup.dashboard": ASSOCIATION,
     "rollup.export": ASSOCIATION,
+    "rollup.export_xlsx": ASSOCIATION,
     "rollup.static": EVERYONE,
     "rollup_api.list_branches": ASSOCIATION,
     "rollup_api.get_summary": ASSOCIATION,
     "rollup_books.books_page": ASSOCIATION,
     "rollup_books_api.get_books": ASSOCIATION,
     "rollup_api.get_trend": ASSOCIATION,
+    "rollup_api.get_umkm": ASSOCIATION,
+    "rollup_api.put_stages": ASSOCIATION,
+    "rollup_api.get_branch_trend": ASSOCIATION,
     # signed with the branch key (HMAC), not a login: no signature, 401 for everyone
     "rollup_api.post_report": SIGNATURE_ONLY,
 }
@@ -257,8 +261,12 @@ CSRF_EXEMPT_REASONS = {
 # Endpoints that exist only in one mode (MART_MODE); in the other they answer 404.
 MODE_ONLY: dict[str, str] = {
     "rollup.export": "association",
+    "rollup.export_xlsx": "association",
     "rollup_api.list_branches": "association",
     "rollup_api.get_summary": "association",
     "rollup_api.get_trend": "association",
+    "rollup_api.get_umkm": "association",
+    "rollup_api.put_stages": "association",
+    "rollup_api.get_branch_trend": "association",
     "rollup_api.post_report": "association",
 }

@@ -70,9 +70,11 @@ def register(hub):
     taken from the last line of ``flask rollup add-branch`` as an operator would."""
     runner = hub.test_cli_runner()
 
-    def factory(code, name=None, kota="Jakarta Selatan", kecamatan="Tebet"):
+    def factory(code, name=None, kota="Jakarta Selatan", kecamatan="Tebet", timezone=None):
         args = ["rollup", "add-branch", code, "--name", name or f"Mart {code}"]
         args += ["--kota", kota, "--kecamatan", kecamatan]
+        if timezone:
+            args += ["--timezone", timezone]
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
         return result.output.strip().splitlines()[-1]

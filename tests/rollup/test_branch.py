@@ -425,3 +425,58 @@ def test_cashier_may_not_see_the_page(branch, make_user):
     with client.session_transaction() as session:
         session["_user_id"] = str(user_id)
     assert client.get("/rollup/").status_code == 403
+
+
+def test_report_carries_each_umkm_suppliers_sales(app, api_as):
+    """The branch's report lists per UMKM supplier its sales through the branch that day
+    (optional figures the hub's UMKM pages are made of); other suppliers are left out."""
+    import uuid
+
+    api = api_as("manager", "cashier")
+    umkm = api.post(
+        "/api/v1/suppliers",
+        json={"name": "Keripik Bu Sri", "umkm": True, "permit_no": "NIB-1", "terms": "purchase"},
+    )
+    assert umkm.status_code == 201, umkm.json
+    umkm = umkm.json
+    other = api.post(
+        "/api/v1/suppliers", json={"name": "PT Grosir", "umkm": False, "terms": "purchase"}
+    ).json
+    products = [
+        api.post(
+            "/api/v1/products",
+            json={"sku": sku, "name": sku, "price": price, "supplier_id": supplier["id"]},
+        ).json
+        for sku, price, supplier in (("KRP", 10_000, umkm), ("GRS", 7_000, other))
+    ]
+    register = api.post("/api/v1/registers", json={"code": "K1", "name": "Kasir 1"}).json
+    shift = api.post("/api/v1/shifts", json={"register_id": register["id"], "opening_float": 0})
+    for product, quantity in ((products[0], 3), (products[1], 1)):
+        total = product["price"] * quantity
+        sale = api.post(
+            "/api/v1/sales",
+            json={
+                "id": str(uuid.uuid4()),
+                "shift_id": shift.json["id"],
+                "lines": [{"product_id": product["id"], "quantity": str(quantity)}],
+                "payments": [{"method": "cash", "amount": total}],
+            },
+        )
+        assert sale.status_code == 201, sale.json
+    with app.app_context():
+        day = branch_side.business_date()
+    daily = api.get(f"/api/v1/rollup/daily?date={day.isoformat()}").json
+    with app.app_context():
+        body = branch_side.collect(day)
+    assert body["umkm_suppliers"] == [
+        {
+            "ref": str(umkm["id"]),
+            "name": "Keripik Bu Sri",
+            "member": False,
+            "permit": True,
+            "has_page": False,
+            "sales": 30_000,
+            "consignment_paid": 0,
+        }
+    ]
+    assert daily["sales_net"] == 37_000
