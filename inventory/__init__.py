@@ -17,7 +17,7 @@ def init_app(app):
     app.config.setdefault(
         "MART_SCALE_RULES", os.environ.get("MART_SCALE_RULES", "21:weight,22:price")
     )
-    from inventory import retail_api  # noqa: F401  (routes on domain_api.blp)
+    from inventory import retail_api, retail_views  # noqa: F401  (routes on the blueprints)
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
