@@ -349,7 +349,7 @@ def order_document(order: PurchaseOrder):
         info=[
             (_("Supplier"), order.supplier.name),
             (_("Date"), date_id(order.created_at)),
-            (_("Expected"), date_id(order.expected_on)),
+            (_("Expected on"), date_id(order.expected_on)),
         ],
         items=[
             Item(
