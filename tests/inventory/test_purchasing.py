@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inventory import purchasing, services
 from inventory.models import StockMovement
@@ -305,3 +307,11 @@ def test_received_quantities_equal_the_receipts(app, manager, make_supplier, mak
         )
         assert total == 3
         assert got.lines[0].received == 6 and got.status == "partial"
+
+
+@given(st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(100000), places=6))
+def test_round_up_never_orders_less_than_needed(need):
+    pcs = purchasing._round_up(need, "pcs")
+    assert pcs == pcs.to_integral_value() and need <= pcs < need + 1
+    kg = purchasing._round_up(need, "kg")
+    assert kg == kg.quantize(Decimal("0.001")) and need <= kg < need + Decimal("0.001")
