@@ -269,9 +269,9 @@ def suggestions(supplier_id, weeks=None, now=None) -> dict:
     sold = dict(
         db.session.execute(
             sa.select(m.c.product_id, sa.func.sum(-services.raw(m.c.quantity)))
-            .join(p, p.c.id == m.c.product_id)
             .where(
-                p.c.supplier_id == supplier.id,
+                # IN (the supplier's products): each product's (product_id, at) index range
+                m.c.product_id.in_(sa.select(p.c.id).where(p.c.supplier_id == supplier.id)),
                 m.c.kind.in_(("sale", "customer_return")),
                 m.c.at >= since,
             )
