@@ -11,12 +11,14 @@ def init_app(app):
     import os
 
     from inventory import api as domain_api
-    from inventory import cli, models, views  # noqa: F401  (models: for Alembic)
+    from inventory import cli, models, retail_models, views  # noqa: F401  (models: for Alembic)
 
     # Scale labels: "prefix:weight|price,..." (see inventory.barcodes).
     app.config.setdefault(
         "MART_SCALE_RULES", os.environ.get("MART_SCALE_RULES", "21:weight,22:price")
     )
+    from inventory import retail_api, retail_views  # noqa: F401  (routes on the blueprints)
+
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
     app.cli.add_command(cli.group)

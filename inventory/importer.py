@@ -333,6 +333,9 @@ def import_products(text: str, user=None) -> ImportResult:
         for values, code in inserts:
             if code:
                 new_codes.append({"code": code, "product_id": ids[values["sku"]]})
+    from inventory import labels
+
+    labels.record_import(updates, user=user)  # price history and label queue
     # Group updates by the set of columns they change (executemany needs one shape).
     shapes = {}
     for values, code in updates:

@@ -62,6 +62,8 @@ class Supplier(db.Model):
     umkm: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Days from order to delivery (purchase suggestions); None: MART_PO_LEAD_TIME_DAYS.
+    lead_time_days: Mapped[int | None] = mapped_column()
 
 
 class Product(db.Model):
@@ -216,6 +218,10 @@ class GoodsReceipt(db.Model):
     total_cost: Mapped[int] = mapped_column(Money, default=0)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The purchase order this delivery is against (inventory.purchasing), if any.
+    purchase_order_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("inv_purchase_orders.id"), index=True
+    )
 
     supplier: Mapped[Supplier] = relationship(lazy="joined")
     lines: Mapped[list["GoodsReceiptLine"]] = relationship(

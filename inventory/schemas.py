@@ -136,6 +136,7 @@ class SupplierCreateSchema(Schema):
     bank_account_name = fields.String(allow_none=True, validate=validate.Length(max=120))
     umkm = fields.Boolean()
     active = fields.Boolean()
+    lead_time_days = fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, 365))
 
 
 class SupplierUpdateSchema(SupplierCreateSchema):
@@ -160,6 +161,7 @@ class SupplierSchema(Schema):
     bank_account_name = fields.String(allow_none=True)
     umkm = fields.Boolean()
     active = fields.Boolean()
+    lead_time_days = fields.Integer(allow_none=True)
 
 
 def _number(value):
@@ -187,6 +189,7 @@ class ReceiptLineInSchema(Schema):
 class GoodsReceiptCreateSchema(Schema):
     supplier_id = fields.Integer(required=True, strict=True)
     reference = fields.String(allow_none=True, validate=validate.Length(max=64))
+    purchase_order_id = fields.Integer(allow_none=True, strict=True)
     lines = fields.List(
         fields.Nested(ReceiptLineInSchema), required=True, validate=validate.Length(min=1, max=2000)
     )
@@ -214,6 +217,7 @@ class GoodsReceiptSchema(Schema):
     reference = fields.String(allow_none=True)
     total_cost = fields.Integer()
     at = fields.DateTime()
+    purchase_order_id = fields.Integer(allow_none=True)
     lines = fields.List(fields.Nested(ReceiptLineSchema))
     late_costs = fields.List(
         fields.Nested(LateCostSchema),

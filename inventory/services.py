@@ -187,6 +187,11 @@ def create_product(data, user=None) -> Product:
     db.session.add(product)
     db.session.flush()
     audit.record("product.create", product, after={"sku": sku, "price": product.price}, user=user)
+    from inventory import labels
+
+    labels.record_changes(
+        [(product.id, None, product.price, None, product.member_price)], user=user
+    )
     return product
 
 
@@ -208,6 +213,7 @@ def update_product(product_id, data, user=None) -> Product:
     """Change a product (PATCH). ``barcodes`` replaces the list; ``barcode`` adds one."""
     product = get_product(product_id)
     before = {"price": product.price, "active": product.active, "name": product.name}
+    old_member_price = product.member_price
     if data.get("supplier_id") is not None:
         get_supplier(data["supplier_id"])
     for key in UPDATABLE:
@@ -246,6 +252,12 @@ def update_product(product_id, data, user=None) -> Product:
     after = {"price": product.price, "active": product.active, "name": product.name}
     if after != before:
         audit.record("product.update", product, before=before, after=after, user=user)
+    from inventory import labels
+
+    labels.record_changes(
+        [(product.id, before["price"], product.price, old_member_price, product.member_price)],
+        user=user,
+    )
     return product
 
 
@@ -424,6 +436,7 @@ SUPPLIER_FIELDS = (
     "member_no",
     "umkm",
     "active",
+    "lead_time_days",
 )
 
 
@@ -745,11 +758,15 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
         if cost < 0:
             raise InvalidInput(_("Must be 0 or more."), field=f"lines.{i}.unit_cost")
         prepared.append((product, qty, int(cost), line))
+    from inventory import purchasing
+
+    order = purchasing.order_for_receipt(data.get("purchase_order_id"), supplier, lines)
     receipt = GoodsReceipt(
         supplier_id=supplier.id,
         terms=supplier.terms,
         reference=data.get("reference"),
         user_id=_user_id(user),
+        purchase_order_id=order.id if order else None,
     )
     db.session.add(receipt)
     db.session.flush()
@@ -828,6 +845,8 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
             stock_value=stock_books.values_of(stock_after) - stock_books.values_of(stock_before),
             user=_user(user),
         )
+    if order is not None:
+        purchasing.apply_receipt(order, [(p.id, q) for p, q, *_rest in prepared])
     return receipt
 
 

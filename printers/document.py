@@ -57,6 +57,34 @@ class Total:
 
 
 @dataclass
+class Label:
+    """A shelf label: name, price, member price, barcode (CODE128)."""
+
+    name: str
+    price: int
+    member_price: int | None = None
+    barcode: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "price": int(self.price),
+            "member_price": None if self.member_price is None else int(self.member_price),
+            "barcode": self.barcode,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Label":
+        member = data.get("member_price")
+        return cls(
+            name=data["name"],
+            price=int(data["price"]),
+            member_price=None if member is None else int(member),
+            barcode=data.get("barcode"),
+        )
+
+
+@dataclass
 class Document:
     header_lines: list[str] = field(default_factory=list)
     title: str | None = None
@@ -68,9 +96,11 @@ class Document:
     qr_payload: str | None = None
     barcode: str | None = None  # printed as CODE128
     copy: bool = False
+    labels: list[Label] = field(default_factory=list)  # shelf labels, after the rest
 
     def to_dict(self) -> dict:
         return {
+            "labels": [label.to_dict() for label in self.labels],
             "header_lines": [str(s) for s in self.header_lines],
             "title": self.title,
             "info": [[str(k), str(v)] for k, v in self.info],
@@ -96,4 +126,5 @@ class Document:
             qr_payload=data.get("qr_payload"),
             barcode=data.get("barcode"),
             copy=bool(data.get("copy", False)),
+            labels=[Label.from_dict(label) for label in data.get("labels") or []],
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from mart.money import format_number, format_rupiah
-from printers.document import Document, Item
+from printers.document import Document, Item, Label
 
 WIDTHS = (32, 48)
 COPY_MARK = "*** SALINAN / COPY ***"
@@ -192,8 +192,29 @@ def layout(document: Document, width: int) -> list[Line]:
         out.append(Line(""))
         for footer in document.footer_lines:
             texts(center(footer, width))
+    for label in document.labels:
+        out.extend(label_lines(label, width))
     if document.copy:
         texts(center(COPY_MARK, width), bold=True)
+    return out
+
+
+def label_lines(label: Label, width: int) -> list[Line]:
+    """A shelf label: the name (bold), the price (bold, double height), the member
+    price, the barcode with its code under it, then a dashed line to cut along."""
+    out = [Line(text, bold=True) for text in wrap(label.name, width)]
+    out.extend(
+        Line(text, bold=True, double_height=True)
+        for text in center(format_rupiah(label.price), width)
+    )
+    if label.member_price is not None:
+        out.extend(
+            Line(text) for text in center(f"Anggota {format_rupiah(label.member_price)}", width)
+        )
+    if label.barcode:
+        code = printable(label.barcode).strip()
+        out.append(Line(" " * ((width - len(code)) // 2) + code, kind="barcode", data=code))
+    out.append(Line("- " * (width // 2)))
     return out
 
 

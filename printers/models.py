@@ -10,7 +10,7 @@ from mart.extensions import db
 
 CONNECTIONS = ("network", "usb", "serial", "file", "cups")
 WIDTHS = (32, 48)
-JOB_KINDS = ("receipt", "drawer", "slip", "test", "report")
+JOB_KINDS = ("receipt", "drawer", "slip", "test", "report", "label")
 # pending: waiting to be sent (again at next_attempt_at); printing: claimed by a
 # worker; done: sent; failed: the last attempt failed (retried with backoff);
 # dropped: a drawer kick too old to fire.

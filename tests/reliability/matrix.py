@@ -30,6 +30,7 @@ FILL = {
     "ORDER BY id LIMIT 1",
     "count_id": "SELECT id FROM inv_counts ORDER BY id LIMIT 1",
     "receipt_id": "SELECT id FROM inv_receipts ORDER BY id LIMIT 1",
+    "order_id": "SELECT id FROM inv_purchase_orders ORDER BY id LIMIT 1",
     "name": "stock-on-hand",
     "sale_id": "SELECT id FROM sales ORDER BY number LIMIT 1",
     "number": "SELECT number FROM sales ORDER BY number LIMIT 1",
