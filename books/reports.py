@@ -150,7 +150,7 @@ def refresh_summary() -> int:
         ).one()
         rows = [
             {"day": day, "members": bool(members), "net": int(net)}
-            for day, members, net in by_journals(first, last)
+            for day, members, net in (by_journals(first, last) if first is not None else ())
             if net
         ]
         if rows:

@@ -6,6 +6,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from books import closing, reports
@@ -152,19 +153,19 @@ def balance_sheet_xlsx():
 # --- PHU -------------------------------------------------------------------------
 
 PHU_ROWS = (
-    ("revenue", "Revenue"),
-    ("cost_of_goods", "Cost of goods sold"),
-    ("gross_margin", "Gross margin"),
-    ("other_income", "Other income"),
-    ("expenses", "Operating expenses"),
-    ("surplus", "Surplus (SHU)"),
-    ("surplus_members", "From business with members"),
-    ("surplus_non_members", "From business with non-members"),
+    ("revenue", _l("Revenue")),
+    ("cost_of_goods", _l("Cost of goods sold")),
+    ("gross_margin", _l("Gross margin")),
+    ("other_income", _l("Other income")),
+    ("expenses", _l("Operating expenses")),
+    ("surplus", _l("Surplus (SHU)")),
+    ("surplus_members", _l("From business with members")),
+    ("surplus_non_members", _l("From business with non-members")),
 )
 
 
 def phu_rows():
-    return [(key, _(label)) for key, label in PHU_ROWS]
+    return [(key, str(label)) for key, label in PHU_ROWS]
 
 
 def write_phu(s, phu, title):
