@@ -1,4 +1,4 @@
-"""Point of sale: the API under /api/v1 (see /work/shared/API.md, Point of sale).
+"""Point of sale: the API under /api/v1 (see docs/API.md, Point of sale).
 
 Thin views: parse with a schema, call one service, commit once, dump the result.
 """
