@@ -348,7 +348,7 @@ def shu_statements(member_no):
 @roles_required(*MANAGERS)
 def shu_preview(data, year):
     """Each member's SHU of ``year``; nothing is booked."""
-    result = services.shu_compute(year, data["surplus"], data["allocation"])
+    result = services.shu_compute(year, data.get("surplus"), data["allocation"])
     return {**result.as_dict(), "posted": False, "payout": None, "posted_at": None}
 
 
@@ -359,7 +359,7 @@ def shu_preview(data, year):
 def shu_post(data, year):
     """Book the SHU of ``year`` (once: a second post 409)."""
     row, result = services.shu_post(
-        year, data["surplus"], data["allocation"], override=data.get("override", False)
+        year, data.get("surplus"), data["allocation"], override=data.get("override", False)
     )
     db.session.commit()
     return {**result.as_dict(), "posted": True, "payout": row.payout, "posted_at": row.posted_at}

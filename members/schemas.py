@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from mart.fields import Money
+from mart.fields import MAX_MONEY, Money
 from members.models import KINDS, LEFT_REASONS
 
 NIK_MESSAGE = "NIK must be exactly 16 digits."
@@ -215,9 +215,7 @@ class MemberCapitalArgs(Schema):
 
 class ShuRequestSchema(Schema):
     # Without surplus: the members' share of the year's SHU from the books.
-    surplus = fields.Integer(
-        strict=True, load_default=None, allow_none=False, validate=validate.Range(min=1)
-    )
+    surplus = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_MONEY))
     allocation = fields.Dict(
         keys=fields.String(validate=validate.Length(max=40)),
         values=fields.Decimal(allow_nan=False),
