@@ -5,6 +5,8 @@ Use ``pytestmark = REQUIRES_CHROMIUM`` in a browser test module, and the ``brows
 fixture (in tests/conftest.py).
 """
 
+import os
+import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +15,18 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
+# Screenshots the browser tests take for people to look at (MART_SHOTS_DIR, else a
+# folder in the temporary directory).
+SHOTS_ROOT = Path(os.environ.get("MART_SHOTS_DIR") or Path(tempfile.gettempdir()) / "mart-shots")
+
+
+def shots_dir(name: str) -> Path:
+    """The folder for one area's screenshots, made if missing."""
+    folder = SHOTS_ROOT / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 # Without the background-networking flags chromium keeps dialling out, and this
 # machine's closed network refuses it.
 CHROMIUM_ARGS = [

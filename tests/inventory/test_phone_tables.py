@@ -3,7 +3,7 @@ matters (balances, amounts due, stock) without sideways scrolling (issue 13 item
 
 import pytest
 
-from tests.browser import REQUIRES_CHROMIUM, login
+from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
 from tests.inventory.conftest import ean13
 
 pytestmark = REQUIRES_CHROMIUM
@@ -40,5 +40,7 @@ def test_tables_fit_a_phone(
         " return t.scrollWidth - w.clientWidth; }",
         table,
     )
-    page.screenshot(path=f"/work/shots/ui/phone{url.replace('/', '_')}390x844.png", full_page=True)
+    page.screenshot(
+        path=str(shots_dir("ui") / f"phone{url.replace('/', '_')}390x844.png"), full_page=True
+    )
     assert overflow <= 1

@@ -8,10 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 from inventory import services
-from tests.browser import CSP_LISTENER, REQUIRES_CHROMIUM, login
+from tests.browser import CSP_LISTENER, REQUIRES_CHROMIUM, login, shots_dir
 from tests.inventory.conftest import ean13
 
-SHOTS = "/work/shots/ui"
+SHOTS = shots_dir("ui")
 pytestmark = REQUIRES_CHROMIUM
 
 

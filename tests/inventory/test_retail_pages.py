@@ -3,7 +3,6 @@
 import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -12,7 +11,7 @@ from inventory import labels, purchasing, services
 from inventory.retail_models import PurchaseOrder
 from mart.db import utcnow
 from mart.extensions import db
-from tests.browser import CSP_LISTENER, REQUIRES_CHROMIUM, login
+from tests.browser import CSP_LISTENER, REQUIRES_CHROMIUM, login, shots_dir
 from tests.inventory.conftest import ean13
 
 
@@ -101,7 +100,7 @@ def _browser(fn):
     return fn
 
 
-SHOTS = Path(os.environ.get("MART_SHOTS_DIR", "/work/shots/retail"))
+SHOTS = shots_dir("retail")
 
 
 @_browser

@@ -1,17 +1,15 @@
 """In headless Chromium: a member sets their own PIN on their phone; a manager sets a
 member's PIN (the member types it twice) on the member's page."""
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 
 from mart.extensions import db
 from members.models import Member
-from tests.browser import REQUIRES_CHROMIUM, login, watch_console
+from tests.browser import REQUIRES_CHROMIUM, login, shots_dir, watch_console
 
 pytestmark = REQUIRES_CHROMIUM
-SHOTS = Path("/work/shots/sec-member")
+SHOTS = shots_dir("sec-member")
 SIZES = ((1366, 768), (1280, 800), (390, 844))
 
 

@@ -11,7 +11,7 @@ from mart.extensions import db
 from mart.models import AuditLog
 from members import services
 from members.models import ShuYear
-from tests.browser import REQUIRES_CHROMIUM, login
+from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
 from tests.members.conftest import this_year
 from tests.members.test_pages import csrf
 
@@ -23,7 +23,7 @@ TYPICAL = {
     "karyawan": 5,
     "pendidikan": 5,
 }
-SHOTS = "/work/shots/ui"
+SHOTS = shots_dir("ui")
 
 
 def buy(app, member_no, amount, on):

@@ -4,11 +4,11 @@ the scan field keeps the focus, ... In headless Debian chromium."""
 import pytest
 
 from mart.extensions import db
-from tests.browser import REQUIRES_CHROMIUM, login
+from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
 from tests.pos.conftest import new_product
 
 pytestmark = REQUIRES_CHROMIUM
-SHOTS = "/work/shots/ui"
+SHOTS = shots_dir("ui")
 SIZES = [(1366, 768), (1280, 800), (390, 844)]
 
 

@@ -2,16 +2,14 @@
 field; a wrong PIN is refused; no PIN ever lands in localStorage, and a simpanan sale
 is not kept on the screen while the server is away (the screen says so)."""
 
-from pathlib import Path
-
 import sqlalchemy as sa
 
 from mart.extensions import db
-from tests.browser import REQUIRES_CHROMIUM, login
+from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
 from tests.pos.conftest import MEMBER_PIN, new_member, new_product, sukarela
 
 pytestmark = REQUIRES_CHROMIUM
-SHOTS = Path("/work/shots/sec-member")
+SHOTS = shots_dir("sec-member")
 
 
 def _shot(page, name):

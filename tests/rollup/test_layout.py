@@ -5,7 +5,7 @@ import re
 from datetime import date, timedelta
 
 from mart.rollup.charts import trend_chart
-from tests.browser import REQUIRES_CHROMIUM, login, serving
+from tests.browser import REQUIRES_CHROMIUM, login, serving, shots_dir
 from tests.rollup.conftest import make_report, signed_post
 
 
@@ -43,7 +43,7 @@ def test_kota_and_kecamatan_tables_fit_at_1366(hub, hub_client, register, make_u
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         login(page, base, "asosiasi-l")
         page.goto(f"{base}/association/?from={end}&to={end}")
-        page.screenshot(path="/work/shots/ui/hub_1366x768.png", full_page=True)
+        page.screenshot(path=str(shots_dir("ui") / "hub_1366x768.png"), full_page=True)
         for table in ("kota-table", "kecamatan-table"):
             clipped = page.evaluate(
                 "t => { const w = document.querySelector(`[data-testid=${t}]`).parentElement;"
