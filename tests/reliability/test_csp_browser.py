@@ -34,7 +34,7 @@ def page_rules(app):
             continue
         if rule.rule.startswith("/api/v1/") and rule.endpoint != "mart.api_docs":
             continue
-        if rule.endpoint in ("mart.healthz",) or rule.rule.endswith(".csv"):
+        if rule.endpoint in ("mart.healthz",) or rule.rule.endswith((".csv", ".xlsx")):
             continue
         if "/state" in rule.rule:
             continue  # JSON for the customer display
