@@ -20,7 +20,7 @@ from marshmallow import Schema, fields
 from books import reports as books_reports
 from books.xlsx import MIMETYPE, Book
 from mart.auth import roles_required
-from mart.errors import DomainError
+from mart.errors import DomainError, NotFound
 from mart.extensions import db
 from members import services
 from members.models import Member, SavingsEntry, ShuYear
@@ -89,7 +89,10 @@ def _sheets_side_by_side(now: dict, before: dict) -> dict:
 
 
 def rat_pack(year: int) -> dict:
-    """Everything the RAT of ``year`` is shown."""
+    """Everything the RAT of ``year`` is shown. ``NotFound`` for a year no calendar
+    date can hold (the previous year included)."""
+    if not 1901 <= year <= 9999:
+        raise NotFound(_("No such year."))
     end, previous_end = date(year, 12, 31), date(year - 1, 12, 31)
     now = books_reports.balance_sheet(end)
     before = books_reports.balance_sheet(previous_end)
