@@ -268,7 +268,12 @@ def shift_detail(shift_id):
     except Exception:
         current_app.logger.exception("shift report preview failed")
         text = None
-    return render_template("pos/shift.html", shift=shift, figures=figures, text=text)
+    returns = db.session.scalars(
+        sa.select(SaleReturn).where(SaleReturn.shift_id == shift.id).order_by(SaleReturn.id)
+    ).all()
+    return render_template(
+        "pos/shift.html", shift=shift, figures=figures, text=text, returns=returns
+    )
 
 
 @bp.route("/approvals")
