@@ -99,6 +99,10 @@ def _js_strings():
             "cannot be kept on this screen (no PIN is ever stored here): pay another way, "
             "or try again when the server is back."
         ),
+        "underpaid_offline": _(
+            "The server does not answer and the payments are %(amount)s short of the amount "
+            "due: the sale is not kept. Add the rest of the payment."
+        ),
         "due": _("Due"),
         "paid": _("Paid"),
         "left_to_pay": _("Left to pay"),
