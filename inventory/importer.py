@@ -52,6 +52,34 @@ EXPORT_COLUMNS = (
     "avg_cost",
 )
 MAX_ERRORS = 100
+# The export downloaded from the page heads its columns in Bahasa Indonesia; the import
+# reads those headers as well as the keys above (so a downloaded file imports back).
+INDONESIAN_HEADERS = {
+    "sku": "Kode",
+    "name": "Nama",
+    "barcode": "Barcode",
+    "price": "Harga",
+    "unit": "Satuan",
+    "member_price": "Harga anggota",
+    "tax": "Pajak",
+    "category": "Kategori",
+    "reorder_point": "Titik pesan ulang",
+    "supplier_id": "ID pemasok",
+    "supplier_price": "Harga pemasok",
+    "active": "Aktif",
+    "on_hand": "Stok",
+    "avg_cost": "HPP rata-rata",
+}
+_HEADER_KEYS = {label.lower(): key for key, label in INDONESIAN_HEADERS.items()} | {
+    key: key for key in INDONESIAN_HEADERS
+}
+
+
+def _column_key(name: str) -> str:
+    """A header cell as its column key: ``price`` stays, ``Harga`` and ``Price`` become
+    ``price`` (a header is read in any case)."""
+    name = name.strip()
+    return _HEADER_KEYS.get(name.lower(), name)
 
 
 # The row errors in the user's language on the import page (the CLI prints English).
@@ -170,7 +198,7 @@ def parse(text: str):
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    header = [_column_key(h) for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     errors = []
     missing = [c for c in REQUIRED if c not in header]
@@ -380,8 +408,9 @@ def _categories(names):
     return have
 
 
-def export_products(out, supplier_id=None):
-    """Write the catalogue as CSV to the text stream ``out`` (importable again)."""
+def export_products(out, supplier_id=None, indonesian=False):
+    """Write the catalogue as CSV to the text stream ``out`` (importable again); with
+    ``indonesian`` the header row is in Bahasa Indonesia (the page's download)."""
     pt = Product.__table__
     ct = Category.__table__
     bt = Barcode.__table__
@@ -415,7 +444,9 @@ def export_products(out, supplier_id=None):
     if supplier_id is not None:
         stmt = stmt.where(pt.c.supplier_id == supplier_id)
     writer = csvsafe.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(
+        [INDONESIAN_HEADERS[c] for c in EXPORT_COLUMNS] if indonesian else EXPORT_COLUMNS
+    )
     for row in db.session.execute(stmt):
         values = list(row)
         values[11] = 1 if values[11] else 0

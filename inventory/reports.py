@@ -316,10 +316,11 @@ def as_json(columns, rows, extra):
     }
 
 
-def as_csv(columns, rows) -> str:
+def as_csv(columns, rows, header=None) -> str:
+    """The rows as CSV; ``header`` (the page's labels) heads them instead of the keys."""
     out = io.StringIO()
     writer = csvsafe.writer(out)
-    writer.writerow(columns)
+    writer.writerow(header or columns)
     for row in rows:
         writer.writerow(
             [

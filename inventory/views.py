@@ -224,7 +224,7 @@ def product_active(product_id):
 @roles_required("manager")
 def products_export():
     out = io.StringIO()
-    importer.export_products(out)
+    importer.export_products(out, indonesian=True)
     return Response(
         out.getvalue(),
         mimetype="text/csv",
@@ -483,7 +483,7 @@ def report(name):
     columns, rows, extra = reports.run(name, args, scope)
     if request.args.get("format") == "csv":
         return Response(
-            reports.as_csv(columns, rows),
+            reports.as_csv(columns, rows, header=[column_label(c) for c in columns]),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )

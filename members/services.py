@@ -1467,4 +1467,10 @@ def shu_estimate(member, balances=None, purchases_this_year=None) -> dict | None
         "jasa_modal": jasa_modal,
         "jasa_usaha": jasa_usaha,
         "total": jasa_modal + jasa_usaha,
+        # what the estimate rests on (the member's page says it)
+        "part_jasa_modal": jm_part,
+        "part_jasa_usaha": ju_part,
+        "total_capital": total_capital,
+        "total_purchases": total_purchases,
+        "capital_includes_sukarela": bool(last.capital_includes_sukarela),
     }

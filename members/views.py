@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from mart import csvsafe
@@ -410,13 +411,22 @@ def shu():
 
 
 SHU_CSV_COLUMNS = ("member_no", "name", "capital", "purchases", "jasa_modal", "jasa_usaha", "total")
+SHU_CSV_HEADERS = {
+    "member_no": _l("Member no."),
+    "name": _l("Name"),
+    "capital": _l("Capital"),
+    "purchases": _l("Purchases"),
+    "jasa_modal": _l("Capital share (jasa modal)"),
+    "jasa_usaha": _l("Purchases share (jasa usaha)"),
+    "total": _l("Total"),
+}
 
 
 def _shu_csv(result) -> Response:
     """Every member's part of a previewed SHU (the page shows the first 500)."""
     out = io.StringIO()
     writer = csvsafe.writer(out)
-    writer.writerow(SHU_CSV_COLUMNS)
+    writer.writerow([str(SHU_CSV_HEADERS[column]) for column in SHU_CSV_COLUMNS])
     for row in result.members:
         writer.writerow([row[column] for column in SHU_CSV_COLUMNS])
     return Response(

@@ -99,6 +99,10 @@ def _js_strings():
             "cannot be kept on this screen (no PIN is ever stored here): pay another way, "
             "or try again when the server is back."
         ),
+        "underpaid_offline": _(
+            "The server does not answer and the payments are %(amount)s short of the amount "
+            "due: the sale is not kept. Add the rest of the payment."
+        ),
         "due": _("Due"),
         "paid": _("Paid"),
         "left_to_pay": _("Left to pay"),
@@ -268,7 +272,12 @@ def shift_detail(shift_id):
     except Exception:
         current_app.logger.exception("shift report preview failed")
         text = None
-    return render_template("pos/shift.html", shift=shift, figures=figures, text=text)
+    returns = db.session.scalars(
+        sa.select(SaleReturn).where(SaleReturn.shift_id == shift.id).order_by(SaleReturn.id)
+    ).all()
+    return render_template(
+        "pos/shift.html", shift=shift, figures=figures, text=text, returns=returns
+    )
 
 
 @bp.route("/approvals")

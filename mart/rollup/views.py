@@ -295,7 +295,7 @@ def _export(table, fmt):
         )
     out = io.StringIO()
     writer = csvsafe.writer(out)
-    writer.writerow([key for key, _label, _kind in columns])
+    writer.writerow([str(label) for _key, label, _kind in columns])
     for row in rows:
         writer.writerow(["" if row.get(key) is None else row.get(key) for key, _l_, _k in columns])
     return Response(

@@ -612,6 +612,14 @@
         dialogError("dlg-pay", T.no_offline_pin);
         return;
       }
+      const owing = payTotals();
+      if (owing.paid < owing.due) {
+        // An underpaid sale would only be refused later, when the customer has gone:
+        // it is not kept; what was tendered stays so the cashier adds the rest.
+        renderPay();
+        dialogError("dlg-pay", fmt(T.underpaid_offline, { amount: rp(owing.due - owing.paid) }));
+        return;
+      }
       // Keep it; it goes again with the same id when the server answers.
       const box = outbox();
       const kept = Object.assign({}, body);

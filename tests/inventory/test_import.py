@@ -92,3 +92,29 @@ def test_export_reimports(app, runner, tmp_path, make_product):
     assert r.exit_code == 0 and "1 updated" in r.output, r.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Barcode)) == 1
+
+
+def test_page_export_in_indonesian_imports_back(app, login_as, make_product):
+    """The page's download heads its columns in Bahasa Indonesia ("Kode", "Nama",
+    "Harga"...); the import reads those headers as well as the keys, so an exported,
+    edited file imports back."""
+    from inventory import importer
+
+    make_product(sku="E1", name="Teh Celup", price=6000, barcode=ean13(15), category="Minuman")
+    sheet = login_as("manager").get("/inventory/products/export.csv").get_data(as_text=True)
+    header, first = sheet.splitlines()[:2]
+    assert header.split(",")[:4] == ["Kode", "Nama", "Barcode", "Harga"]
+    assert "Stok" in header.split(",") and "sku" not in header
+    edited = sheet.replace(f"E1,Teh Celup,{ean13(15)},6000,", f"E1,Teh Celup,{ean13(15)},6500,")
+    assert edited != sheet, first
+    with app.app_context():
+        result = importer.import_products(edited)
+        db.session.commit()
+        assert (result.created, result.updated) == (0, 1)
+        product = db.session.scalars(sa.select(Product).where(Product.sku == "E1")).one()
+        assert product.price == 6500 and product.name == "Teh Celup"
+        # the keys still work, in any case, and an unknown header is still refused
+        rows, errors = importer.parse(f"SKU,Name,Barcode,Price\nE2,Kopi,{ean13(16)},500\n")
+        assert errors == [] and rows[0]["sku"] == "E2" and rows[0]["price"] == 500
+        rows, errors = importer.parse(f"Kode,Nama,Barcode,Harga,Warna\nE2,Kopi,{ean13(16)},5\n")
+        assert rows == [] and errors[0].column == "Warna"

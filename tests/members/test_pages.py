@@ -133,14 +133,15 @@ def test_shu_preview_and_post_page(app, manager, make_member):
     assert sheet.status_code == 200 and sheet.mimetype == "text/csv"
     assert f'filename="shu-{year}.csv"' in sheet.headers["Content-Disposition"]
     table = list(csv.DictReader(io.StringIO(sheet.get_data(as_text=True))))
-    assert len(table) == 2 and second in [row["member_no"] for row in table]
+    assert list(table[0])[:3] == ["No. anggota", "Nama", "Modal"]  # headed in Indonesian
+    assert len(table) == 2 and second in [row["No. anggota"] for row in table]
     with app.test_request_context():
         from members.views import TYPICAL_ALLOCATION
 
         shares = {name: str(pct) for name, pct in TYPICAL_ALLOCATION}
         expected = services.shu_compute(year, 1_000_000, shares).members
     assert [
-        (row["member_no"], int(row["capital"]), int(row["jasa_modal"]), int(row["total"]))
+        (row["No. anggota"], int(row["Modal"]), int(row["Jasa modal"]), int(row["Jumlah"]))
         for row in table
     ] == [(m["member_no"], m["capital"], m["jasa_modal"], m["total"]) for m in expected]
     with app.app_context():
@@ -211,6 +212,21 @@ def test_member_page_shu_statement_and_estimate(app, login_as, make_member):
     assert "Rp 200.000" in html  # last year's jasa usaha: all purchases were Sri's
     # Estimate: this year's 250.000 at last year's 200.000 / 500.000 = Rp 100.000.
     assert "Rp 100.000" in html
+    # ... and it says what it rests on: the year, its parts and totals, the member's
+    # capital and purchases used, and that the RAT sets the real figure.
+    basis = html[html.index('data-testid="shu-estimate-basis"') :]
+    basis = basis[: basis.index("</details>")]
+    assert f"SHU yang dibagi untuk {year - 1}" in basis
+    assert "jasa usaha Rp 200.000 atas belanja seluruh anggota Rp 500.000" in basis
+    assert "Modal Anda hari ini (simpanan pokok dan wajib)" in basis
+    assert f"Belanja Anda di {year} sejauh ini: Rp 250.000" in basis
+    assert "Ini hanya perkiraan" in basis and "RAT" in basis
+
+
+def test_member_page_says_why_there_is_no_shu_estimate(login_as, make_member):
+    no = make_member("Sri", wajib=100_000)
+    html = login_as("member", member_no=no).get("/members/me").get_data(as_text=True)
+    assert "Belum ada perkiraan" in html and "RAT" in html
 
 
 def test_member_who_left_cannot_log_in_or_see_pages(app, login_as, make_member, make_user):

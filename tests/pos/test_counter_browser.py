@@ -219,3 +219,51 @@ def test_printer_trouble_banner_lists_the_waiting_jobs(
     assert [item.split(" ")[0] for item in items] == [f"#{ids[0]}", f"#{ids[1]}"]
     assert "JKT01-R1-000007" in items[0] and "gagal" in items[0] and "offline" in items[0]
     assert "JKT01-R1-000008" in items[1] and "menunggu" in items[1]
+
+
+def test_underpaid_sale_is_not_kept_while_the_server_is_away(app, live_server, browser, make_user):
+    """With the server away, a sale whose payments are below the amount due is refused
+    on the screen (the server would refuse it later, when the customer has gone): it
+    does not go into the outbox; paying the rest keeps it as usual."""
+    import json
+
+    import sqlalchemy as sa
+
+    from pos import services
+    from pos.models import Sale
+
+    with app.app_context():
+        services.create_register("R1", "Kasir depan")
+        db.session.commit()
+    _, code = new_product(app, name="Gula Pasir", price=14_000)
+    make_user("cashier", username="kasir4")
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    login(page, live_server, "kasir4")
+    page.wait_for_selector("[data-testid=open-shift]:not(.hidden)")
+    page.click("[data-testid=open-shift-submit]")
+    page.wait_for_selector("[data-testid=scan]:visible")
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=total]:has-text('Rp 14.000')")
+
+    page.route("**/api/v1/**", lambda route: route.abort())
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=total]:has-text('Rp 28.000')")
+    page.keyboard.press("F8")
+    page.fill("[data-testid=pay-amount]", "20000")
+    page.keyboard.press("Enter")
+    error = page.locator("[data-testid=pay-error]", has_text="Rp 8.000")
+    error.wait_for()
+    assert "tidak disimpan" in error.inner_text()
+    assert page.is_visible("[data-testid=pay-amount]")  # the payment dialog stays open
+    assert json.loads(page.evaluate("localStorage.getItem('pos.outbox.kasir4') || '[]'")) == []
+    page.screenshot(path="/tmp/pos_underpaid_offline.png")
+    # the rest paid: kept for the server as usual
+    page.fill("[data-testid=pay-amount]", "8000")
+    page.keyboard.press("Enter")
+    page.locator("[data-testid=done-change]", has_text="Rp 0").wait_for()
+    kept = json.loads(page.evaluate("localStorage.getItem('pos.outbox.kasir4')"))
+    assert len(kept) == 1 and sum(p["amount"] for p in kept[0]["payments"]) == 28_000
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Sale)) == 0

@@ -130,7 +130,7 @@ def test_exports_neutralise_formulas(app, make_user, tmp_path):
     # products
     sheet = manager.get("/inventory/products/export.csv").get_data(as_text=True)
     row = next(csv.DictReader(io.StringIO(sheet)))
-    assert row["name"] == "'" + formula and row["sku"] == "'+SKU1"
+    assert row["Nama"] == "'" + formula and row["Kode"] == "'+SKU1"
     # ... which imports back unchanged
     with app.app_context():
         from inventory import importer
@@ -154,7 +154,7 @@ def test_exports_neutralise_formulas(app, make_user, tmp_path):
     )
     assert sheet.mimetype == "text/csv", sheet.get_data(as_text=True)[:300]
     row = next(csv.DictReader(io.StringIO(sheet.get_data(as_text=True))))
-    assert row["name"] == "'@SUM(1+1)"
+    assert row["Nama"] == "'@SUM(1+1)"
 
 
 def test_hub_export_neutralises_formulas(app_factory, make_user):
@@ -166,7 +166,7 @@ def test_hub_export_neutralises_formulas(app_factory, make_user):
     client = _session(hub, make_user, "association")
     sheet = client.get("/association/export/branches.csv").get_data(as_text=True)
     row = next(csv.DictReader(io.StringIO(sheet)))
-    assert row["name"] == "'=cmd|' /C calc'!A0" and row["kota"] == "'-x"
+    assert row["Cabang"] == "'=cmd|' /C calc'!A0" and row["Kota/kabupaten"] == "'-x"
 
 
 # --- bounded money, ASCII digits ---------------------------------------------------------

@@ -88,7 +88,7 @@ def test_csv_export_of_every_table(filled_hub, make_user):
     branches = client.get(f"/association/export/branches.csv?{query}")
     assert branches.status_code == 200 and branches.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(branches.get_data(as_text=True))))
-    assert {r["code"]: int(r["sales_net"]) for r in rows} == {
+    assert {r["Kode"]: int(r["Penjualan bersih"]) for r in rows} == {
         "JKT01": 1_400_000,
         "JKT02": 4_200_000,
         "BKS01": 200_000,
@@ -98,13 +98,13 @@ def test_csv_export_of_every_table(filled_hub, make_user):
             io.StringIO(client.get(f"/association/export/stale.csv?{query}").get_data(as_text=True))
         )
     )
-    assert [r["code"] for r in stale] == ["BKS01"]
+    assert [r["Kode"] for r in stale] == ["BKS01"]
     kota = list(
         csv.DictReader(
             io.StringIO(client.get(f"/association/export/kota.csv?{query}").get_data(as_text=True))
         )
     )
-    assert {r["kota"]: int(r["sales_net"]) for r in kota} == {
+    assert {r["Kota/kabupaten"]: int(r["Penjualan bersih"]) for r in kota} == {
         "Jakarta Selatan": 5_600_000,
         "Kota Bekasi": 200_000,
     }
@@ -117,7 +117,7 @@ def test_csv_export_of_every_table(filled_hub, make_user):
             )
         )
     )
-    assert len(trend) == 14 and sum(int(r["sales_net"]) for r in trend) == 5_800_000
+    assert len(trend) == 14 and sum(int(r["Penjualan bersih"]) for r in trend) == 5_800_000
     assert client.get(f"/association/export/users.csv?{query}").status_code == 404
 
 
