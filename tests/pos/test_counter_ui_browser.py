@@ -71,12 +71,16 @@ def test_quantities_read_in_indonesian_on_counter_and_display(app, live_server, 
     page.wait_for_selector("[data-testid=total]:has-text('Rp 115.000')")
     assert line_cells(page, 1)[2] == "20"
 
-    display = browser.new_page(viewport={"width": 1280, "height": 800})
+    # the display needs the register's login (or its token): the counter's session
+    shown = browser.new_context(viewport={"width": 1280, "height": 800})
+    shown.add_cookies(page.context.cookies())
+    display = shown.new_page()
     display.goto(f"{live_server}/pos/display/R1")
     display.wait_for_selector("#d-lines tr:nth-child(2)")
     rows = [display.locator(f"#d-lines tr:nth-child({i}) td").all_inner_texts() for i in (1, 2)]
     assert rows[0][1] == "20" and rows[1][1] == "1,25 kg"
     display.screenshot(path=f"{SHOTS}/display_1280.png")
+    shown.close()
     for w, h in SIZES:
         page.set_viewport_size({"width": w, "height": h})
         page.screenshot(path=f"{SHOTS}/counter_lines_{w}x{h}.png")

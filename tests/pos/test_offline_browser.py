@@ -35,7 +35,16 @@ def server(app, database_url, instance_path):
     from tests.reliability.server import Server
 
     made = Server(
-        database_url, instance_path, workers=1, threads=4, env={"MART_START_WORKERS": "1"}
+        database_url,
+        instance_path,
+        workers=1,
+        threads=4,
+        # the print worker reaches the loopback fake printer as the test app does
+        env={
+            "MART_START_WORKERS": "1",
+            "MART_PRINTER_HOSTS": "127.0.0.1",
+            "MART_PRINTER_PORTS": "9100,1024-65535",
+        },
     )
     yield made
     made.stop()
