@@ -9,6 +9,9 @@ number of SQL statements (a before_cursor_execute counter; an executemany counts
     PROFILE_SALES=200 sales measured (after 20 warm-up sales)
     BENCH_SCALE=0.2 scales the catalogue down (default 1: 50.000 products)
     PROFILE_PYINSTRUMENT=1 also prints a pyinstrument profile of the measured sales
+    PROFILE_JOURNAL_AB=1 measures the books' share of the sale: the measured sales
+        alternate between the journal posted (as always) and the journal left out
+        (pos.services._journal_sale replaced by a no-op for that sale only), in one run
 """
 
 import json
@@ -101,6 +104,9 @@ def run(url, instance):
 
         profiler = Profiler(interval=0.0005)
         profiler.start()
+    if os.environ.get("PROFILE_JOURNAL_AB"):
+        journal_ab(one)
+        return
     results = [one() for _ in range(SALES)]
     if profiler is not None:
         profiler.stop()
@@ -113,6 +119,33 @@ def run(url, instance):
     )
     if profiler is not None:
         print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def journal_ab(one):
+    """Sales with and without their journal, alternating, so both see the same load."""
+    from pos import services
+
+    posting = services._journal_sale
+    on, off = [], []
+    for i in range(SALES):
+        if i % 2:
+            services._journal_sale = lambda *a, **k: None
+            try:
+                off.append(one())
+            finally:
+                services._journal_sale = posting
+        else:
+            on.append(one())
+    print(f"  load average {bench_pos.load()}")
+    for label, rows in (("journal posted", on), ("journal left out", off)):
+        walls, cpus, stmts = zip(*rows, strict=True)
+        print(
+            f"  {label:16}: wall ms p50 {statistics.median(walls):.2f}"
+            f" p99 {bench_pos.pct(walls, 99):.1f}  cpu ms p50 {statistics.median(cpus):.2f}"
+            f" mean {statistics.mean(cpus):.2f}  statements/sale {statistics.median(stmts):.0f}"
+        )
+    share = statistics.median([c for _w, c, _s in on]) / statistics.median([c for _w, c, _s in off])
+    print(f"  CPU per sale with the journal / without: {share:.3f}")
 
 
 if __name__ == "__main__":
