@@ -28,7 +28,8 @@ def test_drawer_opens_for_cash_out_and_cash_refund_only(app, counter, make_produ
     before = drawer_kicks(app)
     out = counter.cashier.post(
         f"/shifts/{counter.shift['id']}/cash-movements",
-        json={"kind": "out", "amount": 20_000, "reason": "Beli galon"},
+        # above MART_CASH_OUT_LIMIT: a manager approves
+        json={"kind": "out", "amount": 20_000, "reason": "Beli galon", "approval_pin": "4321"},
     )
     assert out.status_code == 201, out.json
     assert drawer_kicks(app) == before + 1

@@ -126,20 +126,23 @@ def test_approver_is_chosen_by_name_then_types_the_pin(app, live_server, browser
     page.keyboard.press("F4")
     page.fill("form[data-dialog=discount] input[name=amount]", "30000")
     page.keyboard.press("Enter")
-    page.keyboard.press("F8")
-    page.fill("[data-testid=pay-amount]", "70000")
-    page.click("[data-testid=pay-submit]")
-    page.wait_for_selector("[data-testid=pin-input]:visible")
-    select = page.locator("#pin-label select[name=approver]")
+    # the discount is above the limit: its approval is asked as it is given, approver
+    # chosen by name, then the PIN
+    page.wait_for_selector("[data-testid=discount-pin]:visible")
+    select = page.locator("#discount-pin select[name=approver]")
     assert set(select.locator("option").all_inner_texts()) >= {"Siti-Mgr", "Boss-Adm"}
     select.select_option("siti-mgr")
-    page.fill("[data-testid=pin-input]", "482915")  # the admin's PIN is not Siti's
-    page.click("[data-testid=pay-submit]")
-    page.locator("[data-testid=pay-error]", has_text="PIN").wait_for()
+    page.fill("[data-testid=discount-pin]", "482915")  # the admin's PIN is not Siti's
+    page.keyboard.press("Enter")
+    page.locator("[data-testid=discount-error]", has_text="PIN").wait_for()
     _shot(page, "counter-approver-1366.png")
+    page.locator("#discount-pin select[name=approver]").select_option("siti-mgr")
+    page.fill("[data-testid=discount-pin]", "736204")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#dlg-discount", state="hidden")
+    page.locator("[data-testid=total]", has_text="Rp 70.000").wait_for()
+    page.keyboard.press("F8")
     page.fill("[data-testid=pay-amount]", "70000")
-    page.locator("#pin-label select[name=approver]").select_option("siti-mgr")
-    page.fill("[data-testid=pin-input]", "736204")
     page.click("[data-testid=pay-submit]")
     page.wait_for_selector("[data-testid=done-change]:visible")
     with app.app_context():
