@@ -8,7 +8,8 @@ unfinished or failed backup and is never offered for restore.
   snapshot page by page while other connections keep writing; the copy is checked
   with ``PRAGMA integrity_check`` before its checksum is written.
 - PostgreSQL: ``pg_dump -Fc`` (one consistent snapshot of the database), restored with
-  ``pg_restore --clean --single-transaction`` so a failing restore changes nothing.
+  ``pg_restore --clean`` as one SQL script run by ``psql --single-transaction`` so a
+  failing restore changes nothing.
 
 A daily backup thread (``MART_START_WORKERS=1``) keeps ``MART_BACKUP_KEEP`` copies in
 ``MART_BACKUP_DIR`` (default ``<instance>/backups``), e.g. a USB disk.
@@ -387,19 +388,66 @@ def _pg_restore(backup: Path, url) -> None:
     args, env = _pg_args_env(url)
     # Other sessions (the running app) would hold locks that block DROP: end them first.
     _pg_terminate_others(url)
-    cmd = [
-        tool,
-        "--clean",
-        "--if-exists",
-        "--no-owner",
-        "--single-transaction",
-        "--exit-on-error",
-        *args,
-        str(backup),
-    ]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    # The archive as one SQL script that first drops what it will create. A partition's
+    # constraints and indexes belong to its parent's (the hub's yearly report partitions):
+    # they cannot be dropped alone, and go with their table, so their drops are left out.
+    script = subprocess.run(
+        [tool, "--clean", "--if-exists", "--no-owner", "--file", "-", str(backup)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if script.returncode != 0:
+        raise BackupError(f"pg_restore failed (nothing changed): {script.stderr.strip()[-500:]}")
+    inherited = _partition_parts(url)
+    sql = "".join(
+        line
+        for line in script.stdout.splitlines(keepends=True)
+        if not _drops_inherited(line, inherited)
+    )
+    cmd = [_pg_tool("psql"), "--single-transaction", "--set", "ON_ERROR_STOP=1", "--quiet", *args]
+    done = subprocess.run(cmd, input=sql, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise BackupError(f"pg_restore failed (nothing changed): {done.stderr.strip()[-500:]}")
+
+
+def _partition_parts(url) -> tuple[set[str], set[str]]:
+    """The partitions of the live database, and their indexes: ``(tables, indexes)``."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            tables = set(
+                conn.execute(
+                    sa.text(
+                        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                        " WHERE c.relkind = 'r'"
+                    )
+                ).scalars()
+            )
+            indexes = set(
+                conn.execute(
+                    sa.text(
+                        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                        " WHERE c.relkind = 'i'"
+                    )
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+    return tables, indexes
+
+
+def _drops_inherited(line: str, inherited: tuple[set[str], set[str]]) -> bool:
+    """A ``--clean`` drop of a partition's constraint or index (not droppable alone)."""
+    tables, indexes = inherited
+    words = line.split()
+    if line.startswith("ALTER TABLE") and "DROP CONSTRAINT" in line:
+        return any(w.rsplit(".", 1)[-1] in tables for w in words)
+    if line.startswith("DROP INDEX"):
+        return words[-1].rstrip(";").rsplit(".", 1)[-1] in indexes
+    return False
 
 
 def _pg_terminate_others(url):
