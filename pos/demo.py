@@ -16,6 +16,7 @@ from flask import current_app
 
 from mart.extensions import db
 from mart.models import User
+from mart.money import round_cash
 from pos import services
 from pos.models import Register
 
@@ -90,7 +91,9 @@ def _trading_shift(rng, register, cashier, opened, catalogue, members):
                 {"method": "card", "amount": total, "reference": f"EDC{rng.randint(1000, 9999)}"}
             ]
         else:
-            cash = total if rng.random() < 0.3 else _tendered(total)
+            # cash is due rounded to the branch's smallest coin (MART_CASH_ROUNDING)
+            due = round_cash(total, current_app.config["MART_CASH_ROUNDING"])
+            cash = due if rng.random() < 0.3 else max(due, _tendered(total))
             data["payments"] = [{"method": "cash", "amount": cash}]
         sale, _ = services.create_sale(
             data, cashier, at=at.astimezone(ZoneInfo("UTC")), printing=False
