@@ -289,12 +289,15 @@ def run(label, url, instance):
         db.engine.dispose()
 
 
-def main():
+def on_each_database(run, prefix, which=None):
+    """``run(label, url, instance)`` on a temporary SQLite file and on a fresh PostgreSQL
+    database named ``<prefix>_<random>`` (dropped afterwards), as ``BENCH_DB`` says."""
+    which = which or WHICH
     print(f"load average at start: {os.getloadavg()}, {os.cpu_count()} CPUs")
-    if WHICH in ("sqlite", "both"):
+    if which in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", tmp)
-    if WHICH in ("postgres", "both"):
+    if which in ("postgres", "both"):
         try:
             import psycopg
 
@@ -302,7 +305,7 @@ def main():
         except Exception as exc:
             print(f"\nSKIPPED PostgreSQL: {exc}")
             return
-        name = f"bench_inv_{secrets.token_hex(4)}"
+        name = f"{prefix}_{secrets.token_hex(4)}"
         admin.execute(f'CREATE DATABASE "{name}"')
         try:
             with tempfile.TemporaryDirectory() as tmp:
@@ -310,6 +313,10 @@ def main():
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.close()
+
+
+def main():
+    on_each_database(run, "bench_inv")
 
 
 if __name__ == "__main__":

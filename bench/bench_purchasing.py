@@ -12,10 +12,8 @@ times and prints p50/p95/max with the load average.
 
 import os
 import random
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -25,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from bench_inventory import on_each_database  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from inventory import purchasing  # noqa: E402
@@ -38,9 +37,6 @@ OTHER = int(os.environ.get("BENCH_OTHER_PRODUCTS", 5000))
 SALES = int(os.environ.get("BENCH_SALES_PER_PRODUCT", 60))
 RUNS = int(os.environ.get("BENCH_RUNS", 50))
 WHICH = os.environ.get("BENCH_DB", "both")
-ADMIN_URL = os.environ.get(
-    "MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 
 
 def make_app(url, instance):
@@ -143,26 +139,7 @@ def run(label, url, instance):
 
 
 def main():
-    print(f"load average at start: {os.getloadavg()}, {os.cpu_count()} CPUs")
-    if WHICH in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", tmp)
-    if WHICH in ("postgres", "both"):
-        try:
-            import psycopg
-
-            admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-        except Exception as exc:
-            print(f"\nSKIPPED PostgreSQL: {exc}")
-            return
-        name = f"bench_po_{secrets.token_hex(4)}"
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                run("PostgreSQL", f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}", tmp)
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
+    on_each_database(run, "bench_po", WHICH)
 
 
 if __name__ == "__main__":
