@@ -15,10 +15,14 @@ It then checks the outcome: every sale stored once, receipt numbers without gaps
 
     BENCH_DB=sqlite|postgres|both (default both)
     BENCH_SCALE=0.2 scales the number of sales and products down (default 1)
-    BENCH_WORKERS=2 BENCH_THREADS=8 gunicorn workers and threads per worker
+    BENCH_WORKERS, BENCH_THREADS: gunicorn workers and threads per worker (default: what
+        deploy/gunicorn.conf.py gives a branch: SQLite 1x8, PostgreSQL 2x8)
     BENCH_START_WORKERS=off|on|both (default both): the app's background workers
         (print queue, roll-up sender, daily backup: MART_START_WORKERS) off, on, or
         one run of each on the same database, so before/after sit side by side
+    BENCH_JOURNAL=on|both (default on): ``both`` measures each run with the sale's
+        journal (the books), then without it (bench/wsgi_nojournal.py), then with it
+        again, on the same server settings and database: the books' share of the sale
     BENCH_PRINTER=file|none (default file): each register prints to a file printer
         (with a cash drawer) in the instance folder, so with the workers on every
         receipt and drawer kick is really rendered and sent; ``none``: no printer
@@ -64,8 +68,9 @@ PER_REGISTER = max(10, int(100 * SCALE))
 REGISTERS = 8
 LINES = 10
 WHICH = os.environ.get("BENCH_DB", "both")
-WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
-THREADS = int(os.environ.get("BENCH_THREADS", 8))
+WORKERS = os.environ.get("BENCH_WORKERS")  # None: deploy/gunicorn.conf.py decides
+THREADS = os.environ.get("BENCH_THREADS")
+JOURNAL = os.environ.get("BENCH_JOURNAL", "on")
 START_WORKERS = os.environ.get("BENCH_START_WORKERS", "both")
 PRINTER = os.environ.get("BENCH_PRINTER", "file")
 ADMIN_URL = os.environ.get(
@@ -165,7 +170,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_gunicorn(url, instance, workers_on=False):
+def start_gunicorn(url, instance, workers_on=False, journal=True):
     port = free_port()
     env = dict(
         os.environ,
@@ -175,10 +180,14 @@ def start_gunicorn(url, instance, workers_on=False):
         MART_START_WORKERS="1" if workers_on else "0",
         MART_LOG_LEVEL="WARNING",
         MART_BIND=f"127.0.0.1:{port}",
-        MART_WORKERS=str(WORKERS),
-        MART_THREADS=str(THREADS),
         MART_BACKUP_DIR=str(Path(instance) / "backups"),
     )
+    env.pop("MART_WORKERS", None)
+    env.pop("MART_THREADS", None)
+    if WORKERS:
+        env["MART_WORKERS"] = WORKERS
+    if THREADS:
+        env["MART_THREADS"] = THREADS
     proc = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -186,7 +195,7 @@ def start_gunicorn(url, instance, workers_on=False):
             str(ROOT / "deploy" / "gunicorn.conf.py"),
             "--log-level",
             "warning",
-            "wsgi:app",
+            *(["wsgi:app"] if journal else ["--pythonpath", "bench", "wsgi_nojournal:app"]),
         ],
         cwd=str(ROOT),
         env=env,
@@ -627,11 +636,24 @@ def clear_print_queue(url, instance):
         db.engine.dispose()
 
 
-def measure(label, url, instance, ids, tokens, shifts, workers_on):
+def journal_modes():
+    return [True, False, True] if JOURNAL == "both" else [True]
+
+
+def server_settings(url):
+    """gunicorn's workers x threads as deploy/gunicorn.conf.py (or BENCH_*) gives them."""
+    sqlite_db = not url.startswith("postgres")
+    workers = WORKERS or ("1" if sqlite_db else "2")
+    return f"{workers}x{THREADS or 8}"
+
+
+def measure(label, url, instance, ids, tokens, shifts, workers_on, journal=True):
     if workers_on:
         clear_print_queue(url, instance)
-    proc, base = start_gunicorn(url, instance, workers_on)
-    tag = "ON " if workers_on else "OFF"
+    proc, base = start_gunicorn(url, instance, workers_on, journal)
+    tag = ("ON " if workers_on else "OFF") + (
+        "" if JOURNAL != "both" else (", journal ON " if journal else ", journal OFF")
+    )
     try:
         wait_settled(instance, workers_on)
         before = {}
@@ -694,13 +716,15 @@ def print_outcome(url, instance, wait=30.0):
 def run(label, url):
     instance = tempfile.mkdtemp(prefix=f"bench-pos-{label}-")
     print(
-        f"== {label}: {PRODUCTS} products, {LINES}-line sales, gunicorn {WORKERS}x{THREADS} "
-        f"threads (deploy/gunicorn.conf.py), printer: {PRINTER} (load average {load()})"
+        f"== {label}: {PRODUCTS} products, {LINES}-line sales, gunicorn "
+        f"{server_settings(url)} threads (deploy/gunicorn.conf.py), printer: {PRINTER} "
+        f"(load average {load()})"
     )
     ids, tokens, shifts = build(url, instance)
     posted = 0
     for workers_on in modes():
-        posted += measure(label, url, instance, ids, tokens, shifts, workers_on)
+        for journal in journal_modes():
+            posted += measure(label, url, instance, ids, tokens, shifts, workers_on, journal)
     hand = hand_sql(url, ids, shifts[0])
     print(
         f"  hand-written SQL, same sale, one transaction, a statement per line: "

@@ -1,0 +1,10 @@
+"""The branch app with the sale's journal left out, for ``bench_pos.py`` only
+(``BENCH_JOURNAL=both``): the same gunicorn, settings and database, so the books'
+share of the sale path is measured in the production configuration. Never served."""
+
+from pos import services
+from wsgi import app
+
+services._journal_sale = lambda *args, **kwargs: None
+
+__all__ = ["app"]
