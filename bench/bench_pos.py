@@ -151,11 +151,15 @@ def _printer(n):
         return None
     from printers import services as printers
 
+    # Inside <instance>/printers: the only folder the served app (production settings)
+    # lets a file printer write to.
+    folder = Path(current_app.instance_path) / "printers"
+    folder.mkdir(exist_ok=True)
     printer = printers.create_printer(
         {
             "name": f"Kasir {n}",
             "connection": "file",
-            "device": str(Path(current_app.instance_path) / f"printer-{n}.bin"),
+            "device": str(folder / f"printer-{n}.bin"),
             "width": 48,
             "profile": "TM-T20II",
             "drawer": {"pin": 2, "pulse_ms": 100},

@@ -2,36 +2,47 @@
 
 import logging
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
 
+from mart.db import utcnow
 from mart.extensions import db
 from mart.models import AuditLog
 
 log = logging.getLogger("mart.audit")
+
+# One constant Core statement on the session's connection: the row is written at once,
+# in the caller's transaction, without an ORM object for the commit to flush (the
+# sale path's commit had nothing else to flush; the unit of work cost ~0,3 ms).
+_INSERT = sa.insert(AuditLog.__table__)
 
 
 def record(action, target=None, target_id=None, before=None, after=None, note=None, user=None):
     """Add an audit row in the current transaction (it commits with the change).
 
     ``target`` is a model instance or a type name; ``before``/``after`` are dicts.
+    The row is written at once in the session's transaction: a rollback takes it back.
     """
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
     if target is not None and not isinstance(target, str):
         target_id = target_id if target_id is not None else getattr(target, "id", None)
         target = type(target).__name__
-    row = AuditLog(
-        user_id=getattr(user, "id", None),
-        username=getattr(user, "username", None),
-        action=action,
-        target_type=target,
-        target_id=None if target_id is None else str(target_id),
-        before=before,
-        after=after,
-        note=note,
-        address=request.remote_addr if has_request_context() else None,
+    username = getattr(user, "username", None)
+    db.session.connection().execute(
+        _INSERT,
+        {
+            "at": utcnow(),
+            "user_id": getattr(user, "id", None),
+            "username": username,
+            "action": action,
+            "target_type": target,
+            "target_id": None if target_id is None else str(target_id),
+            "before": before,
+            "after": after,
+            "note": note,
+            "address": request.remote_addr if has_request_context() else None,
+        },
     )
-    db.session.add(row)
-    log.info("%s %s:%s by %s", action, target, target_id, row.username or "system")
-    return row
+    log.info("%s %s:%s by %s", action, target, target_id, username or "system")
