@@ -11,6 +11,11 @@ number of SQL statements (a before_cursor_execute counter; an executemany counts
     PROFILE_PYINSTRUMENT=1 also prints a pyinstrument profile of the measured sales
     PROFILE_CPROFILE=1 prints cProfile's 40 costliest functions by own time and 80 by
         cumulative time (deterministic: counts every call, slower than pyinstrument)
+    PROFILE_CALLGRIND=1 under ``valgrind --tool=callgrind --instr-atstart=no``: counts the
+        instructions of the measured sales only (repeatable whatever the machine's load;
+        ``callgrind_annotate`` reads the total)
+    PROFILE_NO_JOURNAL=1 leaves the sale's journal out of every measured sale (compare
+        two PROFILE_CALLGRIND runs, with and without, for the books' share)
     PROFILE_JOURNAL_AB=1 measures the books' share of the sale: the measured sales
         alternate between the journal posted (as always) and the journal left out
         (pos.services._journal_sale replaced by a no-op for that sale only), in one run
@@ -109,6 +114,15 @@ def run(url, instance):
     if os.environ.get("PROFILE_JOURNAL_AB"):
         journal_ab(one)
         return
+    if os.environ.get("PROFILE_NO_JOURNAL"):  # the books' share, with PROFILE_CALLGRIND
+        from pos import services
+
+        services._journal_sale = lambda *args, **kwargs: None
+    callgrind = os.environ.get("PROFILE_CALLGRIND")
+    if callgrind:  # run under valgrind --tool=callgrind --instr-atstart=no
+        import subprocess
+
+        subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True)
     cprofile = None
     if os.environ.get("PROFILE_CPROFILE"):
         import cProfile
@@ -116,6 +130,9 @@ def run(url, instance):
         cprofile = cProfile.Profile()
         cprofile.enable()
     results = [one() for _ in range(SALES)]
+    if callgrind:
+        subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], check=True)
+        print(f"  instructions counted for {SALES} sales: see callgrind.out.{os.getpid()}")
     if profiler is not None:
         profiler.stop()
     if cprofile is not None:
