@@ -480,7 +480,7 @@
       li.textContent = `${T.methods[p.method] || p.method} ${rp(p.amount)}${p.reference ? " (" + p.reference + ")" : ""} `;
       const x = document.createElement("button");
       x.type = "button"; x.className = "secondary outline small"; x.textContent = "×";
-      x.addEventListener("click", () => { payments.splice(i, 1); renderPay(); });
+      x.addEventListener("click", () => { payments.splice(i, 1); stopPinWait(true); renderPay(); });
       li.appendChild(x); list.appendChild(li);
     });
     const m = method();
@@ -584,6 +584,7 @@
       return false;
     }
     pinWait = { token: r.data.token, body, timer: null, done: false };
+    renderPay(); // the simpanan payment is listed while the member types
     const wait = $("#member-pin-wait");
     wait.textContent = T.member_pin_wait;
     wait.classList.remove("hidden");
