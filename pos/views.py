@@ -9,10 +9,11 @@ from flask_login import current_user
 
 from mart.auth import roles_required
 from mart.errors import DomainError, Forbidden, InvalidInput
-from mart.extensions import db
+from mart.extensions import csrf, db
 from mart.locale import format_datetime
 from mart.models import AuditLog
 from mart.money import format_rupiah
+from mart.security import csrf_exempt
 from pos import pinpad, qris, services
 from pos.models import Register, SaleReturn, Shift
 
@@ -198,6 +199,7 @@ def display_state(code):
 
 
 @bp.route("/display/<code>/pin", methods=["POST"])
+@csrf_exempt  # checked below, once the caller is known to be the display
 def display_pin(code):
     """The member typed their PIN on the customer display's pad: checked at once
     (``members.services.check_member_pin``: counted, locked, audited) and, when right,
@@ -207,6 +209,7 @@ def display_pin(code):
     register = db.session.scalar(sa.select(Register).where(Register.code == code.upper()))
     if register is None or not _display_allowed(register.id, register.code):
         return jsonify({"code": 403, "message": _("Your role may not do this.")}), 403
+    csrf.protect()  # as every form post (400 without the page's token)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidInput(_("Send the PIN as JSON."), field="pin")
