@@ -102,4 +102,24 @@ def test_member_types_the_pin_on_the_customer_display(app, live_server, browser,
         assert MEMBER_PIN not in stored and "135790" not in stored
         assert approval.token not in stored
     counter.click("[data-testid=done-ok]")
+
+    # the server does not answer the sale: a sale carrying the display's approval is
+    # not kept on the screen (nothing of it in the outbox), and the screen says why
+    _sell_to_member(counter, code, member_no)
+    counter.route("**/api/v1/sales", lambda route: route.abort())
+    counter.click("[data-testid=pay-submit]")
+    counter.locator("[data-testid=member-pin-wait]:visible").wait_for()
+    pad.wait_for(state="visible")
+    _type_on_pad(display, MEMBER_PIN)
+    counter.locator("[data-testid=pay-error]", has_text="simpanan").wait_for()
+    outbox = counter.evaluate(
+        "() => (JSON.parse(localStorage.getItem('pos.outbox.kasir-layar')) || []).length"
+    )
+    assert outbox == 0
+    stored = _storage(counter)
+    assert MEMBER_PIN not in stored and "member_pin_approval" not in stored
+    counter.unroute("**/api/v1/sales")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Sale)) == 1
+    assert sukarela(app, member_no) == 135_000
     assert errors == []
