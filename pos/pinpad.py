@@ -91,7 +91,7 @@ def request_pin(register_id: int, member_no: str, amount: int, user) -> dict:
         raise Conflict(_("This register has no open shift."))
     if shift.cashier_id != user.id and not user.has_role("admin", "manager"):
         raise Forbidden(_("This register's shift is another cashier's."))
-    member = members.get_member(member_no)
+    member = members.find_member(member_no)  # the number, or a card or phone as at the counter
     if member.status != "active":
         raise Conflict(_("Member %(no)s has left the cooperative.", no=member.member_no))
     now = utcnow()
@@ -171,7 +171,7 @@ def cancel(token: str) -> dict:
 
 def for_display(register_id: int) -> dict | None:
     """What the display's PIN pad shows: the register's pending request (not expired),
-    without its token: ``{request, amount, amount_text, member}``."""
+    without its token: ``{request, amount, amount_text, member, expires_in}``."""
     from members import services as members
 
     now = utcnow()
@@ -196,6 +196,8 @@ def for_display(register_id: int) -> dict | None:
         "amount": row.amount,
         "amount_text": format_rupiah(row.amount),
         "member": name,
+        # the pad goes by itself when the request expires (the state may not change)
+        "expires_in": max(int((row.expires_at - now).total_seconds()), 0),
     }
 
 

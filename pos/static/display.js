@@ -49,7 +49,9 @@
   function drawDots() {
     document.querySelectorAll("#pp-dots span").forEach((s, i) => s.classList.toggle("on", i < digits.length));
   }
+  let expiry = null;
   function showPad(pin) {
+    clearTimeout(expiry);
     if (!pin) {
       if (request) { request = null; digits = ""; drawDots(); }
       pad.classList.add("hidden");
@@ -62,6 +64,7 @@
     document.getElementById("pp-member").textContent = pin.member || "";
     document.getElementById("pp-amount").textContent = pad.dataset.amountText.replace("{amount}", pin.amount_text);
     pad.classList.remove("hidden");
+    if (pin.expires_in) expiry = setTimeout(() => { if (request === pin && !sending) showPad(null); }, pin.expires_in * 1000);
   }
   async function sendPin() {
     if (!request || sending || digits.length !== PIN_LENGTH) return;

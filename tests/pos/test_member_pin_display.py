@@ -94,6 +94,8 @@ def test_pin_typed_on_the_display_pays_once(app, counter, make_product, make_mem
     assert asked["status"] == "pending" and asked["amount"] == 15_000
     assert asked["display_active"] is True  # the display polled just now
     state = display.state()
+    expires_in = state["pin"].pop("expires_in")
+    assert 0 < expires_in <= app.config["MART_MEMBER_PIN_APPROVAL_SECONDS"]
     assert state["pin"] == {
         "request": asked["id"],
         "amount": 15_000,
