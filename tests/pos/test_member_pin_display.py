@@ -344,3 +344,43 @@ def test_asking_needs_the_registers_own_cashier(app, counter, make_member, rows)
     )
     assert zero.status_code == 422
     assert rows.snapshot() == before
+
+
+def test_two_sales_racing_for_one_approval_one_wins(app, counter, make_product, make_member):
+    """Eight sales (eight ids) carry the same approval at once: exactly one is stored,
+    the others are refused (409) with nothing written."""
+    import threading
+    import uuid
+
+    from pos.models import Sale
+    from tests.conftest import ApiClient
+
+    pid, _ = make_product(price=15_000)
+    member_no = make_member(sukarela=500_000)
+    token = _approved(app, counter, member_no, 15_000)
+    statuses, lock, start = [], threading.Lock(), threading.Barrier(8)
+
+    def one_try():
+        client = ApiClient(app, counter.cashier.token)
+        body = {
+            "id": str(uuid.uuid4()),
+            "shift_id": counter.shift["id"],
+            "member_no": member_no,
+            "lines": [{"product_id": pid}],
+            "payments": [{"method": "simpanan", "amount": 15_000}],
+            "member_pin_approval": token,
+        }
+        start.wait()
+        answer = client.post("/sales", json=body)
+        with lock:
+            statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=one_try) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201] + [409] * 7, statuses
+    assert sukarela(app, member_no) == 485_000
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Sale)) == 1
