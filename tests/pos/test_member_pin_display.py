@@ -168,6 +168,7 @@ def test_a_pending_request_pays_nothing(app, counter, make_product, make_member,
     pid, _ = make_product(price=15_000)
     member_no = make_member(sukarela=50_000)
     asked = _ask(counter, member_no, 15_000)
+    assert asked["display_active"] is False  # no display polled: the counter's field
     before = rows.snapshot()
     response = _pay(counter, pid, member_no, asked["token"])
     assert response.status_code == 409
