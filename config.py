@@ -92,6 +92,9 @@ class Config:
     # Members' PINs (simpanan payments): wrong tries in a row before a lock, its length.
     MART_MEMBER_PIN_MAX_FAILURES = _int("MART_MEMBER_PIN_MAX_FAILURES", 5)
     MART_MEMBER_PIN_LOCK_MINUTES = _int("MART_MEMBER_PIN_LOCK_MINUTES", 15)
+    # A PIN typed on the customer display: how long the request waits for the member,
+    # and how long the approval then stays usable by the sale (seconds).
+    MART_MEMBER_PIN_APPROVAL_SECONDS = _int("MART_MEMBER_PIN_APPROVAL_SECONDS", 120)
 
     # Flask-Babel: Bahasa Indonesia first.
     BABEL_DEFAULT_LOCALE = "id"

@@ -14,7 +14,7 @@ from mart.auth import roles_required
 from mart.errors import NotFound
 from mart.extensions import db
 from mart.fields import Quantity
-from pos import qris, schemas, services
+from pos import pinpad, qris, schemas, services
 from pos.models import Register, SaleReturn, Shift, SuspendedSale
 
 blp = Blueprint("pos_api", __name__, description="Point of sale")
@@ -369,6 +369,35 @@ def set_display(data, register_id):
     version = services.set_display(register, data)
     db.session.commit()
     return {"version": version, "state": data, "qris_svg": None}
+
+
+@blp.route("/registers/<int:register_id>/member-pin-requests", methods=["POST"])
+@blp.arguments(schemas.MemberPinRequestIn)
+@blp.response(201, schemas.MemberPinRequestOut)
+@roles_required(*COUNTER)
+def request_member_pin(data, register_id):
+    """Ask the member to type their PIN on the register's customer display (pos.pinpad);
+    the answer's ``token`` is what the sale then carries as ``member_pin_approval``."""
+    out = pinpad.request_pin(register_id, data["member_no"], data["amount"], current_user)
+    db.session.commit()
+    return out
+
+
+@blp.route("/member-pin-requests/<token>", methods=["GET"])
+@blp.response(200, schemas.MemberPinRequestOut)
+@roles_required(*COUNTER)
+def member_pin_request(token):
+    """``pending``, ``approved`` (the sale may use it), ``used``, ``cancelled``, ``expired``."""
+    return pinpad.status(token)
+
+
+@blp.route("/member-pin-requests/<token>", methods=["DELETE"])
+@blp.response(200, schemas.MemberPinRequestOut)
+@roles_required(*COUNTER)
+def cancel_member_pin_request(token):
+    out = pinpad.cancel(token)
+    db.session.commit()
+    return out
 
 
 @blp.route("/qris", methods=["GET"])

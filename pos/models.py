@@ -34,7 +34,39 @@ class Register(db.Model):
     # What the customer display shows (the cashier screen keeps it up to date).
     display: Mapped[dict | None] = mapped_column(sa.JSON)
     display_version: Mapped[int] = mapped_column(default=0)
+    # When the customer display last asked for its state (written at most every few
+    # seconds): the cashier screen sends the member to the display's PIN pad only
+    # while a display is there.
+    display_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MemberPinApproval(db.Model):
+    """A member's PIN typed on the customer display, for one simpanan payment.
+
+    The cashier asks (``pending``, bound to the register, the member and the amount);
+    the member types the PIN on the display's pad and the server checks it
+    (``members.services.check_member_pin``): ``approved``, valid until ``expires_at``.
+    A sale carrying ``member_pin_approval`` (the ``token``, known only to the cashier
+    who asked) consumes it in its own transaction: ``used``, once. The PIN itself is
+    never stored. ``member_no`` is a plain column (members belong to their package).
+    """
+
+    __tablename__ = "pos_member_pin_approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    register_id: Mapped[int] = mapped_column(sa.ForeignKey("registers.id"), index=True)
+    member_no: Mapped[str] = mapped_column(sa.String(32))
+    amount: Mapped[int] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The sale that used it (no foreign key: the sale's row is written after the check).
+    sale_id: Mapped[str | None] = mapped_column(sa.String(36))
 
 
 class Shift(db.Model):

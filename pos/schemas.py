@@ -191,6 +191,10 @@ class SaleIn(Schema):
     discount = money(load_default=0)
     # The member's own PIN, needed when a payment is from simpanan (members.pins).
     member_pin = fields.String(validate=validate.Length(max=16), load_default=None, allow_none=True)
+    # Or the approval of a PIN the member typed on the customer display (pos.pinpad).
+    member_pin_approval = fields.String(
+        validate=validate.Length(max=64), load_default=None, allow_none=True
+    )
     approval_pin = fields.String(load_default=None, allow_none=True)
     approver = fields.String(validate=validate.Length(max=64), load_default=None, allow_none=True)
     # When the register made the sale (sent late after the server was away): kept when
@@ -353,6 +357,22 @@ class CustomerDisplayOut(Schema):
     version = fields.Integer()
     state = fields.Dict(allow_none=True)
     qris_svg = fields.String(allow_none=True)
+
+
+class MemberPinRequestIn(Schema):
+    member_no = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    amount = money(required=True)
+
+
+class MemberPinRequestOut(Schema):
+    id = fields.Integer()
+    token = fields.String()
+    register_id = fields.Integer()
+    member_no = fields.String()
+    amount = fields.Integer()
+    status = fields.String()
+    expires_at = fields.DateTime()
+    display_active = fields.Boolean()
 
 
 class QrisArgs(Schema):

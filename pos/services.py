@@ -833,10 +833,29 @@ def create_sale(
             user, data.get("approval_pin"), _("This discount"), data.get("approver")
         )
     if any(p["method"] in PIN_METHODS for p in payments):
-        # The member's own PIN before anything is written (a refusal commits its count).
-        from members import services as members
+        if data.get("member_pin_approval"):
+            # The PIN the member typed on the customer display (pos.pinpad): used up
+            # here, once; a refusal raises before anything is written.
+            if data.get("member_pin"):
+                raise InvalidInput(
+                    _("Send the member's PIN or the display's approval, not both."),
+                    field="member_pin_approval",
+                )
+            from pos import pinpad
 
-        members.check_member_pin(member_no, data.get("member_pin"), user=user)
+            pinpad.consume(
+                data["member_pin_approval"],
+                register_id=register.id,
+                member_no=member_no,
+                amount=sum(p["amount"] for p in payments if p["method"] in PIN_METHODS),
+                sale_id=data["id"],
+            )
+        else:
+            # The member's own PIN before anything is written (a refusal commits its
+            # count).
+            from members import services as members
+
+            members.check_member_pin(member_no, data.get("member_pin"), user=user)
 
     taxable = dpp = ppn = 0
     if cfg["MART_PKP"]:

@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from mart.auth import roles_required
-from mart.errors import DomainError, Forbidden
-from mart.extensions import db
+from mart.errors import DomainError, Forbidden, InvalidInput
+from mart.extensions import csrf, db
 from mart.locale import format_datetime
 from mart.models import AuditLog
 from mart.money import format_rupiah
-from pos import qris, services
+from mart.security import csrf_exempt
+from pos import pinpad, qris, services
 from pos.models import Register, SaleReturn, Shift
 
 bp = Blueprint(
@@ -94,6 +95,11 @@ def _js_strings():
         "not_found": _("Not found."),
         "pin_needed": _("A manager's approval is needed: enter the PIN."),
         "member_pin_needed": _("The member types their PIN to pay from simpanan."),
+        "member_pin_wait": _("Waiting for the member's PIN on the customer display..."),
+        "member_pin_expired": _(
+            "The member's PIN was not typed in time on the customer display: press "
+            "Finish sale to ask again, or let the member type it here."
+        ),
         "no_offline_pin": _(
             "The server does not answer. A sale paid from simpanan or approved with a PIN "
             "cannot be kept on this screen (no PIN is ever stored here): pay another way, "
@@ -164,9 +170,13 @@ def display_state(code):
     """What the customer display shows (the cart and the member's name); polled about
     once a second, by the counter's login or with the register's display token."""
     row = db.session.execute(
-        sa.select(Register.id, Register.code, Register.display, Register.display_version).where(
-            Register.code == code.upper()
-        )
+        sa.select(
+            Register.id,
+            Register.code,
+            Register.display,
+            Register.display_version,
+            Register.display_seen_at,
+        ).where(Register.code == code.upper())
     ).first()
     if row is None or not _display_allowed(row.id, row.code):
         # the same answer for an unknown register: codes cannot be probed
@@ -174,6 +184,7 @@ def display_state(code):
     state, version = row.display, row.display_version
     since = request.args.get("v", type=int)
     if since is not None and since == version:
+        pinpad.mark_display_seen(row.id, row.display_seen_at)
         return jsonify({"version": version, "unchanged": True})
     svg = None
     if state and state.get("qris_amount"):
@@ -181,7 +192,31 @@ def display_state(code):
             svg = qris.svg(services.qris_payload(int(state["qris_amount"])), scale=6)
         except (DomainError, ValueError):
             svg = None
-    return jsonify({"version": version, "state": state, "qris_svg": svg})
+    # The member's PIN pad, while the cashier asks for it (pos.pinpad; no token here).
+    pin = pinpad.for_display(row.id)
+    pinpad.mark_display_seen(row.id, row.display_seen_at)
+    return jsonify({"version": version, "state": state, "qris_svg": svg, "pin": pin})
+
+
+@bp.route("/display/<code>/pin", methods=["POST"])
+@csrf_exempt  # checked below, once the caller is known to be the display
+def display_pin(code):
+    """The member typed their PIN on the customer display's pad: checked at once
+    (``members.services.check_member_pin``: counted, locked, audited) and, when right,
+    the cashier's request is approved (``pos.pinpad``). Authorised as the display's
+    state (the counter's login or the register's token ``?t=``), CSRF-checked as every
+    form post. Answers ``{"approved": true}``; the PIN is not kept."""
+    register = db.session.scalar(sa.select(Register).where(Register.code == code.upper()))
+    if register is None or not _display_allowed(register.id, register.code):
+        return jsonify({"code": 403, "message": _("Your role may not do this.")}), 403
+    csrf.protect()  # as every form post (400 without the page's token)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput(_("Send the PIN as JSON."), field="pin")
+    user = current_user if current_user.is_authenticated else None
+    pinpad.approve(register.id, body.get("request"), body.get("pin"), user=user)
+    db.session.commit()
+    return jsonify({"approved": True})
 
 
 # --- manager pages -----------------------------------------------------------------

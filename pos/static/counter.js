@@ -95,7 +95,7 @@
   }
   function setOutbox(items) {
     // Never a PIN in storage (also for sales kept by an older version of this screen).
-    items = items.map(({ member_pin, approval_pin, ...kept }) => kept); // eslint-disable-line no-unused-vars
+    items = items.map(({ member_pin, approval_pin, member_pin_approval, ...kept }) => kept); // eslint-disable-line no-unused-vars
     localStorage.setItem(KEY_OUTBOX, JSON.stringify(items));
     $("#outbox-count").textContent = items.length ? fmt(T.waiting, { n: items.length }) : "";
     if (items.length) $("#banner-offline").classList.remove("hidden");
@@ -480,7 +480,7 @@
       li.textContent = `${T.methods[p.method] || p.method} ${rp(p.amount)}${p.reference ? " (" + p.reference + ")" : ""} `;
       const x = document.createElement("button");
       x.type = "button"; x.className = "secondary outline small"; x.textContent = "×";
-      x.addEventListener("click", () => { payments.splice(i, 1); renderPay(); });
+      x.addEventListener("click", () => { payments.splice(i, 1); stopPinWait(true); renderPay(); });
       li.appendChild(x); list.appendChild(li);
     });
     const m = method();
@@ -557,7 +557,62 @@
   }
   document.getElementById("dlg-pay").addEventListener("close", () => {
     if (displayExtra.qris_amount) pushDisplay({});
+    stopPinWait(true);
   });
+
+  // The member types the PIN on the customer display when one is in use on this
+  // register (pos.pinpad): the screen asks the server, which shows the display's PIN
+  // pad, waits for the member's approval and sends the sale with it. The approval's
+  // token stays in this page's memory only. Without a display: the masked field here.
+  let pinWait = null; // {token, body, timer}
+  function stopPinWait(cancel) {
+    if (!pinWait) return;
+    clearTimeout(pinWait.timer);
+    if (cancel && !pinWait.done) api("DELETE", `/member-pin-requests/${encodeURIComponent(pinWait.token)}`);
+    pinWait = null;
+    $("#member-pin-wait").classList.add("hidden");
+  }
+  async function askDisplayPin(body) {
+    stopPinWait(true);
+    const amount = body.payments.filter((p) => p.method === "simpanan").reduce((a, p) => a + p.amount, 0);
+    const r = await api("POST", `/registers/${ctx.shift.register_id}/member-pin-requests`,
+      { member_no: body.member_no, amount });
+    if (!r.ok) return false;
+    if (!r.data.display_active) {
+      // no display on this register: the request goes, the member types it here
+      api("DELETE", `/member-pin-requests/${encodeURIComponent(r.data.token)}`);
+      return false;
+    }
+    pinWait = { token: r.data.token, body, timer: null, done: false };
+    renderPay(); // the simpanan payment is listed while the member types
+    const wait = $("#member-pin-wait");
+    wait.textContent = T.member_pin_wait;
+    wait.classList.remove("hidden");
+    $("#member-pin-label").classList.remove("hidden");
+    dialogError("dlg-pay", "");
+    pollPinWait(pinWait);
+    return true;
+  }
+  async function pollPinWait(wait) {
+    if (pinWait !== wait) return;
+    const r = await api("GET", `/member-pin-requests/${encodeURIComponent(wait.token)}`);
+    if (pinWait !== wait) return;
+    const status = r.ok ? r.data.status : null;
+    if (status === "approved") {
+      wait.done = true;
+      const body = Object.assign({}, wait.body, { member_pin_approval: wait.token });
+      stopPinWait(false);
+      await submitSale(body);
+      return;
+    }
+    if (status === "pending" || !r.ok) {
+      wait.timer = setTimeout(() => pollPinWait(wait), 1000);
+      return;
+    }
+    // expired, cancelled or used: ask again
+    stopPinWait(false);
+    dialogError("dlg-pay", T.member_pin_expired);
+  }
   $$("form[data-dialog=pay] input[name=method]").forEach((r) => r.addEventListener("change", () => {
     renderPay(); payForm().amount.focus();
   }));
@@ -571,6 +626,8 @@
     if (f.pin.value) body.approval_pin = f.pin.value;
     if (f.approver.value) body.approver = f.approver.value;
     if (body.payments.some((p) => p.method === "simpanan")) {
+      if (!f.member_pin.value && pinWait) return; // already waiting for the display
+      if (!f.member_pin.value && await askDisplayPin(body)) return;
       if (!f.member_pin.value) {
         payments = []; renderPay();
         $("#member-pin-label").classList.remove("hidden");
@@ -579,6 +636,7 @@
         return;
       }
       body.member_pin = f.member_pin.value;
+      stopPinWait(true); // typed here after all: the display stops asking
     }
     f.member_pin.value = "";
     await submitSale(body);
@@ -606,7 +664,7 @@
       return;
     }
     if (r.offline || r.status >= 500 || r.status === 0) {
-      if (body.member_pin || body.approval_pin) {
+      if (body.member_pin || body.approval_pin || body.member_pin_approval) {
         // A PIN is never stored on this screen, so such a sale cannot wait here.
         payments = []; renderPay();
         dialogError("dlg-pay", T.no_offline_pin);
@@ -625,6 +683,7 @@
       const kept = Object.assign({}, body);
       delete kept.approval_pin; // a PIN never goes into storage
       delete kept.member_pin;
+      delete kept.member_pin_approval;
       if (!box.some((b) => b.id === body.id)) box.push(kept);
       setOutbox(box);
       const pt = payTotals();
@@ -635,6 +694,12 @@
       return;
     }
     const fields = r.data && r.data.errors && r.data.errors.json;
+    if (body.member_pin_approval && (r.status === 403 || r.status === 409 || (fields && fields.member_pin_approval))) {
+      // the display's approval was refused (used, expired, another amount...): ask again
+      $("#member-pin-label").classList.remove("hidden");
+      dialogError("dlg-pay", errorText(r));
+      return;
+    }
     if (body.member_pin && (r.status === 403 || r.status === 429 || (fields && fields.member_pin))) {
       $("#member-pin-label").classList.remove("hidden");
       payForm().member_pin.focus();
@@ -689,6 +754,7 @@
     $("#dlg-done [data-close]").focus();
   }
   function resetSale() {
+    stopPinWait(true);
     state = newSale();
     approval = null;
     payments = [];

@@ -183,6 +183,7 @@ ACCESS = {
     # (?t=..., shown to the manager on pos.registers; without it every role is refused)
     "pos.display": COUNTER,
     "pos.display_state": COUNTER,
+    "pos.display_pin": COUNTER,  # the member's PIN typed on the display's pad
     "pos.registers": MANAGER,
     "pos.sales": MANAGER,
     "pos.sale_detail": MANAGER,
@@ -193,6 +194,9 @@ ACCESS = {
     "pos_api.get_register": COUNTER,
     "pos_api.update_register": MANAGER,
     "pos_api.set_display": COUNTER,
+    "pos_api.request_member_pin": COUNTER,  # a cashier: only on their own shift's register
+    "pos_api.member_pin_request": COUNTER,
+    "pos_api.cancel_member_pin_request": COUNTER,
     "pos_api.printer_status": COUNTER,
     "pos_api.suspend": COUNTER,
     "pos_api.list_suspended": COUNTER,
@@ -277,6 +281,8 @@ ACCESS = {
 CSRF_EXEMPT_REASONS = {
     "auth.create_token": "the credentials travel in the body; no session is used",
     "rollup_api.post_report": "a branch signs the body with its key (HMAC); no cookie",
+    "pos.display_pin": "checks the CSRF token itself (csrf.protect() in the view), after "
+    "refusing a caller with neither the counter's login nor the display token (403)",
 }
 
 # Endpoints that exist only in one mode (MART_MODE); in the other they answer 404.
