@@ -1,0 +1,83 @@
+"""The demo branch's pages as their users read them (issue 13): on a phone (390x844)
+no page and no table of a member, a supplier or the pages listed below scrolls
+sideways, and no page shows an ISO date or month, a raw code where words belong, or a
+number in English format. Found by walking every page of each role at 1366x768,
+1280x800 and 390x844; the text does not change with the size, so this test reads each
+page once, on the phone (its screenshots go to MART_SHOTS_DIR).
+
+One seed of ``flask mart seed-demo`` (the module's ``seeded_branch``) serves all."""
+
+import re
+
+from tests.browser import REQUIRES_CHROMIUM, serving, shots_dir
+
+pytestmark = REQUIRES_CHROMIUM
+
+ISO = re.compile(r"\b\d{4}-\d{2}(-\d{2})?\b")
+OVERFLOW = """() => {
+  const out = [];
+  if (document.documentElement.scrollWidth > innerWidth + 1) out.push('page');
+  for (const t of document.querySelectorAll('table')) {
+    if (!t.offsetParent) continue;
+    const w = t.closest('.table-wrap') || t.parentElement;
+    if (t.scrollWidth > w.clientWidth + 1) out.push(t.dataset.testid || t.className);
+  }
+  return out;
+}"""
+
+# user, page, words that must not be read there (raw codes, English figures)
+PAGES = [
+    ("anggota1", "/members/me", ()),
+    ("umkm1", "/inventory/supplier_home", ()),
+    ("umkm1", "/inventory/reports/consigned-stock", ()),
+    ("umkm1", "/inventory/reports/sell-through", ("consignment", "purchase")),
+    ("manajer", "/inventory/reports/sell-through", ("consignment", "purchase")),
+    ("manajer", "/inventory/reports/near-expiry?days=3650", ()),
+    ("manajer", "/inventory/reports/stock-on-hand", ()),
+    ("manajer", "/inventory/receipts", ()),
+    ("manajer", "/inventory/receipts/1", ()),
+    ("manajer", "/members/M000001", ()),
+    ("manajer", "/rollup/", ("card", "cash", "qris", "pending")),
+    ("asosiasi", "/association/books/", ()),
+]
+
+
+def _login(page, base, user):
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", f"demo-{user}-123")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_pages_read_on_a_phone(seeded_branch, browser):
+    branch, _hub, _matrix = seeded_branch
+    problems = []
+    with serving(branch) as base:
+        for user in dict.fromkeys(u for u, _p, _w in PAGES):
+            context = browser.new_context(viewport={"width": 390, "height": 844})
+            page = context.new_page()
+            _login(page, base, user)
+            for _u, url, words in (p for p in PAGES if p[0] == user):
+                answer = page.goto(f"{base}{url}")
+                name = re.sub(r"[^a-z0-9]+", "_", f"{user}{url}")
+                page.screenshot(
+                    path=str(shots_dir("pages") / f"{name}-390x844.png"), full_page=True
+                )
+                if answer.status != 200:
+                    problems.append((url, answer.status))
+                    continue
+                text = page.inner_text("main")
+                iso = sorted({m.group(0) for m in ISO.finditer(text)})
+                if iso:
+                    problems.append((url, "ISO", iso[:3]))
+                raw = [w for w in words if re.search(rf"(?<![\w/-]){w}(?![\w/-])", text)]
+                if raw:
+                    problems.append((url, "raw", raw))
+                if re.search(r"\d\.\d%|\(\d+\.\d\)", text):
+                    problems.append((url, "decimal point"))
+                wide = page.evaluate(OVERFLOW)
+                if wide:
+                    problems.append((url, "sideways", wide))
+            context.close()
+    assert not problems, problems
