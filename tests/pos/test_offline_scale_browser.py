@@ -61,6 +61,9 @@ def test_scale_labels_sell_while_the_server_is_away(app, server, browser, make_u
     page.locator("[data-testid=total]", has_text="Rp 52.500").wait_for()
     lines = page.inner_text("[data-testid=lines]")
     assert "Daging Sapi" in lines and "1,25 kg" in lines and "Keju Potong" in lines
+    # the price label's line reads quantity x price per kg = amount
+    cheese_line = page.locator("[data-testid=lines] tr", has_text="Keju Potong").inner_text()
+    assert cheese_line.split("\t")[2:] == ["0,5 kg", "Rp 30.000", "", "Rp 15.000", "×"], cheese_line
     page.screenshot(path=str(shots_dir("pos") / "offline-scale-1366x768.png"))
     page.keyboard.press("F8")
     page.fill("[data-testid=pay-amount]", "60000")
