@@ -38,6 +38,10 @@ PAGES = [
     ("manajer", "/inventory/receipts/1", ()),
     ("manajer", "/members/M000001", ()),
     ("manajer", "/rollup/", ("card", "cash", "qris", "pending")),
+    ("manajer", "/members/", ()),
+    ("manajer", "/pos/sales?member_no=M000006", ()),
+    ("manajer", "/pos/shifts", ()),
+    ("manajer", "/pos/approvals", ()),
     ("asosiasi", "/association/books/", ()),
 ]
 
