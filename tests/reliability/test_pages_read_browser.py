@@ -17,7 +17,7 @@ ISO = re.compile(r"\b\d{4}-\d{2}(-\d{2})?\b")
 OVERFLOW = """() => {
   const out = [];
   if (document.documentElement.scrollWidth > innerWidth + 1) out.push('page');
-  for (const t of document.querySelectorAll('table')) {
+  for (const t of document.querySelectorAll('table, pre')) {
     if (!t.offsetParent) continue;
     const w = t.closest('.table-wrap') || t.parentElement;
     if (t.scrollWidth > w.clientWidth + 1) out.push(t.dataset.testid || t.className);
@@ -42,6 +42,7 @@ PAGES = [
     ("manajer", "/pos/sales?member_no=M000006", ()),
     ("manajer", "/pos/shifts", ()),
     ("manajer", "/pos/approvals", ()),
+    ("manajer", "/pos/shifts/1", ()),
     ("asosiasi", "/association/books/", ()),
 ]
 
