@@ -86,3 +86,32 @@ def test_pages_read_on_a_phone(seeded_branch, browser):
                     problems.append((url, "sideways", wide))
             context.close()
     assert not problems, problems
+
+
+def test_hub_pages_read_in_indonesian(seeded_branch, browser):
+    """The association's dashboard (trend table and chart) and the branches' books give
+    days as ``3 Nov 2026`` and months as ``Nov 2026``, never ISO."""
+    from mart.extensions import db
+    from mart.rollup.demo import seed_hub
+
+    _branch, hub, _matrix = seeded_branch
+    with hub.app_context():
+        seed_hub(2, 40)
+        db.session.commit()
+    problems = []
+    with serving(hub) as base:
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        _login(page, base, "asosiasi")
+        for url in ("/association/?by=day", "/association/?by=month", "/association/books/"):
+            answer = page.goto(f"{base}{url}")
+            name = re.sub(r"[^a-z0-9]+", "_", url)
+            page.screenshot(path=str(shots_dir("pages") / f"hub{name}-1366x768.png"))
+            assert answer.status == 200, url
+            text = page.inner_text("main") + " ".join(
+                page.locator("svg text").evaluate_all("ts => ts.map(t => t.textContent)")
+            )
+            iso = sorted({m.group(0) for m in ISO.finditer(text)})
+            if iso:
+                problems.append((url, iso[:3]))
+        page.close()
+    assert not problems, problems
