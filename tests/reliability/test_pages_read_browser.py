@@ -43,8 +43,17 @@ PAGES = [
     ("manajer", "/pos/shifts", ()),
     ("manajer", "/pos/approvals", ()),
     ("manajer", "/pos/shifts/1", ()),
+    ("manajer", "/printers/", ("file", "network", "usb")),
     ("asosiasi", "/association/books/", ()),
 ]
+
+
+# what must hold on a page besides (a script answering true)
+MUST = {
+    # sending is not set up: the status is a warning (amber), not "all is well" (green)
+    "/rollup/": "document.querySelector('[data-testid=rollup-status]')"
+    ".classList.contains('rollup-waiting')",
+}
 
 
 def _login(page, base, user):
@@ -81,6 +90,8 @@ def test_pages_read_on_a_phone(seeded_branch, browser):
                     problems.append((url, "raw", raw))
                 if re.search(r"\d\.\d%|\(\d+\.\d\)", text):
                     problems.append((url, "decimal point"))
+                if url in MUST and not page.evaluate(MUST[url]):
+                    problems.append((url, "must", MUST[url]))
                 wide = page.evaluate(OVERFLOW)
                 if wide:
                     problems.append((url, "sideways", wide))
