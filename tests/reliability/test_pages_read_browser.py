@@ -35,10 +35,13 @@ PAGES = [
     ("manajer", "/inventory/reports/near-expiry?days=3650", ()),
     ("manajer", "/inventory/reports/stock-on-hand", ()),
     ("manajer", "/inventory/receipts", ()),
+    ("manajer", "/inventory/settlements", ()),
+    ("manajer", "/inventory/products/1", ()),
     ("manajer", "/inventory/receipts/1", ()),
     ("manajer", "/members/M000001", ()),
     ("manajer", "/rollup/", ("card", "cash", "qris", "pending")),
     ("manajer", "/members/", ()),
+    ("manajer", "/members/shu", ()),
     ("manajer", "/pos/sales?member_no=M000006", ()),
     ("manajer", "/pos/shifts", ()),
     ("manajer", "/pos/approvals", ()),
@@ -53,6 +56,8 @@ MUST = {
     # sending is not set up: the status is a warning (amber), not "all is well" (green)
     "/rollup/": "document.querySelector('[data-testid=rollup-status]')"
     ".classList.contains('rollup-waiting')",
+    # the years posted say how the SHU was paid in words, not the code
+    "/members/shu": "!/· (sukarela|cash)$/m.test(document.querySelector('main').innerText)",
 }
 
 
@@ -64,15 +69,34 @@ def _login(page, base, user):
     page.wait_for_load_state()
 
 
+def _settle(app):
+    """A consignment settlement of the demo supplier (the demo has none): its id."""
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from inventory import services as inventory
+    from mart.extensions import db
+    from mart.models import User
+
+    with app.app_context():
+        supplier = db.session.scalar(sa.select(User.supplier_id).where(User.username == "umkm1"))
+        settlement = inventory.create_settlement(supplier, date.today())
+        db.session.commit()
+        return settlement.id
+
+
 def test_pages_read_on_a_phone(seeded_branch, browser):
     branch, _hub, _matrix = seeded_branch
+    settled = _settle(branch)
+    pages = [*PAGES, ("manajer", f"/inventory/settlements/{settled}", ())]
     problems = []
     with serving(branch) as base:
-        for user in dict.fromkeys(u for u, _p, _w in PAGES):
+        for user in dict.fromkeys(u for u, _p, _w in pages):
             context = browser.new_context(viewport={"width": 390, "height": 844})
             page = context.new_page()
             _login(page, base, user)
-            for _u, url, words in (p for p in PAGES if p[0] == user):
+            for _u, url, words in (p for p in pages if p[0] == user):
                 answer = page.goto(f"{base}{url}")
                 name = re.sub(r"[^a-z0-9]+", "_", f"{user}{url}")
                 page.screenshot(
