@@ -36,6 +36,7 @@ PAGES = [
     ("manajer", "/inventory/reports/stock-on-hand", ()),
     ("manajer", "/inventory/receipts", ()),
     ("manajer", "/inventory/settlements", ()),
+    ("manajer", "/inventory/products/import", ("member_price", "reorder_point", "supplier_id")),
     ("manajer", "/inventory/products/1", ()),
     ("manajer", "/inventory/receipts/1", ()),
     ("manajer", "/members/M000001", ()),
