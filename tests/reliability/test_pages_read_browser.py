@@ -149,5 +149,12 @@ def test_hub_pages_read_in_indonesian(seeded_branch, browser):
             iso = sorted({m.group(0) for m in ISO.finditer(text)})
             if iso:
                 problems.append((url, iso[:3]))
+        # the trend as a table fits a 1280 screen (opened under the chart)
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(f"{base}/association/?by=day")
+        page.click("[data-testid=trend-table] >> xpath=ancestor::details/summary")
+        wide = page.evaluate(OVERFLOW)
+        if "trend-table" in wide:
+            problems.append(("trend-table at 1280", wide))
         page.close()
     assert not problems, problems
