@@ -48,6 +48,8 @@ PAGES = [
     ("manajer", "/pos/approvals", ()),
     ("manajer", "/pos/shifts/1", ()),
     ("manajer", "/printers/", ("file", "network", "usb")),
+    ("manajer", "/books/", ()),
+    ("manajer", "/books/reports/years", ()),
     ("asosiasi", "/association/books/", ()),
 ]
 
