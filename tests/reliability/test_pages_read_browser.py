@@ -43,6 +43,7 @@ PAGES = [
     ("manajer", "/rollup/", ("card", "cash", "qris", "pending")),
     ("manajer", "/members/", ()),
     ("manajer", "/members/shu", ()),
+    ("manajer", "/members/arrears", ()),
     ("manajer", "/pos/sales?member_no=M000006", ()),
     ("manajer", "/pos/shifts", ()),
     ("manajer", "/pos/approvals", ()),
