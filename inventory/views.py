@@ -646,7 +646,7 @@ def column_label(column):
 
 @bp.app_template_global("inv_cell")
 def cell(column, value):
-    from datetime import datetime
+    from datetime import date, datetime
 
     from mart.money import format_rupiah
 
@@ -656,8 +656,12 @@ def cell(column, value):
         return format_rupiah(int(value))
     if column == "kind":
         return kind_label(value)
+    if column == "terms":
+        return {"consignment": _("consignment"), "purchase": _("purchase")}.get(value, value)
     if isinstance(value, datetime):
         return format_time(value)
+    if isinstance(value, date):
+        return locale.format_date(value)
     if isinstance(value, Decimal):
         return format_quantity(value) if column != "sell_through_percent" else format_percent(value)
     return value

@@ -163,6 +163,7 @@ def _init_extensions(app):
     app.jinja_env.filters["qty"] = locale.format_quantity
     app.jinja_env.filters["date_id"] = locale.format_date
     app.jinja_env.filters["datetime_id"] = locale.format_datetime
+    app.jinja_env.filters["month_id"] = locale.format_month
     app.context_processor(nav.context)
 
     from mart import security

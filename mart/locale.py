@@ -73,6 +73,24 @@ def format_date(value, with_time: bool = False) -> str:
     return f"{value.day} {months[value.month - 1]} {value.year}{time_text}"
 
 
+def format_month(value) -> str:
+    """``Okt 2025`` (``Oct 2025`` in English) from a date or a ``YYYY-MM`` string."""
+    from datetime import date
+
+    from flask_babel import get_locale
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date(int(value[:4]), int(value[5:7]), 1)
+        except ValueError:
+            return value
+    locale = get_locale() if has_request_context() else None
+    months = _MONTHS["en"] if locale is not None and locale.language == "en" else _MONTHS["id"]
+    return f"{months[value.month - 1]} {value.year}"
+
+
 def format_datetime(value) -> str:
     """``8 Okt 2025 14:05`` in the branch's time zone."""
     return format_date(value, with_time=True)

@@ -51,13 +51,16 @@ def catalogue(args):
     """Products changed at or after ``since`` (all without it), oldest change first, as
     compact rows ``[id, sku, name, unit, price, member_price, active, [codes]]``;
     ``next`` is where the following page starts, ``complete`` says nothing more
-    changed."""
+    changed; ``scale_rules`` are the branch's scale-label rules (``MART_SCALE_RULES``)."""
     from inventory.catalogue import changes
+    from inventory.services import scale_rules
 
     page = changes(args["since"], args["after"], args["limit"])
     return {
         "fields": ["id", "sku", "name", "unit", "price", "member_price", "active", "codes"],
         "items": page.rows,
+        # how the screen decodes a scale label while the server is away, as the server does
+        "scale_rules": [{"prefix": r.prefix, "kind": r.kind} for r in scale_rules()],
         "next": {
             "since": page.next_since.isoformat() if page.next_since else None,
             "after": page.next_after,

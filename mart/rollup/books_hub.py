@@ -163,7 +163,9 @@ def get_books(args):
 @bp.route("/")
 @roles_required("association")
 def books_page():
-    _hub_only()
+    if current_app.config.get("MART_MODE") != "association":
+        # a branch: say where the branches' books are (the nav offers this page)
+        return render_template("rollup/not_hub.html")
     raw = request.args.get("as_of")
     try:
         as_of = date.fromisoformat(raw) if raw else today()

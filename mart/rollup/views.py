@@ -203,11 +203,22 @@ def _dashboard_data():
 
 
 def _period_label(value, by):
+    """The period as the CSV/XLSX exports carry it (``2026-11``, ``2026-W45``, ISO day)."""
     if by == "month":
         return value.strftime("%Y-%m")
     if by == "week":
         return value.strftime("%G-W%V")
     return value.isoformat()
+
+
+def _period_text(value, by):
+    """The period as the page and its chart show it: ``Nov 2026``; a week by its
+    Monday and a day as ``3 Nov 2026`` (mart.locale)."""
+    from mart import locale
+
+    if by == "month":
+        return locale.format_month(value)
+    return locale.format_date(value)
 
 
 @bp.route("/")
@@ -216,7 +227,7 @@ def dashboard():
     if not _is_hub():
         return render_template("rollup/not_hub.html")
     data = _dashboard_data()
-    points = [(_period_label(p["period"], data["by"]), p[data["metric"]]) for p in data["trend"]]
+    points = [(_period_text(p["period"], data["by"]), p[data["metric"]]) for p in data["trend"]]
     chart = trend_chart(points, str(METRICS[data["metric"]]))
     query = {
         "from": data["date_from"].isoformat(),
@@ -234,7 +245,7 @@ def dashboard():
         group_columns=GROUP_COLUMNS,
         trend_columns=TREND_COLUMNS,
         exports=EXPORTS,
-        period_label=_period_label,
+        period_label=_period_text,
         zones=[(zone, hub.TIMEZONES[zone], day) for zone, day in hub.business_days().items()],
         umkm={"kecamatan": _umkm_rows(data)},
         umkm_columns=UMKM_COLUMNS,

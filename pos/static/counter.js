@@ -106,7 +106,9 @@
       : (state.member && line.member_price != null ? line.member_price : line.price);
     const gross = line.fixed_price != null ? line.fixed_price * Number(line.count || 1)
       : Math.round(unit * Number(line.quantity));
-    return { unit: unit != null ? unit : line.fixed_price, gross, amount: gross - (line.discount || 0) };
+    // A price label's line shows the product's price per unit (0,5 kg x Rp 30.000 =
+    // Rp 15.000), not the label's amount as if it were the price per kg.
+    return { unit: unit != null ? unit : line.price, gross, amount: gross - (line.discount || 0) };
   }
   function totals() {
     let gross = 0, disc = 0, items = 0;

@@ -52,9 +52,10 @@
     const db = await openDb();
     return req(db.transaction(META).objectStore(META).get(key));
   }
-  async function keepPage(rows, cursor) {
+  async function keepPage(rows, cursor, scaleRules) {
     const db = await openDb();
     const tx = db.transaction([STORE, META], "readwrite");
+    if (scaleRules) tx.objectStore(META).put(scaleRules, "scale_rules");
     const store = tx.objectStore(STORE);
     for (const [id, sku, name, unit, price, memberPrice, active, codes] of rows) {
       const all = codes.slice();
@@ -93,7 +94,7 @@
       if (!r.ok) throw new Error(`catalogue ${r.status}`);
       const data = await r.json();
       const next = { since: data.next.since || since, after: data.next.after || 0, complete: data.complete };
-      await keepPage(data.items, next);
+      await keepPage(data.items, next, data.scale_rules);
       if (!cursor) { loaded += data.items.length; showCount(loaded, !data.complete); }
       if (data.complete || !data.items.length) break;
       since = next.since;
@@ -102,17 +103,56 @@
     showCount(await count(), false);
   }
 
+  // Scale labels as inventory/barcodes.py reads them: "PP IIIII VVVVV C", a prefix of
+  // the branch's rules (from the catalogue: MART_SCALE_RULES), the item code, grams
+  // (weight) or rupiah (price), and a GS1 check digit.
+  function checkDigit(body) {
+    let total = 0;
+    for (let i = 0; i < body.length; i++) total += Number(body[body.length - 1 - i]) * (i % 2 === 0 ? 3 : 1);
+    return (10 - (total % 10)) % 10;
+  }
+  function scaleLabel(code, rules) {
+    if (!/^\d{13}$/.test(code) || checkDigit(code.slice(0, 12)) !== Number(code[12])) return null;
+    const rule = (rules || []).find((r) => code.startsWith(r.prefix));
+    if (!rule) return null;
+    const item = code.slice(2, 7);
+    const body = rule.prefix + item + "00000";
+    return { kind: rule.kind, item, value: parseInt(code.slice(7, 12), 10), registered: body + checkDigit(body) };
+  }
+
+  // The order of inventory.services.lookup_code: a registered barcode (UPC-A in either
+  // spelling), then a scale label (its registered zero-value label, or a sku equal to
+  // its item code), then a sku.
   async function lookup(code) {
     const db = await openDb();
-    const index = db.transaction(STORE).objectStore(STORE).index("codes");
-    let p = await req(index.get(code));
-    if (!p && /^\d{12}$/.test(code)) p = await req(index.get("0" + code)); // UPC-A as EAN-13
-    if (!p) p = await req(index.get(code.toUpperCase()));
+    const tx = db.transaction([STORE, META]);
+    const index = tx.objectStore(STORE).index("codes");
+    const rules = req(tx.objectStore(META).get("scale_rules"));
+    const byBarcode = async (c) => (await req(index.getAll(c))).find((p) => p.barcodes.includes(c)) || null;
+    const bySku = async (c) => (await req(index.getAll(c))).find((p) => p.sku === c || (p.sku && p.sku.toUpperCase() === c)) || null;
+    let sent = code; // the code the sale carries (the server reads it again)
+    let quantity = null;
+    let price = null;
+    let p = await byBarcode(code);
+    if (!p && /^\d{12}$/.test(code)) { p = await byBarcode("0" + code); sent = null; } // UPC-A as EAN-13
+    if (!p && /^0\d{12}$/.test(code)) { p = await byBarcode(code.slice(1)); sent = null; }
+    if (!p) {
+      const label = scaleLabel(code, await rules);
+      if (label) {
+        p = (await byBarcode(label.registered)) || (await bySku(label.item));
+        if (p) {
+          sent = code;
+          if (label.kind === "weight") quantity = (label.value / 1000).toFixed(3);
+          else price = label.value;
+        }
+      }
+    }
+    if (!p) { p = (await bySku(code)) || (await bySku(code.toUpperCase())); sent = null; }
     if (!p || !p.active) return null;
     return {
-      code: p.barcodes.includes(code) ? code : null,
-      quantity: null,
-      price: null,
+      code: sent,
+      quantity,
+      price,
       product: { id: p.id, name: p.name, unit: p.unit, price: p.price, member_price: p.member_price },
     };
   }

@@ -47,3 +47,17 @@ def test_dates(app):
         assert format_date(None) == ""
     with app.test_request_context("/?lang=en"):
         assert format_date(date(2025, 5, 1)) == "1 May 2025"
+
+
+def test_months(app):
+    """``|month_id``: a month in words from a date or ``YYYY-MM`` (member pages)."""
+    from mart.locale import format_month
+
+    with app.test_request_context():
+        assert format_month(date(2025, 10, 8)) == "Okt 2025"
+        assert format_month("2026-12") == "Des 2026"
+        assert format_month(None) == ""
+        assert format_month("kemarin") == "kemarin"  # not a month: as it is
+        assert app.jinja_env.filters["month_id"]("2025-08") == "Agu 2025"
+    with app.test_request_context("/?lang=en"):
+        assert format_month(date(2025, 5, 1)) == "May 2025"

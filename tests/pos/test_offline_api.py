@@ -132,6 +132,18 @@ def test_catalogue_since_gives_only_what_changed(app, counter, make_product):
     assert by_id[a][4] == 1500 and by_id[b][7] == [new_code]
 
 
+def test_catalogue_carries_the_branchs_scale_rules(app, counter):
+    """The screen decodes scale labels offline with the rules the server reads them by."""
+    r = counter.cashier.get("/pos/catalogue", query_string={"limit": 1})
+    assert r.json["scale_rules"] == [
+        {"prefix": "21", "kind": "weight"},
+        {"prefix": "22", "kind": "price"},
+    ]
+    app.config["MART_SCALE_RULES"] = "25:price"
+    r = counter.cashier.get("/pos/catalogue", query_string={"limit": 1})
+    assert r.json["scale_rules"] == [{"prefix": "25", "kind": "price"}]
+
+
 def test_catalogue_refuses_a_bad_cursor(counter):
     r = counter.cashier.get("/pos/catalogue", query_string={"since": "besok"})
     assert r.status_code == 422 and "since" in r.json["errors"]["query"]
