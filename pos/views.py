@@ -89,6 +89,7 @@ def _js_strings():
         "member_set": _("Member: %(name)s (%(number)s)"),
         "as_paid": _("As paid"),
         "sukarela_balance": _("Simpanan sukarela balance: %(amount)s"),
+        "pay_left": _("%(amount)s left to pay"),
         "methods": {
             m: services.method_label(m) for m in ("cash", "qris", "card", "transfer", "simpanan")
         },

@@ -474,7 +474,9 @@
   }
   function renderPay() {
     const pt = payTotals();
-    $("#pay-due").textContent = rp(pt.left);
+    // Once a payment is listed, the heading says what is still to pay ("Rp 0" alone
+    // read as a payment of nothing).
+    $("#pay-due").textContent = payments.length ? fmt(T.pay_left, { amount: rp(pt.left) }) : rp(pt.left);
     const list = $("#pay-list");
     list.textContent = "";
     payments.forEach((p, i) => {

@@ -218,6 +218,8 @@ def test_discount_approved_when_given_and_tendered_amount_kept(
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=pin-input]:visible")
     assert "Rp 20.000" in page.inner_text("#pay-list")  # the tendered amount is kept
+    # the heading says what is still to pay, not a bare "Rp 0"
+    assert page.inner_text("[data-testid=pay-due]") == "sisa Rp 0"
     page.fill("[data-testid=pin-input]", "2468")
     page.keyboard.press("Enter")
     page.locator("[data-testid=done-change]", has_text="Rp 15.000").wait_for()
