@@ -301,17 +301,36 @@ def rows(app):
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def browser():
-    """Debian's chromium, headless, through playwright."""
+@pytest.fixture(scope="session")
+def _chromium():
+    """One chromium for the run (starting it costs a second or more a test); started by
+    the first browser test, relaunched should it have gone away."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser import launch
 
     with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
+        holder = [launch(p)]
+
+        def current():
+            if not holder[0].is_connected():
+                holder[0] = launch(p)
+            return holder[0]
+
+        yield current
+        if holder[0].is_connected():
+            holder[0].close()
+
+
+@pytest.fixture
+def browser(_chromium):
+    """Debian's chromium, headless, through playwright. Each test makes its own pages in
+    their own contexts (``new_page``/``new_context``: no cookies or storage shared);
+    whatever it leaves open is closed after it."""
+    chromium = _chromium()
+    yield chromium
+    for context in list(chromium.contexts):
+        context.close()
 
 
 @pytest.fixture
