@@ -12,12 +12,24 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from books import reports
-from books.models import FiscalYear
+from books.models import FiscalYear, Journal
 from books.services import local_today, post
 from mart import audit
 from mart.db import utcnow
 from mart.errors import Conflict, InvalidInput
 from mart.extensions import db
+
+# The PHU of a year without a single journal: every figure of it comes from the journals.
+_NO_JOURNALS = {
+    "revenue": 0,
+    "cost_of_goods": 0,
+    "gross_margin": 0,
+    "other_income": 0,
+    "expenses": 0,
+    "surplus": 0,
+    "surplus_members": 0,
+    "surplus_non_members": 0,
+}
 
 
 def year_status(year: int) -> dict:
@@ -25,7 +37,12 @@ def year_status(year: int) -> dict:
     row = db.session.get(FiscalYear, year)
     closed = row is not None and row.closed_at is not None
     start, end = reports.year_bounds(year)
-    phu = reports.income_statement(start, end)
+    # A year without journals (between the first journal's and now there may be many:
+    # a journal dated long ago) is zeros, without the statement's queries.
+    any_journal = db.session.scalar(
+        sa.select(Journal.id).where(Journal.date >= start, Journal.date <= end).limit(1)
+    )
+    phu = reports.income_statement(start, end) if any_journal else dict(_NO_JOURNALS)
     return {
         "year": year,
         "closed": closed,

@@ -202,6 +202,28 @@ def test_close_year_moves_revenue_and_expenses_then_refuses_entries(app, manager
     assert {y["year"]: y["closed"] for y in listed}[year] is True
 
 
+def test_years_back_to_a_journal_long_ago_list_each_year_as_its_statement(app, api_as):
+    """A journal dated long ago: every year since is listed, newest first, and the years
+    without a journal (answered without the statement's queries) carry the figures the
+    full statement gives for them."""
+    manager = api_as("manager")
+    year = last_year(app)
+    small_year(app, year)
+    with app.app_context():
+        post(date(year - 30, 5, 6), "old", [("kas", 1_000, 0), ("penjualan", 0, 1_000)],
+             source_type=None, source_id=None)  # fmt: skip
+        db.session.commit()
+    listed = manager.get("/books/years").json["items"]
+    this = year + 1
+    assert [y["year"] for y in listed] == list(range(this, year - 31, -1))
+    by_year = {y["year"]: y for y in listed}
+    assert by_year[year - 30]["revenue"] == 1_000 and by_year[year]["surplus"] == 720_050
+    with app.app_context():
+        for y in (this, year - 1, year - 29, year - 30):
+            statement = books_reports.income_statement(*books_reports.year_bounds(y))
+            assert {k: by_year[y][k] for k in statement} == statement
+
+
 def test_close_year_is_for_managers_only(app, api_as):
     cashier = api_as("cashier")
     year = last_year(app)
