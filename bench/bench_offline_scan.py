@@ -127,7 +127,7 @@ def main():
         page.wait_for_timeout(300)
         shoot(page, "offline-lines")
         page.keyboard.press("F8")
-        page.fill("[data-testid=pay-amount]", "100000")
+        page.fill("[data-testid=pay-amount]", "10000000")  # above any total of the scans
         page.keyboard.press("Enter")
         page.wait_for_selector("[data-testid=done-change]:visible")
         shoot(page, "offline-saved")

@@ -16,7 +16,7 @@ It then checks the outcome: every sale stored once, receipt numbers without gaps
     BENCH_DB=sqlite|postgres|both (default both)
     BENCH_SCALE=0.2 scales the number of sales and products down (default 1)
     BENCH_WORKERS, BENCH_THREADS: gunicorn workers and threads per worker (default: what
-        deploy/gunicorn.conf.py gives a branch: SQLite 1x8, PostgreSQL 2x8)
+        deploy/gunicorn.conf.py gives a branch: SQLite 1x8, PostgreSQL 2 x cores x 8)
     BENCH_START_WORKERS=off|on|both (default both): the app's background workers
         (print queue, roll-up sender, daily backup: MART_START_WORKERS) off, on, or
         one run of each on the same database, so before/after sit side by side
@@ -647,7 +647,7 @@ def journal_modes():
 def server_settings(url):
     """gunicorn's workers x threads as deploy/gunicorn.conf.py (or BENCH_*) gives them."""
     sqlite_db = not url.startswith("postgres")
-    workers = WORKERS or ("1" if sqlite_db else "2")
+    workers = WORKERS or ("1" if sqlite_db else str(2 * (os.cpu_count() or 1)))
     return f"{workers}x{THREADS or 8}"
 
 

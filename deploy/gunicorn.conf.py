@@ -4,9 +4,10 @@
 
 Every value can be overridden on the command line or through the environment
 (MART_BIND, MART_WORKERS, MART_THREADS). A branch PC with SQLite: 1 worker x 8
-threads is plenty for 8 registers; PostgreSQL: workers = CPU cores. On a 2-core box
-2x8, 3x3 and 4x2 gave the same sales/s within the noise (pos/README.md, Speed): the
-app is CPU-bound, so more processes than cores buy nothing.
+threads is plenty for 8 registers; PostgreSQL: workers = 2 x CPU cores. A sale waits
+on a dozen round trips to PostgreSQL; with two processes per core one runs Python while
+the other waits (pos/README.md, Speed: on 2 cores, workers on, 8 registers, 4 x 8 gave
+148-158 sales/s and 2 x 8 gave 138-153 in the same quiet half hour).
 """
 
 import os
@@ -15,7 +16,7 @@ bind = os.environ.get("MART_BIND", "127.0.0.1:5000")
 _sqlite = not os.environ.get("MART_DATABASE_URL", "").startswith("postgres")
 # SQLite has one writer at a time: one process whose threads queue for it behaves
 # better than several processes polling the lock (bench/load_test.py measured it).
-workers = int(os.environ.get("MART_WORKERS", "1" if _sqlite else "2"))
+workers = int(os.environ.get("MART_WORKERS", "1" if _sqlite else str(2 * (os.cpu_count() or 1))))
 threads = int(os.environ.get("MART_THREADS", "8"))
 worker_class = "gthread"
 timeout = 60
