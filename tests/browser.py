@@ -55,10 +55,28 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
+def _closed_before_sent(app):
+    """``app`` with each response read whole, and closed, before it is sent. Werkzeug's
+    development server leaves a static file's handle open when the browser drops the
+    connection mid-response (a page left while its favicon loads): a ResourceWarning,
+    an error in this suite. Pages and the API answer small bodies; none streams."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @contextmanager
 def serving(app):
     """Serve ``app`` on a free loopback port (threads); yields the base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closed_before_sent(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
