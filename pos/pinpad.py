@@ -27,6 +27,7 @@ from mart.db import utcnow
 from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
 from mart.money import format_rupiah
+from pos import services
 from pos.models import MemberPinApproval, Register, Shift
 
 PENDING, APPROVED, USED, CANCELLED = "pending", "approved", "used", "cancelled"
@@ -89,8 +90,7 @@ def request_pin(register_id: int, member_no: str, amount: int, user) -> dict:
     )
     if shift is None:
         raise Conflict(_("This register has no open shift."))
-    if shift.cashier_id != user.id and not user.has_role("admin", "manager"):
-        raise Forbidden(_("This register's shift is another cashier's."))
+    services._require_own_open_shift(shift, user)  # a cashier asks only on their own
     member = members.find_member(member_no)  # the number, or a card or phone as at the counter
     if member.status != "active":
         raise Conflict(_("Member %(no)s has left the cooperative.", no=member.member_no))
@@ -252,7 +252,7 @@ def consume(token, *, register_id: int, member_no: str | None, amount: int, sale
     if not isinstance(token, str) or not token:
         raise InvalidInput(_("Unknown PIN approval."), field=field)
     now = utcnow()
-    updated = db.session.execute(
+    used = db.session.execute(
         sa.update(_table)
         .where(
             _table.c.token == token,
@@ -263,12 +263,13 @@ def consume(token, *, register_id: int, member_no: str | None, amount: int, sale
             _table.c.expires_at > now,
         )
         .values(status=USED, used_at=now, sale_id=sale_id)
-    ).rowcount
-    if updated == 1:
+        .returning(_table.c.id)
+    ).scalar()
+    if used is not None:
         audit.record(
             "member.pin_approval_used",
             "MemberPinApproval",
-            target_id=token[:8],
+            target_id=used,  # the row, not a piece of its secret token
             after={"member_no": member_no, "amount": amount, "sale": sale_id},
         )
         return
