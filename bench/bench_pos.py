@@ -645,10 +645,18 @@ def journal_modes():
 
 
 def server_settings(url):
-    """gunicorn's workers x threads as deploy/gunicorn.conf.py (or BENCH_*) gives them."""
-    sqlite_db = not url.startswith("postgres")
-    workers = WORKERS or ("1" if sqlite_db else str(2 * (os.cpu_count() or 1)))
-    return f"{workers}x{THREADS or 8}"
+    """gunicorn's workers x threads as deploy/gunicorn.conf.py (or BENCH_*) gives them:
+    read from that file, with the environment start_gunicorn gives it."""
+    import runpy
+    from unittest import mock
+
+    env = {"MART_DATABASE_URL": url, "MART_WORKERS": WORKERS or "", "MART_THREADS": THREADS or ""}
+    with mock.patch.dict(os.environ, {k: v for k, v in env.items() if v}, clear=False):
+        for name in ("MART_WORKERS", "MART_THREADS"):
+            if not env[name]:
+                os.environ.pop(name, None)
+        conf = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    return f"{conf['workers']}x{conf['threads']}"
 
 
 def measure(label, url, instance, ids, tokens, shifts, workers_on, journal=True):
