@@ -48,12 +48,13 @@ def test_add_refuses_bad_input_and_changes_nothing(runner, rows):
     assert rows(Printer) == before
 
 
-def test_test_page_on_a_network_printer(app, runner, fake_printer):
-    runner.invoke(
+def _add_network_printer(runner, fake_printer, name="Net"):
+    """``flask printers add`` of a 48-column network printer at the fake printer."""
+    result = runner.invoke(
         args=[
             "printers",
             "add",
-            "Net",
+            name,
             "--connection",
             "network",
             "--width",
@@ -64,6 +65,11 @@ def test_test_page_on_a_network_printer(app, runner, fake_printer):
             str(fake_printer.port),
         ]
     )
+    assert result.exit_code == 0, result.output
+
+
+def test_test_page_on_a_network_printer(app, runner, fake_printer):
+    _add_network_printer(runner, fake_printer)
     result = runner.invoke(args=["printers", "test", "Net"])
     assert result.exit_code == 0, result.output
     lines = [line.strip() for line in text_lines(fake_printer.printed)]
@@ -135,21 +141,7 @@ def test_test_page_beside_the_branchs_running_print_worker(app, runner, fake_pri
     waits for whoever prints it and succeeds; the page prints exactly once each time."""
     from printers.worker import start_in_app
 
-    runner.invoke(
-        args=[
-            "printers",
-            "add",
-            "Net",
-            "--connection",
-            "network",
-            "--width",
-            "48",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(fake_printer.port),
-        ]
-    )
+    _add_network_printer(runner, fake_printer)
     # A printer that does not answer status queries: the command's status query waits,
     # and the running worker (woken by the commit that queued the page) takes the job.
     fake_printer.answer_status = False
