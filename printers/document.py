@@ -8,7 +8,20 @@ stored on its print job as ``to_dict()`` and read back with ``from_dict()``.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask import current_app
+from flask_babel import gettext as _
+
 from mart.db import quantity
+
+
+def branch_header() -> list[str]:
+    """The lines every slip starts with: the branch's name and address and, for a
+    branch that collects PPN (``MART_PKP``), its NPWP. Empty settings are left out."""
+    cfg = current_app.config
+    lines = [cfg.get("MART_BRANCH_NAME", ""), cfg.get("MART_BRANCH_ADDRESS", "")]
+    if cfg.get("MART_PKP") and cfg.get("MART_BRANCH_NPWP"):
+        lines.append(_("NPWP %(npwp)s", npwp=cfg["MART_BRANCH_NPWP"]))
+    return [line for line in lines if line]
 
 
 @dataclass
