@@ -63,7 +63,7 @@ def _load_config(app, config):
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
         str(PACKAGE_ROOT / pkg / "translations")
-        for pkg in ("mart", "books", "inventory", "members", "printers", "pos", "mart/rollup")
+        for pkg in ("mart", "books", "inventory", "members", "printers", "pos", "rollup")
     )
 
 
@@ -181,7 +181,8 @@ def _register_blueprints(app):
     import members
     import pos
     import printers
-    from mart import auth_api, rollup, views
+    import rollup
+    from mart import auth_api, views
 
     app.register_blueprint(views.bp)
     api.register_blueprint(auth_api.blp, url_prefix="/api/v1/auth")

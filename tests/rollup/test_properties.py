@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mart.extensions import db
-from mart.rollup import hub as hub_service
-from mart.rollup.models import SUM_FIELDS, HubDaily, HubMonthly, HubReport
-from mart.rollup.schemas import RollupReportSchema
+from rollup import hub as hub_service
+from rollup.models import SUM_FIELDS, HubDaily, HubMonthly, HubReport
+from rollup.schemas import RollupReportSchema
 from tests.rollup.conftest import make_report
 
 START = date(2026, 1, 20)  # the days cross a month boundary

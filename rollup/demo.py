@@ -104,9 +104,9 @@ def seed_hub(branches=12, days=120, seed=2026) -> int:
     import sqlalchemy as sa
 
     from mart.extensions import db
-    from mart.rollup import hub
-    from mart.rollup.models import HubBranch
-    from mart.rollup.schemas import RollupReportSchema
+    from rollup import hub
+    from rollup.models import HubBranch
+    from rollup.schemas import RollupReportSchema
 
     rng = random.Random(seed)
     schema = RollupReportSchema()

@@ -19,8 +19,8 @@ from marshmallow import Schema, fields
 from mart.auth import roles_required
 from mart.errors import NotFound
 from mart.extensions import db
-from mart.rollup.hub import today
-from mart.rollup.models import HubBranch, HubReport
+from rollup.hub import today
+from rollup.models import HubBranch, HubReport
 
 FIGURES = ("assets", "liabilities", "equity", "revenue", "surplus")
 

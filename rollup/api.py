@@ -20,10 +20,11 @@ from mart.apiutil import PageArgs, page_of, page_schema
 from mart.auth import roles_required
 from mart.errors import NotFound
 from mart.extensions import db
-from mart.rollup import branch as branch_side
-from mart.rollup import hub
-from mart.rollup.models import HubBranch, RollupOutbox
-from mart.rollup.schemas import (
+from mart.security import csrf_exempt, raw_body
+from rollup import branch as branch_side
+from rollup import hub
+from rollup.models import HubBranch, RollupOutbox
+from rollup.schemas import (
     HubBranchSchema,
     RollupBranchTrendArgsSchema,
     RollupDailyArgsSchema,
@@ -40,8 +41,7 @@ from mart.rollup.schemas import (
     RollupUmkmArgsSchema,
     RollupUmkmSchema,
 )
-from mart.rollup.sender import describe
-from mart.security import csrf_exempt, raw_body
+from rollup.sender import describe
 
 blp = Blueprint("rollup_api", __name__, description="Roll-up to the association")
 

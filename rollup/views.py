@@ -21,9 +21,9 @@ from mart import csvsafe
 from mart.auth import roles_required
 from mart.errors import DomainError
 from mart.extensions import db
-from mart.rollup import hub
-from mart.rollup.charts import trend_chart
-from mart.rollup.models import STAGES
+from rollup import hub
+from rollup.charts import trend_chart
+from rollup.models import STAGES
 
 bp = Blueprint(
     "rollup",
@@ -347,8 +347,8 @@ def _xlsx(columns, rows, title) -> bytes:
 @branch_bp.route("/")
 @roles_required("manager")
 def branch_page():
-    from mart.rollup import branch as branch_side
-    from mart.rollup import sender
+    from rollup import branch as branch_side
+    from rollup import sender
 
     if _is_hub():
         return redirect(url_for("rollup.dashboard"))
@@ -356,7 +356,7 @@ def branch_page():
     figures = branch_side.current_figures(day)
     from sqlalchemy import select
 
-    from mart.rollup.models import RollupOutbox
+    from rollup.models import RollupOutbox
 
     rows = db.session.scalars(select(RollupOutbox).order_by(RollupOutbox.id.desc()).limit(30)).all()
     return render_template(
@@ -372,8 +372,8 @@ def branch_page():
 @branch_bp.route("/push", methods=["POST"])
 @roles_required("manager")
 def push():
-    from mart.rollup import branch as branch_side
-    from mart.rollup import sender
+    from rollup import branch as branch_side
+    from rollup import sender
 
     if _is_hub():
         abort(404)
@@ -390,7 +390,7 @@ def push():
         flash(error.message, "error")
         return redirect(url_for("rollup_branch.branch_page", date=day.isoformat()))
     sender.send_due(force=True)
-    from mart.rollup.models import RollupOutbox
+    from rollup.models import RollupOutbox
 
     if db.session.get(RollupOutbox, row.id).status == "sent":
         flash(_("Report of %(day)s, revision %(rev)s: sent.", day=day, rev=row.revision), "success")

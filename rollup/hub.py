@@ -23,8 +23,8 @@ from mart import audit
 from mart.db import utcnow
 from mart.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from mart.extensions import db
-from mart.rollup import keys, partitions
-from mart.rollup.models import (
+from rollup import keys, partitions
+from rollup.models import (
     POINT_FIELDS,
     STAGES,
     SUM_FIELDS,

@@ -25,8 +25,8 @@ from flask import current_app
 
 from mart.db import utcnow
 from mart.extensions import db
-from mart.rollup.keys import sign
-from mart.rollup.models import RollupOutbox
+from rollup.keys import sign
+from rollup.models import RollupOutbox
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ def outbox_status() -> dict:
 
 def health() -> dict:
     if current_app.config.get("MART_MODE") == "association":
-        from mart.rollup.hub import hub_status
+        from rollup.hub import hub_status
 
         return hub_status()
     return outbox_status()
@@ -213,7 +213,7 @@ def health() -> dict:
 
 def run_once(app, rebuild: bool) -> SendResult | None:
     """One cycle of the sender thread: (re)build recent days when due, then send."""
-    from mart.rollup.branch import refresh_recent
+    from rollup.branch import refresh_recent
 
     with app.app_context():
         try:

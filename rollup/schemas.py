@@ -12,7 +12,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from mart.rollup.models import STAGES
+from rollup.models import STAGES
 
 # No figure of one branch's day comes near this (Rp 10 triliun, as everywhere money is
 # read); the hub's sums over every branch and day stay far inside BIGINT.
