@@ -1,7 +1,6 @@
 """The books' reports and year end: pages, API, the figures of the daily report, and
 the demo history. Registered by ``mart.create_app`` after ``books.init_app``."""
 
-import os
 import time
 
 from flask import current_app
@@ -17,8 +16,6 @@ from mart.extensions import api as rest_api
 
 
 def init_app(app):
-    raw = os.environ.get("MART_BOOKS_SUMMARY_LAG_SECONDS")
-    app.config.setdefault("MART_BOOKS_SUMMARY_LAG_SECONDS", float(raw) if raw else 600.0)
     app.register_blueprint(reports_views.bp)
     rest_api.register_blueprint(reports_api.blp, url_prefix="/api/v1")
     nav.add(_l("Books reports"), "books_reports.index", ("manager",), order=80)

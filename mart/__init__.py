@@ -8,15 +8,22 @@ from pathlib import Path
 
 from flask import Flask
 
+import config as config_module
 from mart.extensions import api, babel, csrf, db, login_manager, migrate
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config=None):
-    """Build the app. ``config`` is a config class, a dict, or None (``config.Config``)."""
-    app = Flask(__name__, instance_relative_config=True, instance_path=_instance_path(config))
-    _load_config(app, config)
+    """Build the app. ``config`` is a config class, a dict, or None (``config.Config``);
+    it overrides the settings read from the environment now (``config.settings()``)."""
+    settings = config_module.settings()
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=_instance_path(config, settings),
+    )
+    _load_config(app, settings, config)
     _configure_logging(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -26,20 +33,20 @@ def create_app(config=None):
     return app
 
 
-def _instance_path(config):
+def _instance_path(config, settings):
     if isinstance(config, dict) and config.get("MART_INSTANCE_PATH"):
         return config["MART_INSTANCE_PATH"]
-    return os.environ.get("MART_INSTANCE_PATH") or str(PACKAGE_ROOT / "instance")
+    return settings["MART_INSTANCE_PATH"] or str(PACKAGE_ROOT / "instance")
 
 
-def _load_config(app, config):
-    from config import Config
-
-    app.config.from_object(Config)
+def _load_config(app, settings, config):
+    app.config.update(settings)
+    app.config.from_object(config_module.Config)
     if isinstance(config, dict):
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    config_module.check(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")

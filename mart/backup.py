@@ -505,7 +505,7 @@ def _loop(app, stop: threading.Event):
 
 
 def start_worker(app) -> threading.Thread | None:
-    if not app.config.get("MART_BACKUP_AUTO", True):
+    if not app.config["MART_BACKUP_AUTO"]:
         return None
     stop = threading.Event()
     thread = threading.Thread(target=_loop, args=(app, stop), name="mart-backup", daemon=True)

@@ -5,7 +5,6 @@ The same code runs on a branch (builds and sends reports) and, with
 """
 
 import logging
-import os
 
 import click
 from flask_babel import lazy_gettext as _l
@@ -19,28 +18,9 @@ from rollup import books_hub, cli, demo, models, partitions, replica, sender, vi
 
 log = logging.getLogger(__name__)
 
-# Settings of the roll-up (environment variable, default), read once per app.
-SETTINGS = {
-    "MART_ROLLUP_SEND_SECONDS": 60,  # how often the sender thread looks for due reports
-    "MART_ROLLUP_REBUILD_SECONDS": 3600,  # how often recent days are rebuilt
-    "MART_ROLLUP_LOOKBACK_DAYS": 7,  # how far back a late change makes a new revision
-    "MART_ROLLUP_RETRY_SECONDS": 30,  # first retry delay, doubled each failure...
-    "MART_ROLLUP_RETRY_MAX_SECONDS": 3600,  # ...up to this
-    "MART_ROLLUP_CONNECT_TIMEOUT": 3,
-    "MART_ROLLUP_READ_TIMEOUT": 10,
-    "MART_ROLLUP_STALE_DAYS": 3,  # hub: flag a branch silent for more days than this
-}
-
-
-def _settings(app):
-    for name, default in SETTINGS.items():
-        raw = os.environ.get(name)
-        app.config.setdefault(name, float(raw) if raw not in (None, "") else default)
-    app.config.setdefault("MART_OLD_SECRET_KEYS", os.environ.get("MART_OLD_SECRET_KEYS", ""))
-
 
 def init_app(app):
-    _settings(app)
+    # Its settings (MART_ROLLUP_*, MART_OLD_SECRET_KEYS) are declared in config.py.
     replica.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(views.branch_bp)

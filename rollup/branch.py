@@ -71,7 +71,7 @@ def collect(day: date) -> dict:
     staff = sorted({str(u) for u in sales.get("cashiers") or []})
     body = {
         "branch_code": current_app.config["MART_BRANCH_CODE"],
-        "branch_name": current_app.config.get("MART_BRANCH_NAME", ""),
+        "branch_name": current_app.config["MART_BRANCH_NAME"],
         "date": day.isoformat(),
         "day_start": start.isoformat(),
         "day_end": end.isoformat(),
@@ -250,7 +250,7 @@ def refresh_recent(moment: datetime | None = None) -> list[RollupOutbox]:
     built before (a late return, a correction) within MART_ROLLUP_LOOKBACK_DAYS.
     Returns the rows created."""
     closed = last_closed_day(moment)
-    lookback = int(current_app.config.get("MART_ROLLUP_LOOKBACK_DAYS", 7))
+    lookback = int(current_app.config["MART_ROLLUP_LOOKBACK_DAYS"])
     built_days = set(
         db.session.scalars(
             sa.select(RollupOutbox.date)

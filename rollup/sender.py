@@ -56,8 +56,8 @@ def reports_url() -> str:
 
 def _backoff(attempts: int) -> timedelta:
     cfg = current_app.config
-    base = int(cfg.get("MART_ROLLUP_RETRY_SECONDS", 30))
-    cap = int(cfg.get("MART_ROLLUP_RETRY_MAX_SECONDS", 3600))
+    base = int(cfg["MART_ROLLUP_RETRY_SECONDS"])
+    cap = int(cfg["MART_ROLLUP_RETRY_MAX_SECONDS"])
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
 
 
@@ -103,8 +103,8 @@ def send_due(force: bool = False) -> SendResult:
     key = current_app.config.get("MART_BRANCH_KEY") or ""
     code = current_app.config["MART_BRANCH_CODE"]
     timeout = (
-        float(current_app.config.get("MART_ROLLUP_CONNECT_TIMEOUT", 3)),
-        float(current_app.config.get("MART_ROLLUP_READ_TIMEOUT", 10)),
+        float(current_app.config["MART_ROLLUP_CONNECT_TIMEOUT"]),
+        float(current_app.config["MART_ROLLUP_READ_TIMEOUT"]),
     )
     for row_id, label, body in due:
         if not url or not key:
@@ -234,8 +234,8 @@ def start_worker(app):
     if app.config.get("MART_MODE") == "association":
         return None
     stop = threading.Event()
-    interval = float(app.config.get("MART_ROLLUP_SEND_SECONDS", 60))
-    rebuild_every = float(app.config.get("MART_ROLLUP_REBUILD_SECONDS", 3600))
+    interval = float(app.config["MART_ROLLUP_SEND_SECONDS"])
+    rebuild_every = float(app.config["MART_ROLLUP_REBUILD_SECONDS"])
 
     def loop():
         last_rebuild = None

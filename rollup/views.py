@@ -165,7 +165,7 @@ def _dashboard_data():
         date_from, date_to = date_to, date_from
     if (date_to - date_from).days > 3660:
         date_from = date_to - timedelta(days=3660)
-    default_stale = int(current_app.config.get("MART_ROLLUP_STALE_DAYS", 3))
+    default_stale = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
     stale_days = _int_arg("stale", default_stale, 0, 3650)
     by = request.args.get("by") if request.args.get("by") in ("day", "week", "month") else None
     if by is None:
