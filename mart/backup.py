@@ -17,6 +17,7 @@ A daily backup thread (``MART_START_WORKERS=1``) keeps ``MART_BACKUP_KEEP`` copi
 
 import contextlib
 import fcntl
+import functools
 import glob
 import hashlib
 import json
@@ -34,6 +35,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from mart import workers
 from mart.extensions import db
 
 log = logging.getLogger(__name__)
@@ -493,24 +495,21 @@ def backup_if_due(app) -> Path | None:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _loop(app, stop: threading.Event):
-    while not stop.is_set():
-        try:
-            backup_if_due(app)
-        except BackupError as exc:
-            log.error("automatic backup failed: %s", exc)
-        except Exception:  # keep the thread alive whatever happens
-            log.exception("automatic backup crashed")
-        stop.wait(CHECK_SECONDS)
+def _pass(app) -> None:
+    try:
+        backup_if_due(app)
+    except BackupError as exc:
+        log.error("automatic backup failed: %s", exc)
+    except Exception:  # keep the thread alive whatever happens
+        log.exception("automatic backup crashed")
 
 
 def start_worker(app) -> threading.Thread | None:
     if not app.config["MART_BACKUP_AUTO"]:
         return None
-    stop = threading.Event()
-    thread = threading.Thread(target=_loop, args=(app, stop), name="mart-backup", daemon=True)
-    thread.stop = stop
-    thread.start()
+    thread = workers.start_thread(
+        "mart-backup", workers.run_every(CHECK_SECONDS, functools.partial(_pass, app))
+    )
     app.extensions["mart_backup_thread"] = thread
     return thread
 

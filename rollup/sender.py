@@ -15,7 +15,6 @@ Answers and what they do to an outbox row:
 
 import json
 import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -23,6 +22,7 @@ import requests
 import sqlalchemy as sa
 from flask import current_app
 
+from mart import workers
 from mart.db import utcnow
 from mart.extensions import db
 from rollup.keys import sign
@@ -233,24 +233,21 @@ def start_worker(app):
     """Start the sender thread (branch mode only). Registered in ``mart_workers``."""
     if app.config.get("MART_MODE") == "association":
         return None
-    stop = threading.Event()
-    interval = float(app.config["MART_ROLLUP_SEND_SECONDS"])
     rebuild_every = float(app.config["MART_ROLLUP_REBUILD_SECONDS"])
+    last_rebuild = None
 
-    def loop():
-        last_rebuild = None
-        while not stop.is_set():
-            now = utcnow()
-            rebuild = last_rebuild is None or (now - last_rebuild).total_seconds() >= rebuild_every
-            run_once(app, rebuild)
-            if rebuild:
-                last_rebuild = now
-            stop.wait(interval)
+    def step():
+        nonlocal last_rebuild
+        now = utcnow()
+        rebuild = last_rebuild is None or (now - last_rebuild).total_seconds() >= rebuild_every
+        run_once(app, rebuild)
+        if rebuild:
+            last_rebuild = now
 
-    thread = threading.Thread(target=loop, name="rollup-sender", daemon=True)
-    thread.stop = stop  # mart.stop_workers
-    thread.start()
-    app.extensions.setdefault("mart_rollup_sender", {"thread": thread, "stop": stop})
+    thread = workers.start_thread(
+        "rollup-sender", workers.run_every(float(app.config["MART_ROLLUP_SEND_SECONDS"]), step)
+    )
+    app.extensions.setdefault("mart_rollup_sender", {"thread": thread, "stop": thread.stop})
     return thread
 
 
