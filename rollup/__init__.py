@@ -16,7 +16,7 @@ from mart.extensions import db
 from rollup import api as rollup_api
 from rollup import books_hub, cli, demo, models, partitions, replica, sender, views  # noqa: F401  (models: Alembic)
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"mart.{__name__}")  # under "mart": its handler masks
 
 
 def init_app(app):

@@ -35,7 +35,7 @@ from rollup.models import RollupOutbox
 
 __all__ = ["business_date", "day_bounds", "last_closed_day"]  # mart.clock's, read here too
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"mart.{__name__}")  # under "mart": its handler masks
 
 POS_FIELDS = ("sales_gross", "discounts", "returns", "sales_net", "ppn", "transactions")
 # Parts of the body that are not figures: left out when comparing two builds.

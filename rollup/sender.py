@@ -28,7 +28,7 @@ from mart.extensions import db
 from rollup.keys import sign
 from rollup.models import RollupOutbox
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"mart.{__name__}")  # under "mart": its handler masks
 
 PERMANENT = (400, 409, 422)
 
