@@ -5,6 +5,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from books import manual, schemas
+from books.reconcile import check as run_check
 from mart.auth import roles_required
 from mart.extensions import db
 
@@ -89,8 +90,6 @@ def create_expense(data):
 @roles_required("manager")
 def check():
     """The reconciliation of the books with the ledgers (as ``flask books check``)."""
-    from books.reconcile import check as run_check
-
     result = run_check()
     return {
         "ok": result.ok,

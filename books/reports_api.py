@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from books import closing, reports
 from books.services import local_today
 from mart.auth import roles_required
+from mart.errors import InvalidInput
 from mart.extensions import db
 
 blp = Blueprint("books_reports_api", __name__, description="The books' reports and year end")
@@ -151,8 +152,6 @@ def period(args) -> tuple[date, date]:
     date_to = args.get("date_to") or today
     date_from = args.get("date_from") or date(date_to.year, 1, 1)
     if date_from > date_to:
-        from mart.errors import InvalidInput
-
         raise InvalidInput("Must not be after 'to'.", field="from")
     return date_from, date_to
 

@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.engine import make_url
 
 from mart import workers
 from mart.extensions import db
@@ -86,8 +88,6 @@ def _status_path(app) -> Path:
 
 def _url(app=None):
     """The database URL of the app, as a SQLAlchemy URL object."""
-    from sqlalchemy.engine import make_url
-
     app = app or current_app
     return make_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
@@ -415,8 +415,6 @@ def _pg_restore(backup: Path, url) -> None:
 
 def _partition_parts(url) -> tuple[set[str], set[str]]:
     """The partitions of the live database, and their indexes: ``(tables, indexes)``."""
-    import sqlalchemy as sa
-
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
@@ -453,8 +451,6 @@ def _drops_inherited(line: str, inherited: tuple[set[str], set[str]]) -> bool:
 
 
 def _pg_terminate_others(url):
-    import sqlalchemy as sa
-
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:

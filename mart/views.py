@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from mart import auth, nav
+from mart import audit, auth, backup, nav
 from mart.auth import roles_required
 from mart.errors import DomainError
 from mart.extensions import db
@@ -77,8 +77,6 @@ def logout():
     """End the session here and on the server: any copy of the cookie stops working
     (the user's session version is raised, so their other sessions end too)."""
     if current_user.is_authenticated:
-        from mart import audit
-
         user = current_user._get_current_object()
         auth.end_sessions(user)
         audit.record("auth.logout", user, user=user)
@@ -91,8 +89,6 @@ def logout():
 @bp.route("/backoffice")
 @roles_required("manager")
 def backoffice():
-    from mart import backup
-
     return render_template("mart/backoffice.html", backup=backup.status())
 
 
@@ -123,8 +119,6 @@ def healthz():
 
 
 def _backup_health():
-    from mart import backup
-
     try:
         state = backup.status()
     except Exception as exc:  # e.g. the USB disk is gone

@@ -25,6 +25,8 @@ from flask import current_app
 from mart import workers
 from mart.db import utcnow
 from mart.extensions import db
+from rollup.branch import refresh_recent
+from rollup.hub import hub_status
 from rollup.keys import sign
 from rollup.models import RollupOutbox
 
@@ -205,16 +207,12 @@ def outbox_status() -> dict:
 
 def health() -> dict:
     if current_app.config.get("MART_MODE") == "association":
-        from rollup.hub import hub_status
-
         return hub_status()
     return outbox_status()
 
 
 def run_once(app, rebuild: bool) -> SendResult | None:
     """One cycle of the sender thread: (re)build recent days when due, then send."""
-    from rollup.branch import refresh_recent
-
     with app.app_context():
         try:
             if rebuild:
