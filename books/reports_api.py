@@ -162,27 +162,27 @@ def _done(result):
 
 
 @blp.route("/books/trial-balance")
+@roles_required(*MANAGERS)
 @blp.arguments(ReportAsOfArgs, location="query")
 @blp.response(200, ReportTrialBalanceSchema)
-@roles_required(*MANAGERS)
 def trial_balance(args):
     """Trial balance (neraca saldo) as of a date (default today)."""
     return _done(reports.trial_balance(args["as_of"] or local_today()))
 
 
 @blp.route("/books/balance-sheet")
+@roles_required(*MANAGERS)
 @blp.arguments(ReportAsOfArgs, location="query")
 @blp.response(200, ReportBalanceSheetSchema)
-@roles_required(*MANAGERS)
 def balance_sheet(args):
     """Neraca as of a date: assets = liabilities + equity."""
     return _done(reports.balance_sheet(args["as_of"] or local_today()))
 
 
 @blp.route("/books/income-statement")
+@roles_required(*MANAGERS)
 @blp.arguments(ReportPeriodArgs, location="query")
 @blp.response(200, ReportIncomeStatementSchema)
-@roles_required(*MANAGERS)
 def income_statement(args):
     """Perhitungan hasil usaha of a period, split into business with members and with
     non-members."""
@@ -190,18 +190,18 @@ def income_statement(args):
 
 
 @blp.route("/books/cash-flow")
+@roles_required(*MANAGERS)
 @blp.arguments(ReportPeriodArgs, location="query")
 @blp.response(200, ReportCashFlowSchema)
-@roles_required(*MANAGERS)
 def cash_flow(args):
     """Arus kas (direct method) of a period."""
     return _done(reports.cash_flow(*period(args)))
 
 
 @blp.route("/books/ledger")
+@roles_required(*MANAGERS)
 @blp.arguments(ReportLedgerArgs, location="query")
 @blp.response(200, ReportLedgerSchema)
-@roles_required(*MANAGERS)
 def ledger(args):
     """Buku besar of one account (``account`` is its code) for a period."""
     date_from, date_to = period(args)
@@ -213,16 +213,16 @@ def ledger(args):
 
 
 @blp.route("/books/years")
-@blp.response(200, ReportYearsSchema)
 @roles_required(*MANAGERS)
+@blp.response(200, ReportYearsSchema)
 def years():
     """Every fiscal year with its PHU and whether it is closed."""
     return _done({"items": closing.years()})
 
 
 @blp.route("/books/years/<int:year>/close", methods=["POST"])
-@blp.response(201, ReportYearClosedSchema)
 @roles_required(*MANAGERS)
+@blp.response(201, ReportYearClosedSchema)
 def close_year(year):
     """Close an ended year: its revenue and expenses move into the SHU of the year and
     it takes no new entries. A year not yet ended 409, closing again 409."""

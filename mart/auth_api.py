@@ -40,8 +40,8 @@ def create_token(data):
 
 
 @blp.route("/token", methods=["DELETE"])
-@blp.response(200, MessageSchema)
 @roles_required()
+@blp.response(200, MessageSchema)
 def revoke_token():
     """Revoke the bearer token this request carries."""
     header = request.headers.get("Authorization", "")
@@ -52,15 +52,15 @@ def revoke_token():
 
 
 @blp.route("/me")
-@blp.response(200, MeSchema)
 @roles_required()
+@blp.response(200, MeSchema)
 def me():
     return current_user
 
 
 @blp.route("/approvers")
-@blp.response(200, ApproverSchema(many=True))
 @roles_required("cashier", "manager")
+@blp.response(200, ApproverSchema(many=True))
 def approvers():
     """Who can approve at the counter (managers and admins with a PIN): the cashier's
     screen lets the approver choose their name, then type their PIN (``approver`` and

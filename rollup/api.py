@@ -125,8 +125,8 @@ def post_report(data, hub_branch):
 
 
 @blp.route("/association/summary")
-@mode_only("association")
 @roles_required("association")
+@mode_only("association")
 @blp.arguments(RollupPeriodArgsSchema, location="query")
 @blp.response(200, RollupSummarySchema)
 def get_summary(args):
@@ -154,8 +154,8 @@ def _plain(data: dict) -> dict:
 
 
 @blp.route("/association/trend")
-@mode_only("association")
 @roles_required("association")
+@mode_only("association")
 @blp.arguments(RollupTrendArgsSchema, location="query")
 @blp.response(200, RollupTrendSchema)
 def get_trend(args):
@@ -166,8 +166,8 @@ def get_trend(args):
 
 
 @blp.route("/association/umkm")
-@mode_only("association")
 @roles_required("association")
+@mode_only("association")
 @blp.arguments(RollupUmkmArgsSchema, location="query")
 @blp.response(200, RollupUmkmSchema)
 def get_umkm(args):
@@ -194,8 +194,8 @@ def _plain_umkm(data):
 
 
 @blp.route("/association/stages", methods=["PUT"])
-@mode_only("association")
 @roles_required("association")
+@mode_only("association")
 @blp.arguments(RollupStageCountsSchema)
 @blp.response(200, RollupStageCountsSchema)
 def put_stages(data):
@@ -210,8 +210,8 @@ def put_stages(data):
 
 
 @blp.route("/association/branch-trend")
-@mode_only("association")
 @roles_required("association")
+@mode_only("association")
 @blp.arguments(RollupBranchTrendArgsSchema, location="query")
 def get_branch_trend(args):
     """One branch's (`code`) figures per `month` (default over ten years) or `day`."""
@@ -225,8 +225,8 @@ def get_branch_trend(args):
 
 
 @blp.route("/association/branches")
-@mode_only("association")
 @roles_required("association")
+@mode_only("association")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(HubBranchSchema))
 def list_branches(args):
@@ -237,8 +237,8 @@ def list_branches(args):
 
 
 @blp.route("/rollup/daily")
-@mode_only("branch")
 @roles_required("manager")
+@mode_only("branch")
 @blp.arguments(RollupDailyArgsSchema, location="query")
 @blp.response(200, RollupDailySchema)
 def get_daily(args):
@@ -248,8 +248,8 @@ def get_daily(args):
 
 
 @blp.route("/rollup/outbox")
-@mode_only("branch")
 @roles_required("manager")
+@mode_only("branch")
 @blp.arguments(RollupOutboxArgsSchema, location="query")
 @blp.response(200, page_schema(RollupOutboxSchema))
 def list_outbox(args):
