@@ -15,7 +15,7 @@ blp = Blueprint("books_api", __name__, description="The cooperative's books")
 @blp.route("/books/accounts", methods=["GET"])
 @roles_required("manager")
 @blp.arguments(schemas.AccountArgs, location="query")
-@blp.response(200, schemas.AccountListSchema)
+@blp.response(200, schemas.AccountListOut)
 def list_accounts(args):
     """The chart of accounts with each balance on its normal side."""
     items = manual.accounts_with_balances(args.get("as_of"))
@@ -24,8 +24,8 @@ def list_accounts(args):
 
 @blp.route("/books/accounts", methods=["POST"])
 @roles_required("admin")
-@blp.arguments(schemas.AccountCreateSchema)
-@blp.response(201, schemas.AccountSchema)
+@blp.arguments(schemas.AccountCreateIn)
+@blp.response(201, schemas.AccountOut)
 def create_account(data):
     """Add an account (admin); a duplicate code 409."""
     account = manual.add_account(data)
@@ -35,7 +35,7 @@ def create_account(data):
 
 @blp.route("/books/accounts/<code>/close", methods=["POST"])
 @roles_required("admin")
-@blp.response(200, schemas.AccountSchema)
+@blp.response(200, schemas.AccountOut)
 def close_account(code):
     """Close an account (never deleted); one events post to, or with a balance, 409."""
     account = manual.close_account(code)
@@ -56,7 +56,7 @@ def _account(account):
 @blp.route("/books/journals", methods=["GET"])
 @roles_required("manager")
 @blp.arguments(schemas.JournalArgs, location="query")
-@blp.response(200, schemas.JournalPageSchema)
+@blp.response(200, schemas.JournalPageOut)
 def list_journals(args):
     """Journals, newest first, with their source (null for manual entries)."""
     return manual.journals(**args)
@@ -64,8 +64,8 @@ def list_journals(args):
 
 @blp.route("/books/journals", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(schemas.JournalInSchema)
-@blp.response(201, schemas.JournalSchema)
+@blp.arguments(schemas.JournalIn)
+@blp.response(201, schemas.JournalOut)
 def create_journal(data):
     """A manual entry. Unbalanced or an unknown account 422; a closed year 409."""
     journal_id = manual.manual_entry(data, current_user)
@@ -75,8 +75,8 @@ def create_journal(data):
 
 @blp.route("/books/expenses", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(schemas.ExpenseInSchema)
-@blp.response(201, schemas.JournalSchema)
+@blp.arguments(schemas.ExpenseIn)
+@blp.response(201, schemas.JournalOut)
 def create_expense(data):
     """An expense (wages, rent, electricity, depreciation, bank charges, other) or a
     supplier paid, from kas or bank."""
@@ -87,7 +87,7 @@ def create_expense(data):
 
 @blp.route("/books/check", methods=["GET"])
 @roles_required("manager")
-@blp.response(200, schemas.CheckSchema)
+@blp.response(200, schemas.CheckOut)
 def check():
     """The reconciliation of the books with the ledgers (as ``flask books check``)."""
     result = run_check()

@@ -38,14 +38,14 @@ class ReportLedgerArgs(ReportPeriodArgs):
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
 
 
-class ReportAccountAmountSchema(Schema):
+class ReportAccountAmountOut(Schema):
     code = fields.String(allow_none=True)
     name = fields.String()
     role = fields.String(allow_none=True)
     balance = fields.Integer()
 
 
-class ReportTrialRowSchema(Schema):
+class ReportTrialRowOut(Schema):
     code = fields.String()
     name = fields.String()
     type = fields.String()
@@ -53,26 +53,26 @@ class ReportTrialRowSchema(Schema):
     credit = fields.Integer()
 
 
-class ReportTrialBalanceSchema(Schema):
+class ReportTrialBalanceOut(Schema):
     as_of = fields.Date()
-    accounts = fields.List(fields.Nested(ReportTrialRowSchema))
+    accounts = fields.List(fields.Nested(ReportTrialRowOut))
     totals = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
-class ReportSectionSchema(Schema):
+class ReportSectionOut(Schema):
     total = fields.Integer()
-    accounts = fields.List(fields.Nested(ReportAccountAmountSchema))
+    accounts = fields.List(fields.Nested(ReportAccountAmountOut))
 
 
-class ReportBalanceSheetSchema(Schema):
+class ReportBalanceSheetOut(Schema):
     as_of = fields.Date()
-    assets = fields.Nested(ReportSectionSchema)
-    liabilities = fields.Nested(ReportSectionSchema)
-    equity = fields.Nested(ReportSectionSchema)
+    assets = fields.Nested(ReportSectionOut)
+    liabilities = fields.Nested(ReportSectionOut)
+    equity = fields.Nested(ReportSectionOut)
     unclosed_surplus = fields.Integer()
 
 
-class ReportIncomeStatementSchema(Schema):
+class ReportIncomeStatementOut(Schema):
     revenue = fields.Integer()
     cost_of_goods = fields.Integer()
     gross_margin = fields.Integer()
@@ -83,38 +83,38 @@ class ReportIncomeStatementSchema(Schema):
     surplus_non_members = fields.Integer()
 
 
-class ReportActivitySchema(ReportSectionSchema):
+class ReportActivityOut(ReportSectionOut):
     key = fields.String()
     label = fields.String()
 
 
-class ReportCashFlowSchema(Schema):
+class ReportCashFlowOut(Schema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
     opening_cash = fields.Integer()
-    activities = fields.List(fields.Nested(ReportActivitySchema))
+    activities = fields.List(fields.Nested(ReportActivityOut))
     net_change = fields.Integer()
     closing_cash = fields.Integer()
 
 
-class ReportSourceSchema(Schema):
+class ReportSourceOut(Schema):
     type = fields.String()
     id = fields.String(allow_none=True)
     number = fields.String(allow_none=True)
 
 
-class ReportLedgerLineSchema(Schema):
+class ReportLedgerLineOut(Schema):
     journal_id = fields.Integer()
     date = fields.Date()
     memo = fields.String()
     kind = fields.String()
-    source = fields.Nested(ReportSourceSchema, allow_none=True)
+    source = fields.Nested(ReportSourceOut, allow_none=True)
     debit = fields.Integer()
     credit = fields.Integer()
     balance = fields.Integer()
 
 
-class ReportLedgerSchema(Schema):
+class ReportLedgerOut(Schema):
     account = fields.Dict()
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
@@ -122,12 +122,12 @@ class ReportLedgerSchema(Schema):
     debit = fields.Integer()
     credit = fields.Integer()
     closing_balance = fields.Integer()
-    lines = fields.List(fields.Nested(ReportLedgerLineSchema))
+    lines = fields.List(fields.Nested(ReportLedgerLineOut))
     offset = fields.Integer()
     total = fields.Integer()
 
 
-class ReportYearSchema(ReportIncomeStatementSchema):
+class ReportYearOut(ReportIncomeStatementOut):
     year = fields.Integer()
     closed = fields.Boolean()
     ended = fields.Boolean()
@@ -135,11 +135,11 @@ class ReportYearSchema(ReportIncomeStatementSchema):
     surplus_booked = fields.Integer(allow_none=True)
 
 
-class ReportYearsSchema(Schema):
-    items = fields.List(fields.Nested(ReportYearSchema))
+class ReportYearsOut(Schema):
+    items = fields.List(fields.Nested(ReportYearOut))
 
 
-class ReportYearClosedSchema(Schema):
+class ReportYearClosedOut(Schema):
     year = fields.Integer()
     closed_at = fields.DateTime()
     surplus = fields.Integer()
@@ -164,7 +164,7 @@ def _done(result):
 @blp.route("/books/trial-balance")
 @roles_required(*MANAGERS)
 @blp.arguments(ReportAsOfArgs, location="query")
-@blp.response(200, ReportTrialBalanceSchema)
+@blp.response(200, ReportTrialBalanceOut)
 def trial_balance(args):
     """Trial balance (neraca saldo) as of a date (default today)."""
     return _done(reports.trial_balance(args["as_of"] or local_today()))
@@ -173,7 +173,7 @@ def trial_balance(args):
 @blp.route("/books/balance-sheet")
 @roles_required(*MANAGERS)
 @blp.arguments(ReportAsOfArgs, location="query")
-@blp.response(200, ReportBalanceSheetSchema)
+@blp.response(200, ReportBalanceSheetOut)
 def balance_sheet(args):
     """Neraca as of a date: assets = liabilities + equity."""
     return _done(reports.balance_sheet(args["as_of"] or local_today()))
@@ -182,7 +182,7 @@ def balance_sheet(args):
 @blp.route("/books/income-statement")
 @roles_required(*MANAGERS)
 @blp.arguments(ReportPeriodArgs, location="query")
-@blp.response(200, ReportIncomeStatementSchema)
+@blp.response(200, ReportIncomeStatementOut)
 def income_statement(args):
     """Perhitungan hasil usaha of a period, split into business with members and with
     non-members."""
@@ -192,7 +192,7 @@ def income_statement(args):
 @blp.route("/books/cash-flow")
 @roles_required(*MANAGERS)
 @blp.arguments(ReportPeriodArgs, location="query")
-@blp.response(200, ReportCashFlowSchema)
+@blp.response(200, ReportCashFlowOut)
 def cash_flow(args):
     """Arus kas (direct method) of a period."""
     return _done(reports.cash_flow(*period(args)))
@@ -201,7 +201,7 @@ def cash_flow(args):
 @blp.route("/books/ledger")
 @roles_required(*MANAGERS)
 @blp.arguments(ReportLedgerArgs, location="query")
-@blp.response(200, ReportLedgerSchema)
+@blp.response(200, ReportLedgerOut)
 def ledger(args):
     """Buku besar of one account (``account`` is its code) for a period."""
     date_from, date_to = period(args)
@@ -214,7 +214,7 @@ def ledger(args):
 
 @blp.route("/books/years")
 @roles_required(*MANAGERS)
-@blp.response(200, ReportYearsSchema)
+@blp.response(200, ReportYearsOut)
 def years():
     """Every fiscal year with its PHU and whether it is closed."""
     return _done({"items": closing.years()})
@@ -222,7 +222,7 @@ def years():
 
 @blp.route("/books/years/<int:year>/close", methods=["POST"])
 @roles_required(*MANAGERS)
-@blp.response(201, ReportYearClosedSchema)
+@blp.response(201, ReportYearClosedOut)
 def close_year(year):
     """Close an ended year: its revenue and expenses move into the SHU of the year and
     it takes no new entries. A year not yet ended 409, closing again 409."""

@@ -10,16 +10,16 @@ from mart.extensions import db
 from printers import services, transport
 from printers.models import Printer
 from printers.schemas import (
-    PrinterCreateSchema,
+    PrinterCreateIn,
     PrinterListArgs,
-    PrinterSchema,
-    PrinterStatusSchema,
-    PrinterUpdateSchema,
-    PrintJobDetailSchema,
+    PrinterOut,
+    PrinterStatusOut,
+    PrinterUpdateIn,
+    PrintJobDetailOut,
     PrintJobListArgs,
-    PrintJobSchema,
+    PrintJobOut,
     QueueStatusArgs,
-    QueueStatusSchema,
+    QueueStatusOut,
 )
 
 blp = Blueprint("printers_api", __name__, description="Printers and the print queue")
@@ -27,8 +27,8 @@ blp = Blueprint("printers_api", __name__, description="Printers and the print qu
 
 @blp.route("/printers", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(PrinterCreateSchema)
-@blp.response(201, PrinterSchema)
+@blp.arguments(PrinterCreateIn)
+@blp.response(201, PrinterOut)
 def create_printer(data):
     """Configure a printer. Duplicate name 409."""
     printer = services.create_printer(data, user=current_user)
@@ -39,7 +39,7 @@ def create_printer(data):
 @blp.route("/printers", methods=["GET"])
 @roles_required("manager", "cashier")
 @blp.arguments(PrinterListArgs, location="query")
-@blp.response(200, page_schema(PrinterSchema))
+@blp.response(200, page_schema(PrinterOut))
 def list_printers(args):
     stmt = sa.select(Printer).order_by(Printer.id)
     if "active" in args:
@@ -49,15 +49,15 @@ def list_printers(args):
 
 @blp.route("/printers/<int:printer_id>", methods=["GET"])
 @roles_required("manager", "cashier")
-@blp.response(200, PrinterSchema)
+@blp.response(200, PrinterOut)
 def get_printer(printer_id):
     return services.get_printer(printer_id)
 
 
 @blp.route("/printers/<int:printer_id>", methods=["PATCH"])
 @roles_required("manager")
-@blp.arguments(PrinterUpdateSchema)
-@blp.response(200, PrinterSchema)
+@blp.arguments(PrinterUpdateIn)
+@blp.response(200, PrinterOut)
 def update_printer(data, printer_id):
     """Change a printer's configuration (``active: false`` retires it)."""
     printer = services.update_printer(printer_id, data, user=current_user)
@@ -67,7 +67,7 @@ def update_printer(data, printer_id):
 
 @blp.route("/printers/<int:printer_id>/status", methods=["GET"])
 @roles_required("manager", "cashier")
-@blp.response(200, PrinterStatusSchema)
+@blp.response(200, PrinterStatusOut)
 def printer_status(printer_id):
     """Ask the printer (DLE EOT on a network printer): online, offline, paper_out,
     or unknown where the connection cannot ask; with its queue."""
@@ -87,7 +87,7 @@ def printer_status(printer_id):
 @blp.route("/print-jobs", methods=["GET"])
 @roles_required("manager", "cashier")
 @blp.arguments(PrintJobListArgs, location="query")
-@blp.response(200, page_schema(PrintJobSchema))
+@blp.response(200, page_schema(PrintJobOut))
 def list_jobs(args):
     """Newest first; ``status`` is pending, printing, done, failed or dropped."""
     return page_of(services.list_jobs_query(args.get("status"), args.get("printer_id")), args)
@@ -96,7 +96,7 @@ def list_jobs(args):
 @blp.route("/print-jobs/status", methods=["GET"])
 @roles_required("manager", "cashier")
 @blp.arguments(QueueStatusArgs, location="query")
-@blp.response(200, QueueStatusSchema)
+@blp.response(200, QueueStatusOut)
 def queue_status(args):
     """The cashier's banner: jobs waiting and failed, and the last error."""
     return services.queue_status(args.get("printer_id"))
@@ -104,7 +104,7 @@ def queue_status(args):
 
 @blp.route("/print-jobs/<int:job_id>", methods=["GET"])
 @roles_required("manager", "cashier")
-@blp.response(200, PrintJobDetailSchema)
+@blp.response(200, PrintJobDetailOut)
 def get_job(job_id):
     """A job with its text preview (exactly the printed lines)."""
     job = services.get_job(job_id)
@@ -115,7 +115,7 @@ def get_job(job_id):
 
 @blp.route("/print-jobs/<int:job_id>/retry", methods=["POST"])
 @roles_required("manager", "cashier")
-@blp.response(200, PrintJobSchema)
+@blp.response(200, PrintJobOut)
 def retry_job(job_id):
     """Send a failed job again now. Printed, printing or dropped jobs 409."""
     job = services.retry_job(job_id, user=current_user)

@@ -25,21 +25,22 @@ from rollup import branch as branch_side
 from rollup import hub
 from rollup.models import HubBranch, RollupOutbox
 from rollup.schemas import (
-    HubBranchSchema,
-    RollupBranchTrendArgsSchema,
-    RollupDailyArgsSchema,
-    RollupDailySchema,
-    RollupIngestResultSchema,
-    RollupOutboxArgsSchema,
-    RollupOutboxSchema,
-    RollupPeriodArgsSchema,
-    RollupReportSchema,
-    RollupStageCountsSchema,
-    RollupSummarySchema,
-    RollupTrendArgsSchema,
-    RollupTrendSchema,
-    RollupUmkmArgsSchema,
-    RollupUmkmSchema,
+    HubBranchOut,
+    RollupBranchTrendArgs,
+    RollupDailyArgs,
+    RollupDailyOut,
+    RollupIngestResultOut,
+    RollupOutboxArgs,
+    RollupOutboxOut,
+    RollupPeriodArgs,
+    RollupReportIn,
+    RollupStageCountsIn,
+    RollupStageCountsOut,
+    RollupSummaryOut,
+    RollupTrendArgs,
+    RollupTrendOut,
+    RollupUmkmArgs,
+    RollupUmkmOut,
 )
 from rollup.sender import describe
 
@@ -100,8 +101,8 @@ def period(args, default_days=30):
 @csrf_exempt
 @raw_body
 @signed
-@blp.arguments(RollupReportSchema)
-@blp.response(201, RollupIngestResultSchema)
+@blp.arguments(RollupReportIn)
+@blp.response(201, RollupIngestResultOut)
 @blp.doc(
     security=[],
     description=(
@@ -127,8 +128,8 @@ def post_report(data, hub_branch):
 @blp.route("/association/summary")
 @roles_required("association")
 @mode_only("association")
-@blp.arguments(RollupPeriodArgsSchema, location="query")
-@blp.response(200, RollupSummarySchema)
+@blp.arguments(RollupPeriodArgs, location="query")
+@blp.response(200, RollupSummaryOut)
 def get_summary(args):
     """Totals and one row per branch for a period (`from`, `to` inclusive; default the
     last 30 days). Sums for flows (sales, transactions...), the last report's values for
@@ -156,8 +157,8 @@ def _plain(data: dict) -> dict:
 @blp.route("/association/trend")
 @roles_required("association")
 @mode_only("association")
-@blp.arguments(RollupTrendArgsSchema, location="query")
-@blp.response(200, RollupTrendSchema)
+@blp.arguments(RollupTrendArgs, location="query")
+@blp.response(200, RollupTrendOut)
 def get_trend(args):
     """Sums over all branches per `day`, `week` (ISO, labelled by Monday) or `month`."""
     date_from, date_to = period(args, 90)
@@ -168,8 +169,8 @@ def get_trend(args):
 @blp.route("/association/umkm")
 @roles_required("association")
 @mode_only("association")
-@blp.arguments(RollupUmkmArgsSchema, location="query")
-@blp.response(200, RollupUmkmSchema)
+@blp.arguments(RollupUmkmArgs, location="query")
+@blp.response(200, RollupUmkmOut)
 def get_umkm(args):
     """UMKM suppliers' sales and consignment payouts through the marts per kecamatan
     (of the selling branch), by whole months from `from`'s month to `to`'s; the OK OCE
@@ -196,8 +197,8 @@ def _plain_umkm(data):
 @blp.route("/association/stages", methods=["PUT"])
 @roles_required("association")
 @mode_only("association")
-@blp.arguments(RollupStageCountsSchema)
-@blp.response(200, RollupStageCountsSchema)
+@blp.arguments(RollupStageCountsIn)
+@blp.response(200, RollupStageCountsOut)
 def put_stages(data):
     """The movement's own counts of entrepreneurs per OK OCE stage in one kecamatan,
     entered by association staff (`counts`: stage -> whole number; stages not named
@@ -212,7 +213,7 @@ def put_stages(data):
 @blp.route("/association/branch-trend")
 @roles_required("association")
 @mode_only("association")
-@blp.arguments(RollupBranchTrendArgsSchema, location="query")
+@blp.arguments(RollupBranchTrendArgs, location="query")
 def get_branch_trend(args):
     """One branch's (`code`) figures per `month` (default over ten years) or `day`."""
     code = args["code"]
@@ -228,7 +229,7 @@ def get_branch_trend(args):
 @roles_required("association")
 @mode_only("association")
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, page_schema(HubBranchSchema))
+@blp.response(200, page_schema(HubBranchOut))
 def list_branches(args):
     return page_of(sa.select(HubBranch).order_by(HubBranch.code), args)
 
@@ -239,8 +240,8 @@ def list_branches(args):
 @blp.route("/rollup/daily")
 @roles_required("manager")
 @mode_only("branch")
-@blp.arguments(RollupDailyArgsSchema, location="query")
-@blp.response(200, RollupDailySchema)
+@blp.arguments(RollupDailyArgs, location="query")
+@blp.response(200, RollupDailyOut)
 def get_daily(args):
     """The figures of one business day of this branch, computed now. `revision` is the
     last one built when nothing changed since (`built: true`), else the next one."""
@@ -250,8 +251,8 @@ def get_daily(args):
 @blp.route("/rollup/outbox")
 @roles_required("manager")
 @mode_only("branch")
-@blp.arguments(RollupOutboxArgsSchema, location="query")
-@blp.response(200, page_schema(RollupOutboxSchema))
+@blp.arguments(RollupOutboxArgs, location="query")
+@blp.response(200, page_schema(RollupOutboxOut))
 def list_outbox(args):
     """The reports built, newest first, with their delivery state."""
     stmt = sa.select(RollupOutbox).order_by(RollupOutbox.date.desc(), RollupOutbox.revision.desc())

@@ -15,7 +15,7 @@ from flask import current_app
 from mart.extensions import db
 from rollup import hub
 from rollup.models import HubBranch
-from rollup.schemas import RollupReportSchema
+from rollup.schemas import RollupReportIn
 
 DEMO_BRANCHES = [
     ("JKT-SLT01", "OK OCE Mart Cilandak", "Jakarta Selatan", "Cilandak"),
@@ -109,7 +109,7 @@ def seed_hub(branches=12, days=120, seed=2026) -> int:
     Flushes; returns the number of reports stored."""
 
     rng = random.Random(seed)
-    schema = RollupReportSchema()
+    schema = RollupReportIn()
     end = hub.today() - timedelta(days=1)
     stored = 0
     chosen = [DEMO_BRANCHES[i % len(DEMO_BRANCHES)] for i in range(branches)]
