@@ -110,8 +110,8 @@ def _zone(n):
 def register_branches(app):
     """The branches with real (encrypted) keys: ~514 kota/kabupaten, one kecamatan each."""
     from mart.extensions import db
-    from mart.rollup import keys
-    from mart.rollup.models import HubBranch
+    from rollup import keys
+    from rollup.models import HubBranch
 
     branch_keys = {}
     with app.app_context():
@@ -162,7 +162,7 @@ def bulk_load(app, first_day, last_day):
     """Branches, then the reports one year at a time in SQL (generate_series), each
     year's monthly summary right after it; resumable (a year already loaded is skipped)."""
     from mart.extensions import db
-    from mart.rollup import partitions
+    from rollup import partitions
 
     branch_keys = register_branches(app)
     with app.app_context():
@@ -305,8 +305,8 @@ def bench_peak(url, branch_keys, day):
     nothing was lost or doubled."""
     import random
 
-    from mart.rollup.demo import demo_report
-    from mart.rollup.keys import sign
+    from rollup.demo import demo_report
+    from rollup.keys import sign
 
     rng = random.Random(1)
     by_zone = {z: [] for z in reversed(ZONES)}
@@ -443,7 +443,7 @@ def bench_hub():
             year_from, year_to = date(2025, 11, 1), last_day
 
             from mart.extensions import db
-            from mart.rollup import hub
+            from rollup import hub
 
             with app.app_context():
                 for label, f, t in (
@@ -554,7 +554,7 @@ def bench_branch():
         app = make_app(url, instance, MART_BRANCH_CODE="JKT01")
         from mart.cli import create_user
         from mart.extensions import db
-        from mart.rollup import branch as branch_side
+        from rollup import branch as branch_side
 
         day = date(2026, 11, 20)
         with app.app_context():

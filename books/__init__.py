@@ -5,17 +5,18 @@ The domains call ``books.post(...)`` in their own transaction; ``books`` imports
 ``mart``.
 """
 
-from books.services import account_balances, post
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+
+from books import api, cli, models, opening, views  # noqa: F401  (models: for Alembic)
+from books.services import account_balances, ensure_chart, forget_chart, post
+from mart import nav
+from mart.extensions import api as rest_api
 
 __all__ = ["account_balances", "init_app", "post"]
 
 
 def init_app(app):
-    from flask_babel import lazy_gettext as _l
-
-    from books import api, cli, models, views  # noqa: F401  (models: for Alembic)
-    from mart import nav
-    from mart.extensions import api as rest_api
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp, url_prefix="/api/v1")
@@ -29,17 +30,12 @@ def init_app(app):
 
 def _format_date(value):
     """``8 Okt 2025``."""
-    from flask_babel import format_date
-
     return format_date(value, "d MMM yyyy") if value else ""
 
 
 def _init_hook():
     """``flask mart init``: seed the chart (idempotent) and, on a branch that already
     has ledgers but no journals, post the opening balance from them."""
-    from books import opening
-    from books.services import ensure_chart, forget_chart
-
     forget_chart()
     ensure_chart()
     return opening.post_opening_if_needed()

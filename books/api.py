@@ -5,6 +5,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from books import manual, schemas
+from books.reconcile import check as run_check
 from mart.auth import roles_required
 from mart.extensions import db
 
@@ -12,9 +13,9 @@ blp = Blueprint("books_api", __name__, description="The cooperative's books")
 
 
 @blp.route("/books/accounts", methods=["GET"])
-@blp.arguments(schemas.AccountArgs, location="query")
-@blp.response(200, schemas.AccountListSchema)
 @roles_required("manager")
+@blp.arguments(schemas.AccountArgs, location="query")
+@blp.response(200, schemas.AccountListOut)
 def list_accounts(args):
     """The chart of accounts with each balance on its normal side."""
     items = manual.accounts_with_balances(args.get("as_of"))
@@ -22,9 +23,9 @@ def list_accounts(args):
 
 
 @blp.route("/books/accounts", methods=["POST"])
-@blp.arguments(schemas.AccountCreateSchema)
-@blp.response(201, schemas.AccountSchema)
 @roles_required("admin")
+@blp.arguments(schemas.AccountCreateIn)
+@blp.response(201, schemas.AccountOut)
 def create_account(data):
     """Add an account (admin); a duplicate code 409."""
     account = manual.add_account(data)
@@ -33,8 +34,8 @@ def create_account(data):
 
 
 @blp.route("/books/accounts/<code>/close", methods=["POST"])
-@blp.response(200, schemas.AccountSchema)
 @roles_required("admin")
+@blp.response(200, schemas.AccountOut)
 def close_account(code):
     """Close an account (never deleted); one events post to, or with a balance, 409."""
     account = manual.close_account(code)
@@ -53,18 +54,18 @@ def _account(account):
 
 
 @blp.route("/books/journals", methods=["GET"])
-@blp.arguments(schemas.JournalArgs, location="query")
-@blp.response(200, schemas.JournalPageSchema)
 @roles_required("manager")
+@blp.arguments(schemas.JournalArgs, location="query")
+@blp.response(200, schemas.JournalPageOut)
 def list_journals(args):
     """Journals, newest first, with their source (null for manual entries)."""
     return manual.journals(**args)
 
 
 @blp.route("/books/journals", methods=["POST"])
-@blp.arguments(schemas.JournalInSchema)
-@blp.response(201, schemas.JournalSchema)
 @roles_required("manager")
+@blp.arguments(schemas.JournalIn)
+@blp.response(201, schemas.JournalOut)
 def create_journal(data):
     """A manual entry. Unbalanced or an unknown account 422; a closed year 409."""
     journal_id = manual.manual_entry(data, current_user)
@@ -73,9 +74,9 @@ def create_journal(data):
 
 
 @blp.route("/books/expenses", methods=["POST"])
-@blp.arguments(schemas.ExpenseInSchema)
-@blp.response(201, schemas.JournalSchema)
 @roles_required("manager")
+@blp.arguments(schemas.ExpenseIn)
+@blp.response(201, schemas.JournalOut)
 def create_expense(data):
     """An expense (wages, rent, electricity, depreciation, bank charges, other) or a
     supplier paid, from kas or bank."""
@@ -85,12 +86,10 @@ def create_expense(data):
 
 
 @blp.route("/books/check", methods=["GET"])
-@blp.response(200, schemas.CheckSchema)
 @roles_required("manager")
+@blp.response(200, schemas.CheckOut)
 def check():
     """The reconciliation of the books with the ledgers (as ``flask books check``)."""
-    from books.reconcile import check as run_check
-
     result = run_check()
     return {
         "ok": result.ok,

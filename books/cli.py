@@ -5,14 +5,14 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from books.reconcile import check
+
 group = AppGroup("books", help="The cooperative's books.")
 
 
 @group.command("check")
 def check_command():
     """Compare the books with the ledgers; exit 1 naming every difference."""
-    from books.reconcile import check
-
     result = check()
     for line in result.lines:
         mark = "ok" if not line.difference else "DIFFERENCE"

@@ -56,8 +56,6 @@ def year_status(year: int) -> dict:
 
 def years() -> list[dict]:
     """Every year from the first journal's to this one, newest first."""
-    from books.models import Journal
-
     first = db.session.scalar(sa.select(sa.func.min(Journal.date)))
     this = local_today().year
     start = first.year if first else this

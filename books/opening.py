@@ -12,6 +12,7 @@ every event posts its own journal, so the books agree with the ledgers from that
 
 from flask import current_app
 
+from books.chart import CHART
 from books.models import DEBIT_NORMAL, Journal
 from books.services import business_date, post, role_ids
 from mart.extensions import db
@@ -19,8 +20,6 @@ from mart.extensions import db
 
 def opening_lines() -> list[tuple[str, int, int]]:
     """The opening journal's lines from the registered ledgers (see books.reconcile)."""
-    from books.chart import CHART
-
     types = {role: type_ for _code, _name, type_, role in CHART}
     lines = []
     for provider in current_app.extensions.get("books_ledgers", {}).values():

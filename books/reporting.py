@@ -1,40 +1,34 @@
 """The books' reports and year end: pages, API, the figures of the daily report, and
 the demo history. Registered by ``mart.create_app`` after ``books.init_app``."""
 
-import os
+import time
 
+from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+from books import reconcile, reports_api, reports_demo, reports_models, reports_views  # noqa: F401  (models: Alembic)
+from books.reports import day_figures
 from mart import nav
+from mart.clock import business_date
 from mart.demo import register as register_seeder
 from mart.extensions import api as rest_api
 
 
 def init_app(app):
-    from books import reports_api, reports_models, reports_views  # noqa: F401  (models: Alembic)
-
-    raw = os.environ.get("MART_BOOKS_SUMMARY_LAG_SECONDS")
-    app.config.setdefault("MART_BOOKS_SUMMARY_LAG_SECONDS", float(raw) if raw else 600.0)
     app.register_blueprint(reports_views.bp)
     rest_api.register_blueprint(reports_api.blp, url_prefix="/api/v1")
     nav.add(_l("Books reports"), "books_reports.index", ("manager",), order=80)
     app.add_template_global(_today_label, "today_label")
-    app.extensions.setdefault("mart_rollup_sources", {})["books"] = _rollup
     register_seeder(90, _seed_demo)
 
 
 def _today_label():
-    from books.services import local_today
-
-    return format_date(local_today(), "d MMM yyyy")
+    return format_date(business_date(), "d MMM yyyy")
 
 
-def _rollup(day_start, day_end):
+def rollup_figures(day_start, day_end):
     """The neraca and PHU totals for the branch's daily report (``books`` field)."""
-    from books.reports import day_figures
-    from mart.rollup.branch import business_date
-
     figures = day_figures(business_date(day_start))
     figures["reconciled"] = _reconciled()
     return figures
@@ -43,12 +37,6 @@ def _rollup(day_start, day_end):
 def _reconciled():
     """Whether the books agree with the ledgers now (``books.reconcile.check``), kept
     for a few minutes: the roll-up builds several days' reports at once."""
-    import time
-
-    from flask import current_app
-
-    from books import reconcile
-
     cached = current_app.extensions.get("books_reconciled")
     if cached is not None and time.monotonic() - cached[0] < RECONCILED_SECONDS:
         return cached[1]
@@ -61,6 +49,4 @@ RECONCILED_SECONDS = 300
 
 
 def _seed_demo(context):
-    from books.reports_demo import seed
-
-    seed(context)
+    reports_demo.seed(context)

@@ -78,7 +78,7 @@ _FLOW_BY_TYPE = {
 
 
 def lag_seconds() -> float:
-    return float(current_app.config.get("MART_BOOKS_SUMMARY_LAG_SECONDS", 600))
+    return float(current_app.config["MART_BOOKS_SUMMARY_LAG_SECONDS"])
 
 
 # --- the fold and the grouped sums --------------------------------------------------

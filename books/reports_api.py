@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from books import closing, reports
 from books.services import local_today
 from mart.auth import roles_required
+from mart.errors import InvalidInput
 from mart.extensions import db
 
 blp = Blueprint("books_reports_api", __name__, description="The books' reports and year end")
@@ -37,14 +38,14 @@ class ReportLedgerArgs(ReportPeriodArgs):
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
 
 
-class ReportAccountAmountSchema(Schema):
+class ReportAccountAmountOut(Schema):
     code = fields.String(allow_none=True)
     name = fields.String()
     role = fields.String(allow_none=True)
     balance = fields.Integer()
 
 
-class ReportTrialRowSchema(Schema):
+class ReportTrialRowOut(Schema):
     code = fields.String()
     name = fields.String()
     type = fields.String()
@@ -52,26 +53,26 @@ class ReportTrialRowSchema(Schema):
     credit = fields.Integer()
 
 
-class ReportTrialBalanceSchema(Schema):
+class ReportTrialBalanceOut(Schema):
     as_of = fields.Date()
-    accounts = fields.List(fields.Nested(ReportTrialRowSchema))
+    accounts = fields.List(fields.Nested(ReportTrialRowOut))
     totals = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
-class ReportSectionSchema(Schema):
+class ReportSectionOut(Schema):
     total = fields.Integer()
-    accounts = fields.List(fields.Nested(ReportAccountAmountSchema))
+    accounts = fields.List(fields.Nested(ReportAccountAmountOut))
 
 
-class ReportBalanceSheetSchema(Schema):
+class ReportBalanceSheetOut(Schema):
     as_of = fields.Date()
-    assets = fields.Nested(ReportSectionSchema)
-    liabilities = fields.Nested(ReportSectionSchema)
-    equity = fields.Nested(ReportSectionSchema)
+    assets = fields.Nested(ReportSectionOut)
+    liabilities = fields.Nested(ReportSectionOut)
+    equity = fields.Nested(ReportSectionOut)
     unclosed_surplus = fields.Integer()
 
 
-class ReportIncomeStatementSchema(Schema):
+class ReportIncomeStatementOut(Schema):
     revenue = fields.Integer()
     cost_of_goods = fields.Integer()
     gross_margin = fields.Integer()
@@ -82,38 +83,38 @@ class ReportIncomeStatementSchema(Schema):
     surplus_non_members = fields.Integer()
 
 
-class ReportActivitySchema(ReportSectionSchema):
+class ReportActivityOut(ReportSectionOut):
     key = fields.String()
     label = fields.String()
 
 
-class ReportCashFlowSchema(Schema):
+class ReportCashFlowOut(Schema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
     opening_cash = fields.Integer()
-    activities = fields.List(fields.Nested(ReportActivitySchema))
+    activities = fields.List(fields.Nested(ReportActivityOut))
     net_change = fields.Integer()
     closing_cash = fields.Integer()
 
 
-class ReportSourceSchema(Schema):
+class ReportSourceOut(Schema):
     type = fields.String()
     id = fields.String(allow_none=True)
     number = fields.String(allow_none=True)
 
 
-class ReportLedgerLineSchema(Schema):
+class ReportLedgerLineOut(Schema):
     journal_id = fields.Integer()
     date = fields.Date()
     memo = fields.String()
     kind = fields.String()
-    source = fields.Nested(ReportSourceSchema, allow_none=True)
+    source = fields.Nested(ReportSourceOut, allow_none=True)
     debit = fields.Integer()
     credit = fields.Integer()
     balance = fields.Integer()
 
 
-class ReportLedgerSchema(Schema):
+class ReportLedgerOut(Schema):
     account = fields.Dict()
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
@@ -121,12 +122,12 @@ class ReportLedgerSchema(Schema):
     debit = fields.Integer()
     credit = fields.Integer()
     closing_balance = fields.Integer()
-    lines = fields.List(fields.Nested(ReportLedgerLineSchema))
+    lines = fields.List(fields.Nested(ReportLedgerLineOut))
     offset = fields.Integer()
     total = fields.Integer()
 
 
-class ReportYearSchema(ReportIncomeStatementSchema):
+class ReportYearOut(ReportIncomeStatementOut):
     year = fields.Integer()
     closed = fields.Boolean()
     ended = fields.Boolean()
@@ -134,11 +135,11 @@ class ReportYearSchema(ReportIncomeStatementSchema):
     surplus_booked = fields.Integer(allow_none=True)
 
 
-class ReportYearsSchema(Schema):
-    items = fields.List(fields.Nested(ReportYearSchema))
+class ReportYearsOut(Schema):
+    items = fields.List(fields.Nested(ReportYearOut))
 
 
-class ReportYearClosedSchema(Schema):
+class ReportYearClosedOut(Schema):
     year = fields.Integer()
     closed_at = fields.DateTime()
     surplus = fields.Integer()
@@ -151,8 +152,6 @@ def period(args) -> tuple[date, date]:
     date_to = args.get("date_to") or today
     date_from = args.get("date_from") or date(date_to.year, 1, 1)
     if date_from > date_to:
-        from mart.errors import InvalidInput
-
         raise InvalidInput("Must not be after 'to'.", field="from")
     return date_from, date_to
 
@@ -163,27 +162,27 @@ def _done(result):
 
 
 @blp.route("/books/trial-balance")
-@blp.arguments(ReportAsOfArgs, location="query")
-@blp.response(200, ReportTrialBalanceSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(ReportAsOfArgs, location="query")
+@blp.response(200, ReportTrialBalanceOut)
 def trial_balance(args):
     """Trial balance (neraca saldo) as of a date (default today)."""
     return _done(reports.trial_balance(args["as_of"] or local_today()))
 
 
 @blp.route("/books/balance-sheet")
-@blp.arguments(ReportAsOfArgs, location="query")
-@blp.response(200, ReportBalanceSheetSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(ReportAsOfArgs, location="query")
+@blp.response(200, ReportBalanceSheetOut)
 def balance_sheet(args):
     """Neraca as of a date: assets = liabilities + equity."""
     return _done(reports.balance_sheet(args["as_of"] or local_today()))
 
 
 @blp.route("/books/income-statement")
-@blp.arguments(ReportPeriodArgs, location="query")
-@blp.response(200, ReportIncomeStatementSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(ReportPeriodArgs, location="query")
+@blp.response(200, ReportIncomeStatementOut)
 def income_statement(args):
     """Perhitungan hasil usaha of a period, split into business with members and with
     non-members."""
@@ -191,18 +190,18 @@ def income_statement(args):
 
 
 @blp.route("/books/cash-flow")
-@blp.arguments(ReportPeriodArgs, location="query")
-@blp.response(200, ReportCashFlowSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(ReportPeriodArgs, location="query")
+@blp.response(200, ReportCashFlowOut)
 def cash_flow(args):
     """Arus kas (direct method) of a period."""
     return _done(reports.cash_flow(*period(args)))
 
 
 @blp.route("/books/ledger")
-@blp.arguments(ReportLedgerArgs, location="query")
-@blp.response(200, ReportLedgerSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(ReportLedgerArgs, location="query")
+@blp.response(200, ReportLedgerOut)
 def ledger(args):
     """Buku besar of one account (``account`` is its code) for a period."""
     date_from, date_to = period(args)
@@ -214,16 +213,16 @@ def ledger(args):
 
 
 @blp.route("/books/years")
-@blp.response(200, ReportYearsSchema)
 @roles_required(*MANAGERS)
+@blp.response(200, ReportYearsOut)
 def years():
     """Every fiscal year with its PHU and whether it is closed."""
     return _done({"items": closing.years()})
 
 
 @blp.route("/books/years/<int:year>/close", methods=["POST"])
-@blp.response(201, ReportYearClosedSchema)
 @roles_required(*MANAGERS)
+@blp.response(201, ReportYearClosedOut)
 def close_year(year):
     """Close an ended year: its revenue and expenses move into the SHU of the year and
     it takes no new entries. A year not yet ended 409, closing again 409."""

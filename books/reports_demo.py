@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from books.closing import close_year
 from books.models import Journal
 from books.services import local_today, post
 from mart.extensions import db
@@ -96,7 +97,6 @@ def seed(context):
             [("beban_penyusutan", monthly, 0), ("akumulasi_penyusutan", 0, monthly)],
         )
     db.session.flush()
-    from books.closing import close_year
 
     close_year(today.year - 1)
 

@@ -8,7 +8,7 @@ from mart.apiutil import PageArgs
 from mart.fields import Money
 
 
-class AccountSchema(Schema):
+class AccountOut(Schema):
     code = fields.String()
     name = fields.String()
     type = fields.String()
@@ -17,8 +17,8 @@ class AccountSchema(Schema):
     balance = fields.Integer()
 
 
-class AccountListSchema(Schema):
-    items = fields.List(fields.Nested(AccountSchema))
+class AccountListOut(Schema):
+    items = fields.List(fields.Nested(AccountOut))
     total = fields.Integer()
 
 
@@ -26,51 +26,51 @@ class AccountArgs(Schema):
     as_of = fields.Date(load_default=None)
 
 
-class AccountCreateSchema(Schema):
+class AccountCreateIn(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=16))
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     type = fields.String(required=True, validate=validate.OneOf(ACCOUNT_TYPES))
 
 
-class JournalLineInSchema(Schema):
+class JournalLineIn(Schema):
     account = fields.String(required=True, validate=validate.Length(min=1, max=16))
     debit = Money(load_default=0)
     credit = Money(load_default=0)
 
 
-class JournalInSchema(Schema):
+class JournalIn(Schema):
     date = fields.Date(required=True)
     memo = fields.String(required=True, validate=validate.Length(min=1, max=250))
     lines = fields.List(
-        fields.Nested(JournalLineInSchema), required=True, validate=validate.Length(min=2, max=200)
+        fields.Nested(JournalLineIn), required=True, validate=validate.Length(min=2, max=200)
     )
 
 
-class JournalLineSchema(Schema):
+class JournalLineOut(Schema):
     account = fields.String()
     name = fields.String()
     debit = fields.Integer()
     credit = fields.Integer()
 
 
-class SourceSchema(Schema):
+class SourceOut(Schema):
     type = fields.String()
     id = fields.String()
     number = fields.String(allow_none=True)
 
 
-class JournalSchema(Schema):
+class JournalOut(Schema):
     id = fields.Integer()
     date = fields.Date()
     memo = fields.String()
     kind = fields.String()
-    source = fields.Nested(SourceSchema, allow_none=True)
-    lines = fields.List(fields.Nested(JournalLineSchema))
+    source = fields.Nested(SourceOut, allow_none=True)
+    lines = fields.List(fields.Nested(JournalLineOut))
     created_at = fields.DateTime()
 
 
-class JournalPageSchema(Schema):
-    items = fields.List(fields.Nested(JournalSchema))
+class JournalPageOut(Schema):
+    items = fields.List(fields.Nested(JournalOut))
     total = fields.Integer()
 
 
@@ -80,7 +80,7 @@ class JournalArgs(PageArgs):
     account = fields.String(load_default=None, validate=validate.Length(max=16))
 
 
-class ExpenseInSchema(Schema):
+class ExpenseIn(Schema):
     date = fields.Date(required=True)
     kind = fields.String(
         required=True, validate=validate.OneOf((*EXPENSE_KINDS, "supplier_payment"))
@@ -92,7 +92,7 @@ class ExpenseInSchema(Schema):
     memo = fields.String(load_default="", validate=validate.Length(max=250))
 
 
-class CheckLineSchema(Schema):
+class CheckLineOut(Schema):
     role = fields.String()
     code = fields.String()
     name = fields.String()
@@ -102,9 +102,9 @@ class CheckLineSchema(Schema):
     what = fields.String()
 
 
-class CheckSchema(Schema):
+class CheckOut(Schema):
     ok = fields.Boolean()
-    lines = fields.List(fields.Nested(CheckLineSchema))
+    lines = fields.List(fields.Nested(CheckLineOut))
     differences = fields.List(fields.String())
     warnings = fields.List(fields.String())
     drawers = fields.Integer()

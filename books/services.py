@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from books.chart import CHART
 from books.models import DEBIT_NORMAL, JOURNAL_KINDS, Account, FiscalYear, Journal, JournalLine
+from mart.clock import business_date
 from mart.db import UTCDateTime, utcnow
 from mart.errors import Conflict, InvalidInput
 from mart.extensions import db
@@ -148,15 +149,9 @@ def _resolve(names: set[str]) -> dict[str, int]:
     return found
 
 
-def business_date(at=None) -> date:
-    """The branch's business date of a moment (default now): the date journals carry."""
-    from mart.rollup.branch import business_date as rollup_business_date
-
-    return rollup_business_date(at)
-
-
-def local_today() -> date:
-    return business_date()
+# The branch's business date of a moment (default now): the date journals carry. Both
+# names are mart.clock's (``local_today()`` is today's).
+local_today = business_date
 
 
 def check_open(on: date) -> None:

@@ -14,6 +14,7 @@ from flask_login import current_user
 from books import manual
 from books.chart import EXPENSE_KINDS
 from books.models import ACCOUNT_TYPES
+from books.reconcile import check as run_check
 from books.services import business_date
 from mart.auth import roles_required
 from mart.errors import DomainError, InvalidInput
@@ -199,8 +200,6 @@ def expense():
 @bp.route("/check")
 @roles_required("manager")
 def check():
-    from books.reconcile import check as run_check
-
     result = run_check()
     db.session.rollback()
     return render_template("books/check.html", result=result)

@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, redirect, request, url_for
+from flask import current_app, has_request_context, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.dialects import postgresql, sqlite
@@ -352,6 +352,4 @@ def _pin_failed(user: User, now) -> None:
 
 
 def client_address_or_dash() -> str:
-    from flask import has_request_context
-
     return client_address() if has_request_context() else "-"

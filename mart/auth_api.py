@@ -8,11 +8,11 @@ from mart import auth
 from mart.auth import roles_required
 from mart.extensions import db
 from mart.schemas import (
-    ApproverSchema,
-    MeSchema,
-    MessageSchema,
-    TokenRequestSchema,
-    TokenSchema,
+    ApproverOut,
+    MeOut,
+    MessageOut,
+    TokenIn,
+    TokenOut,
 )
 from mart.security import csrf_exempt
 
@@ -20,8 +20,8 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Logins for AP
 
 
 @blp.route("/token", methods=["POST"])
-@blp.arguments(TokenRequestSchema)
-@blp.response(200, TokenSchema)
+@blp.arguments(TokenIn)
+@blp.response(200, TokenOut)
 @blp.doc(security=[])
 @csrf_exempt
 def create_token(data):
@@ -40,8 +40,8 @@ def create_token(data):
 
 
 @blp.route("/token", methods=["DELETE"])
-@blp.response(200, MessageSchema)
 @roles_required()
+@blp.response(200, MessageOut)
 def revoke_token():
     """Revoke the bearer token this request carries."""
     header = request.headers.get("Authorization", "")
@@ -52,15 +52,15 @@ def revoke_token():
 
 
 @blp.route("/me")
-@blp.response(200, MeSchema)
 @roles_required()
+@blp.response(200, MeOut)
 def me():
     return current_user
 
 
 @blp.route("/approvers")
-@blp.response(200, ApproverSchema(many=True))
 @roles_required("cashier", "manager")
+@blp.response(200, ApproverOut(many=True))
 def approvers():
     """Who can approve at the counter (managers and admins with a PIN): the cashier's
     screen lets the approver choose their name, then type their PIN (``approver`` and

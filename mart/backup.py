@@ -17,6 +17,7 @@ A daily backup thread (``MART_START_WORKERS=1``) keeps ``MART_BACKUP_KEEP`` copi
 
 import contextlib
 import fcntl
+import functools
 import glob
 import hashlib
 import json
@@ -32,8 +33,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.engine import make_url
 
+from mart import workers
 from mart.extensions import db
 
 log = logging.getLogger(__name__)
@@ -84,8 +88,6 @@ def _status_path(app) -> Path:
 
 def _url(app=None):
     """The database URL of the app, as a SQLAlchemy URL object."""
-    from sqlalchemy.engine import make_url
-
     app = app or current_app
     return make_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
@@ -413,8 +415,6 @@ def _pg_restore(backup: Path, url) -> None:
 
 def _partition_parts(url) -> tuple[set[str], set[str]]:
     """The partitions of the live database, and their indexes: ``(tables, indexes)``."""
-    import sqlalchemy as sa
-
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
@@ -451,8 +451,6 @@ def _drops_inherited(line: str, inherited: tuple[set[str], set[str]]) -> bool:
 
 
 def _pg_terminate_others(url):
-    import sqlalchemy as sa
-
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -493,24 +491,21 @@ def backup_if_due(app) -> Path | None:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _loop(app, stop: threading.Event):
-    while not stop.is_set():
-        try:
-            backup_if_due(app)
-        except BackupError as exc:
-            log.error("automatic backup failed: %s", exc)
-        except Exception:  # keep the thread alive whatever happens
-            log.exception("automatic backup crashed")
-        stop.wait(CHECK_SECONDS)
+def _pass(app) -> None:
+    try:
+        backup_if_due(app)
+    except BackupError as exc:
+        log.error("automatic backup failed: %s", exc)
+    except Exception:  # keep the thread alive whatever happens
+        log.exception("automatic backup crashed")
 
 
 def start_worker(app) -> threading.Thread | None:
-    if not app.config.get("MART_BACKUP_AUTO", True):
+    if not app.config["MART_BACKUP_AUTO"]:
         return None
-    stop = threading.Event()
-    thread = threading.Thread(target=_loop, args=(app, stop), name="mart-backup", daemon=True)
-    thread.stop = stop
-    thread.start()
+    thread = workers.start_thread(
+        "mart-backup", workers.run_every(CHECK_SECONDS, functools.partial(_pass, app))
+    )
     app.extensions["mart_backup_thread"] = thread
     return thread
 

@@ -8,8 +8,11 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
+from flask_migrate import upgrade
 
-from mart import demo
+from mart import backup, demo
+from mart.auth import password_problem, set_manager_pin
+from mart.errors import InvalidInput
 from mart.extensions import db
 from mart.models import ROLES, User
 
@@ -18,8 +21,6 @@ mart_cli = AppGroup("mart", help="Set up and look after this branch.")
 
 def upgrade_database():
     """Create or upgrade the schema to the newest revision (idempotent)."""
-    from flask_migrate import upgrade
-
     upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
 
 
@@ -72,8 +73,6 @@ def create_user(username, roles, password, full_name="", member_no=None, supplie
 )
 def create_user_command(username, roles, password, full_name, member_no, supplier_id, pin):
     """Create a login with one or more roles."""
-    from mart.auth import password_problem
-
     problem = password_problem(password)
     if problem:
         raise click.BadParameter(problem, param_hint="--password")
@@ -86,9 +85,6 @@ def create_user_command(username, roles, password, full_name, member_no, supplie
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     if pin:
-        from mart.auth import set_manager_pin
-        from mart.errors import InvalidInput
-
         try:
             set_manager_pin(user, pin)
         except InvalidInput as exc:
@@ -126,8 +122,6 @@ def seed_demo_command(force):
         password = "demo-" + username + "-123"
         user = create_user(username, roles, password, name)
         if username in DEMO_PINS:
-            from mart.auth import set_manager_pin
-
             set_manager_pin(user, DEMO_PINS[username])
         logins.append((username, ",".join(roles), password))
     context = {"logins": logins, "rng_seed": 2026, "notes": []}
@@ -167,8 +161,6 @@ def secret_key_command():
 )
 def backup_command(to):
     """Write a consistent backup while the shop keeps selling; prints its path last."""
-    from mart import backup
-
     try:
         path = backup.take_backup(to=to)
     except backup.BackupError as exc:
@@ -182,8 +174,6 @@ def backup_command(to):
 @click.option("--yes", is_flag=True, help="Confirm: the current data is replaced.")
 def restore_command(file, yes):
     """Replace this branch's database with a backup, after checking its checksum."""
-    from mart import backup
-
     if not yes:
         raise click.UsageError(
             "restore replaces ALL current data with the backup; run again with --yes to confirm"
@@ -198,8 +188,6 @@ def restore_command(file, yes):
 
 
 def init_app(app):
-    from mart import backup
-
     app.cli.add_command(mart_cli)
     backup.init_app(app)
 

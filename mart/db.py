@@ -5,6 +5,7 @@ places, stored as BIGINT thousandths so that sums are exact on every database.
 Timestamps are stored as naive UTC and come back as aware UTC datetimes.
 """
 
+import sqlite3
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -86,8 +87,6 @@ def is_sqlite(engine_or_conn) -> bool:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
-    import sqlite3
-
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own

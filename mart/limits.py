@@ -14,6 +14,9 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from mart.errors import _rollback, error_response
+from mart.money import format_number
+
 MAX_JSON_DEPTH = 64
 
 # "blueprint.view" endpoints whose body may be as large as MART_IMPORT_MAX_BYTES.
@@ -78,16 +81,12 @@ def _check_size():
 
 
 def _size_text(n: int) -> str:
-    from mart.money import format_number
-
     if n >= 1024 * 1024:
         return f"{format_number(n // (1024 * 1024))} MB"
     return f"{format_number(max(1, n // 1024))} kB"
 
 
 def handle_too_large(error):
-    from mart.errors import _rollback, error_response
-
     _rollback()
     limit = body_limit() or 0
     return error_response(

@@ -1,6 +1,11 @@
 """Language choice: Bahasa Indonesia by default, English selectable."""
 
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
 from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 
@@ -30,8 +35,6 @@ def format_quantity(value, unit: str | None = None) -> str:
     """A quantity as Indonesians read it: ``10``, ``1.500``, ``1,25 kg``: thousands with
     dots, a decimal comma, trailing zeros of the decimals dropped (never those of the
     whole number), and the unit only for weighed goods (pieces carry none)."""
-    from decimal import Decimal
-
     if value is None or value == "":
         return ""
     qty = Decimal(str(value))
@@ -46,10 +49,6 @@ def format_date(value, with_time: bool = False) -> str:
     """``8 Okt 2025`` (``8 Oct 2025`` in English); a datetime is shown in the branch's
     time zone (MART_TIMEZONE), with ``HH:MM`` when ``with_time``. Strings
     ``YYYY-MM-DD`` are read as dates."""
-    from datetime import date, datetime
-    from zoneinfo import ZoneInfo
-
-    from flask_babel import get_locale
 
     if value is None or value == "":
         return ""
@@ -75,9 +74,6 @@ def format_date(value, with_time: bool = False) -> str:
 
 def format_month(value) -> str:
     """``Okt 2025`` (``Oct 2025`` in English) from a date or a ``YYYY-MM`` string."""
-    from datetime import date
-
-    from flask_babel import get_locale
 
     if value is None or value == "":
         return ""

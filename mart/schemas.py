@@ -1,18 +1,18 @@
 from marshmallow import Schema, fields, validate
 
 
-class TokenRequestSchema(Schema):
+class TokenIn(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
-class TokenSchema(Schema):
+class TokenOut(Schema):
     token = fields.String()
     roles = fields.List(fields.String())
     expires_at = fields.DateTime()
 
 
-class MeSchema(Schema):
+class MeOut(Schema):
     id = fields.Integer()
     username = fields.String()
     full_name = fields.String()
@@ -21,10 +21,10 @@ class MeSchema(Schema):
     supplier_id = fields.Integer(allow_none=True)
 
 
-class MessageSchema(Schema):
+class MessageOut(Schema):
     message = fields.String()
 
 
-class ApproverSchema(Schema):
+class ApproverOut(Schema):
     username = fields.String()
     full_name = fields.String()

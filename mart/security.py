@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
+from mart.auth import roles_required
 from mart.extensions import csrf
 
 # Endpoints that authenticate without an ambient cookie (credentials or a signature in
@@ -83,9 +84,6 @@ def _check_roles_first():
     role would learn validation details before its 403. ``functools.wraps`` carries
     ``allowed_roles`` up to the outermost function (or the MethodView's method).
     """
-    from flask import current_app
-
-    from mart.auth import roles_required
 
     func = current_app.view_functions.get(request.endpoint)
     if func is None:
@@ -100,8 +98,6 @@ def _check_roles_first():
 
 
 def _view_name():
-    from flask import current_app
-
     func = current_app.view_functions.get(request.endpoint)
     func = getattr(func, "__wrapped__", func)
     return f"{func.__module__}.{func.__name__}" if func else None

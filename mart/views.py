@@ -17,11 +17,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from mart import auth, nav
+from mart import audit, auth, backup, nav
 from mart.auth import roles_required
 from mart.errors import DomainError
 from mart.extensions import db
-from mart.forms import LoginForm
+from mart.forms import LOGIN_LABELS, LoginIn, PageForm
 
 bp = Blueprint("mart", __name__)
 
@@ -52,11 +52,13 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    form = LoginForm()
+    form = PageForm(LoginIn())
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST" and form.read():
         try:
-            user = auth.authenticate(form.username.data, form.password.data, auth.client_address())
+            user = auth.authenticate(
+                form.data["username"], form.data["password"], auth.client_address()
+            )
         except DomainError as error:
             db.session.commit()  # keep the failed attempt for throttling
             flash(error.message, "error")
@@ -66,10 +68,10 @@ def login():
             session.permanent = True  # expires after MART_SESSION_IDLE_HOURS idle
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("mart.index"))
-    elif request.method == "POST":
-        status = 400 if form.csrf_token.errors else 422
+    elif request.method == "POST":  # a wrong CSRF token never gets here (400)
+        status = 422
         flash(_("Fill in your user name and password."), "error")
-    return render_template("mart/login.html", form=form), status
+    return render_template("mart/login.html", form=form, labels=LOGIN_LABELS), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -77,8 +79,6 @@ def logout():
     """End the session here and on the server: any copy of the cookie stops working
     (the user's session version is raised, so their other sessions end too)."""
     if current_user.is_authenticated:
-        from mart import audit
-
         user = current_user._get_current_object()
         auth.end_sessions(user)
         audit.record("auth.logout", user, user=user)
@@ -91,8 +91,6 @@ def logout():
 @bp.route("/backoffice")
 @roles_required("manager")
 def backoffice():
-    from mart import backup
-
     return render_template("mart/backoffice.html", backup=backup.status())
 
 
@@ -123,8 +121,6 @@ def healthz():
 
 
 def _backup_health():
-    from mart import backup
-
     try:
         state = backup.status()
     except Exception as exc:  # e.g. the USB disk is gone

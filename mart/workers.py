@@ -11,17 +11,68 @@ The lock goes with the process: the kernel releases it when the process dies.
 
 The print worker is woken across processes through a datagram socket (see
 ``printers.worker``); the roll-up sender and the backup only need their timers.
+
+Every one of them is a thread made by ``start_thread`` (a named daemon thread with its
+``stop`` event, and a ``wake`` event that setting ``stop`` also sets), most running
+``run_every`` (a step, then a pause of ``interval`` seconds, until stopped).
 """
 
 import fcntl
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger("mart.workers")
 
 RETRY_SECONDS = 5.0
 LOCK_FILE = "workers.lock"
+
+
+class Stop(threading.Event):
+    """A worker's stop event. Setting it also sets its ``wake`` event (if any), so a
+    worker pausing on its wake-up ends at once."""
+
+    def __init__(self, wake: threading.Event | None = None):
+        super().__init__()
+        self.wake = wake
+
+    def set(self):
+        super().set()
+        if self.wake is not None:
+            self.wake.set()
+
+
+def start_thread(
+    name: str,
+    target: Callable[[Stop], None],
+    *,
+    wake: threading.Event | None = None,
+    stop: Stop | None = None,
+) -> threading.Thread:
+    """Run ``target(stop)`` in a daemon thread called ``name``; ``thread.stop`` (what
+    ``stop`` below and ``mart.stop_workers`` set) tells it to end. ``stop`` may be made
+    beforehand (``Stop(wake)``) when something else must see it first."""
+    stop = stop if stop is not None else Stop(wake)
+    thread = threading.Thread(target=target, args=(stop,), name=name, daemon=True)
+    thread.stop = stop
+    thread.start()
+    return thread
+
+
+def run_every(interval: float, step: Callable[[], None]) -> Callable[[Stop], None]:
+    """A thread's target: ``step()`` now and then every ``interval`` seconds until
+    stopped. An error is logged and the loop goes on (a worker must outlive it)."""
+
+    def loop(stop: Stop) -> None:
+        while not stop.is_set():
+            try:
+                step()
+            except Exception:
+                log.exception("%s: a pass failed", threading.current_thread().name)
+            stop.wait(interval)
+
+    return loop
 
 
 def _try_lock(path: Path):
@@ -55,9 +106,8 @@ def start(app) -> None:
     if handle is not None:
         _start_all(app, handle)
         return
-    stop = threading.Event()
 
-    def standby():
+    def standby(stop):
         while not stop.wait(RETRY_SECONDS):
             handle = _try_lock(path)
             if handle is not None:
@@ -67,10 +117,7 @@ def start(app) -> None:
                 _start_all(app, handle)
                 return
 
-    thread = threading.Thread(target=standby, name="mart-workers-standby", daemon=True)
-    thread.stop = stop
-    state["standby"] = thread
-    thread.start()
+    state["standby"] = start_thread("mart-workers-standby", standby)
 
 
 def running_here(app) -> bool:

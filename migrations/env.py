@@ -24,7 +24,7 @@ def render_item(type_, obj, autogen_context):
 def include_name(name, type_, parent_names):
     """Leave the yearly partitions of hub_reports out of autogenerate: the app makes
     them, the models know only the partitioned parent."""
-    from mart.rollup.partitions import include_name as rollup_include_name
+    from rollup.partitions import include_name as rollup_include_name
 
     return rollup_include_name(name, type_, parent_names)
 

@@ -10,25 +10,25 @@ from mart.extensions import db
 from printers import services, transport
 from printers.models import Printer
 from printers.schemas import (
-    PrinterCreateSchema,
+    PrinterCreateIn,
     PrinterListArgs,
-    PrinterSchema,
-    PrinterStatusSchema,
-    PrinterUpdateSchema,
-    PrintJobDetailSchema,
+    PrinterOut,
+    PrinterStatusOut,
+    PrinterUpdateIn,
+    PrintJobDetailOut,
     PrintJobListArgs,
-    PrintJobSchema,
+    PrintJobOut,
     QueueStatusArgs,
-    QueueStatusSchema,
+    QueueStatusOut,
 )
 
 blp = Blueprint("printers_api", __name__, description="Printers and the print queue")
 
 
 @blp.route("/printers", methods=["POST"])
-@blp.arguments(PrinterCreateSchema)
-@blp.response(201, PrinterSchema)
 @roles_required("manager")
+@blp.arguments(PrinterCreateIn)
+@blp.response(201, PrinterOut)
 def create_printer(data):
     """Configure a printer. Duplicate name 409."""
     printer = services.create_printer(data, user=current_user)
@@ -37,9 +37,9 @@ def create_printer(data):
 
 
 @blp.route("/printers", methods=["GET"])
-@blp.arguments(PrinterListArgs, location="query")
-@blp.response(200, page_schema(PrinterSchema))
 @roles_required("manager", "cashier")
+@blp.arguments(PrinterListArgs, location="query")
+@blp.response(200, page_schema(PrinterOut))
 def list_printers(args):
     stmt = sa.select(Printer).order_by(Printer.id)
     if "active" in args:
@@ -48,16 +48,16 @@ def list_printers(args):
 
 
 @blp.route("/printers/<int:printer_id>", methods=["GET"])
-@blp.response(200, PrinterSchema)
 @roles_required("manager", "cashier")
+@blp.response(200, PrinterOut)
 def get_printer(printer_id):
     return services.get_printer(printer_id)
 
 
 @blp.route("/printers/<int:printer_id>", methods=["PATCH"])
-@blp.arguments(PrinterUpdateSchema)
-@blp.response(200, PrinterSchema)
 @roles_required("manager")
+@blp.arguments(PrinterUpdateIn)
+@blp.response(200, PrinterOut)
 def update_printer(data, printer_id):
     """Change a printer's configuration (``active: false`` retires it)."""
     printer = services.update_printer(printer_id, data, user=current_user)
@@ -66,8 +66,8 @@ def update_printer(data, printer_id):
 
 
 @blp.route("/printers/<int:printer_id>/status", methods=["GET"])
-@blp.response(200, PrinterStatusSchema)
 @roles_required("manager", "cashier")
+@blp.response(200, PrinterStatusOut)
 def printer_status(printer_id):
     """Ask the printer (DLE EOT on a network printer): online, offline, paper_out,
     or unknown where the connection cannot ask; with its queue."""
@@ -85,26 +85,26 @@ def printer_status(printer_id):
 
 
 @blp.route("/print-jobs", methods=["GET"])
-@blp.arguments(PrintJobListArgs, location="query")
-@blp.response(200, page_schema(PrintJobSchema))
 @roles_required("manager", "cashier")
+@blp.arguments(PrintJobListArgs, location="query")
+@blp.response(200, page_schema(PrintJobOut))
 def list_jobs(args):
     """Newest first; ``status`` is pending, printing, done, failed or dropped."""
     return page_of(services.list_jobs_query(args.get("status"), args.get("printer_id")), args)
 
 
 @blp.route("/print-jobs/status", methods=["GET"])
-@blp.arguments(QueueStatusArgs, location="query")
-@blp.response(200, QueueStatusSchema)
 @roles_required("manager", "cashier")
+@blp.arguments(QueueStatusArgs, location="query")
+@blp.response(200, QueueStatusOut)
 def queue_status(args):
     """The cashier's banner: jobs waiting and failed, and the last error."""
     return services.queue_status(args.get("printer_id"))
 
 
 @blp.route("/print-jobs/<int:job_id>", methods=["GET"])
-@blp.response(200, PrintJobDetailSchema)
 @roles_required("manager", "cashier")
+@blp.response(200, PrintJobDetailOut)
 def get_job(job_id):
     """A job with its text preview (exactly the printed lines)."""
     job = services.get_job(job_id)
@@ -114,8 +114,8 @@ def get_job(job_id):
 
 
 @blp.route("/print-jobs/<int:job_id>/retry", methods=["POST"])
-@blp.response(200, PrintJobSchema)
 @roles_required("manager", "cashier")
+@blp.response(200, PrintJobOut)
 def retry_job(job_id):
     """Send a failed job again now. Printed, printing or dropped jobs 409."""
     job = services.retry_job(job_id, user=current_user)

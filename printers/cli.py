@@ -10,6 +10,7 @@ from mart.errors import DomainError
 from mart.extensions import db
 from printers import services, transport
 from printers.models import CONNECTIONS
+from printers.worker import Worker, worker_name
 
 group = AppGroup("printers", help="Printers and the print queue.")
 
@@ -99,8 +100,6 @@ def test_command(name, wait):
     The page is queued like any job and printed once, by whoever takes it first: this
     command, or the print worker of the running branch (then the command waits for
     that worker's outcome and reports it)."""
-    from printers.worker import Worker, worker_name
-
     try:
         printer = services.get_printer_by_name(name)
     except DomainError as exc:
@@ -133,8 +132,6 @@ def test_command(name, wait):
 @click.option("--poll", type=float, default=1.0, show_default=True, help="seconds between passes")
 def worker_command(once, poll):
     """Run the print worker in this process (instead of, or beside, the app's thread)."""
-    from printers.worker import Worker, worker_name
-
     worker = Worker(current_app._get_current_object(), name=worker_name(":cli"), poll=poll)
     if once:
         outcome = worker.run_once()

@@ -24,6 +24,9 @@ import tempfile
 import threading
 from pathlib import Path
 
+import barcode as python_barcode
+import qrcode
+
 from printers.document import Document
 from printers.layout import Line, layout
 
@@ -67,7 +70,9 @@ def escpos_modules():
             if cache:
                 os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = cache
         try:
-            from escpos import capabilities, constants, exceptions, printer
+            # Not a cycle: python-escpos must be imported after its cache folder is set,
+            # and its import touches the root logger (put back just below).
+            from escpos import capabilities, constants, exceptions, printer  # noqa: PLC0415
         finally:
             for handler in list(root.handlers):
                 if handler not in handlers:
@@ -145,8 +150,6 @@ def _qr(dummy, payload: str, width: int, profile: str) -> None:
 def _qr_image(profile_name: str, payload: str, size: int) -> bytes:
     """The QR as a raster image, for profiles without native QR (cached: rendering
     it takes ~15 ms, and a branch's static QRIS or a reprint repeats the payload)."""
-    import qrcode
-
     # Rendered here rather than by escpos's qr(native=False), which writes its line
     # feeds through the code page magic: a stray ESC t (a different table) mid-receipt.
     code = qrcode.QRCode(
@@ -170,8 +173,6 @@ def _code128_raster(code: str, dots: int, height: int = 64) -> bytes:
     """CODE128 as one raster image (GS v 0), centred on ``dots``, for printers without
     hardware barcodes. python-barcode gives the bar pattern; the rows are built here
     directly (rendering through PIL and escpos's image() costs ~10 times more)."""
-    import barcode as python_barcode
-
     pattern = python_barcode.get_barcode_class("code128")(code).build()[0]
     for module in (2, 1):
         if len(pattern) * module <= dots - 20:  # leave a quiet zone each side

@@ -1,99 +1,107 @@
-"""Printers: the manager's add/edit form (Flask-WTF, CSRF)."""
+"""Printers: the manager's add/edit form (a marshmallow schema read by mart.forms.PageForm;
+CSRF through mart.security)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice as C
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from marshmallow import Schema, fields, validate
+
+CONNECTIONS = [
+    ("network", _l("Network (port 9100)")),
+    ("usb", _l("USB")),
+    ("serial", _l("Serial")),
+    ("file", _l("File or device")),
+    ("cups", _l("CUPS queue")),
+]
+BAUDS = [(baud, baud) for baud in ("9600", "19200", "38400", "57600", "115200")]
+WIDTHS = [("48", _l("80 mm (48 columns)")), ("32", _l("58 mm (32 columns)"))]
+DRAWER_PINS = [("", _l("None")), ("2", _l("Pin 2")), ("5", _l("Pin 5"))]
+
+LABELS = {
+    "name": _l("Name"),
+    "connection": _l("Connection"),
+    "host": _l("Host (network)"),
+    "port": _l("Port (network)"),
+    "device": _l("Device: file path, serial device, USB vendor:product, or CUPS queue"),
+    "baud": _l("Baud rate (serial)"),
+    "width": _l("Paper"),
+    "profile": _l("python-escpos profile (empty: POS-5890 for 58 mm, TM-T20II for 80 mm)"),
+    "code_page": _l("Code page"),
+    "cut": _l("Cuts the paper"),
+    "drawer_pin": _l("Cash drawer"),
+    "drawer_pulse": _l("Drawer pulse (ms)"),
+    "active": _l("Active"),
+}
+
+# What a new printer's form shows.
+DEFAULTS = {
+    "port": 9100,
+    "baud": "9600",
+    "width": "48",
+    "code_page": "CP437",
+    "cut": True,
+    "drawer_pin": "",
+    "drawer_pulse": 100,
+    "active": True,
+}
 
 
-class PrinterForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
-    connection = SelectField(
-        _l("Connection"),
-        choices=[
-            C("network", _l("Network (port 9100)")),
-            C("usb", _l("USB")),
-            C("serial", _l("Serial")),
-            C("file", _l("File or device")),
-            C("cups", _l("CUPS queue")),
-        ],
-        validators=[DataRequired()],
-    )
-    host = StringField(_l("Host (network)"), validators=[Optional(), Length(max=255)])
-    port = IntegerField(
-        _l("Port (network)"), default=9100, validators=[Optional(), NumberRange(1, 65535)]
-    )
-    device = StringField(
-        _l("Device: file path, serial device, USB vendor:product, or CUPS queue"),
-        validators=[Optional(), Length(max=500)],
-    )
-    baud = SelectField(
-        _l("Baud rate (serial)"),
-        choices=[
-            C("9600", "9600"),
-            C("19200", "19200"),
-            C("38400", "38400"),
-            C("57600", "57600"),
-            C("115200", "115200"),
-        ],
-        default="9600",
-    )
-    width = SelectField(
-        _l("Paper"),
-        choices=[C("48", _l("80 mm (48 columns)")), C("32", _l("58 mm (32 columns)"))],
-        default="48",
-    )
-    profile = StringField(
-        _l("python-escpos profile (empty: POS-5890 for 58 mm, TM-T20II for 80 mm)"),
-        validators=[Optional(), Length(max=64)],
-    )
-    code_page = StringField(_l("Code page"), default="CP437", validators=[Length(max=32)])
-    cut = BooleanField(_l("Cuts the paper"), default=True)
-    drawer_pin = SelectField(
-        _l("Cash drawer"),
-        choices=[C("", _l("None")), C("2", _l("Pin 2")), C("5", _l("Pin 5"))],
-        default="",
-    )
-    drawer_pulse = IntegerField(
-        _l("Drawer pulse (ms)"), default=100, validators=[Optional(), NumberRange(10, 510)]
-    )
-    active = BooleanField(_l("Active"), default=True)
+def _one_of(choices):
+    return validate.OneOf([value for value, _label in choices])
 
-    def values(self) -> dict:
-        """The form as the service's values (the API's vocabulary)."""
-        values = {
-            "name": self.name.data,
-            "connection": self.connection.data,
-            "host": self.host.data or None,
-            "port": self.port.data or 9100,
-            "device": self.device.data or None,
-            "baud": int(self.baud.data),
-            "width": int(self.width.data),
-            "code_page": self.code_page.data or "CP437",
-            "cut": self.cut.data,
-            "active": self.active.data,
-            "drawer": (
-                {"pin": int(self.drawer_pin.data), "pulse_ms": self.drawer_pulse.data or 100}
-                if self.drawer_pin.data
-                else None
-            ),
-        }
-        if self.profile.data:
-            values["profile"] = self.profile.data
-        return values
 
-    def load(self, printer) -> None:
-        self.name.data = printer.name
-        self.connection.data = printer.connection
-        self.host.data = printer.host
-        self.port.data = printer.port
-        self.device.data = printer.device if printer.connection != "network" else ""
-        self.baud.data = str(printer.serial_baud)
-        self.width.data = str(printer.width)
-        self.profile.data = printer.profile
-        self.code_page.data = printer.code_page
-        self.cut.data = printer.cut
-        self.drawer_pin.data = str(printer.drawer_pin or "")
-        self.drawer_pulse.data = printer.drawer_pulse_ms
-        self.active.data = printer.active
+class PrinterFormIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(max=64))
+    connection = fields.String(required=True, validate=_one_of(CONNECTIONS))
+    host = fields.String(load_default=None, validate=validate.Length(max=255))
+    port = fields.Integer(load_default=None, validate=validate.Range(1, 65535))
+    device = fields.String(load_default=None, validate=validate.Length(max=500))
+    baud = fields.String(load_default="9600", validate=_one_of(BAUDS))
+    width = fields.String(load_default="48", validate=_one_of(WIDTHS))
+    profile = fields.String(load_default=None, validate=validate.Length(max=64))
+    code_page = fields.String(load_default="CP437", validate=validate.Length(max=32))
+    cut = fields.Boolean(load_default=False)
+    drawer_pin = fields.String(load_default="", validate=_one_of(DRAWER_PINS))
+    drawer_pulse = fields.Integer(load_default=None, validate=validate.Range(10, 510))
+    active = fields.Boolean(load_default=False)
+
+
+def printer_values(data: dict) -> dict:
+    """The form's data as the service's values (the API's vocabulary)."""
+    values = {
+        "name": data["name"],
+        "connection": data["connection"],
+        "host": data["host"] or None,
+        "port": data["port"] or 9100,
+        "device": data["device"] or None,
+        "baud": int(data["baud"]),
+        "width": int(data["width"]),
+        "code_page": data["code_page"] or "CP437",
+        "cut": data["cut"],
+        "active": data["active"],
+        "drawer": (
+            {"pin": int(data["drawer_pin"]), "pulse_ms": data["drawer_pulse"] or 100}
+            if data["drawer_pin"]
+            else None
+        ),
+    }
+    if data["profile"]:
+        values["profile"] = data["profile"]
+    return values
+
+
+def printer_form_values(printer) -> dict:
+    """What the edit form shows for ``printer``."""
+    return {
+        "name": printer.name,
+        "connection": printer.connection,
+        "host": printer.host or "",
+        "port": printer.port,
+        "device": printer.device if printer.connection != "network" else "",
+        "baud": str(printer.serial_baud),
+        "width": str(printer.width),
+        "profile": printer.profile or "",
+        "code_page": printer.code_page,
+        "cut": printer.cut,
+        "drawer_pin": str(printer.drawer_pin or ""),
+        "drawer_pulse": printer.drawer_pulse_ms,
+        "active": printer.active,
+    }

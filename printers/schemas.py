@@ -61,11 +61,11 @@ def _printer_fields(required: bool) -> dict:
     }
 
 
-PrinterCreateSchema = Schema.from_dict(_printer_fields(True), name="PrinterCreate")
-PrinterUpdateSchema = Schema.from_dict(_printer_fields(False), name="PrinterUpdate")
+PrinterCreateIn = Schema.from_dict(_printer_fields(True), name="PrinterCreate")
+PrinterUpdateIn = Schema.from_dict(_printer_fields(False), name="PrinterUpdate")
 
 
-class PrinterSchema(Schema):
+class PrinterOut(Schema):
     id = fields.Integer()
     name = fields.String()
     connection = fields.String()
@@ -82,7 +82,7 @@ class PrinterSchema(Schema):
     created_at = fields.DateTime()
 
 
-class PrinterStatusSchema(Schema):
+class PrinterStatusOut(Schema):
     id = fields.Integer()
     name = fields.String()
     status = fields.String(
@@ -93,7 +93,7 @@ class PrinterStatusSchema(Schema):
     last_error = fields.String(allow_none=True)
 
 
-class PrintJobSchema(Schema):
+class PrintJobOut(Schema):
     id = fields.Integer()
     printer_id = fields.Integer(allow_none=True)
     printer = fields.Function(lambda job: job.printer.name if job.printer else None)
@@ -109,7 +109,7 @@ class PrintJobSchema(Schema):
     printed_at = fields.DateTime(allow_none=True)
 
 
-class PrintJobDetailSchema(PrintJobSchema):
+class PrintJobDetailOut(PrintJobOut):
     preview = fields.String(metadata={"description": "the text exactly as printed"})
 
 
@@ -139,7 +139,7 @@ class WaitingJobSchema(Schema):
     title = fields.String(allow_none=True)
 
 
-class QueueStatusSchema(Schema):
+class QueueStatusOut(Schema):
     waiting = fields.Integer()
     failed = fields.Integer()
     last_error = fields.String(allow_none=True)

@@ -18,7 +18,7 @@ from mart.db import utcnow
 from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
 from printers import escpos_out, layout, targets
-from printers.document import Document, Item, Total
+from printers.document import Document, Item, Total, branch_header
 from printers.models import CONNECTIONS, JOB_KINDS, WIDTHS, Printer, PrintJob
 
 log = logging.getLogger("mart.printers")
@@ -258,6 +258,39 @@ def _wake_worker():
     db.session.info["printers_wake"] = True
 
 
+def _job_row(printer_id, kind, payload, *, copy=False, ref_type=None, ref_id=None, now=None):
+    """The columns of a new queued job: every writer below builds its rows here."""
+    return {
+        "printer_id": printer_id,
+        "kind": kind,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "copy": copy,
+        "ref_type": ref_type,
+        "ref_id": None if ref_id is None else str(ref_id),
+        "created_at": now or utcnow(),
+    }
+
+
+def _write_job(printer, kind, payload, *, copy=False, ref_type=None, ref_id=None) -> PrintJob:
+    """A queued job as an ORM object: pending, flushed, the worker woken at commit."""
+    job = PrintJob(
+        **_job_row(
+            printer.id if printer else None,
+            kind,
+            payload,
+            copy=copy,
+            ref_type=ref_type,
+            ref_id=ref_id,
+        )
+    )
+    db.session.add(job)
+    db.session.flush()
+    _wake_worker()
+    return job
+
+
 def queue_document(
     document: Document,
     printer_id=None,
@@ -281,21 +314,7 @@ def queue_document(
     payload = document.to_dict()
     copy = bool(copy or document.copy)
     payload["copy"] = copy
-    job = PrintJob(
-        printer_id=printer.id if printer else None,
-        kind=kind,
-        payload=payload,
-        status="pending",
-        attempts=0,
-        copy=copy,
-        ref_type=ref_type,
-        ref_id=None if ref_id is None else str(ref_id),
-        created_at=utcnow(),
-    )
-    db.session.add(job)
-    db.session.flush()
-    _wake_worker()
-    return job
+    return _write_job(printer, kind, payload, copy=copy, ref_type=ref_type, ref_id=ref_id)
 
 
 def queue_drawer_kick(printer_id=None, *, ref_type=None, ref_id=None) -> PrintJob:
@@ -306,21 +325,7 @@ def queue_drawer_kick(printer_id=None, *, ref_type=None, ref_id=None) -> PrintJo
     payload = {}
     if printer is not None and printer.drawer is not None:
         payload = dict(printer.drawer)
-    job = PrintJob(
-        printer_id=printer.id if printer else None,
-        kind="drawer",
-        payload=payload,
-        status="pending",
-        attempts=0,
-        copy=False,
-        ref_type=ref_type,
-        ref_id=None if ref_id is None else str(ref_id),
-        created_at=utcnow(),
-    )
-    db.session.add(job)
-    db.session.flush()
-    _wake_worker()
-    return job
+    return _write_job(printer, "drawer", payload, ref_type=ref_type, ref_id=ref_id)
 
 
 _JOBS_INSERT = sa.insert(PrintJob.__table__)
@@ -372,34 +377,10 @@ def queue_receipt(
     now = utcnow()
     payload = document.to_dict()
     payload["copy"] = bool(document.copy)
-    ref = None if ref_id is None else str(ref_id)
-    rows = [
-        {
-            "printer_id": target,
-            "kind": "receipt",
-            "payload": payload,
-            "status": "pending",
-            "attempts": 0,
-            "copy": payload["copy"],
-            "ref_type": ref_type,
-            "ref_id": ref,
-            "created_at": now,
-        }
-    ]
+    ref = {"ref_type": ref_type, "ref_id": ref_id, "now": now}
+    rows = [_job_row(target, "receipt", payload, copy=payload["copy"], **ref)]
     if drawer:
-        rows.append(
-            {
-                "printer_id": target,
-                "kind": "drawer",
-                "payload": _drawer_payload(printer),
-                "status": "pending",
-                "attempts": 0,
-                "copy": False,
-                "ref_type": ref_type,
-                "ref_id": ref,
-                "created_at": now,
-            }
-        )
+        rows.append(_job_row(target, "drawer", _drawer_payload(printer), **ref))
     db.session.connection().execute(_JOBS_INSERT, rows)  # Core: no ORM execute around it
     _wake_worker()
     return target
@@ -581,7 +562,7 @@ def test_document(printer: Printer) -> Document:
     cfg = current_app.config
     ruler = "".join(str(i % 10) for i in range(1, printer.width + 1))
     return Document(
-        header_lines=[cfg["MART_BRANCH_NAME"], cfg["MART_BRANCH_ADDRESS"]],
+        header_lines=branch_header(),
         title="TES PRINTER / TEST PAGE",
         info=[
             ("Printer", printer.name),

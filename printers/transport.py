@@ -184,7 +184,8 @@ def _send_serial(printer, data):
     except targets.TargetRefused as exc:
         raise PrinterError(f"device {printer.serial_device} not allowed: {exc.message}") from exc
     try:
-        import serial  # noqa: F401  (pyserial, which escpos's Serial needs)
+        # Not a cycle: an optional library, installed only where that printer is used.
+        import serial  # noqa: F401, PLC0415  (pyserial, which escpos's Serial needs)
     except ImportError as exc:
         raise PrinterError("pyserial not installed") from exc
     device = escpos_modules()["printer"].Serial(
@@ -201,7 +202,8 @@ def _send_serial(printer, data):
 
 def _send_usb(printer, data):
     try:
-        import usb  # noqa: F401  (pyusb, which escpos's Usb needs)
+        # Not a cycle: an optional library, installed only where that printer is used.
+        import usb  # noqa: F401, PLC0415  (pyusb, which escpos's Usb needs)
     except ImportError as exc:
         raise PrinterError("pyusb not installed") from exc
     device = escpos_modules()["printer"].Usb(
@@ -212,7 +214,8 @@ def _send_usb(printer, data):
 
 def _send_cups(printer, data):
     try:
-        import cups  # noqa: F401  (pycups)
+        # Not a cycle: an optional library, installed only where that printer is used.
+        import cups  # noqa: F401, PLC0415  (pycups)
     except ImportError as exc:
         raise PrinterError("pycups not installed") from exc
     device = escpos_modules()["printer"].CupsPrinter(printer_name=printer.cups_queue)

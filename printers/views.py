@@ -1,7 +1,7 @@
 """Printers: the manager's pages (printers and their status, the queue, previews)."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,8 +9,8 @@ from mart import refs
 from mart.auth import roles_required
 from mart.errors import DomainError
 from mart.extensions import db
-from printers import services
-from printers.forms import PrinterForm
+from mart.forms import PageForm
+from printers import forms, services
 from printers.models import PrintJob
 
 bp = Blueprint(
@@ -55,17 +55,19 @@ def index():
 def _save(form, printer_id=None):
     try:
         if printer_id is None:
-            printer = services.create_printer(form.values(), user=current_user)
+            printer = services.create_printer(forms.printer_values(form.data), user=current_user)
         else:
-            printer = services.update_printer(printer_id, form.values(), user=current_user)
+            printer = services.update_printer(
+                printer_id, forms.printer_values(form.data), user=current_user
+            )
     except DomainError as exc:
         db.session.rollback()
         fields = (exc.errors or {}).get("json", {})
         placed = False
         for name in fields:
             target = {"drawer": "drawer_pin"}.get(name, name)
-            if target in form:
-                form[target].errors = list(form[target].errors) + [exc.message]
+            if target in form.schema.fields:
+                form.add_error(target, exc.message)
                 placed = True
         if not placed:
             flash(exc.message, "error")
@@ -77,36 +79,45 @@ def _save(form, printer_id=None):
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("manager")
 def new():
-    form = PrinterForm()
+    form = PageForm(forms.PrinterFormIn(), forms.DEFAULTS)
     status = 200
-    if form.validate_on_submit():
-        printer = _save(form)
+    if request.method == "POST":  # a wrong CSRF token never gets here (400)
+        printer = _save(form) if form.read() else None
         if printer is not None:
             flash(_("Printer %(name)s added.", name=printer.name), "success")
             return redirect(url_for("printers.index"))
         status = 422
-    elif form.is_submitted():
-        status = 400 if form.csrf_token.errors else 422
-    return render_template("printers/form.html", form=form, printer=None), status
+    return _form_page(form, None), status
 
 
 @bp.route("/<int:printer_id>/edit", methods=["GET", "POST"])
 @roles_required("manager")
 def edit(printer_id):
     printer = services.get_printer(printer_id)
-    form = PrinterForm()
+    form = PageForm(forms.PrinterFormIn(), forms.printer_form_values(printer))
     status = 200
-    if form.validate_on_submit():
-        saved = _save(form, printer_id)
+    if request.method == "POST":  # a wrong CSRF token never gets here (400)
+        saved = _save(form, printer_id) if form.read() else None
         if saved is not None:
             flash(_("Printer %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("printers.index"))
         status = 422
-    elif form.is_submitted():
-        status = 400 if form.csrf_token.errors else 422
-    else:
-        form.load(printer)
-    return render_template("printers/form.html", form=form, printer=printer), status
+    return _form_page(form, printer), status
+
+
+def _form_page(form, printer):
+    return render_template(
+        "printers/form.html",
+        form=form,
+        printer=printer,
+        labels=forms.LABELS,
+        choices={
+            "connection": forms.CONNECTIONS,
+            "baud": forms.BAUDS,
+            "width": forms.WIDTHS,
+            "drawer_pin": forms.DRAWER_PINS,
+        },
+    )
 
 
 @bp.route("/<int:printer_id>/test", methods=["POST"])

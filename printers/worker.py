@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from mart import workers
 from mart.db import utcnow
 from mart.extensions import db
 from printers import services, transport
@@ -487,14 +488,6 @@ class Worker:
             WAKE.clear()
 
 
-class _Stop(threading.Event):
-    """The worker's stop event; setting it also wakes the worker from its pause."""
-
-    def set(self):
-        super().set()
-        WAKE.set()
-
-
 def _listen(stop: threading.Event) -> threading.Thread | None:
     """Bind the wake socket and turn each datagram into ``WAKE``; None without one."""
     path = _wake["path"]
@@ -534,23 +527,22 @@ def _listen(stop: threading.Event) -> threading.Thread | None:
 
 def start_in_app(app) -> threading.Thread | None:
     """``mart_workers`` entry: the worker as a daemon thread of the app process, with
-    the wake socket's listener beside it (stopped with it)."""
+    the wake socket's listener beside it (stopped with it). Its stop also sets ``WAKE``,
+    so a worker pausing on it ends at once."""
     if app.config.get("MART_MODE") == "association":
         return None
-    stop = _Stop()
+    stop = workers.Stop(WAKE)
     configure_wake(app)
     listener = _listen(stop)
     worker = Worker(app, name=worker_name(":thread"))
 
-    def run():
+    def run(stop):
         try:
             worker.run(stop)
         finally:
             if listener is not None:
                 listener.join(5)
 
-    thread = threading.Thread(target=run, name="printers-worker", daemon=True)
-    thread.stop = stop  # mart.stop_workers
-    thread.start()
-    app.extensions.setdefault("printers_worker", []).append((thread, stop))
+    thread = workers.start_thread("printers-worker", run, stop=stop)
+    app.extensions.setdefault("printers_worker", []).append((thread, thread.stop))
     return thread

@@ -17,7 +17,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["mart", "mart/rollup", "books", "inventory", "members", "printers", "pos"]
+PACKAGES = ["mart", "rollup", "books", "inventory", "members", "printers", "pos"]
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 
@@ -32,9 +32,6 @@ def extract(package) -> Catalog:
     for filename, lineno, message, _comments, context in extract_from_dir(
         str(base), METHODS, keywords=KEYWORDS, strip_comment_tags=True
     ):
-        # mart's own catalogue leaves the roll-up's files to mart/rollup
-        if package == "mart" and filename.startswith("rollup/"):
-            continue
         catalog.add(message, None, [(filename, lineno)], context=context)
     return catalog
 

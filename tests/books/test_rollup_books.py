@@ -17,7 +17,7 @@ __all__ = ["hub", "hub_api", "hub_client", "register"]  # fixtures of the roll-u
 
 @pytest.mark.books_unchecked  # kas moved by hand, no drawer
 def test_daily_report_carries_the_books(app):
-    from mart.rollup import branch
+    from rollup import branch
 
     manager = api_user(app, "manager")
     with app.app_context():

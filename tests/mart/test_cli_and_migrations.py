@@ -19,7 +19,7 @@ def test_migrations_match_models(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from mart.rollup.partitions import include_name
+    from rollup.partitions import include_name
 
     with app.app_context(), db.engine.connect() as conn:
         # The hub's yearly partitions are made by the app, not described by the models.

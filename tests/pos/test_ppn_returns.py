@@ -15,7 +15,7 @@ from tests.pos.conftest import make_counter, new_member, new_product
 
 
 def _today(app):
-    from mart.rollup.branch import business_date
+    from rollup.branch import business_date
 
     with app.app_context():
         return business_date().isoformat()

@@ -150,7 +150,7 @@ def test_hub_pages_read_in_indonesian(seeded_branch, browser):
     """The association's dashboard (trend table and chart) and the branches' books give
     days as ``3 Nov 2026`` and months as ``Nov 2026``, never ISO."""
     from mart.extensions import db
-    from mart.rollup.demo import seed_hub
+    from rollup.demo import seed_hub
 
     _branch, hub, _matrix = seeded_branch
     with hub.app_context():

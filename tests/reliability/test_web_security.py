@@ -1,13 +1,13 @@
 """Web security: headers on every answer, cookies, throttling, passwords, the manager PIN,
 no secrets or personal data in the logs."""
 
-import importlib
 import logging
 import re
 from pathlib import Path
 
 import pytest
 
+import config
 from mart.extensions import db
 from mart.logs import JsonFormatter, MaskFilter, mask
 from tests.conftest import DEFAULT_PASSWORD
@@ -42,16 +42,10 @@ def test_session_cookie_is_httponly_samesite_and_secure_when_configured(
     app_factory, make_user, monkeypatch
 ):
     monkeypatch.setenv("MART_SECURE_COOKIES", "1")
-    import config
-
-    try:
-        importlib.reload(config)
-        assert config.Config.SESSION_COOKIE_SECURE is True
-        assert config.Config.REMEMBER_COOKIE_SECURE is True
-    finally:
-        monkeypatch.delenv("MART_SECURE_COOKIES")
-        importlib.reload(config)
-    assert config.Config.SESSION_COOKIE_SECURE is False
+    assert config.settings()["SESSION_COOKIE_SECURE"] is True
+    assert config.settings()["REMEMBER_COOKIE_SECURE"] is True
+    monkeypatch.delenv("MART_SECURE_COOKIES")
+    assert config.settings()["SESSION_COOKIE_SECURE"] is False
 
     app = app_factory(SESSION_COOKIE_SECURE=True)
     _, username = make_user("manager")

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from mart.rollup.keys import sign
+from rollup.keys import sign
 
 REPORTS_URL = "/api/v1/association/reports"
 

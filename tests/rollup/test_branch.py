@@ -14,14 +14,14 @@ from hypothesis import strategies as st
 from werkzeug.serving import make_server
 
 from mart.extensions import db
-from mart.rollup import branch as branch_side
-from mart.rollup.models import HubReport, RollupOutbox
+from rollup import branch as branch_side
+from rollup.models import HubReport, RollupOutbox
 
 DAY = date(2026, 3, 14)
 
 
 class Figures:
-    """A provider registered as CONTRACTS.md says pos does, with figures a test sets."""
+    """pos's ``rollup_figures`` as CONTRACTS.md states it, with figures a test sets."""
 
     def __init__(self):
         self.values = {
@@ -50,12 +50,12 @@ def free_port():
 
 
 @pytest.fixture
-def branch_factory(app_factory):
+def branch_factory(app_factory, monkeypatch):
     def factory(**overrides):
         config = {"MART_BRANCH_CODE": "JKT01", "MART_ROLLUP_RETRY_SECONDS": 60, **overrides}
         app = app_factory(**config)
         figures = Figures()
-        app.extensions.setdefault("mart_rollup_sources", {})["pos"] = figures
+        monkeypatch.setattr(branch_side, "rollup_figures", figures)
         app.figures = figures
         return app
 
@@ -143,7 +143,7 @@ def test_daily_figures_from_the_providers(branch, api_as):
     assert body["staff"] == ["kasir1", "kasir2"] and body["staff_count"] == 2
     assert set(body["capital"]) == {"pokok", "wajib", "sukarela"}
     assert body["revision"] == 1 and body["built"] is False
-    assert "pos" not in body["sources_missing"]
+    assert body["sources_missing"] == []
     start, end = branch.figures.calls[-1]
     assert (start, end) == (
         datetime(2026, 3, 13, 17, 0, tzinfo=UTC),
@@ -169,12 +169,11 @@ def test_daily_needs_a_manager_and_a_date(branch, api_as, anon_api):
     assert api.get("/rollup/daily").status_code == 422
 
 
-def test_missing_pos_gives_zeros_and_says_so(app_factory, api_as):
+def test_a_day_without_sales_gives_zeros(app_factory, api_as):
     app = app_factory()
-    app.extensions.get("mart_rollup_sources", {}).pop("pos", None)
     api = _api_for(app, api_as)
     body = api.get(f"/rollup/daily?date={DAY}").json
-    assert "pos" in body["sources_missing"]
+    assert body["sources_missing"] == []  # kept on the wire for older hubs
     assert body["sales_net"] == 0 and body["transactions"] == 0 and body["average_basket"] == 0
 
 
@@ -198,8 +197,8 @@ def test_build_makes_a_revision_only_when_figures_change(branch):
     assert outbox(branch) == [(DAY, 1, "superseded", 0), (DAY, 2, "pending", 0)]
 
 
-def test_stock_value_snapshot_kept_for_a_closed_day(branch):
-    branch.extensions["mart_rollup_sources"]["inventory"] = stock = _StockProvider()
+def test_stock_value_snapshot_kept_for_a_closed_day(branch, monkeypatch):
+    monkeypatch.setattr(branch_side, "stock_value", stock := _StockValue())
     with branch.app_context():
         row, _ = branch_side.build_report(DAY)  # built long after DAY closed
         db.session.commit()
@@ -208,11 +207,11 @@ def test_stock_value_snapshot_kept_for_a_closed_day(branch):
         assert not created and row2.id == row.id
 
 
-class _StockProvider:
+class _StockValue:
     value = 5_000
 
-    def __call__(self, day_start, day_end):
-        return {"stock_value": {"owned_at_cost": self.value, "consigned_at_supplier_price": 0}}
+    def __call__(self):
+        return {"owned_at_cost": self.value, "consigned_at_supplier_price": 0}
 
 
 # --- sending --------------------------------------------------------------------------
@@ -242,7 +241,7 @@ def test_push_to_a_closed_port_keeps_it_queued_with_backoff(branch_factory):
         waited = row.next_attempt_at - datetime.now(UTC)
         assert timedelta(seconds=60) < waited <= timedelta(seconds=120)  # 60 s doubled
         # The sender thread's cycle does not retry before the time has come.
-        from mart.rollup.sender import send_due
+        from rollup.sender import send_due
 
         assert send_due().failed == []
         status = app.test_client().get("/healthz").json["rollup"]
@@ -375,7 +374,7 @@ def test_wrong_branch_key_stays_queued(branch_factory, live_hub):
 
 
 def test_sender_thread_builds_yesterday_and_sends_it(branch_factory, live_hub, hub_api):
-    from mart.rollup.sender import run_once
+    from rollup.sender import run_once
 
     url, key = live_hub
     app = branch_factory(MART_ASSOCIATION_URL=url, MART_BRANCH_KEY=key)
@@ -389,7 +388,7 @@ def test_sender_thread_builds_yesterday_and_sends_it(branch_factory, live_hub, h
 
 
 def test_worker_is_registered_and_starts_only_on_a_branch(branch, hub):
-    from mart.rollup.sender import start_worker
+    from rollup.sender import start_worker
 
     assert start_worker in branch.extensions["mart_workers"]
     assert start_worker(hub) is None

@@ -12,7 +12,7 @@ pytestmark = REQUIRES_CHROMIUM
 
 
 def test_association_dashboard_in_a_browser(hub, hub_client, register, make_user, browser):
-    from mart.rollup.hub import today
+    from rollup.hub import today
 
     with hub.app_context():
         end = today() - timedelta(days=1)

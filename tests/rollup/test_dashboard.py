@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from mart.rollup.hub import today
+from rollup.hub import today
 from tests.rollup.conftest import make_report, signed_post
 
 

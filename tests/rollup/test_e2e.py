@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from mart.rollup.keys import sign
+from rollup.keys import sign
 from tests.conftest import ROOT
 
 # Builds its own hub and branch databases: the PostgreSQL pass need not repeat it.

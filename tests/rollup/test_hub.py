@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from mart.extensions import db
-from mart.rollup.models import HubBranch, HubDaily, HubMonthly, HubReport
+from rollup.models import HubBranch, HubDaily, HubMonthly, HubReport
 from tests.rollup.conftest import REPORTS_URL, make_report, signed_post
 
 DAY = date(2026, 3, 14)
@@ -110,7 +110,7 @@ def test_same_revision_with_other_figures_is_a_conflict(hub_client, register, ro
 def test_tampered_body_refused(hub_client, register, rows):
     key = register("JKT01")
     raw = json.dumps(make_report("JKT01", DAY)).encode()
-    from mart.rollup.keys import sign
+    from rollup.keys import sign
 
     signature = sign(raw, key)
     tampered = raw.replace(b'"sales_net": 100000', b'"sales_net": 900000')
@@ -217,7 +217,7 @@ def test_summary_bad_period_422(hub_api):
 
 
 def test_summary_lists_silent_branches_as_stale(hub, hub_client, register, hub_api):
-    from mart.rollup.hub import today
+    from rollup.hub import today
 
     key = register("JKT01")
     register("JKT02")
@@ -280,7 +280,7 @@ def test_the_same_report_sent_at_once_from_many_threads_counts_once(hub, registe
     import requests
     from werkzeug.serving import make_server
 
-    from mart.rollup.keys import sign
+    from rollup.keys import sign
 
     key = register("JKT01")
     server = make_server("127.0.0.1", 0, hub, threaded=True)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from mart.extensions import db
 from mart.models import AuditLog
-from mart.rollup.models import HubBranch
+from rollup.models import HubBranch
 from tests.rollup.conftest import make_report, signed_post
 
 PATHS = (

@@ -4,7 +4,7 @@ not overlap, and the kota/kecamatan tables are not clipped at 1366 px."""
 import re
 from datetime import date, timedelta
 
-from mart.rollup.charts import trend_chart
+from rollup.charts import trend_chart
 from tests.browser import REQUIRES_CHROMIUM, login, serving, shots_dir
 from tests.rollup.conftest import make_report, signed_post
 
@@ -27,7 +27,7 @@ def _chromium(test):
 
 @_chromium
 def test_kota_and_kecamatan_tables_fit_at_1366(hub, hub_client, register, make_user, browser):
-    from mart.rollup.hub import today
+    from rollup.hub import today
 
     with hub.app_context():
         end = today() - timedelta(days=1)
@@ -57,7 +57,7 @@ def test_kota_and_kecamatan_tables_fit_at_1366(hub, hub_client, register, make_u
 def test_default_period_is_the_last_30_days_and_today_is_marked_partial(
     hub, hub_client, register, make_user
 ):
-    from mart.rollup.hub import today
+    from rollup.hub import today
     from tests.rollup.test_dashboard import _login
 
     with hub.app_context():

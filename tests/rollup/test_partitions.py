@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from mart.extensions import db
-from mart.rollup import partitions
+from rollup import partitions
 from tests.conftest import make_config
 from tests.rollup.conftest import make_report, signed_post
 

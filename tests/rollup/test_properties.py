@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mart.extensions import db
-from mart.rollup import hub as hub_service
-from mart.rollup.models import SUM_FIELDS, HubDaily, HubMonthly, HubReport
-from mart.rollup.schemas import RollupReportSchema
+from rollup import hub as hub_service
+from rollup.models import SUM_FIELDS, HubDaily, HubMonthly, HubReport
+from rollup.schemas import RollupReportIn
 from tests.rollup.conftest import make_report
 
 START = date(2026, 1, 20)  # the days cross a month boundary
@@ -36,7 +36,7 @@ report_ops = st.lists(
 )
 @given(ops=report_ops, a=st.integers(0, 20), b=st.integers(0, 20))
 def test_summaries_equal_the_reports(hub, ops, a, b):
-    schema = RollupReportSchema()
+    schema = RollupReportIn()
     with hub.app_context():
         try:
             branches = {code: hub_service.add_branch(code, f"Mart {code}")[0] for code in CODES}

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from mart.rollup.keys import sign
+from rollup.keys import sign
 from tests.conftest import make_config
 from tests.rollup.conftest import REPORTS_URL, make_report
 
@@ -120,8 +120,8 @@ def test_dashboard_reads_the_replica_and_survives_the_primary(clusters, tmp_path
     from mart import create_app
     from mart.cli import create_user
     from mart.extensions import db
-    from mart.rollup import hub as hub_service
-    from mart.rollup import replica as replica_module
+    from rollup import hub as hub_service
+    from rollup import replica as replica_module
 
     app = create_app(
         make_config(

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from mart.rollup.models import HubStageCount, HubUmkmMonthly, HubUmkmSupplier
+from rollup.models import HubStageCount, HubUmkmMonthly, HubUmkmSupplier
 from tests.rollup.conftest import make_report, signed_post
 
 

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from mart.extensions import db
-from mart.rollup import hub as hub_service
-from mart.rollup.models import HubBranch
+from rollup import hub as hub_service
+from rollup.models import HubBranch
 from tests.rollup.conftest import make_report, signed_post
 
 # 15:30 UTC: 22:30 in Jakarta and 23:30 in Makassar (still 20 November), but 00:30 on
@@ -93,7 +93,7 @@ def test_dashboard_says_which_day_each_figure_is(hub, hub_client, register, monk
 def test_a_branchs_mart_timezone_sets_its_business_day(app_factory):
     """The branch side: MART_TIMEZONE=Asia/Jayapura makes 20 November run from
     15:00 UTC on the 19th."""
-    from mart.rollup import branch as branch_side
+    from rollup import branch as branch_side
 
     app = app_factory(MART_TIMEZONE="Asia/Jayapura", MART_DAY_END_HOUR=0)
     with app.app_context():

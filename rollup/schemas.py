@@ -12,7 +12,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from mart.rollup.models import STAGES
+from rollup.models import STAGES
 
 # No figure of one branch's day comes near this (Rp 10 triliun, as everywhere money is
 # read); the hub's sums over every branch and day stay far inside BIGINT.
@@ -36,18 +36,18 @@ class _Lenient(Schema):
         unknown = EXCLUDE
 
 
-class RollupCapitalSchema(_Lenient):
+class RollupCapitalIn(_Lenient):
     pokok = _amount(nonneg=True, required=True)
     wajib = _amount(nonneg=True, required=True)
     sukarela = _amount(nonneg=True, required=True)
 
 
-class RollupStockValueSchema(_Lenient):
+class RollupStockValueIn(_Lenient):
     owned_at_cost = _amount(load_default=0)
     consigned_at_supplier_price = _amount(load_default=0)
 
 
-class RollupUmkmSupplierSchema(_Lenient):
+class RollupUmkmSupplierIn(_Lenient):
     """One UMKM supplier's day at the branch (optional part of a report; older branches
     do not send it)."""
 
@@ -60,7 +60,7 @@ class RollupUmkmSupplierSchema(_Lenient):
     consignment_paid = _amount(load_default=0)
 
 
-class RollupReportSchema(_Lenient):
+class RollupReportIn(_Lenient):
     """A branch's daily report (what ``GET /rollup/daily`` shows and the sender posts)."""
 
     branch_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
@@ -102,8 +102,8 @@ class RollupReportSchema(_Lenient):
     members_total = _amount(nonneg=True, required=True)
     members_joined = _amount(nonneg=True, load_default=0)
     members_left = _amount(nonneg=True, load_default=0)
-    capital = fields.Nested(RollupCapitalSchema, required=True)
-    stock_value = fields.Nested(RollupStockValueSchema, load_default=lambda: {})
+    capital = fields.Nested(RollupCapitalIn, required=True)
+    stock_value = fields.Nested(RollupStockValueIn, load_default=lambda: {})
 
     umkm_purchases = _amount(load_default=0)
     consignment_payable = _amount(load_default=0)
@@ -129,7 +129,7 @@ class RollupReportSchema(_Lenient):
             raise ValidationError(f"Must be from {FIRST_DATE.isoformat()} to {latest.isoformat()}.")
 
     umkm_suppliers = fields.List(
-        fields.Nested(RollupUmkmSupplierSchema),
+        fields.Nested(RollupUmkmSupplierIn),
         load_default=None,
         validate=validate.Length(max=5000),
         metadata={"description": "optional: per UMKM supplier, its sales and payouts"},
@@ -142,18 +142,18 @@ class RollupReportSchema(_Lenient):
             raise ValidationError("A supplier is listed twice.", "umkm_suppliers")
 
 
-class RollupIngestResultSchema(Schema):
+class RollupIngestResultOut(Schema):
     branch_code = fields.String()
     date = fields.Date()
     revision = fields.Integer()
     outcome = fields.String(metadata={"description": "created, replaced or unchanged"})
 
 
-class RollupDailyArgsSchema(Schema):
+class RollupDailyArgs(Schema):
     date = fields.Date(required=True)
 
 
-class RollupDailySchema(Schema):
+class RollupDailyOut(Schema):
     """The figures of a business day at this branch."""
 
     class Meta:
@@ -206,7 +206,7 @@ class RollupDailySchema(Schema):
     )
 
 
-class RollupOutboxSchema(Schema):
+class RollupOutboxOut(Schema):
     id = fields.Integer()
     date = fields.Date()
     revision = fields.Integer()
@@ -220,13 +220,13 @@ class RollupOutboxSchema(Schema):
     transactions = fields.Integer()
 
 
-class RollupOutboxArgsSchema(Schema):
+class RollupOutboxArgs(Schema):
     status = fields.String(validate=validate.OneOf(["pending", "sent", "superseded", "rejected"]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
-class RollupPeriodArgsSchema(Schema):
+class RollupPeriodArgs(Schema):
     """``from`` and ``to`` (inclusive); default the last 30 days."""
 
     date_from = fields.Date(data_key="from", load_default=None)
@@ -242,7 +242,7 @@ class RollupPeriodArgsSchema(Schema):
             raise ValidationError("At most ten years.", "from")
 
 
-class RollupTrendArgsSchema(RollupPeriodArgsSchema):
+class RollupTrendArgs(RollupPeriodArgs):
     by = fields.String(load_default="day", validate=validate.OneOf(["day", "week", "month"]))
 
 
@@ -274,7 +274,7 @@ _POINTS = (
 )
 _figures = {name: fields.Integer() for name in _SUMS + _POINTS}
 
-TotalsSchema = Schema.from_dict(
+TotalsOut = Schema.from_dict(
     {
         **_figures,
         "average_basket": fields.Integer(),
@@ -286,7 +286,7 @@ TotalsSchema = Schema.from_dict(
     name="RollupTotals",
 )
 
-BranchRowSchema = Schema.from_dict(
+BranchRowOut = Schema.from_dict(
     {
         "code": fields.String(),
         "name": fields.String(),
@@ -315,27 +315,27 @@ BranchRowSchema = Schema.from_dict(
 )
 
 
-class RollupSummarySchema(Schema):
+class RollupSummaryOut(Schema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
     stale_days = fields.Integer()
-    totals = fields.Nested(TotalsSchema)
-    branches = fields.List(fields.Nested(BranchRowSchema))
+    totals = fields.Nested(TotalsOut)
+    branches = fields.List(fields.Nested(BranchRowOut))
 
 
-TrendPointSchema = Schema.from_dict(
+TrendPointOut = Schema.from_dict(
     {"period": fields.Date(), "reports": fields.Integer(), **{n: fields.Integer() for n in _SUMS}},
     name="RollupTrendPoint",
 )
 
 
-class RollupTrendSchema(Schema):
+class RollupTrendOut(Schema):
     by = fields.String()
-    items = fields.List(fields.Nested(TrendPointSchema))
+    items = fields.List(fields.Nested(TrendPointOut))
     total = fields.Integer()
 
 
-class HubBranchSchema(Schema):
+class HubBranchOut(Schema):
     code = fields.String()
     name = fields.String()
     kota = fields.String()
@@ -346,16 +346,16 @@ class HubBranchSchema(Schema):
     key_rotated_at = fields.DateTime()
 
 
-class RollupBranchTrendArgsSchema(RollupTrendArgsSchema):
+class RollupBranchTrendArgs(RollupTrendArgs):
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     by = fields.String(load_default="month", validate=validate.OneOf(["day", "month"]))
 
 
-class RollupUmkmArgsSchema(RollupPeriodArgsSchema):
+class RollupUmkmArgs(RollupPeriodArgs):
     kecamatan = fields.String(load_default=None, validate=validate.Length(max=120))
 
 
-class RollupStageCountsSchema(Schema):
+class RollupStageCountsIn(Schema):
     kota = fields.String(load_default="", validate=validate.Length(max=120))
     kecamatan = fields.String(required=True, validate=validate.Length(min=1, max=120))
     counts = fields.Dict(
@@ -366,7 +366,11 @@ class RollupStageCountsSchema(Schema):
     )
 
 
-UmkmKecamatanSchema = Schema.from_dict(
+class RollupStageCountsOut(RollupStageCountsIn):
+    """The counts as stored (the same fields)."""
+
+
+UmkmKecamatanOut = Schema.from_dict(
     {
         "kota": fields.String(),
         "kecamatan": fields.String(),
@@ -387,9 +391,9 @@ UmkmKecamatanSchema = Schema.from_dict(
 )
 
 
-class RollupUmkmSchema(Schema):
+class RollupUmkmOut(Schema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
     totals = fields.Dict()
-    kecamatan = fields.List(fields.Nested(UmkmKecamatanSchema))
+    kecamatan = fields.List(fields.Nested(UmkmKecamatanOut))
     new_suppliers = fields.List(fields.Dict())

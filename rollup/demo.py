@@ -9,7 +9,13 @@ import json
 import random
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import current_app
+
+from mart.extensions import db
+from rollup import hub
+from rollup.models import HubBranch
+from rollup.schemas import RollupReportIn
 
 DEMO_BRANCHES = [
     ("JKT-SLT01", "OK OCE Mart Cilandak", "Jakarta Selatan", "Cilandak"),
@@ -101,15 +107,9 @@ def seed_hub(branches=12, days=120, seed=2026) -> int:
     """Register demo branches (skipping codes in use) and ingest ``days`` days of reports
     up to yesterday; the last branch stops reporting a week ago, to show a stale one.
     Flushes; returns the number of reports stored."""
-    import sqlalchemy as sa
-
-    from mart.extensions import db
-    from mart.rollup import hub
-    from mart.rollup.models import HubBranch
-    from mart.rollup.schemas import RollupReportSchema
 
     rng = random.Random(seed)
-    schema = RollupReportSchema()
+    schema = RollupReportIn()
     end = hub.today() - timedelta(days=1)
     stored = 0
     chosen = [DEMO_BRANCHES[i % len(DEMO_BRANCHES)] for i in range(branches)]

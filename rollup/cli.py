@@ -9,6 +9,12 @@ from flask.cli import AppGroup
 
 from mart.errors import DomainError
 from mart.extensions import db
+from rollup import partitions
+from rollup.branch import build_report, refresh_recent
+from rollup.demo import seed_hub
+from rollup.hub import add_branch, reencrypt_keys, rotate_key
+from rollup.models import HubBranch
+from rollup.sender import health, reports_url, send_due
 
 group = AppGroup("rollup", help="Roll-up to the association.")
 
@@ -31,9 +37,6 @@ def push_command(day):
     day is built if it never was, and recent days already sent are rebuilt (a late
     return makes a new revision). Exits 1 when something could not be delivered: it
     stays queued."""
-    from mart.rollup.branch import build_report, refresh_recent
-    from mart.rollup.sender import reports_url, send_due
-
     if current_app.config.get("MART_MODE") == "association":
         raise click.ClickException("push runs on a branch, not on the hub (MART_MODE)")
     try:
@@ -65,8 +68,6 @@ def push_command(day):
 @group.command("status")
 def status_command():
     """What is waiting to be sent (branch), or the hub's state."""
-    from mart.rollup.sender import health
-
     for key, value in health().items():
         click.echo(f"{key}: {value}")
 
@@ -85,8 +86,6 @@ def status_command():
 def add_branch_command(code, name, kota, kecamatan, timezone):
     """Register a branch at the hub; prints its key alone on the last line (shown once:
     put it in the branch's MART_BRANCH_KEY)."""
-    from mart.rollup.hub import add_branch
-
     try:
         branch, key = add_branch(code, name, kota, kecamatan, timezone)
         db.session.commit()
@@ -100,8 +99,6 @@ def add_branch_command(code, name, kota, kecamatan, timezone):
 @click.argument("code")
 def rotate_key_command(code):
     """Give a branch a new key (the old one stops working); prints it on the last line."""
-    from mart.rollup.hub import rotate_key
-
     try:
         key = rotate_key(code)
         db.session.commit()
@@ -115,8 +112,6 @@ def rotate_key_command(code):
 def reencrypt_command():
     """Re-encrypt every branch key under the current SECRET_KEY (after rotating it and
     listing the old one in MART_OLD_SECRET_KEYS)."""
-    from mart.rollup.hub import reencrypt_keys
-
     n = reencrypt_keys()
     db.session.commit()
     click.echo(f"{n} keys re-encrypted")
@@ -125,8 +120,6 @@ def reencrypt_command():
 @group.command("list-branches")
 def list_branches_command():
     """The branches registered at the hub."""
-    from mart.rollup.models import HubBranch
-
     for b in db.session.scalars(sa.select(HubBranch).order_by(HubBranch.code)):
         last = b.last_report_date.isoformat() if b.last_report_date else "-"
         click.echo(f"{b.code}\t{b.name}\t{b.kota}\t{b.kecamatan}\t{b.timezone}\tlast report {last}")
@@ -136,8 +129,6 @@ def list_branches_command():
 def partitions_command():
     """Create this year's and next year's partitions of the hub's reports (PostgreSQL)
     and list them."""
-    from mart.rollup import partitions
-
     for year in partitions.ensure_ahead(db.engine):
         click.echo(f"created the partition of {year}")
     with db.engine.connect() as conn:
@@ -153,8 +144,6 @@ def partitions_command():
 @click.option("--days", default=120, show_default=True)
 def seed_hub_demo_command(branches, days):
     """Fill a hub with demo branches and months of daily reports, for the dashboard."""
-    from mart.rollup.demo import seed_hub
-
     n = seed_hub(branches, days)
     db.session.commit()
     click.echo(f"{n} reports from {branches} branches loaded")

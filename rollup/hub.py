@@ -23,8 +23,8 @@ from mart import audit
 from mart.db import utcnow
 from mart.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from mart.extensions import db
-from mart.rollup import keys, partitions
-from mart.rollup.models import (
+from rollup import keys, partitions
+from rollup.models import (
     POINT_FIELDS,
     STAGES,
     SUM_FIELDS,
@@ -458,7 +458,7 @@ def summary(date_from: date, date_to: date, stale_days: int | None = None) -> di
     if date_from > date_to:
         raise InvalidInput(_("'from' must not be after 'to'."), field="from")
     if stale_days is None:
-        stale_days = int(current_app.config.get("MART_ROLLUP_STALE_DAYS", 3))
+        stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
     sums = branch_sums(date_from, date_to)
     points = branch_points(date_from, date_to)
     days = business_days()

@@ -20,28 +20,29 @@ from mart.apiutil import PageArgs, page_of, page_schema
 from mart.auth import roles_required
 from mart.errors import NotFound
 from mart.extensions import db
-from mart.rollup import branch as branch_side
-from mart.rollup import hub
-from mart.rollup.models import HubBranch, RollupOutbox
-from mart.rollup.schemas import (
-    HubBranchSchema,
-    RollupBranchTrendArgsSchema,
-    RollupDailyArgsSchema,
-    RollupDailySchema,
-    RollupIngestResultSchema,
-    RollupOutboxArgsSchema,
-    RollupOutboxSchema,
-    RollupPeriodArgsSchema,
-    RollupReportSchema,
-    RollupStageCountsSchema,
-    RollupSummarySchema,
-    RollupTrendArgsSchema,
-    RollupTrendSchema,
-    RollupUmkmArgsSchema,
-    RollupUmkmSchema,
-)
-from mart.rollup.sender import describe
 from mart.security import csrf_exempt, raw_body
+from rollup import branch as branch_side
+from rollup import hub
+from rollup.models import HubBranch, RollupOutbox
+from rollup.schemas import (
+    HubBranchOut,
+    RollupBranchTrendArgs,
+    RollupDailyArgs,
+    RollupDailyOut,
+    RollupIngestResultOut,
+    RollupOutboxArgs,
+    RollupOutboxOut,
+    RollupPeriodArgs,
+    RollupReportIn,
+    RollupStageCountsIn,
+    RollupStageCountsOut,
+    RollupSummaryOut,
+    RollupTrendArgs,
+    RollupTrendOut,
+    RollupUmkmArgs,
+    RollupUmkmOut,
+)
+from rollup.sender import describe
 
 blp = Blueprint("rollup_api", __name__, description="Roll-up to the association")
 
@@ -100,8 +101,8 @@ def period(args, default_days=30):
 @csrf_exempt
 @raw_body
 @signed
-@blp.arguments(RollupReportSchema)
-@blp.response(201, RollupIngestResultSchema)
+@blp.arguments(RollupReportIn)
+@blp.response(201, RollupIngestResultOut)
 @blp.doc(
     security=[],
     description=(
@@ -125,10 +126,10 @@ def post_report(data, hub_branch):
 
 
 @blp.route("/association/summary")
-@mode_only("association")
 @roles_required("association")
-@blp.arguments(RollupPeriodArgsSchema, location="query")
-@blp.response(200, RollupSummarySchema)
+@mode_only("association")
+@blp.arguments(RollupPeriodArgs, location="query")
+@blp.response(200, RollupSummaryOut)
 def get_summary(args):
     """Totals and one row per branch for a period (`from`, `to` inclusive; default the
     last 30 days). Sums for flows (sales, transactions...), the last report's values for
@@ -154,10 +155,10 @@ def _plain(data: dict) -> dict:
 
 
 @blp.route("/association/trend")
-@mode_only("association")
 @roles_required("association")
-@blp.arguments(RollupTrendArgsSchema, location="query")
-@blp.response(200, RollupTrendSchema)
+@mode_only("association")
+@blp.arguments(RollupTrendArgs, location="query")
+@blp.response(200, RollupTrendOut)
 def get_trend(args):
     """Sums over all branches per `day`, `week` (ISO, labelled by Monday) or `month`."""
     date_from, date_to = period(args, 90)
@@ -166,10 +167,10 @@ def get_trend(args):
 
 
 @blp.route("/association/umkm")
-@mode_only("association")
 @roles_required("association")
-@blp.arguments(RollupUmkmArgsSchema, location="query")
-@blp.response(200, RollupUmkmSchema)
+@mode_only("association")
+@blp.arguments(RollupUmkmArgs, location="query")
+@blp.response(200, RollupUmkmOut)
 def get_umkm(args):
     """UMKM suppliers' sales and consignment payouts through the marts per kecamatan
     (of the selling branch), by whole months from `from`'s month to `to`'s; the OK OCE
@@ -194,10 +195,10 @@ def _plain_umkm(data):
 
 
 @blp.route("/association/stages", methods=["PUT"])
-@mode_only("association")
 @roles_required("association")
-@blp.arguments(RollupStageCountsSchema)
-@blp.response(200, RollupStageCountsSchema)
+@mode_only("association")
+@blp.arguments(RollupStageCountsIn)
+@blp.response(200, RollupStageCountsOut)
 def put_stages(data):
     """The movement's own counts of entrepreneurs per OK OCE stage in one kecamatan,
     entered by association staff (`counts`: stage -> whole number; stages not named
@@ -210,9 +211,9 @@ def put_stages(data):
 
 
 @blp.route("/association/branch-trend")
-@mode_only("association")
 @roles_required("association")
-@blp.arguments(RollupBranchTrendArgsSchema, location="query")
+@mode_only("association")
+@blp.arguments(RollupBranchTrendArgs, location="query")
 def get_branch_trend(args):
     """One branch's (`code`) figures per `month` (default over ten years) or `day`."""
     code = args["code"]
@@ -225,10 +226,10 @@ def get_branch_trend(args):
 
 
 @blp.route("/association/branches")
-@mode_only("association")
 @roles_required("association")
+@mode_only("association")
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, page_schema(HubBranchSchema))
+@blp.response(200, page_schema(HubBranchOut))
 def list_branches(args):
     return page_of(sa.select(HubBranch).order_by(HubBranch.code), args)
 
@@ -237,10 +238,10 @@ def list_branches(args):
 
 
 @blp.route("/rollup/daily")
-@mode_only("branch")
 @roles_required("manager")
-@blp.arguments(RollupDailyArgsSchema, location="query")
-@blp.response(200, RollupDailySchema)
+@mode_only("branch")
+@blp.arguments(RollupDailyArgs, location="query")
+@blp.response(200, RollupDailyOut)
 def get_daily(args):
     """The figures of one business day of this branch, computed now. `revision` is the
     last one built when nothing changed since (`built: true`), else the next one."""
@@ -248,10 +249,10 @@ def get_daily(args):
 
 
 @blp.route("/rollup/outbox")
-@mode_only("branch")
 @roles_required("manager")
-@blp.arguments(RollupOutboxArgsSchema, location="query")
-@blp.response(200, page_schema(RollupOutboxSchema))
+@mode_only("branch")
+@blp.arguments(RollupOutboxArgs, location="query")
+@blp.response(200, page_schema(RollupOutboxOut))
 def list_outbox(args):
     """The reports built, newest first, with their delivery state."""
     stmt = sa.select(RollupOutbox).order_by(RollupOutbox.date.desc(), RollupOutbox.revision.desc())

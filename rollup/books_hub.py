@@ -19,8 +19,8 @@ from marshmallow import Schema, fields
 from mart.auth import roles_required
 from mart.errors import NotFound
 from mart.extensions import db
-from mart.rollup.hub import today
-from mart.rollup.models import HubBranch, HubReport
+from rollup.hub import today
+from rollup.models import HubBranch, HubReport
 
 FIGURES = ("assets", "liabilities", "equity", "revenue", "surplus")
 
@@ -116,7 +116,7 @@ class HubBooksArgs(Schema):
 
 
 _figures = {k: fields.Integer(allow_none=True) for k in FIGURES}
-BranchBooksSchema = Schema.from_dict(
+BranchBooksOut = Schema.from_dict(
     {
         "code": fields.String(),
         "name": fields.String(),
@@ -129,7 +129,7 @@ BranchBooksSchema = Schema.from_dict(
     },
     name="HubBranchBooks",
 )
-AreaBooksSchema = Schema.from_dict(
+AreaBooksOut = Schema.from_dict(
     {
         "kota": fields.String(),
         "kecamatan": fields.String(),
@@ -142,17 +142,17 @@ AreaBooksSchema = Schema.from_dict(
 )
 
 
-class HubBooksSchema(Schema):
+class HubBooksOut(Schema):
     as_of = fields.Date()
     totals = fields.Dict(keys=fields.String(), values=fields.Integer())
-    branches = fields.List(fields.Nested(BranchBooksSchema))
-    areas = fields.List(fields.Nested(AreaBooksSchema))
+    branches = fields.List(fields.Nested(BranchBooksOut))
+    areas = fields.List(fields.Nested(AreaBooksOut))
 
 
 @blp.route("/association/books")
 @roles_required("association")
 @blp.arguments(HubBooksArgs, location="query")
-@blp.response(200, HubBooksSchema)
+@blp.response(200, HubBooksOut)
 def get_books(args):
     """The branches' neraca and PHU totals from their newest daily report up to
     ``as_of`` (default today), per branch and per kota and kecamatan."""

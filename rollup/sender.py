@@ -15,7 +15,6 @@ Answers and what they do to an outbox row:
 
 import json
 import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -23,12 +22,15 @@ import requests
 import sqlalchemy as sa
 from flask import current_app
 
+from mart import workers
 from mart.db import utcnow
 from mart.extensions import db
-from mart.rollup.keys import sign
-from mart.rollup.models import RollupOutbox
+from rollup.branch import refresh_recent
+from rollup.hub import hub_status
+from rollup.keys import sign
+from rollup.models import RollupOutbox
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"mart.{__name__}")  # under "mart": its handler masks
 
 PERMANENT = (400, 409, 422)
 
@@ -56,8 +58,8 @@ def reports_url() -> str:
 
 def _backoff(attempts: int) -> timedelta:
     cfg = current_app.config
-    base = int(cfg.get("MART_ROLLUP_RETRY_SECONDS", 30))
-    cap = int(cfg.get("MART_ROLLUP_RETRY_MAX_SECONDS", 3600))
+    base = int(cfg["MART_ROLLUP_RETRY_SECONDS"])
+    cap = int(cfg["MART_ROLLUP_RETRY_MAX_SECONDS"])
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
 
 
@@ -103,8 +105,8 @@ def send_due(force: bool = False) -> SendResult:
     key = current_app.config.get("MART_BRANCH_KEY") or ""
     code = current_app.config["MART_BRANCH_CODE"]
     timeout = (
-        float(current_app.config.get("MART_ROLLUP_CONNECT_TIMEOUT", 3)),
-        float(current_app.config.get("MART_ROLLUP_READ_TIMEOUT", 10)),
+        float(current_app.config["MART_ROLLUP_CONNECT_TIMEOUT"]),
+        float(current_app.config["MART_ROLLUP_READ_TIMEOUT"]),
     )
     for row_id, label, body in due:
         if not url or not key:
@@ -205,16 +207,12 @@ def outbox_status() -> dict:
 
 def health() -> dict:
     if current_app.config.get("MART_MODE") == "association":
-        from mart.rollup.hub import hub_status
-
         return hub_status()
     return outbox_status()
 
 
 def run_once(app, rebuild: bool) -> SendResult | None:
     """One cycle of the sender thread: (re)build recent days when due, then send."""
-    from mart.rollup.branch import refresh_recent
-
     with app.app_context():
         try:
             if rebuild:
@@ -233,24 +231,21 @@ def start_worker(app):
     """Start the sender thread (branch mode only). Registered in ``mart_workers``."""
     if app.config.get("MART_MODE") == "association":
         return None
-    stop = threading.Event()
-    interval = float(app.config.get("MART_ROLLUP_SEND_SECONDS", 60))
-    rebuild_every = float(app.config.get("MART_ROLLUP_REBUILD_SECONDS", 3600))
+    rebuild_every = float(app.config["MART_ROLLUP_REBUILD_SECONDS"])
+    last_rebuild = None
 
-    def loop():
-        last_rebuild = None
-        while not stop.is_set():
-            now = utcnow()
-            rebuild = last_rebuild is None or (now - last_rebuild).total_seconds() >= rebuild_every
-            run_once(app, rebuild)
-            if rebuild:
-                last_rebuild = now
-            stop.wait(interval)
+    def step():
+        nonlocal last_rebuild
+        now = utcnow()
+        rebuild = last_rebuild is None or (now - last_rebuild).total_seconds() >= rebuild_every
+        run_once(app, rebuild)
+        if rebuild:
+            last_rebuild = now
 
-    thread = threading.Thread(target=loop, name="rollup-sender", daemon=True)
-    thread.stop = stop  # mart.stop_workers
-    thread.start()
-    app.extensions.setdefault("mart_rollup_sender", {"thread": thread, "stop": stop})
+    thread = workers.start_thread(
+        "rollup-sender", workers.run_every(float(app.config["MART_ROLLUP_SEND_SECONDS"]), step)
+    )
+    app.extensions.setdefault("mart_rollup_sender", {"thread": thread, "stop": thread.stop})
     return thread
 
 

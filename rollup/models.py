@@ -82,7 +82,7 @@ class RollupOutbox(db.Model):
 
 class HubBranch(db.Model):
     """A branch registered at the hub. ``key_encrypted`` is the HMAC key, Fernet-encrypted
-    with a key derived from SECRET_KEY (see mart.rollup.keys for why not a hash)."""
+    with a key derived from SECRET_KEY (see rollup.keys for why not a hash)."""
 
     __tablename__ = "hub_branches"
 
@@ -107,7 +107,7 @@ class HubReport(db.Model):
     """The newest revision received of one branch's business day.
 
     Keyed by (branch, date): on PostgreSQL the table is partitioned by range of
-    ``date``, one partition per year (see mart.rollup.partitions), and a partitioned
+    ``date``, one partition per year (see rollup.partitions), and a partitioned
     table's primary key must hold the partition key.
     """
 

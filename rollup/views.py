@@ -16,14 +16,17 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from sqlalchemy import select
 
-from mart import csvsafe
+from mart import csvsafe, locale
 from mart.auth import roles_required
 from mart.errors import DomainError
 from mart.extensions import db
-from mart.rollup import hub
-from mart.rollup.charts import trend_chart
-from mart.rollup.models import STAGES
+from rollup import branch as branch_side
+from rollup import hub, sender
+from rollup.charts import trend_chart
+from rollup.models import STAGES, RollupOutbox
 
 bp = Blueprint(
     "rollup",
@@ -165,7 +168,7 @@ def _dashboard_data():
         date_from, date_to = date_to, date_from
     if (date_to - date_from).days > 3660:
         date_from = date_to - timedelta(days=3660)
-    default_stale = int(current_app.config.get("MART_ROLLUP_STALE_DAYS", 3))
+    default_stale = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
     stale_days = _int_arg("stale", default_stale, 0, 3650)
     by = request.args.get("by") if request.args.get("by") in ("day", "week", "month") else None
     if by is None:
@@ -214,8 +217,6 @@ def _period_label(value, by):
 def _period_text(value, by):
     """The period as the page and its chart show it: ``Nov 2026``; a week by its
     Monday and a day as ``3 Nov 2026`` (mart.locale)."""
-    from mart import locale
-
     if by == "month":
         return locale.format_month(value)
     return locale.format_date(value)
@@ -319,8 +320,6 @@ def _export(table, fmt):
 def _xlsx(columns, rows, title) -> bytes:
     """One sheet: the labels (Bahasa Indonesia) as the header row, numbers as numbers
     (rupiah with a thousands format), dates as dates."""
-    from openpyxl import Workbook
-
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
@@ -347,16 +346,10 @@ def _xlsx(columns, rows, title) -> bytes:
 @branch_bp.route("/")
 @roles_required("manager")
 def branch_page():
-    from mart.rollup import branch as branch_side
-    from mart.rollup import sender
-
     if _is_hub():
         return redirect(url_for("rollup.dashboard"))
     day = _date_arg("date", branch_side.last_closed_day())
     figures = branch_side.current_figures(day)
-    from sqlalchemy import select
-
-    from mart.rollup.models import RollupOutbox
 
     rows = db.session.scalars(select(RollupOutbox).order_by(RollupOutbox.id.desc()).limit(30)).all()
     return render_template(
@@ -372,9 +365,6 @@ def branch_page():
 @branch_bp.route("/push", methods=["POST"])
 @roles_required("manager")
 def push():
-    from mart.rollup import branch as branch_side
-    from mart.rollup import sender
-
     if _is_hub():
         abort(404)
     try:
@@ -390,7 +380,6 @@ def push():
         flash(error.message, "error")
         return redirect(url_for("rollup_branch.branch_page", date=day.isoformat()))
     sender.send_due(force=True)
-    from mart.rollup.models import RollupOutbox
 
     if db.session.get(RollupOutbox, row.id).status == "sent":
         flash(_("Report of %(day)s, revision %(rev)s: sent.", day=day, rev=row.revision), "success")

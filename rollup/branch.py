@@ -2,63 +2,44 @@
 
 A business day ``D`` runs from ``MART_DAY_END_HOUR`` o'clock local time
 (``MART_TIMEZONE``) on ``D`` to the same hour on ``D + 1``; with the default hour 0 that
-is simply the calendar day in Asia/Jakarta.
+is simply the calendar day in Asia/Jakarta (``mart.clock``).
 
-The figures come from the other packages through docs/CONTRACTS.md, imported lazily:
-pos (a provider in ``app.extensions["mart_rollup_sources"]``), inventory
-(``stock_value``, ``supplier_figures``) and members (``member_figures``,
-``capital_totals``). A package that is not there yet gives zeros and is named in
-``sources_missing``.
+The figures come from the packages below through docs/CONTRACTS.md: pos
+(``rollup_figures``), inventory (``stock_value``, ``supplier_figures``), members
+(``member_figures``, ``capital_totals``) and the books (``books.reporting.rollup_figures``).
+``sources_missing`` stays in the body, always empty, for hubs that read it.
 """
 
 import json
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 
+from books.reporting import rollup_figures as books_figures
+from inventory.models import ConsignmentSettlement, Product, Supplier
+from inventory.services import stock_value, supplier_figures
+from mart.clock import business_date, day_bounds, last_closed_day
 from mart.counters import next_value
 from mart.db import utcnow
 from mart.extensions import db
+from mart.models import User
 from mart.money import round_half_up
-from mart.rollup.models import RollupOutbox
+from members.services import capital_totals, member_figures
+from pos.models import Sale, SaleLine
+from pos.services import rollup_figures
+from rollup.models import RollupOutbox
 
-log = logging.getLogger(__name__)
+__all__ = ["business_date", "day_bounds", "last_closed_day"]  # mart.clock's, read here too
+
+log = logging.getLogger(f"mart.{__name__}")  # under "mart": its handler masks
 
 POS_FIELDS = ("sales_gross", "discounts", "returns", "sales_net", "ppn", "transactions")
 # Parts of the body that are not figures: left out when comparing two builds.
 VOLATILE = ("revision", "built_at")
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("MART_TIMEZONE") or "Asia/Jakarta")
-
-
-def _end_hour() -> int:
-    return int(current_app.config.get("MART_DAY_END_HOUR") or 0)
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The UTC start (inclusive) and end (exclusive) of business day ``day``."""
-    tz, hour = _tz(), _end_hour()
-    start = datetime.combine(day, time(hour), tz)
-    end = datetime.combine(day + timedelta(days=1), time(hour), tz)
-    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
-
-
-def business_date(moment: datetime | None = None) -> date:
-    """The business day that ``moment`` (default now) falls in."""
-    local = (moment or utcnow()).astimezone(_tz())
-    day = local.date()
-    return day - timedelta(days=1) if local.hour < _end_hour() else day
-
-
-def last_closed_day(moment: datetime | None = None) -> date:
-    return business_date(moment) - timedelta(days=1)
 
 
 def _as_int(value) -> int:
@@ -71,17 +52,6 @@ def _as_int(value) -> int:
     return int(value)
 
 
-def _service(module_name, function_name):
-    """A function of another package's services module, or None while it is not there."""
-    import importlib
-
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, function_name, None)
-
-
 def collect(day: date) -> dict:
     """The figures of business day ``day`` (without revision), read from the domains.
 
@@ -89,46 +59,9 @@ def collect(day: date) -> dict:
     worse than no report.
     """
     start, end = day_bounds(day)
-    missing = []
-    providers = dict(current_app.extensions.get("mart_rollup_sources", {}))
-
-    pos = providers.pop("pos", None)
-    sales = pos(start, end) if pos else {}
-    if pos is None:
-        missing.append("pos")
-
-    inv_provider = providers.pop("inventory", None)
-    inventory = dict(inv_provider(start, end)) if inv_provider else {}
-    if not inv_provider:
-        stock_value = _service("inventory.services", "stock_value")
-        supplier_figures = _service("inventory.services", "supplier_figures")
-        if stock_value:
-            inventory["stock_value"] = stock_value()
-        else:
-            missing.append("inventory.stock_value")
-        if supplier_figures:
-            inventory.update(supplier_figures(start, end))
-        else:
-            missing.append("inventory.supplier_figures")
-
-    mem_provider = providers.pop("members", None)
-    members = dict(mem_provider(start, end)) if mem_provider else {}
-    if not mem_provider:
-        member_figures = _service("members.services", "member_figures")
-        capital_totals = _service("members.services", "capital_totals")
-        if member_figures:
-            members.update(member_figures(start, end))
-        else:
-            missing.append("members.member_figures")
-        if capital_totals:
-            members["capital"] = capital_totals(as_of=end)
-        else:
-            missing.append("members.capital_totals")
-
-    # The books' neraca and PHU totals (books/reporting.py), a field of their own.
-    books = providers.pop("books", None)
-    # Any other provider adds its own figures under its name.
-    extra = {name: fn(start, end) for name, fn in providers.items()}
+    sales = rollup_figures(start, end)
+    inventory = {"stock_value": stock_value(), **supplier_figures(start, end)}
+    members = {**member_figures(start, end), "capital": capital_totals(as_of=end)}
 
     transactions = _as_int(sales.get("transactions"))
     sales_net = _as_int(sales.get("sales_net"))
@@ -138,7 +71,7 @@ def collect(day: date) -> dict:
     staff = sorted({str(u) for u in sales.get("cashiers") or []})
     body = {
         "branch_code": current_app.config["MART_BRANCH_CODE"],
-        "branch_name": current_app.config.get("MART_BRANCH_NAME", ""),
+        "branch_name": current_app.config["MART_BRANCH_NAME"],
         "date": day.isoformat(),
         "day_start": start.isoformat(),
         "day_end": end.isoformat(),
@@ -146,7 +79,7 @@ def collect(day: date) -> dict:
         "items": _as_int(sales.get("items")),
         "average_basket": round_half_up(Fraction(sales_net, transactions)) if transactions else 0,
         "by_payment": {str(k): _as_int(v) for k, v in (sales.get("by_payment") or {}).items()},
-        # sum(by_payment) - rounding - sum(refunds) == sales_net (pos's provider)
+        # sum(by_payment) - rounding - sum(refunds) == sales_net (pos's figures)
         "rounding": _as_int(sales.get("rounding")),
         "refunds": {str(k): _as_int(v) for k, v in (sales.get("refunds") or {}).items()},
         "member_sales": member_sales,
@@ -167,28 +100,19 @@ def collect(day: date) -> dict:
         "member_suppliers": _as_int(inventory.get("member_suppliers")),
         "staff": staff,
         "staff_count": len(staff),
-        "sources_missing": missing,
+        "sources_missing": [],  # kept on the wire for older hubs; every source is here
+        # The books' neraca and PHU totals (books/reporting.py), a field of their own.
+        "books": json.loads(json.dumps(books_figures(start, end), default=str)),
+        "umkm_suppliers": umkm_breakdown(start, end),
     }
-    if books is not None:
-        body["books"] = json.loads(json.dumps(books(start, end), default=str))
-    if extra:
-        body["extra"] = json.loads(json.dumps(extra, default=str))
-    suppliers = umkm_breakdown(start, end)
-    if suppliers is not None:
-        body["umkm_suppliers"] = suppliers
     return body
 
 
-def umkm_breakdown(start: datetime, end: datetime) -> list[dict] | None:
+def umkm_breakdown(start: datetime, end: datetime) -> list[dict]:
     """Per UMKM supplier whose goods sold or who was paid in ``[start, end)``: its sales
     through this branch (completed sales' line amounts) and consignment paid, with what
-    the movement's stages need (member, permit, own supplier page). None while pos or
-    inventory is not there. Sorted by ``ref`` (the body is compared between builds)."""
-    try:
-        from inventory.models import ConsignmentSettlement, Product, Supplier
-        from pos.models import Sale, SaleLine
-    except ImportError:
-        return None
+    the movement's stages need (member, permit, own supplier page). Sorted by ``ref``
+    (the body is compared between builds)."""
     sold = dict(
         db.session.execute(
             sa.select(Product.supplier_id, sa.func.sum(SaleLine.amount))
@@ -229,12 +153,9 @@ def umkm_breakdown(start: datetime, end: datetime) -> list[dict] | None:
 
 def _has_supplier_login(supplier_id) -> bool:
     """A supplier with its own login sees its own page (the pelaporan stage)."""
-    from mart.models import User
-
-    column = getattr(User, "supplier_id", None)
-    if column is None:
-        return False
-    return bool(db.session.scalar(sa.select(User.id).where(column == supplier_id).limit(1)))
+    return bool(
+        db.session.scalar(sa.select(User.id).where(User.supplier_id == supplier_id).limit(1))
+    )
 
 
 def encode(body: dict) -> bytes:
@@ -329,7 +250,7 @@ def refresh_recent(moment: datetime | None = None) -> list[RollupOutbox]:
     built before (a late return, a correction) within MART_ROLLUP_LOOKBACK_DAYS.
     Returns the rows created."""
     closed = last_closed_day(moment)
-    lookback = int(current_app.config.get("MART_ROLLUP_LOOKBACK_DAYS", 7))
+    lookback = int(current_app.config["MART_ROLLUP_LOOKBACK_DAYS"])
     built_days = set(
         db.session.scalars(
             sa.select(RollupOutbox.date)

@@ -12,8 +12,6 @@ A replica lags its primary by a moment (streaming: usually well under a second);
 report just ingested appears on the dashboard once replayed there.
 """
 
-import os
-
 import sqlalchemy as sa
 from flask import current_app, g, request
 from sqlalchemy.orm import Session
@@ -32,7 +30,7 @@ READ_ENDPOINTS = {
 
 
 def read_url(app) -> str:
-    return app.config.get("MART_READ_DATABASE_URL") or os.environ.get("MART_READ_DATABASE_URL", "")
+    return app.config.get("MART_READ_DATABASE_URL") or ""
 
 
 def engine(app):
