@@ -15,7 +15,7 @@ from mart.errors import NotFound
 from mart.extensions import db
 from mart.fields import Quantity
 from pos import pinpad, qris, schemas, services
-from pos.models import Register, SaleReturn, Shift, SuspendedSale
+from pos.models import Register, Sale, SaleReturn, Shift, SuspendedSale
 
 blp = Blueprint("pos_api", __name__, description="Point of sale")
 
@@ -241,7 +241,7 @@ def create_sale(data):
     except IntegrityError:
         # Two posts of one id raced; the other one won. Answer its sale.
         db.session.rollback()
-        sale = db.session.get(services.Sale, data["id"])
+        sale = db.session.get(Sale, data["id"])
         if sale is None:
             raise
         created = False

@@ -27,8 +27,8 @@ from mart.db import utcnow
 from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
 from mart.money import format_rupiah
-from pos import services
 from pos.models import MemberPinApproval, Register, Shift
+from pos.services.shifts import _require_own_open_shift
 
 PENDING, APPROVED, USED, CANCELLED = "pending", "approved", "used", "cancelled"
 # A display that asked for its state this recently is "in use" (it polls every second).
@@ -90,7 +90,7 @@ def request_pin(register_id: int, member_no: str, amount: int, user) -> dict:
     )
     if shift is None:
         raise Conflict(_("This register has no open shift."))
-    services._require_own_open_shift(shift, user)  # a cashier asks only on their own
+    _require_own_open_shift(shift, user)  # a cashier asks only on their own
     member = members.find_member(member_no)  # the number, or a card or phone as at the counter
     if member.status != "active":
         raise Conflict(_("Member %(no)s has left the cooperative.", no=member.member_no))
