@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
+from mart import clock
 from mart.apiutil import PageArgs, page_of, page_schema
 from mart.auth import roles_required
 from mart.errors import NotFound
@@ -478,7 +479,7 @@ def find_member(args):
         "name": member.name,
         "status": member.status,
         "purchases_this_year": members.purchases_in_year(
-            member.member_no, services.business_date().year
+            member.member_no, clock.business_date().year
         ),
         "sukarela": members.savings(member.id)["sukarela"],
     }

@@ -8,12 +8,12 @@ seeders that ran before. Past sales print nothing (no receipts queued for them).
 
 import random
 import uuid
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
+from mart import clock
 from mart.extensions import db
 from mart.models import User
 from mart.money import round_cash
@@ -44,8 +44,8 @@ def seed(context):
     catalogue = [inventory.get_product(pid) for pid in products]
     catalogue = [p for p in catalogue if p.active and p.price > 0]
     members = list(context.get("members") or [])
-    tz = ZoneInfo(current_app.config["MART_TIMEZONE"])
-    today = services.business_date()
+    tz = clock.timezone()
+    today = clock.business_date()
     for back in range(DAYS, 0, -1):
         day = today - timedelta(days=back)
         for register, cashier, start in ((r1, cashiers["kasir1"], 7), (r2, cashiers["kasir2"], 13)):
@@ -95,9 +95,7 @@ def _trading_shift(rng, register, cashier, opened, catalogue, members):
             due = round_cash(total, current_app.config["MART_CASH_ROUNDING"])
             cash = due if rng.random() < 0.3 else max(due, _tendered(total))
             data["payments"] = [{"method": "cash", "amount": cash}]
-        sale, _ = services.create_sale(
-            data, cashier, at=at.astimezone(ZoneInfo("UTC")), printing=False
-        )
+        sale, _ = services.create_sale(data, cashier, at=at.astimezone(UTC), printing=False)
         sold.append(sale)
     # A customer or two brings something back.
     for sale in rng.sample(sold, k=min(len(sold), rng.randint(0, 2))):
@@ -116,7 +114,7 @@ def _trading_shift(rng, register, cashier, opened, catalogue, members):
                 "shift_id": shift.id,
             },
             manager or sale.cashier,
-            at=at.astimezone(ZoneInfo("UTC")),
+            at=at.astimezone(UTC),
             printing=False,
         )
     db.session.flush()

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from mart import clock
 from mart.auth import roles_required
 from mart.errors import DomainError, Forbidden, InvalidInput
 from mart.extensions import csrf, db
@@ -248,7 +249,7 @@ def sales():
     except ValueError:
         day = None
     if not (number or member_no or day):
-        day = services.business_date()
+        day = clock.business_date()
     stmt = services.search_sales(number=number or None, day=day, member_no=member_no or None)
     page = max(request.args.get("page", 1, type=int), 1)
     sub = stmt.order_by(None).subquery()
@@ -337,10 +338,8 @@ def pos_time(value):
     """A UTC timestamp as local time (MART_TIMEZONE), ``HH:MM``; with the date if not today."""
     if value is None:
         return ""
-    from zoneinfo import ZoneInfo
-
-    local = value.astimezone(ZoneInfo(current_app.config["MART_TIMEZONE"]))
-    if local.date() != services.business_date():
+    local = clock.local(value)
+    if local.date() != clock.business_date():
         return format_datetime(value)
     return local.strftime("%H:%M")
 

@@ -30,9 +30,7 @@ from pos.services._common import (
     _net_unit_price,
     _split_proportionally,
     _times_quantity,
-    business_date,
     check_approval,
-    day_bounds,
 )
 from pos.services.counter import (
     display_token,
@@ -82,13 +80,11 @@ __all__ = [
     "_split_proportionally",
     "_times_quantity",
     "add_cash_movement",
-    "business_date",
     "check_approval",
     "close_shift",
     "create_register",
     "create_return",
     "create_sale",
-    "day_bounds",
     "display_token",
     "display_token_valid",
     "get_register",

@@ -2,38 +2,18 @@
 line's error, and the exact integer arithmetic of money (proportional split, price x
 quantity, net unit price)."""
 
-from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 
-from mart.db import utcnow
 from mart.errors import InvalidInput
 from mart.money import round_half_up
-
-# --- helpers -----------------------------------------------------------------------
 
 
 def _cfg(name):
     return current_app.config[name]
-
-
-def business_date(at: datetime | None = None) -> date:
-    """The business day of a moment: local time (MART_TIMEZONE) before MART_DAY_END_HOUR
-    still belongs to the day before."""
-    at = at or utcnow()
-    local = at.astimezone(ZoneInfo(_cfg("MART_TIMEZONE")))
-    return (local - timedelta(hours=_cfg("MART_DAY_END_HOUR"))).date()
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The UTC start and end of a business day."""
-    tz = ZoneInfo(_cfg("MART_TIMEZONE"))
-    start = datetime.combine(day, time(0), tz) + timedelta(hours=_cfg("MART_DAY_END_HOUR"))
-    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
 # Payments spending what is the member's: they carry the member's PIN (members.pins).

@@ -1,19 +1,17 @@
 """The slips of a sale: the receipt (printed, previewed, reprinted as a copy), the
 return note (nota retur), and how a payment method is printed."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import current_app
 from flask_babel import gettext as _
 
 from mart import audit
+from mart.clock import local_text
 from mart.money import format_number
 from pos.models import (
     Sale,
     SaleReturn,
 )
-from pos.services._common import _cfg
+from printers.document import branch_header
 
 
 def method_label(method: str) -> str:
@@ -24,20 +22,6 @@ def method_label(method: str) -> str:
         "transfer": _("Transfer"),
         "simpanan": _("Simpanan sukarela"),
     }.get(method, method)
-
-
-def _branch_header() -> list[str]:
-    cfg = current_app.config
-    lines = [cfg["MART_BRANCH_NAME"], cfg["MART_BRANCH_ADDRESS"]]
-    if cfg["MART_PKP"] and cfg.get("MART_BRANCH_NPWP"):
-        lines.append(_("NPWP %(npwp)s", npwp=cfg["MART_BRANCH_NPWP"]))
-    return [line for line in lines if line]
-
-
-def _local(at: datetime | None) -> str:
-    if at is None:
-        return "-"
-    return at.astimezone(ZoneInfo(_cfg("MART_TIMEZONE"))).strftime("%d-%m-%Y %H:%M")
 
 
 def receipt_document(sale: Sale, *, copy: bool = False):
@@ -95,11 +79,11 @@ def receipt_document(sale: Sale, *, copy: bool = False):
             )
         )
     return Document(
-        header_lines=_branch_header(),
+        header_lines=branch_header(),
         title=None,
         info=[
             (_("No."), sale.number),
-            (_("Date"), _local(sale.created_at)),
+            (_("Date"), local_text(sale.created_at)),
             (_("Cashier"), sale.cashier.full_name or sale.cashier.username),
             (_("Register"), sale.register.code),
         ],
@@ -158,11 +142,11 @@ def return_document(ret: SaleReturn):
     if ret.damaged:
         notes.append(_("Damaged goods: written off."))
     return Document(
-        header_lines=_branch_header(),
+        header_lines=branch_header(),
         title=_("RETURN NOTE (NOTA RETUR)"),
         info=[
             (_("No."), ret.number),
-            (_("Date"), _local(ret.created_at)),
+            (_("Date"), local_text(ret.created_at)),
             (_("Receipt"), ret.sale.number),
         ],
         items=items,

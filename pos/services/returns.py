@@ -25,6 +25,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from mart import audit
+from mart.clock import business_date
 from mart.counters import next_value
 from mart.db import quantity as to_quantity
 from mart.db import utcnow
@@ -45,7 +46,6 @@ from pos.services._common import (
     _line_error,
     _net_unit_price,
     _split_proportionally,
-    business_date,
 )
 from pos.services.receipts import return_document
 from pos.services.shifts import open_shift_of

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mart import audit
+from mart.clock import business_date
 from mart.db import quantity as to_quantity
 from mart.db import utcnow
 from mart.errors import InvalidInput, NotFound
@@ -40,7 +41,6 @@ from pos.services._common import (
     _split_proportionally,
     _thousandths,
     _times_quantity,
-    business_date,
 )
 from pos.services.receipts import receipt_document
 from pos.services.shifts import _require_own_open_shift

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from mart import audit
+from mart.clock import business_date, local_text
 from mart.db import utcnow
 from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
@@ -18,9 +19,10 @@ from pos.models import (
     Register,
     Shift,
 )
-from pos.services._common import _approve, _cfg, _is_manager, business_date
+from pos.services._common import _approve, _cfg, _is_manager
 from pos.services.figures import shift_figures
-from pos.services.receipts import _branch_header, _local, method_label
+from pos.services.receipts import method_label
+from printers.document import branch_header
 
 # Rupiah notes and coins (DOMAIN.md). The 1.000 exists as a note and as a coin; a cash
 # count enters them on one line.
@@ -294,13 +296,13 @@ def shift_report_document(shift: Shift, *, final: bool):
         totals.append(Total(_("Counted cash"), f["counted_cash"], emphasis=True))
         totals.append(Total(_("Difference"), f["difference"]))
     return Document(
-        header_lines=_branch_header(),
+        header_lines=branch_header(),
         title=_("Z report (shift closed)") if final else _("X report (shift so far)"),
         info=[
             (_("Register"), f["register"]),
             (_("Cashier"), f["cashier"]),
-            (_("Opened"), _local(shift.opened_at)),
-            (_("Closed"), _local(shift.closed_at) if shift.closed_at else "-"),
+            (_("Opened"), local_text(shift.opened_at)),
+            (_("Closed"), local_text(shift.closed_at)),
             (_("Transactions"), str(f["transactions"])),
             (_("Returns"), str(f["returns_count"])),
         ],
