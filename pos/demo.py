@@ -113,7 +113,7 @@ def _trading_shift(rng, register, cashier, opened, catalogue, members):
                 "reason": "Kemasan rusak",
                 "shift_id": shift.id,
             },
-            manager or sale.cashier,
+            manager or cashier,
             at=at.astimezone(UTC),
             printing=False,
         )

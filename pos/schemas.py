@@ -21,6 +21,44 @@ def positive_money(**kw):
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_MONEY), **kw)
 
 
+class PlainSchema(Schema):
+    """A response schema dumped by a plan built once: each declared field's own
+    ``_serialize`` on the attribute of that name (or its ``attribute``), under its
+    ``data_key``; no dump hooks, no ``only``/``exclude``, and every object dumped has
+    every declared attribute. The same output as marshmallow's dump of those fields at
+    a third of its CPU: the sale's answer (``pos.services.fastpath``, 4)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._plan = tuple(
+            (field.data_key or name, field.attribute or name, field._serialize)
+            for name, field in self.dump_fields.items()
+        )
+
+    def row(self, obj) -> dict:
+        return {key: dump(getattr(obj, attr), key, obj) for key, attr, dump in self._plan}
+
+    def _serialize(self, obj, *, many=False):
+        if many:
+            return [self.row(one) for one in obj]
+        return self.row(obj)
+
+
+class Rows(fields.List):
+    """A list of ``PlainSchema`` rows (documented as ``List(Nested(schema))``), each
+    dumped by the nested schema's plan."""
+
+    def __init__(self, schema: type[PlainSchema], **kwargs):
+        super().__init__(fields.Nested(schema), **kwargs)
+        self._rows = schema()
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        row = self._rows.row
+        return [row(one) for one in value]
+
+
 # --- registers ---------------------------------------------------------------------
 
 
@@ -202,7 +240,7 @@ class SaleIn(Schema):
     created_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
 
 
-class SaleLineOut(Schema):
+class SaleLineOut(PlainSchema):
     line_no = fields.Integer()
     product_id = fields.Integer()
     sku = fields.String()
@@ -219,13 +257,15 @@ class SaleLineOut(Schema):
     tax = fields.String()
 
 
-class SalePaymentOut(Schema):
+class SalePaymentOut(PlainSchema):
     method = fields.String()
     amount = fields.Integer()
     reference = fields.String(allow_none=True)
 
 
-class SaleOut(Schema):
+class SaleOut(PlainSchema):
+    """A sale: a stored ``Sale`` or a ``SaleView`` (pos.services.fastpath), dumped alike."""
+
     id = fields.String()
     number = fields.String()
     status = fields.String()
@@ -248,8 +288,8 @@ class SaleOut(Schema):
     change = fields.Integer()
     business_date = fields.Date()
     created_at = fields.DateTime()
-    lines = fields.List(fields.Nested(SaleLineOut))
-    payments = fields.List(fields.Nested(SalePaymentOut))
+    lines = Rows(SaleLineOut)
+    payments = Rows(SalePaymentOut)
 
 
 class SaleListArgs(PageArgs):

@@ -12,6 +12,7 @@ The modules, one subject each:
 - ``registers``: create, read, rename, set the printer, deactivate a register.
 - ``shifts``: open, cash in/out, close with the cash count, the X/Z report slip.
 - ``sales``: ``create_sale`` (the measured fast path), find and search sales.
+- ``fastpath``: the sale's shortcuts (``SaleView``, its statements) and their contract.
 - ``receipts``: the receipt (print, preview, reprint), the return note, method labels.
 - ``returns``: ``create_return`` and the rule a return keeps.
 - ``counter``: suspended sales, the customer display, the dynamic QRIS.
@@ -40,6 +41,7 @@ from pos.services.counter import (
     set_display,
     suspend,
 )
+from pos.services.fastpath import SaleView
 from pos.services.figures import open_drawers_cash, ppn_figures, rollup_figures, shift_figures
 from pos.services.receipts import (
     method_label,
@@ -52,7 +54,6 @@ from pos.services.registers import create_register, get_register, register_by_co
 from pos.services.returns import create_return, return_share, returned_quantities
 from pos.services.sales import (
     CLOCK_SKEW,
-    SaleView,
     create_sale,
     get_sale,
     sale_by_number,

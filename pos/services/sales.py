@@ -16,22 +16,17 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 
 from mart import audit
 from mart.clock import business_date
+from mart.counters import next_value
 from mart.db import quantity as to_quantity
 from mart.db import utcnow
 from mart.errors import InvalidInput, NotFound
 from mart.extensions import db
-from mart.models import Counter
 from mart.money import format_number, ppn_split, round_cash, round_half_up
 from pos.models import (
-    Payment,
-    Register,
     Sale,
-    SaleLine,
-    Shift,
 )
 from pos.services._common import (
     PIN_METHODS,
@@ -42,6 +37,7 @@ from pos.services._common import (
     _thousandths,
     _times_quantity,
 )
+from pos.services.fastpath import SaleView, person, statement
 from pos.services.receipts import receipt_document
 from pos.services.shifts import _require_own_open_shift
 
@@ -142,21 +138,6 @@ def _priced_lines(lines_in, member) -> list[dict]:
     return priced
 
 
-class SaleView(SimpleNamespace):
-    """A sale ``create_sale`` just wrote, as plain attributes: the columns of ``Sale``,
-    ``register`` and ``cashier``, and ``lines``/``payments`` with the columns of
-    ``SaleLine``/``Payment``. Built from what was inserted, so nothing is read back;
-    the receipt and the API answer (``SaleOut``) take it as they take a ``Sale``."""
-
-    @property
-    def amount_due(self) -> int:
-        return self.total + self.rounding
-
-
-# Statements of the sale path, built once per dialect (building them costs CPU).
-_STATEMENTS: dict[tuple[str, str], sa.Executable] = {}
-
-
 # How far ahead of the server's clock a register's clock may be: a sale's own time up
 # to this far in the future counts as now.
 CLOCK_SKEW = timedelta(minutes=2)
@@ -181,68 +162,14 @@ def sale_time(created_at: datetime | None, opened_at: datetime, now: datetime | 
     return min(created_at, now)
 
 
-def _statement(name: str, dialect: str) -> sa.Executable:
-    stmt = _STATEMENTS.get((name, dialect))
-    if stmt is None:
-        stmt = _STATEMENTS[(name, dialect)] = _BUILDERS[name](dialect)
-    return stmt
-
-
-def _shift_statement(dialect):
-    """What a sale needs of its shift and register (Core columns, no ORM objects), and
-    whether the sale's id is taken, in one statement."""
-    shifts, registers, sales = Shift.__table__, Register.__table__, Sale.__table__
-    taken = sa.select(sales.c.id).where(sales.c.id == sa.bindparam("sale_id")).exists()
-    stmt = (
-        sa.select(
-            shifts.c.id,
-            shifts.c.status,
-            shifts.c.cashier_id,
-            shifts.c.opened_at,
-            registers.c.id.label("register_id"),
-            registers.c.code.label("register_code"),
-            registers.c.printer_id.label("register_printer_id"),
-            taken.label("taken"),
-        )
-        .select_from(shifts.join(registers, registers.c.id == shifts.c.register_id))
-        .where(shifts.c.id == sa.bindparam("shift_id"))
-    )
-    if dialect == "postgresql":
-        # a concurrent close waits for this sale
-        stmt = stmt.with_for_update(read=True, of=shifts)
-    return stmt
-
-
-def _counter_statement(dialect):
-    """``mart.counters.next_value`` in one statement: an upsert that answers the value.
-    Gap-free the same way (the row is locked until the sale commits or rolls back)."""
-    table = Counter.__table__
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    return (
-        insert(table)
-        .values(name=sa.bindparam("name"), value=1)
-        .on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + 1})
-        .returning(table.c.value)
-    )
-
-
-_BUILDERS = {
-    "shift": _shift_statement,
-    "counter": _counter_statement,
-    "sale": lambda dialect: sa.insert(Sale.__table__),
-    "lines": lambda dialect: sa.insert(SaleLine.__table__),
-    "payments": lambda dialect: sa.insert(Payment.__table__),
-}
-
-
 def create_sale(
     data: dict, user, *, at: datetime | None = None, printing=True
-) -> tuple[Sale | SaleView, bool]:
+) -> tuple[SaleView, bool]:
     """Record a sale and everything it touches, in the caller's transaction.
 
-    Returns ``(sale, created)``: posting an id that exists answers that ``Sale`` with
-    ``created=False`` and writes nothing; a new sale comes back as a ``SaleView`` (what
-    was written, not read back). Raises ``InvalidInput`` (bad lines, unknown
+    Returns ``(sale, created)``, the sale as a ``SaleView`` (``fastpath``): posting an
+    id that exists answers the stored sale with ``created=False`` and writes nothing; a
+    new sale is what was written, not read back. Raises ``InvalidInput`` (bad lines, unknown
     product/barcode/member, underpayment, non-cash above the total, discount needing a
     PIN), ``Conflict`` (closed shift, member who left, simpanan too low),
     ``Forbidden`` (wrong PIN, another cashier's shift). Two posts of the same id racing:
@@ -254,12 +181,12 @@ def create_sale(
     # 40 us more per statement, and nothing here needs ORM objects.
     conn = db.session.connection()
     found = conn.execute(
-        _statement("shift", dialect), {"shift_id": data["shift_id"], "sale_id": data["id"]}
+        statement("shift", dialect), {"shift_id": data["shift_id"], "sale_id": data["id"]}
     ).first()
     if found is None or found.taken:
         existing = db.session.get(Sale, data["id"])
         if existing is not None:
-            return existing, False
+            return SaleView.of(existing), False
         raise InvalidInput(_("Unknown shift."), field="shift_id")
     shift = SimpleNamespace(id=found.id, status=found.status, cashier_id=found.cashier_id)
     _require_own_open_shift(shift, user)
@@ -354,9 +281,7 @@ def create_sale(
     # back: the answer is built from what was written. The receipt counter row
     # serialises one register's sales.
     now = at or sale_time(data.get("created_at"), found.opened_at)
-    seq = conn.execute(
-        _statement("counter", dialect), {"name": f"receipt:{register.code}"}
-    ).scalar_one()
+    seq = next_value(f"receipt:{register.code}")
     row = {
         "id": data["id"],
         "number": f"{cfg['MART_BRANCH_CODE']}-{register.code}-{seq:06d}",
@@ -381,7 +306,7 @@ def create_sale(
         "created_at": now,
     }
     # The primary key: a racing duplicate fails here (IntegrityError, see the view).
-    conn.execute(_statement("sale", dialect), row)
+    conn.execute(statement("sale", dialect), row)
     line_rows = [
         {
             "sale_id": row["id"],
@@ -404,7 +329,7 @@ def create_sale(
         for no, line in enumerate(lines, start=1)
     ]
     # Lines and payments in one multi-row statement each (no ORM round trip per row).
-    conn.execute(_statement("lines", dialect), line_rows)
+    conn.execute(statement("lines", dialect), line_rows)
     payment_rows = [
         {
             "sale_id": row["id"],
@@ -415,11 +340,11 @@ def create_sale(
         for p in payments
     ]
     if payment_rows:
-        conn.execute(_statement("payments", dialect), payment_rows)
+        conn.execute(statement("payments", dialect), payment_rows)
     sale = SaleView(
         **row,
         register=register,
-        cashier=user,
+        cashier=person(user),
         lines=[SimpleNamespace(**r) for r in line_rows],
         payments=[SimpleNamespace(**r) for r in payment_rows],
     )
