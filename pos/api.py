@@ -9,13 +9,16 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
+from inventory import services as inventory
 from mart import clock
 from mart.apiutil import PageArgs, page_of, page_schema
 from mart.auth import roles_required
 from mart.errors import NotFound
 from mart.extensions import db
+from members import services as members
 from pos import pinpad, qris, schemas, services
 from pos.models import Register, Sale, SaleReturn, Shift, SuspendedSale
+from printers import services as printing
 
 blp = Blueprint("pos_api", __name__, description="Point of sale")
 
@@ -113,7 +116,6 @@ def close_shift(data, shift_id):
 
 
 def _report(shift, *, final):
-    from printers import services as printing
 
     figures = dict(shift.report) if final and shift.report else services.shift_figures(shift)
     figures["text"] = printing.render_text(services.shift_report_document(shift, final=final), 48)
@@ -348,7 +350,6 @@ def qris_for_amount(args):
 @blp.response(200, schemas.RegisterPrinterStatusOut)
 @roles_required(*COUNTER)
 def printer_status(register_id):
-    from printers import services as printing
 
     register = services.get_register(register_id)
     return printing.queue_status(register.printer_id)
@@ -364,7 +365,6 @@ def printer_status(register_id):
 def scan(args):
     """A scanned or typed code (barcode, scale label, sku) to the product and, for a
     scale label, the embedded quantity or price."""
-    from inventory import services as inventory
 
     result = inventory.lookup_code(args["code"])
     return {
@@ -380,7 +380,6 @@ def scan(args):
 @blp.response(200, schemas.CounterProductPage)
 @roles_required(*COUNTER)
 def search_products(args):
-    from inventory import services as inventory
 
     items = inventory.search_products(args["q"], limit=args["limit"])
     return {"items": items, "total": len(items)}
@@ -405,7 +404,6 @@ def check_approval(data):
 @roles_required(*COUNTER)
 def find_member(args):
     """A member by the card's number or by phone, with purchases this year."""
-    from members import services as members
 
     member = members.find_member(args["code"])
     return {

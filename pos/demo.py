@@ -9,14 +9,16 @@ seeders that ran before. Past sales print nothing (no receipts queued for them).
 import random
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from fractions import Fraction
 
 import sqlalchemy as sa
 from flask import current_app
 
+from inventory import services as inventory
 from mart import clock
 from mart.extensions import db
 from mart.models import User
-from mart.money import round_cash
+from mart.money import round_cash, round_half_up
 from pos import services
 from pos.models import Register
 
@@ -39,7 +41,6 @@ def seed(context):
     products = list(context.get("products") or [])
     if not products or not all(cashiers.values()):
         return  # nothing to sell or nobody to sell it
-    from inventory import services as inventory
 
     catalogue = [inventory.get_product(pid) for pid in products]
     catalogue = [p for p in catalogue if p.active and p.price > 0]
@@ -126,9 +127,6 @@ def _trading_shift(rng, register, cashier, opened, catalogue, members):
 
 
 def _total(lines, catalogue, member):
-    from fractions import Fraction
-
-    from mart.money import round_half_up
 
     prices = {p.id: p for p in catalogue}
     total = 0

@@ -27,6 +27,7 @@ from mart.db import utcnow
 from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
 from mart.money import format_rupiah
+from members import services as members
 from pos.models import MemberPinApproval, Register, Shift
 from pos.services.shifts import _require_own_open_shift
 
@@ -78,7 +79,6 @@ def request_pin(register_id: int, member_no: str, amount: int, user) -> dict:
     ``NotFound`` (register, member), ``Conflict`` (no open shift, member who left),
     ``InvalidInput`` (amount), ``Forbidden`` (another cashier's register). Answers the
     request with its ``token`` and whether a display is in use on the register."""
-    from members import services as members
 
     register = db.session.get(Register, register_id)
     if register is None:
@@ -172,7 +172,6 @@ def cancel(token: str) -> dict:
 def for_display(register_id: int) -> dict | None:
     """What the display's PIN pad shows: the register's pending request (not expired),
     without its token: ``{request, amount, amount_text, member, expires_in}``."""
-    from members import services as members
 
     now = utcnow()
     row = db.session.scalar(
@@ -207,7 +206,6 @@ def approve(register_id: int, request_id, pin, *, user=None) -> MemberPinApprova
     ``Conflict`` when it is no longer the register's pending request (answered,
     cancelled, expired, or another register's); the PIN's own refusals come from
     ``check_member_pin`` (422 none, 403 wrong, 429 locked; counted and audited)."""
-    from members import services as members
 
     now = utcnow()
     row = None

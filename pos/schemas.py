@@ -3,11 +3,13 @@
 from datetime import UTC
 from decimal import Decimal
 
+import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mart.apiutil import PageArgs
+from mart.extensions import db
 from mart.fields import Quantity
-from pos.models import PAYMENT_METHODS, REFUND_METHODS
+from pos.models import PAYMENT_METHODS, REFUND_METHODS, SHIFT_OPEN, Shift
 from printers.schemas import WaitingJobSchema
 
 MAX_MONEY = 10**13
@@ -86,10 +88,6 @@ class RegisterOut(Schema):
     open_shift_id = fields.Method("_open_shift")
 
     def _open_shift(self, register):
-        import sqlalchemy as sa
-
-        from mart.extensions import db
-        from pos.models import SHIFT_OPEN, Shift
 
         return db.session.scalar(
             sa.select(Shift.id).where(Shift.register_id == register.id, Shift.status == SHIFT_OPEN)

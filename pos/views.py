@@ -17,6 +17,7 @@ from mart.money import format_rupiah
 from mart.security import csrf_exempt
 from pos import pinpad, qris, services
 from pos.models import Register, SaleReturn, Shift
+from printers import services as printing
 
 bp = Blueprint(
     "pos",
@@ -274,11 +275,7 @@ def sales():
 @roles_required("manager")
 def sale_detail(sale_id):
     sale = services.get_sale(sale_id)
-    try:
-        preview = services.receipt_text(sale, 48)
-    except Exception:  # the printers package may be unavailable; the page still helps
-        current_app.logger.exception("receipt preview failed")
-        preview = None
+    preview = services.receipt_text(sale, 48)
     returns = db.session.scalars(
         sa.select(SaleReturn).where(SaleReturn.sale_id == sale.id).order_by(SaleReturn.id)
     ).all()
@@ -303,8 +300,6 @@ def shift_detail(shift_id):
     final = shift.status == "closed"
     figures = shift.report if final and shift.report else services.shift_figures(shift)
     try:
-        from printers import services as printing
-
         text = printing.render_text(services.shift_report_document(shift, final=final), 48)
     except Exception:
         current_app.logger.exception("shift report preview failed")

@@ -8,6 +8,7 @@ from fractions import Fraction
 from flask import current_app
 from flask_babel import gettext as _
 
+from mart.auth import approve_with_pin
 from mart.errors import InvalidInput
 from mart.money import round_half_up
 
@@ -31,7 +32,6 @@ def _approve(user, pin, what, approver=None):
     Raises ``InvalidInput`` (field ``approval_pin``) when no PIN is given, ``Forbidden``
     for a wrong one. Call before writing anything (a wrong PIN commits its count).
     """
-    from mart.auth import approve_with_pin
 
     if _is_manager(user):
         return user

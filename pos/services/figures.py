@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from mart.extensions import db
+from mart.models import User
 from pos.models import (
     SHIFT_OPEN,
     CashMovement,
@@ -204,7 +205,6 @@ def rollup_figures(day_start: datetime, day_end: datetime) -> dict:
     ):
         refunds[method] += int(amount)
     ppn = ppn_figures(day_start, day_end)
-    from mart.models import User
 
     cashiers = db.session.scalars(
         sa.select(User.username).join(Sale, Sale.cashier_id == User.id).where(in_day).distinct()

@@ -7,11 +7,13 @@ from flask_babel import gettext as _
 from mart import audit
 from mart.clock import local_text
 from mart.money import format_number
+from members import services as members
 from pos.models import (
     Sale,
     SaleReturn,
 )
-from printers.document import branch_header
+from printers import services as printing
+from printers.document import Document, Item, Total, branch_header
 
 
 def method_label(method: str) -> str:
@@ -26,7 +28,6 @@ def method_label(method: str) -> str:
 
 def receipt_document(sale: Sale, *, copy: bool = False):
     """The receipt as a ``printers.document.Document`` (what prints and previews)."""
-    from printers.document import Document, Item, Total
 
     cfg = current_app.config
     items = []
@@ -67,8 +68,6 @@ def receipt_document(sale: Sale, *, copy: bool = False):
     if sale.discount:
         notes.append(_("You saved %(amount)s", amount=format_number(sale.discount)))
     if sale.member_no:
-        from members import services as members
-
         year_total = members.purchases_in_year(sale.member_no, sale.business_date.year)
         notes.append(
             _(
@@ -98,14 +97,12 @@ def receipt_document(sale: Sale, *, copy: bool = False):
 
 
 def receipt_text(sale: Sale, width: int, *, copy=False) -> str:
-    from printers import services as printing
 
     return printing.render_text(receipt_document(sale, copy=copy), width)
 
 
 def reprint(sale: Sale, user):
     """Queue a copy of the receipt (marked COPY/SALINAN)."""
-    from printers import services as printing
 
     job = printing.queue_document(
         receipt_document(sale, copy=True),
@@ -120,7 +117,6 @@ def reprint(sale: Sale, user):
 
 
 def return_document(ret: SaleReturn):
-    from printers.document import Document, Item, Total
 
     items = [
         Item(

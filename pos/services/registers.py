@@ -9,6 +9,7 @@ from mart.extensions import db
 from pos.models import (
     Register,
 )
+from printers import services as printers
 
 # --- registers ---------------------------------------------------------------------
 
@@ -29,7 +30,6 @@ def create_register(code: str, name: str, printer_id: int | None = None) -> Regi
 def _check_printer(printer_id):
     if printer_id is None:
         return
-    from printers import services as printers
 
     try:
         printers.get_printer(printer_id)

@@ -24,6 +24,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from books import events as books_events
+from inventory import books as stock_books
+from inventory import services as inventory
 from mart import audit
 from mart.clock import business_date
 from mart.counters import next_value
@@ -32,6 +35,7 @@ from mart.db import utcnow
 from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
 from mart.money import ppn_split, round_half_up
+from members import services as members
 from pos.models import (
     SHIFT_OPEN,
     ReturnRefund,
@@ -49,6 +53,7 @@ from pos.services._common import (
 )
 from pos.services.receipts import return_document
 from pos.services.shifts import open_shift_of
+from printers import services as printers
 
 # --- returns -----------------------------------------------------------------------
 
@@ -78,7 +83,6 @@ def create_return(
     the receipt, missing PIN, simpanan without a member), ``Conflict`` (more than was
     sold over all returns), ``Forbidden`` (wrong PIN).
     """
-    from inventory import services as inventory
 
     stmt = sa.select(Sale).where(Sale.id == sale_id)
     if db.session.get_bind().dialect.name == "postgresql":
@@ -160,7 +164,6 @@ def create_return(
         ret.refunds.append(ReturnRefund(method=refund_method, amount=refund_amount))
     db.session.add(ret)
     db.session.flush()
-    from inventory import books as stock_books
 
     stock_before = stock_books.owned_values({line.product_id for line, _q in wanted}, lock=True)
     for (line, qty), share in sorted(zip(wanted, amounts, strict=True), key=_by_product):
@@ -176,8 +179,6 @@ def create_return(
         )
     _journal_return(sale, ret, wanted, amounts, refunds, stock_before, user)
     if sale.member_no:
-        from members import services as members
-
         simpanan_back = sum(a for m, a in refunds if m == "simpanan")
         if simpanan_back:
             members.refund_to_sukarela(
@@ -200,8 +201,6 @@ def create_return(
         note=f"approved by {approver.username}",
     )
     if printing:
-        from printers import services as printers
-
         printers.queue_document(
             return_document(ret),
             register.printer_id,
@@ -248,9 +247,6 @@ def _journal_return(sale, ret, wanted, amounts, refunds, stock_before, user):
     """The return's journal (books.events.sale_return): the mirror of the lines
     returned with the return's PPN; stock back at the change of its value, damaged
     goods to selisih persediaan."""
-    from books import events as books_events
-    from inventory import books as stock_books
-    from inventory import services as inventory
 
     ppn = getattr(ret, "ppn", None)
     taxable = [

@@ -17,6 +17,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from books import events as books_events
+from inventory import books as stock_books
+from inventory import services as inventory
 from mart import audit
 from mart.clock import business_date
 from mart.counters import next_value
@@ -25,6 +28,9 @@ from mart.db import utcnow
 from mart.errors import InvalidInput, NotFound
 from mart.extensions import db
 from mart.money import format_number, ppn_split, round_cash, round_half_up
+from members import services as members
+from members.models import Member
+from pos import pinpad
 from pos.models import (
     Sale,
 )
@@ -40,6 +46,7 @@ from pos.services._common import (
 from pos.services.fastpath import SaleView, person, statement
 from pos.services.receipts import receipt_document
 from pos.services.shifts import _require_own_open_shift
+from printers import services as printers
 
 # --- sales -------------------------------------------------------------------------
 
@@ -56,7 +63,6 @@ def sale_by_number(number: str) -> Sale | None:
 
 
 def _resolve_member(member_no):
-    from members import services as members
 
     try:
         member = members.find_member(member_no)
@@ -67,7 +73,6 @@ def _resolve_member(member_no):
 
 def _priced_lines(lines_in, member) -> list[dict]:
     """Look up every line's product and price it. Raises ``InvalidInput`` per line."""
-    from inventory import services as inventory
 
     # Every product of the sale in one statement (by id and by registered barcode);
     # only a code that is no registered barcode (UPC-A spelling, scale label, sku)
@@ -255,7 +260,6 @@ def create_sale(
                     _("Send the member's PIN or the display's approval, not both."),
                     field="member_pin_approval",
                 )
-            from pos import pinpad
 
             pinpad.consume(
                 data["member_pin_approval"],
@@ -267,7 +271,6 @@ def create_sale(
         else:
             # The member's own PIN before anything is written (a refusal commits its
             # count).
-            from members import services as members
 
             members.check_member_pin(member_no, data.get("member_pin"), user=user)
 
@@ -369,7 +372,6 @@ def create_sale(
 
 
 def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=True, products=None):
-    from inventory import services as inventory
 
     # All lines in one call (stock rows moved in product order inside, so two
     # registers never lock them crosswise); the products as read for pricing.
@@ -390,8 +392,6 @@ def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=T
     )
     _journal_sale(sale, user, products or {})
     if sale.member_no:
-        from members import services as members
-
         if simpanan:
             members.pay_from_sukarela(
                 sale.member_no, simpanan, ref_type="sale", ref_id=sale.id, user=user
@@ -401,7 +401,6 @@ def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=T
         )
     if not printing:
         return  # demo data and imports of past sales print nothing
-    from printers import services as printers
 
     # The receipt and (paid in cash) the drawer kick: one printer look-up, one insert.
     printers.queue_receipt(
@@ -424,8 +423,6 @@ def _journal_sale(sale, user, products):
     """The sale's journal (books.events.sale) from the figures already at hand: two
     statements, nothing read, except the on-hand of a weighed own product whose cost
     of the quantity sold is not whole rupiah (its stock value is rounded as a whole)."""
-    from books import events as books_events
-    from inventory import books as stock_books
 
     ppn_shares = [0] * len(sale.lines)
     if sale.ppn:
@@ -484,8 +481,6 @@ def search_sales(*, number=None, day=None, member_no=None, register_id=None, shi
         if re.match(r"^M\d+$", text, re.IGNORECASE):
             stmt = stmt.where(Sale.member_no == text.upper())
         else:  # a member's name, or part of it
-            from members.models import Member
-
             names = sa.select(Member.member_no).where(Member.name.ilike(f"%{text}%"))
             stmt = stmt.where(Sale.member_no.in_(names))
     if register_id:

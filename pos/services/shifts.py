@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from books import events as books_events
 from mart import audit
 from mart.clock import business_date, local_text
 from mart.db import utcnow
@@ -22,7 +23,8 @@ from pos.models import (
 from pos.services._common import _approve, _cfg, _is_manager
 from pos.services.figures import shift_figures
 from pos.services.receipts import method_label
-from printers.document import branch_header
+from printers import services as printers
+from printers.document import Document, Total, branch_header
 
 # Rupiah notes and coins (DOMAIN.md). The 1.000 exists as a note and as a coin; a cash
 # count enters them on one line.
@@ -126,7 +128,6 @@ def add_cash_movement(
     )
     db.session.add(movement)
     db.session.flush()
-    from books import events as books_events
 
     books_events.cash_movement(
         business_date(movement.created_at or utcnow()),
@@ -156,7 +157,6 @@ def require_shift_reader(shift: Shift, user) -> Shift:
 def _open_drawer(shift, ref_type, ref_id):
     """Kick the register's cash drawer (cash in or out of it); written in this
     transaction, fired by the print worker after the commit."""
-    from printers import services as printers
 
     printers.queue_drawer_kick(shift.register.printer_id, ref_type=ref_type, ref_id=ref_id)
 
@@ -236,7 +236,6 @@ def close_shift(
     figures = shift_figures(shift)
     shift.report = figures
     db.session.flush()
-    from books import events as books_events
 
     books_events.shift_difference(
         business_date(shift.closed_at), shift_id=shift.id, difference=difference, user=user
@@ -257,10 +256,9 @@ def close_shift(
 
 
 def print_shift_report(shift: Shift, *, final: bool):
-    from printers import services as printing
 
     document = shift_report_document(shift, final=final)
-    return printing.queue_document(
+    return printers.queue_document(
         document,
         shift.register.printer_id,
         kind="report",
@@ -270,7 +268,6 @@ def print_shift_report(shift: Shift, *, final: bool):
 
 
 def shift_report_document(shift: Shift, *, final: bool):
-    from printers.document import Document, Total
 
     f = shift.report if final and shift.report else shift_figures(shift)
     totals = [
