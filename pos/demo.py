@@ -127,7 +127,6 @@ def _trading_shift(rng, register, cashier, opened, catalogue, members):
 
 
 def _total(lines, catalogue, member):
-
     prices = {p.id: p for p in catalogue}
     total = 0
     for line in lines:

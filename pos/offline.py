@@ -47,9 +47,9 @@ class CatalogueArgs(Schema):
 
 
 @blp.route("/pos/catalogue", methods=["GET"])
+@roles_required(*COUNTER)
 @blp.arguments(CatalogueArgs, location="query")
 @blp.response(200)
-@roles_required(*COUNTER)
 def catalogue(args):
     """Products changed at or after ``since`` (all without it), oldest change first, as
     compact rows ``[id, sku, name, unit, price, member_price, active, [codes]]``;
@@ -84,7 +84,6 @@ def strings() -> dict:
 
 
 def init_app(app):
-
     app.register_blueprint(bp)
     rest_api.register_blueprint(blp, url_prefix="/api/v1")
     app.jinja_env.globals["pos_offline_strings"] = strings  # counter.html

@@ -73,7 +73,7 @@ class RegisterIn(Schema):
     printer_id = fields.Integer(allow_none=True, load_default=None)
 
 
-class RegisterPatch(Schema):
+class RegisterPatchIn(Schema):
     name = fields.String(validate=validate.Length(min=1, max=80))
     printer_id = fields.Integer(allow_none=True)
     active = fields.Boolean()
@@ -88,7 +88,6 @@ class RegisterOut(Schema):
     open_shift_id = fields.Method("_open_shift")
 
     def _open_shift(self, register):
-
         return db.session.scalar(
             sa.select(Shift.id).where(Shift.register_id == register.id, Shift.status == SHIFT_OPEN)
         )
@@ -475,11 +474,6 @@ class ScanOut(Schema):
     product = fields.Nested(CounterProductOut)
     quantity = Quantity(allow_none=True)
     price = fields.Integer(allow_none=True)
-
-
-class CounterProductPage(Schema):
-    items = fields.List(fields.Nested(CounterProductOut))
-    total = fields.Integer()
 
 
 class CounterMemberOut(Schema):

@@ -97,7 +97,6 @@ def receipt_document(sale: Sale, *, copy: bool = False):
 
 
 def receipt_text(sale: Sale, width: int, *, copy=False) -> str:
-
     return printing.render_text(receipt_document(sale, copy=copy), width)
 
 
@@ -117,7 +116,6 @@ def reprint(sale: Sale, user):
 
 
 def return_document(ret: SaleReturn):
-
     items = [
         Item(
             name=line.sale_line.name,

@@ -63,7 +63,6 @@ def sale_by_number(number: str) -> Sale | None:
 
 
 def _resolve_member(member_no):
-
     try:
         member = members.find_member(member_no)
     except NotFound:

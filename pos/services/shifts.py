@@ -256,7 +256,6 @@ def close_shift(
 
 
 def print_shift_report(shift: Shift, *, final: bool):
-
     document = shift_report_document(shift, final=final)
     return printers.queue_document(
         document,
@@ -268,7 +267,6 @@ def print_shift_report(shift: Shift, *, final: bool):
 
 
 def shift_report_document(shift: Shift, *, final: bool):
-
     f = shift.report if final and shift.report else shift_figures(shift)
     totals = [
         Total(_("Opening float"), f["opening_float"]),
