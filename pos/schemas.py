@@ -23,22 +23,38 @@ def positive_money(**kw):
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_MONEY), **kw)
 
 
+# Fields a plan dumps by the type itself (what their ``_serialize`` does, less the calls).
+_PLAIN_TYPES = {fields.Integer: int, fields.String: str, fields.Boolean: bool}
+
+
 class PlainSchema(Schema):
-    """A response schema dumped by a plan built once: each declared field's own
-    ``_serialize`` on the attribute of that name (or its ``attribute``), under its
-    ``data_key``; no dump hooks, no ``only``/``exclude``, and every object dumped has
-    every declared attribute. The same output as marshmallow's dump of those fields at
-    a third of its CPU: the sale's answer (``pos.services.fastpath``, 4)."""
+    """A response schema dumped by a plan built once: each declared field read as the
+    attribute of that name (or its ``attribute``) and written under its ``data_key``,
+    converted by ``int``/``str``/``bool`` for a plain ``Integer``/``String``/``Boolean``
+    (None stays None) and by the field's own ``_serialize`` otherwise. No dump hooks,
+    no ``only``/``exclude``, and every object dumped has every declared attribute. The
+    same output as marshmallow's dump of those fields for a fraction of its CPU: the
+    sale's answer (``pos.services.fastpath``, 4)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._plan = tuple(
-            (field.data_key or name, field.attribute or name, field._serialize)
-            for name, field in self.dump_fields.items()
-        )
+        plan = []
+        for name, field in self.dump_fields.items():
+            plain = _PLAIN_TYPES.get(type(field))
+            if getattr(field, "as_string", False):
+                plain = None
+            plan.append((field.data_key or name, field.attribute or name, plain, field._serialize))
+        self._plan = tuple(plan)
 
     def row(self, obj) -> dict:
-        return {key: dump(getattr(obj, attr), key, obj) for key, attr, dump in self._plan}
+        out = {}
+        for key, attr, plain, dump in self._plan:
+            value = getattr(obj, attr)
+            if plain is None:
+                out[key] = dump(value, key, obj)
+            else:
+                out[key] = None if value is None else plain(value)
+        return out
 
     def _serialize(self, obj, *, many=False):
         if many:
