@@ -363,7 +363,6 @@ def printer_status(register_id):
 def scan(args):
     """A scanned or typed code (barcode, scale label, sku) to the product and, for a
     scale label, the embedded quantity or price."""
-
     result = inventory.lookup_code(args["code"])
     return {
         "code": args["code"].strip(),
@@ -401,7 +400,6 @@ def check_approval(data):
 @blp.response(200, schemas.CounterMemberOut)
 def find_member(args):
     """A member by the card's number or by phone, with purchases this year."""
-
     member = members.find_member(args["code"])
     return {
         "member_no": member.member_no,

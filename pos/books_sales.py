@@ -62,7 +62,6 @@ def net_sales_of_journals(first_id: int, last_id: int) -> list[tuple]:
     """``[(day, members: bool, net)]`` of the sales and returns whose books journals
     have ids ``first_id`` .. ``last_id``, by the journal's date: what the books' fold
     keeps per day (``app.extensions["books_net_sales_journals"]``)."""
-
     J = Journal.__table__
     in_range = sa.and_(J.c.id >= first_id, J.c.id <= last_id)
     is_member = Sale.member_no.is_not(None)

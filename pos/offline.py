@@ -55,7 +55,6 @@ def catalogue(args):
     compact rows ``[id, sku, name, unit, price, member_price, active, [codes]]``;
     ``next`` is where the following page starts, ``complete`` says nothing more
     changed; ``scale_rules`` are the branch's scale-label rules (``MART_SCALE_RULES``)."""
-
     page = changes(args["since"], args["after"], args["limit"])
     return {
         "fields": ["id", "sku", "name", "unit", "price", "member_price", "active", "codes"],

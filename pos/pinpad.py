@@ -79,7 +79,6 @@ def request_pin(register_id: int, member_no: str, amount: int, user) -> dict:
     ``NotFound`` (register, member), ``Conflict`` (no open shift, member who left),
     ``InvalidInput`` (amount), ``Forbidden`` (another cashier's register). Answers the
     request with its ``token`` and whether a display is in use on the register."""
-
     register = db.session.get(Register, register_id)
     if register is None:
         raise NotFound(_("Unknown register."))
@@ -172,7 +171,6 @@ def cancel(token: str) -> dict:
 def for_display(register_id: int) -> dict | None:
     """What the display's PIN pad shows: the register's pending request (not expired),
     without its token: ``{request, amount, amount_text, member, expires_in}``."""
-
     now = utcnow()
     row = db.session.scalar(
         sa.select(MemberPinApproval)
@@ -206,7 +204,6 @@ def approve(register_id: int, request_id, pin, *, user=None) -> MemberPinApprova
     ``Conflict`` when it is no longer the register's pending request (answered,
     cancelled, expired, or another register's); the PIN's own refusals come from
     ``check_member_pin`` (422 none, 403 wrong, 429 locked; counted and audited)."""
-
     now = utcnow()
     row = None
     if isinstance(request_id, int) and not isinstance(request_id, bool):

@@ -32,7 +32,6 @@ def _approve(user, pin, what, approver=None):
     Raises ``InvalidInput`` (field ``approval_pin``) when no PIN is given, ``Forbidden``
     for a wrong one. Call before writing anything (a wrong PIN commits its count).
     """
-
     if _is_manager(user):
         return user
     if not pin:

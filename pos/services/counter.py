@@ -11,13 +11,8 @@ from flask_babel import gettext as _
 from mart.errors import Conflict, NotFound
 from mart.extensions import db
 from pos import qris
-from pos.models import (
-    Register,
-    SuspendedSale,
-)
+from pos.models import Register, SuspendedSale
 from pos.services.registers import get_register
-
-# --- suspended sales, customer display, QRIS ---------------------------------------
 
 
 def suspend(register_id: int, payload: dict, label: str, user) -> SuspendedSale:

@@ -8,10 +8,7 @@ from mart import audit
 from mart.clock import local_text
 from mart.money import format_number
 from members import services as members
-from pos.models import (
-    Sale,
-    SaleReturn,
-)
+from pos.models import Sale, SaleReturn
 from printers import services as printing
 from printers.document import Document, Item, Total, branch_header
 
@@ -28,7 +25,6 @@ def method_label(method: str) -> str:
 
 def receipt_document(sale: Sale, *, copy: bool = False):
     """The receipt as a ``printers.document.Document`` (what prints and previews)."""
-
     cfg = current_app.config
     items = []
     for line in sale.lines:
@@ -102,7 +98,6 @@ def receipt_text(sale: Sale, width: int, *, copy=False) -> str:
 
 def reprint(sale: Sale, user):
     """Queue a copy of the receipt (marked COPY/SALINAN)."""
-
     job = printing.queue_document(
         receipt_document(sale, copy=True),
         sale.register.printer_id,

@@ -6,12 +6,8 @@ from flask_babel import gettext as _
 from mart import audit
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
-from pos.models import (
-    Register,
-)
+from pos.models import Register
 from printers import services as printers
-
-# --- registers ---------------------------------------------------------------------
 
 
 def create_register(code: str, name: str, printer_id: int | None = None) -> Register:

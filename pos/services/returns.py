@@ -36,14 +36,7 @@ from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
 from mart.money import ppn_split, round_half_up
 from members import services as members
-from pos.models import (
-    SHIFT_OPEN,
-    ReturnRefund,
-    Sale,
-    SaleReturn,
-    SaleReturnLine,
-    Shift,
-)
+from pos.models import SHIFT_OPEN, ReturnRefund, Sale, SaleReturn, SaleReturnLine, Shift
 from pos.services._common import (
     _approve,
     _is_manager,
@@ -54,8 +47,6 @@ from pos.services._common import (
 from pos.services.receipts import return_document
 from pos.services.shifts import open_shift_of
 from printers import services as printers
-
-# --- returns -----------------------------------------------------------------------
 
 
 def returned_quantities(sale: Sale) -> dict[int, Decimal]:
@@ -83,7 +74,6 @@ def create_return(
     the receipt, missing PIN, simpanan without a member), ``Conflict`` (more than was
     sold over all returns), ``Forbidden`` (wrong PIN).
     """
-
     stmt = sa.select(Sale).where(Sale.id == sale_id)
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()  # two returns of one sale check the rest one by one
@@ -247,7 +237,6 @@ def _journal_return(sale, ret, wanted, amounts, refunds, stock_before, user):
     """The return's journal (books.events.sale_return): the mirror of the lines
     returned with the return's PPN; stock back at the change of its value, damaged
     goods to selisih persediaan."""
-
     ppn = getattr(ret, "ppn", None)
     taxable = [
         amt if line.tax == "ppn" else 0 for (line, _q), amt in zip(wanted, amounts, strict=True)

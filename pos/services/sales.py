@@ -31,9 +31,7 @@ from mart.money import format_number, ppn_split, round_cash, round_half_up
 from members import services as members
 from members.models import Member
 from pos import pinpad
-from pos.models import (
-    Sale,
-)
+from pos.models import Sale
 from pos.services._common import (
     PIN_METHODS,
     _approve,
@@ -47,8 +45,6 @@ from pos.services.fastpath import SaleView, person, statement
 from pos.services.receipts import receipt_document
 from pos.services.shifts import _require_own_open_shift
 from printers import services as printers
-
-# --- sales -------------------------------------------------------------------------
 
 
 def get_sale(sale_id: str) -> Sale:
@@ -72,10 +68,6 @@ def _resolve_member(member_no):
 
 def _priced_lines(lines_in, member) -> list[dict]:
     """Look up every line's product and price it. Raises ``InvalidInput`` per line."""
-
-    # Every product of the sale in one statement (by id and by registered barcode);
-    # only a code that is no registered barcode (UPC-A spelling, scale label, sku)
-    # goes through lookup_code on its own.
     by_id, by_code = inventory.sale_products(
         (line["product_id"] for line in lines_in if line.get("product_id") is not None),
         (line["barcode"].strip() for line in lines_in if line.get("product_id") is None),
@@ -422,7 +414,6 @@ def _journal_sale(sale, user, products):
     """The sale's journal (books.events.sale) from the figures already at hand: two
     statements, nothing read, except the on-hand of a weighed own product whose cost
     of the quantity sold is not whole rupiah (its stock value is rounded as a whole)."""
-
     ppn_shares = [0] * len(sale.lines)
     if sale.ppn:
         ppn_shares = _split_proportionally(

@@ -13,13 +13,7 @@ from mart.db import utcnow
 from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
 from mart.money import format_number
-from pos.models import (
-    SHIFT_CLOSED,
-    SHIFT_OPEN,
-    CashMovement,
-    Register,
-    Shift,
-)
+from pos.models import SHIFT_CLOSED, SHIFT_OPEN, CashMovement, Register, Shift
 from pos.services._common import _approve, _cfg, _is_manager
 from pos.services.figures import shift_figures
 from pos.services.receipts import method_label
@@ -29,9 +23,6 @@ from printers.document import Document, Total, branch_header
 # Rupiah notes and coins (DOMAIN.md). The 1.000 exists as a note and as a coin; a cash
 # count enters them on one line.
 DENOMINATIONS = (100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000, 500, 200, 100)
-
-
-# --- shifts ------------------------------------------------------------------------
 
 
 def get_shift(shift_id: int, *, lock=False) -> Shift:
@@ -157,7 +148,6 @@ def require_shift_reader(shift: Shift, user) -> Shift:
 def _open_drawer(shift, ref_type, ref_id):
     """Kick the register's cash drawer (cash in or out of it); written in this
     transaction, fired by the print worker after the commit."""
-
     printers.queue_drawer_kick(shift.register.printer_id, ref_type=ref_type, ref_id=ref_id)
 
 
