@@ -18,7 +18,7 @@ number of SQL statements (a before_cursor_execute counter; an executemany counts
         two PROFILE_CALLGRIND runs, with and without, for the books' share)
     PROFILE_JOURNAL_AB=1 measures the books' share of the sale: the measured sales
         alternate between the journal posted (as always) and the journal left out
-        (pos.services._journal_sale replaced by a no-op for that sale only), in one run
+        (pos.services.sales._journal_sale replaced by a no-op for that sale only), in one run
 """
 
 import json
@@ -115,9 +115,9 @@ def run(url, instance):
         journal_ab(one)
         return
     if os.environ.get("PROFILE_NO_JOURNAL"):  # the books' share, with PROFILE_CALLGRIND
-        from pos import services
+        from pos.services import sales
 
-        services._journal_sale = lambda *args, **kwargs: None
+        sales._journal_sale = lambda *args, **kwargs: None
     callgrind = os.environ.get("PROFILE_CALLGRIND")
     if callgrind:  # run under valgrind --tool=callgrind --instr-atstart=no
         import subprocess
@@ -155,17 +155,17 @@ def run(url, instance):
 
 def journal_ab(one):
     """Sales with and without their journal, alternating, so both see the same load."""
-    from pos import services
+    from pos.services import sales
 
-    posting = services._journal_sale
+    posting = sales._journal_sale
     on, off = [], []
     for i in range(SALES):
         if i % 2:
-            services._journal_sale = lambda *a, **k: None
+            sales._journal_sale = lambda *a, **k: None
             try:
                 off.append(one())
             finally:
-                services._journal_sale = posting
+                sales._journal_sale = posting
         else:
             on.append(one())
     print(f"  load average {bench_pos.load()}")

@@ -1,4 +1,11 @@
-"""Gap-free named counters, incremented atomically in the caller's transaction."""
+"""Gap-free named counters, incremented atomically in the caller's transaction.
+
+One statement, an upsert that answers the new value (``INSERT ... ON CONFLICT DO UPDATE
+SET value = value + 1 RETURNING value``, PostgreSQL and SQLite >= 3.35). The counter's
+row stays locked until the caller's transaction ends, so concurrent callers take turns
+and a rolled-back transaction gives its number back. Built once per dialect and run on
+the session's connection: the sale path takes its receipt number here on every sale.
+"""
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -6,16 +13,24 @@ from sqlalchemy.dialects import postgresql, sqlite
 from mart.extensions import db
 from mart.models import Counter
 
+_STATEMENTS: dict[str, sa.Executable] = {}
+
+
+def _statement(dialect: str) -> sa.Executable:
+    stmt = _STATEMENTS.get(dialect)
+    if stmt is None:
+        table = Counter.__table__
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert
+        stmt = _STATEMENTS[dialect] = (
+            insert(table)
+            .values(name=sa.bindparam("name"), value=1)
+            .on_conflict_do_update(index_elements=[table.c.name], set_={"value": table.c.value + 1})
+            .returning(table.c.value)
+        )
+    return stmt
+
 
 def next_value(name: str) -> int:
     """Return the next value of counter ``name`` (1, 2, 3...), creating it on first use."""
-    table = Counter.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    db.session.execute(insert(table).values(name=name, value=0).on_conflict_do_nothing())
-    return db.session.execute(
-        sa.update(table)
-        .where(table.c.name == name)
-        .values(value=table.c.value + 1)
-        .returning(table.c.value)
-    ).scalar_one()
+    conn = db.session.connection()
+    return conn.execute(_statement(conn.dialect.name), {"name": name}).scalar_one()

@@ -12,6 +12,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from books.models import Journal
 from mart.extensions import db
 from mart.money import ppn_split
 from pos.models import Sale, SaleLine, SaleReturn, SaleReturnLine
@@ -61,8 +62,6 @@ def net_sales_of_journals(first_id: int, last_id: int) -> list[tuple]:
     """``[(day, members: bool, net)]`` of the sales and returns whose books journals
     have ids ``first_id`` .. ``last_id``, by the journal's date: what the books' fold
     keeps per day (``app.extensions["books_net_sales_journals"]``)."""
-    from books.models import Journal
-
     J = Journal.__table__
     in_range = sa.and_(J.c.id >= first_id, J.c.id <= last_id)
     is_member = Sale.member_no.is_not(None)

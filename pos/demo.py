@@ -8,15 +8,17 @@ seeders that ran before. Past sales print nothing (no receipts queued for them).
 
 import random
 import uuid
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, time, timedelta
+from fractions import Fraction
 
 import sqlalchemy as sa
 from flask import current_app
 
+from inventory import services as inventory
+from mart import clock
 from mart.extensions import db
 from mart.models import User
-from mart.money import round_cash
+from mart.money import round_cash, round_half_up
 from pos import services
 from pos.models import Register
 
@@ -39,13 +41,12 @@ def seed(context):
     products = list(context.get("products") or [])
     if not products or not all(cashiers.values()):
         return  # nothing to sell or nobody to sell it
-    from inventory import services as inventory
 
     catalogue = [inventory.get_product(pid) for pid in products]
     catalogue = [p for p in catalogue if p.active and p.price > 0]
     members = list(context.get("members") or [])
-    tz = ZoneInfo(current_app.config["MART_TIMEZONE"])
-    today = services.business_date()
+    tz = clock.timezone()
+    today = clock.business_date()
     for back in range(DAYS, 0, -1):
         day = today - timedelta(days=back)
         for register, cashier, start in ((r1, cashiers["kasir1"], 7), (r2, cashiers["kasir2"], 13)):
@@ -95,9 +96,7 @@ def _trading_shift(rng, register, cashier, opened, catalogue, members):
             due = round_cash(total, current_app.config["MART_CASH_ROUNDING"])
             cash = due if rng.random() < 0.3 else max(due, _tendered(total))
             data["payments"] = [{"method": "cash", "amount": cash}]
-        sale, _ = services.create_sale(
-            data, cashier, at=at.astimezone(ZoneInfo("UTC")), printing=False
-        )
+        sale, _ = services.create_sale(data, cashier, at=at.astimezone(UTC), printing=False)
         sold.append(sale)
     # A customer or two brings something back.
     for sale in rng.sample(sold, k=min(len(sold), rng.randint(0, 2))):
@@ -115,8 +114,8 @@ def _trading_shift(rng, register, cashier, opened, catalogue, members):
                 "reason": "Kemasan rusak",
                 "shift_id": shift.id,
             },
-            manager or sale.cashier,
-            at=at.astimezone(ZoneInfo("UTC")),
+            manager or cashier,
+            at=at.astimezone(UTC),
             printing=False,
         )
     db.session.flush()
@@ -128,10 +127,6 @@ def _trading_shift(rng, register, cashier, opened, catalogue, members):
 
 
 def _total(lines, catalogue, member):
-    from fractions import Fraction
-
-    from mart.money import round_half_up
-
     prices = {p.id: p for p in catalogue}
     total = 0
     for line in lines:

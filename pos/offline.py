@@ -19,7 +19,10 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import Schema, fields, validate
 
+from inventory.catalogue import changes
+from inventory.services import scale_rules
 from mart.auth import roles_required
+from mart.extensions import api as rest_api
 
 bp = Blueprint("pos_offline", __name__)
 blp = ApiBlueprint("pos_offline_api", __name__, description="Point of sale: offline catalogue")
@@ -44,17 +47,14 @@ class CatalogueArgs(Schema):
 
 
 @blp.route("/pos/catalogue", methods=["GET"])
+@roles_required(*COUNTER)
 @blp.arguments(CatalogueArgs, location="query")
 @blp.response(200)
-@roles_required(*COUNTER)
 def catalogue(args):
     """Products changed at or after ``since`` (all without it), oldest change first, as
     compact rows ``[id, sku, name, unit, price, member_price, active, [codes]]``;
     ``next`` is where the following page starts, ``complete`` says nothing more
     changed; ``scale_rules`` are the branch's scale-label rules (``MART_SCALE_RULES``)."""
-    from inventory.catalogue import changes
-    from inventory.services import scale_rules
-
     page = changes(args["since"], args["after"], args["limit"])
     return {
         "fields": ["id", "sku", "name", "unit", "price", "member_price", "active", "codes"],
@@ -83,8 +83,6 @@ def strings() -> dict:
 
 
 def init_app(app):
-    from mart.extensions import api as rest_api
-
     app.register_blueprint(bp)
     rest_api.register_blueprint(blp, url_prefix="/api/v1")
     app.jinja_env.globals["pos_offline_strings"] = strings  # counter.html

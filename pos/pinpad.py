@@ -27,8 +27,9 @@ from mart.db import utcnow
 from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
 from mart.money import format_rupiah
-from pos import services
+from members import services as members
 from pos.models import MemberPinApproval, Register, Shift
+from pos.services.shifts import _require_own_open_shift
 
 PENDING, APPROVED, USED, CANCELLED = "pending", "approved", "used", "cancelled"
 # A display that asked for its state this recently is "in use" (it polls every second).
@@ -78,8 +79,6 @@ def request_pin(register_id: int, member_no: str, amount: int, user) -> dict:
     ``NotFound`` (register, member), ``Conflict`` (no open shift, member who left),
     ``InvalidInput`` (amount), ``Forbidden`` (another cashier's register). Answers the
     request with its ``token`` and whether a display is in use on the register."""
-    from members import services as members
-
     register = db.session.get(Register, register_id)
     if register is None:
         raise NotFound(_("Unknown register."))
@@ -90,7 +89,7 @@ def request_pin(register_id: int, member_no: str, amount: int, user) -> dict:
     )
     if shift is None:
         raise Conflict(_("This register has no open shift."))
-    services._require_own_open_shift(shift, user)  # a cashier asks only on their own
+    _require_own_open_shift(shift, user)  # a cashier asks only on their own
     member = members.find_member(member_no)  # the number, or a card or phone as at the counter
     if member.status != "active":
         raise Conflict(_("Member %(no)s has left the cooperative.", no=member.member_no))
@@ -172,8 +171,6 @@ def cancel(token: str) -> dict:
 def for_display(register_id: int) -> dict | None:
     """What the display's PIN pad shows: the register's pending request (not expired),
     without its token: ``{request, amount, amount_text, member, expires_in}``."""
-    from members import services as members
-
     now = utcnow()
     row = db.session.scalar(
         sa.select(MemberPinApproval)
@@ -207,8 +204,6 @@ def approve(register_id: int, request_id, pin, *, user=None) -> MemberPinApprova
     ``Conflict`` when it is no longer the register's pending request (answered,
     cancelled, expired, or another register's); the PIN's own refusals come from
     ``check_member_pin`` (422 none, 403 wrong, 429 locked; counted and audited)."""
-    from members import services as members
-
     now = utcnow()
     row = None
     if isinstance(request_id, int) and not isinstance(request_id, bool):

@@ -3,11 +3,13 @@
 from datetime import UTC
 from decimal import Decimal
 
+import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from mart.apiutil import PageArgs
+from mart.extensions import db
 from mart.fields import Quantity
-from pos.models import PAYMENT_METHODS, REFUND_METHODS
+from pos.models import PAYMENT_METHODS, REFUND_METHODS, SHIFT_OPEN, Shift
 from printers.schemas import WaitingJobSchema
 
 MAX_MONEY = 10**13
@@ -19,6 +21,60 @@ def money(**kw):
 
 def positive_money(**kw):
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_MONEY), **kw)
+
+
+# Fields a plan dumps by the type itself (what their ``_serialize`` does, less the calls).
+_PLAIN_TYPES = {fields.Integer: int, fields.String: str, fields.Boolean: bool}
+
+
+class PlainSchema(Schema):
+    """A response schema dumped by a plan built once: each declared field read as the
+    attribute of that name (or its ``attribute``) and written under its ``data_key``,
+    converted by ``int``/``str``/``bool`` for a plain ``Integer``/``String``/``Boolean``
+    (None stays None) and by the field's own ``_serialize`` otherwise. No dump hooks,
+    no ``only``/``exclude``, and every object dumped has every declared attribute. The
+    same output as marshmallow's dump of those fields for a fraction of its CPU: the
+    sale's answer (``pos.services.fastpath``, 4)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plan = []
+        for name, field in self.dump_fields.items():
+            plain = _PLAIN_TYPES.get(type(field))
+            if getattr(field, "as_string", False):
+                plain = None
+            plan.append((field.data_key or name, field.attribute or name, plain, field._serialize))
+        self._plan = tuple(plan)
+
+    def row(self, obj) -> dict:
+        out = {}
+        for key, attr, plain, dump in self._plan:
+            value = getattr(obj, attr)
+            if plain is None:
+                out[key] = dump(value, key, obj)
+            else:
+                out[key] = None if value is None else plain(value)
+        return out
+
+    def _serialize(self, obj, *, many=False):
+        if many:
+            return [self.row(one) for one in obj]
+        return self.row(obj)
+
+
+class Rows(fields.List):
+    """A list of ``PlainSchema`` rows (documented as ``List(Nested(schema))``), each
+    dumped by the nested schema's plan."""
+
+    def __init__(self, schema: type[PlainSchema], **kwargs):
+        super().__init__(fields.Nested(schema), **kwargs)
+        self._rows = schema()
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        row = self._rows.row
+        return [row(one) for one in value]
 
 
 # --- registers ---------------------------------------------------------------------
@@ -33,7 +89,7 @@ class RegisterIn(Schema):
     printer_id = fields.Integer(allow_none=True, load_default=None)
 
 
-class RegisterPatch(Schema):
+class RegisterPatchIn(Schema):
     name = fields.String(validate=validate.Length(min=1, max=80))
     printer_id = fields.Integer(allow_none=True)
     active = fields.Boolean()
@@ -48,11 +104,6 @@ class RegisterOut(Schema):
     open_shift_id = fields.Method("_open_shift")
 
     def _open_shift(self, register):
-        import sqlalchemy as sa
-
-        from mart.extensions import db
-        from pos.models import SHIFT_OPEN, Shift
-
         return db.session.scalar(
             sa.select(Shift.id).where(Shift.register_id == register.id, Shift.status == SHIFT_OPEN)
         )
@@ -202,7 +253,7 @@ class SaleIn(Schema):
     created_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
 
 
-class SaleLineOut(Schema):
+class SaleLineOut(PlainSchema):
     line_no = fields.Integer()
     product_id = fields.Integer()
     sku = fields.String()
@@ -219,13 +270,15 @@ class SaleLineOut(Schema):
     tax = fields.String()
 
 
-class SalePaymentOut(Schema):
+class SalePaymentOut(PlainSchema):
     method = fields.String()
     amount = fields.Integer()
     reference = fields.String(allow_none=True)
 
 
-class SaleOut(Schema):
+class SaleOut(PlainSchema):
+    """A sale: a stored ``Sale`` or a ``SaleView`` (pos.services.fastpath), dumped alike."""
+
     id = fields.String()
     number = fields.String()
     status = fields.String()
@@ -248,8 +301,8 @@ class SaleOut(Schema):
     change = fields.Integer()
     business_date = fields.Date()
     created_at = fields.DateTime()
-    lines = fields.List(fields.Nested(SaleLineOut))
-    payments = fields.List(fields.Nested(SalePaymentOut))
+    lines = Rows(SaleLineOut)
+    payments = Rows(SalePaymentOut)
 
 
 class SaleListArgs(PageArgs):
@@ -437,11 +490,6 @@ class ScanOut(Schema):
     product = fields.Nested(CounterProductOut)
     quantity = Quantity(allow_none=True)
     price = fields.Integer(allow_none=True)
-
-
-class CounterProductPage(Schema):
-    items = fields.List(fields.Nested(CounterProductOut))
-    total = fields.Integer()
 
 
 class CounterMemberOut(Schema):

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from mart import clock
 from mart.auth import roles_required
 from mart.errors import DomainError, Forbidden, InvalidInput
 from mart.extensions import csrf, db
@@ -16,6 +17,7 @@ from mart.money import format_rupiah
 from mart.security import csrf_exempt
 from pos import pinpad, qris, services
 from pos.models import Register, SaleReturn, Shift
+from printers import services as printing
 
 bp = Blueprint(
     "pos",
@@ -248,7 +250,7 @@ def sales():
     except ValueError:
         day = None
     if not (number or member_no or day):
-        day = services.business_date()
+        day = clock.business_date()
     stmt = services.search_sales(number=number or None, day=day, member_no=member_no or None)
     page = max(request.args.get("page", 1, type=int), 1)
     sub = stmt.order_by(None).subquery()
@@ -273,11 +275,7 @@ def sales():
 @roles_required("manager")
 def sale_detail(sale_id):
     sale = services.get_sale(sale_id)
-    try:
-        preview = services.receipt_text(sale, 48)
-    except Exception:  # the printers package may be unavailable; the page still helps
-        current_app.logger.exception("receipt preview failed")
-        preview = None
+    preview = services.receipt_text(sale, 48)
     returns = db.session.scalars(
         sa.select(SaleReturn).where(SaleReturn.sale_id == sale.id).order_by(SaleReturn.id)
     ).all()
@@ -302,8 +300,6 @@ def shift_detail(shift_id):
     final = shift.status == "closed"
     figures = shift.report if final and shift.report else services.shift_figures(shift)
     try:
-        from printers import services as printing
-
         text = printing.render_text(services.shift_report_document(shift, final=final), 48)
     except Exception:
         current_app.logger.exception("shift report preview failed")
@@ -337,10 +333,8 @@ def pos_time(value):
     """A UTC timestamp as local time (MART_TIMEZONE), ``HH:MM``; with the date if not today."""
     if value is None:
         return ""
-    from zoneinfo import ZoneInfo
-
-    local = value.astimezone(ZoneInfo(current_app.config["MART_TIMEZONE"]))
-    if local.date() != services.business_date():
+    local = clock.local(value)
+    if local.date() != clock.business_date():
         return format_datetime(value)
     return local.strftime("%H:%M")
 

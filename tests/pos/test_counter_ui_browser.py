@@ -2,8 +2,10 @@
 the scan field keeps the focus, ... In headless Debian chromium."""
 
 import pytest
+import sqlalchemy as sa
 
 from mart.extensions import db
+from pos.models import Register
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
 from tests.pos.conftest import new_product
 
@@ -17,12 +19,7 @@ def open_counter(app, live_server, browser, make_user, size=(1366, 768), usernam
     from pos import services
 
     with app.app_context():
-        if (
-            services.db.session.scalar(
-                services.sa.select(services.Register).where(services.Register.code == "R1")
-            )
-            is None
-        ):
+        if db.session.scalar(sa.select(Register).where(Register.code == "R1")) is None:
             services.create_register("R1", "Kasir depan")
             db.session.commit()
     make_user("cashier", username=username)

@@ -1,0 +1,119 @@
+"""The sale's shortcuts: every place the sale path leaves the ordinary way for speed.
+
+A sale is the request the counter waits for, so ``sales.create_sale`` is measured
+(``bench/profile_sale.py``, pos/README.md "The sale path") and takes these shortcuts.
+Each keeps the outcome of the ordinary way; the tests named keep it so.
+
+1. **One representation of a sale: ``SaleView``.** ``create_sale`` answers a
+   ``SaleView`` whether it wrote the sale (built from the rows it inserted, nothing
+   read back) or found it already stored (``SaleView.of``, an idempotent retry). Plain
+   attributes only: the columns of ``Sale`` plus ``amount_due``, ``register`` (``id``,
+   ``code``, ``printer_id``), ``cashier`` (``id``, ``username``, ``full_name``), and
+   ``lines``/``payments`` with the columns of ``SaleLine``/``Payment``. No ORM object,
+   so reading it after the commit costs no query. The receipt document, the stock
+   movements, the journal and the API answer take it as they would take a ``Sale``.
+2. **Core statements, built once per dialect** (``statement``): the shift and its
+   register as columns with whether the sale's id is taken, in one statement (``FOR
+   SHARE OF shifts`` on PostgreSQL, so a concurrent close waits), and the inserts of the
+   sale, its lines and its payments (one executemany each), run on the session's
+   connection: the ORM's unit of work and ``session.execute`` cost CPU per row and per
+   statement, and nothing here needs ORM objects.
+3. **The receipt number** comes from ``mart.counters.next_value``, the one gap-free
+   counter (a single upsert; the row stays locked until the sale commits or rolls back,
+   so a rolled-back sale gives its number back).
+4. **The answer** goes through its declared schema, ``pos.schemas.SaleOut``, which
+   dumps by a plan built once (``pos.schemas.PlainSchema``: each declared field read
+   as the attribute of that name, no dump hooks) instead of marshmallow's per-field
+   machinery, which cost more CPU than the rest of the answer for ten lines.
+
+Held by ``tests/pos/test_sale_path.py``: the 201 answer equals what ``GET
+/sales/{id}`` answers for the stored sale, and a 10-line sale stays within its
+statements.
+"""
+
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+from pos.models import Payment, Register, Sale, SaleLine, Shift
+
+_SALE_COLUMNS = tuple(Sale.__table__.columns.keys())
+_LINE_COLUMNS = tuple(SaleLine.__table__.columns.keys())
+_PAYMENT_COLUMNS = tuple(Payment.__table__.columns.keys())
+
+
+class SaleView(SimpleNamespace):
+    """A sale as plain attributes (see the module's contract, 1)."""
+
+    @property
+    def amount_due(self) -> int:
+        return self.total + self.rounding
+
+    @classmethod
+    def of(cls, sale: Sale) -> "SaleView":
+        """The view of a stored sale (reads its register, cashier, lines, payments)."""
+        return cls(
+            **{name: getattr(sale, name) for name in _SALE_COLUMNS},
+            register=SimpleNamespace(
+                id=sale.register.id, code=sale.register.code, printer_id=sale.register.printer_id
+            ),
+            cashier=person(sale.cashier),
+            lines=[
+                SimpleNamespace(**{name: getattr(line, name) for name in _LINE_COLUMNS})
+                for line in sale.lines
+            ],
+            payments=[
+                SimpleNamespace(**{name: getattr(p, name) for name in _PAYMENT_COLUMNS})
+                for p in sale.payments
+            ],
+        )
+
+
+def person(user) -> SimpleNamespace:
+    """What a sale shows of its cashier, as plain attributes."""
+    return SimpleNamespace(id=user.id, username=user.username, full_name=user.full_name)
+
+
+# Statements of the sale path, built once per dialect (building them costs CPU).
+_STATEMENTS: dict[tuple[str, str], sa.Executable] = {}
+
+
+def statement(name: str, dialect: str) -> sa.Executable:
+    """The sale path's statement ``name`` (``shift``, ``sale``, ``lines``, ``payments``)."""
+    stmt = _STATEMENTS.get((name, dialect))
+    if stmt is None:
+        stmt = _STATEMENTS[(name, dialect)] = _BUILDERS[name](dialect)
+    return stmt
+
+
+def _shift_statement(dialect):
+    """What a sale needs of its shift and register (Core columns, no ORM objects), and
+    whether the sale's id is taken, in one statement."""
+    shifts, registers, sales = Shift.__table__, Register.__table__, Sale.__table__
+    taken = sa.select(sales.c.id).where(sales.c.id == sa.bindparam("sale_id")).exists()
+    stmt = (
+        sa.select(
+            shifts.c.id,
+            shifts.c.status,
+            shifts.c.cashier_id,
+            shifts.c.opened_at,
+            registers.c.id.label("register_id"),
+            registers.c.code.label("register_code"),
+            registers.c.printer_id.label("register_printer_id"),
+            taken.label("taken"),
+        )
+        .select_from(shifts.join(registers, registers.c.id == shifts.c.register_id))
+        .where(shifts.c.id == sa.bindparam("shift_id"))
+    )
+    if dialect == "postgresql":
+        # a concurrent close waits for this sale
+        stmt = stmt.with_for_update(read=True, of=shifts)
+    return stmt
+
+
+_BUILDERS = {
+    "shift": _shift_statement,
+    "sale": lambda dialect: sa.insert(Sale.__table__),
+    "lines": lambda dialect: sa.insert(SaleLine.__table__),
+    "payments": lambda dialect: sa.insert(Payment.__table__),
+}

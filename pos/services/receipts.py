@@ -1,0 +1,148 @@
+"""The slips of a sale: the receipt (printed, previewed, reprinted as a copy), the
+return note (nota retur), and how a payment method is printed."""
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from mart import audit
+from mart.clock import local_text
+from mart.money import format_number
+from members import services as members
+from pos.models import Sale, SaleReturn
+from printers import services as printing
+from printers.document import Document, Item, Total, branch_header
+
+
+def method_label(method: str) -> str:
+    return {
+        "cash": _("Cash"),
+        "qris": _("QRIS"),
+        "card": _("Card"),
+        "transfer": _("Transfer"),
+        "simpanan": _("Simpanan sukarela"),
+    }.get(method, method)
+
+
+def receipt_document(sale: Sale, *, copy: bool = False):
+    """The receipt as a ``printers.document.Document`` (what prints and previews)."""
+    cfg = current_app.config
+    items = []
+    for line in sale.lines:
+        notes = []
+        if line.member_price:
+            notes.append(_("member price"))
+        if line.discount:
+            notes.append(_("discount -%(amount)s", amount=format_number(line.discount)))
+        items.append(
+            Item(
+                name=line.name,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                amount=line.gross - line.discount,
+                note=", ".join(notes) or None,
+                unit=line.unit,
+            )
+        )
+    totals = [Total(_("Subtotal"), sale.subtotal - sale.line_discount)]
+    if sale.sale_discount:
+        totals.append(Total(_("Discount"), -sale.sale_discount))
+    totals.append(Total(_("Total"), sale.total, emphasis=True))
+    if sale.rounding:
+        totals.append(Total(_("Rounding"), sale.rounding))
+        totals.append(Total(_("Amount due"), sale.amount_due, emphasis=True))
+    for payment in sale.payments:
+        label = method_label(payment.method)
+        if payment.reference:
+            label = f"{label} ({payment.reference})"
+        totals.append(Total(label, payment.amount))
+    totals.append(Total(_("Change"), sale.change, emphasis=bool(sale.change)))
+    notes = []
+    if cfg["MART_PKP"] and sale.taxable:
+        notes.append(_("Prices include PPN."))
+        totals.append(Total(_("DPP nilai lain"), sale.dpp))
+        totals.append(Total(_("PPN"), sale.ppn))
+    if sale.discount:
+        notes.append(_("You saved %(amount)s", amount=format_number(sale.discount)))
+    if sale.member_no:
+        year_total = members.purchases_in_year(sale.member_no, sale.business_date.year)
+        notes.append(
+            _(
+                "Member %(no)s: purchases in %(year)s so far %(amount)s",
+                no=sale.member_no,
+                year=sale.business_date.year,
+                amount=format_number(year_total),
+            )
+        )
+    return Document(
+        header_lines=branch_header(),
+        title=None,
+        info=[
+            (_("No."), sale.number),
+            (_("Date"), local_text(sale.created_at)),
+            (_("Cashier"), sale.cashier.full_name or sale.cashier.username),
+            (_("Register"), sale.register.code),
+        ],
+        items=items,
+        totals=totals,
+        notes=notes,
+        footer_lines=[cfg["MART_RECEIPT_FOOTER"]] if cfg["MART_RECEIPT_FOOTER"] else [],
+        qr_payload=None,
+        barcode=sale.number,
+        copy=copy,
+    )
+
+
+def receipt_text(sale: Sale, width: int, *, copy=False) -> str:
+    return printing.render_text(receipt_document(sale, copy=copy), width)
+
+
+def reprint(sale: Sale, user):
+    """Queue a copy of the receipt (marked COPY/SALINAN)."""
+    job = printing.queue_document(
+        receipt_document(sale, copy=True),
+        sale.register.printer_id,
+        kind="receipt",
+        copy=True,
+        ref_type="sale",
+        ref_id=sale.id,
+    )
+    audit.record("sale.reprint", sale, after={"number": sale.number}, user=user)
+    return job
+
+
+def return_document(ret: SaleReturn):
+    items = [
+        Item(
+            name=line.sale_line.name,
+            quantity=line.quantity,
+            unit_price=line.sale_line.unit_price,
+            amount=-line.amount,
+            unit=line.sale_line.unit,
+        )
+        for line in ret.lines
+    ]
+    totals = [Total(_("Refund"), ret.amount, emphasis=True)]
+    totals += [Total(method_label(r.method), r.amount) for r in ret.refunds]
+    notes = [_("Return of receipt %(number)s", number=ret.sale.number)]
+    if ret.ppn:
+        notes.append(_("Prices include PPN."))
+        totals.append(Total(_("DPP nilai lain"), ret.dpp))
+        totals.append(Total(_("PPN returned"), ret.ppn))
+    if ret.damaged:
+        notes.append(_("Damaged goods: written off."))
+    return Document(
+        header_lines=branch_header(),
+        title=_("RETURN NOTE (NOTA RETUR)"),
+        info=[
+            (_("No."), ret.number),
+            (_("Date"), local_text(ret.created_at)),
+            (_("Receipt"), ret.sale.number),
+        ],
+        items=items,
+        totals=totals,
+        notes=notes,
+        footer_lines=[],
+        qr_payload=None,
+        barcode=None,
+        copy=False,
+    )
