@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from inventory import services
 from inventory.models import GoodsReceipt, Product, StockMovement, Supplier
 from inventory.retail_models import PurchaseOrder, PurchaseOrderLine
+from inventory.services.base import _money, _positive, _user_id
 from mart import audit
 from mart.db import quantity, utcnow
 from mart.errors import Conflict, InvalidInput, NotFound
@@ -84,7 +85,7 @@ def create_order(data, user=None) -> PurchaseOrder:
                 _("This product is consigned by another supplier."),
                 field=f"lines.{i}.product_id",
             )
-        qty = services._positive(line.get("quantity"), field=f"lines.{i}.quantity")
+        qty = _positive(line.get("quantity"), field=f"lines.{i}.quantity")
         cost = line.get("unit_cost")
         if cost is not None and cost < 0:
             raise InvalidInput(_("Must be 0 or more."), field=f"lines.{i}.unit_cost")
@@ -96,7 +97,7 @@ def create_order(data, user=None) -> PurchaseOrder:
         note=data.get("note"),
         created_at=now,
         expected_on=(now + timedelta(days=lead_time(supplier))).date(),
-        user_id=services._user_id(user),
+        user_id=_user_id(user),
     )
     db.session.add(order)
     db.session.flush()
@@ -130,7 +131,7 @@ def outstanding(line: PurchaseOrderLine) -> Decimal:
 
 
 def order_total(order: PurchaseOrder) -> int:
-    return services._money(sum(ln.quantity * (ln.unit_cost or 0) for ln in order.lines))
+    return _money(sum(ln.quantity * (ln.unit_cost or 0) for ln in order.lines))
 
 
 def order_dict(order: PurchaseOrder) -> dict:
@@ -356,7 +357,7 @@ def order_document(order: PurchaseOrder):
                 name=ln.product.name,
                 quantity=ln.quantity,
                 unit_price=ln.unit_cost or 0,
-                amount=services._money(ln.quantity * (ln.unit_cost or 0)),
+                amount=_money(ln.quantity * (ln.unit_cost or 0)),
                 unit=ln.product.unit,
                 note=_("SKU %(sku)s", sku=ln.product.sku),
             )

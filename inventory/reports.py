@@ -7,7 +7,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from inventory.models import Product, StockMovement, Supplier
-from inventory.services import _consigned_condition, _money, from_raw, owned_condition, raw
+from inventory.services.base import _money, from_raw, raw
+from inventory.services.figures import _consigned_condition, owned_condition
 from mart import csvsafe
 from mart.db import utcnow
 from mart.extensions import db
