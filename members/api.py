@@ -37,6 +37,7 @@ from members.schemas import (
     WajibArrearsPageSchema,
     WajibStatusSchema,
 )
+from members.services.savings import _entry_dict
 
 blp = Blueprint("members_api", __name__, description="Members, simpanan and SHU")
 
@@ -92,7 +93,7 @@ def _movement_result(member, entry, job=None) -> dict:
     balances = services.savings(member.id)
     return {
         "member_no": member.member_no,
-        "entry": services._entry_dict(entry),
+        "entry": _entry_dict(entry),
         "savings": balances,
         "balances": balances,
         **balances,

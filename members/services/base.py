@@ -1,0 +1,81 @@
+"""What every part of the members services shares: the balance and entry tables,
+the acting user, the month arithmetic of simpanan wajib.
+"""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from mart.db import utcnow
+from mart.errors import NotFound
+from mart.extensions import db
+from members.models import (
+    Member,
+    SavingsBalance,
+    SavingsEntry,
+)
+
+balances_table = SavingsBalance.__table__
+entries_table = SavingsEntry.__table__
+
+
+# --- dates --------------------------------------------------------------------------
+
+
+def business_date(at: datetime | None = None) -> date:
+    """The branch's business date of a moment (now by default).
+
+    Local time in ``MART_TIMEZONE``; a day ends at ``MART_DAY_END_HOUR``.
+    """
+    cfg = current_app.config
+    local = (at or utcnow()).astimezone(ZoneInfo(cfg["MART_TIMEZONE"]))
+    return (local - timedelta(hours=cfg.get("MART_DAY_END_HOUR") or 0)).date()
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return business_date(value)
+    return value
+
+
+def _month_index(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def _month_start(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _lock_member(member_no) -> Member:
+    """The member, row-locked on PostgreSQL (SQLite writers are serialised already)."""
+    member_no = str(member_no).strip().upper()
+    member = db.session.scalar(
+        sa.select(Member)
+        .where(Member.member_no == member_no)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if member is None:
+        raise NotFound(_("No member with number %(no)s.", no=member_no))
+    return member
+
+
+def _current_user():
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user
+    return None
+
+
+def _current_user_id():
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id
+    return None
