@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from mart import csvsafe
+from mart import clock, csvsafe
 from mart.auth import roles_required
 from mart.errors import DomainError, Forbidden, InvalidInput
 from mart.extensions import db
@@ -352,14 +352,14 @@ def capital():
         totals=totals,
         total=sum(totals.values()),
         as_of=as_of_date,
-        figures=services.member_figures(services.business_date(), services.business_date()),
+        figures=services.member_figures(clock.business_date(), clock.business_date()),
     )
 
 
 @bp.route("/shu", methods=["GET", "POST"])
 @roles_required("manager")
 def shu():
-    today = services.business_date()
+    today = clock.business_date()
     form = request.form
     year = form.get("year", type=int) or request.args.get("year", type=int) or today.year - 1
     allocation = [(name, form.get(f"pct_{name}", str(pct))) for name, pct in TYPICAL_ALLOCATION]
@@ -471,7 +471,7 @@ def me():
     if member.status != "active":
         raise Forbidden(_("This membership has ended."))
     page = max(1, request.args.get("page", 1, type=int))
-    today = services.business_date()
+    today = clock.business_date()
     this_year = today.year
     since = date(today.year - 1, 1, 1)
     purchases = services.purchases_by_month(member.id, since=since)

@@ -1,7 +1,6 @@
 """What every part of the inventory services shares: whole-rupiah rounding, the
 acting user, quantities as their stored thousandths in SQL."""
 
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -51,9 +50,3 @@ def raw(column):
 def from_raw(value) -> Decimal:
     """Stored thousandths to a 3-place Decimal (exact)."""
     return Decimal(int(value or 0)).scaleb(-3)
-
-
-def _business_date(at=None) -> date:
-    from books.services import business_date
-
-    return business_date(at)

@@ -2,10 +2,8 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from inventory.models import (
@@ -15,9 +13,9 @@ from inventory.models import (
     StockMovement,
     Supplier,
 )
-from inventory.services.base import ZERO, _business_date, _money, _user, _user_id, from_raw, raw
+from inventory.services.base import ZERO, _money, _user, _user_id, from_raw, raw
 from inventory.services.products import get_supplier
-from mart import audit
+from mart import audit, clock
 from mart.db import utcnow
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
@@ -32,12 +30,9 @@ def period_cutoff(period_end: date) -> datetime:
     MART_DAY_END_HOUR), or the end of that date in UTC when that is later, so that a
     sale rung up "today" is never left out by a date read in another time zone.
     """
-    tz = ZoneInfo(current_app.config.get("MART_TIMEZONE") or "Asia/Jakarta")
-    next_day = period_end + timedelta(days=1)
-    hour = int(current_app.config.get("MART_DAY_END_HOUR") or 0)  # the business day's end
-    local = datetime.combine(next_day, time(hour), tzinfo=tz).astimezone(UTC)
-    utc = datetime.combine(next_day, time(0), tzinfo=UTC)
-    return max(local, utc)
+    _start, local_end = clock.day_bounds(period_end)
+    utc_end = datetime.combine(period_end + timedelta(days=1), time(0), tzinfo=UTC)
+    return max(local_end, utc_end)
 
 
 def create_settlement(supplier_id, period_end: date, user=None) -> ConsignmentSettlement:
@@ -151,7 +146,7 @@ def create_settlement(supplier_id, period_end: date, user=None) -> ConsignmentSe
         if row.kind in ("sale", "customer_return")
     )
     books_events.settlement(
-        _business_date(),
+        clock.business_date(),
         settlement_id=settlement.id,
         adjustment=settlement.payable - posted,
         user=_user(user),
@@ -224,7 +219,7 @@ def pay_settlement(
     from books import events as books_events
 
     books_events.settlement_paid(
-        _business_date(),
+        clock.business_date(),
         settlement_id=settlement.id,
         amount=settlement.payable,
         method=method,

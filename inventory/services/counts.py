@@ -8,10 +8,10 @@ from inventory.models import (
     StockCount,
     StockCountLine,
 )
-from inventory.services.base import _business_date, _money, _user, _user_id
+from inventory.services.base import _money, _user, _user_id
 from inventory.services.ledger import _owner_of, add_movement
 from inventory.services.products import get_product, lookup_code
-from mart import audit
+from mart import audit, clock
 from mart.db import quantity, utcnow
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
@@ -170,7 +170,7 @@ def post_count(count_id, user=None) -> StockCount:
 
     stock_after = stock_books.owned_values(stock_before)
     books_events.stock_difference(
-        _business_date(),
+        clock.business_date(),
         source_type="stock_count",
         source_id=count.id,
         value=stock_books.values_of(stock_after) - stock_books.values_of(stock_before),

@@ -11,9 +11,9 @@ from inventory.models import (
     Product,
     StockMovement,
 )
-from inventory.services.base import _business_date, _positive, _user, _user_id, from_raw, raw
+from inventory.services.base import _positive, _user, _user_id, from_raw, raw
 from inventory.services.products import get_product
-from mart import audit
+from mart import audit, clock
 from mart.db import quantity, utcnow
 from mart.extensions import db
 
@@ -214,7 +214,7 @@ def write_off(product_id, quantity, *, reason=None, user=None) -> StockMovement:
 
         stock_after = stock_books.owned_values(stock_before)
         books_events.stock_difference(
-            _business_date(),
+            clock.business_date(),
             source_type="write_off",
             source_id=movement.id,
             value=stock_books.values_of(stock_after) - stock_books.values_of(stock_before),

@@ -18,7 +18,6 @@ from inventory.models import (
 )
 from inventory.services.base import (
     ZERO,
-    _business_date,
     _money,
     _positive,
     _user,
@@ -28,7 +27,7 @@ from inventory.services.base import (
 )
 from inventory.services.ledger import _owner_of, add_movement
 from inventory.services.products import get_supplier
-from mart import audit
+from mart import audit, clock
 from mart.db import UTCDateTime, utcnow
 from mart.errors import Conflict, InvalidInput
 from mart.extensions import db
@@ -169,7 +168,7 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
 
         stock_after = stock_books.owned_values(stock_before)
         books_events.goods_receipt(
-            _business_date(at),
+            clock.business_date(at),
             receipt_id=receipt.id,
             invoice=receipt.total_cost,
             stock_value=stock_books.values_of(stock_after) - stock_books.values_of(stock_before),
@@ -300,7 +299,7 @@ def post_supplier_return(data, user=None) -> SupplierReturn:
 
     stock_after = stock_books.owned_values(stock_before)
     books_events.supplier_return(
-        _business_date(),
+        clock.business_date(),
         return_id=ret.id,
         refund=_money(owned_cost),
         stock_value=stock_books.values_of(stock_before) - stock_books.values_of(stock_after),

@@ -33,7 +33,6 @@ Where each part lives:
 
 from mart.errors import Conflict
 from members.models import SavingsEntry
-from members.services.base import business_date
 from members.services.figures import capital_totals, ledger_totals, member_figures
 from members.services.members import (
     check_member_pin,
@@ -75,7 +74,6 @@ __all__ = [
     # names the callers' tests and benchmarks use through here
     "Conflict",
     "SavingsEntry",
-    "business_date",
     # members
     "check_member_pin",
     "find_member",

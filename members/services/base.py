@@ -2,14 +2,12 @@
 the acting user, the month arithmetic of simpanan wajib.
 """
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
-from mart.db import utcnow
+from mart.clock import business_date
 from mart.errors import NotFound
 from mart.extensions import db
 from members.models import (
@@ -22,17 +20,7 @@ balances_table = SavingsBalance.__table__
 entries_table = SavingsEntry.__table__
 
 
-# --- dates --------------------------------------------------------------------------
-
-
-def business_date(at: datetime | None = None) -> date:
-    """The branch's business date of a moment (now by default).
-
-    Local time in ``MART_TIMEZONE``; a day ends at ``MART_DAY_END_HOUR``.
-    """
-    cfg = current_app.config
-    local = (at or utcnow()).astimezone(ZoneInfo(cfg["MART_TIMEZONE"]))
-    return (local - timedelta(hours=cfg.get("MART_DAY_END_HOUR") or 0)).date()
+# --- dates (the business day itself is mart.clock's) --------------------------------
 
 
 def _as_date(value) -> date:

@@ -4,13 +4,14 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from mart.clock import business_date
 from mart.extensions import db
 from members.models import (
     KINDS,
     Member,
     SavingsEntry,
 )
-from members.services.base import _as_date, balances_table, business_date
+from members.services.base import _as_date, balances_table
 
 # --- roll-up ------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from mart import audit
+from mart.clock import business_date
 from mart.counters import next_value
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
@@ -16,7 +17,7 @@ from members.models import (
     KINDS,
     Member,
 )
-from members.services.base import balances_table, business_date
+from members.services.base import balances_table
 from members.services.savings import deposit
 
 # Members' own PINs live in members.pins; other packages reach them from here.

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from mart import audit
+from mart.clock import business_date
 from mart.db import utcnow
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
@@ -30,7 +31,6 @@ from members.services.base import (
     _month_index,
     _month_start,
     balances_table,
-    business_date,
     entries_table,
 )
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from books import reports as books_reports
 from mart import audit
+from mart.clock import business_date
 from mart.db import utcnow
 from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
@@ -31,7 +32,6 @@ from members.services.base import (
     _current_user,
     _current_user_id,
     balances_table,
-    business_date,
     entries_table,
 )
 from members.services.members import PART_NAME_RE

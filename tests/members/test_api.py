@@ -147,7 +147,7 @@ def test_body_not_json_400(manager):
 
 
 def test_wajib_months_tracked_and_arrears(app, manager, make_member):
-    from members.services import business_date
+    from mart.clock import business_date
 
     with app.app_context():
         today = business_date()
