@@ -11,7 +11,7 @@ from mart.apiutil import page_schema
 from mart.auth import roles_required
 from mart.errors import Forbidden
 from mart.extensions import db
-from members import pins, printing, services
+from members import pins, services
 from members.schemas import (
     MemberCapitalArgs,
     MemberCapitalSchema,
@@ -239,11 +239,7 @@ def deposit(data, member_no):
         member_no, data["kind"], data["amount"], note=data.get("note"), method=data["method"]
     )
     member = services.get_member(member_no)
-    job = (
-        printing.queue_entry_slip(member, entry, services.savings(member.id))
-        if data["print"]
-        else None
-    )
+    job = services.print_entry_slip(member, entry) if data["print"] else None
     db.session.commit()
     return _movement_result(member, entry, job)
 
@@ -258,11 +254,7 @@ def withdraw(data, member_no):
         member_no, data["kind"], data["amount"], note=data.get("note"), method=data["method"]
     )
     member = services.get_member(member_no)
-    job = (
-        printing.queue_entry_slip(member, entry, services.savings(member.id))
-        if data["print"]
-        else None
-    )
+    job = services.print_entry_slip(member, entry) if data["print"] else None
     db.session.commit()
     return _movement_result(member, entry, job)
 
@@ -288,7 +280,7 @@ def leave(data, member_no):
     result = services.leave(member_no, data["reason"], on=data.get("date"), note=data.get("note"))
     job = None
     if data["print"]:
-        job = printing.queue_settlement(services.get_member(member_no), result)
+        job = services.print_settlement(services.get_member(member_no), result)
     db.session.commit()
     return {**result, "print_job_id": getattr(job, "id", None)}
 

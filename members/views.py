@@ -32,7 +32,7 @@ from mart import clock, csvsafe
 from mart.auth import roles_required
 from mart.errors import DomainError, Forbidden, InvalidInput
 from mart.extensions import db
-from members import printing, services
+from members import services
 from members.models import KINDS, LEFT_REASONS, ShuYear
 
 bp = Blueprint(
@@ -179,7 +179,6 @@ def _detail_page(member_no, status=200):
         statements=services.shu_statements(member.id),
         kinds=KINDS,
         reasons=LEFT_REASONS,
-        printing=printing.printing_available(),
     ), status
 
 
@@ -201,7 +200,7 @@ def _movement(member_no, action):
             entry = services.withdraw(member_no, kind, amount, note=note)
         member = services.get_member(member_no)
         if form.get("print"):
-            printing.queue_entry_slip(member, entry, services.savings(member.id))
+            services.print_entry_slip(member, entry)
         db.session.commit()
     except DomainError as error:
         return _detail_page(member_no, _failed(error))
@@ -266,7 +265,7 @@ def leave(member_no):
             note=request.form.get("note") or None,
         )
         if request.form.get("print"):
-            printing.queue_settlement(services.get_member(member_no), result)
+            services.print_settlement(services.get_member(member_no), result)
         db.session.commit()
     except DomainError as error:
         return _detail_page(member_no, _failed(error))

@@ -27,6 +27,8 @@ Where each part lives:
 * ``wajib``: the months simpanan wajib has paid and the arrears.
 * ``purchases``: member purchases (the basis of jasa usaha).
 * ``shu``: compute, post and explain the SHU.
+* ``slips``: a savings entry's and the leaving settlement's slip, queued through
+  ``printers.services`` (the documents are built in ``members.printing``).
 * ``figures``: the roll-up's and reports' figures (members, capital, ledger totals).
 * ``base``: what they share (the balance tables, the acting user, month arithmetic).
 """
@@ -68,6 +70,7 @@ from members.services.shu import (
     shu_posted,
     shu_statements,
 )
+from members.services.slips import print_entry_slip, print_settlement
 from members.services.wajib import WajibStatus, arrears_report, wajib_status
 
 __all__ = [
@@ -103,6 +106,9 @@ __all__ = [
     "purchases_by_month",
     "purchases_in_year",
     "record_purchase",
+    # slips through the print queue
+    "print_entry_slip",
+    "print_settlement",
     # SHU
     "ShuResult",
     "divide_shu",
