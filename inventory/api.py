@@ -6,6 +6,7 @@ its own products, stock, movements and settlements; cashiers read products.
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +16,7 @@ from inventory import reports, schemas, services
 from inventory.models import ConsignmentSettlement, Product, Supplier
 from mart.apiutil import page_of, page_schema
 from mart.auth import roles_required
-from mart.errors import Forbidden, NotFound
+from mart.errors import Forbidden, InvalidInput, NotFound
 from mart.extensions import db
 
 blp = Blueprint("inventory_api", __name__, description="Inventory")
@@ -114,8 +115,6 @@ def create_supplier(data):
 @blp.arguments(schemas.SupplierQuerySchema, location="query")
 @blp.response(200, page_schema(schemas.SupplierSchema))
 def list_suppliers(args):
-    import sqlalchemy as sa
-
     stmt = sa.select(Supplier).order_by(Supplier.name, Supplier.id)
     scope = supplier_scope()
     if scope is not None:
@@ -204,8 +203,6 @@ def create_settlement(data):
 @blp.arguments(schemas.SettlementQuerySchema, location="query")
 @blp.response(200, page_schema(schemas.SettlementSchema))
 def list_settlements(args):
-    import sqlalchemy as sa
-
     stmt = sa.select(ConsignmentSettlement).order_by(ConsignmentSettlement.id.desc())
     scope = supplier_scope() or args.get("supplier_id")
     if scope is not None:
@@ -298,8 +295,6 @@ def report(args, name):
     scope = supplier_scope()
     if name == "movements":
         if args.get("product_id") is None:
-            from mart.errors import InvalidInput
-
             raise InvalidInput(_("Missing data for required field."), "product_id", "query")
         _visible_product(args["product_id"])
     columns, rows, extra = reports.run(name, args, scope)

@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+# inventory.services imports this module too (a receipt against an order); both import
+# the other as a module and call it at run time, so either may load first.
 from inventory import services
 from inventory.models import GoodsReceipt, Product, StockMovement, Supplier
 from inventory.retail_models import PurchaseOrder, PurchaseOrderLine
@@ -30,6 +32,9 @@ from mart.db import quantity, utcnow
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
 from mart.money import format_number, format_rupiah
+from printers import services as printing
+from printers.document import Document, Item, Total
+from printers.layout import format_quantity
 
 OPEN = ("open", "partial")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
@@ -341,8 +346,6 @@ def suggestions(supplier_id, weeks=None, now=None) -> dict:
 
 def order_document(order: PurchaseOrder):
     """The PO as a ``printers.document.Document`` for the receipt printer."""
-    from printers.document import Document, Item, Total
-
     cfg = current_app.config
     return Document(
         header_lines=[cfg.get("MART_BRANCH_NAME", ""), cfg.get("MART_BRANCH_ADDRESS", "")],
@@ -369,8 +372,6 @@ def order_document(order: PurchaseOrder):
 
 
 def print_order(order_id, printer_id=None):
-    from printers import services as printing
-
     order = get_order(order_id)
     return printing.queue_document(
         order_document(order),
@@ -383,8 +384,6 @@ def print_order(order_id, printer_id=None):
 
 def order_text(order: PurchaseOrder) -> str:
     """The PO as plain text to paste into WhatsApp (``*bold*`` is WhatsApp's)."""
-    from printers.layout import format_quantity
-
     cfg = current_app.config
     out = [
         "*" + _("PURCHASE ORDER #%(id)s", id=order.id) + "*",

@@ -1,7 +1,7 @@
 """Stock reports: each returns ``(columns, rows)`` for the page, the JSON and the CSV."""
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -278,8 +278,6 @@ def sell_through(date_from=None, date_to=None, supplier_id=None):
 
 
 def _start_of(day):
-    from datetime import UTC, datetime, time
-
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 

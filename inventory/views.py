@@ -6,7 +6,7 @@ stock count) call the JSON API from ``inventory/static/js``.
 
 import contextlib
 import io
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ from mart.auth import roles_required
 from mart.db import utcnow
 from mart.errors import DomainError
 from mart.extensions import db
+from mart.money import format_rupiah
 
 bp = Blueprint(
     "inventory",
@@ -645,10 +646,6 @@ def column_label(column):
 
 @bp.app_template_global("inv_cell")
 def cell(column, value):
-    from datetime import date, datetime
-
-    from mart.money import format_rupiah
-
     if value is None:
         return ""
     if column in MONEY_COLUMNS:

@@ -6,6 +6,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from books import events as books_events
+from inventory import books as stock_books
 from inventory.models import (
     ConsignmentSettlement,
     ConsignmentSettlementLine,
@@ -135,9 +137,6 @@ def create_settlement(supplier_id, period_end: date, user=None) -> ConsignmentSe
         totals[2] += payable
     settlement.sales_value, settlement.commission, settlement.payable = totals
     db.session.flush()
-    from books import events as books_events
-    from inventory import books as stock_books
-
     posted = sum(
         stock_books.consignment_share(
             -from_raw(row[1]), row.unit_price, row.unit_cost, percent, row.amount
@@ -216,8 +215,6 @@ def pay_settlement(
     if done != 1:
         raise Conflict(_("This settlement is already paid."))
     db.session.refresh(settlement)
-    from books import events as books_events
-
     books_events.settlement_paid(
         clock.business_date(),
         settlement_id=settlement.id,

@@ -3,6 +3,8 @@
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from books import events as books_events
+from inventory import books as stock_books
 from inventory.models import (
     Product,
     StockCount,
@@ -144,8 +146,6 @@ def post_count(count_id, user=None) -> StockCount:
     if claimed != 1:
         raise Conflict(_("This stock count is already posted."))
     db.session.refresh(count)
-    from inventory import books as stock_books
-
     stock_before = stock_books.owned_values([line.product_id for line in count.lines], lock=True)
     for line in count.lines:
         diff = line.counted - line.ledger_at_count
@@ -166,8 +166,6 @@ def post_count(count_id, user=None) -> StockCount:
         )
     audit.record("stock_count.post", count, after=None, user=_user(user))
     db.session.flush()
-    from books import events as books_events
-
     stock_after = stock_books.owned_values(stock_before)
     books_events.stock_difference(
         clock.business_date(),

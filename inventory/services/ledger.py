@@ -7,6 +7,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
+from books import events as books_events
+from inventory import books as stock_books
 from inventory.models import (
     Product,
     StockMovement,
@@ -191,8 +193,6 @@ def record_customer_return(
 
 def write_off(product_id, quantity, *, reason=None, user=None) -> StockMovement:
     """Spoilage or expiry: stock out at cost, written to the audit log."""
-    from inventory import books as stock_books
-
     product = get_product(product_id)
     qty = _positive(quantity)
     owner, supplier_id = _owner_of(product)
@@ -210,8 +210,6 @@ def write_off(product_id, quantity, *, reason=None, user=None) -> StockMovement:
     )
     db.session.flush()
     if stock_before:
-        from books import events as books_events
-
         stock_after = stock_books.owned_values(stock_before)
         books_events.stock_difference(
             clock.business_date(),

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from inventory import barcodes as bc
+from inventory import labels
 from inventory.models import (
     Barcode,
     Category,
@@ -134,8 +135,6 @@ def create_product(data, user=None) -> Product:
     db.session.add(product)
     db.session.flush()
     audit.record("product.create", product, after={"sku": sku, "price": product.price}, user=user)
-    from inventory import labels
-
     labels.record_changes(
         [(product.id, None, product.price, None, product.member_price)], user=user
     )
@@ -199,8 +198,6 @@ def update_product(product_id, data, user=None) -> Product:
     after = {"price": product.price, "active": product.active, "name": product.name}
     if after != before:
         audit.record("product.update", product, before=before, after=after, user=user)
-    from inventory import labels
-
     labels.record_changes(
         [(product.id, before["price"], product.price, old_member_price, product.member_price)],
         user=user,

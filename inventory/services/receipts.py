@@ -7,6 +7,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import lazyload
 
+from books import events as books_events
+from inventory import books as stock_books
+from inventory import purchasing
 from inventory.models import (
     GoodsReceipt,
     GoodsReceiptLine,
@@ -87,8 +90,6 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
         if cost < 0:
             raise InvalidInput(_("Must be 0 or more."), field=f"lines.{i}.unit_cost")
         prepared.append((product, qty, int(cost), line))
-    from inventory import purchasing
-
     order = purchasing.order_for_receipt(data.get("purchase_order_id"), supplier, lines)
     receipt = GoodsReceipt(
         supplier_id=supplier.id,
@@ -143,8 +144,6 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
     db.session.flush()
     if not consignment:
         _book_late_costs(receipt, prepared, at)
-    from inventory import books as stock_books
-
     stock_before = {} if consignment else stock_books.owned_values(products, lock=True)
     db.session.execute(sa.insert(GoodsReceiptLine.__table__), line_rows)
     db.session.execute(sa.insert(StockMovement.__table__), movement_rows)
@@ -164,8 +163,6 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
         user=_user(user),
     )
     if not consignment:  # consigned goods stay the supplier's: nothing to book
-        from books import events as books_events
-
         stock_after = stock_books.owned_values(stock_before)
         books_events.goods_receipt(
             clock.business_date(at),
@@ -270,8 +267,6 @@ def post_supplier_return(data, user=None) -> SupplierReturn:
     ret = SupplierReturn(supplier_id=supplier.id, reason=data.get("reason"), user_id=_user_id(user))
     db.session.add(ret)
     db.session.flush()
-    from inventory import books as stock_books
-
     stock_before = stock_books.owned_values(products, lock=True)
     owned_cost = Decimal(0)
     total = Decimal(0)
@@ -295,8 +290,6 @@ def post_supplier_return(data, user=None) -> SupplierReturn:
         )
     ret.total_cost = _money(total)
     db.session.flush()
-    from books import events as books_events
-
     stock_after = stock_books.owned_values(stock_before)
     books_events.supplier_return(
         clock.business_date(),

@@ -5,7 +5,9 @@ the acting user, the month arithmetic of simpanan wajib.
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import has_request_context
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from mart.clock import business_date
 from mart.errors import NotFound
@@ -52,18 +54,12 @@ def _lock_member(member_no) -> Member:
 
 
 def _current_user():
-    from flask import has_request_context
-    from flask_login import current_user
-
     if has_request_context() and current_user and current_user.is_authenticated:
         return current_user
     return None
 
 
 def _current_user_id():
-    from flask import has_request_context
-    from flask_login import current_user
-
     if has_request_context() and current_user and current_user.is_authenticated:
         return current_user.id
     return None

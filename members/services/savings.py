@@ -12,6 +12,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from books import events as books_events
+from books import services as books
 from mart import audit
 from mart.clock import business_date
 from mart.db import utcnow
@@ -203,8 +205,6 @@ def deposit(
 
 def _journal_entry(entry, member, method, memo, user):
     """The books' journal of a simpanan paid in or out (books.events.savings)."""
-    from books import events as books_events
-
     books_events.savings(
         entry.booked_on,
         entry_id=entry.id,
@@ -306,8 +306,6 @@ def reverse_entry(member_no, entry_id, reason, *, user=None) -> SavingsEntry:
             )
     except IntegrityError as exc:  # a racing reversal of the same entry
         raise Conflict(_("This entry is already reversed.")) from exc
-    from books import services as books
-
     memo = f"Koreksi simpanan {original.kind} {member.member_no}"
     mirrored = books.post_reversal(
         "savings",
@@ -371,8 +369,6 @@ def leave(member_no, reason, *, on=None, note=None, user=None) -> dict:
                     ref_id=member.member_no,
                 )
             )
-    from books import events as books_events
-
     books_events.leaving(
         business_date(),
         member_no=member.member_no,

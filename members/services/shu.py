@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from books import events as books_events
 from books import reports as books_reports
 from mart import audit
 from mart.clock import business_date
@@ -398,8 +399,6 @@ def shu_post(year, surplus, allocation, *, user=None, override=False) -> tuple[S
                 for m in credits
             ],
         )
-    from books import events as books_events
-
     # From the books, the non-members' share of the year's SHU is not divided: it
     # leaves the SHU of the year for cadangan with the rounding.
     books_events.shu(
