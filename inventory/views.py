@@ -407,7 +407,7 @@ def count_post(count_id):
 def settlements():
     if request.method == "POST":
         try:
-            data = _form_data(schemas.SettlementCreateSchema())
+            data = _form_data(schemas.SettlementIn())
             settlement = services.create_settlement(data["supplier_id"], data["period_end"])
             db.session.commit()
             return redirect(url_for("inventory.settlement_detail", settlement_id=settlement.id))

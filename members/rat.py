@@ -213,7 +213,7 @@ def rat_download(year):
     )
 
 
-class RatPackSchema(Schema):
+class RatPackOut(Schema):
     year = fields.Integer()
     as_of = fields.Date()
     previous_as_of = fields.Date()
@@ -246,8 +246,8 @@ class RatPackSchema(Schema):
 
 
 @blp.route("/rat/<int:year>")
-@blp.response(200, RatPackSchema)
 @roles_required(*MANAGERS)
+@blp.response(200, RatPackOut)
 def rat_get(year):
     """The RAT pack of ``year``: neraca (with the previous year), PHU, SHU division,
     each member's SHU and simpanan at 31 December."""
