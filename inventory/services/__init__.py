@@ -58,13 +58,7 @@ from inventory.services.consignment import (
     pay_settlement,
     period_cutoff,
 )
-from inventory.services.counts import (
-    count_summary,
-    enter_count,
-    get_count,
-    open_count,
-    post_count,
-)
+from inventory.services.counts import count_summary, enter_count, get_count, open_count, post_count
 from inventory.services.figures import (
     cost_of_goods_sold,
     movements_stmt,
@@ -72,12 +66,7 @@ from inventory.services.figures import (
     stock_value,
     supplier_figures,
 )
-from inventory.services.ledger import (
-    add_movement,
-    record_customer_return,
-    record_sale,
-    write_off,
-)
+from inventory.services.ledger import add_movement, record_customer_return, record_sale, write_off
 from inventory.services.products import (
     ScanResult,
     create_product,
@@ -93,11 +82,7 @@ from inventory.services.products import (
     update_supplier,
     validate_barcode,
 )
-from inventory.services.receipts import (
-    late_costs_of,
-    post_goods_receipt,
-    post_supplier_return,
-)
+from inventory.services.receipts import late_costs_of, post_goods_receipt, post_supplier_return
 from mart.db import utcnow
 
 __all__ = [

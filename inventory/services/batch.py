@@ -8,12 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import lazyload
 
-from inventory.models import (
-    Barcode,
-    Product,
-    StockMovement,
-    Supplier,
-)
+from inventory.models import Barcode, Product, StockMovement, Supplier
 from inventory.services.base import _positive, _user_id, raw
 from inventory.services.ledger import _owner_of
 from mart.db import utcnow

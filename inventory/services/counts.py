@@ -5,11 +5,7 @@ from flask_babel import gettext as _
 
 from books import events as books_events
 from inventory import books as stock_books
-from inventory.models import (
-    Product,
-    StockCount,
-    StockCountLine,
-)
+from inventory.models import Product, StockCount, StockCountLine
 from inventory.services.base import _money, _user, _user_id
 from inventory.services.ledger import _owner_of, add_movement
 from inventory.services.products import get_product, lookup_code

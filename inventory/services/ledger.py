@@ -9,10 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from books import events as books_events
 from inventory import books as stock_books
-from inventory.models import (
-    Product,
-    StockMovement,
-)
+from inventory.models import Product, StockMovement
 from inventory.services.base import _positive, _user, _user_id, from_raw, raw
 from inventory.services.products import get_product
 from mart import audit, clock

@@ -11,15 +11,8 @@ from sqlalchemy.orm import joinedload
 
 from inventory import barcodes as bc
 from inventory import labels
-from inventory.models import (
-    Barcode,
-    Category,
-    Product,
-    Supplier,
-)
-from inventory.services.base import (
-    ZERO,
-)
+from inventory.models import Barcode, Category, Product, Supplier
+from inventory.services.base import ZERO
 from mart import audit
 from mart.db import quantity, utcnow
 from mart.errors import Conflict, InvalidInput, NotFound

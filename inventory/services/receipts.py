@@ -19,15 +19,7 @@ from inventory.models import (
     SupplierReturn,
     SupplierReturnLine,
 )
-from inventory.services.base import (
-    ZERO,
-    _money,
-    _positive,
-    _user,
-    _user_id,
-    from_raw,
-    raw,
-)
+from inventory.services.base import ZERO, _money, _positive, _user, _user_id, from_raw, raw
 from inventory.services.ledger import _owner_of, add_movement
 from inventory.services.products import get_supplier
 from mart import audit, clock

@@ -1,5 +1,5 @@
 """What every part of the members services shares: the balance and entry tables,
-the acting user, the month arithmetic of simpanan wajib.
+the month arithmetic of simpanan wajib, the member's row locked, the acting user.
 """
 
 from datetime import date, datetime
@@ -12,11 +12,7 @@ from flask_login import current_user
 from mart.clock import business_date
 from mart.errors import NotFound
 from mart.extensions import db
-from members.models import (
-    Member,
-    SavingsBalance,
-    SavingsEntry,
-)
+from members.models import Member, SavingsBalance, SavingsEntry
 
 balances_table = SavingsBalance.__table__
 entries_table = SavingsEntry.__table__
@@ -37,6 +33,9 @@ def _month_index(d: date) -> int:
 
 def _month_start(index: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
+
+
+# --- the member's row, the acting user -----------------------------------------------
 
 
 def _lock_member(member_no) -> Member:

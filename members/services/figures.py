@@ -6,11 +6,7 @@ import sqlalchemy as sa
 
 from mart.clock import business_date
 from mart.extensions import db
-from members.models import (
-    KINDS,
-    Member,
-    SavingsEntry,
-)
+from members.models import KINDS, Member, SavingsEntry
 from members.services.base import _as_date, balances_table
 
 # --- roll-up ------------------------------------------------------------------------

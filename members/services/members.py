@@ -13,10 +13,7 @@ from mart.counters import next_value
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
 from members import pins
-from members.models import (
-    KINDS,
-    Member,
-)
+from members.models import KINDS, Member
 from members.services.base import balances_table
 from members.services.savings import deposit
 

@@ -8,9 +8,7 @@ from flask_babel import gettext as _
 from mart.db import utcnow
 from mart.errors import InvalidInput
 from mart.extensions import db
-from members.models import (
-    MemberPurchase,
-)
+from members.models import MemberPurchase
 from members.services.base import _as_date
 from members.services.members import get_member
 

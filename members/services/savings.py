@@ -22,11 +22,7 @@ from mart.extensions import db
 from mart.fields import MAX_MONEY
 from mart.models import User
 from mart.money import format_rupiah
-from members.models import (
-    KINDS,
-    LEFT_REASONS,
-    SavingsEntry,
-)
+from members.models import KINDS, LEFT_REASONS, SavingsEntry
 from members.services.base import (
     _current_user_id,
     _lock_member,

@@ -22,19 +22,8 @@ from mart.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mart.extensions import db
 from mart.fields import MAX_MONEY
 from mart.money import format_rupiah
-from members.models import (
-    Member,
-    MemberPurchase,
-    SavingsEntry,
-    ShuShare,
-    ShuYear,
-)
-from members.services.base import (
-    _current_user,
-    _current_user_id,
-    balances_table,
-    entries_table,
-)
+from members.models import Member, MemberPurchase, SavingsEntry, ShuShare, ShuYear
+from members.services.base import _current_user, _current_user_id, balances_table, entries_table
 from members.services.members import PART_NAME_RE
 from members.services.purchases import purchases_in_year
 from members.services.savings import savings

@@ -15,10 +15,7 @@ from flask import current_app
 
 from mart.clock import business_date
 from mart.extensions import db
-from members.models import (
-    Member,
-    SavingsEntry,
-)
+from members.models import Member, SavingsEntry
 from members.services.base import _month_index, _month_start
 from members.services.savings import _wajib_paid
 
