@@ -83,7 +83,7 @@ def bulk(conn, table, columns, rows, postgres):
 
 
 def build(app, postgres):
-    from members.services import business_date
+    from mart.clock import business_date
 
     with app.app_context():
         today = business_date()

@@ -1,24 +1,32 @@
 """Inventory: see the package's models, services, api and views."""
 
+import os
+
 from flask_babel import lazy_gettext as _l
 
+from inventory import api as domain_api
+from inventory import (  # noqa: F401  (models: for Alembic; retail_*: routes on the blueprints)
+    cli,
+    models,
+    retail_api,
+    retail_models,
+    retail_views,
+    views,
+)
+from inventory.books import ledgers
+from inventory.demo import seed
+from inventory.models import Supplier
 from mart import nav
 from mart.demo import register as register_seeder
 from mart.extensions import api as rest_api
+from mart.extensions import db
 
 
 def init_app(app):
-    import os
-
-    from inventory import api as domain_api
-    from inventory import cli, models, retail_models, views  # noqa: F401  (models: for Alembic)
-
     # Scale labels: "prefix:weight|price,..." (see inventory.barcodes).
     app.config.setdefault(
         "MART_SCALE_RULES", os.environ.get("MART_SCALE_RULES", "21:weight,22:price")
     )
-    from inventory import retail_api, retail_views  # noqa: F401  (routes on the blueprints)
-
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
     app.cli.add_command(cli.group)
@@ -35,21 +43,14 @@ def _check_supplier_link(member_no=None, supplier_id=None):
     """``flask mart create-user --supplier-id N``: N must be a supplier."""
     if supplier_id is None:
         return None
-    from inventory.models import Supplier
-    from mart.extensions import db
-
     if db.session.get(Supplier, supplier_id) is None:
         return f"no supplier with id {supplier_id}"
     return None
 
 
 def _books_ledgers():
-    from inventory.books import ledgers
-
     return ledgers()
 
 
 def _seed_demo(context):
-    from inventory.demo import seed
-
     seed(context)

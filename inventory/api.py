@@ -6,6 +6,7 @@ its own products, stock, movements and settlements; cashiers read products.
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +16,7 @@ from inventory import reports, schemas, services
 from inventory.models import ConsignmentSettlement, Product, Supplier
 from mart.apiutil import page_of, page_schema
 from mart.auth import roles_required
-from mart.errors import Forbidden, NotFound
+from mart.errors import Forbidden, InvalidInput, NotFound
 from mart.extensions import db
 
 blp = Blueprint("inventory_api", __name__, description="Inventory")
@@ -53,7 +54,7 @@ def _commit(obj):
 @blp.route("/products", methods=["POST"])
 @roles_required("manager")
 @blp.arguments(schemas.ProductCreateSchema)
-@blp.response(201, schemas.ProductSchema)
+@blp.response(201, schemas.ProductOut)
 def create_product(data):
     """Create a product (409 duplicate sku or barcode, 422 wrong check digit)."""
     return _commit(services.create_product(data))
@@ -61,8 +62,8 @@ def create_product(data):
 
 @blp.route("/products", methods=["GET"])
 @roles_required(*READERS)
-@blp.arguments(schemas.ProductQuerySchema, location="query")
-@blp.response(200, page_schema(schemas.ProductSchema))
+@blp.arguments(schemas.ProductArgs, location="query")
+@blp.response(200, page_schema(schemas.ProductOut, name="ProductPage"))
 def list_products(args):
     """Products by ``barcode`` (exact), ``q`` (words of name, sku, barcode), paged."""
     scope = supplier_scope()
@@ -76,8 +77,8 @@ def list_products(args):
 
 @blp.route("/products/lookup", methods=["GET"])
 @roles_required("manager", "cashier")
-@blp.arguments(schemas.LookupQuerySchema, location="query")
-@blp.response(200, schemas.LookupSchema)
+@blp.arguments(schemas.LookupArgs, location="query")
+@blp.response(200, schemas.LookupOut)
 def lookup(args):
     """A scanned code: barcode, sku or scale label (with quantity or price)."""
     return services.lookup_code(args["code"])
@@ -85,7 +86,7 @@ def lookup(args):
 
 @blp.route("/products/<int:product_id>", methods=["GET"])
 @roles_required(*READERS)
-@blp.response(200, schemas.ProductSchema)
+@blp.response(200, schemas.ProductOut)
 def get_product(product_id):
     return _visible_product(product_id)
 
@@ -93,7 +94,7 @@ def get_product(product_id):
 @blp.route("/products/<int:product_id>", methods=["PATCH"])
 @roles_required("manager")
 @blp.arguments(schemas.ProductUpdateSchema)
-@blp.response(200, schemas.ProductSchema)
+@blp.response(200, schemas.ProductOut)
 def update_product(data, product_id):
     return _commit(services.update_product(product_id, data))
 
@@ -104,18 +105,16 @@ def update_product(data, product_id):
 @blp.route("/suppliers", methods=["POST"])
 @roles_required("manager")
 @blp.arguments(schemas.SupplierCreateSchema)
-@blp.response(201, schemas.SupplierSchema)
+@blp.response(201, schemas.SupplierOut)
 def create_supplier(data):
     return _commit(services.create_supplier(data))
 
 
 @blp.route("/suppliers", methods=["GET"])
 @roles_required("manager", "supplier")
-@blp.arguments(schemas.SupplierQuerySchema, location="query")
-@blp.response(200, page_schema(schemas.SupplierSchema))
+@blp.arguments(schemas.SupplierArgs, location="query")
+@blp.response(200, page_schema(schemas.SupplierOut, name="SupplierPage"))
 def list_suppliers(args):
-    import sqlalchemy as sa
-
     stmt = sa.select(Supplier).order_by(Supplier.name, Supplier.id)
     scope = supplier_scope()
     if scope is not None:
@@ -127,7 +126,7 @@ def list_suppliers(args):
 
 @blp.route("/suppliers/<int:supplier_id>", methods=["GET"])
 @roles_required("manager", "supplier")
-@blp.response(200, schemas.SupplierSchema)
+@blp.response(200, schemas.SupplierOut)
 def get_supplier(supplier_id):
     scope = supplier_scope()
     supplier = db.session.get(Supplier, supplier_id)
@@ -139,7 +138,7 @@ def get_supplier(supplier_id):
 @blp.route("/suppliers/<int:supplier_id>", methods=["PATCH"])
 @roles_required("manager")
 @blp.arguments(schemas.SupplierUpdateSchema)
-@blp.response(200, schemas.SupplierSchema)
+@blp.response(200, schemas.SupplierOut)
 def update_supplier(data, supplier_id):
     return _commit(services.update_supplier(supplier_id, data))
 
@@ -149,8 +148,8 @@ def update_supplier(data, supplier_id):
 
 @blp.route("/goods-receipts", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(schemas.GoodsReceiptCreateSchema)
-@blp.response(201, schemas.GoodsReceiptSchema)
+@blp.arguments(schemas.GoodsReceiptIn)
+@blp.response(201, schemas.GoodsReceiptOut)
 def post_goods_receipt(data):
     """Post stock in from a supplier (one transaction)."""
     return _commit(services.post_goods_receipt(data))
@@ -158,8 +157,8 @@ def post_goods_receipt(data):
 
 @blp.route("/supplier-returns", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(schemas.SupplierReturnCreateSchema)
-@blp.response(201, schemas.SupplierReturnSchema)
+@blp.arguments(schemas.SupplierReturnIn)
+@blp.response(201, schemas.SupplierReturnOut)
 def post_supplier_return(data):
     """Stock out back to the supplier (409 when more than on hand)."""
     return _commit(services.post_supplier_return(data))
@@ -167,8 +166,8 @@ def post_supplier_return(data):
 
 @blp.route("/write-offs", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(schemas.WriteOffSchema)
-@blp.response(201, schemas.MovementSchema)
+@blp.arguments(schemas.WriteOffIn)
+@blp.response(201, schemas.MovementOut)
 def post_write_off(data):
     """Spoilage or expiry: stock out at cost."""
     return _commit(
@@ -178,8 +177,8 @@ def post_write_off(data):
 
 @blp.route("/stock/movements", methods=["GET"])
 @roles_required("manager", "supplier")
-@blp.arguments(schemas.MovementQuerySchema, location="query")
-@blp.response(200, page_schema(schemas.MovementSchema))
+@blp.arguments(schemas.MovementArgs, location="query")
+@blp.response(200, page_schema(schemas.MovementOut, name="MovementPage"))
 def list_movements(args):
     scope = supplier_scope()
     if args.get("product_id") is not None:
@@ -192,8 +191,8 @@ def list_movements(args):
 
 @blp.route("/consignment-settlements", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(schemas.SettlementCreateSchema)
-@blp.response(201, schemas.SettlementSchema)
+@blp.arguments(schemas.SettlementIn)
+@blp.response(201, schemas.SettlementOut)
 def create_settlement(data):
     """Settle the consigned units sold up to ``period_end`` not settled before."""
     return _commit(services.create_settlement(data["supplier_id"], data["period_end"]))
@@ -201,11 +200,9 @@ def create_settlement(data):
 
 @blp.route("/consignment-settlements", methods=["GET"])
 @roles_required("manager", "supplier")
-@blp.arguments(schemas.SettlementQuerySchema, location="query")
-@blp.response(200, page_schema(schemas.SettlementSchema))
+@blp.arguments(schemas.SettlementArgs, location="query")
+@blp.response(200, page_schema(schemas.SettlementOut, name="SettlementPage"))
 def list_settlements(args):
-    import sqlalchemy as sa
-
     stmt = sa.select(ConsignmentSettlement).order_by(ConsignmentSettlement.id.desc())
     scope = supplier_scope() or args.get("supplier_id")
     if scope is not None:
@@ -223,15 +220,15 @@ def _visible_settlement(settlement_id):
 
 @blp.route("/consignment-settlements/<int:settlement_id>", methods=["GET"])
 @roles_required("manager", "supplier")
-@blp.response(200, schemas.SettlementSchema)
+@blp.response(200, schemas.SettlementOut)
 def get_settlement(settlement_id):
     return _visible_settlement(settlement_id)
 
 
 @blp.route("/consignment-settlements/<int:settlement_id>/pay", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(schemas.SettlementPaySchema)
-@blp.response(200, schemas.SettlementSchema)
+@blp.arguments(schemas.SettlementPayIn)
+@blp.response(200, schemas.SettlementOut)
 def pay_settlement(data, settlement_id):
     """Mark paid with a reference (409 when already paid)."""
     return _commit(services.pay_settlement(settlement_id, data["reference"]))
@@ -242,8 +239,8 @@ def pay_settlement(data, settlement_id):
 
 @blp.route("/stock-counts", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(schemas.CountCreateSchema)
-@blp.response(201, schemas.CountSchema)
+@blp.arguments(schemas.CountIn)
+@blp.response(201, schemas.CountOut)
 def open_count(data):
     """Open a stock count (stock opname) of all products or of ``product_ids``."""
     count = services.open_count(data)
@@ -253,7 +250,7 @@ def open_count(data):
 
 @blp.route("/stock-counts/<int:count_id>", methods=["GET"])
 @roles_required("manager")
-@blp.response(200, schemas.CountSchema)
+@blp.response(200, schemas.CountOut)
 def get_count(count_id):
     """The count with each difference against the ledger when counted, and its value."""
     return services.count_summary(services.get_count(count_id))
@@ -261,8 +258,8 @@ def get_count(count_id):
 
 @blp.route("/stock-counts/<int:count_id>/lines", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(schemas.CountLineInSchema)
-@blp.response(201, schemas.CountSchema)
+@blp.arguments(schemas.CountLineIn)
+@blp.response(201, schemas.CountOut)
 def enter_count(data, count_id):
     """Enter or scan a counted quantity (``mode`` ``add`` the default, or ``set``)."""
     services.enter_count(count_id, data)
@@ -272,7 +269,7 @@ def enter_count(data, count_id):
 
 @blp.route("/stock-counts/<int:count_id>/post", methods=["POST"])
 @roles_required("manager")
-@blp.response(200, schemas.CountSchema)
+@blp.response(200, schemas.CountOut)
 def post_count(count_id):
     """Post the differences as count adjustments (409 when already posted)."""
     count = services.post_count(count_id)
@@ -285,8 +282,8 @@ def post_count(count_id):
 
 @blp.route("/stock/reports/<name>", methods=["GET"])
 @roles_required("manager", "supplier")
-@blp.arguments(schemas.ReportQuerySchema, location="query")
-@blp.response(200, schemas.ReportSchema)
+@blp.arguments(schemas.ReportArgs, location="query")
+@blp.response(200, schemas.ReportOut)
 @blp.doc(
     description="Reports: stock-on-hand, consigned-stock, below-reorder, near-expiry "
     "(?days=), negative-stock, movements (?product_id=), sell-through (?from=&to=). "
@@ -298,8 +295,6 @@ def report(args, name):
     scope = supplier_scope()
     if name == "movements":
         if args.get("product_id") is None:
-            from mart.errors import InvalidInput
-
             raise InvalidInput(_("Missing data for required field."), "product_id", "query")
         _visible_product(args["product_id"])
     columns, rows, extra = reports.run(name, args, scope)
@@ -315,7 +310,7 @@ def report(args, name):
 @blp.route("/stock/cost-of-goods-sold", methods=["GET"])
 @roles_required("manager")
 @blp.arguments(schemas.CostOfGoodsArgs, location="query")
-@blp.response(200, schemas.CostOfGoodsSchema)
+@blp.response(200, schemas.CostOfGoodsOut)
 def cost_of_goods_sold(args):
     """Cost of goods sold between two business dates (inclusive), with the late costs
     of units sold before any cost was known."""
@@ -326,7 +321,7 @@ def cost_of_goods_sold(args):
 
 @blp.route("/stock/value", methods=["GET"])
 @roles_required("manager")
-@blp.response(200, schemas.StockValueSchema)
+@blp.response(200, schemas.StockValueOut)
 def stock_value():
     """``{owned_at_cost, consigned_at_supplier_price}``."""
     return services.stock_value()

@@ -16,6 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
+from inventory.models import ConsignmentSettlement, Product, StockMovement, Supplier
+from inventory.services.base import from_raw, raw
 from mart.extensions import db
 
 
@@ -50,9 +52,6 @@ def owned_values(product_ids, *, lock=False) -> dict[int, tuple[Decimal, int]]:
     """``{product_id: (on_hand, avg_cost)}`` of the mart's own products among
     ``product_ids`` (consigned ones left out); ``lock`` holds the rows (PostgreSQL) so
     the value read before an event is the one the event changes."""
-    from inventory.models import Product, Supplier
-    from inventory.services import from_raw, raw
-
     ids = sorted({int(i) for i in product_ids})
     if not ids:
         return {}
@@ -78,9 +77,6 @@ def values_of(states: dict[int, tuple[Decimal, int]]) -> int:
 
 def stock_book_value() -> int:
     """Persediaan as the stock ledger gives it: the sum of every own product's value."""
-    from inventory.models import Product, Supplier
-    from inventory.services import from_raw, raw
-
     pt, st = Product.__table__, Supplier.__table__
     rows = db.session.execute(
         sa.select(raw(pt.c.on_hand), pt.c.avg_cost)
@@ -95,9 +91,6 @@ def consignment_owed() -> int:
     """Utang konsinyasi as the ledgers give it: settlements not yet paid, plus the
     consigned units sold (net of customer returns) not yet settled, at the supplier's
     current commission."""
-    from inventory.models import ConsignmentSettlement, StockMovement, Supplier
-    from inventory.services import from_raw, raw
-
     unpaid = int(
         db.session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(ConsignmentSettlement.payable), 0)).where(

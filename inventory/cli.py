@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from inventory.importer import ImportFailed, export_products, import_products
 from mart.extensions import db
 
 group = AppGroup("inventory", help="Inventory.")
@@ -19,8 +20,6 @@ def import_products_command(file):
     Columns: sku,name,barcode,price (required); unit, member_price, tax, category,
     reorder_point, supplier_id, supplier_price, active (optional).
     """
-    from inventory.importer import ImportFailed, import_products
-
     try:
         text = Path(file).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -41,8 +40,6 @@ def import_products_command(file):
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True), default="-")
 def export_products_command(file):
     """Write the catalogue as CSV (to FILE, or standard output)."""
-    from inventory.importer import export_products
-
     if file == "-":
         export_products(sys.stdout)
         return

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from inventory import barcodes as bc
+from inventory import labels
 from inventory.models import TAX_CLASSES, UNITS, Barcode, Category, Product, Supplier
 from mart import audit, csvsafe
 from mart.db import QUANTUM, utcnow
@@ -361,8 +362,6 @@ def import_products(text: str, user=None) -> ImportResult:
         for values, code in inserts:
             if code:
                 new_codes.append({"code": code, "product_id": ids[values["sku"]]})
-    from inventory import labels
-
     labels.record_import(updates, user=user)  # price history and label queue
     # Group updates by the set of columns they change (executemany needs one shape).
     shapes = {}

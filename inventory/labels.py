@@ -12,6 +12,8 @@ from flask import has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
 
+# inventory.services imports this module too (a new price goes on the label queue); both
+# import the other as a module and call it at run time, so either may load first.
 from inventory import services
 from inventory.models import Product
 from inventory.retail_models import LabelQueueItem, PriceChange
@@ -19,6 +21,8 @@ from mart import audit
 from mart.db import utcnow
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
+from printers import services as printing
+from printers.document import Document, Label
 
 MAX_COPIES = 50
 
@@ -160,8 +164,6 @@ def clear() -> int:
 
 
 def label_document(items):
-    from printers.document import Document, Label
-
     labels = []
     for item in items:
         product = item.product
@@ -178,8 +180,6 @@ def label_document(items):
 def print_queue(printer_id=None, user=None):
     """Queue one print job with every label (copies included) and empty the queue.
     409 when the queue is empty. Returns ``(job, labels printed)``."""
-    from printers import services as printing
-
     items = queue()
     if not items:
         raise Conflict(_("The label queue is empty."))

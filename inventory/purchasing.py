@@ -21,14 +21,20 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+# inventory.services imports this module too (a receipt against an order); both import
+# the other as a module and call it at run time, so either may load first.
 from inventory import services
 from inventory.models import GoodsReceipt, Product, StockMovement, Supplier
 from inventory.retail_models import PurchaseOrder, PurchaseOrderLine
+from inventory.services.base import _money, _positive, _user_id
 from mart import audit
 from mart.db import quantity, utcnow
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
 from mart.money import format_number, format_rupiah
+from printers import services as printing
+from printers.document import Document, Item, Total
+from printers.layout import format_quantity
 
 OPEN = ("open", "partial")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
@@ -84,7 +90,7 @@ def create_order(data, user=None) -> PurchaseOrder:
                 _("This product is consigned by another supplier."),
                 field=f"lines.{i}.product_id",
             )
-        qty = services._positive(line.get("quantity"), field=f"lines.{i}.quantity")
+        qty = _positive(line.get("quantity"), field=f"lines.{i}.quantity")
         cost = line.get("unit_cost")
         if cost is not None and cost < 0:
             raise InvalidInput(_("Must be 0 or more."), field=f"lines.{i}.unit_cost")
@@ -96,7 +102,7 @@ def create_order(data, user=None) -> PurchaseOrder:
         note=data.get("note"),
         created_at=now,
         expected_on=(now + timedelta(days=lead_time(supplier))).date(),
-        user_id=services._user_id(user),
+        user_id=_user_id(user),
     )
     db.session.add(order)
     db.session.flush()
@@ -130,7 +136,7 @@ def outstanding(line: PurchaseOrderLine) -> Decimal:
 
 
 def order_total(order: PurchaseOrder) -> int:
-    return services._money(sum(ln.quantity * (ln.unit_cost or 0) for ln in order.lines))
+    return _money(sum(ln.quantity * (ln.unit_cost or 0) for ln in order.lines))
 
 
 def order_dict(order: PurchaseOrder) -> dict:
@@ -340,8 +346,6 @@ def suggestions(supplier_id, weeks=None, now=None) -> dict:
 
 def order_document(order: PurchaseOrder):
     """The PO as a ``printers.document.Document`` for the receipt printer."""
-    from printers.document import Document, Item, Total
-
     cfg = current_app.config
     return Document(
         header_lines=[cfg.get("MART_BRANCH_NAME", ""), cfg.get("MART_BRANCH_ADDRESS", "")],
@@ -356,7 +360,7 @@ def order_document(order: PurchaseOrder):
                 name=ln.product.name,
                 quantity=ln.quantity,
                 unit_price=ln.unit_cost or 0,
-                amount=services._money(ln.quantity * (ln.unit_cost or 0)),
+                amount=_money(ln.quantity * (ln.unit_cost or 0)),
                 unit=ln.product.unit,
                 note=_("SKU %(sku)s", sku=ln.product.sku),
             )
@@ -368,8 +372,6 @@ def order_document(order: PurchaseOrder):
 
 
 def print_order(order_id, printer_id=None):
-    from printers import services as printing
-
     order = get_order(order_id)
     return printing.queue_document(
         order_document(order),
@@ -382,8 +384,6 @@ def print_order(order_id, printer_id=None):
 
 def order_text(order: PurchaseOrder) -> str:
     """The PO as plain text to paste into WhatsApp (``*bold*`` is WhatsApp's)."""
-    from printers.layout import format_quantity
-
     cfg = current_app.config
     out = [
         "*" + _("PURCHASE ORDER #%(id)s", id=order.id) + "*",

@@ -1,13 +1,14 @@
 """Stock reports: each returns ``(columns, rows)`` for the page, the JSON and the CSV."""
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from inventory.models import Product, StockMovement, Supplier
-from inventory.services import _consigned_condition, _money, from_raw, owned_condition, raw
+from inventory.services.base import _money, from_raw, raw
+from inventory.services.figures import _consigned_condition, owned_condition
 from mart import csvsafe
 from mart.db import utcnow
 from mart.extensions import db
@@ -277,8 +278,6 @@ def sell_through(date_from=None, date_to=None, supplier_id=None):
 
 
 def _start_of(day):
-    from datetime import UTC, datetime, time
-
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 

@@ -17,8 +17,8 @@ from mart.extensions import db
 
 @blp.route("/purchase-orders", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(rs.OrderCreateSchema)
-@blp.response(201, rs.OrderSchema)
+@blp.arguments(rs.OrderIn)
+@blp.response(201, rs.OrderOut)
 def create_purchase_order(data):
     """A purchase order to a supplier (status ``open``)."""
     order = purchasing.create_order(data)
@@ -28,8 +28,8 @@ def create_purchase_order(data):
 
 @blp.route("/purchase-orders", methods=["GET"])
 @roles_required("manager")
-@blp.arguments(rs.OrderQuerySchema, location="query")
-@blp.response(200, rs.OrderPageSchema)
+@blp.arguments(rs.OrderArgs, location="query")
+@blp.response(200, rs.OrderPageOut)
 def list_purchase_orders(args):
     """Purchase orders, newest first: ``{items, total}``."""
     page = page_of(purchasing.list_orders_stmt(args.get("status"), args.get("supplier_id")), args)
@@ -38,8 +38,8 @@ def list_purchase_orders(args):
 
 @blp.route("/purchase-orders/suggestions", methods=["GET"])
 @roles_required("manager")
-@blp.arguments(rs.SuggestionQuerySchema, location="query")
-@blp.response(200, rs.SuggestionsSchema)
+@blp.arguments(rs.SuggestionArgs, location="query")
+@blp.response(200, rs.SuggestionsOut)
 def purchase_suggestions(args):
     """What to order from a supplier (sales velocity, on hand, on order, reorder point)."""
     return purchasing.suggestions(args["supplier_id"], args.get("weeks"))
@@ -47,8 +47,8 @@ def purchase_suggestions(args):
 
 @blp.route("/purchase-orders/deliveries", methods=["GET"])
 @roles_required("manager")
-@blp.arguments(rs.DeliveryQuerySchema, location="query")
-@blp.response(200, rs.DeliveryReportSchema)
+@blp.arguments(rs.DeliveryArgs, location="query")
+@blp.response(200, rs.DeliveryReportOut)
 def supplier_deliveries(args):
     """Suppliers delivering less or late (orders created from ``from`` to ``to``)."""
     return {"items": purchasing.delivery_report(args.get("start"), args.get("end"))}
@@ -56,7 +56,7 @@ def supplier_deliveries(args):
 
 @blp.route("/purchase-orders/<int:order_id>", methods=["GET"])
 @roles_required("manager")
-@blp.response(200, rs.OrderSchema)
+@blp.response(200, rs.OrderOut)
 def get_purchase_order(order_id):
     return purchasing.order_dict(purchasing.get_order(order_id))
 
@@ -71,8 +71,8 @@ def purchase_order_text(order_id):
 
 @blp.route("/purchase-orders/<int:order_id>/print", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(rs.PrintSchema)
-@blp.response(202, rs.PrintedSchema)
+@blp.arguments(rs.PrintIn)
+@blp.response(202, rs.PrintedOut)
 def print_purchase_order(data, order_id):
     """Print the order on the receipt printer (the default printer if none given)."""
     job = purchasing.print_order(order_id, data.get("printer_id"))
@@ -82,7 +82,7 @@ def print_purchase_order(data, order_id):
 
 @blp.route("/purchase-orders/<int:order_id>/close", methods=["POST"])
 @roles_required("manager")
-@blp.response(200, rs.OrderSchema)
+@blp.response(200, rs.OrderOut)
 def close_purchase_order(order_id):
     """Close an open or partial order (what is outstanding will not come)."""
     order = purchasing.close_order(order_id)
@@ -95,7 +95,7 @@ def close_purchase_order(order_id):
 
 @blp.route("/products/<int:product_id>/price-history", methods=["GET"])
 @roles_required("manager")
-@blp.response(200, rs.PriceHistorySchema)
+@blp.response(200, rs.PriceHistoryOut)
 def price_history(product_id):
     """Every change of the product's price and member price, newest first."""
     return {"items": labels.history(product_id)}
@@ -103,7 +103,7 @@ def price_history(product_id):
 
 @blp.route("/labels", methods=["GET"])
 @roles_required("manager")
-@blp.response(200, rs.LabelQueueSchema)
+@blp.response(200, rs.LabelQueueOut)
 def label_queue():
     """The shelf-label queue (filled by every price change)."""
     items = labels.queue()
@@ -112,8 +112,8 @@ def label_queue():
 
 @blp.route("/labels", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(rs.LabelAddSchema)
-@blp.response(201, rs.LabelItemSchema)
+@blp.arguments(rs.LabelAddIn)
+@blp.response(201, rs.LabelItemOut)
 def add_label(data):
     """Put a product on the queue by ``code`` (scanned) or ``product_id``."""
     item = labels.add(data)
@@ -139,8 +139,8 @@ def remove_label(product_id):
 
 @blp.route("/labels/print", methods=["POST"])
 @roles_required("manager")
-@blp.arguments(rs.PrintSchema)
-@blp.response(202, rs.PrintedSchema)
+@blp.arguments(rs.PrintIn)
+@blp.response(202, rs.PrintedOut)
 def print_labels(data):
     """Print the whole queue as one job, then empty it (409 when empty)."""
     job, count = labels.print_queue(data.get("printer_id"))

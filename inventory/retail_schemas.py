@@ -8,21 +8,21 @@ from mart.fields import Money, Quantity
 PO_STATUSES = ("open", "partial", "received", "closed")
 
 
-class OrderLineInSchema(Schema):
+class OrderLineIn(Schema):
     product_id = fields.Integer(required=True, strict=True)
     quantity = Quantity(required=True, positive=True)
     unit_cost = Money(allow_none=True)
 
 
-class OrderCreateSchema(Schema):
+class OrderIn(Schema):
     supplier_id = fields.Integer(required=True, strict=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=200))
     lines = fields.List(
-        fields.Nested(OrderLineInSchema), required=True, validate=validate.Length(min=1, max=2000)
+        fields.Nested(OrderLineIn), required=True, validate=validate.Length(min=1, max=2000)
     )
 
 
-class OrderLineSchema(Schema):
+class OrderLineOut(Schema):
     product_id = fields.Integer()
     sku = fields.String()
     name = fields.String()
@@ -33,7 +33,7 @@ class OrderLineSchema(Schema):
     unit_cost = fields.Integer(allow_none=True)
 
 
-class OrderSchema(Schema):
+class OrderOut(Schema):
     id = fields.Integer()
     supplier_id = fields.Integer()
     supplier_name = fields.String()
@@ -43,25 +43,25 @@ class OrderSchema(Schema):
     expected_on = fields.Date(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
     total = fields.Integer()
-    lines = fields.List(fields.Nested(OrderLineSchema))
+    lines = fields.List(fields.Nested(OrderLineOut))
 
 
-class OrderPageSchema(Schema):
-    items = fields.List(fields.Nested(OrderSchema))
+class OrderPageOut(Schema):
+    items = fields.List(fields.Nested(OrderOut))
     total = fields.Integer()
 
 
-class OrderQuerySchema(PageArgs):
+class OrderArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(PO_STATUSES))
     supplier_id = fields.Integer()
 
 
-class SuggestionQuerySchema(Schema):
+class SuggestionArgs(Schema):
     supplier_id = fields.Integer(required=True)
     weeks = fields.Integer(validate=validate.Range(4, 8))
 
 
-class SuggestionSchema(Schema):
+class SuggestionOut(Schema):
     product_id = fields.Integer()
     sku = fields.String()
     name = fields.String()
@@ -75,21 +75,21 @@ class SuggestionSchema(Schema):
     unit_cost = fields.Integer(allow_none=True)
 
 
-class SuggestionsSchema(Schema):
+class SuggestionsOut(Schema):
     supplier_id = fields.Integer()
     supplier_name = fields.String()
     weeks = fields.Integer()
     lead_time_days = fields.Integer()
     cover_days = fields.Integer()
-    items = fields.List(fields.Nested(SuggestionSchema))
+    items = fields.List(fields.Nested(SuggestionOut))
 
 
-class DeliveryQuerySchema(Schema):
+class DeliveryArgs(Schema):
     start = fields.Date(data_key="from")
     end = fields.Date(data_key="to")
 
 
-class DeliveryRowSchema(Schema):
+class DeliveryRowOut(Schema):
     supplier_id = fields.Integer()
     supplier_name = fields.String()
     orders = fields.Integer()
@@ -100,20 +100,20 @@ class DeliveryRowSchema(Schema):
     late_orders = fields.Integer()
 
 
-class DeliveryReportSchema(Schema):
-    items = fields.List(fields.Nested(DeliveryRowSchema))
+class DeliveryReportOut(Schema):
+    items = fields.List(fields.Nested(DeliveryRowOut))
 
 
-class PrintSchema(Schema):
+class PrintIn(Schema):
     printer_id = fields.Integer(allow_none=True, strict=True)
 
 
-class PrintedSchema(Schema):
+class PrintedOut(Schema):
     job_id = fields.Integer()
     labels = fields.Integer()
 
 
-class PriceChangeSchema(Schema):
+class PriceChangeOut(Schema):
     id = fields.Integer()
     product_id = fields.Integer()
     at = fields.DateTime()
@@ -126,17 +126,17 @@ class PriceChangeSchema(Schema):
     source = fields.String()
 
 
-class PriceHistorySchema(Schema):
-    items = fields.List(fields.Nested(PriceChangeSchema))
+class PriceHistoryOut(Schema):
+    items = fields.List(fields.Nested(PriceChangeOut))
 
 
-class LabelAddSchema(Schema):
+class LabelAddIn(Schema):
     code = fields.String(validate=validate.Length(min=1, max=64))
     product_id = fields.Integer(strict=True)
     copies = fields.Integer(strict=True)
 
 
-class LabelItemSchema(Schema):
+class LabelItemOut(Schema):
     product_id = fields.Integer()
     sku = fields.Function(lambda i: i.product.sku)
     name = fields.Function(lambda i: i.product.name)
@@ -147,6 +147,6 @@ class LabelItemSchema(Schema):
     added_at = fields.DateTime()
 
 
-class LabelQueueSchema(Schema):
-    items = fields.List(fields.Nested(LabelItemSchema))
+class LabelQueueOut(Schema):
+    items = fields.List(fields.Nested(LabelItemOut))
     total = fields.Integer()

@@ -14,6 +14,7 @@ from mart.auth import roles_required
 from mart.db import quantity
 from mart.errors import DomainError, InvalidInput
 from mart.extensions import db
+from printers import services as printing
 
 STATUSES = ("open", "partial", "received", "closed")
 
@@ -34,8 +35,6 @@ def _suppliers():
 
 
 def _printers():
-    from printers import services as printing
-
     return printing.list_printers(active_only=True)
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from inventory.models import TAX_CLASSES, TERMS, UNITS
+from mart.apiutil import PageArgs
 from mart.fields import Money, Quantity
 
 # --- products --------------------------------------------------------------------
@@ -55,7 +56,7 @@ class ProductUpdateSchema(Schema):
     supplier_price = Money(allow_none=True)
 
 
-class ProductSchema(Schema):
+class ProductOut(Schema):
     id = fields.Integer()
     sku = fields.String()
     name = fields.String()
@@ -77,22 +78,20 @@ class ProductSchema(Schema):
     on_hand = Quantity()
 
 
-class ProductQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+class ProductArgs(PageArgs):
     q = fields.String()
     barcode = fields.String()
     supplier_id = fields.Integer()
     active = fields.Boolean()
 
 
-class LookupSchema(Schema):
-    product = fields.Nested(ProductSchema)
+class LookupOut(Schema):
+    product = fields.Nested(ProductOut)
     quantity = Quantity(allow_none=True)
     price = fields.Integer(allow_none=True)
 
 
-class LookupQuerySchema(Schema):
+class LookupArgs(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
@@ -147,7 +146,7 @@ class SupplierUpdateSchema(SupplierCreateSchema):
     commission_percent = Percent()
 
 
-class SupplierSchema(Schema):
+class SupplierOut(Schema):
     id = fields.Integer()
     name = fields.String()
     terms = fields.String()
@@ -169,16 +168,14 @@ def _number(value):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-class SupplierQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+class SupplierArgs(PageArgs):
     terms = fields.String(validate=validate.OneOf(TERMS))
 
 
 # --- receipts and returns --------------------------------------------------------
 
 
-class ReceiptLineInSchema(Schema):
+class ReceiptLineIn(Schema):
     product_id = fields.Integer(required=True, strict=True)
     quantity = Quantity(required=True, positive=True)
     unit_cost = Money(allow_none=True)
@@ -186,16 +183,16 @@ class ReceiptLineInSchema(Schema):
     batch = fields.String(allow_none=True, validate=validate.Length(max=40))
 
 
-class GoodsReceiptCreateSchema(Schema):
+class GoodsReceiptIn(Schema):
     supplier_id = fields.Integer(required=True, strict=True)
     reference = fields.String(allow_none=True, validate=validate.Length(max=64))
     purchase_order_id = fields.Integer(allow_none=True, strict=True)
     lines = fields.List(
-        fields.Nested(ReceiptLineInSchema), required=True, validate=validate.Length(min=1, max=2000)
+        fields.Nested(ReceiptLineIn), required=True, validate=validate.Length(min=1, max=2000)
     )
 
 
-class ReceiptLineSchema(Schema):
+class ReceiptLineOut(Schema):
     product_id = fields.Integer()
     quantity = Quantity()
     unit_cost = fields.Integer()
@@ -203,14 +200,14 @@ class ReceiptLineSchema(Schema):
     batch = fields.String(allow_none=True)
 
 
-class LateCostSchema(Schema):
+class LateCostOut(Schema):
     product_id = fields.Integer()
     quantity = Quantity()
     unit_cost = fields.Integer()
     amount = fields.Integer()
 
 
-class GoodsReceiptSchema(Schema):
+class GoodsReceiptOut(Schema):
     id = fields.Integer()
     supplier_id = fields.Integer()
     terms = fields.String()
@@ -218,9 +215,9 @@ class GoodsReceiptSchema(Schema):
     total_cost = fields.Integer()
     at = fields.DateTime()
     purchase_order_id = fields.Integer(allow_none=True)
-    lines = fields.List(fields.Nested(ReceiptLineSchema))
+    lines = fields.List(fields.Nested(ReceiptLineOut))
     late_costs = fields.List(
-        fields.Nested(LateCostSchema),
+        fields.Nested(LateCostOut),
         metadata={"description": "cost of units sold before any cost was known"},
     )
 
@@ -238,41 +235,41 @@ class CostOfGoodsArgs(Schema):
     )
 
 
-class CostOfGoodsSchema(Schema):
+class CostOfGoodsOut(Schema):
     sold_at_cost = fields.Integer()
     late_costs = fields.Integer()
     total = fields.Integer()
 
 
-class ReturnLineInSchema(Schema):
+class ReturnLineIn(Schema):
     product_id = fields.Integer(required=True, strict=True)
     quantity = Quantity(required=True, positive=True)
 
 
-class SupplierReturnCreateSchema(Schema):
+class SupplierReturnIn(Schema):
     supplier_id = fields.Integer(required=True, strict=True)
     reason = fields.String(allow_none=True, validate=validate.Length(max=200))
     lines = fields.List(
-        fields.Nested(ReturnLineInSchema), required=True, validate=validate.Length(min=1, max=2000)
+        fields.Nested(ReturnLineIn), required=True, validate=validate.Length(min=1, max=2000)
     )
 
 
-class ReturnLineSchema(Schema):
+class ReturnLineOut(Schema):
     product_id = fields.Integer()
     quantity = Quantity()
     unit_cost = fields.Integer()
 
 
-class SupplierReturnSchema(Schema):
+class SupplierReturnOut(Schema):
     id = fields.Integer()
     supplier_id = fields.Integer()
     reason = fields.String(allow_none=True)
     total_cost = fields.Integer()
     at = fields.DateTime()
-    lines = fields.List(fields.Nested(ReturnLineSchema))
+    lines = fields.List(fields.Nested(ReturnLineOut))
 
 
-class WriteOffSchema(Schema):
+class WriteOffIn(Schema):
     product_id = fields.Integer(required=True, strict=True)
     quantity = Quantity(required=True, positive=True)
     reason = fields.String(allow_none=True, validate=validate.Length(max=200))
@@ -281,16 +278,16 @@ class WriteOffSchema(Schema):
 # --- settlements -----------------------------------------------------------------
 
 
-class SettlementCreateSchema(Schema):
+class SettlementIn(Schema):
     supplier_id = fields.Integer(required=True, strict=True)
     period_end = fields.Date(required=True)
 
 
-class SettlementPaySchema(Schema):
+class SettlementPayIn(Schema):
     reference = fields.String(required=True, validate=validate.Length(min=1, max=120))
 
 
-class SettlementLineSchema(Schema):
+class SettlementLineOut(Schema):
     product_id = fields.Integer()
     sku = fields.Function(lambda line: line.product.sku)
     name = fields.Function(lambda line: line.product.name)
@@ -303,7 +300,7 @@ class SettlementLineSchema(Schema):
     payable = fields.Integer()
 
 
-class SettlementSchema(Schema):
+class SettlementOut(Schema):
     id = fields.Integer()
     supplier_id = fields.Integer()
     supplier_name = fields.Function(lambda s: s.supplier.name)
@@ -317,26 +314,24 @@ class SettlementSchema(Schema):
     paid = fields.Function(lambda s: s.paid_at is not None)
     paid_at = fields.DateTime(allow_none=True)
     paid_reference = fields.String(allow_none=True)
-    lines = fields.List(fields.Nested(SettlementLineSchema))
+    lines = fields.List(fields.Nested(SettlementLineOut))
 
 
-class SettlementQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+class SettlementArgs(PageArgs):
     supplier_id = fields.Integer()
 
 
 # --- stock counts ----------------------------------------------------------------
 
 
-class CountCreateSchema(Schema):
+class CountIn(Schema):
     note = fields.String(allow_none=True, validate=validate.Length(max=200))
     product_ids = fields.List(
         fields.Integer(strict=True), allow_none=True, validate=validate.Length(max=100_000)
     )
 
 
-class CountLineInSchema(Schema):
+class CountLineIn(Schema):
     product_id = fields.Integer(strict=True, allow_none=True)
     barcode = fields.String(allow_none=True, validate=validate.Length(max=64))
     quantity = Quantity(load_default=Decimal(1), non_negative=True)
@@ -348,7 +343,7 @@ class CountLineInSchema(Schema):
             raise ValidationError("Give product_id or barcode.", field_name="product_id")
 
 
-class CountLineSchema(Schema):
+class CountLineOut(Schema):
     product_id = fields.Integer()
     sku = fields.String()
     name = fields.String()
@@ -360,21 +355,21 @@ class CountLineSchema(Schema):
     counted_at = fields.DateTime()
 
 
-class CountSchema(Schema):
+class CountOut(Schema):
     id = fields.Integer()
     status = fields.String()
     note = fields.String(allow_none=True)
     product_ids = fields.List(fields.Integer(), allow_none=True)
     created_at = fields.DateTime()
     posted_at = fields.DateTime(allow_none=True)
-    lines = fields.List(fields.Nested(CountLineSchema))
+    lines = fields.List(fields.Nested(CountLineOut))
     difference_value = fields.Integer()
 
 
 # --- movements and reports -------------------------------------------------------
 
 
-class MovementSchema(Schema):
+class MovementOut(Schema):
     id = fields.Integer()
     product_id = fields.Integer()
     kind = fields.String()
@@ -392,18 +387,16 @@ class MovementSchema(Schema):
     settlement_id = fields.Integer(allow_none=True)
 
 
-class MovementQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+class MovementArgs(PageArgs):
     product_id = fields.Integer()
 
 
-class StockValueSchema(Schema):
+class StockValueOut(Schema):
     owned_at_cost = fields.Integer()
     consigned_at_supplier_price = fields.Integer()
 
 
-class ReportSchema(Schema):
+class ReportOut(Schema):
     """A report as JSON: ``items`` (one object per row, columns as keys) and ``total``
     (rows), with ``total_value`` for the valued reports."""
 
@@ -416,7 +409,7 @@ class ReportSchema(Schema):
     date_to = fields.String(data_key="to")
 
 
-class ReportQuerySchema(Schema):
+class ReportArgs(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
     days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=3650))
     product_id = fields.Integer()

@@ -6,7 +6,7 @@ stock count) call the JSON API from ``inventory/static/js``.
 
 import contextlib
 import io
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -25,12 +25,13 @@ from inventory.models import (
     StockMovement,
     Supplier,
 )
-from mart import locale, refs
+from mart import clock, locale, refs
 from mart.apiutil import page_of
 from mart.auth import roles_required
 from mart.db import utcnow
 from mart.errors import DomainError
 from mart.extensions import db
+from mart.money import format_rupiah
 
 bp = Blueprint(
     "inventory",
@@ -406,7 +407,7 @@ def count_post(count_id):
 def settlements():
     if request.method == "POST":
         try:
-            data = _form_data(schemas.SettlementCreateSchema())
+            data = _form_data(schemas.SettlementIn())
             settlement = services.create_settlement(data["supplier_id"], data["period_end"])
             db.session.commit()
             return redirect(url_for("inventory.settlement_detail", settlement_id=settlement.id))
@@ -546,14 +547,13 @@ def _sold_per_product(supplier_id):
 
 
 def _weekly_sales(supplier_id, weeks=8):
-    """Units sold (net of returns) per ISO week, the last ``weeks`` weeks."""
-    today = utcnow().date()
+    """Units sold (net of returns) per week (Monday to Sunday, by the branch's business
+    day: mart.clock), the last ``weeks`` weeks."""
+    today = clock.business_date()
     start_day = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
     mv = StockMovement.__table__
     pt = Product.__table__
-    from datetime import UTC, datetime, time
-
-    start = datetime.combine(start_day, time(0), tzinfo=UTC)
+    start, _end = clock.day_bounds(start_day)
     rows = db.session.execute(
         sa.select(mv.c.at, services.raw(mv.c.quantity))
         .select_from(mv.join(pt, pt.c.id == mv.c.product_id))
@@ -565,7 +565,7 @@ def _weekly_sales(supplier_id, weeks=8):
     ).all()
     buckets = {start_day + timedelta(days=7 * i): Decimal(0) for i in range(weeks)}
     for at, raw_qty in rows:
-        day = at.date()
+        day = clock.business_date(at)
         monday = day - timedelta(days=day.weekday())
         if monday in buckets:
             buckets[monday] += -services.from_raw(raw_qty)
@@ -646,10 +646,6 @@ def column_label(column):
 
 @bp.app_template_global("inv_cell")
 def cell(column, value):
-    from datetime import date, datetime
-
-    from mart.money import format_rupiah
-
     if value is None:
         return ""
     if column in MONEY_COLUMNS:

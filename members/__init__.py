@@ -4,17 +4,22 @@ from flask_babel import lazy_gettext as _l
 
 from mart import nav
 from mart.demo import register as register_seeder
+from mart.errors import DomainError
 from mart.extensions import api as rest_api
+from members import api as domain_api
+from members import (  # noqa: F401  (models: for Alembic)
+    cli,
+    models,
+    rat,  # the RAT pack (books' reports with the members' ledgers)
+    views,
+)
+from members.demo import seed
+from members.services import ledger_totals, require_active
 
 
 def init_app(app):
-    from members import api as domain_api
-    from members import cli, models, views  # noqa: F401  (models: for Alembic)
-
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
-    from members import rat  # the RAT pack (books' reports with the members' ledgers)
-
     app.register_blueprint(rat.bp)
     rest_api.register_blueprint(rat.blp, url_prefix="/api/v1")
     app.cli.add_command(cli.group)
@@ -29,9 +34,6 @@ def _check_member_link(member_no=None, **_links):
     """``flask mart create-user --member-no``: the member must exist and be active."""
     if not member_no:
         return None
-    from mart.errors import DomainError
-    from members.services import require_active
-
     try:
         require_active(member_no)
     except DomainError as error:
@@ -41,8 +43,6 @@ def _check_member_link(member_no=None, **_links):
 
 def _books_ledgers():
     """Simpanan per kind as the members' ledgers give it (the sum of their entries)."""
-    from members.services import ledger_totals
-
     totals = ledger_totals()
     return {
         f"simpanan_{kind}": (amount, f"members' simpanan {kind} ledgers")
@@ -51,6 +51,4 @@ def _books_ledgers():
 
 
 def _seed_demo(context):
-    from members.demo import seed
-
     seed(context)

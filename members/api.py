@@ -2,41 +2,40 @@
 
 import functools
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from mart.apiutil import page_schema
+from mart.apiutil import PageArgs, page_of, page_schema
 from mart.auth import roles_required
 from mart.errors import Forbidden
 from mart.extensions import db
-from members import pins, printing, services
+from members import pins, services
 from members.schemas import (
     MemberCapitalArgs,
-    MemberCapitalSchema,
-    MemberCreateSchema,
-    MemberLeaveSchema,
+    MemberCapitalOut,
+    MemberIn,
+    MemberLeaveIn,
     MemberListArgs,
     MemberLookupArgs,
-    MemberPageArgs,
-    MemberPinSchema,
-    MemberPublicSchema,
+    MemberOut,
+    MemberPinIn,
+    MemberPublicOut,
     MemberPurchasesArgs,
-    MemberPurchasesSchema,
-    MemberSchema,
-    MemberSettlementSchema,
+    MemberPurchasesOut,
+    MemberSettlementOut,
     SavingsLedgerArgs,
-    SavingsLedgerPageSchema,
-    SavingsMovementResultSchema,
-    SavingsMovementSchema,
-    SavingsReversalSchema,
-    ShuRequestSchema,
-    ShuResultSchema,
-    ShuStatementsSchema,
-    WajibArrearsPageSchema,
-    WajibStatusSchema,
+    SavingsLedgerPageOut,
+    SavingsMovementIn,
+    SavingsMovementResultOut,
+    SavingsReversalIn,
+    ShuRequestIn,
+    ShuResultOut,
+    ShuStatementsOut,
+    WajibArrearsPageOut,
+    WajibStatusOut,
 )
+from members.services.savings import _entry_dict
 
 blp = Blueprint("members_api", __name__, description="Members, simpanan and SHU")
 
@@ -92,7 +91,7 @@ def _movement_result(member, entry, job=None) -> dict:
     balances = services.savings(member.id)
     return {
         "member_no": member.member_no,
-        "entry": services._entry_dict(entry),
+        "entry": _entry_dict(entry),
         "savings": balances,
         "balances": balances,
         **balances,
@@ -101,9 +100,9 @@ def _movement_result(member, entry, job=None) -> dict:
 
 
 @blp.route("/members", methods=["POST"])
-@blp.arguments(MemberCreateSchema)
-@blp.response(201, MemberSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(MemberIn)
+@blp.response(201, MemberOut)
 def create_member(data):
     """Register a member. NIK not 16 digits 422; a NIK already registered 409."""
     member = services.register_member(
@@ -119,31 +118,26 @@ def create_member(data):
 
 
 @blp.route("/members", methods=["GET"])
-@blp.arguments(MemberListArgs, location="query")
-@blp.response(200, page_schema(MemberSchema))
 @roles_required(*MANAGERS)
+@blp.arguments(MemberListArgs, location="query")
+@blp.response(200, page_schema(MemberOut, name="MemberPage"))
 def list_members(args):
     """Members by number, name words, phone or NIK (``q``), optionally by status."""
-    stmt = services.search_members(args.get("q"), args.get("status"))
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-    )
-    page, per_page = args["page"], args["per_page"]
-    members = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    balances = services.savings_many([m.id for m in members])
+    page = page_of(services.search_members(args.get("q"), args.get("status")), args)
+    balances = services.savings_many([m.id for m in page["items"]])
     return {
         "items": [
             {**member_body(m, full=True, with_savings=False), "savings": balances[m.id]}
-            for m in members
+            for m in page["items"]
         ],
-        "total": total,
+        "total": page["total"],
     }
 
 
 @blp.route("/members/lookup")
-@blp.arguments(MemberLookupArgs, location="query")
-@blp.response(200, MemberPublicSchema)
 @roles_required("cashier", *MANAGERS)
+@blp.arguments(MemberLookupArgs, location="query")
+@blp.response(200, MemberPublicOut)
 def lookup_member(args):
     """Find a member for a sale by card number or phone: name, number, status."""
     member = services.find_member(args["code"])
@@ -151,9 +145,9 @@ def lookup_member(args):
 
 
 @blp.route("/members/arrears")
-@blp.arguments(MemberPageArgs, location="query")
-@blp.response(200, WajibArrearsPageSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, WajibArrearsPageOut)
 def arrears(args):
     """Active members with simpanan wajib in arrears, most months first."""
     report = services.arrears_report()
@@ -166,9 +160,9 @@ def arrears(args):
 
 
 @blp.route("/members/capital")
-@blp.arguments(MemberCapitalArgs, location="query")
-@blp.response(200, MemberCapitalSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(MemberCapitalArgs, location="query")
+@blp.response(200, MemberCapitalOut)
 def capital(args):
     """Simpanan of all members by kind, now or at the end of ``as_of``."""
     totals = services.capital_totals(args.get("as_of"))
@@ -176,8 +170,8 @@ def capital(args):
 
 
 @blp.route("/members/<member_no>")
-@blp.response(200, MemberSchema)
 @roles_required("cashier", "member", *MANAGERS)
+@blp.response(200, MemberOut)
 def get_member(member_no):
     """The member with ``savings: {pokok, wajib, sukarela, total}``.
 
@@ -210,10 +204,10 @@ def _own_number_first(view):
 
 
 @blp.route("/members/<member_no>/pin", methods=["PUT"])
-@_own_number_first
-@blp.arguments(MemberPinSchema)
-@blp.response(204)
 @roles_required("member", *MANAGERS)
+@_own_number_first
+@blp.arguments(MemberPinIn)
+@blp.response(204)
 def set_pin(data, member_no):
     """Set the member's own 6-digit PIN (for paying from simpanan at the counter).
 
@@ -229,47 +223,39 @@ def set_pin(data, member_no):
 
 
 @blp.route("/members/<member_no>/deposits", methods=["POST"])
-@blp.arguments(SavingsMovementSchema)
-@blp.response(201, SavingsMovementResultSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(SavingsMovementIn)
+@blp.response(201, SavingsMovementResultOut)
 def deposit(data, member_no):
     """Deposit simpanan. Pokok exactly the branch's amount, once (422 / 409)."""
     entry = services.deposit(
         member_no, data["kind"], data["amount"], note=data.get("note"), method=data["method"]
     )
     member = services.get_member(member_no)
-    job = (
-        printing.queue_entry_slip(member, entry, services.savings(member.id))
-        if data["print"]
-        else None
-    )
+    job = services.print_entry_slip(member, entry) if data["print"] else None
     db.session.commit()
     return _movement_result(member, entry, job)
 
 
 @blp.route("/members/<member_no>/withdrawals", methods=["POST"])
-@blp.arguments(SavingsMovementSchema)
-@blp.response(201, SavingsMovementResultSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(SavingsMovementIn)
+@blp.response(201, SavingsMovementResultOut)
 def withdraw(data, member_no):
     """Withdraw simpanan sukarela; pokok/wajib 409; never below zero (409)."""
     entry = services.withdraw(
         member_no, data["kind"], data["amount"], note=data.get("note"), method=data["method"]
     )
     member = services.get_member(member_no)
-    job = (
-        printing.queue_entry_slip(member, entry, services.savings(member.id))
-        if data["print"]
-        else None
-    )
+    job = services.print_entry_slip(member, entry) if data["print"] else None
     db.session.commit()
     return _movement_result(member, entry, job)
 
 
 @blp.route("/members/<member_no>/reversals", methods=["POST"])
-@blp.arguments(SavingsReversalSchema)
-@blp.response(201, SavingsMovementResultSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(SavingsReversalIn)
+@blp.response(201, SavingsMovementResultOut)
 def reverse(data, member_no):
     """Correct an entry by a reversing entry (audited). Already reversed 409."""
     entry = services.reverse_entry(member_no, data["entry_id"], data["reason"])
@@ -279,23 +265,23 @@ def reverse(data, member_no):
 
 
 @blp.route("/members/<member_no>/leave", methods=["POST"])
-@blp.arguments(MemberLeaveSchema)
-@blp.response(200, MemberSettlementSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(MemberLeaveIn)
+@blp.response(200, MemberSettlementOut)
 def leave(data, member_no):
     """Close the membership: pokok, wajib and sukarela paid out to zero."""
     result = services.leave(member_no, data["reason"], on=data.get("date"), note=data.get("note"))
     job = None
     if data["print"]:
-        job = printing.queue_settlement(services.get_member(member_no), result)
+        job = services.print_settlement(services.get_member(member_no), result)
     db.session.commit()
     return {**result, "print_job_id": getattr(job, "id", None)}
 
 
 @blp.route("/members/<member_no>/ledger")
-@blp.arguments(SavingsLedgerArgs, location="query")
-@blp.response(200, SavingsLedgerPageSchema)
 @roles_required("member", *MANAGERS)
+@blp.arguments(SavingsLedgerArgs, location="query")
+@blp.response(200, SavingsLedgerPageOut)
 def ledger(args, member_no):
     """Entries newest first with the running balance of their kind."""
     member = services.get_member(member_no)
@@ -304,8 +290,8 @@ def ledger(args, member_no):
 
 
 @blp.route("/members/<member_no>/arrears")
-@blp.response(200, WajibStatusSchema)
 @roles_required("member", *MANAGERS)
+@blp.response(200, WajibStatusOut)
 def member_arrears(member_no):
     """The member's simpanan wajib: months due, paid, and in arrears."""
     member = services.get_member(member_no)
@@ -320,9 +306,9 @@ def member_arrears(member_no):
 
 
 @blp.route("/members/<member_no>/purchases")
-@blp.arguments(MemberPurchasesArgs, location="query")
-@blp.response(200, MemberPurchasesSchema)
 @roles_required("member", *MANAGERS)
+@blp.arguments(MemberPurchasesArgs, location="query")
+@blp.response(200, MemberPurchasesOut)
 def purchases(args, member_no):
     """The member's purchases (net of returns) by month."""
     member = services.get_member(member_no)
@@ -332,8 +318,8 @@ def purchases(args, member_no):
 
 
 @blp.route("/members/<member_no>/shu")
-@blp.response(200, ShuStatementsSchema)
 @roles_required("member", *MANAGERS)
+@blp.response(200, ShuStatementsOut)
 def shu_statements(member_no):
     """The member's SHU statements of the posted years."""
     member = services.get_member(member_no)
@@ -343,9 +329,9 @@ def shu_statements(member_no):
 
 
 @blp.route("/shu/<int:year>/preview", methods=["POST"])
-@blp.arguments(ShuRequestSchema)
-@blp.response(200, ShuResultSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(ShuRequestIn)
+@blp.response(200, ShuResultOut)
 def shu_preview(data, year):
     """Each member's SHU of ``year``; nothing is booked."""
     result = services.shu_compute(year, data.get("surplus"), data["allocation"])
@@ -353,9 +339,9 @@ def shu_preview(data, year):
 
 
 @blp.route("/shu/<int:year>/post", methods=["POST"])
-@blp.arguments(ShuRequestSchema)
-@blp.response(201, ShuResultSchema)
 @roles_required(*MANAGERS)
+@blp.arguments(ShuRequestIn)
+@blp.response(201, ShuResultOut)
 def shu_post(data, year):
     """Book the SHU of ``year`` (once: a second post 409)."""
     row, result = services.shu_post(
@@ -366,8 +352,8 @@ def shu_post(data, year):
 
 
 @blp.route("/shu/<int:year>")
-@blp.response(200, ShuResultSchema)
 @roles_required(*MANAGERS)
+@blp.response(200, ShuResultOut)
 def shu_get(year):
     """The posted SHU of ``year`` with every member's share (404 if not posted)."""
     return services.shu_posted(year)

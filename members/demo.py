@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from mart import clock
 from mart.cli import create_user
 from mart.extensions import db
 from members import services
@@ -99,7 +100,7 @@ def _backdate(entry, on: date):
 def seed(context):
     """Fill this domain with demo data (the caller commits)."""
     rng = random.Random(context.get("rng_seed", 2026) + 40)
-    today = services.business_date()
+    today = clock.business_date()
     this_month = today.year * 12 + today.month - 1
     wajib = current_app.config["MART_SIMPANAN_WAJIB"]
     owners = dict(context.get("supplier_member_names") or {})

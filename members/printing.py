@@ -1,16 +1,17 @@
-"""Slips for deposits, withdrawals and the leaving settlement, through the print queue.
+"""The slips for deposits, withdrawals and the leaving settlement, as documents.
 
-Printing belongs to the ``printers`` package (``printers.services.queue_document``,
-docs/CONTRACTS.md); this module only builds the document. While that service is not
-installed, ``printing_available()`` is False and nothing is queued.
+This module only builds them (``printers.document``); ``members.services.slips``
+queues them through ``printers.services.queue_document`` (docs/CONTRACTS.md), as pos
+does with its receipts.
 """
 
 from decimal import Decimal
 
-from flask import current_app
 from flask_babel import gettext as _
 
+from mart import clock
 from mart.money import format_rupiah
+from printers import document
 
 KIND_LABELS = {
     "pokok": "Simpanan pokok",
@@ -19,31 +20,8 @@ KIND_LABELS = {
 }
 
 
-def _printers():
-    try:
-        from printers import document, services
-    except ImportError:
-        return None
-    if not hasattr(services, "queue_document") or not hasattr(document, "Document"):
-        return None
-    return services, document
-
-
-def printing_available() -> bool:
-    return _printers() is not None
-
-
-def _header():
-    cfg = current_app.config
-    return [cfg["MART_BRANCH_NAME"], cfg.get("MART_BRANCH_ADDRESS", "")]
-
-
-def queue_entry_slip(member, entry, savings):
-    """Queue a slip for a savings entry; returns the print job, or None."""
-    found = _printers()
-    if found is None:
-        return None
-    services, document = found
+def entry_slip(member, entry, savings) -> document.Document:
+    """The slip of a savings entry, with the member's balances after it (``savings``)."""
     title = {
         "deposit": _("Deposit slip"),
         "withdrawal": _("Withdrawal slip"),
@@ -51,13 +29,13 @@ def queue_entry_slip(member, entry, savings):
     }.get(entry.entry_type, _("Savings slip"))
     info = [
         (_("Member"), f"{member.member_no} {member.name}"),
-        (_("Date"), entry.at.strftime("%Y-%m-%d %H:%M")),
+        (_("Date"), clock.local_text(entry.at)),
         (_("Entry"), str(entry.id)),
     ]
     if entry.period_from:
         info.append((_("Months"), f"{entry.period_from:%Y-%m} .. {entry.period_to:%Y-%m}"))
     doc = document.Document(
-        header_lines=_header(),
+        header_lines=document.branch_header(),
         title=title,
         info=info,
         items=[
@@ -78,15 +56,11 @@ def queue_entry_slip(member, entry, savings):
         barcode=member.member_no,
         copy=False,
     )
-    return services.queue_document(doc, kind="slip", ref_type="savings_entry", ref_id=str(entry.id))
+    return doc
 
 
-def queue_settlement(member, settlement):
-    """Queue the leaving settlement; returns the print job, or None."""
-    found = _printers()
-    if found is None:
-        return None
-    services, document = found
+def settlement_slip(member, settlement) -> document.Document:
+    """The slip of the leaving settlement (``members.services.leave``'s answer)."""
     items = [
         document.Item(
             name=KIND_LABELS[kind],
@@ -97,7 +71,7 @@ def queue_settlement(member, settlement):
         for kind in ("pokok", "wajib", "sukarela")
     ]
     doc = document.Document(
-        header_lines=_header(),
+        header_lines=document.branch_header(),
         title=_("Membership settlement"),
         info=[
             (_("Member"), f"{member.member_no} {member.name}"),
@@ -112,6 +86,4 @@ def queue_settlement(member, settlement):
         barcode=None,
         copy=False,
     )
-    return services.queue_document(
-        doc, kind="slip", ref_type="member_leave", ref_id=member.member_no
-    )
+    return doc

@@ -18,6 +18,7 @@ from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import Schema, fields
 
 from books import reports as books_reports
+from books.reports_views import phu_rows, write_phu
 from books.xlsx import MIMETYPE, Book
 from mart.auth import roles_required
 from mart.errors import DomainError, NotFound
@@ -122,8 +123,6 @@ def rat_pack(year: int) -> dict:
 
 
 def rat_xlsx(pack: dict) -> bytes:
-    from books.reports_views import write_phu
-
     year = pack["year"]
     book = Book()
     sheets = []
@@ -194,8 +193,6 @@ def rat_xlsx(pack: dict) -> bytes:
 @bp.route("/<int:year>")
 @roles_required(*MANAGERS)
 def rat_page(year):
-    from books.reports_views import phu_rows
-
     pack = rat_pack(year)
     html = render_template(
         "members/rat.html", pack=pack, rows=phu_rows(), phu=pack["income_statement"]
@@ -216,7 +213,7 @@ def rat_download(year):
     )
 
 
-class RatPackSchema(Schema):
+class RatPackOut(Schema):
     year = fields.Integer()
     as_of = fields.Date()
     previous_as_of = fields.Date()
@@ -249,8 +246,8 @@ class RatPackSchema(Schema):
 
 
 @blp.route("/rat/<int:year>")
-@blp.response(200, RatPackSchema)
 @roles_required(*MANAGERS)
+@blp.response(200, RatPackOut)
 def rat_get(year):
     """The RAT pack of ``year``: neraca (with the previous year), PHU, SHU division,
     each member's SHU and simpanan at 31 December."""

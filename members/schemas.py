@@ -2,20 +2,21 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from mart.apiutil import PageArgs
 from mart.fields import MAX_MONEY, Money
 from members.models import KINDS, LEFT_REASONS
 
 NIK_MESSAGE = "NIK must be exactly 16 digits."
 
 
-class MemberSavingsSchema(Schema):
+class MemberSavingsOut(Schema):
     pokok = fields.Integer()
     wajib = fields.Integer()
     sukarela = fields.Integer()
     total = fields.Integer()
 
 
-class MemberCreateSchema(Schema):
+class MemberIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     nik = fields.String(required=True)
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
@@ -35,7 +36,7 @@ class MemberCreateSchema(Schema):
             raise ValidationError("Name is required.")
 
 
-class MemberSchema(Schema):
+class MemberOut(Schema):
     """A member as the manager sees it (NIK in full, savings)."""
 
     member_no = fields.String()
@@ -48,10 +49,10 @@ class MemberSchema(Schema):
     left_date = fields.Date(allow_none=True)
     left_reason = fields.String(allow_none=True)
     # None for a cashier, who sees name, number and status only.
-    savings = fields.Nested(MemberSavingsSchema, allow_none=True)
+    savings = fields.Nested(MemberSavingsOut, allow_none=True)
 
 
-class MemberPublicSchema(Schema):
+class MemberPublicOut(Schema):
     """A member as a cashier or the member sees it: NIK masked; savings only for the
     member themself."""
 
@@ -62,25 +63,23 @@ class MemberPublicSchema(Schema):
     status = fields.String()
     join_date = fields.Date()
     left_date = fields.Date(allow_none=True)
-    savings = fields.Nested(MemberSavingsSchema, allow_none=True)
+    savings = fields.Nested(MemberSavingsOut, allow_none=True)
 
 
-class MemberListArgs(Schema):
+class MemberListArgs(PageArgs):
     q = fields.String(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(("active", "left")))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class MemberLookupArgs(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
-class MemberPinSchema(Schema):
+class MemberPinIn(Schema):
     pin = fields.String(required=True)
 
 
-class SavingsMovementSchema(Schema):
+class SavingsMovementIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     amount = Money(minimum=1, required=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
@@ -92,7 +91,7 @@ class SavingsMovementSchema(Schema):
     )
 
 
-class SavingsEntrySchema(Schema):
+class SavingsEntryOut(Schema):
     id = fields.Integer()
     kind = fields.String()
     entry_type = fields.String()
@@ -108,11 +107,11 @@ class SavingsEntrySchema(Schema):
     period_to = fields.Date(allow_none=True)
 
 
-class SavingsMovementResultSchema(Schema):
+class SavingsMovementResultOut(Schema):
     member_no = fields.String()
-    entry = fields.Nested(SavingsEntrySchema)
-    savings = fields.Nested(MemberSavingsSchema)
-    balances = fields.Nested(MemberSavingsSchema)
+    entry = fields.Nested(SavingsEntryOut)
+    savings = fields.Nested(MemberSavingsOut)
+    balances = fields.Nested(MemberSavingsOut)
     pokok = fields.Integer()
     wajib = fields.Integer()
     sukarela = fields.Integer()
@@ -120,47 +119,45 @@ class SavingsMovementResultSchema(Schema):
     print_job_id = fields.Integer(allow_none=True)
 
 
-class SavingsReversalSchema(Schema):
+class SavingsReversalIn(Schema):
     entry_id = fields.Integer(strict=True, required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-class MemberLeaveSchema(Schema):
+class MemberLeaveIn(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(LEFT_REASONS))
     date = fields.Date(load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     print = fields.Boolean(load_default=False)
 
 
-class MemberPayoutsSchema(Schema):
+class MemberPayoutsOut(Schema):
     pokok = fields.Integer()
     wajib = fields.Integer()
     sukarela = fields.Integer()
 
 
-class MemberSettlementSchema(Schema):
+class MemberSettlementOut(Schema):
     member_no = fields.String()
     name = fields.String()
     status = fields.String()
     left_date = fields.Date(allow_none=True)
     reason = fields.String(allow_none=True)
-    payouts = fields.Nested(MemberPayoutsSchema)
+    payouts = fields.Nested(MemberPayoutsOut)
     total = fields.Integer()
     print_job_id = fields.Integer(allow_none=True)
 
 
-class SavingsLedgerArgs(Schema):
+class SavingsLedgerArgs(PageArgs):
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
-class SavingsLedgerPageSchema(Schema):
-    items = fields.List(fields.Nested(SavingsEntrySchema))
+class SavingsLedgerPageOut(Schema):
+    items = fields.List(fields.Nested(SavingsEntryOut))
     total = fields.Integer()
 
 
-class WajibStatusSchema(Schema):
+class WajibStatusOut(Schema):
     member_no = fields.String()
     name = fields.String()
     phone = fields.String(allow_none=True)
@@ -175,33 +172,28 @@ class WajibStatusSchema(Schema):
     unpaid_months = fields.List(fields.String())
 
 
-class WajibArrearsPageSchema(Schema):
-    items = fields.List(fields.Nested(WajibStatusSchema))
+class WajibArrearsPageOut(Schema):
+    items = fields.List(fields.Nested(WajibStatusOut))
     total = fields.Integer()
     amount = fields.Integer()
-
-
-class MemberPageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class MemberPurchasesArgs(Schema):
     year = fields.Integer(load_default=None, validate=validate.Range(min=1900, max=9999))
 
 
-class MemberPurchaseMonthSchema(Schema):
+class MemberPurchaseMonthOut(Schema):
     month = fields.String()
     amount = fields.Integer()
 
 
-class MemberPurchasesSchema(Schema):
+class MemberPurchasesOut(Schema):
     member_no = fields.String()
-    items = fields.List(fields.Nested(MemberPurchaseMonthSchema))
+    items = fields.List(fields.Nested(MemberPurchaseMonthOut))
     total = fields.Integer()
 
 
-class MemberCapitalSchema(Schema):
+class MemberCapitalOut(Schema):
     pokok = fields.Integer()
     wajib = fields.Integer()
     sukarela = fields.Integer()
@@ -213,7 +205,7 @@ class MemberCapitalArgs(Schema):
     as_of = fields.Date(load_default=None)
 
 
-class ShuRequestSchema(Schema):
+class ShuRequestIn(Schema):
     # Without surplus: the members' share of the year's SHU from the books.
     surplus = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_MONEY))
     allocation = fields.Dict(
@@ -228,7 +220,7 @@ class ShuRequestSchema(Schema):
     )
 
 
-class ShuMemberSchema(Schema):
+class ShuMemberOut(Schema):
     member_no = fields.String()
     name = fields.String()
     capital = fields.Integer()
@@ -238,7 +230,7 @@ class ShuMemberSchema(Schema):
     total = fields.Integer()
 
 
-class ShuResultSchema(Schema):
+class ShuResultOut(Schema):
     year = fields.Integer()
     surplus = fields.Integer()
     allocation = fields.Dict(keys=fields.String(), values=fields.String())
@@ -249,7 +241,7 @@ class ShuResultSchema(Schema):
     capital_as_of = fields.Date()
     total_capital = fields.Integer()
     total_purchases = fields.Integer()
-    members = fields.List(fields.Nested(ShuMemberSchema))
+    members = fields.List(fields.Nested(ShuMemberOut))
     posted = fields.Boolean()
     payout = fields.String(allow_none=True)
     posted_at = fields.DateTime(allow_none=True)
@@ -258,7 +250,7 @@ class ShuResultSchema(Schema):
     non_members_to_cadangan = fields.Integer()
 
 
-class ShuStatementSchema(Schema):
+class ShuStatementOut(Schema):
     year = fields.Integer()
     capital = fields.Integer()
     purchases = fields.Integer()
@@ -269,7 +261,7 @@ class ShuStatementSchema(Schema):
     posted_at = fields.DateTime()
 
 
-class ShuStatementsSchema(Schema):
+class ShuStatementsOut(Schema):
     member_no = fields.String()
-    items = fields.List(fields.Nested(ShuStatementSchema))
+    items = fields.List(fields.Nested(ShuStatementOut))
     total = fields.Integer()

@@ -28,11 +28,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from mart import csvsafe
+from mart import clock, csvsafe
 from mart.auth import roles_required
 from mart.errors import DomainError, Forbidden, InvalidInput
 from mart.extensions import db
-from members import printing, services
+from members import services
 from members.models import KINDS, LEFT_REASONS, ShuYear
 
 bp = Blueprint(
@@ -179,7 +179,6 @@ def _detail_page(member_no, status=200):
         statements=services.shu_statements(member.id),
         kinds=KINDS,
         reasons=LEFT_REASONS,
-        printing=printing.printing_available(),
     ), status
 
 
@@ -201,7 +200,7 @@ def _movement(member_no, action):
             entry = services.withdraw(member_no, kind, amount, note=note)
         member = services.get_member(member_no)
         if form.get("print"):
-            printing.queue_entry_slip(member, entry, services.savings(member.id))
+            services.print_entry_slip(member, entry)
         db.session.commit()
     except DomainError as error:
         return _detail_page(member_no, _failed(error))
@@ -266,7 +265,7 @@ def leave(member_no):
             note=request.form.get("note") or None,
         )
         if request.form.get("print"):
-            printing.queue_settlement(services.get_member(member_no), result)
+            services.print_settlement(services.get_member(member_no), result)
         db.session.commit()
     except DomainError as error:
         return _detail_page(member_no, _failed(error))
@@ -352,14 +351,14 @@ def capital():
         totals=totals,
         total=sum(totals.values()),
         as_of=as_of_date,
-        figures=services.member_figures(services.business_date(), services.business_date()),
+        figures=services.member_figures(clock.business_date(), clock.business_date()),
     )
 
 
 @bp.route("/shu", methods=["GET", "POST"])
 @roles_required("manager")
 def shu():
-    today = services.business_date()
+    today = clock.business_date()
     form = request.form
     year = form.get("year", type=int) or request.args.get("year", type=int) or today.year - 1
     allocation = [(name, form.get(f"pct_{name}", str(pct))) for name, pct in TYPICAL_ALLOCATION]
@@ -471,7 +470,7 @@ def me():
     if member.status != "active":
         raise Forbidden(_("This membership has ended."))
     page = max(1, request.args.get("page", 1, type=int))
-    today = services.business_date()
+    today = clock.business_date()
     this_year = today.year
     since = date(today.year - 1, 1, 1)
     purchases = services.purchases_by_month(member.id, since=since)

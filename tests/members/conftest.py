@@ -55,7 +55,7 @@ def in_app(app):
 
 
 def this_year(app) -> int:
-    from members.services import business_date
+    from mart.clock import business_date
 
     with app.app_context():
         return business_date().year

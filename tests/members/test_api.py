@@ -147,7 +147,7 @@ def test_body_not_json_400(manager):
 
 
 def test_wajib_months_tracked_and_arrears(app, manager, make_member):
-    from members.services import business_date
+    from mart.clock import business_date
 
     with app.app_context():
         today = business_date()
@@ -443,15 +443,6 @@ def test_member_rows_created(app, make_member):
 # --- slips through the print queue ---------------------------------------------------
 
 
-def _printers_service():
-    try:
-        from printers import document, services  # noqa: F401
-    except ImportError:
-        return None
-    return services if hasattr(services, "queue_document") else None
-
-
-@pytest.mark.skipif(_printers_service() is None, reason="printers.services.queue_document absent")
 def test_deposit_and_leave_can_print_slips(app, manager, make_member):
     from printers.models import PrintJob
     from printers.services import render_text

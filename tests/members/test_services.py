@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mart import clock
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
 from members import services
@@ -113,7 +114,7 @@ def test_member_purchase_in_a_rolled_back_sale_is_gone(app, make_member, rows):
 
 def test_member_figures_and_capital_totals(app, make_member):
     with app.test_request_context():
-        today = services.business_date()
+        today = clock.business_date()
     old = make_member(join_date=today - timedelta(days=40), wajib=20_000)
     make_member(join_date=today, sukarela=5000)
     gone = make_member(join_date=today - timedelta(days=40))

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mart import clock
 from mart.extensions import db
 from members import services
 from members.models import SavingsEntry, ShuShare, ShuYear
@@ -199,7 +200,7 @@ def test_capital_may_include_sukarela(app_factory, make_member):
     make_member()
     for app, capital in ((plain, 100_000), (with_sukarela, 200_000)):
         with app.test_request_context():
-            year = services.business_date().year
+            year = clock.business_date().year
             result = services.shu_compute(year, 1_000_000, TYPICAL)
             assert next(m for m in result.members if m["member_no"] == a)["capital"] == capital
 

@@ -1,0 +1,276 @@
+"""The sale path's batch calls: many products in one statement (read), and the
+stock-out of a whole sale in two (``record_sales``)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import lazyload
+
+from inventory.models import Barcode, Product, StockMovement, Supplier
+from inventory.services.base import _positive, _user_id, raw
+from inventory.services.ledger import _owner_of
+from mart.db import utcnow
+from mart.errors import NotFound
+from mart.extensions import db
+
+# --- batch calls for the sale path (one statement for many products) -----------------
+
+
+def get_products(ids) -> dict[int, Product]:
+    """The products of ``ids`` in one statement, by id (unknown ids are left out).
+
+    Barcodes, category and supplier are not loaded here (they load on first access)."""
+    ids = {int(i) for i in ids}
+    found = {}
+    mapper = sa.inspect(Product)
+    for i in ids:  # already loaded in this session (and not expired): no statement
+        obj = db.session.identity_map.get(mapper.identity_key_from_primary_key([i]))
+        if obj is not None and not sa.inspect(obj).expired_attributes:
+            found[i] = obj
+    missing = ids - found.keys()
+    if missing:
+        stmt = sa.select(Product).where(Product.id.in_(missing)).options(lazyload("*"))
+        found.update((p.id, p) for p in db.session.scalars(stmt))
+    return found
+
+
+def products_by_barcodes(codes) -> dict[str, Product]:
+    """Registered barcodes (exactly as given) to their products, in one statement.
+
+    Only exact matches: a code not in the answer may still be a UPC-A spelling, a
+    scale label or a sku, for which ``lookup_code`` is the call. Inactive products are
+    included (the caller decides)."""
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    rows = db.session.execute(
+        sa.select(Barcode.code, Product)
+        .join(Product, Product.id == Barcode.product_id)
+        .where(Barcode.code.in_(codes))
+        .options(lazyload("*"))
+    ).all()
+    return {code: product for code, product in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class SaleProduct:
+    """What the sale path needs of a product, read without the ORM (``sale_products``):
+    the attributes of ``Product`` that pricing and ``record_sales`` use."""
+
+    id: int
+    sku: str
+    name: str
+    unit: str
+    price: int
+    member_price: int | None
+    tax: str
+    active: bool
+    supplier_id: int | None
+    supplier_price: int | None
+    avg_cost: int
+    consigned: bool
+    commission_percent: Decimal = Decimal(0)
+
+
+def _sale_products_statement():
+    p, s, b = Product.__table__, Supplier.__table__, Barcode.__table__
+    columns = (
+        p.c.id,
+        p.c.sku,
+        p.c.name,
+        p.c.unit,
+        p.c.price,
+        p.c.member_price,
+        p.c.tax,
+        p.c.active,
+        p.c.supplier_id,
+        p.c.supplier_price,
+        p.c.avg_cost,
+        s.c.terms,
+        s.c.commission_percent,
+    )
+    by_id = (
+        sa.select(sa.cast(sa.null(), sa.String(32)).label("code"), *columns)
+        .select_from(p.outerjoin(s, s.c.id == p.c.supplier_id))
+        .where(p.c.id.in_(sa.bindparam("ids", expanding=True)))
+    )
+    by_code = (
+        sa.select(b.c.code.label("code"), *columns)
+        .select_from(b.join(p, p.c.id == b.c.product_id).outerjoin(s, s.c.id == p.c.supplier_id))
+        .where(b.c.code.in_(sa.bindparam("codes", expanding=True)))
+    )
+    return sa.union_all(by_id, by_code)
+
+
+# Built once: each half goes through its own unique index (product id, barcode code).
+_SALE_PRODUCTS = _sale_products_statement()
+
+
+def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SaleProduct]]:
+    """The products of a sale in one statement: by id (unknown ids left out) and by
+    registered barcode exactly as given (as ``get_products`` and
+    ``products_by_barcodes``; inactive products included, the caller decides), as
+    plain ``SaleProduct`` values with the supplier's terms joined in."""
+    ids = sorted({int(i) for i in ids})
+    codes = sorted({c for c in codes if c})
+    by_id, by_code = {}, {}
+    if not ids and not codes:
+        return by_id, by_code
+    rows = db.session.connection().execute(_SALE_PRODUCTS, {"ids": ids, "codes": codes})
+    for row in rows:
+        product = SaleProduct(
+            id=row.id,
+            sku=row.sku,
+            name=row.name,
+            unit=row.unit,
+            price=int(row.price),
+            member_price=None if row.member_price is None else int(row.member_price),
+            tax=row.tax,
+            active=bool(row.active),
+            supplier_id=row.supplier_id,
+            supplier_price=None if row.supplier_price is None else int(row.supplier_price),
+            avg_cost=int(row.avg_cost or 0),
+            consigned=row.terms == "consignment",
+            commission_percent=Decimal(row.commission_percent or 0),
+        )
+        if row.code is None:
+            by_id[product.id] = product
+        else:
+            by_code[row.code] = product
+    return by_id, by_code
+
+
+def _on_hand_bump_stmt():
+    """``on_hand += :b_delta`` and, for units sold at no cost (``:b_unc`` thousandths,
+    0 for nearly every sale), ``cost_pending +=`` those of them now below zero."""
+    table = Product.__table__
+    delta = sa.bindparam("b_delta", type_=sa.BigInteger)
+    unc = sa.bindparam("b_unc", type_=sa.BigInteger)
+    after = raw(table.c.on_hand) + delta
+    below = sa.case((sa.or_(unc == 0, after >= 0), 0), (-after < unc, -after), else_=unc)
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("b_id"))
+        .values(
+            on_hand=after,
+            cost_pending=raw(table.c.cost_pending) + below,
+            updated_at=sa.bindparam("b_now", type_=table.c.updated_at.type),
+        )
+    )
+
+
+_ON_HAND_BUMP = _on_hand_bump_stmt()
+
+
+# PostgreSQL: on-hand of all the lines in one statement instead of one per product.
+# The rows are locked first, in product-id order (the MATERIALIZED CTE with ORDER BY
+# ... FOR NO KEY UPDATE locks them as it returns them, sorted), so two sales still never
+# lock stock rows crosswise; the UPDATE then touches only rows this transaction holds.
+# NO KEY UPDATE is the lock a plain UPDATE takes: FOR UPDATE would also wait for the
+# KEY SHARE locks that other sales' stock-movement foreign keys hold, and deadlock.
+_ON_HAND_BUMP_PG = sa.text(
+    "WITH locked AS MATERIALIZED ("
+    " SELECT inv_products.id FROM inv_products"
+    " WHERE inv_products.id = ANY(CAST(:ids AS INTEGER[]))"
+    " ORDER BY inv_products.id FOR NO KEY UPDATE),"
+    " moved AS (SELECT * FROM unnest(CAST(:ids AS INTEGER[]), CAST(:deltas AS BIGINT[]),"
+    " CAST(:uncs AS BIGINT[])) AS moved(id, delta, unc))"
+    " UPDATE inv_products SET on_hand = inv_products.on_hand + moved.delta,"
+    " cost_pending = inv_products.cost_pending + CASE"
+    " WHEN moved.unc = 0 OR inv_products.on_hand + moved.delta >= 0 THEN 0"
+    " WHEN -(inv_products.on_hand + moved.delta) < moved.unc"
+    " THEN -(inv_products.on_hand + moved.delta) ELSE moved.unc END,"
+    " updated_at = :now"
+    " FROM locked JOIN moved ON moved.id = locked.id"
+    " WHERE inv_products.id = locked.id"
+).bindparams(sa.bindparam("now", type_=Product.__table__.c.updated_at.type))
+
+_MOVEMENTS_INSERT = sa.insert(StockMovement.__table__)
+
+
+def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=None) -> int:
+    """Stock out for several lines of one sale: ``lines`` is a list of
+    ``(product_id, quantity, unit_price)``; like ``record_sale`` for each line (same
+    movements, same cost and owner, never refused for stock), in two statements: the
+    movements inserted by one executemany, then on-hand moved by atomic SQL for every
+    product, locked in product-id order (so two sales never lock stock rows crosswise;
+    on PostgreSQL one statement for all of them).
+
+    ``products`` (optional): the lines' products as the caller already read them in
+    this transaction (``Product`` or ``SaleProduct`` by id), so they are not read again;
+    a product missing from it is read as without it.
+
+    Raises ``NotFound`` (a product), ``InvalidInput`` (a quantity not above 0) before
+    writing anything. Answers the number of movements written."""
+    if not lines:
+        return 0
+    products = dict(products or {})
+    wanted = {int(line[0]) for line in lines} - products.keys()
+    if wanted:
+        products.update(get_products(wanted))
+    user_id = _user_id(user)
+    now = utcnow()
+    movements, delta, uncosted = [], {}, {}
+    for line in lines:
+        product_id, qty, unit_price = line[:3]
+        amount = line[3] if len(line) > 3 else None
+        product = products.get(int(product_id))
+        if product is None:
+            raise NotFound(_("Unknown product."))
+        qty = _positive(qty)
+        owner, supplier_id = _owner_of(product)
+        unit_cost = product.supplier_price if owner == "supplier" else product.avg_cost
+        if owner == "mart" and not unit_cost:  # no cost known yet (rare): see below
+            uncosted[product.id] = uncosted.get(product.id, 0) + int(qty * 1000)
+        movements.append(
+            {
+                "product_id": product.id,
+                "kind": "sale",
+                "quantity": -qty,
+                "unit_cost": unit_cost,
+                "unit_price": int(unit_price),
+                "amount": None if amount is None else int(amount),
+                "owner": owner,
+                "supplier_id": supplier_id if owner == "supplier" else None,
+                "ref_type": ref_type,
+                "ref_id": None if ref_id is None else str(ref_id),
+                "user_id": user_id,
+                "at": now,
+                "expiry_date": None,
+                "batch": None,
+            }
+        )
+        delta[product.id] = delta.get(product.id, 0) - int(qty * 1000)
+    movements.sort(key=lambda m: m["product_id"])
+    conn = db.session.connection()  # Core statements: no ORM execute around them
+    conn.execute(_MOVEMENTS_INSERT, movements)
+    moves = sorted(delta.items())
+    # Units sold at no cost below zero stock wait for the next receipt's cost
+    # (``cost_pending``), moved in the same statement as on-hand.
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            _ON_HAND_BUMP_PG,
+            {
+                "ids": [pid for pid, _ in moves],
+                "deltas": [d for _, d in moves],
+                "uncs": [uncosted.get(pid, 0) for pid, _ in moves],
+                "now": now,
+            },
+        )
+    else:  # SQLite: the sale holds the database's write lock; one executemany
+        conn.execute(
+            _ON_HAND_BUMP,
+            [
+                {"b_id": pid, "b_delta": d, "b_unc": uncosted.get(pid, 0), "b_now": now}
+                for pid, d in moves
+            ],
+        )
+    mapper = sa.inspect(Product)
+    identity_map = db.session.identity_map
+    for pid in delta:  # loaded ORM products (if any) read their new on-hand again
+        loaded = identity_map.get(mapper.identity_key_from_primary_key([pid]))
+        if loaded is not None:
+            db.session.expire(loaded, ["on_hand", "updated_at", "cost_pending"])
+    return len(movements)
