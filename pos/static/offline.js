@@ -1,6 +1,6 @@
 // The cashier screen offline (pos/README.md, "Offline"): registers the service worker
 // that keeps the app shell, and keeps the whole catalogue in IndexedDB so a code never
-// scanned on this screen still sells while the server is away. counter.js asks
+// scanned on this screen still sells while the server is away. counter/scan.js asks
 // window.posOffline.lookup(code) when the server does not answer.
 (function () {
   "use strict";

@@ -7,12 +7,32 @@
 // - scripts, styles, fonts and images under /static/ and /pos/static/: the kept copy at
 //   once, refreshed from the network behind it;
 // - the page tells the worker which files it loaded (a message), since they were
-//   fetched before the worker controlled the page.
+//   fetched before the worker controlled the page;
+// - the cashier screen's ES modules (counter.js and what it imports) are kept when the
+//   worker installs and with every such message: a module is imported after the page
+//   has sent its list, so the list below names them all (a test checks it does).
 "use strict";
 const CACHE = "okoce-pos-shell-v1";
 const PAGE = "/pos/";
+const MODULES = [
+  "/pos/static/counter.js",
+  "/pos/static/counter/net.js",
+  "/pos/static/counter/outbox.js",
+  "/pos/static/counter/page.js",
+  "/pos/static/counter/payment.js",
+  "/pos/static/counter/pricing.js",
+  "/pos/static/counter/returns.js",
+  "/pos/static/counter/sale.js",
+  "/pos/static/counter/scan.js",
+  "/pos/static/counter/screen.js",
+  "/pos/static/counter/shift.js",
+  "/pos/static/counter/state.js",
+];
 
-self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("install", (event) => {
+  self.skipWaiting();
+  event.waitUntil(keep(MODULES));
+});
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
@@ -43,7 +63,7 @@ async function keep(urls) {
 
 self.addEventListener("message", (event) => {
   const data = event.data || {};
-  if (data.type === "keep" && Array.isArray(data.urls)) event.waitUntil(keep(data.urls));
+  if (data.type === "keep" && Array.isArray(data.urls)) event.waitUntil(keep(data.urls.concat(MODULES)));
 });
 
 async function page(request) {

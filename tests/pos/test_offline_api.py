@@ -1,7 +1,9 @@
 """The server side of the offline cashier screen: the sale's own time (``created_at``)
 and the catalogue the screen keeps in IndexedDB (pos/offline.py)."""
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -158,3 +160,20 @@ def test_service_worker_script_is_served_for_the_pos_scope(app):
     assert r.headers["Service-Worker-Allowed"] == "/pos/"
     assert "worker-src 'self'" in r.headers["Content-Security-Policy"]
     assert b"okoce-pos-shell" in r.data
+
+
+def test_service_worker_keeps_every_module_of_the_cashier_screen(app):
+    """counter.js imports its parts after the page told the worker what it loaded, so
+    sw.js names them: a module missing from its list would not open on a reload while
+    the server is away."""
+    static = Path(app.blueprints["pos"].static_folder)
+    modules = {"/pos/static/counter.js"} | {
+        f"/pos/static/counter/{path.name}" for path in (static / "counter").glob("*.js")
+    }
+    listed = set(re.findall(r'"(/pos/static/[\w/.-]+\.js)"', (static / "sw.js").read_text()))
+    assert modules == listed
+    imported = set()
+    for path in [static / "counter.js", *(static / "counter").glob("*.js")]:
+        for name in re.findall(r'from "\./(?:counter/)?([\w.-]+\.js)"', path.read_text()):
+            imported.add(f"/pos/static/counter/{name}")
+    assert imported <= listed
