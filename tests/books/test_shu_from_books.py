@@ -14,9 +14,9 @@ from books.services import local_today
 from mart.extensions import db
 from members import services as members
 from members.models import ShuYear
+from tests import factories
 from tests.books.test_reports import small_year
-from tests.members.conftest import next_nik
-from tests.pos.conftest import api_user, make_counter, new_product
+from tests.factories import next_nik
 
 TYPICAL = {
     "cadangan": 40,
@@ -47,8 +47,8 @@ def counter_sales(app):
     """A member's sale (Rp 11.100 with PPN: 10.000 before tax) and a non-member's sale
     of two items (Rp 22.200: 20.000), one of them returned (-10.000): net sales
     20.000, of which members 10.000."""
-    counter = make_counter(app)
-    product, _code = new_product(app, price=11_100)
+    counter = factories.make_counter(app)
+    product, _code = factories.make_product(app, price=11_100)
     member_no = member(app, wajib=50_000)
     sold = counter.sale([{"product_id": product, "quantity": 1}], member_no=member_no)
     assert sold.status_code == 201, sold.json
@@ -104,7 +104,7 @@ def test_split_read_through_the_journals_equals_the_sales(app_factory, lag):
 
 def test_phu_split_and_shu_from_the_books_to_the_rupiah(app_factory):
     app = app_factory(MART_PKP=True)
-    manager = api_user(app, "manager")
+    manager = factories.api_user(app, "manager")
     counter, buyer = counter_sales(app)
     year = this_year(app)
     other = member(app, wajib=150_000)
@@ -155,7 +155,7 @@ def test_phu_split_and_shu_from_the_books_to_the_rupiah(app_factory):
     assert shares[buyer]["purchases"] == 11_100 and shares[other]["purchases"] == 0
 
     # the running year: posted early by an admin's explicit override
-    admin = api_user(app, "admin")
+    admin = factories.api_user(app, "admin")
     posted = admin.post(f"/shu/{year}/post", json={"allocation": TYPICAL, "override": True})
     assert posted.status_code == 201, posted.json
     assert posted.json["from_books"] == body["from_books"]

@@ -3,7 +3,7 @@
 import pytest
 
 from inventory import barcodes as bc
-from tests.inventory.conftest import ean13
+from tests.factories import ean13
 
 
 @pytest.fixture

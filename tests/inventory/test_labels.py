@@ -7,8 +7,8 @@ from inventory.retail_models import LabelQueueItem, PriceChange
 from mart.extensions import db
 from printers import services as printing
 from printers.worker import Worker
+from tests.factories import ean13
 from tests.fakeprinter import FakePrinter, parse_escpos
-from tests.inventory.conftest import ean13
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from inventory import services
 from mart.extensions import db
-from tests.inventory.conftest import ean13
+from tests.factories import ean13
 
 
 def _csrf(html):

@@ -12,7 +12,7 @@ from inventory.retail_models import PurchaseOrder
 from mart.db import utcnow
 from mart.extensions import db
 from tests.browser import CSP_LISTENER, REQUIRES_CHROMIUM, login, shots_dir
-from tests.inventory.conftest import ean13
+from tests.factories import ean13
 
 
 def _csrf(html):

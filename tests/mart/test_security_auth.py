@@ -14,6 +14,7 @@ from itsdangerous import TimestampSigner
 from mart import create_app
 from mart.extensions import db
 from mart.models import AuditLog, User
+from tests import factories
 from tests.conftest import DEFAULT_PASSWORD, ROOT, make_config
 
 # --- the secret key -----------------------------------------------------------------
@@ -314,14 +315,12 @@ def test_cli_refuses_a_trivial_pin(runner):
 
 def test_approval_names_the_chosen_approver_and_locks_only_them(app, make_user, api_as):
     from mart.auth import PIN_MAX_FAILURES
-    from tests.pos.conftest import make_counter
 
     make_user("admin", username="boss", pin="482915")
     manager = api_as("manager", username="siti", pin="736204")
-    counter = make_counter(app, manager=manager)
-    from tests.pos.conftest import new_product
+    counter = factories.make_counter(app, manager=manager)
 
-    pid, _ = new_product(app, price=100_000)
+    pid, _ = factories.make_product(app, price=100_000)
     big = [{"product_id": pid, "discount": 30_000}]
     cash = [{"method": "cash", "amount": 70_000}]
     for _ in range(PIN_MAX_FAILURES):
@@ -351,12 +350,11 @@ def test_approval_names_the_chosen_approver_and_locks_only_them(app, make_user, 
 
 def test_nameless_wrong_pins_lock_the_asker_not_the_managers(app, make_user, api_as):
     from mart.auth import PIN_MAX_FAILURES
-    from tests.pos.conftest import make_counter, new_product
 
     manager = api_as("manager", username="mgr-a", pin="736204")
-    counter = make_counter(app, manager=manager)
-    other = make_counter(app, code="R2", manager=manager)
-    pid, _ = new_product(app, price=100_000)
+    counter = factories.make_counter(app, manager=manager)
+    other = factories.make_counter(app, code="R2", manager=manager)
+    pid, _ = factories.make_product(app, price=100_000)
     big = [{"product_id": pid, "discount": 30_000}]
     cash = [{"method": "cash", "amount": 70_000}]
     for _ in range(PIN_MAX_FAILURES):
@@ -439,9 +437,8 @@ def test_supplier_bank_change_deposit_and_goods_receipt_are_audited(app, api_as)
         ).status_code
         == 201
     )
-    from tests.pos.conftest import new_product
 
-    pid, _ = new_product(app, price=5_000)
+    pid, _ = factories.make_product(app, price=5_000)
     receipt = manager.post(
         "/goods-receipts",
         json={

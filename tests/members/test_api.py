@@ -10,7 +10,7 @@ from mart.extensions import db
 from mart.models import AuditLog
 from members.models import Member, SavingsEntry
 from tests.conftest import DEFAULT_PASSWORD
-from tests.members.conftest import next_nik
+from tests.factories import next_nik
 
 POKOK = 100_000
 WAJIB = 20_000

@@ -12,7 +12,8 @@ from mart.extensions import db
 from members import services
 from members.models import Member, ShuYear
 from tests.conftest import DEFAULT_PASSWORD
-from tests.members.conftest import next_nik, this_year
+from tests.factories import next_nik
+from tests.members.conftest import this_year
 
 
 def csrf(client, url):

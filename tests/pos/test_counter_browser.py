@@ -5,8 +5,8 @@ receipt preview, and the receipt reaches a loopback network printer."""
 import pytest
 
 from mart.extensions import db
+from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login
-from tests.pos.conftest import new_member, new_product
 
 SCREENSHOT = "/tmp/pos_counter.png"
 pytestmark = REQUIRES_CHROMIUM
@@ -52,9 +52,9 @@ def test_cashier_sells_with_scanner_member_and_cash(
     register_on_printer(app, fake_printer, drawer={"pin": 2, "pulse_ms": 100})
     codes = []
     for name, price in (("Teh Botol", 5_000), ("Roti Tawar", 15_500), ("Kopi Gayo", 32_000)):
-        _, code = new_product(app, name=name, price=price)
+        _, code = factories.make_product(app, name=name, price=price)
         codes.append(code)
-    member_no = new_member(app, name="Siti Aminah")
+    member_no = factories.make_member(app, name="Siti Aminah")
     make_user("cashier", username="kasir1")
 
     page = browser.new_page(viewport={"width": 1366, "height": 768})
@@ -139,7 +139,7 @@ def test_sale_kept_while_server_away_and_sent_once_when_back(app, live_server, b
     with app.app_context():
         services.create_register("R1", "Kasir depan")
         db.session.commit()
-    _, code = new_product(app, name="Gula Pasir", price=14_000)
+    _, code = factories.make_product(app, name="Gula Pasir", price=14_000)
     make_user("cashier", username="kasir2")
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     login(page, live_server, "kasir2")
@@ -235,7 +235,7 @@ def test_underpaid_sale_is_not_kept_while_the_server_is_away(app, live_server, b
     with app.app_context():
         services.create_register("R1", "Kasir depan")
         db.session.commit()
-    _, code = new_product(app, name="Gula Pasir", price=14_000)
+    _, code = factories.make_product(app, name="Gula Pasir", price=14_000)
     make_user("cashier", username="kasir4")
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     login(page, live_server, "kasir4")

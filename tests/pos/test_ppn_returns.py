@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from mart.db import utcnow
 from mart.extensions import db
 from mart.money import round_half_up
-from tests.pos.conftest import make_counter, new_member, new_product
+from tests import factories
 
 
 def _today(app):
@@ -24,15 +24,15 @@ def _today(app):
 @pytest.fixture
 def pkp(app_factory):
     app = app_factory(MART_PKP=True)
-    return app, make_counter(app)
+    return app, factories.make_counter(app)
 
 
 def _issue_sale(app, counter):
     """The audit's receipt: three lines of 5.555 and 1,255 kg of eggs at 28.900."""
-    a, _ = new_product(app, price=5_555)
-    b, _ = new_product(app, price=5_555)
-    c, _ = new_product(app, price=5_555)
-    eggs, _ = new_product(app, price=28_900, unit="kg", tax="exempt")
+    a, _ = factories.make_product(app, price=5_555)
+    b, _ = factories.make_product(app, price=5_555)
+    c, _ = factories.make_product(app, price=5_555)
+    eggs, _ = factories.make_product(app, price=28_900, unit="kg", tax="exempt")
     lines = [{"product_id": p, "quantity": 1} for p in (a, b, c)]
     lines.append({"product_id": eggs, "quantity": 1.255})
     sale = counter.sale(lines, [{"method": "cash", "amount": 60_000}])
@@ -113,9 +113,9 @@ def test_a_return_of_a_sale_without_ppn_carries_none(app, counter, make_product)
 
 def test_roll_up_member_sales_net_of_returns_and_payments_add_up(app_factory, rows):
     app = app_factory(MART_CASH_ROUNDING=100)
-    counter = make_counter(app)
-    pid, _ = new_product(app, price=1_234)
-    member_no = new_member(app)
+    counter = factories.make_counter(app)
+    pid, _ = factories.make_product(app, price=1_234)
+    member_no = factories.make_member(app)
     member = counter.sale(
         [{"product_id": pid, "quantity": 5}],  # 6.170 -> cash due 6.200 (rounding +30)
         [{"method": "cash", "amount": 10_000}],

@@ -5,7 +5,7 @@ import io
 import re
 from datetime import date
 
-from tests.pos.conftest import make_counter, new_product
+from tests import factories
 from tests.rollup.conftest import REPORTS_URL, make_report, signed_post
 
 MB = 1024 * 1024
@@ -131,8 +131,8 @@ def test_hub_checks_the_signature_before_parsing(app_factory, rows):
 
 
 def test_request_lists_are_bounded_422_naming_the_field(app, rows):
-    counter = make_counter(app)
-    product_id, _ = new_product(app, price=1000)
+    counter = factories.make_counter(app)
+    product_id, _ = factories.make_product(app, price=1000)
     before = rows.snapshot()
     payments = [{"method": "cash", "amount": 1000}] * 21
     r = counter.sale([{"product_id": product_id, "quantity": 1}], payments)

@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from mart.extensions import db
 from mart.rollup import branch as branch_side
 from mart.rollup.models import HubReport, RollupOutbox
+from tests import factories
 
 DAY = date(2026, 3, 14)
 
@@ -398,14 +399,10 @@ def test_worker_is_registered_and_starts_only_on_a_branch(branch, hub):
 # --- the manager's page ---------------------------------------------------------------
 
 
-def test_manager_page_shows_figures_and_queue(branch, make_user):
+def test_manager_page_shows_figures_and_queue(branch):
     import re
 
-    user_id, _name = make_user("manager")
-    client = branch.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    client = factories.login(branch, "manager")
     html = client.get(f"/rollup/?date={DAY}").get_data(as_text=True)
     assert "Rp 240.000" in html and 'data-testid="outbox"' in html
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
