@@ -8,6 +8,7 @@ to the test's ``app``; a test on another app calls the factory with that app.
 """
 
 import itertools
+import re
 import secrets
 import uuid
 from datetime import date
@@ -82,6 +83,22 @@ class ApiClient:
     def delete(self, path, **kw):
         kw["headers"] = self._headers(kw.get("headers"))
         return self.client.delete(self._url(path), **kw)
+
+
+_CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_in(html: str) -> str:
+    """The CSRF token a page carries: its form's hidden field, else its meta tag."""
+    found = _CSRF_FIELD.search(html) or _CSRF_META.search(html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def csrf_token(client, url="/login") -> str:
+    """The CSRF token of the page at ``url`` as ``client`` (its session) gets it."""
+    return csrf_in(client.get(url).get_data(as_text=True))
 
 
 def make_user(app, *roles, username=None, password=DEFAULT_PASSWORD, pin=None, **links):

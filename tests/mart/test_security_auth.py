@@ -62,16 +62,15 @@ def test_example_env_file_carries_no_usable_key():
 # --- sessions -----------------------------------------------------------------------
 
 
-def _csrf(client, path="/login"):
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]* value="([^"]+)"', html).group(1)
-
-
 def _login(app, username):
     client = app.test_client()
     response = client.post(
         "/login",
-        data={"username": username, "password": DEFAULT_PASSWORD, "csrf_token": _csrf(client)},
+        data={
+            "username": username,
+            "password": DEFAULT_PASSWORD,
+            "csrf_token": factories.csrf_token(client),
+        },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
@@ -377,7 +376,12 @@ def test_logins_logouts_tokens_are_audited(app, make_user):
     _, username = make_user("manager")
     client = app.test_client()
     bad = client.post(
-        "/login", data={"username": username, "password": "nope-123", "csrf_token": _csrf(client)}
+        "/login",
+        data={
+            "username": username,
+            "password": "nope-123",
+            "csrf_token": factories.csrf_token(client),
+        },
     )
     assert bad.status_code == 401
     client = _login(app, username)

@@ -24,11 +24,6 @@ from tests.rollup.conftest import make_report, signed_post
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _csrf(client, url):
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-
-
 # --- open redirect after login ---------------------------------------------------------
 
 
@@ -51,7 +46,7 @@ def _csrf(client, url):
 )
 def test_login_never_redirects_off_site(client, make_user, target):
     _, username = make_user("manager")
-    token = _csrf(client, "/login")
+    token = factories.csrf_token(client, "/login")
     from urllib.parse import quote
 
     url = "/login?next=" + (target if "%" in target else quote(target, safe=""))
@@ -67,7 +62,7 @@ def test_login_never_redirects_off_site(client, make_user, target):
 
 def test_login_keeps_a_local_next(client, make_user):
     _, username = make_user("manager")
-    token = _csrf(client, "/login")
+    token = factories.csrf_token(client, "/login")
     answer = client.post(
         "/login?next=/members/%3Fq%3Dsiti",
         data={"username": username, "password": DEFAULT_PASSWORD, "csrf_token": token},
