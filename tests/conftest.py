@@ -17,6 +17,7 @@ from mart import create_app, stop_workers
 from mart.extensions import db
 from tests import factories
 from tests.factories import DEFAULT_PASSWORD, ApiClient  # noqa: F401  (imported from here)
+from tests.fakeprinter import FakePrinter
 
 
 def pytest_collection_modifyitems(config, items):
@@ -227,6 +228,15 @@ def rows(app):
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def fake_printer():
+    """A loopback ESC/POS network printer (tests/fakeprinter.py), stopped after the test."""
+    printer = FakePrinter()
+    printer.start()
+    yield printer
+    printer.stop()
 
 
 @pytest.fixture(scope="session")

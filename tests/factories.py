@@ -21,6 +21,7 @@ from mart.cli import create_user
 from mart.extensions import db
 from mart.models import User
 from members import services as members
+from printers import services as printing
 
 DEFAULT_PASSWORD = "rahasia-123"
 
@@ -194,6 +195,23 @@ def make_member(
             members.set_member_pin(member.member_no, pin)
         db.session.commit()
         return member.member_no
+
+
+# --- printers -----------------------------------------------------------------------
+
+
+def make_printer(app, fake=None, **values) -> int:
+    """A printer (``connection="file", device=...``, ``width=48`` by default); with
+    ``fake`` (a started ``tests.fakeprinter.FakePrinter``) a network printer at it.
+    Its id."""
+    if fake is not None:
+        values = {"connection": "network", "host": "127.0.0.1", "port": fake.port, **values}
+    values.setdefault("name", f"Printer {next(_seq)}")
+    values.setdefault("width", 48)
+    with app.app_context():
+        printer = printing.create_printer(values)
+        db.session.commit()
+        return printer.id
 
 
 # --- the counter --------------------------------------------------------------------

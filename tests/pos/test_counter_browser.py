@@ -2,8 +2,6 @@
 items as a USB scanner would, identifies a member, pays cash, sees the change and the
 receipt preview, and the receipt reaches a loopback network printer."""
 
-import pytest
-
 from mart.extensions import db
 from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login
@@ -12,35 +10,15 @@ SCREENSHOT = "/tmp/pos_counter.png"
 pytestmark = REQUIRES_CHROMIUM
 
 
-@pytest.fixture
-def fake_printer():
-    from tests.fakeprinter import FakePrinter
-
-    printer = FakePrinter()
-    printer.start()
-    yield printer
-    printer.stop()
-
-
 def register_on_printer(app, fake_printer, **printer):
     """Register R1 with a network receipt printer at ``fake_printer``; the printer's id."""
     from pos import services
-    from printers import services as printing
 
+    printer_id = factories.make_printer(app, fake_printer, **{"name": "Struk R1", **printer})
     with app.app_context():
-        made = printing.create_printer(
-            {
-                "name": "Struk R1",
-                "connection": "network",
-                "host": "127.0.0.1",
-                "port": fake_printer.port,
-                "width": 48,
-                **printer,
-            }
-        )
-        services.create_register("R1", "Kasir depan", made.id)
+        services.create_register("R1", "Kasir depan", printer_id)
         db.session.commit()
-        return made.id
+    return printer_id
 
 
 def test_cashier_sells_with_scanner_member_and_cash(

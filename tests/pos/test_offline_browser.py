@@ -21,16 +21,6 @@ CATALOGUE = 1500  # products bulk-inserted besides the named ones
 
 
 @pytest.fixture
-def fake_printer():
-    from tests.fakeprinter import FakePrinter
-
-    printer = FakePrinter()
-    printer.start()
-    yield printer
-    printer.stop()
-
-
-@pytest.fixture
 def server(app, database_url, instance_path):
     """A real gunicorn on the test database, with the background workers on."""
     from tests.reliability.server import Server
