@@ -253,10 +253,3 @@ def test_rat_pack_has_the_previous_year_beside(app, api_as):
     # not posted: a preview of the division from the books at the typical split
     assert body["shu"]["posted"] is False and body["shu"]["surplus"] == 720_050
     assert body["shu"]["capital_as_of"] == f"{year}-12-31"
-
-
-@pytest.mark.parametrize("role", ["cashier", "member"])
-def test_reports_are_for_managers(app, api_as, role):
-    client = api_as(role)
-    assert client.get("/books/trial-balance").status_code == 403
-    assert client.get(f"/rat/{this_year(app)}").status_code == 403

@@ -76,11 +76,6 @@ def test_missing_name_422(manager, rows):
     assert rows.snapshot() == before
 
 
-def test_cashier_cannot_register(api_as):
-    cashier = api_as("cashier")
-    assert cashier.post("/members", json={"name": "X", "nik": next_nik()}).status_code == 403
-
-
 # --- deposits -----------------------------------------------------------------------
 
 

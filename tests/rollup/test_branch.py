@@ -416,14 +416,6 @@ def test_manager_page_shows_figures_and_queue(branch):
     assert outbox(branch) == [(DAY, 1, "pending", 1)]
 
 
-def test_cashier_may_not_see_the_page(branch, make_user):
-    user_id, _name = make_user("cashier")
-    client = branch.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-    assert client.get("/rollup/").status_code == 403
-
-
 def test_report_carries_each_umkm_suppliers_sales(app, api_as):
     """The branch's report lists per UMKM supplier its sales through the branch that day
     (optional figures the hub's UMKM pages are made of); other suppliers are left out."""

@@ -113,15 +113,6 @@ def test_csv_export_of_every_table(filled_hub):
     assert client.get(f"/association/export/users.csv?{query}").status_code == 404
 
 
-def test_dashboard_needs_the_association_role(filled_hub):
-    hub, _end = filled_hub
-    assert factories.login(hub, "cashier").get("/association/").status_code == 403
-    assert (
-        factories.login(hub, "cashier").get("/association/export/branches.csv").status_code == 403
-    )
-    assert hub.test_client().get("/association/").status_code == 302  # to the login page
-
-
 def test_on_a_branch_the_dashboard_explains_where_it_lives(app):
     client = factories.login(app, "association")
     response = client.get("/association/")
