@@ -119,10 +119,7 @@ def test_new_password_and_deactivation_end_sessions(app, make_user):
 def test_member_leaving_ends_the_member_logins_sessions_and_tokens(app, make_user, api_as):
     from members import services
 
-    with app.test_request_context():
-        member = services.register_member("Leaver", "3171999988887777", None, None)
-        db.session.commit()
-        member_no = member.member_no
+    member_no = factories.make_member(app, "Leaver", nik="3171999988887777", pin=None)
     _, username = make_user("member", member_no=member_no)
     saved = _cookie(_login(app, username), app)
     member_api = api_as("member", member_no=member_no)

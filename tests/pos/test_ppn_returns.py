@@ -170,15 +170,7 @@ def test_manager_pages_show_a_returns_ppn(pkp):
         },
     )
     assert back.status_code == 201, back.json
-    from mart.cli import create_user
-
-    with app.app_context():
-        manager_id = create_user("manajer-ppn", ["manager"], "rahasia-sekali-123", "Manajer").id
-        db.session.commit()
-    manager = app.test_client()
-    with manager.session_transaction() as session:
-        session["_user_id"] = str(manager_id)
-        session["_fresh"] = True
+    manager = factories.login(app, "manager", username="manajer-ppn")
     page = manager.get(f"/pos/sales/{sale['id']}").get_data(as_text=True)
     table = page[page.index('data-testid="sale-returns"') :]
     table = table[: table.index("</table>")]
