@@ -1,7 +1,5 @@
 """The foundation: factory, health, errors, login, tokens, throttle, CSRF, CLI."""
 
-import re
-
 import pytest
 import sqlalchemy as sa
 
@@ -226,8 +224,7 @@ def test_logout(login_as):
     assert client.get("/backoffice").status_code == 200
     with client.session_transaction() as session:
         pass
-    html = client.get("/backoffice").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    token = factories.csrf_token(client, "/backoffice")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/backoffice").status_code == 302
     assert session is not None

@@ -3,7 +3,6 @@ folder, network printers only on private LAN addresses (or listed ones) and allo
 ports; checked on saving (API, page, CLI) and again on connecting."""
 
 import os
-import re
 
 import pytest
 
@@ -111,15 +110,10 @@ def test_update_to_a_refused_target_changes_nothing(app_factory):
     assert (again["connection"], again["host"], again["port"]) == ("network", "192.168.1.50", 9100)
 
 
-def test_page_and_cli_refuse_the_same(app_factory, make_user, rows):
+def test_page_and_cli_refuse_the_same(app_factory, rows):
     app = app_factory(MART_PRINTER_HOSTS="")
-    user_id, _ = make_user("manager")
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    page = client.get("/printers/new").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    client = factories.login(app, "manager")
+    token = factories.csrf_token(client, "/printers/new")
     before = rows.snapshot()
     r = client.post(
         "/printers/new",
