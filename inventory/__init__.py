@@ -1,7 +1,5 @@
 """Inventory: see the package's models, services, api and views."""
 
-import os
-
 from flask_babel import lazy_gettext as _l
 
 from inventory import api as domain_api
@@ -23,10 +21,6 @@ from mart.extensions import db
 
 
 def init_app(app):
-    # Scale labels: "prefix:weight|price,..." (see inventory.barcodes).
-    app.config.setdefault(
-        "MART_SCALE_RULES", os.environ.get("MART_SCALE_RULES", "21:weight,22:price")
-    )
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
     app.cli.add_command(cli.group)

@@ -13,7 +13,7 @@ from pos import cli, models, offline, views  # noqa: F401  (models: for Alembic)
 from pos.books_sales import net_sales, net_sales_of_journals
 from pos.demo import seed
 from pos.models import Sale
-from pos.services import open_drawers_cash, rollup_figures
+from pos.services import open_drawers_cash
 
 
 def init_app(app):
@@ -25,7 +25,6 @@ def init_app(app):
     nav.add(_l("Sales"), "pos.sales", ("manager",), order=51)
     nav.set_home("cashier", "pos.counter")
     register_seeder(50, seed)
-    app.extensions.setdefault("mart_rollup_sources", {})["pos"] = rollup_figures
     app.extensions.setdefault("books_ledgers", {})["pos"] = _books_ledgers
     app.extensions["books_net_sales"] = net_sales
     app.extensions["books_net_sales_journals"] = net_sales_of_journals

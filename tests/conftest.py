@@ -5,8 +5,8 @@ The database is real: a SQLite file, or PostgreSQL when MART_TEST_DATABASE_URL i
 migrations, and every test starts from empty tables.
 """
 
+import functools
 import os
-import secrets
 from pathlib import Path
 
 import pytest
@@ -14,11 +14,10 @@ import sqlalchemy as sa
 
 from config import TestConfig
 from mart import create_app, stop_workers
-from mart.auth import issue_token
-from mart.cli import create_user
 from mart.extensions import db
-
-DEFAULT_PASSWORD = "rahasia-123"
+from tests import factories
+from tests.factories import DEFAULT_PASSWORD, ApiClient  # noqa: F401  (imported from here)
+from tests.fakeprinter import FakePrinter
 
 
 def pytest_collection_modifyitems(config, items):
@@ -181,74 +180,15 @@ def runner(app):
 
 @pytest.fixture
 def make_user(app):
-    """``make_user("cashier", username=None, password=..., **links)`` returns the user's id."""
-
-    def factory(*roles, username=None, password=DEFAULT_PASSWORD, pin=None, **links):
-        roles = list(roles) or ["cashier"]
-        username = username or f"{roles[0]}-{secrets.token_hex(3)}"
-        with app.app_context():
-            user = create_user(username, roles, password, username.title(), **links)
-            if pin:
-                user.set_pin(pin)
-            db.session.commit()
-            return user.id, username
-
-    return factory
-
-
-class ApiClient:
-    """A test client that talks JSON to /api/v1 with a bearer token."""
-
-    def __init__(self, app, token=None, username=None):
-        self.app = app
-        self.client = app.test_client()
-        self.token = token
-        self.username = username
-
-    def _headers(self, headers):
-        merged = dict(headers or {})
-        if self.token:
-            merged.setdefault("Authorization", f"Bearer {self.token}")
-        return merged
-
-    def _url(self, path):
-        return path if path.startswith("/api/") or path.startswith("/healthz") else f"/api/v1{path}"
-
-    def get(self, path, **kw):
-        kw["headers"] = self._headers(kw.get("headers"))
-        return self.client.get(self._url(path), **kw)
-
-    def post(self, path, json=None, **kw):
-        kw["headers"] = self._headers(kw.get("headers"))
-        return self.client.post(self._url(path), json=json, **kw)
-
-    def put(self, path, json=None, **kw):
-        kw["headers"] = self._headers(kw.get("headers"))
-        return self.client.put(self._url(path), json=json, **kw)
-
-    def patch(self, path, json=None, **kw):
-        kw["headers"] = self._headers(kw.get("headers"))
-        return self.client.patch(self._url(path), json=json, **kw)
-
-    def delete(self, path, **kw):
-        kw["headers"] = self._headers(kw.get("headers"))
-        return self.client.delete(self._url(path), **kw)
+    """``make_user("cashier", username=None, password=..., **links)`` returns
+    ``(id, username)`` (tests/factories.py ``make_user`` on the test's app)."""
+    return functools.partial(factories.make_user, app)
 
 
 @pytest.fixture
-def api_as(app, make_user):
+def api_as(app):
     """``api_as("manager")`` gives an ``ApiClient`` holding a fresh token of that role."""
-
-    def factory(*roles, **user_kw):
-        user_id, username = make_user(*roles, **user_kw)
-        with app.app_context():
-            from mart.models import User
-
-            token, _ = issue_token(db.session.get(User, user_id))
-            db.session.commit()
-        return ApiClient(app, token, username)
-
-    return factory
+    return functools.partial(factories.api_user, app)
 
 
 @pytest.fixture
@@ -257,20 +197,9 @@ def anon_api(app):
 
 
 @pytest.fixture
-def login_as(app, make_user):
+def login_as(app):
     """``login_as("cashier")`` gives a test client logged in through the session cookie."""
-
-    def factory(*roles, **user_kw):
-        user_id, username = make_user(*roles, **user_kw)
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
-        client.username = username
-        client.user_id = user_id
-        return client
-
-    return factory
+    return functools.partial(factories.login, app)
 
 
 def count_rows(app, model_or_table) -> int:
@@ -299,6 +228,15 @@ def rows(app):
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def fake_printer():
+    """A loopback ESC/POS network printer (tests/fakeprinter.py), stopped after the test."""
+    printer = FakePrinter()
+    printer.start()
+    yield printer
+    printer.stop()
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,9 @@ or CSP errors. With BOOKS_SHOTS=DIR the pages are also saved as screenshots ther
 import os
 from pathlib import Path
 
+from tests import factories
 from tests.books.conftest import balances
 from tests.browser import CSP_LISTENER, REQUIRES_CHROMIUM, login, watch_console
-from tests.pos.conftest import make_counter, new_product
 
 pytestmark = REQUIRES_CHROMIUM
 
@@ -26,9 +26,9 @@ def _shoot(page, name):
 
 
 def test_expense_journal_and_check_pages(app, make_user, browser, live_server):
-    counter = make_counter(app)
+    counter = factories.make_counter(app)
     supplier = counter.manager.post("/suppliers", json={"name": "Grosir", "terms": "purchase"}).json
-    product, _ = new_product(app, price=11_100)
+    product, _ = factories.make_product(app, price=11_100)
     counter.manager.post(
         "/goods-receipts",
         json={

@@ -5,8 +5,8 @@ from datetime import date
 
 from books.reconcile import check
 from mart.extensions import db
+from tests import factories
 from tests.books.conftest import balances, journal_of
-from tests.pos.conftest import api_user, make_counter, new_member, new_product
 
 
 def _agree(app):
@@ -17,15 +17,15 @@ def _agree(app):
 
 
 def _setup(app):
-    counter = make_counter(app)
+    counter = factories.make_counter(app)
     manager = counter.manager
     own_supplier = manager.post("/suppliers", json={"name": "Grosir", "terms": "purchase"}).json
     umkm = manager.post(
         "/suppliers",
         json={"name": "Keripik Bu Ani", "terms": "consignment", "commission_percent": 15},
     ).json
-    own, _ = new_product(app, price=11_100)
-    consigned, _ = new_product(app, price=5_550, supplier_id=umkm["id"])
+    own, _ = factories.make_product(app, price=11_100)
+    consigned, _ = factories.make_product(app, price=5_550, supplier_id=umkm["id"])
     received = manager.post(
         "/goods-receipts",
         json={
@@ -118,7 +118,7 @@ def test_a_return_mirrors_the_sale_with_its_ppn(app):
 
 def test_units_sold_before_their_cost_take_the_next_receipts_cost(app):
     counter, own, consigned, own_supplier, _umkm = _setup(app)
-    fresh, _ = new_product(app, price=2_220, tax="exempt")
+    fresh, _ = factories.make_product(app, price=2_220, tax="exempt")
     sale = counter.sale(
         [{"product_id": fresh, "quantity": 3}], [{"method": "cash", "amount": 6_700}]
     )
@@ -194,9 +194,9 @@ def test_stock_events_and_settlements(app):
 
 
 def test_simpanan_cash_movements_and_shift_close(app):
-    counter = make_counter(app)
+    counter = factories.make_counter(app)
     manager = counter.manager
-    no = new_member(app)
+    no = factories.make_member(app)
     for kind, amount in (("pokok", 100_000), ("wajib", 20_000), ("sukarela", 50_000)):
         assert (
             manager.post(
@@ -265,13 +265,13 @@ def test_simpanan_cash_movements_and_shift_close(app):
 
 
 def test_the_shu_post_books_its_division(app):
-    counter = make_counter(app)
+    counter = factories.make_counter(app)
     manager = counter.manager
-    first, second = new_member(app, sukarela=10_000), new_member(app)
+    first, second = factories.make_member(app, sukarela=10_000), factories.make_member(app)
     for no in (first, second):
         manager.post(f"/members/{no}/deposits", json={"kind": "pokok", "amount": 100_000})
     manager.post(f"/members/{first}/deposits", json={"kind": "wajib", "amount": 20_000})
-    product, _ = new_product(app, price=7_000, tax="exempt")
+    product, _ = factories.make_product(app, price=7_000, tax="exempt")
     counter.sale(
         [{"product_id": product, "quantity": 3}],
         [{"method": "cash", "amount": 21_000}],
@@ -292,7 +292,7 @@ def test_the_shu_post_books_its_division(app):
         },
     }
     # the running year: an admin's explicit override posts it early
-    admin = api_user(app, "admin")
+    admin = factories.api_user(app, "admin")
     posted = admin.post(f"/shu/{year}/post", json={**body, "override": True})
     assert posted.status_code == 201, posted.json
     to_members = sum(m["total"] for m in posted.json["members"])

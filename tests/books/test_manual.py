@@ -1,13 +1,12 @@
 """Manual entries, expenses, accounts and the reconciliation's failures: bad input is a
 clear error naming the field and writes nothing."""
 
-import re
-
 import pytest
 import sqlalchemy as sa
 
 from books.models import Account, FiscalYear, Journal, JournalLine
 from mart.extensions import db
+from tests import factories
 from tests.books.conftest import balances
 from tests.conftest import count_rows
 
@@ -201,11 +200,6 @@ def test_check_names_every_difference_and_the_command_exits_non_zero(app, runner
     assert runner.invoke(args=["books", "check"]).exit_code == 0
 
 
-def _csrf(client, url):
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
-
-
 def test_pages_render_in_indonesian(app, login_as):
     manager = login_as("manager")
     for path in (
@@ -226,7 +220,7 @@ def test_pages_render_in_indonesian(app, login_as):
             "amount": "1.250.000",
             "paid_from": "bank",
             "memo": "Sewa Mei",
-            "csrf_token": _csrf(manager, "/books/expenses"),
+            "csrf_token": factories.csrf_token(manager, "/books/expenses"),
         },
     )
     assert saved.status_code == 302
@@ -241,7 +235,7 @@ def test_pages_render_in_indonesian(app, login_as):
             "debit_0": "5.000",
             "account_1": "1101",
             "credit_1": "4.000",
-            "csrf_token": _csrf(manager, "/books/journals/new"),
+            "csrf_token": factories.csrf_token(manager, "/books/journals/new"),
         },
     )
     assert bad.status_code == 422

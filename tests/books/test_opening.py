@@ -5,19 +5,19 @@ import sqlalchemy as sa
 
 from books.models import Journal, JournalLine
 from mart.extensions import db
+from tests import factories
 from tests.books.conftest import balances
 from tests.conftest import count_rows
-from tests.pos.conftest import make_counter, new_member, new_product
 
 
 def test_init_posts_the_opening_balance_from_the_ledgers_once(app, runner):
-    counter = make_counter(app)
+    counter = factories.make_counter(app)
     supplier = counter.manager.post("/suppliers", json={"name": "Grosir", "terms": "purchase"}).json
     umkm = counter.manager.post(
         "/suppliers", json={"name": "UMKM", "terms": "consignment", "commission_percent": 10}
     ).json
-    own, _ = new_product(app, price=3_000, tax="exempt")
-    consigned, _ = new_product(app, price=2_000, tax="exempt", supplier_id=umkm["id"])
+    own, _ = factories.make_product(app, price=3_000, tax="exempt")
+    consigned, _ = factories.make_product(app, price=2_000, tax="exempt", supplier_id=umkm["id"])
     counter.manager.post(
         "/goods-receipts",
         json={
@@ -32,7 +32,7 @@ def test_init_posts_the_opening_balance_from_the_ledgers_once(app, runner):
             "lines": [{"product_id": consigned, "quantity": 5, "unit_cost": 1_800}],
         },
     )
-    no = new_member(app, sukarela=40_000)
+    no = factories.make_member(app, sukarela=40_000)
     counter.manager.post(f"/members/{no}/deposits", json={"kind": "pokok", "amount": 100_000})
     counter.sale(
         [{"product_id": own, "quantity": 2}, {"product_id": consigned, "quantity": 3}],

@@ -15,7 +15,7 @@ from books import account_balances
 from books.reconcile import check
 from mart.extensions import db
 from pos.services import _times_quantity
-from tests.pos.conftest import make_counter, new_member, new_product
+from tests import factories
 
 # product specs: (price, tax, unit, consigned)
 PRODUCTS = [
@@ -32,7 +32,7 @@ def _world(app):
     world = app.extensions.get("books_test_world")
     if world is not None:
         return world
-    counter = make_counter(app)
+    counter = factories.make_counter(app)
     manager = counter.manager
     own = manager.post("/suppliers", json={"name": "Grosir", "terms": "purchase"}).json
     umkm = manager.post(
@@ -43,8 +43,8 @@ def _world(app):
         kw = {"price": price, "tax": tax, "unit": unit}
         if consigned:
             kw["supplier_id"] = umkm["id"]
-        products.append((new_product(app, **kw)[0], price, unit, consigned))
-    member = new_member(app, sukarela=50_000_000)
+        products.append((factories.make_product(app, **kw)[0], price, unit, consigned))
+    member = factories.make_member(app, sukarela=50_000_000)
     world = {
         "counter": counter,
         "own": own["id"],

@@ -17,7 +17,7 @@ from books.services import local_today
 from mart.errors import Conflict
 from mart.extensions import db
 from mart.models import AuditLog
-from tests.pos.conftest import api_user
+from tests import factories
 
 # Journals kept by hand (kas, persediaan, simpanan without their ledgers): the books
 # and the ledgers are apart on purpose.
@@ -67,7 +67,7 @@ def manager(api_as):
 @pytest.mark.parametrize("lag", [0, 10**9])  # folded into the daily sums / read live
 def test_small_year_by_hand(app_factory, lag):
     app = app_factory(MART_BOOKS_SUMMARY_LAG_SECONDS=lag)
-    manager = api_user(app, "manager")
+    manager = factories.api_user(app, "manager")
     year = last_year(app)
     small_year(app, year)
     end = f"{year}-12-31"
@@ -139,7 +139,7 @@ def test_small_year_by_hand(app_factory, lag):
 def test_fold_in_between_gives_the_same_figures(app_factory):
     """Half the lines folded, half live, then everything folded: same neraca."""
     app = app_factory(MART_BOOKS_SUMMARY_LAG_SECONDS=0)
-    manager = api_user(app, "manager")
+    manager = factories.api_user(app, "manager")
     year = last_year(app)
     with app.app_context():
         post(date(year, 1, 2), "a", [("kas", 1_000, 0), ("penjualan", 0, 1_000)],

@@ -19,7 +19,7 @@ from mart.models import User
 from members import services as members
 from tests.books.test_reports import small_year
 from tests.browser import REQUIRES_CHROMIUM, login, watch_console
-from tests.members.conftest import next_nik
+from tests.factories import next_nik
 
 # Journals kept by hand (see test_reports.small_year): books and ledgers apart on purpose.
 pytestmark = [*REQUIRES_CHROMIUM, pytest.mark.books_unchecked]

@@ -9,7 +9,7 @@ import pytest
 
 from books import post
 from mart.extensions import db
-from tests.pos.conftest import api_user
+from tests import factories
 from tests.rollup.conftest import hub, hub_api, hub_client, make_report, register, signed_post
 
 __all__ = ["hub", "hub_api", "hub_client", "register"]  # fixtures of the roll-up tests
@@ -19,7 +19,7 @@ __all__ = ["hub", "hub_api", "hub_client", "register"]  # fixtures of the roll-u
 def test_daily_report_carries_the_books(app):
     from rollup import branch
 
-    manager = api_user(app, "manager")
+    manager = factories.api_user(app, "manager")
     with app.app_context():
         today = branch.business_date()
         capital = [("bank", 3_000_000, 0), ("saldo_awal", 0, 3_000_000)]

@@ -12,11 +12,9 @@ from openpyxl import load_workbook
 from books import post
 from books.services import local_today
 from mart.extensions import db
-from members import services as members
 from members.models import ShuYear
+from tests import factories
 from tests.books.test_reports import small_year
-from tests.members.conftest import next_nik
-from tests.pos.conftest import api_user, make_counter, new_product
 
 TYPICAL = {
     "cadangan": 40,
@@ -34,22 +32,13 @@ def this_year(app):
         return local_today().year
 
 
-def member(app, wajib=0):
-    with app.test_request_context():
-        m = members.register_member("Anggota", next_nik(), None, None, pay_pokok=True)
-        if wajib:
-            members.deposit(m.member_no, "wajib", wajib)
-        db.session.commit()
-        return m.member_no
-
-
 def counter_sales(app):
     """A member's sale (Rp 11.100 with PPN: 10.000 before tax) and a non-member's sale
     of two items (Rp 22.200: 20.000), one of them returned (-10.000): net sales
     20.000, of which members 10.000."""
-    counter = make_counter(app)
-    product, _code = new_product(app, price=11_100)
-    member_no = member(app, wajib=50_000)
+    counter = factories.make_counter(app)
+    product, _code = factories.make_product(app, price=11_100)
+    member_no = factories.make_member(app, pokok=True, wajib=50_000, pin=None)
     sold = counter.sale([{"product_id": product, "quantity": 1}], member_no=member_no)
     assert sold.status_code == 201, sold.json
     other = counter.sale([{"product_id": product, "quantity": 2}])
@@ -104,10 +93,10 @@ def test_split_read_through_the_journals_equals_the_sales(app_factory, lag):
 
 def test_phu_split_and_shu_from_the_books_to_the_rupiah(app_factory):
     app = app_factory(MART_PKP=True)
-    manager = api_user(app, "manager")
+    manager = factories.api_user(app, "manager")
     counter, buyer = counter_sales(app)
     year = this_year(app)
-    other = member(app, wajib=150_000)
+    other = factories.make_member(app, pokok=True, wajib=150_000, pin=None)
     # The year's expenses and other income, by hand, on top of whatever the sales posted.
     with app.app_context():
         post(date(year, 1, 2), "modal", [("bank", 5_000_000, 0), ("saldo_awal", 0, 5_000_000)],
@@ -155,7 +144,7 @@ def test_phu_split_and_shu_from_the_books_to_the_rupiah(app_factory):
     assert shares[buyer]["purchases"] == 11_100 and shares[other]["purchases"] == 0
 
     # the running year: posted early by an admin's explicit override
-    admin = api_user(app, "admin")
+    admin = factories.api_user(app, "admin")
     posted = admin.post(f"/shu/{year}/post", json={"allocation": TYPICAL, "override": True})
     assert posted.status_code == 201, posted.json
     assert posted.json["from_books"] == body["from_books"]
@@ -175,7 +164,7 @@ def test_phu_split_and_shu_from_the_books_to_the_rupiah(app_factory):
 
 def test_shu_from_books_without_surplus_422_and_writes_nothing(app, api_as, rows):
     manager = api_as("manager")
-    member(app)
+    factories.make_member(app, pokok=True, pin=None)
     before = rows.snapshot()
     year = this_year(app) - 1
     response = manager.post(f"/shu/{year}/post", json={"allocation": TYPICAL})
@@ -226,7 +215,7 @@ def test_xlsx_downloads_read_back(app, login_as):
     wb = _xlsx(page.get(f"/books/reports/ledger.xlsx?account=1101&from={year}-01-01&to={end}"))
     assert _values(wb.active)[-1][-1] == 5_771_050
 
-    member(app, wajib=100_000)
+    factories.make_member(app, pokok=True, wajib=100_000, pin=None)
     wb = _xlsx(page.get(f"/members/rat/{year}.xlsx"))
     assert len(wb.sheetnames) == 4
     neraca = [v for r in _values(wb.worksheets[0]) for v in r]
@@ -253,10 +242,3 @@ def test_rat_pack_has_the_previous_year_beside(app, api_as):
     # not posted: a preview of the division from the books at the typical split
     assert body["shu"]["posted"] is False and body["shu"]["surplus"] == 720_050
     assert body["shu"]["capital_as_of"] == f"{year}-12-31"
-
-
-@pytest.mark.parametrize("role", ["cashier", "member"])
-def test_reports_are_for_managers(app, api_as, role):
-    client = api_as(role)
-    assert client.get("/books/trial-balance").status_code == 403
-    assert client.get(f"/rat/{this_year(app)}").status_code == 403

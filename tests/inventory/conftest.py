@@ -1,50 +1,24 @@
-"""Helpers for the inventory tests: products and suppliers made through the services."""
+"""Helpers for the inventory tests: products and suppliers made through the services
+(tests/factories.py on the test's app)."""
 
-import itertools
+import functools
 
 import pytest
 
-from inventory import barcodes as bc
-from inventory import services
 from mart.extensions import db
-
-_seq = itertools.count(1)
-
-
-def ean13(n: int, prefix="899") -> str:
-    body = f"{prefix}{n:0{12 - len(prefix)}d}"
-    return bc.with_check_digit(body)
+from tests import factories
 
 
 @pytest.fixture
 def make_supplier(app):
     """``make_supplier(terms="consignment", commission_percent=15)`` returns the id."""
-
-    def factory(name=None, terms="purchase", **kw):
-        with app.app_context():
-            s = services.create_supplier(
-                {"name": name or f"Pemasok {next(_seq)}", "terms": terms, **kw}
-            )
-            db.session.commit()
-            return s.id
-
-    return factory
+    return functools.partial(factories.make_supplier, app)
 
 
 @pytest.fixture
 def make_product(app):
     """``make_product(price=5000, supplier_id=..., barcode=...)`` returns the id."""
-
-    def factory(**kw):
-        n = next(_seq)
-        data = {"sku": f"SKU{n:05d}", "name": f"Barang {n}", "price": 5000, **kw}
-        data.setdefault("barcode", ean13(n))
-        with app.app_context():
-            p = services.create_product(data)
-            db.session.commit()
-            return p.id
-
-    return factory
+    return lambda **kw: factories.make_product(app, **kw).id
 
 
 @pytest.fixture

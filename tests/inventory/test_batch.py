@@ -11,8 +11,7 @@ from inventory import services
 from inventory.models import Product, StockMovement
 from mart.errors import InvalidInput, NotFound
 from mart.extensions import db
-
-from .conftest import ean13
+from tests.factories import ean13
 
 
 def _movements(app, ref_id):

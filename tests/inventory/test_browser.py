@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from inventory import services
 from mart.extensions import db
 from tests.browser import CSP_LISTENER, REQUIRES_CHROMIUM, login
-from tests.inventory.conftest import ean13
+from tests.factories import ean13
 
 pytestmark = REQUIRES_CHROMIUM
 

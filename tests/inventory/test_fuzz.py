@@ -11,7 +11,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from inventory import services
 from mart.extensions import db
-from tests.inventory.conftest import ean13
+from tests.factories import ean13
 
 EXAMPLES = int(os.environ.get("MART_FUZZ_EXAMPLES", "3"))
 PREFIXES = (

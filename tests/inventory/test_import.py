@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from inventory import services
 from inventory.models import Barcode, Product
 from mart.extensions import db
-from tests.inventory.conftest import ean13
+from tests.factories import ean13
 
 
 def _write(tmp_path, text, name="p.csv"):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from inventory.models import Product
 from mart.extensions import db
 from tests.conftest import count_rows
-from tests.inventory.conftest import ean13
+from tests.factories import ean13
 
 
 def _upload(client, text):

@@ -5,10 +5,10 @@ import pytest
 from inventory import importer, labels, services
 from inventory.retail_models import LabelQueueItem, PriceChange
 from mart.extensions import db
-from printers import services as printing
 from printers.worker import Worker
-from tests.fakeprinter import FakePrinter, parse_escpos
-from tests.inventory.conftest import ean13
+from tests import factories
+from tests.factories import ean13
+from tests.fakeprinter import parse_escpos
 
 
 @pytest.fixture
@@ -16,28 +16,8 @@ def manager(api_as):
     return api_as("manager")
 
 
-@pytest.fixture
-def fake_printer():
-    printer = FakePrinter()
-    printer.start()
-    yield printer
-    printer.stop()
-
-
 def _printer(app, fake, width, profile):
-    with app.app_context():
-        p = printing.create_printer(
-            {
-                "name": f"Label {width}",
-                "connection": "network",
-                "host": "127.0.0.1",
-                "port": fake.port,
-                "width": width,
-                "profile": profile,
-            }
-        )
-        db.session.commit()
-        return p.id
+    return factories.make_printer(app, fake, name=f"Label {width}", width=width, profile=profile)
 
 
 def test_every_price_change_is_recorded_and_queued(app, manager, make_product, rows):

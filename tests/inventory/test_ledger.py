@@ -12,7 +12,7 @@ from inventory import services
 from inventory.models import Product, StockMovement
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
-from tests.inventory.conftest import ean13
+from tests.factories import ean13
 
 
 def ledger_sum(product_id):

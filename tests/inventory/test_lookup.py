@@ -10,7 +10,7 @@ from inventory import barcodes as bc
 from inventory import services
 from mart.errors import Conflict, NotFound
 from mart.extensions import db
-from tests.inventory.conftest import ean13
+from tests.factories import ean13
 
 
 @contextlib.contextmanager

@@ -7,11 +7,8 @@ import pytest
 
 from inventory import services
 from mart.extensions import db
-from tests.inventory.conftest import ean13
-
-
-def _csrf(html):
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+from tests import factories
+from tests.factories import ean13
 
 
 def _no_inline(html):
@@ -115,7 +112,7 @@ def test_pages_in_indonesian_by_default(login_as, stocked):
 
 def test_product_form_creates_and_deactivates(app, login_as, rows):
     manager = login_as("manager")
-    token = _csrf(manager.get("/inventory/products/new").get_data(as_text=True))
+    token = factories.csrf_in(manager.get("/inventory/products/new").get_data(as_text=True))
     before = rows.snapshot()
     bad = manager.post(
         "/inventory/products/new",
@@ -156,7 +153,7 @@ def test_product_form_creates_and_deactivates(app, login_as, rows):
 
 def test_settlement_from_page_and_statement(app, login_as, stocked):
     manager = login_as("manager")
-    token = _csrf(manager.get("/inventory/settlements").get_data(as_text=True))
+    token = factories.csrf_in(manager.get("/inventory/settlements").get_data(as_text=True))
     r = manager.post(
         "/inventory/settlements",
         data={"csrf_token": token, "supplier_id": str(stocked["cons"]), "period_end": "2099-01-01"},
@@ -213,7 +210,7 @@ def test_supplier_home_is_landing_page(app, client, make_user, stocked):
 def test_product_and_supplier_edit_forms(app, login_as, stocked):
     manager = login_as("manager")
     url = f"/inventory/products/{stocked['mie']}/edit"
-    token = _csrf(manager.get(url).get_data(as_text=True))
+    token = factories.csrf_in(manager.get(url).get_data(as_text=True))
     r = manager.post(
         url,
         data={
@@ -272,7 +269,7 @@ def test_count_page_opens_a_count_for_a_supplier_or_category(app, login_as, stoc
     manager = login_as("manager")
     html = manager.get("/inventory/counts").get_data(as_text=True)
     assert 'data-testid="count-supplier"' in html and "Keripik Bu Sari" in html
-    token = _csrf(html)
+    token = factories.csrf_in(html)
     cons, krp_id = stocked["cons"], stocked["krp"]
     r = manager.post("/inventory/counts", data={"csrf_token": token, "supplier_id": str(cons)})
     assert r.status_code == 302

@@ -4,7 +4,7 @@ matters (balances, amounts due, stock) without sideways scrolling (issue 13 item
 import pytest
 
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
-from tests.inventory.conftest import ean13
+from tests.factories import ean13
 
 pytestmark = REQUIRES_CHROMIUM
 

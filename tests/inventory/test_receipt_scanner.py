@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from inventory import services
 from tests.browser import CSP_LISTENER, REQUIRES_CHROMIUM, login, shots_dir
-from tests.inventory.conftest import ean13
+from tests.factories import ean13
 
 SHOTS = shots_dir("ui")
 pytestmark = REQUIRES_CHROMIUM

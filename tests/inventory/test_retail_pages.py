@@ -11,12 +11,9 @@ from inventory import labels, purchasing, services
 from inventory.retail_models import PurchaseOrder
 from mart.db import utcnow
 from mart.extensions import db
+from tests import factories
 from tests.browser import CSP_LISTENER, REQUIRES_CHROMIUM, login, shots_dir
-from tests.inventory.conftest import ean13
-
-
-def _csrf(html):
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+from tests.factories import ean13
 
 
 def _no_inline(html):
@@ -46,7 +43,7 @@ def test_po_from_suggestions_then_receive_in_parts(app, login_as, shop):
     html = page.get_data(as_text=True)
     _no_inline(html)
     assert "Indomie Goreng" in html and f'name="qty_{shop["mie"]}"' in html
-    token = _csrf(html)
+    token = factories.csrf_in(html)
     r = manager.post(
         "/inventory/purchase-orders/new",
         data={"csrf_token": token, "supplier_id": shop["supplier"], f"qty_{shop['mie']}": "40"},
@@ -82,7 +79,7 @@ def test_label_page_scan_print_clear(app, login_as, shop):
         db.session.commit()
     html = manager.get("/inventory/labels").get_data(as_text=True)
     _no_inline(html)
-    token = _csrf(html)
+    token = factories.csrf_in(html)
     manager.post("/inventory/labels", data={"csrf_token": token, "code": ean13(802), "copies": "2"})
     html = manager.get("/inventory/labels").get_data(as_text=True)
     assert "Gula Pasir 1kg" in html and "Rp 16.500" in html

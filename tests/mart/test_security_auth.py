@@ -14,6 +14,7 @@ from itsdangerous import TimestampSigner
 from mart import create_app
 from mart.extensions import db
 from mart.models import AuditLog, User
+from tests import factories
 from tests.conftest import DEFAULT_PASSWORD, ROOT, make_config
 
 # --- the secret key -----------------------------------------------------------------
@@ -61,16 +62,15 @@ def test_example_env_file_carries_no_usable_key():
 # --- sessions -----------------------------------------------------------------------
 
 
-def _csrf(client, path="/login"):
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]* value="([^"]+)"', html).group(1)
-
-
 def _login(app, username):
     client = app.test_client()
     response = client.post(
         "/login",
-        data={"username": username, "password": DEFAULT_PASSWORD, "csrf_token": _csrf(client)},
+        data={
+            "username": username,
+            "password": DEFAULT_PASSWORD,
+            "csrf_token": factories.csrf_token(client),
+        },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
@@ -119,10 +119,7 @@ def test_new_password_and_deactivation_end_sessions(app, make_user):
 def test_member_leaving_ends_the_member_logins_sessions_and_tokens(app, make_user, api_as):
     from members import services
 
-    with app.test_request_context():
-        member = services.register_member("Leaver", "3171999988887777", None, None)
-        db.session.commit()
-        member_no = member.member_no
+    member_no = factories.make_member(app, "Leaver", nik="3171999988887777", pin=None)
     _, username = make_user("member", member_no=member_no)
     saved = _cookie(_login(app, username), app)
     member_api = api_as("member", member_no=member_no)
@@ -314,14 +311,12 @@ def test_cli_refuses_a_trivial_pin(runner):
 
 def test_approval_names_the_chosen_approver_and_locks_only_them(app, make_user, api_as):
     from mart.auth import PIN_MAX_FAILURES
-    from tests.pos.conftest import make_counter
 
     make_user("admin", username="boss", pin="482915")
     manager = api_as("manager", username="siti", pin="736204")
-    counter = make_counter(app, manager=manager)
-    from tests.pos.conftest import new_product
+    counter = factories.make_counter(app, manager=manager)
 
-    pid, _ = new_product(app, price=100_000)
+    pid, _ = factories.make_product(app, price=100_000)
     big = [{"product_id": pid, "discount": 30_000}]
     cash = [{"method": "cash", "amount": 70_000}]
     for _ in range(PIN_MAX_FAILURES):
@@ -351,12 +346,11 @@ def test_approval_names_the_chosen_approver_and_locks_only_them(app, make_user, 
 
 def test_nameless_wrong_pins_lock_the_asker_not_the_managers(app, make_user, api_as):
     from mart.auth import PIN_MAX_FAILURES
-    from tests.pos.conftest import make_counter, new_product
 
     manager = api_as("manager", username="mgr-a", pin="736204")
-    counter = make_counter(app, manager=manager)
-    other = make_counter(app, code="R2", manager=manager)
-    pid, _ = new_product(app, price=100_000)
+    counter = factories.make_counter(app, manager=manager)
+    other = factories.make_counter(app, code="R2", manager=manager)
+    pid, _ = factories.make_product(app, price=100_000)
     big = [{"product_id": pid, "discount": 30_000}]
     cash = [{"method": "cash", "amount": 70_000}]
     for _ in range(PIN_MAX_FAILURES):
@@ -379,7 +373,12 @@ def test_logins_logouts_tokens_are_audited(app, make_user):
     _, username = make_user("manager")
     client = app.test_client()
     bad = client.post(
-        "/login", data={"username": username, "password": "nope-123", "csrf_token": _csrf(client)}
+        "/login",
+        data={
+            "username": username,
+            "password": "nope-123",
+            "csrf_token": factories.csrf_token(client),
+        },
     )
     assert bad.status_code == 401
     client = _login(app, username)
@@ -439,9 +438,8 @@ def test_supplier_bank_change_deposit_and_goods_receipt_are_audited(app, api_as)
         ).status_code
         == 201
     )
-    from tests.pos.conftest import new_product
 
-    pid, _ = new_product(app, price=5_000)
+    pid, _ = factories.make_product(app, price=5_000)
     receipt = manager.post(
         "/goods-receipts",
         json={

@@ -1,44 +1,21 @@
 """Fixtures for the members tests: members made through the services."""
 
-import itertools
+import functools
 from datetime import date
 
 import pytest
 
 from mart.extensions import db
+from tests import factories
 from tests.books.agree import books_agree_after  # noqa: F401  (autouse)
-
-_NIK = itertools.count(3174010101900001)
-
-
-def next_nik() -> str:
-    return str(next(_NIK))
 
 
 @pytest.fixture
 def make_member(app):
-    """``make_member(pokok=True, wajib=0, sukarela=0, join_date=None, **fields)`` -> member_no."""
-
-    def factory(name="Anggota", *, pokok=True, wajib=0, sukarela=0, join_date=None, **fields):
-        from members import services
-
-        with app.test_request_context():
-            member = services.register_member(
-                name,
-                fields.pop("nik", None) or next_nik(),
-                fields.pop("phone", None),
-                fields.pop("address", None),
-                join_date=join_date,
-                pay_pokok=pokok,
-            )
-            if wajib:
-                services.deposit(member.member_no, "wajib", wajib)
-            if sukarela:
-                services.deposit(member.member_no, "sukarela", sukarela)
-            db.session.commit()
-            return member.member_no
-
-    return factory
+    """``make_member(name, pokok=True, wajib=0, sukarela=0, join_date=None, nik=...,
+    phone=..., address=...)`` -> member_no (tests/factories.py ``make_member``: here
+    the simpanan pokok is paid and no PIN set unless told otherwise)."""
+    return functools.partial(factories.make_member, app, pokok=True, pin=None)
 
 
 @pytest.fixture

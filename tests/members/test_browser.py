@@ -5,7 +5,7 @@ a phone. No console errors (a CSP violation would be one)."""
 import re
 
 from tests.browser import REQUIRES_CHROMIUM, login, watch_console
-from tests.members.conftest import next_nik
+from tests.factories import next_nik
 
 pytestmark = REQUIRES_CHROMIUM
 

@@ -2,7 +2,6 @@
 
 import csv
 import io
-import re
 from datetime import date
 
 import pytest
@@ -11,13 +10,10 @@ import sqlalchemy as sa
 from mart.extensions import db
 from members import services
 from members.models import Member, ShuYear
+from tests import factories
 from tests.conftest import DEFAULT_PASSWORD
-from tests.members.conftest import next_nik, this_year
-
-
-def csrf(client, url):
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+from tests.factories import next_nik
+from tests.members.conftest import this_year
 
 
 @pytest.fixture
@@ -36,7 +32,7 @@ def test_list_and_search(manager, make_member):
 
 
 def test_register_with_pokok_in_one_step(app, manager):
-    token = csrf(manager, "/members/new")
+    token = factories.csrf_token(manager, "/members/new")
     nik = next_nik()
     response = manager.post(
         "/members/new",
@@ -51,7 +47,7 @@ def test_register_with_pokok_in_one_step(app, manager):
 
 
 def test_register_bad_nik_shows_error_and_saves_nothing(manager, rows):
-    token = csrf(manager, "/members/new")
+    token = factories.csrf_token(manager, "/members/new")
     before = rows.snapshot()
     response = manager.post(
         "/members/new", data={"csrf_token": token, "name": "Rina", "nik": "12345", "pay_pokok": "1"}
@@ -63,7 +59,7 @@ def test_register_bad_nik_shows_error_and_saves_nothing(manager, rows):
 
 def test_deposit_withdraw_and_leave_at_the_counter(app, manager, make_member, rows):
     no = make_member()
-    token = csrf(manager, f"/members/{no}")
+    token = factories.csrf_token(manager, f"/members/{no}")
     ok = manager.post(
         f"/members/{no}/deposit", data={"csrf_token": token, "kind": "sukarela", "amount": "50.000"}
     )
@@ -120,7 +116,7 @@ def this_year_safe():
 def test_shu_preview_and_post_page(app, manager, make_member):
     year = this_year(app)
     make_member(wajib=100_000)
-    token = csrf(manager, "/members/shu")
+    token = factories.csrf_token(manager, "/members/shu")
     data = {"csrf_token": token, "year": str(year), "surplus": "1.000.000", "action": "preview"}
     preview = manager.post("/members/shu", data=data)
     assert preview.status_code == 200
@@ -237,7 +233,7 @@ def test_member_who_left_cannot_log_in_or_see_pages(app, login_as, make_member, 
         services.leave(no, "resign")
         db.session.commit()
     anon = app.test_client()
-    token = csrf(anon, "/login")
+    token = factories.csrf_token(anon, "/login")
     response = anon.post(
         "/login", data={"csrf_token": token, "username": "anggota-x", "password": DEFAULT_PASSWORD}
     )

@@ -1,7 +1,5 @@
 """Members' own PINs: PUT /members/{no}/pin and the two pages that set it."""
 
-import re
-
 import pytest
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash
@@ -10,6 +8,7 @@ from mart.errors import Forbidden
 from mart.extensions import db
 from mart.models import AuditLog
 from members.models import Member
+from tests import factories
 from tests.conftest import DEFAULT_PASSWORD
 
 
@@ -88,16 +87,12 @@ def test_member_who_left_409(app, make_member, api_as):
 # --- pages ----------------------------------------------------------------------------
 
 
-def _token(html):
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
 def test_manager_page_sets_the_pin_typed_twice(app, make_member, login_as):
     no = make_member("Rina")
     client = login_as("manager")
     page = client.get(f"/members/{no}").get_data(as_text=True)
     assert 'data-testid="pin-form"' in page and "belum diatur" in page
-    token = _token(page)
+    token = factories.csrf_in(page)
     differ = client.post(
         f"/members/{no}/pin", data={"csrf_token": token, "pin": "246810", "pin_again": "246811"}
     )
@@ -114,7 +109,7 @@ def test_member_page_sets_own_pin_with_the_password(app, make_member, login_as):
     client = login_as("member", member_no=no)
     page = client.get("/members/me").get_data(as_text=True)
     assert 'data-testid="my-pin-form"' in page
-    token = _token(page)
+    token = factories.csrf_in(page)
     form = {"csrf_token": token, "pin": "246810", "pin_again": "246810"}
     wrong = client.post("/members/me/pin", data={**form, "password": "not-mine-1"})
     assert wrong.status_code == 302 and _member(app, no).pin_hash is None

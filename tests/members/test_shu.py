@@ -14,6 +14,7 @@ from mart import clock
 from mart.extensions import db
 from members import services
 from members.models import SavingsEntry, ShuShare, ShuYear
+from tests import factories
 from tests.members.conftest import this_year
 
 TYPICAL = {
@@ -176,12 +177,9 @@ def test_post_credits_sukarela_once(app, manager, api_as, rows, make_member):
     assert rows.snapshot() == before
 
 
-def test_post_in_cash_mode_books_no_savings(app_factory, api_as, make_member):
+def test_post_in_cash_mode_books_no_savings(app_factory, make_member):
     app = app_factory(MART_SHU_PAYOUT="cash")
-    from tests.conftest import ApiClient
-
-    manager = api_as("manager", "admin")
-    manager = ApiClient(app, manager.token)
+    manager = factories.api_user(app, "manager", "admin")
     year = this_year(app)
     a = make_member(wajib=100_000)
     buy(app, a, 1_000_000, date(year, 1, 5))

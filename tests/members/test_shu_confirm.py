@@ -11,9 +11,9 @@ from mart.extensions import db
 from mart.models import AuditLog
 from members import services
 from members.models import ShuYear
+from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
 from tests.members.conftest import this_year
-from tests.members.test_pages import csrf
 
 TYPICAL = {
     "cadangan": 40,
@@ -79,7 +79,7 @@ def test_page_confirms_with_the_figures_then_admin_override(app, login_as, make_
     buy(app, a, 2_000_000, date(year, 2, 1))
     buy(app, b, 1_000_000, date(year, 3, 1))
     admin = login_as("admin")
-    token = csrf(admin, "/members/shu")
+    token = factories.csrf_token(admin, "/members/shu")
     data = {"csrf_token": token, "year": str(year), "surplus": "1.000.000", "action": "post"}
     asked = admin.post("/members/shu", data=data)
     html = asked.get_data(as_text=True)

@@ -3,7 +3,7 @@ cash refund comes out of an open shift's drawer, a cashier works and reads only 
 own shifts. Every refusal changes nothing."""
 
 from pos.models import CashMovement, SaleReturn
-from tests.pos.conftest import api_user, make_counter
+from tests import factories
 
 
 def _out(client, shift_id, amount, **extra):
@@ -74,7 +74,7 @@ def test_cash_refund_without_an_open_shift_is_409_and_writes_nothing(
 ):
     pid, _ = make_product(price=10_000)
     sale = _sale(counter, pid)
-    other = api_user(app, "cashier")
+    other = factories.api_user(app, "cashier")
     before = rows.snapshot()
     # a manager with no shift of their own, naming none, refunding cash
     response = _return(counter.manager, sale["id"], pid, refund_method="cash")
@@ -99,7 +99,7 @@ def test_cash_refund_without_an_open_shift_is_409_and_writes_nothing(
 def test_a_cashier_books_returns_only_on_their_own_shift(app, counter, make_product, rows):
     pid, _ = make_product(price=10_000)
     sale = _sale(counter, pid)
-    second = make_counter(app, code="R2", manager=counter.manager)
+    second = factories.make_counter(app, code="R2", manager=counter.manager)
     before = rows.snapshot()
     theirs = _return(second.cashier, sale["id"], pid, shift_id=counter.shift["id"])
     assert theirs.status_code == 403
@@ -114,7 +114,7 @@ def test_a_cashier_books_returns_only_on_their_own_shift(app, counter, make_prod
 
 
 def test_a_cashier_reads_only_their_own_shifts(app, counter):
-    second = make_counter(app, code="R2", manager=counter.manager)
+    second = factories.make_counter(app, code="R2", manager=counter.manager)
     sid = counter.shift["id"]
     for path in (f"/shifts/{sid}", f"/shifts/{sid}/report"):
         assert second.cashier.get(path).status_code == 403, path

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from mart.extensions import db
 from pos.models import Sale
+from tests import factories
 from tests.conftest import ApiClient
-from tests.pos.conftest import make_counter, on_hand
+from tests.pos.conftest import on_hand
 
 SALES_PER_REGISTER = 12
 THREADS = 6
@@ -21,8 +22,8 @@ THREADS = 6
 def test_concurrent_sales_and_retries(app, make_product):
     a, code_a = make_product(price=5_000)
     b, _ = make_product(price=2_500)
-    r1 = make_counter(app, "R1")
-    r2 = make_counter(app, "R2", manager=r1.manager)
+    r1 = factories.make_counter(app, "R1")
+    r2 = factories.make_counter(app, "R2", manager=r1.manager)
     bodies = []
     for counter in (r1, r2):
         for i in range(SALES_PER_REGISTER):
@@ -108,8 +109,8 @@ def test_two_registers_sell_the_last_unit(app, make_product):
         inventory.add_movement(inventory.get_product(pid), "adjustment", Decimal(1))
         db.session.commit()
     assert on_hand(app, pid) == 1
-    r1 = make_counter(app, "R1")
-    r2 = make_counter(app, "R2", manager=r1.manager)
+    r1 = factories.make_counter(app, "R1")
+    r2 = factories.make_counter(app, "R2", manager=r1.manager)
     barrier = threading.Barrier(2)
     statuses = []
 

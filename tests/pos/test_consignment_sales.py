@@ -10,17 +10,7 @@ from hypothesis import strategies as st
 from mart.db import utcnow
 from mart.extensions import db
 from mart.money import round_half_up
-
-
-def _consignment_supplier(app, percent=15):
-    from inventory import services
-
-    with app.app_context():
-        supplier = services.create_supplier(
-            {"name": "Bu Sari Kue", "terms": "consignment", "commission_percent": percent}
-        )
-        db.session.commit()
-        return supplier.id
+from tests import factories
 
 
 def _receive(app, supplier_id, product_id, quantity):
@@ -46,7 +36,7 @@ def _settle(app, supplier_id):
 
 
 def test_consigned_line_settles_from_what_the_customer_paid(app, counter, make_product, rows):
-    sup = _consignment_supplier(app)
+    sup = factories.make_supplier(app, terms="consignment", commission_percent=15)
     kue, _ = make_product(price=8_000, supplier_id=sup, supplier_price=6_500)
     other, _ = make_product(price=10_000)
     _receive(app, sup, kue, 10)
@@ -71,7 +61,7 @@ def test_consigned_line_settles_from_what_the_customer_paid(app, counter, make_p
 
 def test_whole_sale_discount_pays_the_supplier_to_the_rupiah(app, counter, make_product):
     """The audit's line: without a return, 21.808 at 15%: 3.271 commission, 18.537 paid."""
-    sup = _consignment_supplier(app)
+    sup = factories.make_supplier(app, terms="consignment", commission_percent=15)
     kue, _ = make_product(price=8_000, supplier_id=sup, supplier_price=6_500)
     other, _ = make_product(price=10_000)
     _receive(app, sup, kue, 10)
@@ -98,7 +88,7 @@ def test_settlement_value_is_what_the_customers_paid(
 ):
     """Property: whatever the whole-sale discount, a consigned product's sales value is
     the sum of its lines' amounts, and the supplier gets that less the commission."""
-    sup = _consignment_supplier(app, percent=percent)
+    sup = factories.make_supplier(app, terms="consignment", commission_percent=percent)
     kue, _ = make_product(price=prices[0], supplier_id=sup, supplier_price=1)
     own, _ = make_product(price=prices[1])
     _receive(app, sup, kue, 50)

@@ -2,45 +2,23 @@
 items as a USB scanner would, identifies a member, pays cash, sees the change and the
 receipt preview, and the receipt reaches a loopback network printer."""
 
-import pytest
-
 from mart.extensions import db
+from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login
-from tests.pos.conftest import new_member, new_product
 
 SCREENSHOT = "/tmp/pos_counter.png"
 pytestmark = REQUIRES_CHROMIUM
 
 
-@pytest.fixture
-def fake_printer():
-    from tests.fakeprinter import FakePrinter
-
-    printer = FakePrinter()
-    printer.start()
-    yield printer
-    printer.stop()
-
-
 def register_on_printer(app, fake_printer, **printer):
     """Register R1 with a network receipt printer at ``fake_printer``; the printer's id."""
     from pos import services
-    from printers import services as printing
 
+    printer_id = factories.make_printer(app, fake_printer, **{"name": "Struk R1", **printer})
     with app.app_context():
-        made = printing.create_printer(
-            {
-                "name": "Struk R1",
-                "connection": "network",
-                "host": "127.0.0.1",
-                "port": fake_printer.port,
-                "width": 48,
-                **printer,
-            }
-        )
-        services.create_register("R1", "Kasir depan", made.id)
+        services.create_register("R1", "Kasir depan", printer_id)
         db.session.commit()
-        return made.id
+    return printer_id
 
 
 def test_cashier_sells_with_scanner_member_and_cash(
@@ -52,9 +30,9 @@ def test_cashier_sells_with_scanner_member_and_cash(
     register_on_printer(app, fake_printer, drawer={"pin": 2, "pulse_ms": 100})
     codes = []
     for name, price in (("Teh Botol", 5_000), ("Roti Tawar", 15_500), ("Kopi Gayo", 32_000)):
-        _, code = new_product(app, name=name, price=price)
+        _, code = factories.make_product(app, name=name, price=price)
         codes.append(code)
-    member_no = new_member(app, name="Siti Aminah")
+    member_no = factories.make_member(app, name="Siti Aminah")
     make_user("cashier", username="kasir1")
 
     page = browser.new_page(viewport={"width": 1366, "height": 768})
@@ -139,7 +117,7 @@ def test_sale_kept_while_server_away_and_sent_once_when_back(app, live_server, b
     with app.app_context():
         services.create_register("R1", "Kasir depan")
         db.session.commit()
-    _, code = new_product(app, name="Gula Pasir", price=14_000)
+    _, code = factories.make_product(app, name="Gula Pasir", price=14_000)
     make_user("cashier", username="kasir2")
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     login(page, live_server, "kasir2")
@@ -235,7 +213,7 @@ def test_underpaid_sale_is_not_kept_while_the_server_is_away(app, live_server, b
     with app.app_context():
         services.create_register("R1", "Kasir depan")
         db.session.commit()
-    _, code = new_product(app, name="Gula Pasir", price=14_000)
+    _, code = factories.make_product(app, name="Gula Pasir", price=14_000)
     make_user("cashier", username="kasir4")
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     login(page, live_server, "kasir4")

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from mart.extensions import db
 from pos.models import Register
+from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
-from tests.pos.conftest import new_product
 
 pytestmark = REQUIRES_CHROMIUM
 SHOTS = shots_dir("ui")
@@ -53,8 +53,8 @@ def line_cells(page, row):
 def test_quantities_read_in_indonesian_on_counter_and_display(app, live_server, browser, make_user):
     """10 pieces read "10" (not "1"), 1,25 kg reads "1,25 kg", and the item count does not
     add kilograms to pieces; the same on the customer display."""
-    _, teh = new_product(app, name="Teh Botol", price=5_000)
-    _, beras = new_product(app, name="Beras Curah", price=12_000, unit="kg")
+    _, teh = factories.make_product(app, name="Teh Botol", price=5_000)
+    _, beras = factories.make_product(app, name="Beras Curah", price=12_000, unit="kg")
     page = open_counter(app, live_server, browser, make_user)
     scan(page, "10*" + teh)
     page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")
@@ -87,7 +87,7 @@ def test_quantities_read_in_indonesian_on_counter_and_display(app, live_server, 
 def test_scan_field_takes_focus_back_after_every_click(app, live_server, browser, make_user):
     """A click on an on-screen key leaves the focus in the scan field: the next scan lands
     there and its Enter does not press the button again."""
-    _, teh = new_product(app, name="Teh Botol", price=5_000)
+    _, teh = factories.make_product(app, name="Teh Botol", price=5_000)
     page = open_counter(app, live_server, browser, make_user)
     page.click("#keys button[data-key=F9]")  # suspend, with nothing to suspend
     wait_focus(page, "scan")
@@ -120,10 +120,9 @@ def test_scan_field_takes_focus_back_after_every_click(app, live_server, browser
 def test_member_card_scanned_into_the_scan_field(app, live_server, browser, make_user):
     """The member's number (card barcode, or the QR on their phone page) scanned into the
     scan field identifies the member: no F3 first; products still scan after it."""
-    from tests.pos.conftest import new_member
 
-    _, teh = new_product(app, name="Teh Botol", price=5_000)
-    member_no = new_member(app, name="Siti Aminah")
+    _, teh = factories.make_product(app, name="Teh Botol", price=5_000)
+    member_no = factories.make_member(app, name="Siti Aminah")
     page = open_counter(app, live_server, browser, make_user)
     scan(page, teh)
     page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")
@@ -144,9 +143,7 @@ def test_member_card_scanned_into_the_scan_field(app, live_server, browser, make
 
 
 def test_member_page_shows_the_card_inside_the_page(app, live_server, browser, make_user):
-    from tests.pos.conftest import new_member
-
-    member_no = new_member(app, name="Siti Aminah")
+    member_no = factories.make_member(app, name="Siti Aminah")
     _, username = make_user("member", member_no=member_no)
     for w, h in SIZES:
         page = browser.new_page(viewport={"width": w, "height": h})
@@ -172,7 +169,7 @@ def test_discount_approved_when_given_and_tendered_amount_kept(
     from pos.models import Sale
 
     make_user("manager", username="manajer", pin="2468")
-    _, teh = new_product(app, name="Teh Botol", price=10_000)
+    _, teh = factories.make_product(app, name="Teh Botol", price=10_000)
     page = open_counter(app, live_server, browser, make_user)
     scan(page, teh)
     page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")
@@ -237,7 +234,9 @@ def test_layout_total_and_dialog_buttons_in_view(app, live_server, browser, make
     from tests.pos.test_qris import STATIC
 
     app.config["MART_QRIS_PAYLOAD"] = STATIC
-    codes = [new_product(app, name=f"Beras premium {n}", price=1_250_000)[1] for n in range(6)]
+    codes = [
+        factories.make_product(app, name=f"Beras premium {n}", price=1_250_000)[1] for n in range(6)
+    ]
     page = open_counter(app, live_server, browser, make_user, size=size)
     for code in codes:
         scan(page, "3*" + code)
@@ -273,10 +272,9 @@ def test_cash_at_the_counter(app, live_server, browser, make_user):
     import sqlalchemy as sa
 
     from printers.models import PrintJob
-    from tests.pos.conftest import new_member
 
-    _, teh = new_product(app, name="Teh Botol", price=5_000)
-    member_no = new_member(app, name="Siti Aminah", sukarela=75_000)
+    _, teh = factories.make_product(app, name="Teh Botol", price=5_000)
+    member_no = factories.make_member(app, name="Siti Aminah", sukarela=75_000)
     page = open_counter(app, live_server, browser, make_user)
     scan(page, teh)
     page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")
@@ -320,8 +318,9 @@ def test_return_dialog_in_receipt_order_naming_the_refund(app, live_server, brow
     """The return dialog lists the lines as on the receipt (not by product id) and says
     how "as paid" refunds; the message after it names the method."""
     make_user("manager", username="manajer-r", pin="2468")
-    _, later = new_product(app, name="Zebra Kopi", price=6_000)  # created first: lower id
-    _, first = new_product(app, name="Apel Fuji", price=4_000)
+    # created first: lower id
+    _, later = factories.make_product(app, name="Zebra Kopi", price=6_000)
+    _, first = factories.make_product(app, name="Apel Fuji", price=4_000)
     page = open_counter(app, live_server, browser, make_user)
     scan(page, first)
     page.wait_for_selector("[data-testid=lines] tbody tr:nth-child(1)")

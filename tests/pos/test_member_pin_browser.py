@@ -5,8 +5,9 @@ is not kept on the screen while the server is away (the screen says so)."""
 import sqlalchemy as sa
 
 from mart.extensions import db
+from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
-from tests.pos.conftest import MEMBER_PIN, new_member, new_product, sukarela
+from tests.pos.conftest import MEMBER_PIN, sukarela
 
 pytestmark = REQUIRES_CHROMIUM
 SHOTS = shots_dir("sec-member")
@@ -45,8 +46,8 @@ def test_member_types_the_pin_and_it_is_never_stored(app, live_server, browser, 
     with app.app_context():
         services.create_register("R1", "Kasir depan")
         db.session.commit()
-    _, code = new_product(app, name="Beras 5 kg", price=65_000)
-    member_no = new_member(app, name="Siti Aminah", sukarela=200_000)
+    _, code = factories.make_product(app, name="Beras 5 kg", price=65_000)
+    member_no = factories.make_member(app, name="Siti Aminah", sukarela=200_000)
     make_user("cashier", username="kasir-pin")
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     errors = []
@@ -109,7 +110,7 @@ def test_approver_is_chosen_by_name_then_types_the_pin(app, live_server, browser
     with app.app_context():
         services.create_register("R1", "Kasir depan")
         db.session.commit()
-    _, code = new_product(app, name="Minyak Goreng 2 L", price=100_000)
+    _, code = factories.make_product(app, name="Minyak Goreng 2 L", price=100_000)
     make_user("manager", username="siti-mgr", pin="736204")
     make_user("admin", username="boss-adm", pin="482915")
     make_user("cashier", username="kasir-appr")

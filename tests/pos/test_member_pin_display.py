@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from mart.db import utcnow
 from mart.extensions import db
 from mart.models import AuditLog
-from tests.pos.conftest import MEMBER_PIN, make_counter, sukarela
+from tests import factories
+from tests.pos.conftest import MEMBER_PIN, sukarela
 
 WRONG = "135790"
 
@@ -233,7 +234,7 @@ def test_another_registers_approval_is_refused(app, counter, make_product, make_
     pid, _ = make_product(price=15_000)
     member_no = make_member(sukarela=50_000)
     token = _approved(app, counter, member_no, 15_000)
-    other = make_counter(app, code="R2", manager=counter.manager)
+    other = factories.make_counter(app, code="R2", manager=counter.manager)
     before = rows.snapshot()
     response = _pay(other, pid, member_no, token)
     assert response.status_code == 403
@@ -330,10 +331,8 @@ def test_the_display_pin_needs_the_display_and_csrf(app, counter, make_member, r
 
 
 def test_asking_needs_the_registers_own_cashier(app, counter, make_member, rows):
-    from tests.pos.conftest import api_user
-
     member_no = make_member(sukarela=50_000)
-    stranger = api_user(app, "cashier")
+    stranger = factories.api_user(app, "cashier")
     before = rows.snapshot()
     rid = counter.register["id"]
     response = stranger.post(

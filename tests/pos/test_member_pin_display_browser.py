@@ -7,8 +7,9 @@ PIN and no approval is ever stored in either page's localStorage."""
 import sqlalchemy as sa
 
 from mart.extensions import db
+from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
-from tests.pos.conftest import MEMBER_PIN, new_member, new_product, sukarela
+from tests.pos.conftest import MEMBER_PIN, sukarela
 from tests.pos.test_member_pin_browser import _sell_to_member, _storage
 
 pytestmark = REQUIRES_CHROMIUM
@@ -33,8 +34,8 @@ def test_member_types_the_pin_on_the_customer_display(app, live_server, browser,
         register = services.create_register("R1", "Kasir depan")
         db.session.commit()
         token = services.display_token(register.id, register.code)
-    _, code = new_product(app, name="Beras 5 kg", price=65_000)
-    member_no = new_member(app, name="Siti Aminah", sukarela=200_000)
+    _, code = factories.make_product(app, name="Beras 5 kg", price=65_000)
+    member_no = factories.make_member(app, name="Siti Aminah", sukarela=200_000)
     make_user("cashier", username="kasir-layar")
 
     counter = browser.new_page(viewport={"width": 1366, "height": 768})

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from mart.extensions import db
 from pos.models import Sale, Shift
-from tests.pos.conftest import ean13
+from tests.factories import ean13
 
 
 def _open_since(app, shift_id, hours):

@@ -12,21 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from mart.extensions import db
+from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login
-from tests.pos.conftest import ean13, new_product
+from tests.factories import ean13
 
 pytestmark = REQUIRES_CHROMIUM
 CATALOGUE = 1500  # products bulk-inserted besides the named ones
-
-
-@pytest.fixture
-def fake_printer():
-    from tests.fakeprinter import FakePrinter
-
-    printer = FakePrinter()
-    printer.start()
-    yield printer
-    printer.stop()
 
 
 @pytest.fixture
@@ -113,8 +104,8 @@ def test_reload_while_the_server_is_away_keeps_selling(
         )
         services.create_register("R1", "Kasir depan", printer.id)
         db.session.commit()
-    _, seen = new_product(app, name="Teh Botol", price=5_000)
-    _, unseen = new_product(app, name="Kopi Gayo", price=32_000)
+    _, seen = factories.make_product(app, name="Teh Botol", price=5_000)
+    _, unseen = factories.make_product(app, name="Kopi Gayo", price=32_000)
     _bulk_products(app, CATALOGUE)
     make_user("cashier", username="kasir3")
     server.start()

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from mart.extensions import db
+from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
-from tests.pos.conftest import new_product
 
 pytestmark = REQUIRES_CHROMIUM
 RULES = "23:weight,24:price"  # not the default 21/22: the screen reads the branch's rules
@@ -35,8 +35,10 @@ def test_scale_labels_sell_while_the_server_is_away(app, server, browser, make_u
         db.session.commit()
     # found by its registered zero-value label / by a sku equal to the label's item code
     weighed_label = bc.with_check_digit("23" + "00042" + "00000")
-    meat, _ = new_product(app, name="Daging Sapi", price=30_000, unit="kg", barcode=weighed_label)
-    cheese, _ = new_product(
+    meat, _ = factories.make_product(
+        app, name="Daging Sapi", price=30_000, unit="kg", barcode=weighed_label
+    )
+    cheese, _ = factories.make_product(
         app, name="Keju Potong", price=30_000, unit="kg", barcode=None, sku="12345"
     )
     make_user("cashier", username="kasir4")

@@ -26,20 +26,9 @@ def test_counter_page_for_cashier(login_as):
         response.close()
 
 
-def test_counter_page_needs_login(client):
-    response = client.get("/pos/")
-    assert response.status_code == 302
-
-
 def test_counter_page_default_language_indonesian(login_as):
     html = login_as("cashier").get("/pos/").get_data(as_text=True)
     assert "Bayar" in html  # "Pay"
-
-
-def test_manager_pages_refused_to_cashier(login_as):
-    cashier = login_as("cashier")
-    assert cashier.get("/pos/sales").status_code == 403
-    assert cashier.get("/pos/approvals").status_code == 403
 
 
 def test_display_page_and_state(app, counter, client, login_as):

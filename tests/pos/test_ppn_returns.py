@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from mart.db import utcnow
 from mart.extensions import db
 from mart.money import round_half_up
-from tests.pos.conftest import make_counter, new_member, new_product
+from pos import services as pos_services
+from tests import factories
 
 
 def _today(app):
@@ -24,15 +25,15 @@ def _today(app):
 @pytest.fixture
 def pkp(app_factory):
     app = app_factory(MART_PKP=True)
-    return app, make_counter(app)
+    return app, factories.make_counter(app)
 
 
 def _issue_sale(app, counter):
     """The audit's receipt: three lines of 5.555 and 1,255 kg of eggs at 28.900."""
-    a, _ = new_product(app, price=5_555)
-    b, _ = new_product(app, price=5_555)
-    c, _ = new_product(app, price=5_555)
-    eggs, _ = new_product(app, price=28_900, unit="kg", tax="exempt")
+    a, _ = factories.make_product(app, price=5_555)
+    b, _ = factories.make_product(app, price=5_555)
+    c, _ = factories.make_product(app, price=5_555)
+    eggs, _ = factories.make_product(app, price=28_900, unit="kg", tax="exempt")
     lines = [{"product_id": p, "quantity": 1} for p in (a, b, c)]
     lines.append({"product_id": eggs, "quantity": 1.255})
     sale = counter.sale(lines, [{"method": "cash", "amount": 60_000}])
@@ -88,7 +89,7 @@ def test_a_return_carries_its_own_ppn_and_prints_a_nota_retur(pkp, rows):
     report = counter.cashier.get(f"/shifts/{counter.shift['id']}/report").json
     assert (report["sales_ppn"], report["returns_ppn"], report["ppn"]) == (1_651, 550, 1_101)
     assert "1.101" in report["text"]
-    provider = app.extensions["mart_rollup_sources"]["pos"]
+    provider = pos_services.rollup_figures
     now = utcnow()
     with app.app_context():
         figures = provider(now - timedelta(hours=1), now + timedelta(hours=1))
@@ -113,9 +114,9 @@ def test_a_return_of_a_sale_without_ppn_carries_none(app, counter, make_product)
 
 def test_roll_up_member_sales_net_of_returns_and_payments_add_up(app_factory, rows):
     app = app_factory(MART_CASH_ROUNDING=100)
-    counter = make_counter(app)
-    pid, _ = new_product(app, price=1_234)
-    member_no = new_member(app)
+    counter = factories.make_counter(app)
+    pid, _ = factories.make_product(app, price=1_234)
+    member_no = factories.make_member(app)
     member = counter.sale(
         [{"product_id": pid, "quantity": 5}],  # 6.170 -> cash due 6.200 (rounding +30)
         [{"method": "cash", "amount": 10_000}],
@@ -134,7 +135,7 @@ def test_roll_up_member_sales_net_of_returns_and_payments_add_up(app_factory, ro
         json={"lines": [{"product_id": pid, "quantity": 2}], "approval_pin": "4321"},
     )
     assert back.status_code == 201 and back.json["amount"] == 2_468
-    provider = app.extensions["mart_rollup_sources"]["pos"]
+    provider = pos_services.rollup_figures
     now = utcnow()
     with app.app_context():
         f = provider(now - timedelta(hours=1), now + timedelta(hours=1))
@@ -170,15 +171,7 @@ def test_manager_pages_show_a_returns_ppn(pkp):
         },
     )
     assert back.status_code == 201, back.json
-    from mart.cli import create_user
-
-    with app.app_context():
-        manager_id = create_user("manajer-ppn", ["manager"], "rahasia-sekali-123", "Manajer").id
-        db.session.commit()
-    manager = app.test_client()
-    with manager.session_transaction() as session:
-        session["_user_id"] = str(manager_id)
-        session["_fresh"] = True
+    manager = factories.login(app, "manager", username="manajer-ppn")
     page = manager.get(f"/pos/sales/{sale['id']}").get_data(as_text=True)
     table = page[page.index('data-testid="sale-returns"') :]
     table = table[: table.index("</table>")]

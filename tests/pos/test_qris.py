@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pos import qris
+from tests import factories
 
 MERCHANT_ACCOUNT = "0018ID.CO.QRIS.WWW0215ID10200000000010303UMI"
 STATIC = qris.build(
@@ -93,18 +94,8 @@ def test_qris_endpoint_without_payload_409(api_as):
 
 
 def test_qris_endpoint_gives_payload(app_factory):
-    from tests.conftest import ApiClient
-
     app = app_factory(MART_QRIS_PAYLOAD=STATIC)
-    with app.app_context():
-        from mart.auth import issue_token
-        from mart.cli import create_user
-        from mart.extensions import db
-
-        user = create_user("kasir-qris", ["cashier"], "rahasia-123")
-        token, _ = issue_token(user)
-        db.session.commit()
-    cashier = ApiClient(app, token)
+    cashier = factories.api_user(app, "cashier", username="kasir-qris")
     response = cashier.get("/qris?amount=15000")
     assert response.status_code == 200, response.json
     assert qris.amount_of(response.json["payload"]) == 15_000

@@ -3,6 +3,12 @@
 from datetime import timedelta
 
 from mart.db import utcnow
+from mart.extensions import db
+from pos import services as pos_services
+from printers.models import PrintJob
+from printers.worker import Worker
+from tests import factories
+from tests.fakeprinter import FakePrinter
 
 
 def test_rollup_provider_figures(app, counter, make_product, make_member):
@@ -19,7 +25,7 @@ def test_rollup_provider_figures(app, counter, make_product, make_member):
         json={"lines": [{"product_id": pid, "quantity": 1}], "approval_pin": "4321"},
     )
     assert back.status_code == 201
-    provider = app.extensions["mart_rollup_sources"]["pos"]
+    provider = pos_services.rollup_figures
     now = utcnow()
     with app.app_context():
         figures = provider(now - timedelta(hours=1), now + timedelta(hours=1))
@@ -36,13 +42,30 @@ def test_rollup_provider_figures(app, counter, make_product, make_member):
     assert empty["transactions"] == 0 and empty["sales_net"] == 0
 
 
-def test_x_report_prints_on_the_registers_printer(app, counter):
-    from mart.extensions import db
-    from printers.models import PrintJob
-
-    response = counter.cashier.post(f"/shifts/{counter.shift['id']}/report/print")
-    assert response.status_code == 201
+def test_x_report_prints_on_the_registers_printer(app, counter, fake_printer):
+    """The X report (the shift so far, not closed) reaches the printer of the register
+    the shift is on, not the default printer: the loopback printer prints it."""
+    with FakePrinter() as default:
+        factories.make_printer(app, default, name="Dapur")  # the first: the default printer
+        printer_id = factories.make_printer(app, fake_printer, name="Struk R1")
+        register = counter.manager.patch(
+            f"/registers/{counter.register['id']}", json={"printer_id": printer_id}
+        )
+        assert register.status_code == 200, register.json
+        response = counter.cashier.post(f"/shifts/{counter.shift['id']}/report/print")
+        assert response.status_code == 201
+        with app.app_context():
+            job = db.session.get(PrintJob, response.json["job_id"])
+            assert job.kind == "report" and job.ref_type == "shift"
+            assert "X" in job.payload["title"]
+            assert job.printer_id == printer_id
+        assert Worker(app).run_once()["done"] == 1
+        assert default.jobs == []
+    printed = [line.strip() for line in fake_printer.lines()]
+    assert "Laporan X (shift sejauh ini)" in printed  # the title, in Bahasa Indonesia
+    assert not any(line.startswith("Laporan Z") for line in printed)
+    assert any(
+        line.startswith("Kasir") and line.endswith(counter.cashier.username) for line in printed
+    )
     with app.app_context():
-        job = db.session.get(PrintJob, response.json["job_id"])
-        assert job.kind == "report" and job.ref_type == "shift"
-        assert "X" in job.payload["title"]
+        assert db.session.get(PrintJob, response.json["job_id"]).status == "done"

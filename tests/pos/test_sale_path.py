@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mart.extensions import db
-from tests.pos.conftest import make_counter, new_member, new_product
+from tests import factories
 
 
 def _stored(counter, sale_id):
@@ -26,12 +26,12 @@ def test_answer_equals_the_stored_sale(app_factory):
     from inventory import barcodes as bc
 
     app = app_factory(MART_PKP=True, MART_CASH_ROUNDING=100)
-    counter = make_counter(app)
-    a, code_a = new_product(app, price=10_000, member_price=9_000)
-    b, _ = new_product(app, price=7_777, tax="exempt")
-    new_product(app, price=30_000, unit="kg", barcode=None, sku="54321")
+    counter = factories.make_counter(app)
+    a, code_a = factories.make_product(app, price=10_000, member_price=9_000)
+    b, _ = factories.make_product(app, price=7_777, tax="exempt")
+    factories.make_product(app, price=30_000, unit="kg", barcode=None, sku="54321")
     weight = bc.with_check_digit("21" + "54321" + "01250")
-    member_no = new_member(app)
+    member_no = factories.make_member(app)
     response = counter.sale(
         [
             {"barcode": code_a, "quantity": 2},
@@ -70,7 +70,7 @@ def test_a_ten_line_sale_in_few_statements(app, counter):
     """Token and user, shift (and the id check), products, receipt counter, sale, lines,
     payments, stock (2), journal and its lines (2), printer, print jobs, audit: 14
     statements (15 with SQLite's BEGIN IMMEDIATE). A regression shows here first."""
-    products = [new_product(app, price=1_000 + n) for n in range(10)]
+    products = [factories.make_product(app, price=1_000 + n) for n in range(10)]
     lines = [
         {"product_id": pid, "quantity": 2} if n % 2 else {"barcode": code, "quantity": 1}
         for n, (pid, code) in enumerate(products)
@@ -98,12 +98,11 @@ def test_consignment_product_moves_as_the_suppliers(app, counter):
     from inventory import services as inventory
     from inventory.models import StockMovement
 
-    with app.app_context():
-        supplier = inventory.create_supplier({"name": "UMKM Kripik", "terms": "consignment"})
-        db.session.commit()
-        supplier_id = supplier.id
-    pid, code = new_product(app, price=12_000, supplier_id=supplier_id, supplier_price=9_000)
-    own, _ = new_product(app, price=5_000)
+    supplier_id = factories.make_supplier(app, "UMKM Kripik", "consignment")
+    pid, code = factories.make_product(
+        app, price=12_000, supplier_id=supplier_id, supplier_price=9_000
+    )
+    own, _ = factories.make_product(app, price=5_000)
     response = counter.sale([{"barcode": code, "quantity": 2}, {"product_id": own}])
     assert response.status_code == 201, response.json
     with app.app_context():
@@ -146,21 +145,18 @@ def test_receipt_and_drawer_kick_on_one_printer(app, on_register, tmp_path):
         with app.app_context():
             services.create_register("R9", "Kasir", printer_id)
             db.session.commit()
-        from tests.pos.conftest import api_user
 
-        manager = api_user(app, "manager", pin="4321")
-        cashier = api_user(app, "cashier")
+        manager = factories.api_user(app, "manager", pin="4321")
+        cashier = factories.api_user(app, "cashier")
         register_id = manager.get("/registers").json["items"][0]["id"]
-        shift = cashier.post("/shifts", json={"register_id": register_id, "opening_float": 0})
-        assert shift.status_code == 201, shift.json
-        shift_id = shift.json["id"]
+        shift_id = factories.open_shift(cashier, register_id)["id"]
         expected = printer_id
     else:
-        counter = make_counter(app)
+        counter = factories.make_counter(app)
         cashier, shift_id = counter.cashier, counter.shift["id"]
         with app.app_context():
             expected = printing.default_printer().id
-    pid, _ = new_product(app, price=4_000)
+    pid, _ = factories.make_product(app, price=4_000)
     for payments, kinds in (
         ([{"method": "cash", "amount": 5_000}], ["receipt", "drawer"]),
         ([{"method": "card", "amount": 4_000, "reference": "EDC1"}], ["receipt"]),
@@ -213,8 +209,8 @@ def test_stock_rows_locked_as_a_plain_update_locks_them(app):
     time: there the call simply moves the stock.)"""
     from inventory import services as inventory
 
-    a, _ = new_product(app, price=1_000)
-    b, _ = new_product(app, price=2_000)
+    a, _ = factories.make_product(app, price=1_000)
+    b, _ = factories.make_product(app, price=2_000)
     with app.app_context():
         holder = holding = None
         if db.engine.dialect.name == "postgresql":

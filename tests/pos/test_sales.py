@@ -8,13 +8,8 @@ import sqlalchemy as sa
 
 from mart.extensions import db
 from pos.models import Payment, Sale, SaleLine
-from tests.pos.conftest import (
-    make_counter,
-    new_product,
-    on_hand,
-    purchases,
-    sukarela,
-)
+from tests import factories
+from tests.pos.conftest import on_hand, purchases, sukarela
 
 
 def _jobs(app, sale_id):
@@ -273,9 +268,9 @@ def test_discounts_and_approval(app, counter, make_product, rows):
 
 def test_ppn_when_pkp(app_factory):
     app = app_factory(MART_PKP=True, MART_BRANCH_NPWP="01.234.567.8-901.000")
-    counter = make_counter(app)
-    taxed, _ = new_product(app, price=111_000)
-    exempt, _ = new_product(app, price=20_000, tax="exempt")
+    counter = factories.make_counter(app)
+    taxed, _ = factories.make_product(app, price=111_000)
+    exempt, _ = factories.make_product(app, price=20_000, tax="exempt")
     response = counter.sale(
         [{"product_id": taxed}, {"product_id": exempt}], [{"method": "cash", "amount": 131_000}]
     )
@@ -286,7 +281,7 @@ def test_ppn_when_pkp(app_factory):
     text = counter.cashier.get(f"/sales/{response.json['id']}/receipt?width=32").text
     assert "11.000" in text and "91.667" in text and "01.234.567.8-901.000" in text
     # PPN once per receipt, after discounts: 3 x 1.000 taxed, 10% off the sale
-    small, _ = new_product(app, price=1_000)
+    small, _ = factories.make_product(app, price=1_000)
     three = counter.sale(
         [{"product_id": small, "quantity": 3}], [{"method": "cash", "amount": 3_000}], discount=300
     )
@@ -295,13 +290,13 @@ def test_ppn_when_pkp(app_factory):
 
 def test_cash_rounding(app_factory):
     app = app_factory(MART_CASH_ROUNDING=100)
-    counter = make_counter(app)
-    pid, _ = new_product(app, price=12_345)
+    counter = factories.make_counter(app)
+    pid, _ = factories.make_product(app, price=12_345)
     cash = counter.sale([{"product_id": pid}], [{"method": "cash", "amount": 20_000}])
     assert cash.status_code == 201, cash.json
     assert cash.json["total"] == 12_345 and cash.json["rounding"] == -45
     assert cash.json["amount_due"] == 12_300 and cash.json["change"] == 7_700
-    up, _ = new_product(app, price=12_350)
+    up, _ = factories.make_product(app, price=12_350)
     rounded_up = counter.sale([{"product_id": up}], [{"method": "cash", "amount": 12_400}])
     assert rounded_up.json["rounding"] == 50 and rounded_up.json["change"] == 0
     card = counter.sale([{"product_id": pid}], [{"method": "card", "amount": 12_345}])
@@ -314,7 +309,7 @@ def test_scale_labels_weight_and_price(app, counter):
     """Labels ``21 IIIII GGGGG C`` (grams) and ``22 IIIII RRRRR C`` (rupiah), found by sku."""
     from inventory import barcodes as bc
 
-    pid, _ = new_product(app, price=30_000, unit="kg", barcode=None, sku="12345")
+    pid, _ = factories.make_product(app, price=30_000, unit="kg", barcode=None, sku="12345")
     weight = bc.with_check_digit("21" + "12345" + "01250")
     response = counter.sale([{"barcode": weight}], [{"method": "cash", "amount": 50_000}])
     assert response.status_code == 201, response.json

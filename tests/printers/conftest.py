@@ -1,45 +1,25 @@
-"""Fixtures of the printers tests: a fake network printer and printer rows."""
+"""Fixtures of the printers tests: printer rows (the fake network printer is
+``fake_printer`` of tests/conftest.py) and a worker."""
 
 from datetime import timedelta
 
 import pytest
 
 from mart.db import utcnow
-from mart.extensions import db
-from printers import services
 from printers.worker import Worker
-from tests.fakeprinter import FakePrinter
-
-
-@pytest.fixture
-def fake_printer():
-    printer = FakePrinter()
-    printer.start()
-    yield printer
-    printer.stop()
+from tests import factories
 
 
 @pytest.fixture
 def add_printer(app):
     """``add_printer(name=..., connection=..., ...)`` configures a printer; returns its id."""
-
-    def factory(**values):
-        values.setdefault("name", f"P{len(values)}-{id(values) % 10000}")
-        values.setdefault("width", 48)
-        with app.app_context():
-            printer = services.create_printer(values)
-            db.session.commit()
-            return printer.id
-
-    return factory
+    return lambda **values: factories.make_printer(app, **values)
 
 
 @pytest.fixture
-def network_printer(add_printer, fake_printer):
+def network_printer(app, fake_printer):
     """A network printer row pointing at ``fake_printer``; returns its id."""
-    return add_printer(
-        name="Kasir Net", connection="network", host="127.0.0.1", port=fake_printer.port
-    )
+    return factories.make_printer(app, fake_printer, name="Kasir Net")
 
 
 @pytest.fixture

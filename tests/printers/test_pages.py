@@ -8,12 +8,8 @@ from mart.extensions import db
 from printers import services
 from printers.models import Printer, PrintJob
 from printers.worker import Worker
+from tests import factories
 from tests.printers import sample
-
-
-def _csrf(client, path):
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
 
 
 def test_page_is_for_managers(login_as, client):
@@ -26,7 +22,7 @@ def test_page_is_for_managers(login_as, client):
 
 def test_add_printer_through_the_form(app, login_as, rows, tmp_path):
     manager = login_as("manager")
-    token = _csrf(manager, "/printers/new")
+    token = factories.csrf_token(manager, "/printers/new")
     form = {
         "csrf_token": token,
         "name": "Kasir 3",
@@ -71,7 +67,7 @@ def test_edit_printer(app, login_as, tmp_path):
     manager = login_as("manager")
     page = manager.get(f"/printers/{pid}/edit").get_data(as_text=True)
     assert 'value="E"' in page
-    token = _csrf(manager, f"/printers/{pid}/edit")
+    token = factories.csrf_token(manager, f"/printers/{pid}/edit")
     r = manager.post(
         f"/printers/{pid}/edit",
         data={
@@ -107,7 +103,7 @@ def test_failed_job_shows_with_retry_and_preview(app, login_as, add_printer, fak
     preview = manager.get(f"/printers/jobs/{job_id}").get_data(as_text=True)
     assert "Rp 1.586.500" in preview and "receipt-preview" in preview
     fake_printer.mode = "online"
-    token = _csrf(manager, "/printers/")
+    token = factories.csrf_token(manager, "/printers/")
     r = manager.post(f"/printers/jobs/{job_id}/retry", data={"csrf_token": token})
     assert r.status_code == 303
     Worker(app).run_once()
@@ -121,7 +117,7 @@ def test_failed_job_shows_with_retry_and_preview(app, login_as, add_printer, fak
 def test_test_page_button_queues_a_job(app, login_as, add_printer, tmp_path):
     pid = add_printer(name="T", connection="file", device=str(tmp_path / "t.bin"), width=32)
     manager = login_as("manager")
-    token = _csrf(manager, "/printers/")
+    token = factories.csrf_token(manager, "/printers/")
     assert manager.post(f"/printers/{pid}/test", data={"csrf_token": token}).status_code == 302
     with app.app_context():
         job = db.session.scalar(sa.select(PrintJob))

@@ -3,27 +3,26 @@ folder, network printers only on private LAN addresses (or listed ones) and allo
 ports; checked on saving (API, page, CLI) and again on connecting."""
 
 import os
-import re
 
 import pytest
 
 from printers.models import Printer, PrintJob
 from printers.worker import Worker
-from tests.pos.conftest import api_user
+from tests import factories
 
 NET = {"name": "N", "connection": "network", "width": 48}
 
 
 @pytest.fixture
 def manager(app):
-    return api_user(app, "manager")
+    return factories.api_user(app, "manager")
 
 
 def test_file_printer_only_inside_the_folder(app_factory, tmp_path, rows):
     folder = tmp_path / "printers"
     folder.mkdir()
     app = app_factory(MART_PRINTER_FILE_DIR=str(folder))
-    manager = api_user(app, "manager")
+    manager = factories.api_user(app, "manager")
     outside = tmp_path / "outside.bin"
     (folder / "link.bin").symlink_to(outside)
     before = rows(Printer)
@@ -62,7 +61,7 @@ def test_file_printer_only_inside_the_folder(app_factory, tmp_path, rows):
 )
 def test_network_printer_refused_targets(app_factory, rows, host, port, field):
     app = app_factory(MART_PRINTER_HOSTS="", MART_PRINTER_PORTS="9100")
-    manager = api_user(app, "manager")
+    manager = factories.api_user(app, "manager")
     before = rows.snapshot()
     r = manager.post("/printers", json={**NET, "host": host, "port": port})
     assert r.status_code == 422, r.json
@@ -75,7 +74,7 @@ def test_network_printer_allowed_targets(app_factory):
         MART_PRINTER_HOSTS="127.0.0.1, kasir.lan, 169.254.0.0/16",
         MART_PRINTER_PORTS="9100-9101",
     )
-    manager = api_user(app, "manager")
+    manager = factories.api_user(app, "manager")
     for i, (host, port) in enumerate(
         [
             ("192.168.1.50", 9100),
@@ -97,7 +96,7 @@ def test_network_printer_allowed_targets(app_factory):
 
 def test_update_to_a_refused_target_changes_nothing(app_factory):
     app = app_factory(MART_PRINTER_HOSTS="")
-    manager = api_user(app, "manager")
+    manager = factories.api_user(app, "manager")
     created = manager.post("/printers", json={**NET, "host": "192.168.1.50"}).json
     r = manager.patch(f"/printers/{created['id']}", json={"host": "8.8.8.8"})
     assert r.status_code == 422 and "host" in r.json["errors"]["json"]
@@ -111,15 +110,10 @@ def test_update_to_a_refused_target_changes_nothing(app_factory):
     assert (again["connection"], again["host"], again["port"]) == ("network", "192.168.1.50", 9100)
 
 
-def test_page_and_cli_refuse_the_same(app_factory, make_user, rows):
+def test_page_and_cli_refuse_the_same(app_factory, rows):
     app = app_factory(MART_PRINTER_HOSTS="")
-    user_id, _ = make_user("manager")
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    page = client.get("/printers/new").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    client = factories.login(app, "manager")
+    token = factories.csrf_token(client, "/printers/new")
     before = rows.snapshot()
     r = client.post(
         "/printers/new",
@@ -165,7 +159,7 @@ def test_checked_again_on_connecting(app_factory, fake_printer, tmp_path):
         db.session.commit()
         ids = net.id, file_printer.id
     strict = app_factory(MART_PRINTER_HOSTS="", MART_PRINTER_FILE_DIR=str(tmp_path / "other"))
-    manager = api_user(strict, "manager")
+    manager = factories.api_user(strict, "manager")
     status = manager.get(f"/printers/{ids[0]}/status")
     assert status.status_code == 200 and status.json["status"] == "offline"
     assert manager.get(f"/printers/{ids[1]}/status").json["status"] == "offline"

@@ -12,6 +12,7 @@ from mart import backup
 from mart.counters import next_value
 from mart.extensions import db
 from mart.models import AuditLog, Counter
+from tests import factories
 
 COUNTER = "backup-test"
 
@@ -196,7 +197,7 @@ def test_worker_is_registered_and_takes_the_first_backup(app_factory, tmp_path):
     assert not thread.is_alive()
 
 
-def test_health_and_backoffice_show_the_last_backup(app_factory, tmp_path, make_user):
+def test_health_and_backoffice_show_the_last_backup(app_factory, tmp_path):
     app = app_factory(MART_BACKUP_DIR=str(tmp_path / "b"))
     client = app.test_client()
     health = client.get("/healthz")
@@ -204,11 +205,7 @@ def test_health_and_backoffice_show_the_last_backup(app_factory, tmp_path, make_
     assert health.json["backup"]["last_at"] is None
     assert health.json["backup"]["stale"] is True
 
-    manager = app.test_client()
-    user_id, _ = make_user("manager")
-    with manager.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    manager = factories.login(app, "manager")
     page = manager.get("/backoffice?lang=en")
     assert page.status_code == 200
     assert b"no backup found" in page.data

@@ -2,10 +2,9 @@
 the hub's signature over a capped raw body before any parsing, bounded lists and money."""
 
 import io
-import re
 from datetime import date
 
-from tests.pos.conftest import make_counter, new_product
+from tests import factories
 from tests.rollup.conftest import REPORTS_URL, make_report, signed_post
 
 MB = 1024 * 1024
@@ -52,17 +51,10 @@ def test_a_page_form_over_the_limit_is_413_html(login_as):
     assert "text/html" in r.content_type
 
 
-def test_the_csv_import_takes_more_than_1_mb_but_not_more_than_its_own_limit(
-    app_factory, make_user
-):
+def test_the_csv_import_takes_more_than_1_mb_but_not_more_than_its_own_limit(app_factory):
     app = app_factory(MART_IMPORT_MAX_BYTES=3 * MB)
-    user_id, _ = make_user("manager")
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    page = client.get("/inventory/products/import").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    client = factories.login(app, "manager")
+    token = factories.csrf_token(client, "/inventory/products/import")
     # 1.5 MB: over the general limit, within the import's; read and checked (the row's
     # name is too long, so nothing is imported and the page lists the row).
     csv_text = "sku,name,barcode,price\nS1," + "n" * (3 * MB // 2) + ",,1000\n"
@@ -131,8 +123,8 @@ def test_hub_checks_the_signature_before_parsing(app_factory, rows):
 
 
 def test_request_lists_are_bounded_422_naming_the_field(app, rows):
-    counter = make_counter(app)
-    product_id, _ = new_product(app, price=1000)
+    counter = factories.make_counter(app)
+    product_id, _ = factories.make_product(app, price=1000)
     before = rows.snapshot()
     payments = [{"method": "cash", "amount": 1000}] * 21
     r = counter.sale([{"product_id": product_id, "quantity": 1}], payments)

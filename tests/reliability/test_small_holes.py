@@ -16,25 +16,12 @@ from hypothesis import strategies as st
 
 from mart.csvsafe import safe_cell, unescape_cell
 from mart.extensions import db
+from tests import factories
 from tests.conftest import DEFAULT_PASSWORD
-from tests.pos.conftest import api_user, ean13, new_member
+from tests.factories import ean13
 from tests.rollup.conftest import make_report, signed_post
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _csrf(client, url):
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-
-
-def _session(app, make_user, role):
-    user_id, _name = make_user(role)
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
 
 
 # --- open redirect after login ---------------------------------------------------------
@@ -59,7 +46,7 @@ def _session(app, make_user, role):
 )
 def test_login_never_redirects_off_site(client, make_user, target):
     _, username = make_user("manager")
-    token = _csrf(client, "/login")
+    token = factories.csrf_token(client, "/login")
     from urllib.parse import quote
 
     url = "/login?next=" + (target if "%" in target else quote(target, safe=""))
@@ -75,7 +62,7 @@ def test_login_never_redirects_off_site(client, make_user, target):
 
 def test_login_keeps_a_local_next(client, make_user):
     _, username = make_user("manager")
-    token = _csrf(client, "/login")
+    token = factories.csrf_token(client, "/login")
     answer = client.post(
         "/login?next=/members/%3Fq%3Dsiti",
         data={"username": username, "password": DEFAULT_PASSWORD, "csrf_token": token},
@@ -114,7 +101,7 @@ def test_every_csv_writer_goes_through_the_one_helper():
     assert not offenders, offenders
 
 
-def test_exports_neutralise_formulas(app, make_user, tmp_path):
+def test_exports_neutralise_formulas(app, tmp_path):
     from inventory import services as inventory
     from members import services as members
 
@@ -126,7 +113,7 @@ def test_exports_neutralise_formulas(app, make_user, tmp_path):
         inventory.record_sale(product.id, 1, unit_price=5000, ref_id="s1")  # stock -1
         members.register_member("@SUM(1+1)", "3171000000009901", phone=None)
         db.session.commit()
-    manager = _session(app, make_user, "manager")
+    manager = factories.login(app, "manager")
     # products
     sheet = manager.get("/inventory/products/export.csv").get_data(as_text=True)
     row = next(csv.DictReader(io.StringIO(sheet)))
@@ -157,13 +144,13 @@ def test_exports_neutralise_formulas(app, make_user, tmp_path):
     assert row["Nama"] == "'@SUM(1+1)"
 
 
-def test_hub_export_neutralises_formulas(app_factory, make_user):
+def test_hub_export_neutralises_formulas(app_factory):
     hub = app_factory(MART_MODE="association")
     result = hub.test_cli_runner().invoke(
         args=["rollup", "add-branch", "JKT01", "--name", "=cmd|' /C calc'!A0", "--kota", "-x"]
     )
     assert result.exit_code == 0, result.output
-    client = _session(hub, make_user, "association")
+    client = factories.login(hub, "association")
     sheet = client.get("/association/export/branches.csv").get_data(as_text=True)
     row = next(csv.DictReader(io.StringIO(sheet)))
     assert row["Cabang"] == "'=cmd|' /C calc'!A0" and row["Kota/kabupaten"] == "'-x"
@@ -173,8 +160,8 @@ def test_hub_export_neutralises_formulas(app_factory, make_user):
 
 
 def test_savings_and_surplus_are_bounded(app, rows):
-    manager = api_user(app, "manager")
-    no = new_member(app)
+    manager = factories.api_user(app, "manager")
+    no = factories.make_member(app)
     before = rows.snapshot()
     for amount in (2**62, 10**13 + 1, 2**63):
         r = manager.post(f"/members/{no}/deposits", json={"kind": "sukarela", "amount": amount})
@@ -208,7 +195,7 @@ def test_savings_and_surplus_are_bounded(app, rows):
 
 
 def test_money_above_10_13_is_422(app, rows):
-    manager = api_user(app, "manager")
+    manager = factories.api_user(app, "manager")
     before = rows.snapshot()
     r = manager.post("/products", json={"sku": "X1", "name": "X", "price": 10**13 + 1})
     assert r.status_code == 422 and "price" in r.json["errors"]["json"]
@@ -228,7 +215,7 @@ def test_imported_prices_are_bounded_and_ascii(app, rows):
 
 
 def test_barcodes_take_ascii_digits_only(app, rows):
-    manager = api_user(app, "manager")
+    manager = factories.api_user(app, "manager")
     code = ean13(4242)
     r = manager.post("/products", json={"sku": "A1", "name": "Teh", "price": 5000, "barcode": code})
     assert r.status_code == 201
@@ -260,8 +247,8 @@ def test_print_job_previews_follow_what_they_print(app, login_as):
     from printers.document import Document
     from printers.models import PrintJob
 
-    manager = api_user(app, "manager")
-    no = new_member(app)
+    manager = factories.api_user(app, "manager")
+    no = factories.make_member(app)
     r = manager.post(
         f"/members/{no}/deposits", json={"kind": "sukarela", "amount": 75_000, "print": True}
     )
@@ -271,7 +258,7 @@ def test_print_job_previews_follow_what_they_print(app, login_as):
         test_job = printing.queue_document(Document(title="Tes"), kind="test")
         db.session.commit()
         slip_id, test_id = slip.id, test_job.id
-    cashier = api_user(app, "cashier")
+    cashier = factories.api_user(app, "cashier")
     answer = cashier.get(f"/print-jobs/{slip_id}")
     assert answer.status_code == 403 and "75.000" not in answer.get_data(as_text=True)
     page = login_as("cashier").get(f"/printers/jobs/{slip_id}")
@@ -281,8 +268,8 @@ def test_print_job_previews_follow_what_they_print(app, login_as):
 
 
 def test_cashier_looks_members_up_one_at_a_time(app, login_as):
-    cashier = api_user(app, "cashier")
-    no = new_member(app)
+    cashier = factories.api_user(app, "cashier")
+    no = factories.make_member(app)
     assert cashier.get("/members").status_code == 403
     assert cashier.get("/members?q=Anggota").status_code == 403
     assert login_as("cashier").get("/members/").status_code == 403

@@ -10,6 +10,7 @@ import pytest
 import config
 from mart.extensions import db
 from mart.logs import JsonFormatter, MaskFilter, mask
+from tests import factories
 from tests.conftest import DEFAULT_PASSWORD
 from tests.reliability.matrix import rules_of
 
@@ -51,7 +52,7 @@ def test_session_cookie_is_httponly_samesite_and_secure_when_configured(
     _, username = make_user("manager")
     client = app.test_client()
     client.get("/login")
-    token = _csrf_from(client.get("/login").get_data(as_text=True))
+    token = factories.csrf_in(client.get("/login").get_data(as_text=True))
     answer = client.post(
         "/login",
         data={"username": username, "password": DEFAULT_PASSWORD, "csrf_token": token},
@@ -59,10 +60,6 @@ def test_session_cookie_is_httponly_samesite_and_secure_when_configured(
     assert answer.status_code == 302
     cookie = answer.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-
-
-def _csrf_from(html):
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def test_login_form_without_csrf_token_is_refused(client, make_user, rows):
@@ -83,7 +80,7 @@ def test_login_is_throttled_on_the_api_and_the_page(app, anon_api, make_user):
     assert answer.status_code == 429 and answer.json["message"]
     # the page shares the count (same user, same address)
     client = app.test_client()
-    token = _csrf_from(client.get("/login").get_data(as_text=True))
+    token = factories.csrf_in(client.get("/login").get_data(as_text=True))
     page = client.post(
         "/login", data={"username": username, "password": DEFAULT_PASSWORD, "csrf_token": token}
     )
@@ -148,7 +145,7 @@ def test_no_secret_or_personal_data_in_logs(app, anon_api, make_user, caplog):
     anon_api.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
     anon_api.delete("/auth/token", headers={"Authorization": f"Bearer {token}"})
     client = app.test_client()
-    csrf = _csrf_from(client.get("/login").get_data(as_text=True))
+    csrf = factories.csrf_in(client.get("/login").get_data(as_text=True))
     client.post(
         "/login", data={"username": username, "password": "Sangat-Rahasia-77", "csrf_token": csrf}
     )

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from rollup.keys import sign
+from tests import factories
 
 REPORTS_URL = "/api/v1/association/reports"
 
@@ -83,18 +84,7 @@ def register(hub):
 
 
 @pytest.fixture
-def hub_api(hub, make_user):
-    """An API client with an association token on the hub."""
-    from mart.auth import issue_token
-    from mart.extensions import db
-    from mart.models import User
-    from tests.conftest import ApiClient
-
-    def factory(*roles):
-        user_id, username = make_user(*(roles or ("association",)))
-        with hub.app_context():
-            token, _ = issue_token(db.session.get(User, user_id))
-            db.session.commit()
-        return ApiClient(hub, token, username)
-
-    return factory
+def hub_api(hub):
+    """An API client with an association token on the hub (``hub_api("cashier")``:
+    another role's)."""
+    return lambda *roles: factories.api_user(hub, *(roles or ("association",)))

@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from mart.extensions import db
 from rollup import branch as branch_side
 from rollup.models import HubReport, RollupOutbox
+from tests import factories
 
 DAY = date(2026, 3, 14)
 
@@ -397,14 +398,10 @@ def test_worker_is_registered_and_starts_only_on_a_branch(branch, hub):
 # --- the manager's page ---------------------------------------------------------------
 
 
-def test_manager_page_shows_figures_and_queue(branch, make_user):
+def test_manager_page_shows_figures_and_queue(branch):
     import re
 
-    user_id, _name = make_user("manager")
-    client = branch.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    client = factories.login(branch, "manager")
     html = client.get(f"/rollup/?date={DAY}").get_data(as_text=True)
     assert "Rp 240.000" in html and 'data-testid="outbox"' in html
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
@@ -416,14 +413,6 @@ def test_manager_page_shows_figures_and_queue(branch, make_user):
     # A bad date changes nothing.
     client.post("/rollup/push", data={"date": "kemarin", "csrf_token": token})
     assert outbox(branch) == [(DAY, 1, "pending", 1)]
-
-
-def test_cashier_may_not_see_the_page(branch, make_user):
-    user_id, _name = make_user("cashier")
-    client = branch.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-    assert client.get("/rollup/").status_code == 403
 
 
 def test_report_carries_each_umkm_suppliers_sales(app, api_as):

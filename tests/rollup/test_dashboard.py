@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from rollup.hub import today
+from tests import factories
 from tests.rollup.conftest import make_report, signed_post
 
 
@@ -31,18 +32,9 @@ def filled_hub(hub, hub_client, register):
     return hub, end
 
 
-def _login(app, make_user, role="association"):
-    user_id, _name = make_user(role)
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
-
-
-def test_dashboard_totals_table_breakdown_and_stale(filled_hub, make_user):
+def test_dashboard_totals_table_breakdown_and_stale(filled_hub):
     hub, end = filled_hub
-    client = _login(hub, make_user)
+    client = factories.login(hub, "association")
     start = end - timedelta(days=13)
     html = client.get(f"/association/?from={start}&to={end}&stale=3").get_data(as_text=True)
     # 14 days x 100.000 + 14 x 300.000 + 4 x 50.000
@@ -60,9 +52,9 @@ def test_dashboard_totals_table_breakdown_and_stale(filled_hub, make_user):
     assert "style=" not in html and "<script>" not in html
 
 
-def test_dashboard_sorts_by_any_column(filled_hub, make_user):
+def test_dashboard_sorts_by_any_column(filled_hub):
     hub, end = filled_hub
-    client = _login(hub, make_user)
+    client = factories.login(hub, "association")
     html = client.get(f"/association/?to={end}&sort=code&dir=asc").get_data(as_text=True)
     assert re.findall(r'data-code="([^"]+)"', html) == ["BKS01", "JKT01", "JKT02"]
     html = client.get(f"/association/?to={end}&sort=code&dir=desc").get_data(as_text=True)
@@ -72,18 +64,18 @@ def test_dashboard_sorts_by_any_column(filled_hub, make_user):
     assert response.status_code == 200
 
 
-def test_long_period_draws_a_line_by_week_or_month(filled_hub, make_user):
+def test_long_period_draws_a_line_by_week_or_month(filled_hub):
     hub, end = filled_hub
-    client = _login(hub, make_user)
+    client = factories.login(hub, "association")
     html = client.get(f"/association/?from={end - timedelta(400)}&to={end}&by=day")
     assert "<polyline" in html.get_data(as_text=True)
     html = client.get(f"/association/?from={end - timedelta(13)}&to={end}&by=week")
     assert html.get_data(as_text=True).count('<rect class="bar"') in (2, 3)
 
 
-def test_csv_export_of_every_table(filled_hub, make_user):
+def test_csv_export_of_every_table(filled_hub):
     hub, end = filled_hub
-    client = _login(hub, make_user)
+    client = factories.login(hub, "association")
     query = f"from={end - timedelta(days=13)}&to={end}&stale=3"
     branches = client.get(f"/association/export/branches.csv?{query}")
     assert branches.status_code == 200 and branches.mimetype == "text/csv"
@@ -121,17 +113,8 @@ def test_csv_export_of_every_table(filled_hub, make_user):
     assert client.get(f"/association/export/users.csv?{query}").status_code == 404
 
 
-def test_dashboard_needs_the_association_role(filled_hub, make_user):
-    hub, _end = filled_hub
-    assert _login(hub, make_user, "cashier").get("/association/").status_code == 403
-    assert (
-        _login(hub, make_user, "cashier").get("/association/export/branches.csv").status_code == 403
-    )
-    assert hub.test_client().get("/association/").status_code == 302  # to the login page
-
-
-def test_on_a_branch_the_dashboard_explains_where_it_lives(app, make_user):
-    client = _login(app, make_user)
+def test_on_a_branch_the_dashboard_explains_where_it_lives(app):
+    client = factories.login(app, "association")
     response = client.get("/association/")
     assert response.status_code == 200 and "MART_MODE=association" in response.get_data(
         as_text=True
@@ -139,11 +122,11 @@ def test_on_a_branch_the_dashboard_explains_where_it_lives(app, make_user):
     assert client.get("/association/export/branches.csv").status_code == 404
 
 
-def test_seed_hub_demo_fills_the_dashboard(hub, make_user):
+def test_seed_hub_demo_fills_the_dashboard(hub):
     result = hub.test_cli_runner().invoke(
         args=["rollup", "seed-hub-demo", "--branches", "3", "--days", "10"]
     )
     assert result.exit_code == 0, result.output
-    client = _login(hub, make_user)
+    client = factories.login(hub, "association")
     html = client.get("/association/").get_data(as_text=True)
     assert len(re.findall(r'data-code="([^"]+)"', html)) == 3

@@ -5,6 +5,7 @@ import re
 from datetime import date, timedelta
 
 from rollup.charts import trend_chart
+from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login, serving, shots_dir
 from tests.rollup.conftest import make_report, signed_post
 
@@ -54,11 +55,8 @@ def test_kota_and_kecamatan_tables_fit_at_1366(hub, hub_client, register, make_u
         page.close()
 
 
-def test_default_period_is_the_last_30_days_and_today_is_marked_partial(
-    hub, hub_client, register, make_user
-):
+def test_default_period_is_the_last_30_days_and_today_is_marked_partial(hub, hub_client, register):
     from rollup.hub import today
-    from tests.rollup.test_dashboard import _login
 
     with hub.app_context():
         day = today()
@@ -66,7 +64,7 @@ def test_default_period_is_the_last_30_days_and_today_is_marked_partial(
     for back, net in ((0, 1_000), (29, 2_000), (30, 4_000)):
         body = make_report("JKT01", day - timedelta(days=back), sales_net=net)
         assert signed_post(hub_client, "JKT01", key, body).status_code == 201
-    client = _login(hub, make_user)
+    client = factories.login(hub, "association")
     html = client.get("/association/").get_data(as_text=True)
     assert f'name="from" value="{day - timedelta(days=29)}"' in html
     assert 'data-testid="total-sales-net">Rp 3.000<' in html  # day 30 back is left out

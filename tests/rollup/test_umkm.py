@@ -94,10 +94,3 @@ def test_bad_supplier_rows_422_and_store_nothing(hub_client, register, rows):
         )
         assert r.status_code == 422 and "umkm_suppliers" in r.get_json()["errors"]["json"]
     assert (rows(HubUmkmMonthly), rows(HubUmkmSupplier)) == before
-
-
-def test_stages_need_the_association_role(hub_api):
-    r = hub_api("manager").put(
-        "/api/v1/association/stages", json={"kecamatan": "Tebet", "counts": {"pelatihan": 1}}
-    )
-    assert r.status_code == 403

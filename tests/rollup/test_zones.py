@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from mart.extensions import db
 from rollup import hub as hub_service
 from rollup.models import HubBranch
+from tests import factories
 from tests.rollup.conftest import make_report, signed_post
 
 # 15:30 UTC: 22:30 in Jakarta and 23:30 in Makassar (still 20 November), but 00:30 on
@@ -74,14 +75,7 @@ def test_dashboard_says_which_day_each_figure_is(hub, hub_client, register, monk
     monkeypatch.setattr(hub_service, "utcnow", lambda: NOW)
     key = register("JPR01", timezone="Asia/Jayapura")
     signed_post(hub_client, "JPR01", key, make_report("JPR01", date(2026, 11, 19)))
-    client = hub.test_client()
-    with client.session_transaction() as session:
-        from mart.cli import create_user
-
-        with hub.app_context():
-            user = create_user("asosiasi", ["association"], "rahasia-123")
-            db.session.commit()
-            session["_user_id"] = str(user.id)
+    client = factories.login(hub, "association", username="asosiasi")
     html = client.get("/association/?from=2026-11-01&to=2026-11-20").get_data(as_text=True)
     which = html.split('data-testid="which-days"')[1].split("</p>")[0]
     assert "1 Nov 2026" in which and "20 Nov 2026" in which
