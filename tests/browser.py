@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.factories import DEFAULT_PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 # Screenshots the browser tests take for people to look at (MART_SHOTS_DIR, else a
 # folder in the temporary directory).
@@ -88,8 +90,6 @@ def serving(app):
 
 
 def login(page, base, username, password=None):
-    from tests.conftest import DEFAULT_PASSWORD
-
     page.goto(f"{base}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password or DEFAULT_PASSWORD)

@@ -7,6 +7,9 @@ migrations, and every test starts from empty tables.
 
 import functools
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,8 +17,10 @@ import sqlalchemy as sa
 
 from config import TestConfig
 from mart import create_app, stop_workers
+from mart.cli import upgrade_database
 from mart.extensions import db
 from tests import factories
+from tests.browser import launch, serving
 from tests.factories import DEFAULT_PASSWORD, ApiClient  # noqa: F401  (imported from here)
 from tests.fakeprinter import FakePrinter
 
@@ -65,15 +70,10 @@ def make_config(database_url, instance_path, **overrides):
 @pytest.fixture(scope="session")
 def _schema(database_url, instance_path):
     """Build the schema once through the migrations (this also tests the chain)."""
-    import subprocess
-    import sys
-
     # The app reads compiled catalogues; compile them so a bare `pytest` works too.
     subprocess.run([sys.executable, str(ROOT / "tools" / "i18n.py"), "compile"], check=True)
     app = create_app(make_config(database_url, instance_path))
     with app.app_context():
-        from mart.cli import upgrade_database
-
         upgrade_database()
         db.engine.dispose()
     return True
@@ -84,8 +84,6 @@ def dispose_when_idle(app, wait=10.0):
     request thread may still be finishing after the server stopped; disposing under it
     would leave its connection in a forgotten pool, closed only by the garbage collector
     (psycopg then warns, at some later test)."""
-    import time
-
     with app.app_context():
         db.session.remove()
         pool = db.engine.pool
@@ -243,9 +241,7 @@ def fake_printer():
 def _chromium():
     """One chromium for the run (starting it costs a second or more a test); started by
     the first browser test, relaunched should it have gone away."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import launch
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only browser runs need playwright
 
     with sync_playwright() as p:
         holder = [launch(p)]
@@ -274,7 +270,5 @@ def browser(_chromium):
 @pytest.fixture
 def live_server(app):
     """The test app served on a loopback port; the base URL."""
-    from tests.browser import serving
-
     with serving(app) as base:
         yield base
