@@ -5,11 +5,11 @@ scenarios ends with the books agreeing with the ledgers."""
 
 import pytest
 
+from books.reconcile import check
+from mart.extensions import db
+
 
 def assert_books_agree(app):
-    from books.reconcile import check
-    from mart.extensions import db
-
     with app.app_context():
         try:
             result = check()

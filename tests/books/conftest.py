@@ -4,6 +4,8 @@ an event posted, read back by its source."""
 import pytest
 import sqlalchemy as sa
 
+from books import account_balances
+from books.models import Account, Journal, JournalLine
 from mart.extensions import db
 from tests.books.agree import books_agree_after  # noqa: F401  (autouse)
 
@@ -15,8 +17,6 @@ def app(app_factory):
 
 def journal_of(app, source_type, source_id) -> dict[str, int]:
     """``{role or code: debit - credit}`` of every journal the source posted."""
-    from books.models import Account, Journal, JournalLine
-
     with app.app_context():
         rows = db.session.execute(
             sa.select(Account.role, Account.code, JournalLine.debit, JournalLine.credit)
@@ -33,9 +33,6 @@ def journal_of(app, source_type, source_id) -> dict[str, int]:
 
 def balances(app) -> dict[str, int]:
     """Every role's balance, debit positive."""
-    from books import account_balances
-    from books.models import Account
-
     with app.app_context():
         by_code = account_balances()
         roles = dict(db.session.execute(sa.select(Account.code, Account.role)).all())

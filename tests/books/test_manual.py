@@ -5,6 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from books.models import Account, FiscalYear, Journal, JournalLine
+from books.services import ensure_chart
+from mart.db import utcnow
 from mart.extensions import db
 from tests import factories
 from tests.books.conftest import balances
@@ -71,9 +73,6 @@ def test_bad_manual_entries_write_nothing(app, api_as, lines, field):
 def test_a_closed_year_refuses_entries_with_409(app, api_as):
     manager = api_as("manager")
     with app.app_context():
-        from books.services import ensure_chart
-        from mart.db import utcnow
-
         ensure_chart()
         db.session.add(FiscalYear(year=2025, closed_at=utcnow(), surplus=0))
         db.session.commit()

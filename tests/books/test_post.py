@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from books import account_balances, post
+from books.chart import CHART
 from books.models import Account, FiscalYear, Journal, JournalLine
 from books.services import ensure_chart
 from mart.errors import Conflict, InvalidInput
@@ -22,7 +23,6 @@ def test_chart_is_seeded_once_with_every_role(app, runner):
     with app.app_context():
         roles = ensure_chart()
         accounts = db.session.scalars(sa.select(Account)).all()
-    from books.chart import CHART
 
     assert len(accounts) == len(CHART)
     assert set(roles) == {row[3] for row in CHART}

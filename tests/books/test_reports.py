@@ -2,7 +2,7 @@
 balance, neraca, PHU and arus kas to the rupiah; the same figures whether the lines are
 folded into the daily sums or not; the year close and the closed year's refusal."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -259,8 +259,6 @@ amounts = st.integers(min_value=1, max_value=10**9)
 def test_every_report_balances_for_any_entries(app, entries):
     """Property: for any balanced entries, trial balance debits = credits, assets =
     liabilities + equity, and the PHU's surplus is the neraca's unclosed SHU."""
-    from datetime import timedelta
-
     with app.app_context():
         db.session.execute(sa.delete(JournalLine))
         db.session.execute(sa.delete(Journal))

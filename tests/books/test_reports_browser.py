@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from books import post
+from books.models import FiscalYear
 from books.services import local_today
 from mart.extensions import db
 from mart.models import User
@@ -123,8 +124,6 @@ def test_closing_a_year_asks_for_the_year_and_shows_the_figures(
     assert errors == []
     context.close()
     with app.app_context():
-        from books.models import FiscalYear
-
         assert db.session.get(FiscalYear, year).closed_at is not None
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from books import post
 from mart.extensions import db
+from rollup import branch
 from tests import factories
 from tests.rollup.conftest import hub, hub_api, hub_client, make_report, register, signed_post
 
@@ -17,8 +18,6 @@ __all__ = ["hub", "hub_api", "hub_client", "register"]  # fixtures of the roll-u
 
 @pytest.mark.books_unchecked  # kas moved by hand, no drawer
 def test_daily_report_carries_the_books(app):
-    from rollup import branch
-
     manager = factories.api_user(app, "manager")
     with app.app_context():
         today = branch.business_date()

@@ -9,10 +9,12 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from books import post
+from books import post, reports
+from books.reports_models import SalesDay
 from books.services import local_today
 from mart.extensions import db
 from members.models import ShuYear
+from pos.books_sales import net_sales
 from tests import factories
 from tests.books.test_reports import small_year
 
@@ -61,8 +63,6 @@ def test_net_sales_before_tax_net_of_returns_by_members(app_factory, pkp):
     counter_sales(app)
     year = this_year(app)
     with app.app_context():
-        from pos.books_sales import net_sales
-
         got = net_sales(date(year, 1, 1), date(year, 12, 31))
         # without PPN the prices are the net sales: 11.100 + 22.200 - 11.100
         assert got == (
@@ -77,10 +77,6 @@ def test_split_read_through_the_journals_equals_the_sales(app_factory, lag):
     counter_sales(app)
     year = this_year(app)
     with app.app_context():
-        from books import reports
-        from books.reports_models import SalesDay
-        from pos.books_sales import net_sales
-
         period = (date(year, 1, 1), date(year, 12, 31))
         assert (
             reports.net_sales(*period) == net_sales(*period) == {"all": 20_000, "members": 10_000}
