@@ -3,6 +3,8 @@
 import pytest
 
 from inventory import barcodes as bc
+from inventory import services
+from mart.extensions import db
 from tests.factories import ean13
 
 
@@ -81,9 +83,6 @@ def test_patch_product(manager):
 
 
 def test_receive_sell_count_return_settle_flow(app, manager, rows):
-    from inventory import services
-    from mart.extensions import db
-
     buy = _supplier(manager)
     cons = _supplier(
         manager,

@@ -1,5 +1,6 @@
 """Stock opname: differences against the ledger at the moment each product was counted."""
 
+import threading
 from decimal import Decimal
 
 import pytest
@@ -69,8 +70,6 @@ def test_count_limited_to_its_products(app, make_supplier, make_product):
 
 
 def test_counters_scanning_at_once_add_up(app, make_supplier, make_product):
-    import threading
-
     pid = _stocked(app, make_supplier, make_product, qty=10)
     with app.app_context():
         count = services.open_count({})

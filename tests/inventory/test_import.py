@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from inventory import services
+from inventory import importer, services
 from inventory.models import Barcode, Product
 from mart.extensions import db
 from tests.factories import ean13
@@ -98,8 +98,6 @@ def test_page_export_in_indonesian_imports_back(app, login_as, make_product):
     """The page's download heads its columns in Bahasa Indonesia ("Kode", "Nama",
     "Harga"...); the import reads those headers as well as the keys, so an exported,
     edited file imports back."""
-    from inventory import importer
-
     make_product(sku="E1", name="Teh Celup", price=6000, barcode=ean13(15), category="Minuman")
     sheet = login_as("manager").get("/inventory/products/export.csv").get_data(as_text=True)
     header, first = sheet.splitlines()[:2]

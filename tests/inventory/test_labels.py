@@ -5,6 +5,7 @@ import pytest
 from inventory import importer, labels, services
 from inventory.retail_models import LabelQueueItem, PriceChange
 from mart.extensions import db
+from printers.document import Document
 from printers.worker import Worker
 from tests import factories
 from tests.factories import ean13
@@ -121,8 +122,6 @@ def test_labels_read_back_from_the_printer(
 
 
 def test_label_document_round_trips_through_the_job_payload(app, make_product):
-    from printers.document import Document
-
     p = make_product(price=1000, member_price=900)
     with app.app_context():
         labels.clear()

@@ -4,8 +4,10 @@ import re
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from inventory import services
+from inventory.models import StockCount, Supplier
 from mart.extensions import db
 from tests import factories
 from tests.factories import ean13
@@ -250,8 +252,6 @@ def test_product_and_supplier_edit_forms(app, login_as, stocked):
     )
     assert r.status_code == 302
     with app.app_context():
-        from inventory.models import Supplier
-
         s = db.session.get(Supplier, stocked["cons"])
         assert s.name == "Keripik Bu Sari Jaya" and str(s.commission_percent) == "12.50"
     r = manager.post(
@@ -262,10 +262,6 @@ def test_product_and_supplier_edit_forms(app, login_as, stocked):
 
 
 def test_count_page_opens_a_count_for_a_supplier_or_category(app, login_as, stocked, rows):
-    import sqlalchemy as sa
-
-    from inventory.models import StockCount
-
     manager = login_as("manager")
     html = manager.get("/inventory/counts").get_data(as_text=True)
     assert 'data-testid="count-supplier"' in html and "Keripik Bu Sari" in html

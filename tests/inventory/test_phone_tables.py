@@ -3,6 +3,8 @@ matters (balances, amounts due, stock) without sideways scrolling (issue 13 item
 
 import pytest
 
+from mart.extensions import db
+from members import services as members
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
 from tests.factories import ean13
 
@@ -20,9 +22,6 @@ pytestmark = REQUIRES_CHROMIUM
 def test_tables_fit_a_phone(
     app, live_server, browser, make_user, make_supplier, make_product, url, table
 ):
-    from mart.extensions import db
-    from members import services as members
-
     sup = make_supplier(
         name="Koperasi Tani Makmur Sejahtera", terms="consignment", commission_percent=15
     )

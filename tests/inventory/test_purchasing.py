@@ -12,6 +12,8 @@ from inventory import purchasing, services
 from inventory.models import StockMovement
 from mart.db import utcnow
 from mart.extensions import db
+from printers import services as printing
+from printers.models import PrintJob
 
 
 @pytest.fixture
@@ -231,9 +233,6 @@ def test_suggestion_rounds_up_to_whole_pieces(app, manager, make_supplier, make_
 def test_text_for_whatsapp_and_print_on_the_receipt_printer(
     app, manager, make_supplier, make_product
 ):
-    from printers import services as printing
-    from printers.models import PrintJob
-
     s = make_supplier(name="CV Maju Jaya")
     a = make_product(supplier_id=s, name="Gula Pasir 1kg")
     po = _order(manager, s, [{"product_id": a, "quantity": 12, "unit_cost": 14000}])
