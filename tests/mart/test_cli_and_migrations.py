@@ -1,9 +1,15 @@
 """`flask mart init` twice keeps data; migrations match the models on this database."""
 
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 
+from mart.auth import approve_with_pin
+from mart.cli import DEMO_PINS
 from mart.extensions import db
 from mart.models import User
+from members import services
+from rollup.partitions import include_name
 
 
 def test_init_twice_keeps_data(app, runner, make_user):
@@ -16,11 +22,6 @@ def test_init_twice_keeps_data(app, runner, make_user):
 
 def test_migrations_match_models(app):
     """Autogenerate against the migrated database finds no difference."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from rollup.partitions import include_name
-
     with app.app_context(), db.engine.connect() as conn:
         # The hub's yearly partitions are made by the app, not described by the models.
         opts = {"compare_type": True, "include_name": include_name}
@@ -75,15 +76,12 @@ def test_seed_demo_prints_logins_that_work_and_twice_keeps_data(app_factory):
         assert user.check_password(password)
         users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
         # the printed approval PINs are the approvers' own, distinct
-        from mart.auth import approve_with_pin
-        from mart.cli import DEMO_PINS
 
         for username, pin in DEMO_PINS.items():
             assert f"{username} {pin}" in first.output
             assert approve_with_pin(pin, approver=username).username == username
             assert approve_with_pin(pin).username == username
         # the printed member PINs pay from simpanan
-        from members import services
 
         for line in first.output.splitlines():
             if "pays from simpanan with PIN" in line:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mart.locale import format_date, format_datetime, format_quantity
+from mart.locale import format_date, format_datetime, format_month, format_quantity
 
 
 @pytest.mark.parametrize(
@@ -51,8 +51,6 @@ def test_dates(app):
 
 def test_months(app):
     """``|month_id``: a month in words from a date or ``YYYY-MM`` (member pages)."""
-    from mart.locale import format_month
-
     with app.test_request_context():
         assert format_month(date(2025, 10, 8)) == "Okt 2025"
         assert format_month("2026-12") == "Des 2026"

@@ -1,8 +1,18 @@
 """The foundation: factory, health, errors, login, tokens, throttle, CSRF, CLI."""
 
+import sqlite3
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
+from flask_smorest import Blueprint
+from openapi_spec_validator import validate
 
+from mart.audit import record
+from mart.auth import PIN_MAX_FAILURES, approve_with_pin, roles_required
+from mart.counters import next_value
+from mart.db import utcnow
+from mart.errors import Forbidden, TooManyRequests
 from mart.extensions import db
 from mart.models import ApiToken, AuditLog, LoginThrottle, User
 from tests import factories
@@ -71,10 +81,6 @@ def test_revoked_token_no_longer_works(api_as):
 
 
 def test_expired_token_refused(app, api_as):
-    from datetime import timedelta
-
-    from mart.db import utcnow
-
     manager = api_as("manager")
     with app.app_context():
         db.session.execute(sa.update(ApiToken).values(expires_at=utcnow() - timedelta(seconds=1)))
@@ -111,10 +117,6 @@ def test_401_json_when_not_logged_in(anon_api):
 
 
 def test_403_json_for_wrong_role(app, api_as):
-    from flask_smorest import Blueprint
-
-    from mart.auth import roles_required
-
     cashier = api_as("cashier")
     # The role check itself, on a page reserved to managers.
     page = cashier.client.get("/backoffice", headers={"Authorization": f"Bearer {cashier.token}"})
@@ -234,8 +236,6 @@ def test_logout(login_as):
 
 
 def test_audit_record_commits_with_the_change(app, make_user):
-    from mart.audit import record
-
     user_id, _ = make_user("manager")
     with app.app_context():
         user = db.session.get(User, user_id)
@@ -254,8 +254,6 @@ def test_audit_record_commits_with_the_change(app, make_user):
 
 
 def test_counters_are_sequential_and_give_back_on_rollback(app):
-    from mart.counters import next_value
-
     with app.app_context():
         assert [next_value("r1") for _ in range(3)] == [1, 2, 3]
         db.session.commit()
@@ -267,8 +265,6 @@ def test_counters_are_sequential_and_give_back_on_rollback(app):
 
 
 def test_openapi_document_is_valid(client):
-    from openapi_spec_validator import validate
-
     spec = client.get("/api/v1/openapi.json").json
     validate(spec)
     assert "/api/v1/auth/token" in spec["paths"]
@@ -281,9 +277,6 @@ def test_api_docs_page_uses_no_cdn(client):
 
 
 def test_manager_pin_approves_and_locks(app, make_user):
-    from mart.auth import PIN_MAX_FAILURES, approve_with_pin
-    from mart.errors import Forbidden, TooManyRequests
-
     make_user("manager", username="mgr", pin="480213")
     make_user("manager", username="mgr2", pin="597314")
     with app.app_context():
@@ -300,9 +293,6 @@ def test_manager_pin_approves_and_locks(app, make_user):
 
 
 def test_cashier_pin_does_not_approve(app, make_user):
-    from mart.auth import approve_with_pin
-    from mart.errors import Forbidden
-
     make_user("cashier", username="ksr", pin="803152")
     with app.app_context(), pytest.raises(Forbidden):
         approve_with_pin("803152")
@@ -310,8 +300,6 @@ def test_cashier_pin_does_not_approve(app, make_user):
 
 def test_database_busy_is_503_with_retry_after(app, app_factory, make_user):
     """A writer holding SQLite's lock past the busy timeout: 503, nothing saved."""
-    import sqlite3
-
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("SQLite's single-writer lock")
     make_user("manager", username="sibuk")

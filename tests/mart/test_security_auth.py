@@ -11,9 +11,14 @@ import pytest
 import sqlalchemy as sa
 from itsdangerous import TimestampSigner
 
-from mart import create_app
+from mart import InsecureConfig, auth, create_app
+from mart.auth import PIN_MAX_FAILURES, is_trivial_pin, set_manager_pin
+from mart.cli import DEMO_PINS
+from mart.errors import InvalidInput
 from mart.extensions import db
 from mart.models import AuditLog, User
+from members import services
+from pos.models import Sale
 from tests import factories
 from tests.conftest import DEFAULT_PASSWORD, ROOT, make_config
 
@@ -24,16 +29,12 @@ from tests.conftest import DEFAULT_PASSWORD, ROOT, make_config
     "key", ["change-me", "dev", "secret", "CHANGE_ME_PLEASE_0123456789abcdefghij"]
 )
 def test_production_refuses_a_placeholder_key(database_url, instance_path, key):
-    from mart import InsecureConfig
-
     config = make_config(database_url, instance_path, TESTING=False, SECRET_KEY=key)
     with pytest.raises(InsecureConfig, match="MART_SECRET_KEY"):
         create_app(config)
 
 
 def test_production_refuses_a_short_key(database_url, instance_path):
-    from mart import InsecureConfig
-
     config = make_config(database_url, instance_path, TESTING=False, SECRET_KEY="x7Gq" * 7)
     with pytest.raises(InsecureConfig, match="MART_SECRET_KEY.*32"):
         create_app(config)
@@ -117,8 +118,6 @@ def test_new_password_and_deactivation_end_sessions(app, make_user):
 
 
 def test_member_leaving_ends_the_member_logins_sessions_and_tokens(app, make_user, api_as):
-    from members import services
-
     member_no = factories.make_member(app, "Leaver", nik="3171999988887777", pin=None)
     _, username = make_user("member", member_no=member_no)
     saved = _cookie(_login(app, username), app)
@@ -221,8 +220,6 @@ def test_forty_parallel_tries_let_at_most_five_through(app, make_user):
 def test_unknown_user_costs_one_password_hash(app, make_user, monkeypatch):
     """Unknown and inactive users are checked against a hash like known ones, so the
     answer's time does not tell which user names exist."""
-    from mart import auth
-
     calls = []
     real = auth.check_password_hash
 
@@ -251,9 +248,6 @@ def test_unknown_user_costs_one_password_hash(app, make_user, monkeypatch):
     ["123456", "000000", "111111", "654321", "121212", "123123", "234567", "112233", "123321"],
 )
 def test_trivial_manager_pins_refused(app, make_user, pin):
-    from mart.auth import set_manager_pin
-    from mart.errors import InvalidInput
-
     user_id, _ = make_user("manager")
     with app.app_context():
         user = db.session.get(User, user_id)
@@ -265,18 +259,12 @@ def test_trivial_manager_pins_refused(app, make_user, pin):
 
 @pytest.mark.parametrize("pin", ["4321", "1234567", "12a456", "٤٨٢٩١٥", ""])
 def test_manager_pin_is_six_ascii_digits(app, make_user, pin):
-    from mart.auth import set_manager_pin
-    from mart.errors import InvalidInput
-
     user_id, _ = make_user("manager")
     with app.app_context(), pytest.raises(InvalidInput):
         set_manager_pin(db.session.get(User, user_id), pin)
 
 
 def test_manager_pins_are_unique(app, make_user):
-    from mart.auth import set_manager_pin
-    from mart.errors import InvalidInput
-
     first, _ = make_user("manager")
     second, _ = make_user("admin")
     with app.app_context():
@@ -310,8 +298,6 @@ def test_cli_refuses_a_trivial_pin(runner):
 
 
 def test_approval_names_the_chosen_approver_and_locks_only_them(app, make_user, api_as):
-    from mart.auth import PIN_MAX_FAILURES
-
     make_user("admin", username="boss", pin="482915")
     manager = api_as("manager", username="siti", pin="736204")
     counter = factories.make_counter(app, manager=manager)
@@ -330,8 +316,6 @@ def test_approval_names_the_chosen_approver_and_locks_only_them(app, make_user, 
     old = counter.sale(big, cash, approval_pin="482915")
     assert old.status_code == 201
     with app.app_context():
-        from pos.models import Sale
-
         approvers = {db.session.get(Sale, s.json["id"]).approved_by_id for s in (ok, old)}
         boss = db.session.scalar(sa.select(User.id).where(User.username == "boss"))
         assert approvers == {boss}
@@ -345,8 +329,6 @@ def test_approval_names_the_chosen_approver_and_locks_only_them(app, make_user, 
 
 
 def test_nameless_wrong_pins_lock_the_asker_not_the_managers(app, make_user, api_as):
-    from mart.auth import PIN_MAX_FAILURES
-
     manager = api_as("manager", username="mgr-a", pin="736204")
     counter = factories.make_counter(app, manager=manager)
     other = factories.make_counter(app, code="R2", manager=manager)
@@ -454,9 +436,6 @@ def test_supplier_bank_change_deposit_and_goods_receipt_are_audited(app, api_as)
 
 
 def test_demo_pins_are_distinct_and_documented(runner):
-    from mart.auth import is_trivial_pin
-    from mart.cli import DEMO_PINS
-
     assert len(set(DEMO_PINS.values())) == len(DEMO_PINS)
     assert not any(is_trivial_pin(p) for p in DEMO_PINS.values())
     readme = (ROOT / "README.md").read_text()
