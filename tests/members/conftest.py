@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from mart.clock import business_date
 from mart.extensions import db
 from tests import factories
 from tests.books.agree import books_agree_after  # noqa: F401  (autouse)
@@ -32,8 +33,6 @@ def in_app(app):
 
 
 def this_year(app) -> int:
-    from mart.clock import business_date
-
     with app.app_context():
         return business_date().year
 

@@ -6,9 +6,13 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from mart.clock import business_date
 from mart.extensions import db
 from mart.models import AuditLog
 from members.models import Member, SavingsEntry
+from printers.document import Document
+from printers.models import PrintJob
+from printers.services import render_text
 from tests.conftest import DEFAULT_PASSWORD
 from tests.factories import next_nik
 
@@ -142,8 +146,6 @@ def test_body_not_json_400(manager):
 
 
 def test_wajib_months_tracked_and_arrears(app, manager, make_member):
-    from mart.clock import business_date
-
     with app.app_context():
         today = business_date()
     start = date(today.year - 1, today.month, 1)  # joined 12 months before this month
@@ -439,9 +441,6 @@ def test_member_rows_created(app, make_member):
 
 
 def test_deposit_and_leave_can_print_slips(app, manager, make_member):
-    from printers.models import PrintJob
-    from printers.services import render_text
-
     no = make_member(sukarela=10_000)
     response = manager.post(
         f"/members/{no}/deposits", json={"kind": "wajib", "amount": 40_000, "print": True}
@@ -452,8 +451,6 @@ def test_deposit_and_leave_can_print_slips(app, manager, make_member):
     left = manager.post(f"/members/{no}/leave", json={"reason": "resign", "print": True})
     assert left.status_code == 200 and left.json["print_job_id"]
     with app.app_context():
-        from printers.document import Document
-
         job = db.session.get(PrintJob, job_id)
         assert job.kind == "slip" and job.ref_type == "savings_entry"
         text = render_text(Document.from_dict(job.payload), 32)

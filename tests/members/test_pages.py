@@ -9,7 +9,9 @@ import sqlalchemy as sa
 
 from mart.extensions import db
 from members import services
-from members.models import Member, ShuYear
+from members.demo import seed
+from members.models import Member, SavingsEntry, ShuYear
+from members.views import TYPICAL_ALLOCATION
 from tests import factories
 from tests.conftest import DEFAULT_PASSWORD
 from tests.factories import next_nik
@@ -132,8 +134,6 @@ def test_shu_preview_and_post_page(app, manager, make_member):
     assert list(table[0])[:3] == ["No. anggota", "Nama", "Modal"]  # headed in Indonesian
     assert len(table) == 2 and second in [row["No. anggota"] for row in table]
     with app.test_request_context():
-        from members.views import TYPICAL_ALLOCATION
-
         shares = {name: str(pct) for name, pct in TYPICAL_ALLOCATION}
         expected = services.shu_compute(year, 1_000_000, shares).members
     assert [
@@ -250,9 +250,6 @@ def test_member_login_without_link_sees_a_notice_only(login_as, make_member):
 
 
 def test_demo_seeder(app, rows):
-    from members.demo import seed
-    from members.models import SavingsEntry
-
     context = {"logins": [], "rng_seed": 2026, "supplier_member_names": {"M000001": "Sari W"}}
     with app.app_context():
         seed(context)

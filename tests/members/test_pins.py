@@ -7,6 +7,7 @@ from werkzeug.security import check_password_hash
 from mart.errors import Forbidden
 from mart.extensions import db
 from mart.models import AuditLog
+from members import services
 from members.models import Member
 from tests import factories
 from tests.conftest import DEFAULT_PASSWORD
@@ -59,8 +60,6 @@ def test_bad_pin_422_names_the_field_and_changes_nothing(app, make_member, api_a
 
 
 def test_new_pin_clears_a_lock(app, make_member, api_as):
-    from members import services
-
     no = make_member("Rina")
     manager = api_as("manager")
     manager.put(f"/members/{no}/pin", json={"pin": "246810"})
@@ -75,8 +74,6 @@ def test_new_pin_clears_a_lock(app, make_member, api_as):
 
 
 def test_member_who_left_409(app, make_member, api_as):
-    from members import services
-
     no = make_member("Rina")
     with app.test_request_context():
         services.leave(no, "resign")

@@ -7,6 +7,7 @@ from werkzeug.security import check_password_hash
 from mart.extensions import db
 from members.models import Member
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir, watch_console
+from tests.conftest import DEFAULT_PASSWORD
 
 pytestmark = REQUIRES_CHROMIUM
 SHOTS = shots_dir("sec-member")
@@ -43,7 +44,6 @@ def test_member_sets_own_pin_on_the_phone(app, live_server, browser, make_member
     assert _pin_hash(app, no) is None
     assert "salah" in page.inner_text("body").lower()
     _shots(page, "member-me-pin-refused")
-    from tests.conftest import DEFAULT_PASSWORD
 
     form = page.locator("[data-testid=my-pin-form]")
     form.locator("input[name=pin]").fill("250817")

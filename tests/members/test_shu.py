@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from mart import clock
 from mart.extensions import db
+from mart.models import User
 from members import services
 from members.models import SavingsEntry, ShuShare, ShuYear
 from tests import factories
@@ -244,8 +245,6 @@ def test_member_who_left_before_year_end_gets_nothing(app, make_member):
 
 @pytest.mark.parametrize("n", [2])
 def test_two_posts_racing_only_one_wins(app, make_member, make_user, n):
-    from mart.models import User
-
     admin_id, _name = make_user("admin")
     year = this_year(app)
     a = make_member(wajib=100_000)

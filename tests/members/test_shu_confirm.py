@@ -11,6 +11,7 @@ from mart.extensions import db
 from mart.models import AuditLog
 from members import services
 from members.models import ShuYear
+from members.views import TYPICAL_ALLOCATION
 from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
 from tests.members.conftest import this_year
@@ -85,8 +86,6 @@ def test_page_confirms_with_the_figures_then_admin_override(app, login_as, make_
     html = asked.get_data(as_text=True)
     assert asked.status_code == 200
     with app.test_request_context():
-        from members.views import TYPICAL_ALLOCATION
-
         result = services.shu_compute(year, 1_000_000, {n: str(p) for n, p in TYPICAL_ALLOCATION})
     to_members = sum(m["total"] for m in result.members)
     assert 'data-testid="confirm-surplus">Rp 1.000.000<' in html
