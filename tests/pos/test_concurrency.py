@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from inventory import services as inventory
+from inventory.models import StockMovement
 from mart.extensions import db
 from pos.models import Sale
 from tests import factories
@@ -87,7 +89,6 @@ def test_concurrent_sales_and_retries(app, make_product):
                 db.session.scalars(sa.select(Sale.number).where(Sale.number.like(f"%-{code}-%")))
             )
             assert numbers == [f"JKT01-{code}-{n:06d}" for n in range(1, SALES_PER_REGISTER + 1)]
-        from inventory.models import StockMovement
 
         for pid, per_sale in ((a, 1), (b, 2)):
             moved = sum(
@@ -102,8 +103,6 @@ def test_concurrent_sales_and_retries(app, make_product):
 
 
 def test_two_registers_sell_the_last_unit(app, make_product):
-    from inventory import services as inventory
-
     pid, _ = make_product(price=5_000)
     with app.app_context():
         inventory.add_movement(inventory.get_product(pid), "adjustment", Decimal(1))

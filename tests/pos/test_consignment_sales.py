@@ -7,6 +7,7 @@ from fractions import Fraction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inventory import services
 from mart.db import utcnow
 from mart.extensions import db
 from mart.money import round_half_up
@@ -14,8 +15,6 @@ from tests import factories
 
 
 def _receive(app, supplier_id, product_id, quantity):
-    from inventory import services
-
     with app.app_context():
         services.post_goods_receipt(
             {
@@ -27,8 +26,6 @@ def _receive(app, supplier_id, product_id, quantity):
 
 
 def _settle(app, supplier_id):
-    from inventory import services
-
     with app.app_context():
         settlement = services.create_settlement(supplier_id, utcnow().date() + timedelta(days=1))
         db.session.commit()

@@ -2,9 +2,19 @@
 items as a USB scanner would, identifies a member, pays cash, sees the change and the
 receipt preview, and the receipt reaches a loopback network printer."""
 
+import json
+
+import sqlalchemy as sa
+
 from mart.extensions import db
+from pos import services
+from pos.models import Sale
+from printers import services as printing
+from printers.document import Document
+from printers.worker import Worker
 from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login
+from tests.fakeprinter import parse_escpos
 
 SCREENSHOT = "/tmp/pos_counter.png"
 pytestmark = REQUIRES_CHROMIUM
@@ -12,8 +22,6 @@ pytestmark = REQUIRES_CHROMIUM
 
 def register_on_printer(app, fake_printer, **printer):
     """Register R1 with a network receipt printer at ``fake_printer``; the printer's id."""
-    from pos import services
-
     printer_id = factories.make_printer(app, fake_printer, **{"name": "Struk R1", **printer})
     with app.app_context():
         services.create_register("R1", "Kasir depan", printer_id)
@@ -24,9 +32,6 @@ def register_on_printer(app, fake_printer, **printer):
 def test_cashier_sells_with_scanner_member_and_cash(
     app, live_server, fake_printer, browser, make_user
 ):
-    from printers.worker import Worker
-    from tests.fakeprinter import parse_escpos
-
     register_on_printer(app, fake_printer, drawer={"pin": 2, "pulse_ms": 100})
     codes = []
     for name, price in (("Teh Botol", 5_000), ("Roti Tawar", 15_500), ("Kopi Gayo", 32_000)):
@@ -109,11 +114,6 @@ def _wait_focus(page, element_id):
 def test_sale_kept_while_server_away_and_sent_once_when_back(app, live_server, browser, make_user):
     """The server does not answer the sale: the screen says so, keeps it, and sends it
     again with the same id when the server is back; it is stored exactly once."""
-    import sqlalchemy as sa
-
-    from pos import services
-    from pos.models import Sale
-
     with app.app_context():
         services.create_register("R1", "Kasir depan")
         db.session.commit()
@@ -172,10 +172,6 @@ def test_printer_trouble_banner_lists_the_waiting_jobs(
 ):
     """The register's printer is off: the jobs wait, and the cashier's banner names
     them (oldest first), not only how many there are."""
-    from printers import services as printing
-    from printers.document import Document
-    from printers.worker import Worker
-
     fake_printer.mode = "offline"
     printer_id = register_on_printer(app, fake_printer)
     with app.app_context():
@@ -203,13 +199,6 @@ def test_underpaid_sale_is_not_kept_while_the_server_is_away(app, live_server, b
     """With the server away, a sale whose payments are below the amount due is refused
     on the screen (the server would refuse it later, when the customer has gone): it
     does not go into the outbox; paying the rest keeps it as usual."""
-    import json
-
-    import sqlalchemy as sa
-
-    from pos import services
-    from pos.models import Sale
-
     with app.app_context():
         services.create_register("R1", "Kasir depan")
         db.session.commit()

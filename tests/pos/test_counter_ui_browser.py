@@ -5,9 +5,12 @@ import pytest
 import sqlalchemy as sa
 
 from mart.extensions import db
-from pos.models import Register
+from pos import services
+from pos.models import Register, Sale
+from printers.models import PrintJob
 from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
+from tests.pos.test_qris import STATIC
 
 pytestmark = REQUIRES_CHROMIUM
 SHOTS = shots_dir("ui")
@@ -16,8 +19,6 @@ SIZES = [(1366, 768), (1280, 800), (390, 844)]
 
 def open_counter(app, live_server, browser, make_user, size=(1366, 768), username="kasir1"):
     """R1 made, a cashier logged in with an open shift; the page, scan field focused."""
-    from pos import services
-
     with app.app_context():
         if db.session.scalar(sa.select(Register).where(Register.code == "R1")) is None:
             services.create_register("R1", "Kasir depan")
@@ -164,10 +165,6 @@ def test_discount_approved_when_given_and_tendered_amount_kept(
     """A discount above the limit asks the manager's PIN in the discount dialog (a wrong
     PIN is refused there); payment then needs no PIN. Without a kept approval (a reload)
     the PIN asked at payment leaves the tendered amount as it was."""
-    import sqlalchemy as sa
-
-    from pos.models import Sale
-
     make_user("manager", username="manajer", pin="2468")
     _, teh = factories.make_product(app, name="Teh Botol", price=10_000)
     page = open_counter(app, live_server, browser, make_user)
@@ -231,8 +228,6 @@ def _box(page, selector):
 def test_layout_total_and_dialog_buttons_in_view(app, live_server, browser, make_user, size):
     """The word Total and a total of Rp 1.000.000 or more stand apart on one line; the QRIS
     payment and the return dialog keep their confirm buttons on the screen."""
-    from tests.pos.test_qris import STATIC
-
     app.config["MART_QRIS_PAYLOAD"] = STATIC
     codes = [
         factories.make_product(app, name=f"Beras premium {n}", price=1_250_000)[1] for n in range(6)
@@ -269,10 +264,6 @@ def test_layout_total_and_dialog_buttons_in_view(app, live_server, browser, make
 def test_cash_at_the_counter(app, live_server, browser, make_user):
     """The last change leaves the screen at the next scan; F12 reprints the last sale
     after a reload; the X report is one click; paying by simpanan shows the balance."""
-    import sqlalchemy as sa
-
-    from printers.models import PrintJob
-
     _, teh = factories.make_product(app, name="Teh Botol", price=5_000)
     member_no = factories.make_member(app, name="Siti Aminah", sukarela=75_000)
     page = open_counter(app, live_server, browser, make_user)

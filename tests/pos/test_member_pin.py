@@ -1,10 +1,16 @@
 """A member's savings move only with the member: simpanan payments need the member's PIN."""
 
+import threading
+import uuid
+
 import pytest
 import sqlalchemy as sa
 
+from mart.errors import Forbidden, InvalidInput
 from mart.extensions import db
 from mart.models import AuditLog
+from members import services
+from tests.conftest import ApiClient
 from tests.pos.conftest import MEMBER_PIN, sukarela
 
 
@@ -116,9 +122,6 @@ def test_cash_sale_of_a_member_needs_no_pin(app, counter, make_product, make_mem
 def test_check_member_pin_is_a_members_service(app, make_member):
     """The check other payments (credit) reuse: members.services.check_member_pin."""
 
-    from mart.errors import Forbidden, InvalidInput
-    from members import services
-
     member_no = make_member()
     with app.app_context():
         assert services.check_member_pin(member_no, MEMBER_PIN).member_no == member_no
@@ -132,11 +135,6 @@ def test_check_member_pin_is_a_members_service(app, make_member):
 def test_parallel_wrong_pins_are_counted_one_by_one(app, counter, make_product, make_member):
     """Twelve wrong PINs at once: exactly the limit are checked (403), the rest find the
     lock (429); nothing is paid."""
-    import threading
-    import uuid
-
-    from tests.conftest import ApiClient
-
     pid, _ = make_product(price=15_000)
     member_no = make_member(sukarela=100_000)
     limit = app.config["MART_MEMBER_PIN_MAX_FAILURES"]

@@ -5,6 +5,9 @@ is not kept on the screen while the server is away (the screen says so)."""
 import sqlalchemy as sa
 
 from mart.extensions import db
+from mart.models import User
+from pos import services
+from pos.models import Sale
 from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
 from tests.pos.conftest import MEMBER_PIN, sukarela
@@ -40,9 +43,6 @@ def _sell_to_member(page, code, member_no):
 
 
 def test_member_types_the_pin_and_it_is_never_stored(app, live_server, browser, make_user):
-    from pos import services
-    from pos.models import Sale
-
     with app.app_context():
         services.create_register("R1", "Kasir depan")
         db.session.commit()
@@ -104,9 +104,6 @@ def test_member_types_the_pin_and_it_is_never_stored(app, live_server, browser, 
 
 
 def test_approver_is_chosen_by_name_then_types_the_pin(app, live_server, browser, make_user):
-    from pos import services
-    from pos.models import Sale
-
     with app.app_context():
         services.create_register("R1", "Kasir depan")
         db.session.commit()
@@ -147,8 +144,6 @@ def test_approver_is_chosen_by_name_then_types_the_pin(app, live_server, browser
     page.click("[data-testid=pay-submit]")
     page.wait_for_selector("[data-testid=done-change]:visible")
     with app.app_context():
-        from mart.models import User
-
         sale = db.session.scalars(sa.select(Sale)).one()
         assert db.session.get(User, sale.approved_by_id).username == "siti-mgr"
     assert "736204" not in _storage(page) and "482915" not in _storage(page)

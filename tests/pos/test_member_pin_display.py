@@ -3,6 +3,8 @@ the display's pad posts the PIN (checked with the member's count, lock and audit
 the sale carries the one-time approval instead of the PIN. Every refusal writes nothing."""
 
 import re
+import threading
+import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -10,7 +12,10 @@ import sqlalchemy as sa
 from mart.db import utcnow
 from mart.extensions import db
 from mart.models import AuditLog
+from pos import services
+from pos.models import MemberPinApproval, Sale
 from tests import factories
+from tests.conftest import ApiClient
 from tests.pos.conftest import MEMBER_PIN, sukarela
 
 WRONG = "135790"
@@ -33,8 +38,6 @@ class Display:
     CSRF token from its page (as display.js sends it)."""
 
     def __init__(self, app, counter):
-        from pos import services
-
         self.code = counter.register["code"]
         with app.app_context():
             self.token = services.display_token(counter.register["id"], self.code)
@@ -84,8 +87,6 @@ def _pay(counter, pid, member_no, token, amount=15_000):
 
 
 def test_pin_typed_on_the_display_pays_once(app, counter, make_product, make_member):
-    from pos.models import MemberPinApproval
-
     pid, _ = make_product(price=15_000)
     member_no = make_member(sukarela=20_000, name="Siti Aminah")
     display = Display(app, counter)
@@ -192,8 +193,6 @@ def test_an_approval_is_used_once(app, counter, make_product, make_member, rows)
 
 
 def test_an_expired_approval_is_refused(app, counter, make_product, make_member, rows):
-    from pos.models import MemberPinApproval
-
     pid, _ = make_product(price=15_000)
     member_no = make_member(sukarela=50_000)
     token = _approved(app, counter, member_no, 15_000)
@@ -213,8 +212,6 @@ def test_an_expired_approval_is_refused(app, counter, make_product, make_member,
 
 
 def test_an_expired_request_takes_no_pin(app, counter, make_member, rows):
-    from pos.models import MemberPinApproval
-
     member_no = make_member(sukarela=50_000)
     display = Display(app, counter)
     asked = _ask(counter, member_no, 15_000)
@@ -349,12 +346,6 @@ def test_asking_needs_the_registers_own_cashier(app, counter, make_member, rows)
 def test_two_sales_racing_for_one_approval_one_wins(app, counter, make_product, make_member):
     """Eight sales (eight ids) carry the same approval at once: exactly one is stored,
     the others are refused (409) with nothing written."""
-    import threading
-    import uuid
-
-    from pos.models import Sale
-    from tests.conftest import ApiClient
-
     pid, _ = make_product(price=15_000)
     member_no = make_member(sukarela=500_000)
     token = _approved(app, counter, member_no, 15_000)

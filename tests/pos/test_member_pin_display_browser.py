@@ -7,6 +7,8 @@ PIN and no approval is ever stored in either page's localStorage."""
 import sqlalchemy as sa
 
 from mart.extensions import db
+from pos import services
+from pos.models import MemberPinApproval, Sale
 from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
 from tests.pos.conftest import MEMBER_PIN, sukarela
@@ -27,9 +29,6 @@ def _type_on_pad(page, pin):
 
 
 def test_member_types_the_pin_on_the_customer_display(app, live_server, browser, make_user):
-    from pos import services
-    from pos.models import MemberPinApproval, Sale
-
     with app.app_context():
         register = services.create_register("R1", "Kasir depan")
         db.session.commit()

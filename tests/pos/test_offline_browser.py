@@ -11,10 +11,16 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from inventory.models import Barcode, Product
 from mart.extensions import db
+from pos import services
+from pos.models import Sale
+from printers import services as printing
 from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login
 from tests.factories import ean13
+from tests.fakeprinter import parse_escpos
+from tests.reliability.server import Server
 
 pytestmark = REQUIRES_CHROMIUM
 CATALOGUE = 1500  # products bulk-inserted besides the named ones
@@ -23,8 +29,6 @@ CATALOGUE = 1500  # products bulk-inserted besides the named ones
 @pytest.fixture
 def server(app, database_url, instance_path):
     """A real gunicorn on the test database, with the background workers on."""
-    from tests.reliability.server import Server
-
     made = Server(
         database_url,
         instance_path,
@@ -42,8 +46,6 @@ def server(app, database_url, instance_path):
 
 
 def _bulk_products(app, n):
-    from inventory.models import Barcode, Product
-
     now = datetime.now(UTC)
     with app.app_context():
         rows = [
@@ -76,8 +78,6 @@ def _bulk_products(app, n):
 
 
 def _sales(app):
-    from pos.models import Sale
-
     with app.app_context():
         found = db.session.scalars(sa.select(Sale)).all()
         db.session.remove()
@@ -87,10 +87,6 @@ def _sales(app):
 def test_reload_while_the_server_is_away_keeps_selling(
     app, server, browser, make_user, fake_printer
 ):
-    from pos import services
-    from printers import services as printing
-    from tests.fakeprinter import parse_escpos
-
     with app.app_context():
         printer = printing.create_printer(
             {

@@ -6,9 +6,13 @@ against a real gunicorn that is stopped and started again."""
 import pytest
 import sqlalchemy as sa
 
+from inventory import barcodes as bc
 from mart.extensions import db
+from pos import services
+from pos.models import Sale
 from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
+from tests.reliability.server import Server
 
 pytestmark = REQUIRES_CHROMIUM
 RULES = "23:weight,24:price"  # not the default 21/22: the screen reads the branch's rules
@@ -16,8 +20,6 @@ RULES = "23:weight,24:price"  # not the default 21/22: the screen reads the bran
 
 @pytest.fixture
 def server(app, database_url, instance_path):
-    from tests.reliability.server import Server
-
     made = Server(
         database_url, instance_path, workers=1, threads=4, env={"MART_SCALE_RULES": RULES}
     )
@@ -26,10 +28,6 @@ def server(app, database_url, instance_path):
 
 
 def test_scale_labels_sell_while_the_server_is_away(app, server, browser, make_user):
-    from inventory import barcodes as bc
-    from pos import services
-    from pos.models import Sale
-
     with app.app_context():
         services.create_register("R1", "Kasir depan")
         db.session.commit()

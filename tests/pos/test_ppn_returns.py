@@ -12,12 +12,13 @@ from mart.db import utcnow
 from mart.extensions import db
 from mart.money import round_half_up
 from pos import services as pos_services
+from printers import services as printing
+from printers.models import PrintJob
+from rollup.branch import business_date
 from tests import factories
 
 
 def _today(app):
-    from rollup.branch import business_date
-
     with app.app_context():
         return business_date().isoformat()
 
@@ -54,8 +55,6 @@ def test_dpp_of_the_issue_receipt_gives_its_ppn(pkp):
 
 
 def test_a_return_carries_its_own_ppn_and_prints_a_nota_retur(pkp, rows):
-    from printers.models import PrintJob
-
     app, counter = pkp
     sale, (a, _b, _c, eggs) = _issue_sale(app, counter)
     back = counter.cashier.post(
@@ -79,7 +78,6 @@ def test_a_return_carries_its_own_ppn_and_prints_a_nota_retur(pkp, rows):
             .order_by(PrintJob.id.desc())
         )
         assert job is not None
-        from printers import services as printing
 
         text = printing.job_preview(job, 48)
     assert "NOTA RETUR" in text

@@ -4,13 +4,22 @@ products and printers are handled as before."""
 
 import uuid
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inventory import barcodes as bc
+from inventory import services as inventory
+from inventory.models import StockMovement
 from mart.extensions import db
+from mart.money import round_half_up
+from pos import services
+from pos.services import _net_unit_price, _times_quantity
+from printers import services as printing
+from printers.models import PrintJob
 from tests import factories
 
 
@@ -23,8 +32,6 @@ def _stored(counter, sale_id):
 def test_answer_equals_the_stored_sale(app_factory):
     """Member prices, line and sale discounts, a scale label, PPN, split payments with
     references: the 201 answer is what GET answers for the stored sale."""
-    from inventory import barcodes as bc
-
     app = app_factory(MART_PKP=True, MART_CASH_ROUNDING=100)
     counter = factories.make_counter(app)
     a, code_a = factories.make_product(app, price=10_000, member_price=9_000)
@@ -95,9 +102,6 @@ def test_a_ten_line_sale_in_few_statements(app, counter):
 
 def test_consignment_product_moves_as_the_suppliers(app, counter):
     """A consigned product's sale movement is the supplier's, at the supplier price."""
-    from inventory import services as inventory
-    from inventory.models import StockMovement
-
     supplier_id = factories.make_supplier(app, "UMKM Kripik", "consignment")
     pid, code = factories.make_product(
         app, price=12_000, supplier_id=supplier_id, supplier_price=9_000
@@ -122,10 +126,6 @@ def test_consignment_product_moves_as_the_suppliers(app, counter):
 def test_receipt_and_drawer_kick_on_one_printer(app, on_register, tmp_path):
     """The register's printer, else the default one (the first active); the kick
     carries the printer's drawer settings; no cash, no kick."""
-    from pos import services
-    from printers import services as printing
-    from printers.models import PrintJob
-
     with app.app_context():
         printing.create_printer(
             {"name": "Dapur", "connection": "file", "device": str(tmp_path / "d"), "width": 48}
@@ -190,11 +190,6 @@ def test_receipt_and_drawer_kick_on_one_printer(app, on_register, tmp_path):
 )
 def test_integer_rounding_equals_the_fraction_rounding(amount, thousandths, places):
     """The sale path's integer shortcuts round as mart.money.round_half_up does."""
-    from fractions import Fraction
-
-    from mart.money import round_half_up
-    from pos.services import _net_unit_price, _times_quantity
-
     qty = Decimal(thousandths).scaleb(-places)
     assert _times_quantity(amount, qty) == round_half_up(Fraction(amount) * Fraction(qty))
     expected = round_half_up(Fraction(amount) / Fraction(qty)) if qty else 0
@@ -207,8 +202,6 @@ def test_stock_rows_locked_as_a_plain_update_locks_them(app):
     FOR UPDATE would wait for the KEY SHARE lock another sale's stock-movement foreign
     key holds on the product, and two sales would deadlock. (SQLite has one writer at a
     time: there the call simply moves the stock.)"""
-    from inventory import services as inventory
-
     a, _ = factories.make_product(app, price=1_000)
     b, _ = factories.make_product(app, price=2_000)
     with app.app_context():

@@ -6,15 +6,16 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from inventory import barcodes as bc
 from mart.extensions import db
+from members import services
 from pos.models import Payment, Sale, SaleLine
+from printers.models import PrintJob
 from tests import factories
 from tests.pos.conftest import on_hand, purchases, sukarela
 
 
 def _jobs(app, sale_id):
-    from printers.models import PrintJob
-
     with app.app_context():
         return db.session.scalars(
             sa.select(PrintJob.kind).where(PrintJob.ref_id == sale_id).order_by(PrintJob.id)
@@ -215,8 +216,6 @@ def test_simpanan_payment(app, counter, make_product, make_member, rows):
 
 
 def test_member_who_left_409(app, counter, make_product, make_member, rows):
-    from members import services
-
     pid, _ = make_product(price=15_000)
     member_no = make_member(sukarela=50_000)
     with app.app_context():
@@ -307,8 +306,6 @@ def test_cash_rounding(app_factory):
 
 def test_scale_labels_weight_and_price(app, counter):
     """Labels ``21 IIIII GGGGG C`` (grams) and ``22 IIIII RRRRR C`` (rupiah), found by sku."""
-    from inventory import barcodes as bc
-
     pid, _ = factories.make_product(app, price=30_000, unit="kg", barcode=None, sku="12345")
     weight = bc.with_check_digit("21" + "12345" + "01250")
     response = counter.sale([{"barcode": weight}], [{"method": "cash", "amount": 50_000}])
@@ -344,8 +341,6 @@ def test_list_and_search_sales(counter, make_product, make_member):
 
 
 def test_reprint_marked_copy(app, counter, make_product):
-    from printers.models import PrintJob
-
     pid, _ = make_product(price=1_000)
     sale = counter.sale([{"product_id": pid}], [{"method": "qris", "amount": 1_000}]).json
     response = counter.cashier.post(f"/sales/{sale['id']}/print")

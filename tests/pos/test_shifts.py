@@ -2,8 +2,10 @@
 
 import threading
 
+from mart.extensions import db
 from mart.models import AuditLog
 from pos.models import CashMovement, Register, Shift
+from printers.models import PrintJob
 
 
 def test_register_created_by_manager_only(api_as, rows):
@@ -135,7 +137,6 @@ def test_close_shift_expected_counted_difference(counter, app, rows):
     assert moved.status_code == 409
     assert rows(CashMovement) == before
     # the Z report went to the print queue
-    from printers.models import PrintJob
 
     assert rows(PrintJob) >= 1
 
@@ -176,8 +177,6 @@ def test_large_difference_needs_manager_pin(counter, app, rows):
     assert ok.status_code == 200
     assert ok.json["difference"] == -100_000
     with app.app_context():
-        from mart.extensions import db
-
         shift = db.session.get(Shift, sid)
         assert shift.approved_by is not None and shift.approved_by.has_role("manager")
         assert db.session.query(AuditLog).filter_by(action="shift.close").count() == 1
