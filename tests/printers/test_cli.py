@@ -4,7 +4,9 @@ import sqlalchemy as sa
 
 from mart.extensions import db
 from printers import services
+from printers.demo import seed
 from printers.models import Printer, PrintJob
+from printers.worker import start_in_app
 from tests.fakeprinter import text_lines
 from tests.printers import sample
 
@@ -119,8 +121,6 @@ def test_worker_once(app, runner, tmp_path):
 
 
 def test_demo_seeder_makes_two_file_printers(app):
-    from printers.demo import seed
-
     context = {}
     with app.app_context():
         seed(context)
@@ -139,8 +139,6 @@ def test_test_page_beside_the_branchs_running_print_worker(app, runner, fake_pri
     """Issue 11, money 7: with the branch's print worker running, the command failed
     ("the job was taken by another worker", exit 1) though the page printed. Now it
     waits for whoever prints it and succeeds; the page prints exactly once each time."""
-    from printers.worker import start_in_app
-
     _add_network_printer(runner, fake_printer)
     # A printer that does not answer status queries: the command's status query waits,
     # and the running worker (woken by the commit that queued the page) takes the job.

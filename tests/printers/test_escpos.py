@@ -4,6 +4,7 @@ import logging
 import subprocess
 import sys
 
+import barcode as python_barcode
 import pytest
 
 from printers import escpos_out
@@ -147,8 +148,6 @@ def test_one_code_page_selection_only_even_with_qr_and_barcode(width, profile):
 
 
 def test_software_barcode_raster_carries_the_code128_bars():
-    import barcode as python_barcode
-
     data = escpos_out.document_bytes(sample.receipt(), width=32, profile="POS-5890")
     start = data.index(b"\x1dv0\x00")
     x_bytes = data[start + 4] + 256 * data[start + 5]

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mart.money import format_number
 from printers.document import Document, Item, Total
 from printers.layout import layout, printable, render_text
 from tests.printers import sample
@@ -140,6 +141,4 @@ def test_no_line_ever_runs_past_the_paper_and_all_is_printable(document, width):
     # and every amount is printed whole (never cut by the width)
     text = render_text(document, width)
     for item in document.items:
-        from mart.money import format_number
-
         assert format_number(item.amount) in text

@@ -14,6 +14,7 @@ import time
 
 from mart import stop_workers, workers
 from mart.extensions import db
+from printers import services
 from printers import worker as print_worker
 from printers.document import Document
 from printers.models import PrintJob
@@ -94,7 +95,5 @@ def test_wake_without_a_listener_is_silent(app, tmp_path, monkeypatch):
     monkeypatch.setitem(print_worker._wake, "listening", False)
     print_worker._notify_worker_process()  # no socket there: nothing raised
     with app.app_context():
-        from printers import services
-
         services.queue_document(Document(title="J"), None)
         db.session.commit()  # the after-commit hook sends the same datagram

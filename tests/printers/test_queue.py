@@ -5,8 +5,10 @@ offline, out of paper or drops the connection, are retried, and print exactly on
 when it comes back. Stale drawer kicks are dropped; two workers never double-print.
 """
 
+import os
 import threading
 import time
+import tty
 from datetime import timedelta
 
 import pytest
@@ -343,9 +345,6 @@ def test_job_left_printing_by_a_dead_worker_is_sent_again(app, network_printer, 
 def test_serial_printer_over_a_pseudo_terminal(app, add_printer, worker):
     """A real serial line: the printer is the other end of a pty (pyserial opens the
     device, python-escpos writes to it; a thread reads what a printer would receive)."""
-    import os
-    import tty
-
     controller, device = os.openpty()
     tty.setraw(device)
     received = bytearray()

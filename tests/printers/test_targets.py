@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from mart.extensions import db
+from printers import services
 from printers.models import Printer, PrintJob
 from printers.worker import Worker
 from tests import factories
@@ -144,9 +146,6 @@ def test_page_and_cli_refuse_the_same(app_factory, rows):
 def test_checked_again_on_connecting(app_factory, fake_printer, tmp_path):
     """A printer saved while its target was allowed (or written to the database some
     other way) is not reached once the settings no longer allow it."""
-    from mart.extensions import db
-    from printers import services
-
     app = app_factory()  # the test settings allow the loopback fake printer
     with app.app_context():
         net = services.create_printer(
