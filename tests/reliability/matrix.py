@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import url_for
 from itsdangerous import URLSafeTimedSerializer
 
 from mart.auth import issue_token
@@ -132,8 +133,6 @@ class Matrix:
                     raise
                 values[arg] = 1
         with self.app.test_request_context():
-            from flask import url_for
-
             return url_for(rule.endpoint, **values)
 
     def client(self, role, api):

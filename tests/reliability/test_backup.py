@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from mart import backup
+from mart import backup, create_app
 from mart.counters import next_value
 from mart.extensions import db
 from mart.models import AuditLog, Counter
 from tests import factories
+from tests.conftest import make_config
 
 COUNTER = "backup-test"
 
@@ -238,8 +239,6 @@ def test_restore_on_a_fresh_machine(app, runner, tmp_path, is_postgres):
     instance folder, no database yet."""
     if is_postgres:
         pytest.skip("a fresh PostgreSQL machine needs its own server; covered by the restore test")
-    from mart import create_app
-    from tests.conftest import make_config
 
     for _ in range(5):
         _tick(app)

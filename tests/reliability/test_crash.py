@@ -12,6 +12,7 @@ The same for an SHU post killed mid-request: either booked whole or not at all.
 
 import random
 import threading
+import time
 import uuid
 from collections import Counter as Tally
 
@@ -226,8 +227,6 @@ def _balances(api, numbers):
 
 
 def test_sigkill_mid_shu_post_books_all_or_nothing(shop, server_factory, make_user):
-    import time
-
     server = shop["server"]
     make_user("admin", username="crash-admin", password=PASSWORD)
     admin_token = server.token("crash-admin", PASSWORD)

@@ -2,6 +2,9 @@
 carrying the request id; /healthz is clean JSON with the database, probes and backup."""
 
 import json
+import logging
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 import requests
@@ -33,9 +36,6 @@ def test_gunicorn_access_log_is_json_with_the_request_id(app, database_url, inst
 
 def test_healthz_is_clean_json_with_every_part(app, client):
     def probe():
-        from datetime import UTC, datetime
-        from decimal import Decimal
-
         return {"waiting": 2, "oldest": datetime(2026, 1, 1, tzinfo=UTC), "x": Decimal("1.5")}
 
     app.extensions.setdefault("mart_health", {})["reliability_probe"] = probe
@@ -67,8 +67,6 @@ def test_deploy_files_are_there():
 @pytest.fixture
 def mart_logger():
     """The "mart" logger, restored after a test that configures it for real."""
-    import logging
-
     logger = logging.getLogger("mart")
     level, handlers = logger.level, list(logger.handlers)
     yield logger
@@ -77,8 +75,6 @@ def mart_logger():
 
 
 def test_log_level_setting(app_factory, mart_logger):
-    import logging
-
     key = "a-production-length-secret-key-0123456789"  # a production config needs one
     app_factory(TESTING=False, SECRET_KEY=key, MART_LOG_LEVEL="warning")
     assert mart_logger.level == logging.WARNING

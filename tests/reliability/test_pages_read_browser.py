@@ -8,7 +8,15 @@ page once, on the phone (its screenshots go to MART_SHOTS_DIR).
 One seed of ``flask mart seed-demo`` (the module's ``seeded_branch``) serves all."""
 
 import re
+from datetime import date
 
+import sqlalchemy as sa
+
+from inventory import services as inventory
+from mart.extensions import db
+from mart.models import User
+from printers import services as printing
+from rollup.demo import seed_hub
 from tests.browser import REQUIRES_CHROMIUM, serving, shots_dir
 
 pytestmark = REQUIRES_CHROMIUM
@@ -76,14 +84,6 @@ def _login(page, base, user):
 
 def _settle(app):
     """A consignment settlement of the demo supplier (the demo has none): its id."""
-    from datetime import date
-
-    import sqlalchemy as sa
-
-    from inventory import services as inventory
-    from mart.extensions import db
-    from mart.models import User
-
     with app.app_context():
         supplier = db.session.scalar(sa.select(User.supplier_id).where(User.username == "umkm1"))
         settlement = inventory.create_settlement(supplier, date.today())
@@ -93,9 +93,6 @@ def _settle(app):
 
 def _test_page_job(app):
     """A test page queued on the demo's first printer (a receipt preview): its id."""
-    from mart.extensions import db
-    from printers import services as printing
-
     with app.app_context():
         job = printing.queue_test_page(printing.list_printers()[0])
         db.session.commit()
@@ -149,9 +146,6 @@ def test_pages_read_on_a_phone(seeded_branch, browser):
 def test_hub_pages_read_in_indonesian(seeded_branch, browser):
     """The association's dashboard (trend table and chart) and the branches' books give
     days as ``3 Nov 2026`` and months as ``Nov 2026``, never ISO."""
-    from mart.extensions import db
-    from rollup.demo import seed_hub
-
     _branch, hub, _matrix = seeded_branch
     with hub.app_context():
         seed_hub(2, 40)

@@ -8,14 +8,22 @@ import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
+from inventory import importer
+from inventory import services as inventory
 from mart.csvsafe import safe_cell, unescape_cell
 from mart.extensions import db
+from members import services
+from members import services as members
+from printers import services as printing
+from printers.document import Document
+from printers.models import PrintJob
 from tests import factories
 from tests.conftest import DEFAULT_PASSWORD
 from tests.factories import ean13
@@ -47,7 +55,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_login_never_redirects_off_site(client, make_user, target):
     _, username = make_user("manager")
     token = factories.csrf_token(client, "/login")
-    from urllib.parse import quote
 
     url = "/login?next=" + (target if "%" in target else quote(target, safe=""))
     answer = client.post(
@@ -102,9 +109,6 @@ def test_every_csv_writer_goes_through_the_one_helper():
 
 
 def test_exports_neutralise_formulas(app, tmp_path):
-    from inventory import services as inventory
-    from members import services as members
-
     formula = '=HYPERLINK("http://evil.example","klik")'
     with app.app_context():
         product = inventory.create_product(
@@ -120,8 +124,6 @@ def test_exports_neutralise_formulas(app, tmp_path):
     assert row["Nama"] == "'" + formula and row["Kode"] == "'+SKU1"
     # ... which imports back unchanged
     with app.app_context():
-        from inventory import importer
-
         importer.import_products(sheet)
         db.session.commit()
         product = inventory.search_stmt(q=None)
@@ -176,8 +178,6 @@ def test_savings_and_surplus_are_bounded(app, rows):
     assert r.status_code == 422 and "surplus" in json.dumps(r.json["errors"]), r.json
     assert rows.snapshot() == before
     with app.app_context():
-        from members import services
-
         for call in (
             lambda: services.deposit(no, "sukarela", 2**62),
             lambda: services.shu_compute(date.today().year - 1, 2**62, allocation),
@@ -203,8 +203,6 @@ def test_money_above_10_13_is_422(app, rows):
 
 
 def test_imported_prices_are_bounded_and_ascii(app, rows):
-    from inventory import importer
-
     before = rows.snapshot()
     for price in (str(2**62), "10000000000001", "١٢٣", "１２３"):
         text = f"sku,name,barcode,price\nS1,Teh,,{price}\n"
@@ -234,8 +232,6 @@ def test_barcodes_take_ascii_digits_only(app, rows):
     assert r.status_code == 422 and "nik" in r.json["errors"]["json"]
     assert rows.snapshot() == before
     with app.app_context():
-        from members import services
-
         assert services.normalise_phone("٠٨١٢٣٤") is None
 
 
@@ -243,10 +239,6 @@ def test_barcodes_take_ascii_digits_only(app, rows):
 
 
 def test_print_job_previews_follow_what_they_print(app, login_as):
-    from printers import services as printing
-    from printers.document import Document
-    from printers.models import PrintJob
-
     manager = factories.api_user(app, "manager")
     no = factories.make_member(app)
     r = manager.post(

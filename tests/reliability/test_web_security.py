@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 import config
+from mart.auth import PIN_MAX_FAILURES, approve_with_pin
+from mart.errors import Forbidden, TooManyRequests
 from mart.extensions import db
 from mart.logs import JsonFormatter, MaskFilter, mask
+from mart.models import User
 from tests import factories
 from tests.conftest import DEFAULT_PASSWORD
 from tests.reliability.matrix import rules_of
@@ -89,8 +92,6 @@ def test_login_is_throttled_on_the_api_and_the_page(app, anon_api, make_user):
 
 @pytest.mark.parametrize("weak", ["short1", "onlyletters", "1234567890", ""])
 def test_weak_passwords_are_refused_by_create_user(runner, rows, weak):
-    from mart.models import User
-
     before = rows(User)
     result = runner.invoke(
         args=["mart", "create-user", "lemah", "--role", "cashier", "--password", weak]
@@ -118,9 +119,6 @@ def test_every_place_that_sets_a_password_checks_its_strength():
 
 
 def test_manager_pin_locks_after_failures(app, make_user):
-    from mart.auth import PIN_MAX_FAILURES, approve_with_pin
-    from mart.errors import Forbidden, TooManyRequests
-
     make_user("manager", pin="8642")
     with app.test_request_context():
         assert approve_with_pin("8642").has_role("manager")
