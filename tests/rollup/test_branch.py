@@ -2,13 +2,17 @@
 and sending them over real sockets (an in-thread hub, a failing server, no server)."""
 
 import json
+import re
 import socket
 import threading
+import time
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug.serving import make_server
@@ -16,6 +20,7 @@ from werkzeug.serving import make_server
 from mart.extensions import db
 from rollup import branch as branch_side
 from rollup.models import HubReport, RollupOutbox
+from rollup.sender import run_once, send_due, start_worker
 from tests import factories
 
 DAY = date(2026, 3, 14)
@@ -118,8 +123,6 @@ def test_day_end_hour_moves_the_day(branch_factory):
     tz=st.sampled_from(["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]),
 )
 def test_every_moment_falls_in_exactly_its_business_day(moment, hour, tz):
-    from flask import Flask
-
     flask_app = Flask("t")
     flask_app.config.update(MART_TIMEZONE=tz, MART_DAY_END_HOUR=hour)
     moment = moment.replace(tzinfo=UTC)
@@ -242,7 +245,6 @@ def test_push_to_a_closed_port_keeps_it_queued_with_backoff(branch_factory):
         waited = row.next_attempt_at - datetime.now(UTC)
         assert timedelta(seconds=60) < waited <= timedelta(seconds=120)  # 60 s doubled
         # The sender thread's cycle does not retry before the time has come.
-        from rollup.sender import send_due
 
         assert send_due().failed == []
         status = app.test_client().get("/healthz").json["rollup"]
@@ -255,7 +257,6 @@ class _Answer(BaseHTTPRequestHandler):
     seen = []
 
     def do_POST(self):  # noqa: N802
-        import time
 
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).seen.append(body)
@@ -375,8 +376,6 @@ def test_wrong_branch_key_stays_queued(branch_factory, live_hub):
 
 
 def test_sender_thread_builds_yesterday_and_sends_it(branch_factory, live_hub, hub_api):
-    from rollup.sender import run_once
-
     url, key = live_hub
     app = branch_factory(MART_ASSOCIATION_URL=url, MART_BRANCH_KEY=key)
     result = run_once(app, rebuild=True)
@@ -389,8 +388,6 @@ def test_sender_thread_builds_yesterday_and_sends_it(branch_factory, live_hub, h
 
 
 def test_worker_is_registered_and_starts_only_on_a_branch(branch, hub):
-    from rollup.sender import start_worker
-
     assert start_worker in branch.extensions["mart_workers"]
     assert start_worker(hub) is None
 
@@ -399,8 +396,6 @@ def test_worker_is_registered_and_starts_only_on_a_branch(branch, hub):
 
 
 def test_manager_page_shows_figures_and_queue(branch):
-    import re
-
     client = factories.login(branch, "manager")
     html = client.get(f"/rollup/?date={DAY}").get_data(as_text=True)
     assert "Rp 240.000" in html and 'data-testid="outbox"' in html
@@ -418,8 +413,6 @@ def test_manager_page_shows_figures_and_queue(branch):
 def test_report_carries_each_umkm_suppliers_sales(app, api_as):
     """The branch's report lists per UMKM supplier its sales through the branch that day
     (optional figures the hub's UMKM pages are made of); other suppliers are left out."""
-    import uuid
-
     api = api_as("manager", "cashier")
     umkm = api.post(
         "/api/v1/suppliers",

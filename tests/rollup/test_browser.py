@@ -5,6 +5,7 @@ violation would be one), nothing wider than the screen but the scrolling tables.
 
 from datetime import timedelta
 
+from rollup.hub import today
 from tests.browser import REQUIRES_CHROMIUM, login, serving, watch_console
 from tests.rollup.conftest import make_report, signed_post
 
@@ -12,8 +13,6 @@ pytestmark = REQUIRES_CHROMIUM
 
 
 def test_association_dashboard_in_a_browser(hub, hub_client, register, make_user, browser):
-    from rollup.hub import today
-
     with hub.app_context():
         end = today() - timedelta(days=1)
     for code, kota, net in (("JKT01", "Jakarta Selatan", 100_000), ("BDG01", "Bandung", 70_000)):

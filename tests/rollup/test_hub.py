@@ -1,11 +1,17 @@
 """The hub: registering branches, ingesting signed reports, summaries (in-process)."""
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
+import requests
 import sqlalchemy as sa
+from werkzeug.serving import make_server
 
 from mart.extensions import db
+from rollup.hub import today
+from rollup.keys import sign
 from rollup.models import HubBranch, HubDaily, HubMonthly, HubReport
 from tests.rollup.conftest import REPORTS_URL, make_report, signed_post
 
@@ -110,7 +116,6 @@ def test_same_revision_with_other_figures_is_a_conflict(hub_client, register, ro
 def test_tampered_body_refused(hub_client, register, rows):
     key = register("JKT01")
     raw = json.dumps(make_report("JKT01", DAY)).encode()
-    from rollup.keys import sign
 
     signature = sign(raw, key)
     tampered = raw.replace(b'"sales_net": 100000', b'"sales_net": 900000')
@@ -211,8 +216,6 @@ def test_summary_bad_period_422(hub_api):
 
 
 def test_summary_lists_silent_branches_as_stale(hub, hub_client, register, hub_api):
-    from rollup.hub import today
-
     key = register("JKT01")
     register("JKT02")
     with hub.app_context():
@@ -268,14 +271,6 @@ def test_branches_list_is_paged(hub_api, register):
 
 def test_the_same_report_sent_at_once_from_many_threads_counts_once(hub, register, rows):
     """Over real sockets, on SQLite and PostgreSQL: every answer is a success, one row."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    import requests
-    from werkzeug.serving import make_server
-
-    from rollup.keys import sign
-
     key = register("JKT01")
     server = make_server("127.0.0.1", 0, hub, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from mart.extensions import db
 from mart.models import AuditLog
@@ -48,8 +49,6 @@ def test_the_branch_key_never_leaves_the_hub_in_clear(hub, hub_client, register,
 
 
 def test_every_table_exports_as_csv_and_xlsx(hub, hub_client, register):
-    from openpyxl import load_workbook
-
     key = register("JKT01", kecamatan="Tebet")
     report = make_report(
         "JKT01",

@@ -5,6 +5,7 @@ import re
 from datetime import date, timedelta
 
 from rollup.charts import trend_chart
+from rollup.hub import today
 from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login, serving, shots_dir
 from tests.rollup.conftest import make_report, signed_post
@@ -28,8 +29,6 @@ def _chromium(test):
 
 @_chromium
 def test_kota_and_kecamatan_tables_fit_at_1366(hub, hub_client, register, make_user, browser):
-    from rollup.hub import today
-
     with hub.app_context():
         end = today() - timedelta(days=1)
     for code, kota, kec in (
@@ -56,8 +55,6 @@ def test_kota_and_kecamatan_tables_fit_at_1366(hub, hub_client, register, make_u
 
 
 def test_default_period_is_the_last_30_days_and_today_is_marked_partial(hub, hub_client, register):
-    from rollup.hub import today
-
     with hub.app_context():
         day = today()
     key = register("JKT01")

@@ -7,7 +7,9 @@ from datetime import date
 import psycopg
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
+from mart import create_app
 from mart.extensions import db
 from rollup import partitions
 from tests.conftest import make_config
@@ -95,10 +97,6 @@ def fresh_url(database_url, tmp_path):
 
 
 def test_migration_copies_the_existing_reports(fresh_url, tmp_path):
-    from flask_migrate import upgrade
-
-    from mart import create_app
-
     app = create_app(make_config(fresh_url, str(tmp_path / "instance")))
     directory = app.extensions["migrate"].directory
     try:

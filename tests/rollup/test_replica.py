@@ -21,6 +21,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from mart import create_app
+from mart.cli import create_user, upgrade_database
+from mart.extensions import db
+from rollup import hub as hub_service
+from rollup import replica as replica_module
 from rollup.keys import sign
 from tests.conftest import make_config
 from tests.rollup.conftest import REPORTS_URL, make_report
@@ -117,12 +122,6 @@ def clusters(database_url):
 
 
 def test_dashboard_reads_the_replica_and_survives_the_primary(clusters, tmp_path):
-    from mart import create_app
-    from mart.cli import create_user
-    from mart.extensions import db
-    from rollup import hub as hub_service
-    from rollup import replica as replica_module
-
     app = create_app(
         make_config(
             clusters["primary"],
@@ -133,8 +132,6 @@ def test_dashboard_reads_the_replica_and_survives_the_primary(clusters, tmp_path
     )
     try:
         with app.app_context():
-            from mart.cli import upgrade_database
-
             upgrade_database()
             branch, key = hub_service.add_branch("JPR01", "Mart Abepura", "Jayapura", "Abepura")
             user = create_user("asosiasi", ["association"], "rahasia-123")

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 
 from mart.extensions import db
+from rollup import branch as branch_side
 from rollup import hub as hub_service
 from rollup.models import HubBranch
 from tests import factories
@@ -87,8 +88,6 @@ def test_dashboard_says_which_day_each_figure_is(hub, hub_client, register, monk
 def test_a_branchs_mart_timezone_sets_its_business_day(app_factory):
     """The branch side: MART_TIMEZONE=Asia/Jayapura makes 20 November run from
     15:00 UTC on the 19th."""
-    from rollup import branch as branch_side
-
     app = app_factory(MART_TIMEZONE="Asia/Jayapura", MART_DAY_END_HOUR=0)
     with app.app_context():
         start, end = branch_side.day_bounds(date(2026, 11, 20))
