@@ -28,7 +28,14 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+from books import reports  # noqa: E402
+from books.models import Journal, JournalLine  # noqa: E402
+from books.services import ensure_chart  # noqa: E402
 from config import TestConfig  # noqa: E402
+from mart import create_app  # noqa: E402
+from mart.cli import create_user, upgrade_database  # noqa: E402
+from mart.extensions import db  # noqa: E402
+from pos.models import Register, Sale, Shift  # noqa: E402
 
 ADMIN_URL = os.environ.get(
     "MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -61,12 +68,6 @@ def timed(fn, repeat=REPEAT):
 
 def load(app, year):
     """A year of SALES sales and their journals, inserted in chunks with Core."""
-    from books.models import Journal, JournalLine
-    from books.services import ensure_chart
-    from mart.cli import create_user
-    from mart.extensions import db
-    from pos.models import Register, Sale, Shift
-
     with app.app_context():
         roles = ensure_chart()
         user = create_user(f"bench-{secrets.token_hex(3)}", ["cashier"], "bench-pass-123", "B")
@@ -142,7 +143,7 @@ def load(app, year):
                 )
             if len(journals) >= CHUNK or i == SALES:
                 if db.engine.dialect.name == "postgresql":
-                    _copy(db, [(Sale, sales), (Journal, journals), (JournalLine, lines)])
+                    _copy([(Sale, sales), (Journal, journals), (JournalLine, lines)])
                 else:
                     db.session.execute(sa.insert(Sale.__table__), sales)
                     db.session.execute(sa.insert(Journal.__table__), journals)
@@ -166,7 +167,7 @@ def load(app, year):
         return time.perf_counter() - started, line_id
 
 
-def _copy(db, batches):
+def _copy(batches):
     """PostgreSQL: the rows through COPY (much faster than inserts)."""
     conn = db.session.connection().connection.driver_connection
     with conn.cursor() as cur:
@@ -179,11 +180,6 @@ def _copy(db, batches):
 
 
 def bench(label, url):
-    from books import reports
-    from mart import create_app
-    from mart.cli import upgrade_database
-    from mart.extensions import db
-
     with tempfile.TemporaryDirectory() as instance:
         app = create_app(config(url, instance))
         with app.app_context():
@@ -209,7 +205,6 @@ def bench(label, url):
             phu = reports.income_statement(date(year, 1, 1), end)
             print(f"   (PHU surplus Rp {phu['surplus']:,}, of it non-members "
                   f"Rp {phu['surplus_non_members']:,})")  # fmt: skip
-            from books.models import Journal, JournalLine
 
             L, J = JournalLine.__table__, Journal.__table__
             raw = (

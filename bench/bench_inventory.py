@@ -24,11 +24,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from inventory import barcodes as bc  # noqa: E402
+from inventory import importer, reports, services  # noqa: E402
+from inventory.models import StockMovement, Supplier  # noqa: E402
 from mart import create_app  # noqa: E402
+from mart.cli import upgrade_database  # noqa: E402
 from mart.extensions import db  # noqa: E402
 
 PRODUCTS = int(os.environ.get("BENCH_PRODUCTS", 50_000))
@@ -50,8 +54,6 @@ def make_app(url, instance):
     config.update(SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance)
     app = create_app(config)
     with app.app_context():
-        from mart.cli import upgrade_database
-
         upgrade_database()  # the schema through the migration chain only
     return app
 
@@ -94,8 +96,6 @@ def timed(fn, *args, **kw):
 def build_movements(app):
     """Bulk-insert MOVEMENTS sale/receipt movements over the products, then set the
     on-hand caches from their sums; a fifth of the products become consigned."""
-    from inventory.models import StockMovement, Supplier
-
     with app.app_context():
         engine = db.engine
         pg = engine.dialect.name == "postgresql"
@@ -198,8 +198,6 @@ def build_movements(app):
 
 
 def run(label, url, instance):
-    from inventory import importer, reports, services
-
     print(f"\n== {label}: {PRODUCTS:,} products, {MOVEMENTS:,} movements")
     app = make_app(url, instance)
     text = csv_text(PRODUCTS)
@@ -299,8 +297,6 @@ def on_each_database(run, prefix, which=None):
             run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", tmp)
     if which in ("postgres", "both"):
         try:
-            import psycopg
-
             admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
         except Exception as exc:
             print(f"\nSKIPPED PostgreSQL: {exc}")

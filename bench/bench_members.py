@@ -26,11 +26,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from mart import create_app  # noqa: E402
+from mart.auth import issue_token  # noqa: E402
+from mart.cli import create_user, upgrade_database  # noqa: E402
+from mart.clock import business_date  # noqa: E402
 from mart.extensions import db  # noqa: E402
+from members import services  # noqa: E402
+from members.models import MemberPurchase  # noqa: E402
 
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", 10_000))
 PURCHASES = int(os.environ.get("BENCH_PURCHASES", 1_000_000))
@@ -56,8 +62,6 @@ def make_app(url, instance):
     config.update(SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance)
     app = create_app(config)
     with app.app_context():
-        from mart.cli import upgrade_database
-
         try:
             upgrade_database()
         except Exception as exc:  # another package's migration still being written
@@ -83,8 +87,6 @@ def bulk(conn, table, columns, rows, postgres):
 
 
 def build(app, postgres):
-    from mart.clock import business_date
-
     with app.app_context():
         today = business_date()
         year_start = date(today.year, 1, 1)
@@ -194,8 +196,6 @@ def build(app, postgres):
 
 
 def bench_shu(app, today):
-    from members import services
-
     times = []
     result = None
     for _ in range(RUNS):
@@ -215,8 +215,6 @@ def bench_shu(app, today):
         f"(target < 2 s); rounding to cadangan Rp {result.rounding_to_cadangan:,}"
     )
     # The whole HTTP call too (JSON of 10,000 members included).
-    from mart.auth import issue_token
-    from mart.cli import create_user
 
     with app.app_context():
         user = create_user(f"bench-{secrets.token_hex(3)}", ["manager"], "bench-pass-1")
@@ -240,9 +238,6 @@ def bench_shu(app, today):
 def bench_member_page(app, today, postgres):
     """One member with 5 years of history: 60 months of wajib, sukarela twice a month,
     a purchase most days."""
-    from mart.cli import create_user
-    from members import services
-
     rng = random.Random(11)
     with app.test_request_context(method="POST"):
         member = services.register_member(
@@ -274,7 +269,6 @@ def bench_member_page(app, today, postgres):
             for d in range(0, 5 * 365)
             if rng.random() < 0.8
         ]
-        from members.models import MemberPurchase
 
         db.session.execute(sa.insert(MemberPurchase), rows)
         user = create_user(
@@ -321,8 +315,6 @@ def main():
             print(f"== SQLite ({MEMBERS:,} members, {PURCHASES:,} purchases)")
             run(f"sqlite:///{tmp}/bench.sqlite3", postgres=False)
     if WHICH in ("postgres", "both"):
-        import psycopg
-
         try:
             admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
         except psycopg.OperationalError as exc:

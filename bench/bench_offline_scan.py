@@ -25,6 +25,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_pos  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.browser import launch  # noqa: E402
 
 SCANS = 40
 SHOTS = os.environ.get("BENCH_SHOTS")
@@ -68,10 +71,6 @@ def shoot(page, name):
 
 
 def main():
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import launch
-
     instance = tempfile.mkdtemp(prefix="bench-offline-")
     url = f"sqlite:///{instance}/bench.sqlite3"
     print(f"== {bench_pos.PRODUCTS} products (load average {bench_pos.load()})")

@@ -36,6 +36,7 @@ import http.client
 import json
 import os
 import random
+import runpy
 import secrets
 import socket
 import sqlite3
@@ -48,18 +49,28 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import psycopg  # noqa: E402
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from flask import current_app  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from inventory import barcodes as bc  # noqa: E402
+from inventory.models import Barcode, Product  # noqa: E402
 from mart import create_app  # noqa: E402
+from mart.auth import issue_token  # noqa: E402
+from mart.backup import wait_for_backup  # noqa: E402
+from mart.cli import create_user, upgrade_database  # noqa: E402
 from mart.extensions import db  # noqa: E402
+from pos import services  # noqa: E402
+from pos.models import Sale  # noqa: E402
+from printers import services as printers  # noqa: E402
+from printers.models import PrintJob  # noqa: E402
 
 SCALE = float(os.environ.get("BENCH_SCALE", 1))
 PRODUCTS = max(1000, int(50_000 * SCALE))
@@ -96,11 +107,6 @@ def build(url, instance):
     )
     app = create_app(config)
     with app.app_context():
-        from inventory.models import Barcode, Product
-        from mart.auth import issue_token
-        from mart.cli import create_user, upgrade_database
-        from pos import services
-
         upgrade_database()
         now = datetime.now(UTC)
         rng = random.Random(11)
@@ -149,7 +155,6 @@ def _printer(n):
     """A file printer with a cash drawer for register ``n`` (BENCH_PRINTER=file)."""
     if PRINTER != "file":
         return None
-    from printers import services as printers
 
     # Inside <instance>/printers: the only folder the served app (production settings)
     # lets a file printer write to.
@@ -342,7 +347,6 @@ def _gunicorn_pids(master):
 def _db_pids(url):
     if url.startswith("sqlite"):
         return []
-    import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
         rows = conn.execute(
@@ -393,7 +397,6 @@ def _hand_connection(url):
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn, (lambda sql: sql.replace("%s", "?")), "BEGIN IMMEDIATE"
-    import psycopg
 
     conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
     return conn, (lambda sql: sql), "BEGIN"
@@ -586,8 +589,6 @@ def check(url, instance):
     config.update(SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance)
     app = create_app(config)
     with app.app_context():
-        from pos.models import Sale
-
         problems = []
         for n in range(1, REGISTERS + 1):
             numbers = sorted(
@@ -617,7 +618,6 @@ def wait_settled(instance, workers_on):
     so the measurement is of the sale path, not of a pg_dump that runs once a day."""
     if not workers_on:
         return
-    from mart.backup import wait_for_backup
 
     start = time.perf_counter()
     found = wait_for_backup(Path(instance) / "backups", timeout=120)
@@ -633,8 +633,6 @@ def clear_print_queue(url, instance):
     config.update(SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance)
     app = create_app(config)
     with app.app_context():
-        from printers.models import PrintJob
-
         db.session.execute(sa.delete(PrintJob))
         db.session.commit()
         db.engine.dispose()
@@ -647,9 +645,6 @@ def journal_modes():
 def server_settings(url):
     """gunicorn's workers x threads as deploy/gunicorn.conf.py (or BENCH_*) gives them:
     read from that file, with the environment start_gunicorn gives it."""
-    import runpy
-    from unittest import mock
-
     env = {"MART_DATABASE_URL": url, "MART_WORKERS": WORKERS or "", "MART_THREADS": THREADS or ""}
     with mock.patch.dict(os.environ, {k: v for k, v in env.items() if v}, clear=False):
         for name in ("MART_WORKERS", "MART_THREADS"):
@@ -709,8 +704,6 @@ def print_outcome(url, instance, wait=30.0):
     app = create_app(config)
     deadline = time.monotonic() + (wait if PRINTER == "file" else 0)
     with app.app_context():
-        from printers.models import PrintJob
-
         while True:
             counts = dict(
                 db.session.execute(
@@ -762,8 +755,6 @@ def main():
         path = Path(tempfile.mkdtemp(prefix="bench-pos-db-")) / "bench.sqlite3"
         run("SQLite", f"sqlite:///{path}")
     if WHICH in ("postgres", "both"):
-        import psycopg
-
         try:
             admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
         except psycopg.OperationalError as exc:

@@ -17,6 +17,13 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from mart import create_app
+from mart.cli import upgrade_database
+from mart.extensions import db
+from printers import escpos_out, layout, services
+from printers.document import Document, Item, Total
+from printers.worker import Worker
+from tests.fakeprinter import FakePrinter
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 
@@ -48,8 +55,6 @@ def timed(fn, count):
 
 
 def receipt(lines=40, qr=False):
-    from printers.document import Document, Item, Total
-
     items = [
         Item(
             f"Produk UMKM nomor {i} rasa original kemasan hemat",
@@ -81,8 +86,6 @@ def bench_rendering():
 
 
 def _bench_width(width, profile):
-    from printers import escpos_out, layout
-
     doc = receipt(40)
     size = len(escpos_out.document_bytes(doc, width=width, profile=profile))  # warm up
     stats(
@@ -108,13 +111,6 @@ def _bench_width(width, profile):
 
 
 def bench_queue_and_worker():
-    from mart import create_app
-    from mart.cli import upgrade_database
-    from mart.extensions import db
-    from printers import services
-    from printers.worker import Worker
-    from tests.fakeprinter import FakePrinter
-
     tmp = tempfile.mkdtemp(prefix="bench-printers-")
     url = (
         os.environ.get("MART_BENCH_DATABASE_URL")

@@ -29,6 +29,7 @@ from config import TestConfig  # noqa: E402
 from inventory import purchasing  # noqa: E402
 from inventory.models import Product, StockMovement, Supplier  # noqa: E402
 from mart import create_app  # noqa: E402
+from mart.cli import upgrade_database  # noqa: E402
 from mart.db import utcnow  # noqa: E402
 from mart.extensions import db  # noqa: E402
 
@@ -44,8 +45,6 @@ def make_app(url, instance):
     config.update(SQLALCHEMY_DATABASE_URI=url, MART_INSTANCE_PATH=instance)
     app = create_app(config)
     with app.app_context():
-        from mart.cli import upgrade_database
-
         upgrade_database()
     return app
 

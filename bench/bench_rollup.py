@@ -16,8 +16,11 @@
 
 import json
 import os
+import random
 import secrets
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -33,8 +36,22 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
 
 from config import TestConfig  # noqa: E402
+from inventory.services import create_product  # noqa: E402
+from mart import create_app  # noqa: E402
+from mart.auth import issue_token  # noqa: E402
+from mart.cli import create_user, upgrade_database  # noqa: E402
+from mart.extensions import db  # noqa: E402
+from mart.models import User  # noqa: E402
+from pos import schemas as pos_schemas  # noqa: E402
+from pos import services as pos  # noqa: E402
+from rollup import branch as branch_side  # noqa: E402
+from rollup import hub, keys, partitions  # noqa: E402
+from rollup.demo import demo_report  # noqa: E402
+from rollup.keys import sign  # noqa: E402
+from rollup.models import HubBranch  # noqa: E402
 
 ADMIN_URL = os.environ.get(
     "MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -69,10 +86,6 @@ def timed(fn, repeat=REPEAT):
 
 
 def make_app(url, instance, **extra):
-    from mart import create_app
-    from mart.cli import upgrade_database
-    from mart.extensions import db
-
     app = create_app(config(url, instance, **extra))
     with app.app_context():
         upgrade_database()
@@ -109,10 +122,6 @@ def _zone(n):
 
 def register_branches(app):
     """The branches with real (encrypted) keys: ~514 kota/kabupaten, one kecamatan each."""
-    from mart.extensions import db
-    from rollup import keys
-    from rollup.models import HubBranch
-
     branch_keys = {}
     with app.app_context():
         existing = dict(
@@ -161,9 +170,6 @@ POINTS = (
 def bulk_load(app, first_day, last_day):
     """Branches, then the reports one year at a time in SQL (generate_series), each
     year's monthly summary right after it; resumable (a year already loaded is skipped)."""
-    from mart.extensions import db
-    from rollup import partitions
-
     branch_keys = register_branches(app)
     with app.app_context():
         t_all = time.perf_counter()
@@ -252,8 +258,6 @@ def _load():
 
 
 def serve(app):
-    from werkzeug.serving import make_server
-
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -263,9 +267,6 @@ def serve(app):
 def serve_gunicorn(url, instance):
     """The hub as deployed: gunicorn (deploy/gunicorn.conf.py: 2 workers x 8 threads on
     PostgreSQL) in its own processes, so the senders do not share its interpreter."""
-    import socket
-    import subprocess
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -303,11 +304,6 @@ def bench_peak(url, branch_keys, day):
     ~49 reports/s instead of ~2.4/s), from up to CLIENTS senders at once; 3% of them
     twice (a retry after a lost answer). Latency per report, then the check that
     nothing was lost or doubled."""
-    import random
-
-    from rollup.demo import demo_report
-    from rollup.keys import sign
-
     rng = random.Random(1)
     by_zone = {z: [] for z in reversed(ZONES)}
     for n, code in enumerate(branch_keys):
@@ -380,8 +376,6 @@ def bench_peak(url, branch_keys, day):
 
 def check_consistent(app, day):
     """The day's reports, its hub_daily row and the monthly rows all agree."""
-    from mart.extensions import db
-
     with app.app_context():
         conn = db.session.connection()
         reports, net = conn.exec_driver_sql(
@@ -442,9 +436,6 @@ def bench_hub():
             skip_reads = bool(os.environ.get("BENCH_ROLLUP_PEAK_ONLY"))
             year_from, year_to = date(2025, 11, 1), last_day
 
-            from mart.extensions import db
-            from rollup import hub
-
             with app.app_context():
                 for label, f, t in (
                     ()
@@ -493,9 +484,6 @@ def bench_hub():
                 print(f"  trend by day over a year, all branches: median {med:.0f} ms")
 
             # Over HTTP, with an association token.
-            from mart.auth import issue_token
-            from mart.cli import create_user
-            from mart.models import User
 
             with app.app_context():
                 user = db.session.scalar(
@@ -552,19 +540,9 @@ def bench_branch():
     with tempfile.TemporaryDirectory() as instance:
         url = f"sqlite:///{instance}/branch.sqlite3"
         app = make_app(url, instance, MART_BRANCH_CODE="JKT01")
-        from mart.cli import create_user
-        from mart.extensions import db
-        from rollup import branch as branch_side
 
         day = date(2026, 11, 20)
         with app.app_context():
-            try:
-                from inventory.services import create_product
-                from pos import schemas as pos_schemas
-                from pos import services as pos
-            except ImportError as exc:
-                print(f"SKIPPED the branch benchmark: pos/inventory not available ({exc})")
-                return
             print(f"== branch: daily report of a day with {SALES} sales (SQLite)")
             user = create_user("kasir", ["cashier", "manager"], "bench-pass-123")
             products = [
@@ -606,11 +584,11 @@ def bench_branch():
                 f"(transactions {figures['transactions']}, sales_net Rp {figures['sales_net']:,}, "
                 f"missing {figures['sources_missing']})"
             )
-            med, best, _ = timed(lambda: _build_and_rollback(branch_side, db, day))
+            med, best, _ = timed(lambda: _build_and_rollback(day))
             print(f"  build into the outbox (figures + compare + insert): median {med:.0f} ms")
 
 
-def _build_and_rollback(branch_side, db, day):
+def _build_and_rollback(day):
     row = branch_side.build_report(day)
     db.session.rollback()
     return row

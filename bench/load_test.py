@@ -30,6 +30,9 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 
+from mart import create_app  # noqa: E402
+from mart.cli import create_user, upgrade_database  # noqa: E402
+from mart.extensions import db  # noqa: E402
 from tests.reliability.server import Api, Server  # noqa: E402
 
 SECONDS = float(os.environ.get("MART_LOAD_SECONDS", "300"))
@@ -68,9 +71,6 @@ class Stats:
 def prepare(database_url, instance):
     """Schema and users, in-process; everything else through the API."""
     os.environ["MART_INSTANCE_PATH"] = str(instance)
-    from mart import create_app
-    from mart.cli import create_user, upgrade_database
-    from mart.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "MART_INSTANCE_PATH": str(instance)})
     with app.app_context():

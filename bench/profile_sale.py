@@ -21,10 +21,13 @@ number of SQL statements (a before_cursor_execute counter; an executemany counts
         (pos.services.sales._journal_sale replaced by a no-op for that sale only), in one run
 """
 
+import cProfile
 import json
 import os
+import pstats
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,10 +39,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_pos  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from pyinstrument import Profiler  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from mart import create_app  # noqa: E402
 from mart.extensions import db  # noqa: E402
+from pos.services import sales  # noqa: E402
 
 WHICH = os.environ.get("PROFILE_DB", "sqlite")
 SALES = int(os.environ.get("PROFILE_SALES", 200))
@@ -107,26 +112,18 @@ def run(url, instance):
         echo = False
     profiler = None
     if os.environ.get("PROFILE_PYINSTRUMENT"):
-        from pyinstrument import Profiler
-
         profiler = Profiler(interval=0.0005)
         profiler.start()
     if os.environ.get("PROFILE_JOURNAL_AB"):
         journal_ab(one)
         return
     if os.environ.get("PROFILE_NO_JOURNAL"):  # the books' share, with PROFILE_CALLGRIND
-        from pos.services import sales
-
         sales._journal_sale = lambda *args, **kwargs: None
     callgrind = os.environ.get("PROFILE_CALLGRIND")
     if callgrind:  # run under valgrind --tool=callgrind --instr-atstart=no
-        import subprocess
-
         subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True)
     cprofile = None
     if os.environ.get("PROFILE_CPROFILE"):
-        import cProfile
-
         cprofile = cProfile.Profile()
         cprofile.enable()
     results = [one() for _ in range(SALES)]
@@ -136,8 +133,6 @@ def run(url, instance):
     if profiler is not None:
         profiler.stop()
     if cprofile is not None:
-        import pstats
-
         cprofile.disable()
         stats = pstats.Stats(cprofile).strip_dirs()
         stats.sort_stats("tottime").print_stats(40)
@@ -155,8 +150,6 @@ def run(url, instance):
 
 def journal_ab(one):
     """Sales with and without their journal, alternating, so both see the same load."""
-    from pos.services import sales
-
     posting = sales._journal_sale
     on, off = [], []
     for i in range(SALES):
