@@ -170,7 +170,7 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
 
 def _book_late_costs(receipt: GoodsReceipt, prepared, at):
     """Units sold before any cost was known take the cost of their product's next
-    purchase receipt (DOMAIN.md): before the receipt moves on-hand, each product of it
+    purchase receipt (docs/DOMAIN.md): before the receipt moves on-hand, each product of it
     with ``cost_pending`` units books ``LateCost`` = those units x the receipt's unit
     cost (half up), at most the units still below zero (a count may have found some),
     and starts again from 0. A receipt at cost 0 leaves them waiting."""

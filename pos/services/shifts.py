@@ -20,7 +20,7 @@ from pos.services.receipts import method_label
 from printers import services as printers
 from printers.document import Document, Total, branch_header
 
-# Rupiah notes and coins (DOMAIN.md). The 1.000 exists as a note and as a coin; a cash
+# Rupiah notes and coins (docs/DOMAIN.md). The 1.000 exists as a note and as a coin; a cash
 # count enters them on one line.
 DENOMINATIONS = (100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000, 500, 200, 100)
 

@@ -6,8 +6,8 @@ Rp 15.688 (a float made it 15.687,49999... and the screen showed Rp 1 less)."""
 import sqlalchemy as sa
 
 from mart.extensions import db
+from tests import factories
 from tests.browser import REQUIRES_CHROMIUM
-from tests.pos.conftest import new_member, new_product
 from tests.pos.test_counter_ui_browser import open_counter, scan
 
 pytestmark = REQUIRES_CHROMIUM
@@ -18,9 +18,11 @@ def test_weighed_line_and_percent_discounts_match_the_stored_sale(
 ):
     from pos.models import Sale
 
-    _, beras = new_product(app, name="Beras Curah", price=12_999, member_price=12_500, unit="kg")
-    _, teh = new_product(app, name="Teh Botol", price=5_000)
-    member_no = new_member(app)
+    _, beras = factories.make_product(
+        app, name="Beras Curah", price=12_999, member_price=12_500, unit="kg"
+    )
+    _, teh = factories.make_product(app, name="Teh Botol", price=5_000)
+    member_no = factories.make_member(app)
     page = open_counter(app, live_server, browser, make_user)
     page.keyboard.press("F3")
     page.fill("[data-testid=member-input]", member_no)
