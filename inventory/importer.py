@@ -191,23 +191,34 @@ def _readable(reader, errors):
         errors.append(RowError(reader.line_num, "-", f"not readable as CSV: {exc}"))
 
 
+def _delimiter(text: str) -> str:
+    """Excel in an Indonesian locale separates columns with ";" (its decimal comma is
+    taken): the header line says which one the file uses."""
+    first = text.split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def _header_error(header) -> RowError | None:
+    """A missing required column, else an unknown one, as the error of line 1."""
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        return RowError(1, ",".join(missing), "missing column")
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL + IGNORED]
+    if unknown:
+        return RowError(1, ",".join(unknown), "unknown column")
+    return None
+
+
 def parse(text: str):
     """Check every row; returns ``(rows, errors)``; rows are dicts ready to write."""
     text = text.lstrip("\ufeff")
-    # Excel in an Indonesian locale separates columns with ";" (its decimal comma is
-    # taken): the header line says which one the file uses.
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
     header = [_column_key(h) for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     errors = []
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        return [], [RowError(1, ",".join(missing), "missing column")]
-    unknown = [c for c in header if c not in REQUIRED + OPTIONAL + IGNORED]
-    if unknown:
-        return [], [RowError(1, ",".join(unknown), "unknown column")]
+    header_error = _header_error(header)
+    if header_error:
+        return [], [header_error]
     supplier_ids = None
     if "supplier_id" in header:
         supplier_ids = set(db.session.scalars(sa.select(Supplier.id)).all())
@@ -226,69 +237,94 @@ def parse(text: str):
         if not any(get.values()):
             continue
         row = {"line": line}
-        sku = get["sku"]
-        if not sku or len(sku) > 64:
-            errors.append(RowError(line, "sku", "required, at most 64 characters"))
-        elif sku in seen_sku:
-            errors.append(RowError(line, "sku", f"same sku as line {seen_sku[sku]}"))
-        seen_sku.setdefault(sku, line)
-        row["sku"] = sku
-        name = get["name"]
-        if not name or len(name) > 200:
-            errors.append(RowError(line, "name", "required, at most 200 characters"))
-        row["name"] = name
-        code = get["barcode"]
-        if code:
-            if not bc.is_valid(code):
-                errors.append(RowError(line, "barcode", "not EAN-13/EAN-8/UPC-A (check digit)"))
-            elif code in seen_code:
-                errors.append(RowError(line, "barcode", f"same barcode as line {seen_code[code]}"))
-            seen_code.setdefault(code, line)
-        row["barcode"] = code or None
-        row["price"] = _int(get["price"], line, "price", errors)
-        if get.get("member_price"):
-            row["member_price"] = _int(get["member_price"], line, "member_price", errors)
-        elif "member_price" in header:
-            row["member_price"] = None
-        if get.get("supplier_price"):
-            row["supplier_price"] = _int(get["supplier_price"], line, "supplier_price", errors)
-        elif "supplier_price" in header:
-            row["supplier_price"] = None
-        if "unit" in header:
-            unit = get["unit"] or "pcs"
-            if unit not in UNITS:
-                errors.append(RowError(line, "unit", "must be pcs or kg"))
-            row["unit"] = unit
-        if "tax" in header:
-            tax = get["tax"] or "ppn"
-            if tax not in TAX_CLASSES:
-                errors.append(RowError(line, "tax", "must be ppn or exempt"))
-            row["tax"] = tax
-        if "category" in header:
-            if len(get["category"]) > 80:
-                errors.append(RowError(line, "category", "at most 80 characters"))
-            row["category"] = get["category"] or None
-        if "reorder_point" in header:
-            row["reorder_point"] = (
-                _qty(get["reorder_point"], line, "reorder_point", errors)
-                if get["reorder_point"]
-                else Decimal(0)
-            )
-        if "supplier_id" in header:
-            if get["supplier_id"]:
-                sid = _int(get["supplier_id"], line, "supplier_id", errors, minimum=1)
-                if sid is not None and sid not in supplier_ids:
-                    errors.append(RowError(line, "supplier_id", "unknown supplier"))
-                row["supplier_id"] = sid
-            else:
-                row["supplier_id"] = None
-        if "active" in header:
-            flag = get["active"].lower() or "1"
-            if flag not in ("1", "0", "true", "false", "yes", "no", "ya", "tidak"):
-                errors.append(RowError(line, "active", "must be 1 or 0"))
-            row["active"] = flag in ("1", "true", "yes", "ya")
+        _check_keys(get, line, row, seen_sku, seen_code, errors)
+        _check_prices(get, line, row, header, errors)
+        _check_choices(get, line, row, header, errors)
+        _check_supplier(get, line, row, header, supplier_ids, errors)
+        _check_active(get, line, row, header, errors)
         rows.append(row)
     return rows, errors
+
+
+def _check_keys(get, line, row, seen_sku, seen_code, errors):
+    """The row's sku, name and barcode (sku and barcode once in the file)."""
+    sku = get["sku"]
+    if not sku or len(sku) > 64:
+        errors.append(RowError(line, "sku", "required, at most 64 characters"))
+    elif sku in seen_sku:
+        errors.append(RowError(line, "sku", f"same sku as line {seen_sku[sku]}"))
+    seen_sku.setdefault(sku, line)
+    row["sku"] = sku
+    name = get["name"]
+    if not name or len(name) > 200:
+        errors.append(RowError(line, "name", "required, at most 200 characters"))
+    row["name"] = name
+    code = get["barcode"]
+    if code:
+        if not bc.is_valid(code):
+            errors.append(RowError(line, "barcode", "not EAN-13/EAN-8/UPC-A (check digit)"))
+        elif code in seen_code:
+            errors.append(RowError(line, "barcode", f"same barcode as line {seen_code[code]}"))
+        seen_code.setdefault(code, line)
+    row["barcode"] = code or None
+
+
+def _check_prices(get, line, row, header, errors):
+    """The price, and the member and supplier prices when their columns are there."""
+    row["price"] = _int(get["price"], line, "price", errors)
+    if get.get("member_price"):
+        row["member_price"] = _int(get["member_price"], line, "member_price", errors)
+    elif "member_price" in header:
+        row["member_price"] = None
+    if get.get("supplier_price"):
+        row["supplier_price"] = _int(get["supplier_price"], line, "supplier_price", errors)
+    elif "supplier_price" in header:
+        row["supplier_price"] = None
+
+
+def _check_choices(get, line, row, header, errors):
+    """Unit, tax, category and reorder point, each when its column is there."""
+    if "unit" in header:
+        unit = get["unit"] or "pcs"
+        if unit not in UNITS:
+            errors.append(RowError(line, "unit", "must be pcs or kg"))
+        row["unit"] = unit
+    if "tax" in header:
+        tax = get["tax"] or "ppn"
+        if tax not in TAX_CLASSES:
+            errors.append(RowError(line, "tax", "must be ppn or exempt"))
+        row["tax"] = tax
+    if "category" in header:
+        if len(get["category"]) > 80:
+            errors.append(RowError(line, "category", "at most 80 characters"))
+        row["category"] = get["category"] or None
+    if "reorder_point" in header:
+        row["reorder_point"] = (
+            _qty(get["reorder_point"], line, "reorder_point", errors)
+            if get["reorder_point"]
+            else Decimal(0)
+        )
+
+
+def _check_supplier(get, line, row, header, supplier_ids, errors):
+    """The supplier id (a known supplier), when its column is there."""
+    if "supplier_id" in header:
+        if get["supplier_id"]:
+            sid = _int(get["supplier_id"], line, "supplier_id", errors, minimum=1)
+            if sid is not None and sid not in supplier_ids:
+                errors.append(RowError(line, "supplier_id", "unknown supplier"))
+            row["supplier_id"] = sid
+        else:
+            row["supplier_id"] = None
+
+
+def _check_active(get, line, row, header, errors):
+    """The active flag (1/0, true/false, yes/no, ya/tidak), when its column is there."""
+    if "active" in header:
+        flag = get["active"].lower() or "1"
+        if flag not in ("1", "0", "true", "false", "yes", "no", "ya", "tidak"):
+            errors.append(RowError(line, "active", "must be 1 or 0"))
+        row["active"] = flag in ("1", "true", "yes", "ya")
 
 
 def import_products(text: str, user=None) -> ImportResult:
