@@ -335,6 +335,30 @@ def import_products(text: str, user=None) -> ImportResult:
     rows, errors = parse(text)
     if errors:
         raise ImportFailed(errors)
+    existing, codes_of, owner_of = _catalogue_keys()
+    errors = _barcode_clashes(rows, existing, owner_of)
+    if errors:
+        raise ImportFailed(errors)
+    category_ids = _categories({r["category"] for r in rows if r.get("category")})
+    inserts, updates = _plan(rows, existing, codes_of, category_ids, utcnow())
+    new_codes = _insert_products(inserts)
+    labels.record_import(updates, user=user)  # price history and label queue
+    new_codes += _update_products(updates)
+    if new_codes:
+        db.session.execute(sa.insert(Barcode.__table__), new_codes)
+    audit.record(
+        "product.import",
+        "Product",
+        after={"created": len(inserts), "updated": len(updates)},
+        user=user,
+    )
+    db.session.expire_all()
+    return ImportResult(created=len(inserts), updated=len(updates))
+
+
+def _catalogue_keys():
+    """``(existing, codes_of, owner_of)``: product id by sku, a product's barcodes by
+    its id, and the product id owning each barcode."""
     pt = Product.__table__
     bt = Barcode.__table__
     existing = dict(db.session.execute(sa.select(pt.c.sku, pt.c.id)).all())
@@ -343,6 +367,12 @@ def import_products(text: str, user=None) -> ImportResult:
     for code, pid in db.session.execute(sa.select(bt.c.code, bt.c.product_id)).all():
         owner_of[code] = pid
         codes_of.setdefault(pid, []).append(code)
+    return existing, codes_of, owner_of
+
+
+def _barcode_clashes(rows, existing, owner_of) -> list[RowError]:
+    """The rows whose barcode is another product's barcode or sku."""
+    errors = []
     for row in rows:
         code = row["barcode"]
         pid = existing.get(row["sku"])
@@ -350,10 +380,12 @@ def import_products(text: str, user=None) -> ImportResult:
             errors.append(RowError(row["line"], "barcode", "belongs to another product"))
         elif code and code in existing and existing[code] != pid:
             errors.append(RowError(row["line"], "barcode", "is another product's sku"))
-    if errors:
-        raise ImportFailed(errors)
-    category_ids = _categories({r["category"] for r in rows if r.get("category")})
-    now = utcnow()
+    return errors
+
+
+def _plan(rows, existing, codes_of, category_ids, now):
+    """The rows as column values: ``inserts`` (new skus) and ``updates`` (known skus,
+    ``_id`` set), each as ``(values, barcode to add or None)``."""
     inserts, updates = [], []
     for row in rows:
         values = {k: v for k, v in row.items() if k not in ("line", "barcode", "category")}
@@ -366,39 +398,57 @@ def import_products(text: str, user=None) -> ImportResult:
         values["search_text"] = bc.search_text(row["name"], row["sku"], codes)
         values["updated_at"] = now
         if pid is None:
-            values.setdefault("unit", "pcs")
-            values.setdefault("tax", "ppn")
-            values.setdefault("active", True)
-            values.setdefault("reorder_point", Decimal(0))
-            values.setdefault("member_price", None)
-            values.setdefault("supplier_id", None)
-            values.setdefault("category_id", None)
-            values.setdefault("supplier_price", None)
-            values.update(on_hand=Decimal(0), avg_cost=0, tracks_expiry=False, created_at=now)
-            inserts.append((values, row["barcode"]))
+            inserts.append((_new_product_values(values, now), row["barcode"]))
         else:
             values["_id"] = pid
             updates.append(
                 (values, row["barcode"] if row["barcode"] not in codes_of.get(pid, []) else None)
             )
+    return inserts, updates
+
+
+def _new_product_values(values, now):
+    """``values`` with a new product's defaults for the columns the file left out."""
+    values.setdefault("unit", "pcs")
+    values.setdefault("tax", "ppn")
+    values.setdefault("active", True)
+    values.setdefault("reorder_point", Decimal(0))
+    values.setdefault("member_price", None)
+    values.setdefault("supplier_id", None)
+    values.setdefault("category_id", None)
+    values.setdefault("supplier_price", None)
+    values.update(on_hand=Decimal(0), avg_cost=0, tracks_expiry=False, created_at=now)
+    return values
+
+
+def _insert_products(inserts) -> list[dict]:
+    """Insert the new products; returns their barcode rows to insert."""
     new_codes = []
-    if inserts:
-        keys = sorted({k for v, _ in inserts for k in v})
-        params = [{k: v.get(k) for k in keys} for v, _ in inserts]
-        db.session.execute(sa.insert(pt), params)
-        # Plain executemany (no RETURNING: on PostgreSQL that would go row by row);
-        # the new ids are read back by sku.
-        new_skus = [v["sku"] for v, _ in inserts]
-        ids = {}
-        for start in range(0, len(new_skus), 5000):
-            chunk = new_skus[start : start + 5000]
-            ids.update(
-                db.session.execute(sa.select(pt.c.sku, pt.c.id).where(pt.c.sku.in_(chunk))).all()
-            )
-        for values, code in inserts:
-            if code:
-                new_codes.append({"code": code, "product_id": ids[values["sku"]]})
-    labels.record_import(updates, user=user)  # price history and label queue
+    if not inserts:
+        return new_codes
+    pt = Product.__table__
+    keys = sorted({k for v, _ in inserts for k in v})
+    params = [{k: v.get(k) for k in keys} for v, _ in inserts]
+    db.session.execute(sa.insert(pt), params)
+    # Plain executemany (no RETURNING: on PostgreSQL that would go row by row);
+    # the new ids are read back by sku.
+    new_skus = [v["sku"] for v, _ in inserts]
+    ids = {}
+    for start in range(0, len(new_skus), 5000):
+        chunk = new_skus[start : start + 5000]
+        ids.update(
+            db.session.execute(sa.select(pt.c.sku, pt.c.id).where(pt.c.sku.in_(chunk))).all()
+        )
+    for values, code in inserts:
+        if code:
+            new_codes.append({"code": code, "product_id": ids[values["sku"]]})
+    return new_codes
+
+
+def _update_products(updates) -> list[dict]:
+    """Update the known products; returns their new barcode rows to insert."""
+    pt = Product.__table__
+    new_codes = []
     # Group updates by the set of columns they change (executemany needs one shape).
     shapes = {}
     for values, code in updates:
@@ -412,16 +462,7 @@ def import_products(text: str, user=None) -> ImportResult:
             .values({k: sa.bindparam(k) for k in keys if k != "_id"})
         )
         db.session.connection().execute(stmt, params)
-    if new_codes:
-        db.session.execute(sa.insert(bt), new_codes)
-    audit.record(
-        "product.import",
-        "Product",
-        after={"created": len(inserts), "updated": len(updates)},
-        user=user,
-    )
-    db.session.expire_all()
-    return ImportResult(created=len(inserts), updated=len(updates))
+    return new_codes
 
 
 def _categories(names):
