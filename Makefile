@@ -31,6 +31,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache  # the layers of docs/ARCHITECTURE.md (pyproject.toml)
 
 ## Every test: lint, then the suite on SQLite and on PostgreSQL (when one is reachable),
 ## the two passes side by side; each prints its report when it ends.

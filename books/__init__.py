@@ -22,7 +22,7 @@ def init_app(app):
     rest_api.register_blueprint(api.blp, url_prefix="/api/v1")
     app.cli.add_command(cli.group)
     app.jinja_env.filters["books_date"] = _format_date
-    nav.add(_l("Books"), "books.index", ("manager",), order=60)
+    nav.add(app, _l("Books"), "books.index", ("manager",), order=60)
     hooks = app.extensions.setdefault("mart_init_hooks", [])
     if _init_hook not in hooks:
         hooks.append(_init_hook)

@@ -18,9 +18,9 @@ from mart.extensions import api as rest_api
 def init_app(app):
     app.register_blueprint(reports_views.bp)
     rest_api.register_blueprint(reports_api.blp, url_prefix="/api/v1")
-    nav.add(_l("Books reports"), "books_reports.index", ("manager",), order=80)
+    nav.add(app, _l("Books reports"), "books_reports.index", ("manager",), order=80)
     app.add_template_global(_today_label, "today_label")
-    register_seeder(90, _seed_demo)
+    register_seeder(app, 90, _seed_demo)
 
 
 def _today_label():

@@ -24,9 +24,9 @@ def init_app(app):
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
     app.cli.add_command(cli.group)
-    nav.add(_l("Inventory"), "inventory.index", ("manager",), order=30)
-    nav.set_home("supplier", "inventory.supplier_home")
-    register_seeder(30, _seed_demo)
+    nav.add(app, _l("Inventory"), "inventory.index", ("manager",), order=30)
+    nav.set_home(app, "supplier", "inventory.supplier_home")
+    register_seeder(app, 30, _seed_demo)
     app.extensions.setdefault("books_ledgers", {})["inventory"] = _books_ledgers
     checks = app.extensions.setdefault("mart_user_link_checks", [])
     if _check_supplier_link not in checks:

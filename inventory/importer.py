@@ -191,23 +191,34 @@ def _readable(reader, errors):
         errors.append(RowError(reader.line_num, "-", f"not readable as CSV: {exc}"))
 
 
+def _delimiter(text: str) -> str:
+    """Excel in an Indonesian locale separates columns with ";" (its decimal comma is
+    taken): the header line says which one the file uses."""
+    first = text.split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def _header_error(header) -> RowError | None:
+    """A missing required column, else an unknown one, as the error of line 1."""
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        return RowError(1, ",".join(missing), "missing column")
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL + IGNORED]
+    if unknown:
+        return RowError(1, ",".join(unknown), "unknown column")
+    return None
+
+
 def parse(text: str):
     """Check every row; returns ``(rows, errors)``; rows are dicts ready to write."""
     text = text.lstrip("\ufeff")
-    # Excel in an Indonesian locale separates columns with ";" (its decimal comma is
-    # taken): the header line says which one the file uses.
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
     header = [_column_key(h) for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     errors = []
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        return [], [RowError(1, ",".join(missing), "missing column")]
-    unknown = [c for c in header if c not in REQUIRED + OPTIONAL + IGNORED]
-    if unknown:
-        return [], [RowError(1, ",".join(unknown), "unknown column")]
+    header_error = _header_error(header)
+    if header_error:
+        return [], [header_error]
     supplier_ids = None
     if "supplier_id" in header:
         supplier_ids = set(db.session.scalars(sa.select(Supplier.id)).all())
@@ -226,69 +237,94 @@ def parse(text: str):
         if not any(get.values()):
             continue
         row = {"line": line}
-        sku = get["sku"]
-        if not sku or len(sku) > 64:
-            errors.append(RowError(line, "sku", "required, at most 64 characters"))
-        elif sku in seen_sku:
-            errors.append(RowError(line, "sku", f"same sku as line {seen_sku[sku]}"))
-        seen_sku.setdefault(sku, line)
-        row["sku"] = sku
-        name = get["name"]
-        if not name or len(name) > 200:
-            errors.append(RowError(line, "name", "required, at most 200 characters"))
-        row["name"] = name
-        code = get["barcode"]
-        if code:
-            if not bc.is_valid(code):
-                errors.append(RowError(line, "barcode", "not EAN-13/EAN-8/UPC-A (check digit)"))
-            elif code in seen_code:
-                errors.append(RowError(line, "barcode", f"same barcode as line {seen_code[code]}"))
-            seen_code.setdefault(code, line)
-        row["barcode"] = code or None
-        row["price"] = _int(get["price"], line, "price", errors)
-        if get.get("member_price"):
-            row["member_price"] = _int(get["member_price"], line, "member_price", errors)
-        elif "member_price" in header:
-            row["member_price"] = None
-        if get.get("supplier_price"):
-            row["supplier_price"] = _int(get["supplier_price"], line, "supplier_price", errors)
-        elif "supplier_price" in header:
-            row["supplier_price"] = None
-        if "unit" in header:
-            unit = get["unit"] or "pcs"
-            if unit not in UNITS:
-                errors.append(RowError(line, "unit", "must be pcs or kg"))
-            row["unit"] = unit
-        if "tax" in header:
-            tax = get["tax"] or "ppn"
-            if tax not in TAX_CLASSES:
-                errors.append(RowError(line, "tax", "must be ppn or exempt"))
-            row["tax"] = tax
-        if "category" in header:
-            if len(get["category"]) > 80:
-                errors.append(RowError(line, "category", "at most 80 characters"))
-            row["category"] = get["category"] or None
-        if "reorder_point" in header:
-            row["reorder_point"] = (
-                _qty(get["reorder_point"], line, "reorder_point", errors)
-                if get["reorder_point"]
-                else Decimal(0)
-            )
-        if "supplier_id" in header:
-            if get["supplier_id"]:
-                sid = _int(get["supplier_id"], line, "supplier_id", errors, minimum=1)
-                if sid is not None and sid not in supplier_ids:
-                    errors.append(RowError(line, "supplier_id", "unknown supplier"))
-                row["supplier_id"] = sid
-            else:
-                row["supplier_id"] = None
-        if "active" in header:
-            flag = get["active"].lower() or "1"
-            if flag not in ("1", "0", "true", "false", "yes", "no", "ya", "tidak"):
-                errors.append(RowError(line, "active", "must be 1 or 0"))
-            row["active"] = flag in ("1", "true", "yes", "ya")
+        _check_keys(get, line, row, seen_sku, seen_code, errors)
+        _check_prices(get, line, row, header, errors)
+        _check_choices(get, line, row, header, errors)
+        _check_supplier(get, line, row, header, supplier_ids, errors)
+        _check_active(get, line, row, header, errors)
         rows.append(row)
     return rows, errors
+
+
+def _check_keys(get, line, row, seen_sku, seen_code, errors):
+    """The row's sku, name and barcode (sku and barcode once in the file)."""
+    sku = get["sku"]
+    if not sku or len(sku) > 64:
+        errors.append(RowError(line, "sku", "required, at most 64 characters"))
+    elif sku in seen_sku:
+        errors.append(RowError(line, "sku", f"same sku as line {seen_sku[sku]}"))
+    seen_sku.setdefault(sku, line)
+    row["sku"] = sku
+    name = get["name"]
+    if not name or len(name) > 200:
+        errors.append(RowError(line, "name", "required, at most 200 characters"))
+    row["name"] = name
+    code = get["barcode"]
+    if code:
+        if not bc.is_valid(code):
+            errors.append(RowError(line, "barcode", "not EAN-13/EAN-8/UPC-A (check digit)"))
+        elif code in seen_code:
+            errors.append(RowError(line, "barcode", f"same barcode as line {seen_code[code]}"))
+        seen_code.setdefault(code, line)
+    row["barcode"] = code or None
+
+
+def _check_prices(get, line, row, header, errors):
+    """The price, and the member and supplier prices when their columns are there."""
+    row["price"] = _int(get["price"], line, "price", errors)
+    if get.get("member_price"):
+        row["member_price"] = _int(get["member_price"], line, "member_price", errors)
+    elif "member_price" in header:
+        row["member_price"] = None
+    if get.get("supplier_price"):
+        row["supplier_price"] = _int(get["supplier_price"], line, "supplier_price", errors)
+    elif "supplier_price" in header:
+        row["supplier_price"] = None
+
+
+def _check_choices(get, line, row, header, errors):
+    """Unit, tax, category and reorder point, each when its column is there."""
+    if "unit" in header:
+        unit = get["unit"] or "pcs"
+        if unit not in UNITS:
+            errors.append(RowError(line, "unit", "must be pcs or kg"))
+        row["unit"] = unit
+    if "tax" in header:
+        tax = get["tax"] or "ppn"
+        if tax not in TAX_CLASSES:
+            errors.append(RowError(line, "tax", "must be ppn or exempt"))
+        row["tax"] = tax
+    if "category" in header:
+        if len(get["category"]) > 80:
+            errors.append(RowError(line, "category", "at most 80 characters"))
+        row["category"] = get["category"] or None
+    if "reorder_point" in header:
+        row["reorder_point"] = (
+            _qty(get["reorder_point"], line, "reorder_point", errors)
+            if get["reorder_point"]
+            else Decimal(0)
+        )
+
+
+def _check_supplier(get, line, row, header, supplier_ids, errors):
+    """The supplier id (a known supplier), when its column is there."""
+    if "supplier_id" in header:
+        if get["supplier_id"]:
+            sid = _int(get["supplier_id"], line, "supplier_id", errors, minimum=1)
+            if sid is not None and sid not in supplier_ids:
+                errors.append(RowError(line, "supplier_id", "unknown supplier"))
+            row["supplier_id"] = sid
+        else:
+            row["supplier_id"] = None
+
+
+def _check_active(get, line, row, header, errors):
+    """The active flag (1/0, true/false, yes/no, ya/tidak), when its column is there."""
+    if "active" in header:
+        flag = get["active"].lower() or "1"
+        if flag not in ("1", "0", "true", "false", "yes", "no", "ya", "tidak"):
+            errors.append(RowError(line, "active", "must be 1 or 0"))
+        row["active"] = flag in ("1", "true", "yes", "ya")
 
 
 def import_products(text: str, user=None) -> ImportResult:
@@ -299,6 +335,30 @@ def import_products(text: str, user=None) -> ImportResult:
     rows, errors = parse(text)
     if errors:
         raise ImportFailed(errors)
+    existing, codes_of, owner_of = _catalogue_keys()
+    errors = _barcode_clashes(rows, existing, owner_of)
+    if errors:
+        raise ImportFailed(errors)
+    category_ids = _categories({r["category"] for r in rows if r.get("category")})
+    inserts, updates = _plan(rows, existing, codes_of, category_ids, utcnow())
+    new_codes = _insert_products(inserts)
+    labels.record_import(updates, user=user)  # price history and label queue
+    new_codes += _update_products(updates)
+    if new_codes:
+        db.session.execute(sa.insert(Barcode.__table__), new_codes)
+    audit.record(
+        "product.import",
+        "Product",
+        after={"created": len(inserts), "updated": len(updates)},
+        user=user,
+    )
+    db.session.expire_all()
+    return ImportResult(created=len(inserts), updated=len(updates))
+
+
+def _catalogue_keys():
+    """``(existing, codes_of, owner_of)``: product id by sku, a product's barcodes by
+    its id, and the product id owning each barcode."""
     pt = Product.__table__
     bt = Barcode.__table__
     existing = dict(db.session.execute(sa.select(pt.c.sku, pt.c.id)).all())
@@ -307,6 +367,12 @@ def import_products(text: str, user=None) -> ImportResult:
     for code, pid in db.session.execute(sa.select(bt.c.code, bt.c.product_id)).all():
         owner_of[code] = pid
         codes_of.setdefault(pid, []).append(code)
+    return existing, codes_of, owner_of
+
+
+def _barcode_clashes(rows, existing, owner_of) -> list[RowError]:
+    """The rows whose barcode is another product's barcode or sku."""
+    errors = []
     for row in rows:
         code = row["barcode"]
         pid = existing.get(row["sku"])
@@ -314,10 +380,12 @@ def import_products(text: str, user=None) -> ImportResult:
             errors.append(RowError(row["line"], "barcode", "belongs to another product"))
         elif code and code in existing and existing[code] != pid:
             errors.append(RowError(row["line"], "barcode", "is another product's sku"))
-    if errors:
-        raise ImportFailed(errors)
-    category_ids = _categories({r["category"] for r in rows if r.get("category")})
-    now = utcnow()
+    return errors
+
+
+def _plan(rows, existing, codes_of, category_ids, now):
+    """The rows as column values: ``inserts`` (new skus) and ``updates`` (known skus,
+    ``_id`` set), each as ``(values, barcode to add or None)``."""
     inserts, updates = [], []
     for row in rows:
         values = {k: v for k, v in row.items() if k not in ("line", "barcode", "category")}
@@ -330,39 +398,57 @@ def import_products(text: str, user=None) -> ImportResult:
         values["search_text"] = bc.search_text(row["name"], row["sku"], codes)
         values["updated_at"] = now
         if pid is None:
-            values.setdefault("unit", "pcs")
-            values.setdefault("tax", "ppn")
-            values.setdefault("active", True)
-            values.setdefault("reorder_point", Decimal(0))
-            values.setdefault("member_price", None)
-            values.setdefault("supplier_id", None)
-            values.setdefault("category_id", None)
-            values.setdefault("supplier_price", None)
-            values.update(on_hand=Decimal(0), avg_cost=0, tracks_expiry=False, created_at=now)
-            inserts.append((values, row["barcode"]))
+            inserts.append((_new_product_values(values, now), row["barcode"]))
         else:
             values["_id"] = pid
             updates.append(
                 (values, row["barcode"] if row["barcode"] not in codes_of.get(pid, []) else None)
             )
+    return inserts, updates
+
+
+def _new_product_values(values, now):
+    """``values`` with a new product's defaults for the columns the file left out."""
+    values.setdefault("unit", "pcs")
+    values.setdefault("tax", "ppn")
+    values.setdefault("active", True)
+    values.setdefault("reorder_point", Decimal(0))
+    values.setdefault("member_price", None)
+    values.setdefault("supplier_id", None)
+    values.setdefault("category_id", None)
+    values.setdefault("supplier_price", None)
+    values.update(on_hand=Decimal(0), avg_cost=0, tracks_expiry=False, created_at=now)
+    return values
+
+
+def _insert_products(inserts) -> list[dict]:
+    """Insert the new products; returns their barcode rows to insert."""
     new_codes = []
-    if inserts:
-        keys = sorted({k for v, _ in inserts for k in v})
-        params = [{k: v.get(k) for k in keys} for v, _ in inserts]
-        db.session.execute(sa.insert(pt), params)
-        # Plain executemany (no RETURNING: on PostgreSQL that would go row by row);
-        # the new ids are read back by sku.
-        new_skus = [v["sku"] for v, _ in inserts]
-        ids = {}
-        for start in range(0, len(new_skus), 5000):
-            chunk = new_skus[start : start + 5000]
-            ids.update(
-                db.session.execute(sa.select(pt.c.sku, pt.c.id).where(pt.c.sku.in_(chunk))).all()
-            )
-        for values, code in inserts:
-            if code:
-                new_codes.append({"code": code, "product_id": ids[values["sku"]]})
-    labels.record_import(updates, user=user)  # price history and label queue
+    if not inserts:
+        return new_codes
+    pt = Product.__table__
+    keys = sorted({k for v, _ in inserts for k in v})
+    params = [{k: v.get(k) for k in keys} for v, _ in inserts]
+    db.session.execute(sa.insert(pt), params)
+    # Plain executemany (no RETURNING: on PostgreSQL that would go row by row);
+    # the new ids are read back by sku.
+    new_skus = [v["sku"] for v, _ in inserts]
+    ids = {}
+    for start in range(0, len(new_skus), 5000):
+        chunk = new_skus[start : start + 5000]
+        ids.update(
+            db.session.execute(sa.select(pt.c.sku, pt.c.id).where(pt.c.sku.in_(chunk))).all()
+        )
+    for values, code in inserts:
+        if code:
+            new_codes.append({"code": code, "product_id": ids[values["sku"]]})
+    return new_codes
+
+
+def _update_products(updates) -> list[dict]:
+    """Update the known products; returns their new barcode rows to insert."""
+    pt = Product.__table__
+    new_codes = []
     # Group updates by the set of columns they change (executemany needs one shape).
     shapes = {}
     for values, code in updates:
@@ -376,16 +462,7 @@ def import_products(text: str, user=None) -> ImportResult:
             .values({k: sa.bindparam(k) for k in keys if k != "_id"})
         )
         db.session.connection().execute(stmt, params)
-    if new_codes:
-        db.session.execute(sa.insert(bt), new_codes)
-    audit.record(
-        "product.import",
-        "Product",
-        after={"created": len(inserts), "updated": len(updates)},
-        user=user,
-    )
-    db.session.expire_all()
-    return ImportResult(created=len(inserts), updated=len(updates))
+    return new_codes
 
 
 def _categories(names):

@@ -195,7 +195,7 @@ class StockMovement(db.Model):
 
 class LateCost(db.Model):
     """Cost of goods sold booked late: units sold before any cost was known take the
-    cost of their product's next purchase receipt (DOMAIN.md)."""
+    cost of their product's next purchase receipt (docs/DOMAIN.md)."""
 
     __tablename__ = "inv_late_costs"
 

@@ -125,7 +125,7 @@ def seed_demo_command(force):
             set_manager_pin(user, DEMO_PINS[username])
         logins.append((username, ",".join(roles), password))
     context = {"logins": logins, "rng_seed": 2026, "notes": []}
-    for seeder in demo.seeders():
+    for seeder in demo.seeders(current_app):
         seeder(context)
         db.session.flush()
     db.session.commit()

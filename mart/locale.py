@@ -2,11 +2,12 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+
+from mart import clock
 
 
 def select_locale():
@@ -64,8 +65,7 @@ def format_date(value, with_time: bool = False) -> str:
     time_text = ""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            tz = ZoneInfo(current_app.config.get("MART_TIMEZONE") or "Asia/Jakarta")
-            value = value.astimezone(tz)
+            value = clock.local(value)
         time_text = value.strftime(" %H:%M") if with_time else ""
     locale = get_locale() if has_request_context() else None
     months = _MONTHS["en"] if locale is not None and locale.language == "en" else _MONTHS["id"]

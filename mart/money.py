@@ -1,4 +1,4 @@
-"""Money (integer rupiah), PPN and cash rounding, per DOMAIN.md."""
+"""Money (integer rupiah), PPN and cash rounding, per docs/DOMAIN.md."""
 
 from dataclasses import dataclass
 from fractions import Fraction

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
-from mart.auth import roles_required
 from mart.extensions import csrf
 
 # Endpoints that authenticate without an ambient cookie (credentials or a signature in
@@ -40,18 +39,16 @@ def _protect():
     g.request_id = _request_id()
     if request.method == "OPTIONS":
         return None
-    refused = _check_roles_first()
-    if refused is not None:
-        return refused
     if request.method in ("GET", "HEAD", "TRACE"):
         return None
     if request.path.startswith("/api/") and _view_name() not in RAW_BODY_ENDPOINTS:
         _require_json_body()
     if _bearer_only():
         return  # not ambient: a cross-site page cannot attach it
-    if request.path.startswith("/api/") and not current_user.is_authenticated:
+    if not current_user.is_authenticated and (request.path.startswith("/api/") or _needs_login()):
         # No login session, so no ambient authority a forged request could borrow: let
-        # the view answer 401 (API.md) instead of a CSRF error.
+        # the view answer 401 (API.md) or send the visitor to the login page, instead of
+        # a CSRF error. (The login form itself needs no login: it keeps its CSRF check.)
         return
     view = request.endpoint and _view_name()
     if view in CSRF_EXEMPT_ENDPOINTS:
@@ -76,25 +73,11 @@ def _request_id():
     return uuid.uuid4().hex[:16]
 
 
-def _check_roles_first():
-    """Apply the view's ``roles_required`` before anything else runs.
-
-    flask-smorest's ``@blp.arguments`` wraps the role check, so without this an
-    anonymous caller would get a 422 describing the body instead of 401, and a wrong
-    role would learn validation details before its 403. ``functools.wraps`` carries
-    ``allowed_roles`` up to the outermost function (or the MethodView's method).
-    """
-
+def _needs_login() -> bool:
+    """Whether the view carries ``roles_required`` (``functools.wraps`` carries its
+    ``allowed_roles`` up to the outermost function)."""
     func = current_app.view_functions.get(request.endpoint)
-    if func is None:
-        return None
-    view_class = getattr(func, "view_class", None)
-    if view_class is not None:
-        func = getattr(view_class, request.method.lower(), None)
-    roles = getattr(func, "allowed_roles", None)
-    if roles is None:
-        return None
-    return roles_required(*roles)(lambda: None)()
+    return getattr(func, "allowed_roles", None) is not None
 
 
 def _view_name():

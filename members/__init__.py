@@ -23,9 +23,9 @@ def init_app(app):
     app.register_blueprint(rat.bp)
     rest_api.register_blueprint(rat.blp, url_prefix="/api/v1")
     app.cli.add_command(cli.group)
-    nav.add(_l("Members"), "members.index", ("manager",), order=40)
-    nav.set_home("member", "members.me")
-    register_seeder(40, _seed_demo)
+    nav.add(app, _l("Members"), "members.index", ("manager",), order=40)
+    nav.set_home(app, "member", "members.me")
+    register_seeder(app, 40, _seed_demo)
     app.extensions.setdefault("books_ledgers", {})["members"] = _books_ledgers
     app.extensions.setdefault("mart_user_link_checks", []).append(_check_member_link)
 

@@ -21,10 +21,10 @@ def init_app(app):
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
     offline.init_app(app)  # the service worker and the offline catalogue
     app.cli.add_command(cli.group)
-    nav.add(_l("Point of sale"), "pos.counter", ("cashier", "manager"), order=50)
-    nav.add(_l("Sales"), "pos.sales", ("manager",), order=51)
-    nav.set_home("cashier", "pos.counter")
-    register_seeder(50, seed)
+    nav.add(app, _l("Point of sale"), "pos.counter", ("cashier", "manager"), order=50)
+    nav.add(app, _l("Sales"), "pos.sales", ("manager",), order=51)
+    nav.set_home(app, "cashier", "pos.counter")
+    register_seeder(app, 50, seed)
     app.extensions.setdefault("books_ledgers", {})["pos"] = _books_ledgers
     app.extensions["books_net_sales"] = net_sales
     app.extensions["books_net_sales_journals"] = net_sales_of_journals

@@ -227,7 +227,7 @@ class SaleReturn(db.Model):
     shift_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shifts.id"), index=True)
     refund_method: Mapped[str] = mapped_column(sa.String(12))
     amount: Mapped[int] = mapped_column(Money)
-    # The return's own PPN (DOMAIN.md): its taxable amount x 11/111, half up, when the
+    # The return's own PPN (docs/DOMAIN.md): its taxable amount x 11/111, half up, when the
     # sale carried PPN; DPP nilai lain from the exact price before tax.
     taxable: Mapped[int] = mapped_column(Money, default=0, server_default="0")
     dpp: Mapped[int] = mapped_column(Money, default=0, server_default="0")

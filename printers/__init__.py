@@ -16,8 +16,8 @@ def init_app(app):
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
     app.cli.add_command(cli.group)
-    nav.add(_l("Printers"), "printers.index", ("manager",), order=20)
-    register_seeder(20, _seed_demo)
+    nav.add(app, _l("Printers"), "printers.index", ("manager",), order=20)
+    register_seeder(app, 20, _seed_demo)
     app.extensions.setdefault("mart_workers", []).append(_start_worker)
     if app.config.get("MART_START_WORKERS"):
         configure_wake(app)  # where this process's commits wake the print worker

@@ -154,48 +154,76 @@ def layout(document: Document, width: int) -> list[Line]:
     """The lines of ``document`` at ``width`` columns (32 for 58 mm, 48 for 80 mm)."""
     if width not in WIDTHS:
         raise ValueError(f"width must be one of {WIDTHS}")
+    out: list[Line] = []
+    if document.copy:
+        out += _texts(center(COPY_MARK, width), bold=True)
+    out += _heading(document, width)
+    out += _body(document, width)
+    out += _codes(document, width)
+    out += _footer(document, width)
+    for label in document.labels:
+        out.extend(label_lines(label, width))
+    if document.copy:
+        out += _texts(center(COPY_MARK, width), bold=True)
+    return out
+
+
+def _texts(lines, **style) -> list[Line]:
+    return [Line(text, **style) for text in lines]
+
+
+def _heading(document: Document, width: int) -> list[Line]:
+    """The header lines, then the title (bold), centred."""
+    out: list[Line] = []
+    for header in document.header_lines:
+        out += _texts(center(header, width))
+    if document.title:
+        out += _texts(center(document.title, width), bold=True)
+    return out
+
+
+def _body(document: Document, width: int) -> list[Line]:
+    """Info, items, totals and notes: each part there starts with a rule."""
     rule = Line("-" * width)
     out: list[Line] = []
-
-    def texts(lines, **style):
-        out.extend(Line(text, **style) for text in lines)
-
-    if document.copy:
-        texts(center(COPY_MARK, width), bold=True)
-    for header in document.header_lines:
-        texts(center(header, width))
-    if document.title:
-        texts(center(document.title, width), bold=True)
     if document.info:
         out.append(rule)
         for key, value in document.info:
-            texts(two_columns(key, value, width))
+            out += _texts(two_columns(key, value, width))
     if document.items:
         out.append(rule)
         for item in document.items:
-            texts(_item_lines(item, width))
+            out += _texts(_item_lines(item, width))
     if document.totals:
         out.append(rule)
         for total in document.totals:
             lines = two_columns(total.label, format_rupiah(total.amount), width)
-            texts(lines, bold=total.emphasis, double_height=total.emphasis)
+            out += _texts(lines, bold=total.emphasis, double_height=total.emphasis)
     if document.notes:
         out.append(rule)
         for note in document.notes:
-            texts(wrap(note, width))
+            out += _texts(wrap(note, width))
+    return out
+
+
+def _codes(document: Document, width: int) -> list[Line]:
+    """The barcode, then the QR code, each centred."""
+    out: list[Line] = []
     if document.barcode:
         code = printable(document.barcode).strip()
         out.append(Line(" " * ((width - len(code)) // 2) + code, kind="barcode", data=code))
     if document.qr_payload:
         out.append(Line(" " * ((width - 4) // 2) + "[QR]", kind="qr", data=document.qr_payload))
+    return out
+
+
+def _footer(document: Document, width: int) -> list[Line]:
+    """An empty line, then the footer lines centred."""
+    out: list[Line] = []
     if document.footer_lines:
         out.append(Line(""))
         for footer in document.footer_lines:
-            texts(center(footer, width))
-    for label in document.labels:
-        out.extend(label_lines(label, width))
-    if document.copy:
-        texts(center(COPY_MARK, width), bold=True)
+            out += _texts(center(footer, width))
     return out
 
 

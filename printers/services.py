@@ -106,23 +106,7 @@ def _apply(printer: Printer, values: dict, creating: bool) -> None:
     unknown = set(values) - set(PRINTER_FIELDS)
     if unknown:
         raise InvalidInput(_("Unknown field."), field=sorted(unknown)[0])
-    merged = {
-        "name": printer.name,
-        "connection": printer.connection,
-        "host": printer.host,
-        "port": printer.port or 9100,
-        "device": None if creating else printer.device,
-        "baud": printer.serial_baud or 9600,
-        "width": printer.width,
-        "profile": printer.profile,
-        "code_page": printer.code_page or escpos_out.DEFAULT_CODE_PAGE,
-        "cut": True if printer.cut is None else printer.cut,
-        "drawer": printer.drawer if not creating else None,
-        "active": True if printer.active is None else printer.active,
-    }
-    if creating:
-        merged["profile"] = None
-    merged.update({k: v for k, v in values.items()})
+    merged = _merged(printer, values, creating)
 
     name = (merged["name"] or "").strip()
     if not name or len(name) > 64:
@@ -133,60 +117,14 @@ def _apply(printer: Printer, values: dict, creating: bool) -> None:
             _("Connection must be one of %(choices)s.", choices=", ".join(CONNECTIONS)),
             field="connection",
         )
-    try:
-        width = int(merged["width"])
-    except (TypeError, ValueError):
-        width = None
-    if width not in WIDTHS:
-        raise InvalidInput(_("Width must be 32 (58 mm) or 48 (80 mm)."), field="width")
-    profile = merged["profile"] or escpos_out.DEFAULT_PROFILES[width]
-    if (
-        "width" in values
-        and "profile" not in values
-        and not creating
-        and printer.profile in escpos_out.DEFAULT_PROFILES.values()
-    ):
-        # a new paper width without a profile: the standard profile of that width
-        profile = escpos_out.DEFAULT_PROFILES[width]
-    if profile not in escpos_out.profile_names():
-        raise InvalidInput(_("Unknown printer profile %(name)s.", name=profile), field="profile")
-    code_page = merged["code_page"] or escpos_out.DEFAULT_CODE_PAGE
-    if code_page not in escpos_out.code_pages(profile):
-        raise InvalidInput(
-            _(
-                "Code page %(cp)s is not known to profile %(profile)s.",
-                cp=code_page,
-                profile=profile,
-            ),
-            field="code_page",
-        )
-    port = merged["port"]
-    if port is None or not (1 <= int(port) <= 65535):
-        raise InvalidInput(_("Port must be between 1 and 65535."), field="port")
-    host = (merged["host"] or "").strip() or None
-    device = (merged["device"] or "").strip() or None
-    if connection == "network":
-        if not host and device and values.get("device"):
-            host, _sep, maybe_port = device.partition(":")
-            if maybe_port:
-                port = int(maybe_port) if maybe_port.isdigit() else port
-        if not host:
-            raise InvalidInput(_("A network printer needs a host."), field="host")
-    elif not device:
-        raise InvalidInput(_("A %(kind)s printer needs a device.", kind=connection), field="device")
+    width = _checked_width(merged["width"])
+    profile = _checked_profile(printer, values, creating, merged["profile"], width)
+    code_page = _checked_code_page(merged["code_page"], profile)
+    host, port, device = _checked_address(connection, merged, values)
     targets.check(connection, host=host, port=port, device=device)
     drawer = merged["drawer"]
-    if drawer is not None:
-        pin, pulse = drawer.get("pin", 2), drawer.get("pulse_ms", 100)
-        if pin not in (2, 5):
-            raise InvalidInput(_("Drawer pin must be 2 or 5."), field="drawer")
-        if not (10 <= int(pulse) <= 510):
-            raise InvalidInput(_("Drawer pulse must be 10 to 510 ms."), field="drawer")
-    clash = db.session.scalar(
-        sa.select(Printer.id).where(Printer.name == name, Printer.id != (printer.id or -1))
-    )
-    if clash:
-        raise Conflict(_("A printer named %(name)s already exists.", name=name))
+    _check_drawer(drawer)
+    _check_name_free(printer, name)
 
     usb = _parse_usb(device) if connection == "usb" else (None, None)
     printer.name = name
@@ -205,6 +143,106 @@ def _apply(printer: Printer, values: dict, creating: bool) -> None:
     printer.drawer_pin = None if drawer is None else int(drawer.get("pin", 2))
     printer.drawer_pulse_ms = 100 if drawer is None else int(drawer.get("pulse_ms", 100))
     printer.active = bool(merged["active"])
+
+
+def _merged(printer: Printer, values: dict, creating: bool) -> dict:
+    """The printer's settings in API vocabulary (the defaults for a new one), with
+    ``values`` over them."""
+    merged = {
+        "name": printer.name,
+        "connection": printer.connection,
+        "host": printer.host,
+        "port": printer.port or 9100,
+        "device": None if creating else printer.device,
+        "baud": printer.serial_baud or 9600,
+        "width": printer.width,
+        "profile": printer.profile,
+        "code_page": printer.code_page or escpos_out.DEFAULT_CODE_PAGE,
+        "cut": True if printer.cut is None else printer.cut,
+        "drawer": printer.drawer if not creating else None,
+        "active": True if printer.active is None else printer.active,
+    }
+    if creating:
+        merged["profile"] = None
+    merged.update({k: v for k, v in values.items()})
+    return merged
+
+
+def _checked_width(value) -> int:
+    try:
+        width = int(value)
+    except (TypeError, ValueError):
+        width = None
+    if width not in WIDTHS:
+        raise InvalidInput(_("Width must be 32 (58 mm) or 48 (80 mm)."), field="width")
+    return width
+
+
+def _checked_profile(printer: Printer, values: dict, creating: bool, profile, width) -> str:
+    """The profile asked for, else the standard profile of the paper width."""
+    profile = profile or escpos_out.DEFAULT_PROFILES[width]
+    if (
+        "width" in values
+        and "profile" not in values
+        and not creating
+        and printer.profile in escpos_out.DEFAULT_PROFILES.values()
+    ):
+        # a new paper width without a profile: the standard profile of that width
+        profile = escpos_out.DEFAULT_PROFILES[width]
+    if profile not in escpos_out.profile_names():
+        raise InvalidInput(_("Unknown printer profile %(name)s.", name=profile), field="profile")
+    return profile
+
+
+def _checked_code_page(code_page, profile) -> str:
+    code_page = code_page or escpos_out.DEFAULT_CODE_PAGE
+    if code_page not in escpos_out.code_pages(profile):
+        raise InvalidInput(
+            _(
+                "Code page %(cp)s is not known to profile %(profile)s.",
+                cp=code_page,
+                profile=profile,
+            ),
+            field="code_page",
+        )
+    return code_page
+
+
+def _checked_address(connection: str, merged: dict, values: dict):
+    """``(host, port, device)``: a network printer needs a host (a ``device`` given as
+    ``host:port`` is read as one), the others a device."""
+    port = merged["port"]
+    if port is None or not (1 <= int(port) <= 65535):
+        raise InvalidInput(_("Port must be between 1 and 65535."), field="port")
+    host = (merged["host"] or "").strip() or None
+    device = (merged["device"] or "").strip() or None
+    if connection == "network":
+        if not host and device and values.get("device"):
+            host, _sep, maybe_port = device.partition(":")
+            if maybe_port:
+                port = int(maybe_port) if maybe_port.isdigit() else port
+        if not host:
+            raise InvalidInput(_("A network printer needs a host."), field="host")
+    elif not device:
+        raise InvalidInput(_("A %(kind)s printer needs a device.", kind=connection), field="device")
+    return host, port, device
+
+
+def _check_drawer(drawer) -> None:
+    if drawer is not None:
+        pin, pulse = drawer.get("pin", 2), drawer.get("pulse_ms", 100)
+        if pin not in (2, 5):
+            raise InvalidInput(_("Drawer pin must be 2 or 5."), field="drawer")
+        if not (10 <= int(pulse) <= 510):
+            raise InvalidInput(_("Drawer pulse must be 10 to 510 ms."), field="drawer")
+
+
+def _check_name_free(printer: Printer, name: str) -> None:
+    clash = db.session.scalar(
+        sa.select(Printer.id).where(Printer.name == name, Printer.id != (printer.id or -1))
+    )
+    if clash:
+        raise Conflict(_("A printer named %(name)s already exists.", name=name))
 
 
 def create_printer(values: dict, user=None) -> Printer:

@@ -28,19 +28,19 @@ def init_app(app):
     # the branches' books on the hub
     app.register_blueprint(books_hub.bp)
     rest_api.register_blueprint(books_hub.blp, url_prefix="/api/v1")
-    nav.add(_l("Branches' books"), "rollup_books.books_page", ("association",), order=91)
+    nav.add(app, _l("Branches' books"), "rollup_books.books_page", ("association",), order=91)
     app.cli.add_command(cli.group)
-    nav.add(_l("Association"), "rollup.dashboard", ("association",), order=90)
-    nav.set_home("association", "rollup.dashboard")
-    nav.add(_l("Back office"), "mart.backoffice", ("manager",), order=10)
-    nav.add(_l("Roll-up"), "rollup_branch.branch_page", ("manager",), order=85)
-    nav.set_home("manager", "mart.backoffice")
-    nav.set_home("admin", "mart.backoffice")
+    nav.add(app, _l("Association"), "rollup.dashboard", ("association",), order=90)
+    nav.set_home(app, "association", "rollup.dashboard")
+    nav.add(app, _l("Back office"), "mart.backoffice", ("manager",), order=10)
+    nav.add(app, _l("Roll-up"), "rollup_branch.branch_page", ("manager",), order=85)
+    nav.set_home(app, "manager", "mart.backoffice")
+    nav.set_home(app, "admin", "mart.backoffice")
     app.extensions.setdefault("mart_workers", []).append(sender.start_worker)
     app.extensions["mart_workers"].append(_partitions_ahead)
     app.extensions.setdefault("mart_after_init", []).append(_partitions_at_init)
     app.extensions.setdefault("mart_health", {})["rollup"] = sender.health
-    register_seeder(60, _seed_demo)
+    register_seeder(app, 60, _seed_demo)
 
 
 def _partitions_ahead(app):

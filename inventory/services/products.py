@@ -164,28 +164,7 @@ def update_product(product_id, data, user=None) -> Product:
     if "category" in data or "category_id" in data:
         product.category_id = _category_id(data)
     if "barcodes" in data or data.get("barcode"):
-        codes = (
-            [c.code for c in product.barcodes]
-            if "barcodes" not in data
-            else [validate_barcode(c, "barcodes") for c in data["barcodes"] or []]
-        )
-        if data.get("barcode"):
-            code = validate_barcode(data["barcode"])
-            if code not in codes:
-                codes.append(code)
-        codes = list(dict.fromkeys(codes))
-        _check_codes_free(codes, product.id)
-        keep = {b.code: b for b in product.barcodes}
-        for old in list(product.barcodes):
-            if old.code not in codes:
-                product.barcodes.remove(old)
-                db.session.delete(old)
-        db.session.flush()
-        for code in codes:
-            if code not in keep:
-                product.barcodes.append(Barcode(code=code))
-        # the registers' offline catalogues take changes by updated_at (inventory/catalogue.py)
-        product.updated_at = utcnow()
+        _change_barcodes(product, data)
     _refresh_search(product)
     db.session.flush()
     after = {"price": product.price, "active": product.active, "name": product.name}
@@ -196,6 +175,33 @@ def update_product(product_id, data, user=None) -> Product:
         user=user,
     )
     return product
+
+
+def _change_barcodes(product: Product, data) -> None:
+    """Set the product's barcodes from ``data``: ``barcodes`` replaces the list,
+    ``barcode`` adds one; raises ``InvalidInput`` or ``Conflict`` as create does."""
+    codes = (
+        [c.code for c in product.barcodes]
+        if "barcodes" not in data
+        else [validate_barcode(c, "barcodes") for c in data["barcodes"] or []]
+    )
+    if data.get("barcode"):
+        code = validate_barcode(data["barcode"])
+        if code not in codes:
+            codes.append(code)
+    codes = list(dict.fromkeys(codes))
+    _check_codes_free(codes, product.id)
+    keep = {b.code: b for b in product.barcodes}
+    for old in list(product.barcodes):
+        if old.code not in codes:
+            product.barcodes.remove(old)
+            db.session.delete(old)
+    db.session.flush()
+    for code in codes:
+        if code not in keep:
+            product.barcodes.append(Barcode(code=code))
+    # the registers' offline catalogues take changes by updated_at (inventory/catalogue.py)
+    product.updated_at = utcnow()
 
 
 @dataclass

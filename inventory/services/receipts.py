@@ -57,31 +57,7 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
         raise InvalidInput(_("A receipt needs at least one line."), field="lines")
     products = _lines_products(lines)
     consignment = supplier.terms == "consignment"
-    prepared = []
-    for i, line in enumerate(lines):
-        product = products[line["product_id"]]
-        if not product.active:
-            raise InvalidInput(_("This product is inactive."), field=f"lines.{i}.product_id")
-        qty = _positive(line.get("quantity"), field=f"lines.{i}.quantity")
-        cost = line.get("unit_cost")
-        if consignment:
-            if product.supplier_id not in (None, supplier.id):
-                raise InvalidInput(
-                    _("This product is consigned by another supplier."),
-                    field=f"lines.{i}.product_id",
-                )
-            if cost is None:
-                cost = product.supplier_price
-            if cost is None:
-                raise InvalidInput(
-                    _("No supplier price for this product: give unit_cost."),
-                    field=f"lines.{i}.unit_cost",
-                )
-        elif cost is None:
-            cost = product.avg_cost
-        if cost < 0:
-            raise InvalidInput(_("Must be 0 or more."), field=f"lines.{i}.unit_cost")
-        prepared.append((product, qty, int(cost), line))
+    prepared = _prepare_lines(lines, products, supplier, consignment)
     order = purchasing.order_for_receipt(data.get("purchase_order_id"), supplier, lines)
     receipt = GoodsReceipt(
         supplier_id=supplier.id,
@@ -92,11 +68,90 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
     )
     db.session.add(receipt)
     db.session.flush()
-    # Bulk statements: one INSERT of the lines, one of the movements, and one
-    # executemany UPDATE of the on-hand (and average cost), in line order.
+    at = receipt.at or utcnow()
+    total, line_rows, movement_rows, bumps = _receipt_rows(
+        receipt, prepared, supplier, consignment, at
+    )
+    db.session.flush()
+    if not consignment:
+        _book_late_costs(receipt, prepared, at)
+    stock_before = {} if consignment else stock_books.owned_values(products, lock=True)
+    db.session.execute(sa.insert(GoodsReceiptLine.__table__), line_rows)
+    db.session.execute(sa.insert(StockMovement.__table__), movement_rows)
+    db.session.connection().execute(_receipt_bump_stmt(purchase=not consignment), bumps)
+    for product, *_rest in prepared:
+        db.session.expire(product, ["on_hand", "avg_cost", "updated_at", "supplier"])
+    receipt.total_cost = _money(total)
+    db.session.flush()
+    audit.record(
+        "goods_receipt.post",
+        receipt,
+        after={
+            "supplier_id": supplier.id,
+            "lines": len(line_rows),
+            "total_cost": receipt.total_cost,
+        },
+        user=_user(user),
+    )
+    if not consignment:  # consigned goods stay the supplier's: nothing to book
+        stock_after = stock_books.owned_values(stock_before)
+        books_events.goods_receipt(
+            clock.business_date(at),
+            receipt_id=receipt.id,
+            invoice=receipt.total_cost,
+            stock_value=stock_books.values_of(stock_after) - stock_books.values_of(stock_before),
+            user=_user(user),
+        )
+    if order is not None:
+        purchasing.apply_receipt(order, [(p.id, q) for p, q, *_rest in prepared])
+    return receipt
+
+
+def _prepare_lines(lines, products, supplier, consignment):
+    """Each line checked, as ``(product, quantity, unit cost, line)``; raises
+    ``InvalidInput`` naming the line's field."""
+    prepared = []
+    for i, line in enumerate(lines):
+        product = products[line["product_id"]]
+        if not product.active:
+            raise InvalidInput(_("This product is inactive."), field=f"lines.{i}.product_id")
+        qty = _positive(line.get("quantity"), field=f"lines.{i}.quantity")
+        cost = _line_cost(i, line, product, supplier, consignment)
+        prepared.append((product, qty, int(cost), line))
+    return prepared
+
+
+def _line_cost(i, line, product, supplier, consignment):
+    """The unit cost of line ``i``: its ``unit_cost``, else the supplier price
+    (consignment, the product not another supplier's) or the average cost (purchase)."""
+    cost = line.get("unit_cost")
+    if consignment:
+        if product.supplier_id not in (None, supplier.id):
+            raise InvalidInput(
+                _("This product is consigned by another supplier."),
+                field=f"lines.{i}.product_id",
+            )
+        if cost is None:
+            cost = product.supplier_price
+        if cost is None:
+            raise InvalidInput(
+                _("No supplier price for this product: give unit_cost."),
+                field=f"lines.{i}.unit_cost",
+            )
+    elif cost is None:
+        cost = product.avg_cost
+    if cost < 0:
+        raise InvalidInput(_("Must be 0 or more."), field=f"lines.{i}.unit_cost")
+    return cost
+
+
+def _receipt_rows(receipt, prepared, supplier, consignment, at):
+    """``(total, line_rows, movement_rows, bumps)`` for the bulk statements: one INSERT
+    of the lines, one of the movements, and one executemany UPDATE of the on-hand (and
+    average cost), in line order. A consigned product takes the supplier (when it had
+    none) and the line's ``unit_cost`` as its supplier price."""
     total = Decimal(0)
     line_rows, movement_rows, bumps = [], [], []
-    at = receipt.at or utcnow()
     for product, qty, cost, line in prepared:
         total += qty * cost
         if consignment:
@@ -133,44 +188,12 @@ def post_goods_receipt(data, user=None) -> GoodsReceipt:
             }
         )
         bumps.append({"pid": product.id, "q": int(qty * 1000), "cost": cost, "now": at})
-    db.session.flush()
-    if not consignment:
-        _book_late_costs(receipt, prepared, at)
-    stock_before = {} if consignment else stock_books.owned_values(products, lock=True)
-    db.session.execute(sa.insert(GoodsReceiptLine.__table__), line_rows)
-    db.session.execute(sa.insert(StockMovement.__table__), movement_rows)
-    db.session.connection().execute(_receipt_bump_stmt(purchase=not consignment), bumps)
-    for product, *_rest in prepared:
-        db.session.expire(product, ["on_hand", "avg_cost", "updated_at", "supplier"])
-    receipt.total_cost = _money(total)
-    db.session.flush()
-    audit.record(
-        "goods_receipt.post",
-        receipt,
-        after={
-            "supplier_id": supplier.id,
-            "lines": len(line_rows),
-            "total_cost": receipt.total_cost,
-        },
-        user=_user(user),
-    )
-    if not consignment:  # consigned goods stay the supplier's: nothing to book
-        stock_after = stock_books.owned_values(stock_before)
-        books_events.goods_receipt(
-            clock.business_date(at),
-            receipt_id=receipt.id,
-            invoice=receipt.total_cost,
-            stock_value=stock_books.values_of(stock_after) - stock_books.values_of(stock_before),
-            user=_user(user),
-        )
-    if order is not None:
-        purchasing.apply_receipt(order, [(p.id, q) for p, q, *_rest in prepared])
-    return receipt
+    return total, line_rows, movement_rows, bumps
 
 
 def _book_late_costs(receipt: GoodsReceipt, prepared, at):
     """Units sold before any cost was known take the cost of their product's next
-    purchase receipt (DOMAIN.md): before the receipt moves on-hand, each product of it
+    purchase receipt (docs/DOMAIN.md): before the receipt moves on-hand, each product of it
     with ``cost_pending`` units books ``LateCost`` = those units x the receipt's unit
     cost (half up), at most the units still below zero (a count may have found some),
     and starts again from 0. A receipt at cost 0 leaves them waiting."""

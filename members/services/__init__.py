@@ -7,7 +7,7 @@ packages rely on, and their errors, are listed in ``docs/CONTRACTS.md``. Anythin
 re-exported here (a leading underscore, or only in a sub-module) is the package's own
 business.
 
-Words used as they are (DOMAIN.md):
+Words used as they are (docs/DOMAIN.md):
 - simpanan pokok: paid once on joining, exactly ``MART_SIMPANAN_POKOK``;
 - simpanan wajib: the monthly savings (``MART_SIMPANAN_WAJIB`` a month);
 - simpanan sukarela: voluntary savings, withdrawable, never below zero;

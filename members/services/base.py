@@ -4,15 +4,11 @@ the month arithmetic of simpanan wajib, the member's row locked, the acting user
 
 from datetime import date, datetime
 
-import sqlalchemy as sa
 from flask import has_request_context
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from mart.clock import business_date
-from mart.errors import NotFound
-from mart.extensions import db
-from members.models import Member, SavingsBalance, SavingsEntry
+from members.models import SavingsBalance, SavingsEntry
 
 balances_table = SavingsBalance.__table__
 entries_table = SavingsEntry.__table__
@@ -36,20 +32,6 @@ def _month_start(index: int) -> date:
 
 
 # --- the member's row, the acting user -----------------------------------------------
-
-
-def _lock_member(member_no) -> Member:
-    """The member, row-locked on PostgreSQL (SQLite writers are serialised already)."""
-    member_no = str(member_no).strip().upper()
-    member = db.session.scalar(
-        sa.select(Member)
-        .where(Member.member_no == member_no)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if member is None:
-        raise NotFound(_("No member with number %(no)s.", no=member_no))
-    return member
 
 
 def _current_user():

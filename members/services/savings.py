@@ -23,9 +23,9 @@ from mart.fields import MAX_MONEY
 from mart.models import User
 from mart.money import format_rupiah
 from members.models import KINDS, LEFT_REASONS, SavingsEntry
+from members.pins import _locked_member as _lock_member
 from members.services.base import (
     _current_user_id,
-    _lock_member,
     _month_index,
     _month_start,
     balances_table,

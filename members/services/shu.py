@@ -130,7 +130,7 @@ def shu_from_books(year) -> dict:
 
 
 def shu_compute(year, surplus, allocation) -> ShuResult:
-    """Each member's SHU of fiscal ``year`` (DOMAIN.md), exact to the rupiah.
+    """Each member's SHU of fiscal ``year`` (docs/DOMAIN.md), exact to the rupiah.
 
     Without ``surplus`` (None) the members' share of the year's SHU comes from the
     books (``shu_from_books``); the non-members' share is not divided and goes to
@@ -249,7 +249,7 @@ class ShuDivision:
 
 
 def divide_shu(surplus: int, percents: dict, capitals: list, purchases: list) -> ShuDivision:
-    """The arithmetic of SHU (DOMAIN.md), exact with fractions.
+    """The arithmetic of SHU (docs/DOMAIN.md), exact with fractions.
 
     Parts: every part but cadangan is ``surplus x percent / 100`` rounded down;
     cadangan gets the rest, so the parts add up to the surplus. Member i gets

@@ -1,7 +1,7 @@
 """Returns: goods back against a receipt, and the rule a return keeps.
 
 - Line by line, partial allowed; over all the returns of a sale, never more of a line
-  than was sold (``Conflict``).
+  than was sold (``Conflict``; ``_lines_to_return``).
 - Each line gives back its share of what it cost, rounded cumulatively
   (``return_share``), so all the returns of a line add up to exactly its amount.
 - The refund goes by ``original`` (simpanan back to simpanan, the rest by the sale's
@@ -10,7 +10,7 @@
   user's; a cash refund comes out of an open shift's drawer.
 - A manager approves every return (the user, or ``approval_pin``).
 - When the sale carried PPN, the return has its own: its taxable lines x 11/111, half
-  up, and DPP nilai lain as on a receipt.
+  up, and DPP nilai lain as on a receipt (``_return_tax``).
 - Stock goes back in (or is written off when ``damaged``), the member's purchase is
   reversed, the journal posted, the nota retur and (cash back) a drawer kick queued.
 """
@@ -74,58 +74,20 @@ def create_return(
     the receipt, missing PIN, simpanan without a member), ``Conflict`` (more than was
     sold over all returns), ``Forbidden`` (wrong PIN).
     """
-    stmt = sa.select(Sale).where(Sale.id == sale_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()  # two returns of one sale check the rest one by one
-    sale = db.session.scalar(stmt)
-    if sale is None:
-        raise NotFound(_("Unknown sale."))
+    sale = _locked_sale(sale_id)
     done = returned_quantities(sale)
-    wanted = []  # (sale_line, quantity)
-    for i, item in enumerate(data["lines"]):
-        qty = to_quantity(item["quantity"])
-        if qty <= 0:
-            raise _line_error(i, "quantity", _("Must be greater than 0."))
-        candidates = [ln for ln in sale.lines if ln.product_id == item["product_id"]]
-        if not candidates:
-            raise _line_error(i, "product_id", _("This product is not on the receipt."))
-        left = qty
-        for line in candidates:
-            already = done[line.id] + sum((q for ln, q in wanted if ln is line), Decimal(0))
-            room = line.quantity - already
-            if room <= 0:
-                continue
-            take = min(room, left)
-            wanted.append((line, take))
-            left -= take
-            if left <= 0:
-                break
-        if left > 0:
-            raise Conflict(_("Returning more than was sold: %(name)s.", name=candidates[0].name))
+    wanted = _lines_to_return(sale, data["lines"], done)
     method = data["refund_method"]
     if method == "simpanan" and not sale.member_no:
         raise InvalidInput(_("Refund to simpanan needs a member's sale."), field="refund_method")
-
-    # Amounts: cumulative rounding, so all returns of a line add up to its amount.
-    amounts = []
-    running = dict(done)
-    for line, qty in wanted:
-        before = running.get(line.id, Decimal(0))
-        amounts.append(return_share(line.amount, line.quantity, before, qty))
-        running[line.id] = before + qty
+    amounts = _return_amounts(wanted, done)
     amount = sum(amounts)
 
     refunds = _refund_split(sale, method, amount)
     shift = _return_shift(data.get("shift_id"), user, cash=any(m == "cash" for m, _a in refunds))
     approver = _approve(user, data.get("approval_pin"), _("A return"), data.get("approver"))
     register = shift.register if shift is not None else sale.register
-    # The return's own PPN: its taxable amount x 11/111, half up (the sale's rules),
-    # when the sale carried PPN; DPP nilai lain as on a receipt.
-    taxable = dpp = ppn = 0
-    if sale.taxable and sale.ppn:
-        taxable = sum(a for (ln, _q), a in zip(wanted, amounts, strict=True) if ln.tax == "ppn")
-        split = ppn_split(taxable)
-        dpp, ppn = split.dpp_nilai_lain, split.ppn
+    taxable, dpp, ppn = _return_tax(sale, wanted, amounts)
     seq = next_value(f"return:{register.code}")
     now = at or utcnow()
     ret = SaleReturn(
@@ -156,28 +118,10 @@ def create_return(
     db.session.flush()
 
     stock_before = stock_books.owned_values({line.product_id for line, _q in wanted}, lock=True)
-    for (line, qty), share in sorted(zip(wanted, amounts, strict=True), key=_by_product):
-        inventory.record_customer_return(
-            line.product_id,
-            qty,
-            unit_price=_net_unit_price(line.amount, line.quantity),
-            amount=share,
-            ref_type="return",
-            ref_id=ret.number,
-            write_off=ret.damaged,
-            user=user,
-        )
+    _stock_back(ret, wanted, amounts, user)
     _journal_return(sale, ret, wanted, amounts, refunds, stock_before, user)
     if sale.member_no:
-        simpanan_back = sum(a for m, a in refunds if m == "simpanan")
-        if simpanan_back:
-            members.refund_to_sukarela(
-                sale.member_no, simpanan_back, ref_type="return", ref_id=ret.number, user=user
-            )
-        if amount:
-            members.record_purchase(
-                sale.member_no, -amount, on=ret.business_date, ref_type="return", ref_id=ret.number
-            )
+        _reverse_member_purchase(sale, ret, refunds, user)
     audit.record(
         "sale.return",
         ret,
@@ -191,17 +135,115 @@ def create_return(
         note=f"approved by {approver.username}",
     )
     if printing:
-        printers.queue_document(
-            return_document(ret),
-            register.printer_id,
-            kind="receipt",
+        _print_return(ret, register, refunds)
+    return ret
+
+
+def _locked_sale(sale_id: str) -> Sale:
+    """The sale returned against, locked on PostgreSQL (two returns of one sale check
+    what is left one after the other). ``NotFound``."""
+    stmt = sa.select(Sale).where(Sale.id == sale_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # two returns of one sale check the rest one by one
+    sale = db.session.scalar(stmt)
+    if sale is None:
+        raise NotFound(_("Unknown sale."))
+    return sale
+
+
+def _lines_to_return(sale: Sale, items, done) -> list[tuple]:
+    """``(sale_line, quantity)`` for each item returned: a product's quantity is taken
+    from its lines on the receipt in order, from what each has left after the returns
+    ``done`` and the items before. ``InvalidInput`` (quantity, a product not on the
+    receipt), ``Conflict`` (more than was sold over all returns)."""
+    wanted = []  # (sale_line, quantity)
+    for i, item in enumerate(items):
+        qty = to_quantity(item["quantity"])
+        if qty <= 0:
+            raise _line_error(i, "quantity", _("Must be greater than 0."))
+        candidates = [ln for ln in sale.lines if ln.product_id == item["product_id"]]
+        if not candidates:
+            raise _line_error(i, "product_id", _("This product is not on the receipt."))
+        left = qty
+        for line in candidates:
+            already = done[line.id] + sum((q for ln, q in wanted if ln is line), Decimal(0))
+            room = line.quantity - already
+            if room <= 0:
+                continue
+            take = min(room, left)
+            wanted.append((line, take))
+            left -= take
+            if left <= 0:
+                break
+        if left > 0:
+            raise Conflict(_("Returning more than was sold: %(name)s.", name=candidates[0].name))
+    return wanted
+
+
+def _return_amounts(wanted, done) -> list[int]:
+    """What each returned line gives back (``return_share``): cumulative rounding, so
+    all returns of a line add up to its amount."""
+    amounts = []
+    running = dict(done)
+    for line, qty in wanted:
+        before = running.get(line.id, Decimal(0))
+        amounts.append(return_share(line.amount, line.quantity, before, qty))
+        running[line.id] = before + qty
+    return amounts
+
+
+def _return_tax(sale: Sale, wanted, amounts) -> tuple[int, int, int]:
+    """The return's own PPN, ``(taxable, dpp, ppn)``: its taxable amount x 11/111, half
+    up (the sale's rules), when the sale carried PPN; DPP nilai lain as on a receipt."""
+    if not (sale.taxable and sale.ppn):
+        return 0, 0, 0
+    taxable = sum(a for (ln, _q), a in zip(wanted, amounts, strict=True) if ln.tax == "ppn")
+    split = ppn_split(taxable)
+    return taxable, split.dpp_nilai_lain, split.ppn
+
+
+def _stock_back(ret: SaleReturn, wanted, amounts, user):
+    """The goods back into stock (written off when damaged), in product order."""
+    for (line, qty), share in sorted(zip(wanted, amounts, strict=True), key=_by_product):
+        inventory.record_customer_return(
+            line.product_id,
+            qty,
+            unit_price=_net_unit_price(line.amount, line.quantity),
+            amount=share,
             ref_type="return",
             ref_id=ret.number,
+            write_off=ret.damaged,
+            user=user,
         )
-        if any(m == "cash" and a > 0 for m, a in refunds):
-            # cash goes out of the drawer: it opens, as for a cash sale
-            printers.queue_drawer_kick(register.printer_id, ref_type="return", ref_id=ret.number)
-    return ret
+
+
+def _reverse_member_purchase(sale: Sale, ret: SaleReturn, refunds, user):
+    """A member's sale: simpanan refunded back to their sukarela, and the purchase
+    reversed by the amount returned."""
+    simpanan_back = sum(a for m, a in refunds if m == "simpanan")
+    if simpanan_back:
+        members.refund_to_sukarela(
+            sale.member_no, simpanan_back, ref_type="return", ref_id=ret.number, user=user
+        )
+    if ret.amount:
+        members.record_purchase(
+            sale.member_no, -ret.amount, on=ret.business_date, ref_type="return", ref_id=ret.number
+        )
+
+
+def _print_return(ret: SaleReturn, register, refunds):
+    """Queue the nota retur on the register's printer, and the drawer kick when cash
+    goes back."""
+    printers.queue_document(
+        return_document(ret),
+        register.printer_id,
+        kind="receipt",
+        ref_type="return",
+        ref_id=ret.number,
+    )
+    if any(m == "cash" and a > 0 for m, a in refunds):
+        # cash goes out of the drawer: it opens, as for a cash sale
+        printers.queue_drawer_kick(register.printer_id, ref_type="return", ref_id=ret.number)
 
 
 def _by_product(wanted_and_share):

@@ -77,61 +77,72 @@ def _priced_lines(lines_in, member) -> list[dict]:
         count = to_quantity(line["quantity"])
         if count <= 0:
             raise _line_error(i, "quantity", _("Must be greater than 0."))
-        embedded_price = None
-        code = None
         if line.get("product_id") is not None:
             product = by_id.get(line["product_id"])
             if product is None:
                 raise _line_error(i, "product_id", _("Unknown product."))
-            qty = count
+            code, qty, embedded_price = None, count, None
         else:
             code = line["barcode"].strip()
-            product = by_code.get(code)
-            if product is not None and product.active:
-                scan = inventory.ScanResult(product)
-            else:  # the full lookup (and its answer for an inactive product)
-                try:
-                    scan = inventory.lookup_code(code)
-                except NotFound:
-                    raise _line_error(i, "barcode", _("Unknown barcode.")) from None
-            product = scan.product
-            qty = count
-            if scan.quantity is not None:
-                qty = to_quantity(Decimal(scan.quantity) * count)
-            if scan.price is not None:
-                embedded_price = int(scan.price)
-                if scan.quantity is None and product.price:
-                    qty = to_quantity(Decimal(embedded_price) / Decimal(product.price) * count)
+            product, qty, embedded_price = _scanned_line(i, code, count, by_code)
         if not getattr(product, "active", True):
             raise _line_error(i, "product_id", _("This product is no longer sold."))
         if product.unit != "kg" and qty != qty.to_integral_value():
             raise _line_error(i, "quantity", _("This product is sold by the piece."))
-        member_price = (
-            member is not None and embedded_price is None and product.member_price is not None
-        )
-        unit_price = product.member_price if member_price else product.price
-        if embedded_price is not None:
-            gross = round_half_up(Fraction(embedded_price) * Fraction(count))
-            unit_price = round_half_up(Fraction(gross) / Fraction(qty)) if qty else gross
-        else:
-            gross = _times_quantity(unit_price, qty)
-        discount = int(line.get("discount") or 0)
-        if discount > gross:
-            raise _line_error(i, "discount", _("The discount is larger than the line."))
-        priced.append(
-            {
-                "product": product,
-                "code": code,
-                "quantity": qty,
-                "regular_price": int(product.price),
-                "unit_price": int(unit_price),
-                "member_price": bool(member_price),
-                "gross": int(gross),
-                "discount": discount,
-                "tax": product.tax,
-            }
-        )
+        priced.append(_priced_line(i, line, product, code, count, qty, embedded_price, member))
     return priced
+
+
+def _scanned_line(i, code, count, by_code):
+    """A line sold by its code: ``(product, quantity, embedded price or None)``. A scale
+    label or a code with its quantity sets the quantity; an embedded price without a
+    quantity sells that price's worth at the product's price."""
+    product = by_code.get(code)
+    if product is not None and product.active:
+        scan = inventory.ScanResult(product)
+    else:  # the full lookup (and its answer for an inactive product)
+        try:
+            scan = inventory.lookup_code(code)
+        except NotFound:
+            raise _line_error(i, "barcode", _("Unknown barcode.")) from None
+    product = scan.product
+    qty = count
+    embedded_price = None
+    if scan.quantity is not None:
+        qty = to_quantity(Decimal(scan.quantity) * count)
+    if scan.price is not None:
+        embedded_price = int(scan.price)
+        if scan.quantity is None and product.price:
+            qty = to_quantity(Decimal(embedded_price) / Decimal(product.price) * count)
+    return product, qty, embedded_price
+
+
+def _priced_line(i, line, product, code, count, qty, embedded_price, member) -> dict:
+    """One line's prices: the member price for a member (not on a price-embedded
+    label), its gross, and its own discount (never above the gross)."""
+    member_price = (
+        member is not None and embedded_price is None and product.member_price is not None
+    )
+    unit_price = product.member_price if member_price else product.price
+    if embedded_price is not None:
+        gross = round_half_up(Fraction(embedded_price) * Fraction(count))
+        unit_price = round_half_up(Fraction(gross) / Fraction(qty)) if qty else gross
+    else:
+        gross = _times_quantity(unit_price, qty)
+    discount = int(line.get("discount") or 0)
+    if discount > gross:
+        raise _line_error(i, "discount", _("The discount is larger than the line."))
+    return {
+        "product": product,
+        "code": code,
+        "quantity": qty,
+        "regular_price": int(product.price),
+        "unit_price": int(unit_price),
+        "member_price": bool(member_price),
+        "gross": int(gross),
+        "discount": discount,
+        "tax": product.tax,
+    }
 
 
 # How far ahead of the server's clock a register's clock may be: a sale's own time up
@@ -170,6 +181,10 @@ def create_sale(
     PIN), ``Conflict`` (closed shift, member who left, simpanan too low),
     ``Forbidden`` (wrong PIN, another cashier's shift). Two posts of the same id racing:
     the loser's insert fails on the primary key; the view answers the winner's sale.
+
+    The steps, in this order (each check before anything is written): the shift, the
+    member, the priced lines and their discounts, the payments, the manager's approval,
+    the member's PIN, the PPN; then the writes and their effects.
     """
     cfg = current_app.config
     dialect = db.session.get_bind().dialect.name
@@ -180,10 +195,7 @@ def create_sale(
         statement("shift", dialect), {"shift_id": data["shift_id"], "sale_id": data["id"]}
     ).first()
     if found is None or found.taken:
-        existing = db.session.get(Sale, data["id"])
-        if existing is not None:
-            return SaleView.of(existing), False
-        raise InvalidInput(_("Unknown shift."), field="shift_id")
+        return _stored_sale(data["id"]), False
     shift = SimpleNamespace(id=found.id, status=found.status, cashier_id=found.cashier_id)
     _require_own_open_shift(shift, user)
     register = SimpleNamespace(
@@ -196,75 +208,18 @@ def create_sale(
         member_no = member.member_no
 
     lines = _priced_lines(data["lines"], member)
-    subtotal = sum(line["gross"] for line in lines)
-    line_discount = sum(line["discount"] for line in lines)
-    sale_discount = int(data.get("discount") or 0)
-    after_lines = [line["gross"] - line["discount"] for line in lines]
-    if sale_discount > sum(after_lines):
-        raise InvalidInput(_("The discount is larger than the sale."), field="discount")
-    shares = _split_proportionally(sale_discount, after_lines)
-    for line, net, share in zip(lines, after_lines, shares, strict=True):
-        line["sale_discount_share"] = share
-        line["amount"] = net - share
+    subtotal, line_discount, sale_discount = _share_discounts(lines, data.get("discount"))
     discount = line_discount + sale_discount
     total = subtotal - discount
-
-    # Discounts above the setting need a manager (checked per line and overall).
-    limit = Fraction(cfg["MART_DISCOUNT_APPROVAL_PERCENT"], 100)
-    approver = None
-    needs_approval = (subtotal and Fraction(discount, subtotal) > limit) or any(
-        line["gross"] and Fraction(line["discount"], line["gross"]) > limit for line in lines
-    )
     payments = data.get("payments") or []
-    noncash = sum(p["amount"] for p in payments if p["method"] != "cash")
-    cash = sum(p["amount"] for p in payments if p["method"] == "cash")
-    if noncash > total:
-        raise InvalidInput(_("Non-cash payments are above the total."), field="payments")
-    rounding = 0
-    if cash:
-        cash_due = total - noncash
-        rounding = round_cash(cash_due, cfg["MART_CASH_ROUNDING"]) - cash_due
-    due = total + rounding
-    paid = noncash + cash
-    if paid < due:
-        raise InvalidInput(
-            _(
-                "Payments (%(paid)s) are below the amount due (%(due)s).",
-                paid=format_number(paid),
-                due=format_number(due),
-            ),
-            field="payments",
-        )
-    simpanan = sum(p["amount"] for p in payments if p["method"] == "simpanan")
-    if simpanan and not member_no:
-        raise InvalidInput(_("Paying by simpanan needs the member."), field="payments")
-    if needs_approval:
+    cash, rounding, due, paid, simpanan = _check_payments(payments, total, member_no, cfg)
+    approver = None
+    if _needs_approval(lines, subtotal, discount, cfg["MART_DISCOUNT_APPROVAL_PERCENT"]):
         approver = _approve(
             user, data.get("approval_pin"), _("This discount"), data.get("approver")
         )
     if any(p["method"] in PIN_METHODS for p in payments):
-        if data.get("member_pin_approval"):
-            # The PIN the member typed on the customer display (pos.pinpad): used up
-            # here, once; a refusal raises before anything is written.
-            if data.get("member_pin"):
-                raise InvalidInput(
-                    _("Send the member's PIN or the display's approval, not both."),
-                    field="member_pin_approval",
-                )
-
-            pinpad.consume(
-                data["member_pin_approval"],
-                register_id=register.id,
-                member_no=member_no,
-                amount=sum(p["amount"] for p in payments if p["method"] in PIN_METHODS),
-                sale_id=data["id"],
-            )
-        else:
-            # The member's own PIN before anything is written (a refusal commits its
-            # count).
-
-            members.check_member_pin(member_no, data.get("member_pin"), user=user)
-
+        _check_member_pin(data, payments, register, member_no, user)
     taxable = dpp = ppn = 0
     if cfg["MART_PKP"]:
         taxable = sum(line["amount"] for line in lines if line["tax"] == "ppn")
@@ -299,6 +254,120 @@ def create_sale(
         "business_date": business_date(now),
         "created_at": now,
     }
+    sale = _insert_sale(conn, dialect, row, lines, payments, register, user)
+    _post_sale_effects(
+        sale,
+        user,
+        cash_paid=bool(cash),
+        simpanan=simpanan,
+        printing=printing,
+        products={line["product"].id: line["product"] for line in lines},
+    )
+    if approver is not None:
+        audit.record(
+            "sale.discount_approved",
+            "Sale",
+            sale.id,
+            after={"discount": discount, "subtotal": subtotal},
+            note=f"approved by {approver.username}",
+        )
+    audit.record("sale.create", "Sale", sale.id, after={"number": sale.number, "total": total})
+    return sale, True
+
+
+def _stored_sale(sale_id) -> SaleView:
+    """The sale already stored under this id (an idempotent retry), as a ``SaleView``;
+    with none, the shift was unknown: ``InvalidInput``."""
+    existing = db.session.get(Sale, sale_id)
+    if existing is None:
+        raise InvalidInput(_("Unknown shift."), field="shift_id")
+    return SaleView.of(existing)
+
+
+def _share_discounts(lines, sale_discount) -> tuple[int, int, int]:
+    """Share the sale's discount over the lines, in proportion to what each costs after
+    its own discount (``sale_discount_share``, and ``amount`` what the line costs).
+    Returns ``(subtotal, line_discount, sale_discount)``. ``InvalidInput`` when the
+    sale's discount is larger than the sale."""
+    subtotal = sum(line["gross"] for line in lines)
+    line_discount = sum(line["discount"] for line in lines)
+    sale_discount = int(sale_discount or 0)
+    after_lines = [line["gross"] - line["discount"] for line in lines]
+    if sale_discount > sum(after_lines):
+        raise InvalidInput(_("The discount is larger than the sale."), field="discount")
+    shares = _split_proportionally(sale_discount, after_lines)
+    for line, net, share in zip(lines, after_lines, shares, strict=True):
+        line["sale_discount_share"] = share
+        line["amount"] = net - share
+    return subtotal, line_discount, sale_discount
+
+
+def _needs_approval(lines, subtotal, discount, percent) -> bool:
+    """Whether the discounts are above the setting (``percent`` of the sale or of a
+    line), so a manager approves them."""
+    limit = Fraction(percent, 100)
+    return bool(subtotal and Fraction(discount, subtotal) > limit) or any(
+        line["gross"] and Fraction(line["discount"], line["gross"]) > limit for line in lines
+    )
+
+
+def _check_payments(payments, total, member_no, cfg) -> tuple[int, int, int, int, int]:
+    """What the payments come to: ``(cash, rounding, due, paid, simpanan)``. Cash pays
+    what the non-cash payments leave, rounded (MART_CASH_ROUNDING). ``InvalidInput``:
+    non-cash above the total, paid below the amount due, simpanan without a member."""
+    noncash = sum(p["amount"] for p in payments if p["method"] != "cash")
+    cash = sum(p["amount"] for p in payments if p["method"] == "cash")
+    if noncash > total:
+        raise InvalidInput(_("Non-cash payments are above the total."), field="payments")
+    rounding = 0
+    if cash:
+        cash_due = total - noncash
+        rounding = round_cash(cash_due, cfg["MART_CASH_ROUNDING"]) - cash_due
+    due = total + rounding
+    paid = noncash + cash
+    if paid < due:
+        raise InvalidInput(
+            _(
+                "Payments (%(paid)s) are below the amount due (%(due)s).",
+                paid=format_number(paid),
+                due=format_number(due),
+            ),
+            field="payments",
+        )
+    simpanan = sum(p["amount"] for p in payments if p["method"] == "simpanan")
+    if simpanan and not member_no:
+        raise InvalidInput(_("Paying by simpanan needs the member."), field="payments")
+    return cash, rounding, due, paid, simpanan
+
+
+def _check_member_pin(data, payments, register, member_no, user):
+    """A payment by a PIN method needs the member's PIN, before anything is written."""
+    if data.get("member_pin_approval"):
+        # The PIN the member typed on the customer display (pos.pinpad): used up
+        # here, once; a refusal raises before anything is written.
+        if data.get("member_pin"):
+            raise InvalidInput(
+                _("Send the member's PIN or the display's approval, not both."),
+                field="member_pin_approval",
+            )
+
+        pinpad.consume(
+            data["member_pin_approval"],
+            register_id=register.id,
+            member_no=member_no,
+            amount=sum(p["amount"] for p in payments if p["method"] in PIN_METHODS),
+            sale_id=data["id"],
+        )
+    else:
+        # The member's own PIN before anything is written (a refusal commits its
+        # count).
+
+        members.check_member_pin(member_no, data.get("member_pin"), user=user)
+
+
+def _insert_sale(conn, dialect, row, lines, payments, register, user) -> SaleView:
+    """Insert the sale, its lines and its payments (Core statements, nothing read
+    back) and answer the ``SaleView`` of what was written."""
     # The primary key: a racing duplicate fails here (IntegrityError, see the view).
     conn.execute(statement("sale", dialect), row)
     line_rows = [
@@ -335,31 +404,13 @@ def create_sale(
     ]
     if payment_rows:
         conn.execute(statement("payments", dialect), payment_rows)
-    sale = SaleView(
+    return SaleView(
         **row,
         register=register,
         cashier=person(user),
         lines=[SimpleNamespace(**r) for r in line_rows],
         payments=[SimpleNamespace(**r) for r in payment_rows],
     )
-    _post_sale_effects(
-        sale,
-        user,
-        cash_paid=bool(cash),
-        simpanan=simpanan,
-        printing=printing,
-        products={line["product"].id: line["product"] for line in lines},
-    )
-    if approver is not None:
-        audit.record(
-            "sale.discount_approved",
-            "Sale",
-            sale.id,
-            after={"discount": discount, "subtotal": subtotal},
-            note=f"approved by {approver.username}",
-        )
-    audit.record("sale.create", "Sale", sale.id, after={"number": sale.number, "total": total})
-    return sale, True
 
 
 def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=True, products=None):

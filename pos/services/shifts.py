@@ -20,7 +20,7 @@ from pos.services.receipts import method_label
 from printers import services as printers
 from printers.document import Document, Total, branch_header
 
-# Rupiah notes and coins (DOMAIN.md). The 1.000 exists as a note and as a coin; a cash
+# Rupiah notes and coins (docs/DOMAIN.md). The 1.000 exists as a note and as a coin; a cash
 # count enters them on one line.
 DENOMINATIONS = (100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000, 500, 200, 100)
 
@@ -169,34 +169,7 @@ def close_shift(
     MART_SHIFT_DIFFERENCE_APPROVAL needs a manager (``approval_pin``). Raises
     ``InvalidInput``, ``Conflict`` (already closed), ``Forbidden``.
     """
-    counts = None
-    if denominations is not None:
-        counts = {}
-        for key, number in denominations.items():
-            try:
-                value = int(key)
-            except (TypeError, ValueError):
-                value = None
-            if value not in DENOMINATIONS:
-                raise InvalidInput(
-                    _("Unknown denomination: %(value)s.", value=key), field="denominations"
-                )
-            if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-                raise InvalidInput(_("Counts must be whole numbers."), field="denominations")
-            if number:
-                counts[str(value)] = counts.get(str(value), 0) + number
-        total = sum(int(k) * n for k, n in counts.items())
-        if counted_cash is not None and counted_cash != total:
-            raise InvalidInput(
-                _(
-                    "The counted cash does not match the denominations (%(total)s).",
-                    total=format_number(total),
-                ),
-                field="counted_cash",
-            )
-        counted_cash = total
-    if counted_cash is None:
-        raise InvalidInput(_("Enter the counted cash."), field="counted_cash")
+    counted_cash, counts = _cash_count(counted_cash, denominations)
     shift = get_shift(shift_id, lock=True)
     if shift.status != SHIFT_OPEN:
         raise Conflict(_("The shift is already closed."))
@@ -243,6 +216,49 @@ def close_shift(
     if printing:
         print_shift_report(shift, final=True)
     return shift
+
+
+def _cash_count(counted_cash, denominations) -> tuple[int, dict | None]:
+    """The cash counted at a close, ``(counted_cash, counts)``: with ``denominations``,
+    their sum (``counted_cash``, if also given, must equal it) and the counts by value
+    (``_denomination_counts``); without, ``counts`` is ``None``. ``InvalidInput``."""
+    counts = None
+    if denominations is not None:
+        counts = _denomination_counts(denominations)
+        total = sum(int(k) * n for k, n in counts.items())
+        if counted_cash is not None and counted_cash != total:
+            raise InvalidInput(
+                _(
+                    "The counted cash does not match the denominations (%(total)s).",
+                    total=format_number(total),
+                ),
+                field="counted_cash",
+            )
+        counted_cash = total
+    if counted_cash is None:
+        raise InvalidInput(_("Enter the counted cash."), field="counted_cash")
+    return counted_cash, counts
+
+
+def _denomination_counts(denominations) -> dict[str, int]:
+    """How many of each note/coin (``DENOMINATIONS``), keyed by its value as text, the
+    ones counted zero left out. ``InvalidInput``: an unknown value, a count that is not
+    a whole number."""
+    counts = {}
+    for key, number in denominations.items():
+        try:
+            value = int(key)
+        except (TypeError, ValueError):
+            value = None
+        if value not in DENOMINATIONS:
+            raise InvalidInput(
+                _("Unknown denomination: %(value)s.", value=key), field="denominations"
+            )
+        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+            raise InvalidInput(_("Counts must be whole numbers."), field="denominations")
+        if number:
+            counts[str(value)] = counts.get(str(value), 0) + number
+    return counts
 
 
 def print_shift_report(shift: Shift, *, final: bool):

@@ -1,4 +1,4 @@
-"""SHU exactly as DOMAIN.md: the textbook examples, rounding down to cadangan, posting
+"""SHU exactly as docs/DOMAIN.md: the textbook examples, rounding down to cadangan, posting
 once (also when two posts race), and every rupiah accounted for."""
 
 import threading

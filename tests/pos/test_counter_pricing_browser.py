@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from mart.extensions import db
 from pos.models import Sale
+from tests import factories
 from tests.browser import REQUIRES_CHROMIUM
-from tests.factories import make_member, make_product
 from tests.pos.test_counter_ui_browser import open_counter, scan
 
 pytestmark = REQUIRES_CHROMIUM
@@ -17,9 +17,11 @@ pytestmark = REQUIRES_CHROMIUM
 def test_weighed_line_and_percent_discounts_match_the_stored_sale(
     app, live_server, browser, make_user
 ):
-    _, beras = make_product(app, name="Beras Curah", price=12_999, member_price=12_500, unit="kg")
-    _, teh = make_product(app, name="Teh Botol", price=5_000)
-    member_no = make_member(app)
+    _, beras = factories.make_product(
+        app, name="Beras Curah", price=12_999, member_price=12_500, unit="kg"
+    )
+    _, teh = factories.make_product(app, name="Teh Botol", price=5_000)
+    member_no = factories.make_member(app)
     page = open_counter(app, live_server, browser, make_user)
     page.keyboard.press("F3")
     page.fill("[data-testid=member-input]", member_no)
