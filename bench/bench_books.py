@@ -51,7 +51,7 @@ def config(url, instance):
         TESTING=False,
         SQLALCHEMY_DATABASE_URI=url,
         MART_INSTANCE_PATH=instance,
-        SECRET_KEY="bench-secret",
+        SECRET_KEY="bench-secret-of-the-books-benchmark-0123456789",
         MART_BOOKS_SUMMARY_LAG_SECONDS=0,
     )
     return base

@@ -274,7 +274,7 @@ def serve_gunicorn(url, instance):
         **os.environ,
         "MART_DATABASE_URL": url,
         "MART_MODE": "association",
-        "MART_SECRET_KEY": "bench-secret",
+        "MART_SECRET_KEY": "bench-secret-of-the-rollup-benchmark-0123456789",
         "MART_INSTANCE_PATH": instance,
         "MART_BIND": f"127.0.0.1:{port}",
         "MART_LOG_LEVEL": "WARNING",

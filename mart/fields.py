@@ -59,7 +59,7 @@ class Quantity(fields.Decimal):
         return number.quantize(QUANTUM)
 
 
-def Money(*, minimum=0, maximum=MAX_MONEY, **kw):  # noqa: N802 - reads like a field class
+def Money(*, minimum=0, maximum=MAX_MONEY, **kw):
     """Integer rupiah (never a float or a string), bounded so it fits BIGINT."""
     kw.setdefault("validate", validate.Range(min=minimum, max=maximum))
     return fields.Integer(strict=True, **kw)

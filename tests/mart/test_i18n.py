@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-import i18n  # noqa: E402
+import i18n
 
 
 @pytest.mark.parametrize("package", i18n.PACKAGES)

@@ -256,7 +256,7 @@ class _Answer(BaseHTTPRequestHandler):
     delay = 0.0
     seen = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
 
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).seen.append(body)
