@@ -41,15 +41,17 @@ def _protect():
         return None
     if request.method in ("GET", "HEAD", "TRACE"):
         return None
+    if not current_user.is_authenticated and _needs_login():
+        # No login, so no ambient authority a forged request could borrow, and nothing
+        # this view will read: it answers 401 (API.md) or sends the visitor to the login
+        # page before its body is parsed, instead of a body or CSRF error.
+        return
     if request.path.startswith("/api/") and _view_name() not in RAW_BODY_ENDPOINTS:
         _require_json_body()
     if _bearer_only():
         return  # not ambient: a cross-site page cannot attach it
-    if not current_user.is_authenticated and (request.path.startswith("/api/") or _needs_login()):
-        # No login session, so no ambient authority a forged request could borrow: let
-        # the view answer 401 (API.md) or send the visitor to the login page, instead of
-        # a CSRF error. (The login form itself needs no login: it keeps its CSRF check.)
-        return
+    if request.path.startswith("/api/") and not current_user.is_authenticated:
+        return  # no login session: the view answers (the login form keeps its CSRF check)
     view = request.endpoint and _view_name()
     if view in CSRF_EXEMPT_ENDPOINTS:
         return

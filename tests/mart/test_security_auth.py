@@ -443,3 +443,32 @@ def test_demo_pins_are_distinct_and_documented(runner):
     for user, pin in DEMO_PINS.items():
         assert pin in readme, user
     assert Path(ROOT / "README.md").exists()
+
+
+def _counts(app):
+    with app.app_context():
+        return (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Sale)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(User)),
+        )
+
+
+def test_no_login_meets_the_views_refusal_before_its_body_is_read(app, client):
+    """The role is checked by the view itself (roles_required right under blp.route):
+    without a login the answer is 401 (API) or the login page, never a complaint about
+    the body or a missing CSRF token, and nothing is written."""
+    before = _counts(app)
+    not_json = client.post("/api/v1/sales", data="x=1", content_type="text/plain")
+    assert not_json.status_code == 401
+    assert not_json.json["message"]
+    bad_body = client.post("/api/v1/products", json={"sku": 5, "price": "banyak"})
+    assert bad_body.status_code == 401
+    page = client.post("/members/new", data={"name": "Tanpa Login"})
+    assert page.status_code == 302
+    assert "/login?next=" in page.headers["Location"]
+    assert _counts(app) == before
+
+
+def test_the_login_form_keeps_its_csrf_check(client):
+    answer = client.post("/login", data={"username": "admin", "password": "x"})
+    assert answer.status_code == 400
