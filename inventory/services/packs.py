@@ -12,6 +12,7 @@ before anything is changed, so the caller's rollback leaves the product as it wa
 """
 
 from decimal import Decimal
+from fractions import Fraction
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -21,6 +22,7 @@ from inventory.models import Barcode, Product, ProductPack
 from mart.db import quantity, utcnow
 from mart.errors import InvalidInput
 from mart.extensions import db
+from mart.money import round_half_up
 
 PACK_NAMES_HINT = ("RENTENG", "PAK", "LUSIN", "DUS", "BAL", "KARTON")
 
@@ -194,3 +196,31 @@ def tiers_out(product) -> list[dict]:
 def find_pack(code) -> ProductPack | None:
     """The pack whose barcode is ``code`` (one statement on the unique index)."""
     return db.session.scalar(sa.select(ProductPack).where(ProductPack.barcode == code))
+
+
+def receipt_line(i, line, product) -> dict:
+    """A goods receipt's line entered in packs (``pack``: the pack's name) as the same
+    line in base units: ``quantity`` packs x factor, and the cost per pack (``unit_cost``,
+    else the pack's own ``cost``; neither: the product's average cost as before) divided
+    by the factor, rounded half up to whole rupiah. Other lines as they are."""
+    name = (line.get("pack") or "").strip().upper()
+    if not name:
+        return line
+    pack = next((p for p in product.packs if p.name == name), None)
+    if pack is None:
+        raise InvalidInput(_("This product has no such pack."), field=f"lines.{i}.pack")
+    try:
+        count = quantity(line.get("quantity"))
+    except Exception:
+        raise InvalidInput(_("Not a number."), field=f"lines.{i}.quantity") from None
+    if count <= 0 or count != count.to_integral_value():
+        raise InvalidInput(_("A pack is counted whole."), field=f"lines.{i}.quantity")
+    converted = {**line, "quantity": count * pack.factor}
+    cost = line.get("unit_cost")
+    if cost is None:
+        cost = pack.cost
+    if cost is not None:
+        if cost < 0:
+            raise InvalidInput(_("Must be 0 or more."), field=f"lines.{i}.unit_cost")
+        converted["unit_cost"] = round_half_up(Fraction(int(cost), pack.factor))
+    return converted

@@ -151,3 +151,48 @@ def test_bad_tiers_are_a_422_naming_the_field_and_nothing_is_written(
     assert manager.get(f"/products/{product.json['id']}").json["tiers"] == [
         {"min_quantity": 12, "price": 3_000, "members_only": False}
     ]
+
+
+def test_goods_receipt_entered_in_packs(api_as, rows):
+    """A dus of 40 at Rp 110.000 a dus: 80 base units at Rp 2.750; without a cost the
+    pack's own cost; a pack the product lacks or part of a pack is a 422."""
+    manager = api_as("manager")
+    supplier = manager.post("/suppliers", json={"name": "Grosir Jaya", "terms": "purchase"}).json
+    product = _product(
+        manager,
+        packs=[{"name": "DUS", "factor": 40, "price": 130_000, "cost": 108_000}],
+    ).json
+    got = manager.post(
+        "/goods-receipts",
+        json={
+            "supplier_id": supplier["id"],
+            "lines": [
+                {"product_id": product["id"], "quantity": 2, "pack": "dus", "unit_cost": 110_000}
+            ],
+        },
+    )
+    assert got.status_code == 201, got.json
+    assert got.json["total_cost"] == 220_000
+    assert (got.json["lines"][0]["quantity"], got.json["lines"][0]["unit_cost"]) == (80, 2_750)
+    again = manager.post(
+        "/goods-receipts",
+        json={
+            "supplier_id": supplier["id"],
+            "lines": [{"product_id": product["id"], "quantity": 1, "pack": "DUS"}],
+        },
+    )
+    assert again.status_code == 201
+    assert again.json["lines"][0]["unit_cost"] == 2_700  # 108.000 / 40
+    shown = manager.get(f"/products/{product['id']}").json
+    assert shown["on_hand"] == 120 and shown["avg_cost"] == 2_733  # (220.000 + 108.000) / 120
+    before = rows.snapshot()
+    for line, field in (
+        ({"pack": "PAK", "quantity": 1}, "lines.0.pack"),
+        ({"pack": "DUS", "quantity": 1.5}, "lines.0.quantity"),
+    ):
+        bad = manager.post(
+            "/goods-receipts",
+            json={"supplier_id": supplier["id"], "lines": [{"product_id": product["id"], **line}]},
+        )
+        assert bad.status_code == 422 and field in bad.json["errors"]["json"], bad.json
+    assert rows.snapshot() == before
