@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from inventory import barcodes as bc
+from inventory import labels
 from inventory.models import Barcode, Product, ProductPack
 from mart.db import quantity, utcnow
 from mart.errors import InvalidInput
@@ -169,6 +170,7 @@ def apply(product: Product, data: dict) -> None:
         if unit == "kg" and packs:
             raise _error("packs", 0, "factor", _("This product is sold by weight."))
         kept = {p.name: p for p in product.packs}
+        shown = sorted((p.name, p.factor, p.price) for p in product.packs)
         new = []
         for values in packs:
             pack = kept.pop(values["name"], None) or ProductPack(name=values["name"])
@@ -177,6 +179,8 @@ def apply(product: Product, data: dict) -> None:
             new.append(pack)
         product.packs = new
         product.updated_at = utcnow()  # the registers' offline catalogues take it
+        if product.id is not None and shown != sorted((p.name, p.factor, p.price) for p in new):
+            labels.enqueue([product.id])  # the shelf label shows the packs' prices
         # the packs' barcodes free before another takes them (unique index)
         db.session.flush()
 

@@ -3,7 +3,10 @@ what is stored, and every bad input a 422 naming the field with nothing written.
 
 import pytest
 
+from printers.worker import Worker
 from tests.factories import ean13
+from tests.fakeprinter import parse_escpos
+from tests.inventory.test_labels import _printer
 
 
 def _product(manager, **fields):
@@ -196,3 +199,22 @@ def test_goods_receipt_entered_in_packs(api_as, rows):
         )
         assert bad.status_code == 422 and field in bad.json["errors"]["json"], bad.json
     assert rows.snapshot() == before
+
+
+def test_shelf_label_shows_the_pack_price(app, api_as, fake_printer):
+    """A pack's new price puts the product on the label queue; the label read back
+    from the printer shows "DUS (40) Rp 130.000" under the prices."""
+    manager = api_as("manager")
+    printer_id = _printer(app, fake_printer, 48, "TM-T20II")
+    product = _product(manager, barcode=ean13(9301)).json
+    manager.delete("/labels")
+    patched = manager.patch(
+        f"/products/{product['id']}",
+        json={"packs": [{"name": "DUS", "factor": 40, "price": 130_000}]},
+    )
+    assert patched.status_code == 200
+    assert [i["product_id"] for i in manager.get("/labels").json["items"]] == [product["id"]]
+    assert manager.post("/labels/print", json={"printer_id": printer_id}).status_code == 202
+    Worker(app, name="pack-label-test").run_once()
+    words = [e["text"].strip() for e in parse_escpos(fake_printer.jobs[0]) if e["type"] == "text"]
+    assert "Rp 3.500" in words and "DUS (40) Rp 130.000" in words
