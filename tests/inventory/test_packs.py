@@ -4,6 +4,7 @@ what is stored, and every bad input a 422 naming the field with nothing written.
 import pytest
 
 from printers.worker import Worker
+from tests import factories
 from tests.factories import ean13
 from tests.fakeprinter import parse_escpos
 from tests.inventory.test_labels import _printer
@@ -218,3 +219,38 @@ def test_shelf_label_shows_the_pack_price(app, api_as, fake_printer):
     Worker(app, name="pack-label-test").run_once()
     words = [e["text"].strip() for e in parse_escpos(fake_printer.jobs[0]) if e["type"] == "text"]
     assert "Rp 3.500" in words and "DUS (40) Rp 130.000" in words
+
+
+def test_packs_page_saves_and_refuses_bad_rows(app, login_as, api_as, rows):
+    product = _product(api_as("manager"), barcode=ean13(9401)).json
+    manager = login_as("manager")
+    url = f"/inventory/products/{product['id']}/packs"
+    html = manager.get(url).get_data(as_text=True)
+    assert "Harga grosir" in html and " style=" not in html
+    token = factories.csrf_in(html)
+    form = {
+        "csrf_token": token,
+        "pack-name": ["dus", "", ""],
+        "pack-factor": ["40", "", ""],
+        "pack-barcode": [ean13(9402), "", ""],
+        "pack-price": ["130.000", "", ""],
+        "pack-member_price": ["", "", ""],
+        "pack-cost": ["110000", "", ""],
+        "tier-min_quantity": ["10", "", ""],
+        "tier-price": ["3.300", "", ""],
+        "tier-members": ["0"],
+    }
+    saved = manager.post(url, data=form)
+    assert saved.status_code == 302
+    shown = api_as("manager").get(f"/products/{product['id']}").json
+    assert [(p["name"], p["factor"], p["price"], p["cost"]) for p in shown["packs"]] == [
+        ("DUS", 40, 130_000, 110_000)
+    ]
+    assert shown["tiers"] == [{"min_quantity": 10, "price": 3_300, "members_only": True}]
+    detail = manager.get(f"/inventory/products/{product['id']}").get_data(as_text=True)
+    assert "DUS (40)" in detail and "Rp 130.000" in detail
+    before = rows.snapshot()
+    bad = manager.post(url, data={**form, "pack-factor": ["1", "", ""]}, follow_redirects=True)
+    assert "Tidak disimpan" in bad.get_data(as_text=True)
+    assert rows.snapshot() == before
+    assert api_as("manager").get(f"/products/{product['id']}").json["packs"][0]["factor"] == 40
