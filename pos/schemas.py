@@ -268,6 +268,12 @@ class SaleLineOut(PlainSchema):
     sale_discount_share = fields.Integer()
     amount = fields.Integer()
     tax = fields.String()
+    # issue 15 (pos.services.pricing): what priced the line, and a pack line's pack
+    price_source = fields.String(allow_none=True)
+    pack_name = fields.String(allow_none=True)
+    pack_factor = fields.Integer(allow_none=True)
+    pack_count = fields.Integer(allow_none=True)
+    pack_price = fields.Integer(allow_none=True)
 
 
 class SalePaymentOut(PlainSchema):

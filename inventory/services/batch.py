@@ -72,6 +72,7 @@ class SaleProduct:
     avg_cost: int
     consigned: bool
     commission_percent: Decimal = Decimal(0)
+    price_tiers: list | None = None  # quantity prices (issue 15, inventory.services.packs)
 
 
 def _sale_products_statement():
@@ -88,6 +89,7 @@ def _sale_products_statement():
         p.c.supplier_id,
         p.c.supplier_price,
         p.c.avg_cost,
+        p.c.price_tiers,
         s.c.terms,
         s.c.commission_percent,
     )
@@ -134,6 +136,7 @@ def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SalePro
             avg_cost=int(row.avg_cost or 0),
             consigned=row.terms == "consignment",
             commission_percent=Decimal(row.commission_percent or 0),
+            price_tiers=row.price_tiers,
         )
         if row.code is None:
             by_id[product.id] = product

@@ -9,6 +9,7 @@ from mart.clock import local_text
 from mart.money import format_number
 from members import services as members
 from pos.models import Sale, SaleReturn
+from pos.services import pricing
 from printers import services as printing
 from printers.document import Document, Item, Total, branch_header
 
@@ -28,7 +29,8 @@ def receipt_document(sale: Sale, *, copy: bool = False):
     cfg = current_app.config
     items = []
     for line in sale.lines:
-        notes = []
+        # a pack line as "1 DUS (40)" at the pack's price, a tier's "harga grosir"
+        quantity, unit_price, notes = pricing.receipt_item(line)
         if line.member_price:
             notes.append(_("member price"))
         if line.discount:
@@ -36,8 +38,8 @@ def receipt_document(sale: Sale, *, copy: bool = False):
         items.append(
             Item(
                 name=line.name,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
+                quantity=quantity,
+                unit_price=unit_price,
                 amount=line.gross - line.discount,
                 note=", ".join(notes) or None,
                 unit=line.unit,
