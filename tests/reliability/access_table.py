@@ -189,6 +189,13 @@ ACCESS = {
     "pos.sale_detail": MANAGER,
     "pos.shifts": MANAGER,
     "pos.shift_detail": MANAGER,  # a cashier: only their own shift
+    # promotions (issue 15)
+    "pos_promotions_api.create_promotion": MANAGER,
+    "pos_promotions_api.list_promotions": COUNTER,
+    "pos_promotions_api.get_promotion": COUNTER,
+    "pos_promotions_api.update_promotion": MANAGER,
+    "pos_promotions_api.end_promotion": MANAGER,
+    "pos_promotions_api.promotions_report": MANAGER,
     "pos_api.create_register": MANAGER,
     "pos_api.list_registers": COUNTER,
     "pos_api.get_register": COUNTER,
