@@ -98,9 +98,7 @@ def test_above_the_limit_is_refused_and_nothing_is_written(
     assert _credit(counter.manager, member_no)["available"] == 0
 
 
-def test_credit_needs_the_member_and_their_pin(
-    app, counter, make_product, credit_member, rows
-):
+def test_credit_needs_the_member_and_their_pin(app, counter, make_product, credit_member, rows):
     pid, _ = make_product(price=10_000)
     member_no = credit_member()
     before = rows.snapshot()
@@ -139,8 +137,7 @@ def test_racing_sales_never_pass_the_limit_together(app, make_product, credit_me
         factories.make_counter(app, f"R{i}", manager=first.manager) for i in range(2, 5)
     ]
     assert (
-        first.manager.put(f"/members/{member_no}/credit", json={"limit": 50_000}).status_code
-        == 200
+        first.manager.put(f"/members/{member_no}/credit", json={"limit": 50_000}).status_code == 200
     )
     work = queue.Queue()
     for i in range(8):
@@ -298,8 +295,9 @@ def test_payroll_round_trip(app, counter, make_product, credit_member, rows):
     for text, where in bad_files:
         refused = counter.manager.post("/member-credit/payroll", json={"csv": text})
         assert refused.status_code == 422, (text, refused.json)
-        assert where in refused.json["message"] or where.replace("Row", "Baris") in (
-            refused.json["message"]
+        assert (
+            where in refused.json["message"]
+            or where.replace("Row", "Baris") in (refused.json["message"])
         ), refused.json
     assert rows.snapshot() == before
 
@@ -316,9 +314,7 @@ def test_payroll_round_trip(app, counter, make_product, credit_member, rows):
     assert len(kinds) == 2
 
 
-def test_leaving_sets_credit_off_against_the_payout(
-    app, counter, make_product, credit_member
-):
+def test_leaving_sets_credit_off_against_the_payout(app, counter, make_product, credit_member):
     pid, _ = make_product(price=10_000)
     member_no = credit_member()
     assert _on_credit(counter, pid, member_no, 30_000, quantity=3).status_code == 201
@@ -342,7 +338,9 @@ def test_open_parts_add_up_to_what_is_owed(amounts, used):
     assert sum(p for _d, _due, p in parts) == min(used, sum(amounts))
     for (_d, _due, part), (_d2, _due2, amount) in zip(parts, charges, strict=False):
         assert 0 < part <= amount
-    assert all(part == amount for (_, _, part), (_, _, amount) in zip(parts[:-1], charges))
+    assert all(
+        part == amount for (_, _, part), (_, _, amount) in zip(parts[:-1], charges, strict=False)
+    )
 
 
 def test_buckets():
