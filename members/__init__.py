@@ -14,7 +14,7 @@ from members import (  # noqa: F401  (models: for Alembic)
     views,
 )
 from members.demo import seed
-from members.services import ledger_totals, require_active
+from members.services import credit, ledger_totals, require_active
 
 
 def init_app(app):
@@ -45,8 +45,11 @@ def _books_ledgers():
     """Simpanan per kind as the members' ledgers give it (the sum of their entries)."""
     totals = ledger_totals()
     return {
-        f"simpanan_{kind}": (amount, f"members' simpanan {kind} ledgers")
-        for kind, amount in totals.items()
+        **{
+            f"simpanan_{kind}": (amount, f"members' simpanan {kind} ledgers")
+            for kind, amount in totals.items()
+        },
+        "piutang_anggota": (credit.owed_total(), "members' credit ledgers (issue 15)"),
     }
 
 

@@ -17,7 +17,7 @@ from mart.models import User
 
 SHIFT_OPEN = "open"
 SHIFT_CLOSED = "closed"
-PAYMENT_METHODS = ("cash", "qris", "card", "transfer", "simpanan")
+PAYMENT_METHODS = ("cash", "qris", "card", "transfer", "simpanan", "credit")
 REFUND_METHODS = ("original", *PAYMENT_METHODS)
 
 

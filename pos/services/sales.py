@@ -32,6 +32,7 @@ from members import services as members
 from members.models import Member
 from pos import pinpad
 from pos.models import Sale
+from pos.services import credit as pos_credit
 from pos.services import pricing, promotions
 from pos.services._common import (
     PIN_METHODS,
@@ -230,6 +231,7 @@ def create_sale(
     total = subtotal - discount - promotion_discount
     payments = data.get("payments") or []
     cash, rounding, due, paid, simpanan = _check_payments(payments, total, member_no, cfg)
+    on_credit = pos_credit.check_sale(payments, member_no)  # issue 15: member credit
     approver = None
     if _needs_approval(lines, subtotal, discount, cfg["MART_DISCOUNT_APPROVAL_PERCENT"]):
         approver = _approve(
@@ -273,6 +275,7 @@ def create_sale(
         "created_at": now,
     }
     sale = _insert_sale(conn, dialect, row, lines, payments, register, user)
+    pos_credit.charge_sale(sale, on_credit, user)  # under the member's credit row lock
     _post_sale_effects(
         sale,
         user,

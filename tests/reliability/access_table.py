@@ -140,6 +140,13 @@ ACCESS = {
     "members_api.shu_statements": MANAGER,
     "members_api.deposit": MANAGER,
     "members_api.withdraw": MANAGER,
+    # member credit (issue 15)
+    "members_api.get_credit": COUNTER,
+    "members_api.set_credit_limit": MANAGER,
+    "members_api.list_credit": MANAGER,
+    "members_api.payroll_csv": MANAGER,
+    "members_api.payroll_import": MANAGER,
+    "pos_credit_api.credit_payment": COUNTER,
     "members_api.set_pin": MANAGER,  # a member: only their own number
     "members_api.leave": MANAGER,
     "members_api.reverse": MANAGER,
