@@ -226,6 +226,8 @@ class ReceiptLineIn(Schema):
     unit_cost = Money(allow_none=True)
     expiry_date = fields.Date(allow_none=True)
     batch = fields.String(allow_none=True, validate=validate.Length(max=40))
+    # issue 15: the line in packs (a pack's name): ``quantity`` packs, ``unit_cost`` per pack
+    pack = fields.String(allow_none=True, validate=validate.Length(max=16))
 
 
 class GoodsReceiptIn(Schema):

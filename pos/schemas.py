@@ -493,6 +493,15 @@ class CounterProductOut(Schema):
     price = fields.Integer()
     member_price = fields.Integer(allow_none=True)
     tax = fields.String()
+    tiers = fields.Function(lambda p: p.price_tiers or [])  # harga grosir (issue 15)
+
+
+class CounterPackOut(Schema):
+    name = fields.String()
+    factor = fields.Integer()
+    barcode = fields.String(allow_none=True)
+    price = fields.Integer()
+    member_price = fields.Integer(allow_none=True)
 
 
 class ScanOut(Schema):
@@ -500,6 +509,7 @@ class ScanOut(Schema):
     product = fields.Nested(CounterProductOut)
     quantity = Quantity(allow_none=True)
     price = fields.Integer(allow_none=True)
+    pack = fields.Nested(CounterPackOut, allow_none=True)
 
 
 class CounterMemberOut(Schema):

@@ -126,6 +126,7 @@ def _js_strings():
         "qty_set": _("Next item: quantity %(qty)s"),
         "cancel_sale": _("Cancel this sale?"),
         "member_price": _("member price"),
+        "quantity_price": _("quantity price"),
         "expected": _("Expected"),
         "difference": _("Difference"),
         "error": _("Error"),

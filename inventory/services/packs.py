@@ -12,15 +12,18 @@ before anything is changed, so the caller's rollback leaves the product as it wa
 """
 
 from decimal import Decimal
+from fractions import Fraction
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from inventory import barcodes as bc
+from inventory import labels
 from inventory.models import Barcode, Product, ProductPack
 from mart.db import quantity, utcnow
 from mart.errors import InvalidInput
 from mart.extensions import db
+from mart.money import round_half_up
 
 PACK_NAMES_HINT = ("RENTENG", "PAK", "LUSIN", "DUS", "BAL", "KARTON")
 
@@ -167,6 +170,7 @@ def apply(product: Product, data: dict) -> None:
         if unit == "kg" and packs:
             raise _error("packs", 0, "factor", _("This product is sold by weight."))
         kept = {p.name: p for p in product.packs}
+        shown = sorted((p.name, p.factor, p.price) for p in product.packs)
         new = []
         for values in packs:
             pack = kept.pop(values["name"], None) or ProductPack(name=values["name"])
@@ -175,6 +179,8 @@ def apply(product: Product, data: dict) -> None:
             new.append(pack)
         product.packs = new
         product.updated_at = utcnow()  # the registers' offline catalogues take it
+        if product.id is not None and shown != sorted((p.name, p.factor, p.price) for p in new):
+            labels.enqueue([product.id])  # the shelf label shows the packs' prices
         # the packs' barcodes free before another takes them (unique index)
         db.session.flush()
 
@@ -194,3 +200,31 @@ def tiers_out(product) -> list[dict]:
 def find_pack(code) -> ProductPack | None:
     """The pack whose barcode is ``code`` (one statement on the unique index)."""
     return db.session.scalar(sa.select(ProductPack).where(ProductPack.barcode == code))
+
+
+def receipt_line(i, line, product) -> dict:
+    """A goods receipt's line entered in packs (``pack``: the pack's name) as the same
+    line in base units: ``quantity`` packs x factor, and the cost per pack (``unit_cost``,
+    else the pack's own ``cost``; neither: the product's average cost as before) divided
+    by the factor, rounded half up to whole rupiah. Other lines as they are."""
+    name = (line.get("pack") or "").strip().upper()
+    if not name:
+        return line
+    pack = next((p for p in product.packs if p.name == name), None)
+    if pack is None:
+        raise InvalidInput(_("This product has no such pack."), field=f"lines.{i}.pack")
+    try:
+        count = quantity(line.get("quantity"))
+    except Exception:
+        raise InvalidInput(_("Not a number."), field=f"lines.{i}.quantity") from None
+    if count <= 0 or count != count.to_integral_value():
+        raise InvalidInput(_("A pack is counted whole."), field=f"lines.{i}.quantity")
+    converted = {**line, "quantity": count * pack.factor}
+    cost = line.get("unit_cost")
+    if cost is None:
+        cost = pack.cost
+    if cost is not None:
+        if cost < 0:
+            raise InvalidInput(_("Must be 0 or more."), field=f"lines.{i}.unit_cost")
+        converted["unit_cost"] = round_half_up(Fraction(int(cost), pack.factor))
+    return converted

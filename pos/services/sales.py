@@ -105,7 +105,7 @@ def _scanned_line(i, code, count, by_code):
     quantity sells that price's worth at the product's price."""
     product = by_code.get(code)
     if product is not None and product.active:
-        scan = inventory.ScanResult(product)
+        scan = inventory.ScanResult(product, pack=product.pack)
     else:  # the full lookup (and its answer for an inactive product)
         try:
             scan = inventory.lookup_code(code)

@@ -3,7 +3,11 @@ what is stored, and every bad input a 422 naming the field with nothing written.
 
 import pytest
 
+from printers.worker import Worker
+from tests import factories
 from tests.factories import ean13
+from tests.fakeprinter import parse_escpos
+from tests.inventory.test_labels import _printer
 
 
 def _product(manager, **fields):
@@ -151,3 +155,102 @@ def test_bad_tiers_are_a_422_naming_the_field_and_nothing_is_written(
     assert manager.get(f"/products/{product.json['id']}").json["tiers"] == [
         {"min_quantity": 12, "price": 3_000, "members_only": False}
     ]
+
+
+def test_goods_receipt_entered_in_packs(api_as, rows):
+    """A dus of 40 at Rp 110.000 a dus: 80 base units at Rp 2.750; without a cost the
+    pack's own cost; a pack the product lacks or part of a pack is a 422."""
+    manager = api_as("manager")
+    supplier = manager.post("/suppliers", json={"name": "Grosir Jaya", "terms": "purchase"}).json
+    product = _product(
+        manager,
+        packs=[{"name": "DUS", "factor": 40, "price": 130_000, "cost": 108_000}],
+    ).json
+    got = manager.post(
+        "/goods-receipts",
+        json={
+            "supplier_id": supplier["id"],
+            "lines": [
+                {"product_id": product["id"], "quantity": 2, "pack": "dus", "unit_cost": 110_000}
+            ],
+        },
+    )
+    assert got.status_code == 201, got.json
+    assert got.json["total_cost"] == 220_000
+    assert (got.json["lines"][0]["quantity"], got.json["lines"][0]["unit_cost"]) == (80, 2_750)
+    again = manager.post(
+        "/goods-receipts",
+        json={
+            "supplier_id": supplier["id"],
+            "lines": [{"product_id": product["id"], "quantity": 1, "pack": "DUS"}],
+        },
+    )
+    assert again.status_code == 201
+    assert again.json["lines"][0]["unit_cost"] == 2_700  # 108.000 / 40
+    shown = manager.get(f"/products/{product['id']}").json
+    assert shown["on_hand"] == 120 and shown["avg_cost"] == 2_733  # (220.000 + 108.000) / 120
+    before = rows.snapshot()
+    for line, field in (
+        ({"pack": "PAK", "quantity": 1}, "lines.0.pack"),
+        ({"pack": "DUS", "quantity": 1.5}, "lines.0.quantity"),
+    ):
+        bad = manager.post(
+            "/goods-receipts",
+            json={"supplier_id": supplier["id"], "lines": [{"product_id": product["id"], **line}]},
+        )
+        assert bad.status_code == 422 and field in bad.json["errors"]["json"], bad.json
+    assert rows.snapshot() == before
+
+
+def test_shelf_label_shows_the_pack_price(app, api_as, fake_printer):
+    """A pack's new price puts the product on the label queue; the label read back
+    from the printer shows "DUS (40) Rp 130.000" under the prices."""
+    manager = api_as("manager")
+    printer_id = _printer(app, fake_printer, 48, "TM-T20II")
+    product = _product(manager, barcode=ean13(9301)).json
+    manager.delete("/labels")
+    patched = manager.patch(
+        f"/products/{product['id']}",
+        json={"packs": [{"name": "DUS", "factor": 40, "price": 130_000}]},
+    )
+    assert patched.status_code == 200
+    assert [i["product_id"] for i in manager.get("/labels").json["items"]] == [product["id"]]
+    assert manager.post("/labels/print", json={"printer_id": printer_id}).status_code == 202
+    Worker(app, name="pack-label-test").run_once()
+    words = [e["text"].strip() for e in parse_escpos(fake_printer.jobs[0]) if e["type"] == "text"]
+    assert "Rp 3.500" in words and "DUS (40) Rp 130.000" in words
+
+
+def test_packs_page_saves_and_refuses_bad_rows(app, login_as, api_as, rows):
+    product = _product(api_as("manager"), barcode=ean13(9401)).json
+    manager = login_as("manager")
+    url = f"/inventory/products/{product['id']}/packs"
+    html = manager.get(url).get_data(as_text=True)
+    assert "Harga grosir" in html and " style=" not in html
+    token = factories.csrf_in(html)
+    form = {
+        "csrf_token": token,
+        "pack-name": ["dus", "", ""],
+        "pack-factor": ["40", "", ""],
+        "pack-barcode": [ean13(9402), "", ""],
+        "pack-price": ["130.000", "", ""],
+        "pack-member_price": ["", "", ""],
+        "pack-cost": ["110000", "", ""],
+        "tier-min_quantity": ["10", "", ""],
+        "tier-price": ["3.300", "", ""],
+        "tier-members": ["0"],
+    }
+    saved = manager.post(url, data=form)
+    assert saved.status_code == 302
+    shown = api_as("manager").get(f"/products/{product['id']}").json
+    assert [(p["name"], p["factor"], p["price"], p["cost"]) for p in shown["packs"]] == [
+        ("DUS", 40, 130_000, 110_000)
+    ]
+    assert shown["tiers"] == [{"min_quantity": 10, "price": 3_300, "members_only": True}]
+    detail = manager.get(f"/inventory/products/{product['id']}").get_data(as_text=True)
+    assert "DUS (40)" in detail and "Rp 130.000" in detail
+    before = rows.snapshot()
+    bad = manager.post(url, data={**form, "pack-factor": ["1", "", ""]}, follow_redirects=True)
+    assert "Tidak disimpan" in bad.get_data(as_text=True)
+    assert rows.snapshot() == before
+    assert api_as("manager").get(f"/products/{product['id']}").json["packs"][0]["factor"] == 40

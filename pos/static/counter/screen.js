@@ -14,7 +14,8 @@ export function render() {
     if (i === selected) tr.classList.add("selected");
     const cells = [
       String(i + 1),
-      line.name + (state.member && line.member_price != null && line.fixed_price == null ? " · " + T.member_price : ""),
+      line.name + (state.member && line.member_price != null && line.fixed_price == null ? " · " + T.member_price : "")
+        + (a.tier ? " · " + T.quantity_price : ""),
       window.mart.qty(line.quantity, line.unit),
       rp(a.unit),
       line.discount ? "-" + rp(line.discount) : "",
