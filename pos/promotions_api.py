@@ -112,6 +112,7 @@ class ReportRowOut(Schema):
 def create_promotion(data):
     promo = service.create_promotion(data, current_user)
     db.session.commit()
+    service.forget()  # after the commit: a sale in between read the old ones
     return promo
 
 
@@ -137,6 +138,7 @@ def get_promotion(promotion_id):
 def update_promotion(data, promotion_id):
     promo = service.update_promotion(promotion_id, data, current_user)
     db.session.commit()
+    service.forget()  # after the commit: a sale in between read the old ones
     return promo
 
 
@@ -147,6 +149,7 @@ def update_promotion(data, promotion_id):
 def end_promotion(data, promotion_id):
     promo = service.end_promotion(promotion_id, current_user, confirm=data["confirm"])
     db.session.commit()
+    service.forget()  # after the commit: a sale in between read the old ones
     return promo
 
 
