@@ -153,6 +153,33 @@ def end_promotion(data, promotion_id):
     return promo
 
 
+class CounterPromotionOut(Schema):
+    """A promotion as the cashier screen prices it (pos/static/counter/promotions.js):
+    its products resolved (a category's too), the percentage in hundredths."""
+
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    percent = fields.Function(lambda p: int(p.percent * 100))  # hundredths: 12,5% is 1250
+    buy = fields.Integer()
+    get = fields.Integer()
+    price = fields.Integer()
+    products = fields.List(fields.Integer())
+    members_only = fields.Boolean()
+    stackable = fields.Boolean()
+    starts = fields.DateTime(attribute="starts_at")
+    ends = fields.DateTime(attribute="ends_at")
+
+
+@blp.route("/promotions/counter", methods=["GET"])
+@roles_required("cashier", "manager")
+@blp.response(200, CounterPromotionOut(many=True))
+def counter_promotions():
+    """The promotions running or starting soon, for the cashier screen (it keeps them
+    for offline use and checks their times itself)."""
+    return service.for_counter()
+
+
 @blp.route("/promotions/report", methods=["GET"])
 @roles_required("manager")
 @blp.arguments(ReportArgs, location="query")

@@ -107,6 +107,11 @@ def running(at: datetime | None = None) -> list[Running]:
     return [p for p in cached[1] if p.starts_at <= at < p.ends_at]
 
 
+def for_counter() -> list[Running]:
+    """Every active promotion not yet ended (the cashier screen filters by its clock)."""
+    return _load(utcnow())
+
+
 def _load(since: datetime) -> list[Running]:
     """Every active promotion ending after ``since``: one statement, one more for those
     given by category."""

@@ -196,6 +196,7 @@ ACCESS = {
     "pos_promotions_api.update_promotion": MANAGER,
     "pos_promotions_api.end_promotion": MANAGER,
     "pos_promotions_api.promotions_report": MANAGER,
+    "pos_promotions_api.counter_promotions": COUNTER,
     "pos_api.create_register": MANAGER,
     "pos_api.list_registers": COUNTER,
     "pos_api.get_register": COUNTER,
