@@ -185,6 +185,11 @@ ACCESS = {
     "pos.display_state": COUNTER,
     "pos.display_pin": COUNTER,  # the member's PIN typed on the display's pad
     "pos.registers": MANAGER,
+    "pos.promotions": MANAGER,  # issue 15: promotions' pages
+    "pos.promotion_form": MANAGER,
+    "pos.promotion_end": MANAGER,
+    "pos.promotions_report": MANAGER,
+    "pos.promotions_report_csv": MANAGER,
     "pos.sales": MANAGER,
     "pos.sale_detail": MANAGER,
     "pos.shifts": MANAGER,
