@@ -20,6 +20,7 @@ from pos import (  # noqa: F401  (models: for Alembic)
 from pos.books_sales import net_sales, net_sales_of_journals
 from pos.demo import seed
 from pos.models import Sale
+from pos.promotion_views import kind_label  # noqa: F401  (issue 15: its pages on views.bp)
 from pos.services import open_drawers_cash
 
 
@@ -32,6 +33,7 @@ def init_app(app):
     app.cli.add_command(cli.group)
     nav.add(app, _l("Point of sale"), "pos.counter", ("cashier", "manager"), order=50)
     nav.add(app, _l("Sales"), "pos.sales", ("manager",), order=51)
+    nav.add(app, _l("Promotions"), "pos.promotions", ("manager",), order=52)
     nav.set_home(app, "cashier", "pos.counter")
     register_seeder(app, 50, seed)
     app.extensions.setdefault("books_ledgers", {})["pos"] = _books_ledgers

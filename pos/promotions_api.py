@@ -112,6 +112,7 @@ class ReportRowOut(Schema):
 def create_promotion(data):
     promo = service.create_promotion(data, current_user)
     db.session.commit()
+    service.forget()  # after the commit: a sale in between read the old ones
     return promo
 
 
@@ -137,6 +138,7 @@ def get_promotion(promotion_id):
 def update_promotion(data, promotion_id):
     promo = service.update_promotion(promotion_id, data, current_user)
     db.session.commit()
+    service.forget()  # after the commit: a sale in between read the old ones
     return promo
 
 
@@ -147,7 +149,35 @@ def update_promotion(data, promotion_id):
 def end_promotion(data, promotion_id):
     promo = service.end_promotion(promotion_id, current_user, confirm=data["confirm"])
     db.session.commit()
+    service.forget()  # after the commit: a sale in between read the old ones
     return promo
+
+
+class CounterPromotionOut(Schema):
+    """A promotion as the cashier screen prices it (pos/static/counter/promotions.js):
+    its products resolved (a category's too), the percentage in hundredths."""
+
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    percent = fields.Function(lambda p: int(p.percent * 100))  # hundredths: 12,5% is 1250
+    buy = fields.Integer()
+    get = fields.Integer()
+    price = fields.Integer()
+    products = fields.List(fields.Integer())
+    members_only = fields.Boolean()
+    stackable = fields.Boolean()
+    starts = fields.DateTime(attribute="starts_at")
+    ends = fields.DateTime(attribute="ends_at")
+
+
+@blp.route("/promotions/counter", methods=["GET"])
+@roles_required("cashier", "manager")
+@blp.response(200, CounterPromotionOut(many=True))
+def counter_promotions():
+    """The promotions running or starting soon, for the cashier screen (it keeps them
+    for offline use and checks their times itself)."""
+    return service.for_counter()
 
 
 @blp.route("/promotions/report", methods=["GET"])

@@ -25,13 +25,15 @@ discount's share, PPN, consignment and returns all work from it), and one
 ``pos_sale_line_promotions`` row per line and promotion (its name kept as it was).
 """
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from inventory import services as inventory
@@ -60,6 +62,8 @@ class Running:
     products: tuple[int, ...]  # in the promotion's order (a bundle's parts)
     members_only: bool
     stackable: bool
+    starts_at: datetime
+    ends_at: datetime
 
 
 # --- running promotions --------------------------------------------------------------
@@ -69,30 +73,49 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-_RUNNING = None
+# The running promotions are read once per ``MART_PROMOTIONS_CACHE_SECONDS`` (10) per
+# process and app, not per sale (the sale path's statement budget,
+# tests/pos/test_sale_path.py): every promotion not ended two days ago, filtered by the
+# sale's time in Python. A change made here forgets them at once in this process; other
+# processes (workers) see it within those seconds.
+_RECENT = timedelta(days=2)  # a sale sent late (offline) keeps its time within its shift
 
 
-def _running_statement():
-    global _RUNNING  # built once: building a statement costs CPU
-    if _RUNNING is None:
-        t = Promotion.__table__
-        _RUNNING = (
-            sa.select(t)
-            .where(
-                t.c.active.is_(True),
-                t.c.starts_at <= sa.bindparam("at"),
-                t.c.ends_at > sa.bindparam("at"),
-            )
-            .order_by(t.c.id)
-        )
-    return _RUNNING
+def _load_statement():
+    t = Promotion.__table__
+    return (
+        sa.select(t)
+        .where(t.c.active.is_(True), t.c.ends_at > sa.bindparam("since"))
+        .order_by(t.c.id)
+    )
+
+
+def forget():
+    """Drop this process's copy of the running promotions (after a change)."""
+    current_app.extensions.pop("pos_promotions", None)
 
 
 def running(at: datetime | None = None) -> list[Running]:
-    """The promotions running at ``at`` (now), oldest first: one statement, and one
-    more for those given by category."""
+    """The promotions running at ``at`` (now), oldest first."""
     at = _aware(at or utcnow())
-    rows = db.session.connection().execute(_running_statement(), {"at": at}).all()
+    seconds = current_app.config.get("MART_PROMOTIONS_CACHE_SECONDS", 10)
+    cached = current_app.extensions.get("pos_promotions")
+    tick = time.monotonic()
+    if cached is None or tick - cached[0] >= seconds:
+        cached = (tick, _load(utcnow() - _RECENT))
+        current_app.extensions["pos_promotions"] = cached
+    return [p for p in cached[1] if p.starts_at <= at < p.ends_at]
+
+
+def for_counter() -> list[Running]:
+    """Every active promotion not yet ended (the cashier screen filters by its clock)."""
+    return _load(utcnow())
+
+
+def _load(since: datetime) -> list[Running]:
+    """Every active promotion ending after ``since``: one statement, one more for those
+    given by category."""
+    rows = db.session.connection().execute(_load_statement(), {"since": since}).all()
     if not rows:
         return []
     categories = {r.category_id for r in rows if r.category_id is not None}
@@ -114,6 +137,8 @@ def running(at: datetime | None = None) -> list[Running]:
                 products=tuple(int(p) for p in products),
                 members_only=bool(r.members_only),
                 stackable=bool(r.stackable),
+                starts_at=_aware(r.starts_at),
+                ends_at=_aware(r.ends_at),
             )
         )
     return found
@@ -478,6 +503,7 @@ def create_promotion(data: dict, user) -> Promotion:
     promo = Promotion(**row, created_by_id=getattr(user, "id", None))
     db.session.add(promo)
     db.session.flush()
+    forget()
     audit.record("promotion.create", promo, after=_audit_view(promo), user=user)
     return promo
 
@@ -495,6 +521,7 @@ def update_promotion(promotion_id: int, data: dict, user) -> Promotion:
     for key, value in row.items():
         setattr(promo, key, value)
     db.session.flush()
+    forget()
     audit.record("promotion.update", promo, before=before, after=_audit_view(promo), user=user)
     return promo
 
@@ -510,6 +537,7 @@ def end_promotion(promotion_id: int, user, *, confirm: bool) -> Promotion:
             promo.starts_at = now
         promo.ends_at = now
     db.session.flush()
+    forget()
     audit.record("promotion.end", promo, after=_audit_view(promo), user=user)
     return promo
 

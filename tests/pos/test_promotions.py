@@ -4,8 +4,10 @@ members-only, returns of promoted lines, the API's 422s with nothing written."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from inventory import services as inventory
+from mart.extensions import db
 from pos.models import Promotion, SaleLinePromotion
 from tests.pos.conftest import on_hand
 
@@ -261,3 +263,48 @@ def test_report_units_discount_margin_and_csv(app, counter, make_product, rows):
     csv = counter.manager.get("/promotions/report?format=csv")
     assert csv.status_code == 200 and "Promo A" in csv.get_data(as_text=True)
     assert counter.cashier.get("/promotions/report").status_code == 403
+
+
+def test_manager_pages_create_list_end_and_report(app, counter, make_product, rows, login_as):
+    a, code_a = make_product(price=10_000)
+    b, code_b = make_product(price=5_000)
+    client = login_as("manager")
+    assert client.get("/pos/promotions").status_code == 200
+    page = client.get("/pos/promotions/new")
+    assert page.status_code == 200 and "Promosi baru" in page.get_data(as_text=True)
+    csrf = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    form = {
+        "csrf_token": csrf,
+        "name": "Paket hemat",
+        "kind": "bundle",
+        "starts": (NOW - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "ends": (NOW + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        "products": f"{code_a}\n{code_b}",
+        "price": "12.000",
+    }
+    before = rows.snapshot()
+    bad = client.post("/pos/promotions/new", data={**form, "price": "20.000"})
+    assert bad.status_code == 200 and rows.snapshot() == before
+    assert "Harga paket harus di bawah" in bad.get_data(as_text=True)
+    saved = client.post("/pos/promotions/new", data=form)
+    assert saved.status_code in (302, 303)
+    listed = client.get("/pos/promotions?state=running").get_data(as_text=True)
+    assert "Paket hemat" in listed and "Harga paket" in listed
+    sale = cash_sale(counter, [{"product_id": a, "quantity": 1}, {"product_id": b, "quantity": 1}])
+    assert sale["total"] == 12_000
+    report = client.get("/pos/promotions/report").get_data(as_text=True)
+    assert "Paket hemat" in report and "Rp 3.000" in report
+    csv = client.get("/pos/promotions/report.csv")
+    assert csv.status_code == 200 and "Paket hemat" in csv.get_data(as_text=True)
+    with app.app_context():
+        promo_id = db.session.scalar(sa.select(Promotion.id))
+    ended = client.post(
+        f"/pos/promotions/{promo_id}/end", data={"csrf_token": csrf, "confirm": "1"}
+    )
+    assert ended.status_code in (302, 303)
+    assert (
+        cash_sale(counter, [{"product_id": a, "quantity": 1}, {"product_id": b, "quantity": 1}])[
+            "total"
+        ]
+        == 15_000
+    )

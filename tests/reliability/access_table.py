@@ -192,6 +192,11 @@ ACCESS = {
     "pos.display_state": COUNTER,
     "pos.display_pin": COUNTER,  # the member's PIN typed on the display's pad
     "pos.registers": MANAGER,
+    "pos.promotions": MANAGER,  # issue 15: promotions' pages
+    "pos.promotion_form": MANAGER,
+    "pos.promotion_end": MANAGER,
+    "pos.promotions_report": MANAGER,
+    "pos.promotions_report_csv": MANAGER,
     "pos.sales": MANAGER,
     "pos.sale_detail": MANAGER,
     "pos.shifts": MANAGER,
@@ -203,6 +208,7 @@ ACCESS = {
     "pos_promotions_api.update_promotion": MANAGER,
     "pos_promotions_api.end_promotion": MANAGER,
     "pos_promotions_api.promotions_report": MANAGER,
+    "pos_promotions_api.counter_promotions": COUNTER,
     "pos_api.create_register": MANAGER,
     "pos_api.list_registers": COUNTER,
     "pos_api.get_register": COUNTER,
