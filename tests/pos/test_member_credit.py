@@ -375,9 +375,7 @@ def test_manager_page_payroll_upload_and_member_reminder(
     assert page.status_code == 200
     assert "Budi Kasbon" in html and "Rp 50.000" in html and "Rp 40.000" in html
     out = manager.get("/member-credit/payroll.csv")
-    assert out.status_code == 200 and f"{member_no},Budi Kasbon,50000" in out.get_data(
-        as_text=True
-    )
+    assert out.status_code == 200 and f"{member_no},Budi Kasbon,50000" in out.get_data(as_text=True)
 
     token = factories.csrf_token(manager, "/member-credit/")
     before = rows.snapshot()
