@@ -9,6 +9,7 @@ from mart.extensions import api as rest_api
 from members import api as domain_api
 from members import (  # noqa: F401  (models: for Alembic)
     cli,
+    credit_views,
     models,
     rat,  # the RAT pack (books' reports with the members' ledgers)
     views,
@@ -21,6 +22,7 @@ def init_app(app):
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
     app.register_blueprint(rat.bp)
+    credit_views.init_app(app)  # issue 15: member credit pages
     rest_api.register_blueprint(rat.blp, url_prefix="/api/v1")
     app.cli.add_command(cli.group)
     nav.add(app, _l("Members"), "members.index", ("manager",), order=40)

@@ -22,6 +22,7 @@ def method_label(method: str) -> str:
         "card": _("Card"),
         "transfer": _("Transfer"),
         "simpanan": _("Simpanan sukarela"),
+        "credit": _("Member credit"),
     }.get(method, method)
 
 

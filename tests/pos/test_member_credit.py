@@ -354,3 +354,54 @@ def test_buckets():
         "90+",
         "90+",
     ]
+
+
+# --- the pages ---------------------------------------------------------------------------
+
+
+def test_manager_page_payroll_upload_and_member_reminder(
+    app, counter, make_product, credit_member, login_as, rows
+):
+    from tests import factories  # noqa: PLC0415
+
+    pid, _ = make_product(price=10_000)
+    member_no = credit_member(name="Budi Kasbon")
+    counter.manager.put(f"/members/{member_no}/credit", json={"limit": 500_000})
+    _owe(app, member_no, 40_000, 45)  # overdue
+    assert _on_credit(counter, pid, member_no, 10_000).status_code == 201
+    manager = login_as("manager")
+    page = manager.get("/member-credit/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Budi Kasbon" in html and "Rp 50.000" in html and "Rp 40.000" in html
+    out = manager.get("/member-credit/payroll.csv")
+    assert out.status_code == 200 and f"{member_no},Budi Kasbon,50000" in out.get_data(as_text=True)
+
+    token = factories.csrf_token(manager, "/member-credit/")
+    before = rows.snapshot()
+    bad = manager.post(
+        "/member-credit/payroll",
+        data={
+            "csrf_token": token,
+            "file": (io.BytesIO(f"member_no,amount\n{member_no},60000\n".encode()), "back.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422
+    assert "Baris 2, amount" in bad.get_data(as_text=True)
+    assert rows.snapshot() == before
+    good = manager.post(
+        "/member-credit/payroll",
+        data={
+            "csrf_token": token,
+            "file": (io.BytesIO(f"member_no,amount\n{member_no},30000\n".encode()), "back.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert good.status_code == 302
+    assert _credit(counter.manager, member_no)["used"] == 20_000
+
+    detail = manager.get(f"/members/{member_no}").get_data(as_text=True)
+    assert 'data-testid="member-credit"' in detail
+    assert "Rp 10.000" in detail  # of the overdue purchase, 10.000 is left
+    assert "Pengingat" in detail

@@ -147,6 +147,9 @@ ACCESS = {
     "members_api.payroll_csv": MANAGER,
     "members_api.payroll_import": MANAGER,
     "pos_credit_api.credit_payment": COUNTER,
+    "member_credit.index": MANAGER,
+    "member_credit.payroll_csv": MANAGER,
+    "member_credit.payroll_upload": MANAGER,
     "members_api.set_pin": MANAGER,  # a member: only their own number
     "members_api.leave": MANAGER,
     "members_api.reverse": MANAGER,
