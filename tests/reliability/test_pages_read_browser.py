@@ -35,7 +35,8 @@ OVERFLOW = r"""() => {
     if (!c.offsetParent || !/^\s*\(?Rp\s?-?[\d.]+\)?\s*$/.test(c.textContent)) continue;
     const r = document.createRange();
     r.selectNodeContents(c);
-    const tops = new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top)));
+    const rects = [...r.getClientRects()].filter(x => x.width > 0);
+    const tops = new Set(rects.map(x => Math.round(x.top)));
     if (tops.size > 1) out.push('wraps: ' + c.textContent.trim());
   }
   return out;
