@@ -365,41 +365,53 @@ def _month_split(date_from: date, date_to: date):
     return (m1, m2), edges
 
 
-def branch_sums(date_from: date, date_to: date) -> dict[int, dict]:
-    """Per branch id: the additive figures and the number of reports in the period."""
+def _sums_query(date_from: date, date_to: date, ids=None):
+    """Per branch id (optionally only ``ids``, a list or a select of ids): the additive
+    figures and the number of reports in the period, as one ``GROUP BY branch_id``
+    select: whole months from hub_monthly, the days at unaligned edges from the
+    reports."""
     fields = ("reports",) + SUM_FIELDS
     months, edges = _month_split(date_from, date_to)
     parts = []
     if months:
         m = HubMonthly
-        parts.append(
-            sa.select(m.branch_id, *[getattr(m, f).label(f) for f in fields]).where(
-                m.month >= months[0], m.month < months[1]
-            )
-        )
+        where = [m.month >= months[0], m.month < months[1]]
+        if ids is not None:
+            where.append(m.branch_id.in_(ids))
+        columns = [getattr(m, f).label(f) for f in fields]
+        parts.append(sa.select(m.branch_id, *columns).where(*where))
     r = HubReport
     for start, end in edges:
+        where = [r.date >= start, r.date <= end]
+        if ids is not None:
+            where.append(r.branch_id.in_(ids))
         parts.append(
             sa.select(
                 r.branch_id,
                 sa.literal(1).label("reports"),
                 *[getattr(r, f).label(f) for f in SUM_FIELDS],
-            ).where(r.date >= start, r.date <= end)
+            ).where(*where)
         )
     union = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    stmt = sa.select(
+    return sa.select(
         union.c.branch_id,
         *[sa.cast(sa.func.sum(union.c[f]), sa.BigInteger).label(f) for f in fields],
     ).group_by(union.c.branch_id)
+
+
+def branch_sums(date_from: date, date_to: date, ids=None) -> dict[int, dict]:
+    """Per branch id: the additive figures and the number of reports in the period."""
+    fields = ("reports",) + SUM_FIELDS
     # Plain tuples: attribute access per figure costs more than the query at 1,000 branches.
     return {
         row[0]: dict(zip(fields, [int(v or 0) for v in row[1:]], strict=True))
-        for row in db.session.execute(stmt)
+        for row in db.session.execute(_sums_query(date_from, date_to, ids))
     }
 
 
-def branch_points(date_from: date, date_to: date) -> dict[int, dict]:
-    """Per branch id: the state figures of its last report in the period.
+def _points_query(date_from: date, date_to: date, ids=None):
+    """Per branch id (optionally only ``ids``): the date (``as_of``) and state figures of
+    its last report in the period, as one select (a union).
 
     A branch whose newest report falls in the period (the usual case: a period up to
     today) is read from hub_latest, one row per branch. Only the others (a period in
@@ -407,70 +419,154 @@ def branch_points(date_from: date, date_to: date) -> dict[int, dict]:
     (branch_id, date) index per branch (LATERAL ... LIMIT 1), whatever the length of
     the history; elsewhere a join on each branch's last date.
     """
-    names = ("as_of",) + POINT_FIELDS
     lt = HubLatest
-    out = {
-        row[0]: dict(zip(names, (row[1], *[int(v) for v in row[2:]]), strict=True))
-        for row in db.session.execute(
-            sa.select(lt.branch_id, lt.date, *[getattr(lt, f) for f in POINT_FIELDS]).where(
-                lt.date >= date_from, lt.date <= date_to
-            )
-        )
-    }
-    later = sa.select(lt.branch_id).where(lt.date > date_to)
+    where = [lt.date >= date_from, lt.date <= date_to]
+    if ids is not None:
+        where.append(lt.branch_id.in_(ids))
+    latest = sa.select(
+        lt.branch_id, lt.date.label("as_of"), *[getattr(lt, f).label(f) for f in POINT_FIELDS]
+    ).where(*where)
+    later_where = [lt.date > date_to]
+    if ids is not None:
+        later_where.append(lt.branch_id.in_(ids))
+    later = sa.select(lt.branch_id).where(*later_where)
     if not db.session.scalar(sa.select(sa.exists(later))):
-        return out
+        return latest
     r = HubReport
-    columns = [r.branch_id, r.date, *[getattr(r, f) for f in POINT_FIELDS]]
+    columns = [r.branch_id, r.date.label("as_of"), *[getattr(r, f).label(f) for f in POINT_FIELDS]]
     in_period = sa.and_(r.date >= date_from, r.date <= date_to)
     if db.session.get_bind().dialect.name == "postgresql":
-        last = (
+        probe = (
             sa.select(*columns)
-            .where(r.branch_id == HubBranch.id, in_period)
+            .where(r.branch_id == lt.branch_id, in_period)
             .order_by(r.date.desc())
             .limit(1)
             .lateral()
         )
-        stmt = (
-            sa.select(last)
-            .select_from(HubBranch)
-            .join(last, sa.true())
-            .where(HubBranch.id.in_(later))
-        )
+        past = sa.select(probe).select_from(lt).join(probe, sa.true()).where(*later_where)
     else:
         newest = (
             sa.select(r.branch_id, sa.func.max(r.date).label("d"))
-            .where(in_period)
+            .where(in_period, r.branch_id.in_(later))
             .group_by(r.branch_id)
             .subquery()
         )
-        stmt = sa.select(*columns).join(
+        past = sa.select(*columns).join(
             newest, sa.and_(r.branch_id == newest.c.branch_id, r.date == newest.c.d)
         )
-        stmt = stmt.where(r.branch_id.in_(later))
-    for row in db.session.execute(stmt):
-        out[row[0]] = dict(zip(names, (row[1], *[int(v) for v in row[2:]]), strict=True))
-    return out
+    return sa.union_all(latest, past)
 
 
-def summary(date_from: date, date_to: date, stale_days: int | None = None) -> dict:
-    """Totals and a row per branch for the period (every active branch, reporting or not)."""
+def branch_points(date_from: date, date_to: date, ids=None) -> dict[int, dict]:
+    """Per branch id: the state figures of its last report in the period (see
+    ``_points_query``)."""
+    names = ("as_of",) + POINT_FIELDS
+    return {
+        row[0]: dict(zip(names, (_as_date(row[1]), *[int(v) for v in row[2:]]), strict=True))
+        for row in db.session.execute(_points_query(date_from, date_to, ids))
+    }
+
+
+def _as_date(value):
+    # SQLite hands a date read through a union back as its ISO text.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _stale_cut(stale_days: int):
+    """A SQL expression: per branch, the last report date below which it is stale (its
+    business day, in its time zone, minus ``stale_days``)."""
+    days = business_days()
+    default = today() - timedelta(days=stale_days)
+    return sa.case(
+        *[(HubBranch.timezone == tz, day - timedelta(days=stale_days)) for tz, day in days.items()],
+        else_=default,
+    )
+
+
+GROUPS = {"kota": ("kota",), "kecamatan": ("kota", "kecamatan")}
+
+
+def group_totals(date_from: date, date_to: date, by: str | None = None, stale_days=None):
+    """The totals of the active branches for the period as SQL aggregates: one dict
+    (``by`` None) or a list per ``kota`` or ``kecamatan`` (with its kota), the same
+    figures as ``totals_of`` over the branch rows of ``summary``, without reading a
+    row per branch into Python."""
     if date_from > date_to:
         raise InvalidInput(_("'from' must not be after 'to'."), field="from")
     if stale_days is None:
         stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
-    sums = branch_sums(date_from, date_to)
-    points = branch_points(date_from, date_to)
+    hb = HubBranch
+    sums = _sums_query(date_from, date_to).subquery()
+    points = _points_query(date_from, date_to).subquery()
+    keys_ = [getattr(hb, k) for k in GROUPS.get(by, ())]
+    last = hb.last_report_date
+    stale = sa.case((sa.or_(last.is_(None), last < _stale_cut(stale_days)), 1), else_=0)
+
+    def total(column):
+        return sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.BigInteger)
+
+    stmt = (
+        sa.select(
+            *keys_,
+            sa.func.count(hb.id),
+            sa.func.count(points.c.branch_id),
+            total(stale),
+            total(sums.c.reports),
+            *[total(sums.c[f]) for f in SUM_FIELDS],
+            *[total(points.c[f]) for f in POINT_FIELDS],
+        )
+        .select_from(hb)
+        .outerjoin(sums, sums.c.branch_id == hb.id)
+        .outerjoin(points, points.c.branch_id == hb.id)
+        .where(hb.active.is_(True))
+    )
+    if keys_:
+        stmt = stmt.group_by(*keys_).order_by(*keys_)
+    names = ("branches", "branches_reporting", "stale_branches", "days_reported")
+    names += SUM_FIELDS + POINT_FIELDS
+    out = []
+    for row in db.session.execute(stmt):
+        head = dict(zip(GROUPS.get(by, ()), row[: len(keys_)], strict=True))
+        figures = dict(zip(names, (int(v) for v in row[len(keys_) :]), strict=True))
+        figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
+        if by == "kota":
+            head["kecamatan"] = None
+        out.append({**head, **figures})
+    return out if by else out[0]
+
+
+def summary(
+    date_from: date,
+    date_to: date,
+    stale_days: int | None = None,
+    page: int | None = None,
+    per_page: int | None = None,
+) -> dict:
+    """Totals (SQL aggregates) and a row per active branch for the period, reporting or
+    not, in code order; with ``per_page`` only that page of branches (``page`` from 1)
+    is read. ``branches_total`` is the number of active branches."""
+    if date_from > date_to:
+        raise InvalidInput(_("'from' must not be after 'to'."), field="from")
+    if stale_days is None:
+        stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
+    hb = HubBranch
+    listed = (
+        sa.select(hb.id, hb.code, hb.name, hb.kota, hb.kecamatan, hb.timezone, hb.last_report_date)
+        .where(hb.active.is_(True))
+        .order_by(hb.code)
+    )
+    ids = None
+    if per_page:
+        listed = listed.limit(per_page).offset(((page or 1) - 1) * per_page)
+        ids = sa.select(listed.subquery().c.id)
+    totals = group_totals(date_from, date_to, None, stale_days)
+    sums = branch_sums(date_from, date_to, ids)
+    points = branch_points(date_from, date_to, ids)
     days = business_days()
     branches = []
     zero_sums = {f: 0 for f in ("reports",) + SUM_FIELDS}
     zero_points = {f: 0 for f in POINT_FIELDS}
-    hb = HubBranch
-    for id_, code, name, kota, kecamatan, tz, last in db.session.execute(
-        sa.select(hb.id, hb.code, hb.name, hb.kota, hb.kecamatan, hb.timezone, hb.last_report_date)
-        .where(hb.active.is_(True))
-        .order_by(hb.code)
-    ):
+    for id_, code, name, kota, kecamatan, tz, last in db.session.execute(listed):
         s = sums.get(id_, zero_sums)
         p = points.get(id_) or {"as_of": None, **zero_points}
         # In the branch's own time zone: its current business day, and the closed days
@@ -501,8 +597,11 @@ def summary(date_from: date, date_to: date, stale_days: int | None = None) -> di
         "date_from": date_from,
         "date_to": date_to,
         "stale_days": stale_days,
-        "totals": totals_of(branches),
+        "totals": totals,
         "branches": branches,
+        "branches_total": totals["branches"],
+        "page": (page or 1) if per_page else None,
+        "per_page": per_page,
     }
 
 
