@@ -117,13 +117,14 @@ def period(args, default_days=30):
 )
 def post_report(data, hub_branch):
     report, outcome = hub.ingest(hub_branch, data, request.get_data(cache=True))
-    db.session.commit()
+    # Read before the commit: after it the session would load them again (3 statements).
     result = {
         "branch_code": hub_branch.code,
         "date": report.date,
         "revision": report.revision,
         "outcome": outcome,
     }
+    db.session.commit()
     return (result, 200) if outcome == "unchanged" else result
 
 
