@@ -197,8 +197,10 @@ def _dashboard_data():
         "descending": descending,
         "totals": data["totals"],
         "branches": branches,
-        "kota": _ranked(_with_capital(hub.breakdown(branches, "kota"))),
-        "kecamatan": _ranked(_with_capital(hub.breakdown(branches, "kecamatan"))),
+        "kota": _ranked(_with_capital(hub.group_totals(date_from, date_to, "kota", stale_days))),
+        "kecamatan": _ranked(
+            _with_capital(hub.group_totals(date_from, date_to, "kecamatan", stale_days))
+        ),
         "trend": hub.trend(date_from, date_to, by),
         "stale": [r for r in branches if r["stale"]],
         # today's figures are partial: branches report a day after it closes
