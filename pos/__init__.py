@@ -9,20 +9,31 @@ from mart.demo import register as register_seeder
 from mart.extensions import api as rest_api
 from mart.extensions import db
 from pos import api as domain_api
-from pos import cli, models, offline, views  # noqa: F401  (models: for Alembic)
+from pos import (  # noqa: F401  (models: for Alembic)
+    cli,
+    credit_api,
+    models,
+    offline,
+    promotions_api,
+    views,
+)
 from pos.books_sales import net_sales, net_sales_of_journals
 from pos.demo import seed
 from pos.models import Sale
+from pos.promotion_views import kind_label  # noqa: F401  (issue 15: its pages on views.bp)
 from pos.services import open_drawers_cash
 
 
 def init_app(app):
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
+    rest_api.register_blueprint(promotions_api.blp, url_prefix="/api/v1")  # issue 15
+    rest_api.register_blueprint(credit_api.blp, url_prefix="/api/v1")  # issue 15
     offline.init_app(app)  # the service worker and the offline catalogue
     app.cli.add_command(cli.group)
     nav.add(app, _l("Point of sale"), "pos.counter", ("cashier", "manager"), order=50)
     nav.add(app, _l("Sales"), "pos.sales", ("manager",), order=51)
+    nav.add(app, _l("Promotions"), "pos.promotions", ("manager",), order=52)
     nav.set_home(app, "cashier", "pos.counter")
     register_seeder(app, 50, seed)
     app.extensions.setdefault("books_ledgers", {})["pos"] = _books_ledgers

@@ -21,6 +21,7 @@ from mart.models import User
 from mart.money import round_cash, round_half_up
 from pos import services
 from pos.models import Register
+from pos.services import promotions
 
 DAYS = 4
 SALES_PER_SHIFT = (14, 24)
@@ -52,6 +53,49 @@ def seed(context):
         for register, cashier, start in ((r1, cashiers["kasir1"], 7), (r2, cashiers["kasir2"], 13)):
             opened = datetime.combine(day, time(start, 0), tz)
             _trading_shift(rng, register, cashier, opened, catalogue, members)
+    _promotions(catalogue, today)
+
+
+def _promotions(catalogue, today):
+    """Running promotions of each kind (issue 15), from today (the past sales above
+    were made without them), for two weeks."""
+    pieces = [p for p in catalogue if p.unit != "kg"]
+    if len(pieces) < 5:
+        return
+    manager = db.session.scalar(sa.select(User).where(User.username == "manajer"))
+    starts, ends = today.isoformat(), (today + timedelta(days=14)).isoformat()
+    cheap = sorted(pieces, key=lambda p: (p.price, p.id))
+    first, second, third, fourth, fifth = cheap[:5]
+    regular = first.price + second.price
+    for data in (
+        {
+            "name": "Diskon 10% " + third.name,
+            "kind": "percent",
+            "percent": 10,
+            "product_ids": [third.id],
+        },
+        {
+            "name": "Beli 2 gratis 1 " + first.name,
+            "kind": "buy_get",
+            "buy": 2,
+            "get": 1,
+            "product_id": first.id,
+        },
+        {
+            "name": "Paket hemat",
+            "kind": "bundle",
+            "product_ids": [first.id, second.id],
+            "price": max(1, regular - max(500, regular // 10 // 100 * 100)),
+        },
+        {
+            "name": "Promo anggota 15%",
+            "kind": "percent",
+            "percent": 15,
+            "product_ids": [fourth.id, fifth.id],
+            "members_only": True,
+        },
+    ):
+        promotions.create_promotion({**data, "starts": starts, "ends": ends}, manager)
 
 
 def _uuid(rng):

@@ -17,7 +17,7 @@ from mart.models import User
 
 SHIFT_OPEN = "open"
 SHIFT_CLOSED = "closed"
-PAYMENT_METHODS = ("cash", "qris", "card", "transfer", "simpanan")
+PAYMENT_METHODS = ("cash", "qris", "card", "transfer", "simpanan", "credit")
 REFUND_METHODS = ("original", *PAYMENT_METHODS)
 
 
@@ -151,6 +151,8 @@ class Sale(db.Model):
     line_discount: Mapped[int] = mapped_column(Money, default=0)
     sale_discount: Mapped[int] = mapped_column(Money, default=0)
     discount: Mapped[int] = mapped_column(Money, default=0)
+    # What running promotions gave away (issue 15), part of ``discount``.
+    promotion_discount: Mapped[int] = mapped_column(Money, default=0, server_default="0")
     total: Mapped[int] = mapped_column(Money)
     rounding: Mapped[int] = mapped_column(Money, default=0)
     taxable: Mapped[int] = mapped_column(Money, default=0)
@@ -195,6 +197,9 @@ class SaleLine(db.Model):
     member_price: Mapped[bool] = mapped_column(default=False)
     gross: Mapped[int] = mapped_column(Money)
     discount: Mapped[int] = mapped_column(Money, default=0)
+    # What promotions gave away on the line (pos.services.promotions): amount = gross -
+    # discount - promotion_discount - sale_discount_share.
+    promotion_discount: Mapped[int] = mapped_column(Money, default=0, server_default="0")
     sale_discount_share: Mapped[int] = mapped_column(Money, default=0)
     amount: Mapped[int] = mapped_column(Money)
     tax: Mapped[str] = mapped_column(sa.String(8), default="ppn")
@@ -208,6 +213,14 @@ class SaleLine(db.Model):
     pack_price: Mapped[int | None] = mapped_column(Money)
 
     sale: Mapped[Sale] = relationship(back_populates="lines")
+    # What promotions gave on the line (issue 15), matched by sale and line number.
+    promotions: Mapped[list["SaleLinePromotion"]] = relationship(
+        primaryjoin="and_(SaleLine.sale_id == foreign(SaleLinePromotion.sale_id), "
+        "SaleLine.line_no == foreign(SaleLinePromotion.line_no))",
+        viewonly=True,
+        order_by="SaleLinePromotion.id",
+        lazy="selectin",
+    )
 
 
 class Payment(db.Model):
@@ -294,3 +307,47 @@ class SuspendedSale(db.Model):
     label: Mapped[str] = mapped_column(sa.String(80), default="")
     payload: Mapped[dict] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+PROMOTION_KINDS = ("percent", "buy_get", "bundle")
+
+
+class Promotion(db.Model):
+    """A promotion (issue 15): ``percent`` off some products or a category, ``buy_get``
+    (buy ``buy_qty`` of a product, ``get_qty`` more free) or a ``bundle`` (one of each
+    of ``product_ids`` for ``bundle_price``), running from ``starts_at`` to ``ends_at``
+    (exclusive). See pos.services.promotions."""
+
+    __tablename__ = "pos_promotions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    buy_qty: Mapped[int | None] = mapped_column()
+    get_qty: Mapped[int | None] = mapped_column()
+    bundle_price: Mapped[int | None] = mapped_column(Money)
+    product_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    category_id: Mapped[int | None] = mapped_column()
+    members_only: Mapped[bool] = mapped_column(default=False)
+    stackable: Mapped[bool] = mapped_column(default=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SaleLinePromotion(db.Model):
+    """What one promotion gave away on one sale line (by the line's sale and number:
+    the sale path inserts lines without reading their ids back)."""
+
+    __tablename__ = "pos_sale_line_promotions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[str] = mapped_column(sa.ForeignKey("sales.id"), index=True)
+    line_no: Mapped[int] = mapped_column()
+    promotion_id: Mapped[int] = mapped_column(sa.ForeignKey("pos_promotions.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    discount: Mapped[int] = mapped_column(Money)

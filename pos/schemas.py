@@ -10,6 +10,7 @@ from mart.apiutil import PageArgs
 from mart.extensions import db
 from mart.fields import Quantity
 from pos.models import PAYMENT_METHODS, REFUND_METHODS, SHIFT_OPEN, Shift
+from pos.services.promotions import given_on
 from printers.schemas import WaitingJobSchema
 
 MAX_MONEY = 10**13
@@ -265,6 +266,8 @@ class SaleLineOut(PlainSchema):
     member_price = fields.Boolean()
     gross = fields.Integer()
     discount = fields.Integer()
+    promotion_discount = fields.Integer()
+    promotions = fields.Function(lambda line: given_on(line))  # issue 15
     sale_discount_share = fields.Integer()
     amount = fields.Integer()
     tax = fields.String()
@@ -296,6 +299,7 @@ class SaleOut(PlainSchema):
     subtotal = fields.Integer()
     line_discount = fields.Integer()
     sale_discount = fields.Integer()
+    promotion_discount = fields.Integer()
     discount = fields.Integer()
     total = fields.Integer()
     rounding = fields.Integer()

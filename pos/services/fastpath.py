@@ -59,7 +59,13 @@ class SaleView(SimpleNamespace):
             ),
             cashier=person(sale.cashier),
             lines=[
-                SimpleNamespace(**{name: getattr(line, name) for name in _LINE_COLUMNS})
+                SimpleNamespace(
+                    **{name: getattr(line, name) for name in _LINE_COLUMNS},
+                    promotions=[
+                        {"promotion_id": p.promotion_id, "name": p.name, "discount": p.discount}
+                        for p in line.promotions
+                    ],
+                )
                 for line in sale.lines
             ],
             payments=[

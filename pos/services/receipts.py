@@ -10,6 +10,7 @@ from mart.money import format_number
 from members import services as members
 from pos.models import Sale, SaleReturn
 from pos.services import pricing
+from pos.services.promotions import given_on
 from printers import services as printing
 from printers.document import Document, Item, Total, branch_header
 
@@ -21,6 +22,7 @@ def method_label(method: str) -> str:
         "card": _("Card"),
         "transfer": _("Transfer"),
         "simpanan": _("Simpanan sukarela"),
+        "credit": _("Member credit"),
     }.get(method, method)
 
 
@@ -35,17 +37,20 @@ def receipt_document(sale: Sale, *, copy: bool = False):
             notes.append(_("member price"))
         if line.discount:
             notes.append(_("discount -%(amount)s", amount=format_number(line.discount)))
+        for given in given_on(line):  # issue 15: each promotion by name
+            notes.append(f"{given['name']} -{format_number(given['discount'])}")
         items.append(
             Item(
                 name=line.name,
                 quantity=quantity,
                 unit_price=unit_price,
-                amount=line.gross - line.discount,
+                amount=line.gross - line.discount - getattr(line, "promotion_discount", 0),
                 note=", ".join(notes) or None,
                 unit=line.unit,
             )
         )
-    totals = [Total(_("Subtotal"), sale.subtotal - sale.line_discount)]
+    promotion = getattr(sale, "promotion_discount", 0)
+    totals = [Total(_("Subtotal"), sale.subtotal - sale.line_discount - promotion)]
     if sale.sale_discount:
         totals.append(Total(_("Discount"), -sale.sale_discount))
     totals.append(Total(_("Total"), sale.total, emphasis=True))

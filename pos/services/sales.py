@@ -32,7 +32,8 @@ from members import services as members
 from members.models import Member
 from pos import pinpad
 from pos.models import Sale
-from pos.services import pricing
+from pos.services import credit as pos_credit
+from pos.services import pricing, promotions
 from pos.services._common import (
     PIN_METHODS,
     _approve,
@@ -221,11 +222,16 @@ def create_sale(
         member_no = member.member_no
 
     lines = _priced_lines(data["lines"], member)
+    # issue 15: promotions running at the sale's time, part of the discount (not approved)
+    promotion_discount = promotions.apply(
+        lines, member, at or sale_time(data.get("created_at"), found.opened_at)
+    )
     subtotal, line_discount, sale_discount = _share_discounts(lines, data.get("discount"))
     discount = line_discount + sale_discount
-    total = subtotal - discount
+    total = subtotal - discount - promotion_discount
     payments = data.get("payments") or []
     cash, rounding, due, paid, simpanan = _check_payments(payments, total, member_no, cfg)
+    on_credit = pos_credit.check_sale(payments, member_no)  # issue 15: member credit
     approver = None
     if _needs_approval(lines, subtotal, discount, cfg["MART_DISCOUNT_APPROVAL_PERCENT"]):
         approver = _approve(
@@ -254,7 +260,8 @@ def create_sale(
         "subtotal": subtotal,
         "line_discount": line_discount,
         "sale_discount": sale_discount,
-        "discount": discount,
+        "discount": discount + promotion_discount,
+        "promotion_discount": promotion_discount,
         "total": total,
         "rounding": rounding,
         "taxable": taxable,
@@ -268,6 +275,7 @@ def create_sale(
         "created_at": now,
     }
     sale = _insert_sale(conn, dialect, row, lines, payments, register, user)
+    pos_credit.charge_sale(sale, on_credit, user)  # under the member's credit row lock
     _post_sale_effects(
         sale,
         user,
@@ -305,7 +313,9 @@ def _share_discounts(lines, sale_discount) -> tuple[int, int, int]:
     subtotal = sum(line["gross"] for line in lines)
     line_discount = sum(line["discount"] for line in lines)
     sale_discount = int(sale_discount or 0)
-    after_lines = [line["gross"] - line["discount"] for line in lines]
+    after_lines = [
+        line["gross"] - line["discount"] - line.get("promotion_discount", 0) for line in lines
+    ]
     if sale_discount > sum(after_lines):
         raise InvalidInput(_("The discount is larger than the sale."), field="discount")
     shares = _split_proportionally(sale_discount, after_lines)
@@ -398,6 +408,7 @@ def _insert_sale(conn, dialect, row, lines, payments, register, user) -> SaleVie
             "member_price": line["member_price"],
             "gross": line["gross"],
             "discount": line["discount"],
+            "promotion_discount": line.get("promotion_discount", 0),
             "sale_discount_share": line["sale_discount_share"],
             "amount": line["amount"],
             "tax": line["tax"],
@@ -407,6 +418,7 @@ def _insert_sale(conn, dialect, row, lines, payments, register, user) -> SaleVie
     ]
     # Lines and payments in one multi-row statement each (no ORM round trip per row).
     conn.execute(statement("lines", dialect), line_rows)
+    promotions.record(conn, row["id"], lines)
     payment_rows = [
         {
             "sale_id": row["id"],
@@ -422,7 +434,10 @@ def _insert_sale(conn, dialect, row, lines, payments, register, user) -> SaleVie
         **row,
         register=register,
         cashier=person(user),
-        lines=[SimpleNamespace(**r) for r in line_rows],
+        lines=[
+            SimpleNamespace(**r, promotions=line.get("promotions", []))
+            for r, line in zip(line_rows, lines, strict=True)
+        ],
         payments=[SimpleNamespace(**r) for r in payment_rows],
     )
 

@@ -10,6 +10,7 @@
 //   payment.js  the payment dialog, the member's PIN, sending the sale
 //   returns.js  returns
 //   shift.js    open and close the shift, cash in/out, X report, reprint, printer
+//   promotions.js  running promotions priced as the server does (issue 15)
 // This file wires the keys. Keyboard first: the scan field always has the focus; a USB
 // scanner types the code and Enter. The service worker (sw.js) keeps these files for a
 // reload while the server is away: a new module is added to its list.
@@ -18,6 +19,8 @@ import { openPay } from "./counter/payment.js";
 import { openReturn } from "./counter/returns.js";
 import { onScan } from "./counter/scan.js";
 import { openResume, suspendSale } from "./counter/sale.js";
+import { api } from "./counter/net.js";
+import { setPromotions } from "./counter/promotions.js";
 import { removeLine, render, resetSale } from "./counter/screen.js";
 import { reprint, start } from "./counter/shift.js";
 import { select, selected, state } from "./counter/state.js";
@@ -69,3 +72,10 @@ document.addEventListener("click", (ev) => {
 setInterval(() => { if (document.activeElement === document.body) focusScan(); }, 500);
 
 start();
+// issue 15: the running promotions, now and every minute (kept for offline use)
+async function refreshPromotions() {
+  const r = await api("GET", "/promotions/counter");
+  if (r.ok && Array.isArray(r.data)) { setPromotions(r.data); render(); }
+}
+refreshPromotions();
+setInterval(refreshPromotions, 60000);

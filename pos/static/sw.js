@@ -22,6 +22,7 @@ const MODULES = [
   "/pos/static/counter/payment.js",
   "/pos/static/counter/packs.js",
   "/pos/static/counter/pricing.js",
+  "/pos/static/counter/promotions.js",
   "/pos/static/counter/returns.js",
   "/pos/static/counter/sale.js",
   "/pos/static/counter/scan.js",

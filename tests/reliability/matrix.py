@@ -45,6 +45,7 @@ FILL = {
     "date": "2026-01-15",
     "account_code": "SELECT code FROM books_accounts ORDER BY code LIMIT 1",
     "pin_request_token": "SELECT token FROM pos_member_pin_approvals ORDER BY id LIMIT 1",
+    "promotion_id": "SELECT id FROM pos_promotions ORDER BY id LIMIT 1",
 }
 # A parameter whose meaning depends on the route: (endpoint prefix, arg) -> fill key.
 FILL_BY_ENDPOINT: dict[tuple[str, str], str] = {

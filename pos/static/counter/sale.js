@@ -46,7 +46,7 @@ function discountNeedsApproval() {
   if (ctx.is_manager) return false;
   const limit = Number(ctx.discount_limit);
   const t = totals();
-  if (t.subtotal && abovePercent(t.discount, t.subtotal, limit)) return true;
+  if (t.subtotal && abovePercent(t.discount - t.promotion, t.subtotal, limit)) return true;
   return state.lines.some((l) => {
     const gross = lineAmount(l).gross;
     return gross && abovePercent(l.discount || 0, gross, limit);
@@ -86,7 +86,7 @@ async function giveDiscount(f) {
   const raw = f.amount.value.trim();
   const scope = f.scope.value;
   const base = scope === "line" && state.lines[selected] ? lineAmount(state.lines[selected]).gross
-    : totals().subtotal - state.lines.reduce((s, l) => s + (l.discount || 0), 0);
+    : totals().subtotal - totals().promotion - state.lines.reduce((s, l) => s + (l.discount || 0), 0);
   let amount = raw.endsWith("%") ? percentOf(base, raw.slice(0, -1)) : parseRupiah(raw);
   if (!Number.isFinite(amount) || amount < 0) return;
   amount = Math.min(amount, base);

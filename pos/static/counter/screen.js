@@ -2,24 +2,29 @@
 import { $, T, ctx, fmt, focusScan, rp } from "./page.js";
 import { api } from "./net.js";
 import { quantityText } from "./pricing.js";
-import { clearSale, lineAmount, pendingQty, saveSale, select, selected, state, totals } from "./state.js";
+import {
+  clearSale, lineAmount, linePromotions, pendingQty, saveSale, select, selected, state, totals,
+} from "./state.js";
 
 // --- rendering -------------------------------------------------------------------
 export function render() {
   const body = $("#lines");
   body.textContent = "";
+  const promos = linePromotions(); // issue 15: each line's promotions by name
   state.lines.forEach((line, i) => {
     const a = lineAmount(line);
+    const promo = promos[i];
     const tr = document.createElement("tr");
     if (i === selected) tr.classList.add("selected");
     const cells = [
       String(i + 1),
       line.name + (state.member && line.member_price != null && line.fixed_price == null ? " · " + T.member_price : "")
-        + (a.tier ? " · " + T.quantity_price : ""),
+        + (a.tier ? " · " + T.quantity_price : "")
+        + promo.given.map((g) => " · " + g.name).join(""),
       window.mart.qty(line.quantity, line.unit),
       rp(a.unit),
-      line.discount ? "-" + rp(line.discount) : "",
-      rp(a.amount),
+      line.discount || promo.discount ? "-" + rp((line.discount || 0) + promo.discount) : "",
+      rp(a.amount - promo.discount),
     ];
     cells.forEach((text, c) => {
       const td = document.createElement("td");
@@ -72,9 +77,11 @@ export function pushDisplay(extra) {
   clearTimeout(displayTimer);
   displayTimer = setTimeout(() => {
     const t = totals();
-    const lines = state.lines.map((l) => {
+    const promos = linePromotions();
+    const lines = state.lines.map((l, i) => {
       const a = lineAmount(l);
-      return { name: l.name, quantity: String(l.quantity), unit: l.unit, amount: a.amount };
+      const name = l.name + promos[i].given.map((g) => " · " + g.name).join("");
+      return { name, quantity: String(l.quantity), unit: l.unit, amount: a.amount - promos[i].discount };
     });
     api("PUT", `/registers/${ctx.shift.register_id}/display`, {
       lines: lines.slice(-30), total: t.total,

@@ -4,6 +4,7 @@
 import { ctx, uuid4 } from "./page.js";
 import { packOrTierAmount } from "./packs.js";
 import { thousandths, timesQuantity } from "./pricing.js";
+import { applyPromotions } from "./promotions.js";
 
 const KEY_SALE = "pos.sale." + ctx.user;
 const KEY_LAST = "pos.last." + ctx.user; // the last sale's id: F12 reprints it after a reload
@@ -62,12 +63,17 @@ export function lineAmount(line) {
 }
 // ``items`` in thousandths: pieces count one by one; a weighed line counts as one item
 // (kg are not pieces).
+// Each line's running promotions (promotions.js, as the server gives them).
+export function linePromotions() {
+  return applyPromotions(state.lines, state.lines.map(lineAmount), state.member);
+}
 export function totals() {
-  let gross = 0, disc = 0, items = 0;
+  const promotion = linePromotions().reduce((s, p) => s + p.discount, 0);
+  let gross = 0, disc = promotion, items = 0;
   for (const line of state.lines) {
     const a = lineAmount(line);
     gross += a.gross; disc += line.discount || 0; items += line.unit === "kg" ? 1000 : thousandths(line.quantity);
   }
   const discount = disc + (state.discount || 0);
-  return { subtotal: gross, discount, total: gross - discount, items };
+  return { subtotal: gross, discount, promotion, total: gross - discount, items };
 }
