@@ -134,6 +134,7 @@ class LookupOut(Schema):
     product = fields.Nested(ProductOut)
     quantity = Quantity(allow_none=True)
     price = fields.Integer(allow_none=True)
+    pack = fields.Nested(PackOut, allow_none=True)  # a pack's barcode (issue 15)
 
 
 class LookupArgs(Schema):

@@ -35,12 +35,25 @@ def _error(listname, index, field, message):
             "%(what)s %(n)s, %(field)s: %(message)s",
             what=_label(listname),
             n=index + 1,
-            field=field,
+            field=_field_label(field),
             message=message,
         )
     )
     error.errors = {"json": {listname: {str(index): {field: [message]}}}}
     return error
+
+
+def _field_label(field):
+    """A field's name as the user reads it."""
+    return {
+        "name": _("name"),
+        "factor": _("pieces per pack"),
+        "barcode": _("barcode"),
+        "price": _("price"),
+        "member_price": _("member price"),
+        "cost": _("cost"),
+        "min_quantity": _("from quantity"),
+    }.get(field, field)
 
 
 def _label(listname):

@@ -254,3 +254,9 @@ def test_packs_page_saves_and_refuses_bad_rows(app, login_as, api_as, rows):
     assert "Tidak disimpan" in bad.get_data(as_text=True)
     assert rows.snapshot() == before
     assert api_as("manager").get(f"/products/{product['id']}").json["packs"][0]["factor"] == 40
+
+
+def test_the_422_message_names_the_entry_and_field_in_indonesian(api_as):
+    answer = _product(api_as("manager"), packs=[{"name": "DUS", "factor": 1, "price": 10_000}])
+    assert answer.status_code == 422
+    assert answer.json["message"].startswith("Kemasan 1, isi: "), answer.json["message"]

@@ -113,8 +113,9 @@ def test_catalogue_pages_give_every_product_once_with_its_codes(app, counter, ma
     assert sorted(row[0] for row in rows) == sorted(made)
     by_id = {row[0]: row for row in rows}
     for pid, n in made.items():
-        _, sku, name, unit, price, member_price, active, codes = by_id[pid]
+        _, sku, name, unit, price, member_price, active, codes, packs, tiers = by_id[pid]
         assert (sku, price, active, unit) == (f"K{n}", 1000 * n, True, "pcs")
+        assert packs == [] and tiers == []  # issue 15
         assert len(codes) == 1 and len(codes[0]) == 13
 
 

@@ -13,6 +13,7 @@ from tests import factories
 from tests.factories import ean13
 from tests.pos.conftest import on_hand, purchases
 from tests.pos.test_consignment_sales import _receive, _settle
+from tests.pos.test_offline_api import _all_pages
 
 DUS, RENTENG = ean13(7001), ean13(7002)
 
@@ -212,3 +213,26 @@ def test_tier_price_never_above_list_and_total_is_the_sum_of_lines(
         assert line["amount"] == line["unit_price"] * q
         assert Decimal(str(line["quantity"])) == q
     assert sale.json["total"] == sum(ln["amount"] for ln in sale.json["lines"])
+
+
+def test_offline_catalogue_carries_packs_and_tiers(app, counter, make_product):
+    """A change of a product's packs brings it back in the catalogue, packs and tiers
+    with it (the screen prices offline from them)."""
+    mie, _ = _mie(make_product)
+    rows, cursor, _ = _all_pages(counter.cashier)
+    row = next(r for r in rows if r[0] == mie)
+    assert [(p["name"], p["factor"], p["barcode"], p["price"]) for p in row[8]] == [
+        ("RENTENG", 5, RENTENG, 17_000),
+        ("DUS", 40, DUS, 130_000),
+    ]
+    assert [(t["min_quantity"], t["price"]) for t in row[9]][:2] == [
+        ("10.000", 3_300),
+        ("20.000", 3_200),
+    ]
+    changed = counter.manager.patch(
+        f"/products/{mie}",
+        json={"packs": [{"name": "DUS", "factor": 40, "barcode": DUS, "price": 125_000}]},
+    )
+    assert changed.status_code == 200
+    again, _, _ = _all_pages(counter.cashier, cursor["since"], cursor["after"])
+    assert [r[0] for r in again] == [mie] and again[0][8][0]["price"] == 125_000

@@ -95,6 +95,7 @@ ACCESS = {
     "inventory.product_new": MANAGER,
     "inventory.product_detail": MANAGER,
     "inventory.product_edit": MANAGER,
+    "inventory.product_packs": MANAGER,  # issue 15
     "inventory.product_active": MANAGER,
     "inventory.products_export": MANAGER,
     "inventory.products_import": MANAGER,

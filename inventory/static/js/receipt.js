@@ -14,7 +14,8 @@
   const supplier = document.getElementById("supplier");
   const total = document.getElementById("total");
   const MAX_QTY = Number(root.dataset.maxQty || 100000);
-  const rows = new Map(); // product id -> {row, qty, cost, expiry, batch, no}
+  // product id (a pack's line: "id:PACK") -> {row, qty, cost, expiry, batch, no, productId, pack}
+  const rows = new Map();
 
   function say(text, bad) {
     message.textContent = text;
@@ -62,8 +63,10 @@
     rows.forEach((r) => { n += 1; r.no = n; r.noCell.textContent = String(n); });
   }
 
-  function addLine(product, qty) {
-    const existing = rows.get(product.id);
+  // A pack's barcode (issue 15) makes a line in packs: quantity in packs, cost per pack.
+  function addLine(product, qty, pack) {
+    const key = pack ? `${product.id}:${pack.name}` : product.id;
+    const existing = rows.get(key);
     if (existing) {
       const q = parseQty(existing.qty.value) || 0;
       const next = Math.round((q + qty) * 1000) / 1000;
@@ -81,7 +84,8 @@
     const tr = document.createElement("tr");
     tr.dataset.productId = product.id;
     const consignment = supplier.selectedOptions[0] && supplier.selectedOptions[0].dataset.terms === "consignment";
-    const defaultCost = consignment ? product.supplier_price : product.avg_cost;
+    let defaultCost = consignment ? product.supplier_price : product.avg_cost;
+    if (pack) defaultCost = pack.cost != null ? pack.cost : (defaultCost ? defaultCost * pack.factor : defaultCost);
     const first = String(qty).replace(".", ",");
     const qtyInput = input("text", first, { inputmode: "decimal", "aria-label": root.dataset.labelQty, "data-testid": "line-qty" });
     qtyInput.dataset.ok = first;
@@ -92,14 +96,17 @@
     remove.type = "button";
     remove.className = "secondary outline small";
     remove.textContent = "\u00d7";
-    remove.addEventListener("click", () => { rows.delete(product.id); tr.remove(); numberLines(); recalc(); scan.focus(); });
+    remove.addEventListener("click", () => { rows.delete(key); tr.remove(); numberLines(); recalc(); scan.focus(); });
     const noCell = document.createElement("td");
     noCell.className = "num";
     tr.appendChild(noCell);
     const name = document.createElement("td");
-    name.textContent = product.sku + " \u00b7 " + product.name;
+    name.textContent = product.sku + " \u00b7 " + product.name + (pack ? ` \u00b7 ${pack.name} (${pack.factor})` : "");
     tr.appendChild(name);
-    const entry = { row: tr, qty: qtyInput, cost, expiry, batch, noCell, no: 0, unit: product.unit };
+    const entry = {
+      row: tr, qty: qtyInput, cost, expiry, batch, noCell, no: 0, unit: product.unit,
+      productId: product.id, pack: pack ? pack.name : null,
+    };
     [qtyInput, cost, expiry, batch].forEach((el) => {
       const td = document.createElement("td");
       td.appendChild(el);
@@ -131,7 +138,7 @@
     td.appendChild(remove);
     tr.appendChild(td);
     lines.prepend(tr);
-    rows.set(product.id, entry);
+    rows.set(key, entry);
     numberLines();
     say(`${product.name}: ${window.mart.qty(qty, product.unit)}`);
     recalc();
@@ -173,7 +180,7 @@
       return;
     }
     const weighed = res.data.quantity !== null && res.data.quantity !== undefined;
-    addLine(res.data.product, weighed ? Number(res.data.quantity) * qty : qty);
+    addLine(res.data.product, weighed ? Number(res.data.quantity) * qty : qty, res.data.pack);
   }
 
   scan.addEventListener("keydown", (ev) => {
@@ -191,10 +198,11 @@
     const body = { supplier_id: parseInt(supplier.value, 10), lines: [] };
     const ref = document.getElementById("reference").value.trim();
     if (ref) body.reference = ref;
-    for (const [id, r] of rows) {
+    for (const r of rows.values()) {
       const problem = qtyProblem(r.qty.value);
       if (problem) { say(lineError(r, root.dataset.labelQty, problem), true); r.qty.focus(); return; }
-      const line = { product_id: id, quantity: r.qty.value.trim().replace(",", ".") };
+      const line = { product_id: r.productId, quantity: r.qty.value.trim().replace(",", ".") };
+      if (r.pack) line.pack = r.pack; // quantity in packs, unit_cost per pack
       if (r.cost.value !== "") line.unit_cost = parseInt(r.cost.value, 10);
       if (r.expiry.value) line.expiry_date = r.expiry.value;
       if (r.batch.value.trim()) line.batch = r.batch.value.trim();

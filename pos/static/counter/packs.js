@@ -23,7 +23,7 @@ export function packOrTierAmount(line, member) {
   const discount = line.discount || 0;
   if (line.pack) {
     const price = member && line.pack.member_price != null ? line.pack.member_price : line.pack.price;
-    const gross = price * Math.round(thousandths(line.quantity) / 1000);
+    const gross = timesQuantity(price, thousandths(line.quantity)); // whole packs: the server refuses a part
     return { unit: price, gross, amount: gross - discount, tier: false };
   }
   if (!line.tiers || !line.tiers.length || line.fixed_price != null) return null;
