@@ -16,6 +16,9 @@ number of SQL statements (a before_cursor_execute counter; an executemany counts
         ``callgrind_annotate`` reads the total)
     PROFILE_NO_JOURNAL=1 leaves the sale's journal out of every measured sale (compare
         two PROFILE_CALLGRIND runs, with and without, for the books' share)
+    PROFILE_PROMOTIONS=1 two promotions running (issue 15): 10% off every other product
+        of the catalogue, and a bundle of two (compare PROFILE_CALLGRIND runs with and
+        without)
     PROFILE_JOURNAL_AB=1 measures the books' share of the sale: the measured sales
         alternate between the journal posted (as always) and the journal left out
         (pos.services.sales._journal_sale replaced by a no-op for that sale only), in one run
@@ -70,6 +73,24 @@ def main():
             admin.dispose()
 
 
+def add_promotions(app, ids):
+    """Two running promotions, written directly (the service checks every product)."""
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
+
+    from pos.models import Promotion  # noqa: PLC0415
+
+    now = datetime.now(UTC)
+    period = {"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=1)}
+    with app.app_context():
+        db.session.add(
+            Promotion(name="10%", kind="percent", percent=10, product_ids=ids[::2], **period)
+        )
+        db.session.add(
+            Promotion(name="Paket", kind="bundle", bundle_price=1, product_ids=ids[:2], **period)
+        )
+        db.session.commit()
+
+
 def run(url, instance):
     print(f"{WHICH}: {bench_pos.PRODUCTS} products, {SALES} sales of {bench_pos.LINES} lines")
     ids, tokens, shifts = bench_pos.build(url, instance)
@@ -81,6 +102,8 @@ def run(url, instance):
         SECRET_KEY=bench_pos.SECRET,
     )
     app = create_app(config)
+    if os.environ.get("PROFILE_PROMOTIONS"):
+        add_promotions(app, ids)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {tokens[0]}", "Content-Type": "application/json"}
     rng = random.Random(5)

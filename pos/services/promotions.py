@@ -60,6 +60,7 @@ class Running:
     get: int
     price: int
     products: tuple[int, ...]  # in the promotion's order (a bundle's parts)
+    lookup: frozenset  # the same, to look up (a category's may be thousands)
     members_only: bool
     stackable: bool
     starts_at: datetime
@@ -135,6 +136,7 @@ def _load(since: datetime) -> list[Running]:
                 get=int(r.get_qty or 0),
                 price=int(r.bundle_price or 0),
                 products=tuple(int(p) for p in products),
+                lookup=frozenset(int(p) for p in products),
                 members_only=bool(r.members_only),
                 stackable=bool(r.stackable),
                 starts_at=_aware(r.starts_at),
@@ -166,7 +168,7 @@ def _whole(qty) -> int:
 
 def _offers(promo: Running, lines) -> dict[int, int]:
     """What ``promo`` would give each line (by index), before the one-per-line rule."""
-    wanted = set(promo.products)
+    wanted = promo.lookup
     mine = [i for i, line in enumerate(lines) if line["product"].id in wanted]
     if not mine:
         return {}

@@ -36,6 +36,7 @@ def running(
         get=get,
         price=price,
         products=tuple(products),
+        lookup=frozenset(products),
         members_only=members_only,
         stackable=stackable,
         starts_at=None,
