@@ -42,6 +42,7 @@ class PromotionIn(Schema):
     product_ids = fields.List(fields.Integer(strict=True), validate=validate.Length(max=200))
     product_id = fields.Integer(strict=True, allow_none=True)
     category_id = fields.Integer(strict=True, allow_none=True)
+    category = fields.Raw(allow_none=True)  # the contract's: a category's id or name
     buy = fields.Integer(strict=True, allow_none=True)
     get = fields.Integer(strict=True, allow_none=True)
     price = fields.Integer(strict=True, allow_none=True)

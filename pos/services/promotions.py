@@ -311,6 +311,7 @@ FIELDS = (
     "product_ids",
     "product_id",
     "category_id",
+    "category",
     "buy",
     "get",
     "price",
@@ -454,15 +455,25 @@ def _percent_fields(data) -> dict:
     if percent != percent.quantize(Decimal("0.01")):
         raise InvalidInput(_("At most two decimals."), field="percent")
     ids = data.get("product_ids") or []
-    category_id = data.get("category_id")
+    category_id, field = data.get("category_id"), "category_id"
+    if category_id is None and data.get("category") not in (None, ""):
+        category_id, field = _category_of(data["category"]), "category"
     if not ids and category_id is None:
         raise InvalidInput(_("Choose the products or a category."), field="product_ids")
     fields = {"percent": percent, "product_ids": _products(ids, "product_ids") if ids else []}
     if category_id is not None:
         if isinstance(category_id, bool) or db.session.get(Category, category_id) is None:
-            raise InvalidInput(_("Unknown category."), field="category_id")
+            raise InvalidInput(_("Unknown category."), field=field)
         fields["category_id"] = category_id
     return fields
+
+
+def _category_of(value):
+    """The contract's ``category``: a category's id or its name (-1: unknown)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    found = db.session.scalar(sa.select(Category.id).where(Category.name == str(value).strip()))
+    return -1 if found is None else found
 
 
 def _bundle_fields(data) -> dict:
@@ -516,9 +527,12 @@ def update_promotion(promotion_id: int, data: dict, user) -> Promotion:
     promo = get_promotion(promotion_id)
     before = _audit_view(promo)
     merged = {**as_input(promo), **{k: v for k, v in data.items() if k in FIELDS}}
+    if "category" in data and "category_id" not in data:
+        merged["category_id"] = None  # the category named replaces the stored one
     if "kind" in data and data["kind"] != promo.kind:
-        for stale in ("product_ids", "product_id", "category_id"):
-            merged.setdefault(stale, None) if stale in data else merged.pop(stale, None)
+        for stale in ("product_ids", "product_id", "category_id"):  # another kind's
+            if stale not in data:
+                merged.pop(stale, None)
     row = _checked(merged)
     for key, value in row.items():
         setattr(promo, key, value)

@@ -59,10 +59,16 @@ def test_percent_off_a_category(app, counter, make_product):
     b, _ = make_product(price=4_000, category="Makanan")
     with app.app_context():
         category_id = inventory.get_product(a).category_id
-    promo(counter, kind="percent", percent=25, category_id=category_id)
+    p = promo(counter, kind="percent", percent=25, category_id=category_id)
     sale = cash_sale(counter, [{"product_id": a, "quantity": 2}, {"product_id": b, "quantity": 1}])
     assert [ln["promotion_discount"] for ln in sale["lines"]] == [5_000, 0]
     assert sale["total"] == 19_000
+    # the contract's ``category``: by name too
+    counter.manager.post(f"/promotions/{p['id']}/end", json={"confirm": True})
+    by_name = promo(counter, kind="percent", percent=10, category="Makanan")
+    assert by_name["category_id"] != category_id
+    sale = cash_sale(counter, [{"product_id": a, "quantity": 2}, {"product_id": b, "quantity": 1}])
+    assert [ln["promotion_discount"] for ln in sale["lines"]] == [0, 400]
 
 
 def test_buy_two_get_one(counter, make_product):
@@ -198,6 +204,7 @@ def test_stored_sale_and_receipt_show_the_promotion(counter, make_product):
         ({"kind": "percent", "percent": 10}, "product_ids"),
         ({"kind": "percent", "percent": 10, "product_ids": [999_999]}, "product_ids"),
         ({"kind": "percent", "percent": 10, "category_id": 999_999}, "category_id"),
+        ({"kind": "percent", "percent": 10, "category": "Tidak ada"}, "category"),
         ({"kind": "bundle", "price": 1_000}, "product_ids"),
         ({"kind": "bundle", "product_ids": [1, 2], "price": 0}, "price"),
         ({"kind": "bundle", "product_ids": [1, 2], "price": 1_000_000}, "price"),
