@@ -362,11 +362,14 @@ def _moment(value, field, *, end: bool) -> datetime:
             value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
         except ValueError:
             raise InvalidInput(_("Not a valid date or time."), field=field) from None
-    if isinstance(value, datetime):
-        return _aware(value)
-    if isinstance(value, date):
-        start, stop = day_bounds(value)
-        return stop if end else start
+    try:
+        if isinstance(value, datetime):
+            return _aware(value).astimezone(UTC)
+        if isinstance(value, date):
+            start, stop = day_bounds(value)
+            return stop if end else start
+    except (OverflowError, ValueError):
+        raise InvalidInput(_("Not a valid date or time."), field=field) from None
     raise InvalidInput(_("Missing data for required field."), field=field)
 
 
@@ -378,7 +381,7 @@ def _int(value, field, *, minimum=1) -> int:
 
 def _products(ids, field) -> list[int]:
     if not isinstance(ids, list | tuple) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in ids
+        isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in ids
     ):
         raise InvalidInput(_("Give a list of product ids."), field=field)
     ids = list(dict.fromkeys(ids))
@@ -462,7 +465,11 @@ def _percent_fields(data) -> dict:
         raise InvalidInput(_("Choose the products or a category."), field="product_ids")
     fields = {"percent": percent, "product_ids": _products(ids, "product_ids") if ids else []}
     if category_id is not None:
-        if isinstance(category_id, bool) or db.session.get(Category, category_id) is None:
+        if (
+            isinstance(category_id, bool)
+            or not 0 < category_id < 2**31
+            or db.session.get(Category, category_id) is None
+        ):
             raise InvalidInput(_("Unknown category."), field=field)
         fields["category_id"] = category_id
     return fields
@@ -471,7 +478,9 @@ def _percent_fields(data) -> dict:
 def _category_of(value):
     """The contract's ``category``: a category's id or its name (-1: unknown)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        return value if 0 < value < 2**31 else -1
+    if not isinstance(value, str) or len(value) > 80:
+        return -1
     found = db.session.scalar(sa.select(Category.id).where(Category.name == str(value).strip()))
     return -1 if found is None else found
 
