@@ -313,3 +313,21 @@ def test_manager_pages_create_list_end_and_report(app, counter, make_product, ro
         ]
         == 15_000
     )
+
+
+def test_return_of_a_bundle_part_gives_back_its_share(counter, make_product):
+    kopi, _ = make_product(price=7_000)
+    roti, _ = make_product(price=3_000)
+    promo(counter, kind="bundle", product_ids=[kopi, roti], price=8_000)
+    sale = cash_sale(
+        counter, [{"product_id": kopi, "quantity": 1}, {"product_id": roti, "quantity": 1}]
+    )
+    assert [ln["amount"] for ln in sale["lines"]] == [5_600, 2_400]
+    body = {
+        "lines": [{"product_id": roti, "quantity": 1}],
+        "refund_method": "cash",
+        "approval_pin": "4321",
+    }
+    back = counter.cashier.post(f"/sales/{sale['id']}/returns", json=body)
+    assert back.status_code == 201, back.json
+    assert back.json["amount"] == 2_400  # what it was paid in the bundle, not Rp 3.000
