@@ -63,6 +63,16 @@ def test_promotions_shown_and_priced_as_stored(app, live_server, browser, make_u
     assert "Paket sarapan" in line_cells(page, 2)[1] and line_cells(page, 2)[5] == "Rp 12.955"
     assert line_cells(page, 3)[5] == "Rp 6.045"
 
+    # the customer display gets each line with its promotion's name and what it costs
+    page.wait_for_function(
+        """async () => {
+          const r = await fetch("/pos/display/R1/state");
+          const s = (await r.json()).state;
+          return s && s.lines.length === 3 && s.lines[0].name.includes("Beli 2 gratis 1")
+            && s.lines[0].amount === 4000 && s.total === 23000;
+        }""",
+        polling=300,
+    )
     page.keyboard.press("F8")
     page.check("[data-testid=method-card]")
     page.fill("[data-testid=pay-amount]", "23000")
