@@ -111,6 +111,13 @@ SETTINGS = (
         "SHU: capital counts simpanan sukarela too",
     ),
     Setting("MART_SHU_PAYOUT", "sukarela", str, "SHU paid into `sukarela` or in `cash`"),
+    Setting(
+        "MART_CREDIT_LIMIT_PERCENT_OF_CAPITAL",
+        50,
+        int,
+        "member credit: the default limit, a percent of the member's capital (pokok + wajib)",
+    ),
+    Setting("MART_CREDIT_TERM_DAYS", 30, int, "member credit: days until a purchase is due"),
     # --- tax (docs: DOMAIN) --------------------------------------------------------------
     Setting("MART_PKP", False, bool, "the branch charges PPN (pengusaha kena pajak)"),
     Setting("MART_PPN_RATE_PERCENT", 12, int, "PPN rate (% of DPP)"),

@@ -458,16 +458,37 @@ def bench_hub():
                         f"(sales_net Rp {result['totals']['sales_net']:,}); load {_load()}",
                         flush=True,
                     )
-                for by in () if skip_reads else ("kota", "kecamatan"):
-                    med, best, rows = timed(
-                        lambda by=by: hub.breakdown(hub.summary(year_from, year_to)["branches"], by)
+                for label, f, t in (
+                    ()
+                    if skip_reads
+                    else (
+                        ("a year", year_from, year_to),
+                        ("a year, odd edges", date(2025, 11, 17), date(2026, 10, 13)),
                     )
+                ):
+                    med, best, result = timed(lambda f=f, t=t: hub.group_totals(f, t))
                     db.session.rollback()
                     print(
-                        f"  {by} breakdown of a year (summary + grouping): median {med:.0f} ms, "
+                        f"  totals alone (SQL aggregate), {label}: median {med:.0f} ms, "
+                        f"best {best:.0f} ms (sales_net Rp {result['sales_net']:,}); "
+                        f"load {_load()}",
+                        flush=True,
+                    )
+                for by in () if skip_reads else ("kota", "kecamatan"):
+                    med, best, rows = timed(lambda by=by: hub.group_totals(year_from, year_to, by))
+                    db.session.rollback()
+                    print(
+                        f"  {by} breakdown of a year (SQL GROUP BY): median {med:.0f} ms, "
                         f"best {best:.0f} ms ({len(rows)} rows); load {_load()}",
                         flush=True,
                     )
+                med, best, result = timed(lambda: hub.summary(year_from, year_to, None, 1, 50))
+                db.session.rollback()
+                print(
+                    f"  summary service, a year, first page of 50 branches: median {med:.0f} ms, "
+                    f"best {best:.0f} ms; load {_load()}",
+                    flush=True,
+                )
                 med, best, result = timed(
                     lambda: hub.branch_trend("B0042", first_day, last_day, "month"),
                     1 if skip_reads else REPEAT,
@@ -513,9 +534,38 @@ def bench_hub():
                     f"{len(r.json()['branches'])} branches); load {_load()}",
                     flush=True,
                 )
+                for label, path, params in (
+                    ()
+                    if skip_reads
+                    else (
+                        (
+                            "summary, a year, per_page=50",
+                            "/api/v1/association/summary",
+                            {"from": year_from, "to": year_to, "per_page": 50},
+                        ),
+                        (
+                            "breakdown by kota, a year",
+                            "/api/v1/association/breakdown",
+                            {"from": year_from, "to": year_to, "by": "kota"},
+                        ),
+                        (
+                            "breakdown by kecamatan, a year",
+                            "/api/v1/association/breakdown",
+                            {"from": year_from, "to": year_to, "by": "kecamatan"},
+                        ),
+                    )
+                ):
+                    med, best, r = timed(lambda path=path, params=params: get(path, **params))
+                    print(
+                        f"  GET {label}: median {med:.0f} ms, best {best:.0f} ms "
+                        f"({len(r.content) / 1024:.0f} KiB); load {_load()}",
+                        flush=True,
+                    )
                 peak_day = last_day + timedelta(days=1)
             finally:
                 server.shutdown()
+            if os.environ.get("BENCH_ROLLUP_READS_ONLY"):
+                return
             proc, base = serve_gunicorn(url, instance)
             try:
                 stored = bench_peak(base, branch_keys, peak_day)

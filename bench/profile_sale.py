@@ -20,6 +20,9 @@ number of SQL statements (a before_cursor_execute counter; an executemany counts
         of the catalogue, and a bundle of two (compare PROFILE_CALLGRIND runs with and
         without); PROFILE_PROMOTIONS_CACHE=<seconds> sets MART_PROMOTIONS_CACHE_SECONDS
         (under valgrind 10 s are a few sales: the list is read again and again)
+    PROFILE_PACKS=1 (issue 15) gives every product a quantity price from 2 pieces and the
+        first 1.000 products a DUS of 12 with its own barcode, and makes 2 of each sale's
+        10 lines a scanned DUS: the sale path with packs and tiers
     PROFILE_JOURNAL_AB=1 measures the books' share of the sale: the measured sales
         alternate between the journal posted (as always) and the journal left out
         (pos.services.sales._journal_sale replaced by a no-op for that sale only), in one run
@@ -107,6 +110,7 @@ def run(url, instance):
     app = create_app(config)
     if os.environ.get("PROFILE_PROMOTIONS"):
         add_promotions(app, ids)
+    packs = _with_packs(app, ids) if os.environ.get("PROFILE_PACKS") else None
     client = app.test_client()
     headers = {"Authorization": f"Bearer {tokens[0]}", "Content-Type": "application/json"}
     rng = random.Random(5)
@@ -123,6 +127,11 @@ def run(url, instance):
 
     def one():
         body = bench_pos.sale_body(rng, ids, shifts[0])
+        if packs:
+            for line in body["lines"][:2]:
+                line.pop("product_id", None)
+                line["barcode"] = packs[rng.randrange(len(packs))]
+                line["quantity"] = 1
         statements[0] = 0
         w, c = time.perf_counter(), time.process_time()
         r = client.post("/api/v1/sales", data=json.dumps(body), headers=headers)
@@ -172,6 +181,36 @@ def run(url, instance):
     )
     if profiler is not None:
         print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def _with_packs(app, ids, count=1000):
+    """Tiers on every product, a DUS of 12 on the first ``count``: their barcodes."""
+    from inventory import barcodes as bc  # noqa: PLC0415
+    from inventory.models import Product, ProductPack  # noqa: PLC0415
+
+    codes = [bc.with_check_digit(f"897{i:09d}") for i in range(count)]
+    with app.app_context():
+        table = Product.__table__
+        tiers = [
+            {"pid": pid, "tiers": [{"min_quantity": "2.000", "price": price - 5}]}
+            for pid, price in db.session.execute(sa.select(table.c.id, table.c.price)).all()
+        ]
+        db.session.connection().execute(
+            table.update()
+            .where(table.c.id == sa.bindparam("pid"))
+            .values(price_tiers=sa.bindparam("tiers", type_=sa.JSON)),
+            tiers,
+        )
+        db.session.execute(
+            sa.insert(ProductPack.__table__),
+            [
+                {"product_id": pid, "name": "DUS", "factor": 12, "barcode": code, "price": 100_000}
+                for pid, code in zip(ids[:count], codes, strict=True)
+            ],
+        )
+        db.session.commit()
+        db.engine.dispose()
+    return codes
 
 
 def journal_ab(one):

@@ -101,7 +101,8 @@ def trial_balance_xlsx():
     def fill(book):
         s = book.sheet(_("Trial balance"))
         s.line(_("Trial balance"), bold=True)
-        s.line(_("As of"), as_of.isoformat())
+        s.line(_("As of %(date)s", date=books_date(as_of)))
+        s.line(_("As of"), as_of)
         s.gap()
         s.line(_("Code"), _("Account"), _("Debit"), _("Credit"), bold=True)
         for r in tb["accounts"]:
@@ -144,7 +145,7 @@ def balance_sheet_xlsx():
 
     def fill(book):
         s = book.sheet(_("Balance sheet"))
-        _sheet_sections(s, sheet, _("Balance sheet as of %(date)s", date=as_of.isoformat()))
+        _sheet_sections(s, sheet, _("Balance sheet as of %(date)s", date=books_date(as_of)))
         return [s]
 
     return _xlsx(f"neraca-{as_of}", fill)
@@ -208,8 +209,8 @@ def income_statement_xlsx():
             phu,
             _(
                 "Statement of surplus %(start)s - %(end)s",
-                start=date_from.isoformat(),
-                end=date_to.isoformat(),
+                start=books_date(date_from),
+                end=books_date(date_to),
             ),
         )
         return [s]
@@ -236,7 +237,8 @@ def cash_flow_xlsx():
     def fill(book):
         s = book.sheet(_("Cash flow"))
         s.line(_("Cash flow (direct method)"), bold=True)
-        s.line(_("Period"), date_from.isoformat(), date_to.isoformat())
+        s.line(f"{books_date(date_from)} - {books_date(date_to)}")
+        s.line(_("Period"), date_from, date_to)
         s.gap()
         s.line("", _("Cash at the start"), flow["opening_cash"], bold=True)
         for act in flow["activities"]:
@@ -292,14 +294,15 @@ def ledger_xlsx():
         acc = result["account"]
         s = book.sheet(_("General ledger"))
         s.line(_("General ledger"), acc["code"], acc["name"], bold=True)
-        s.line(_("Period"), date_from.isoformat(), date_to.isoformat())
+        s.line(f"{books_date(date_from)} - {books_date(date_to)}")
+        s.line(_("Period"), date_from, date_to)
         s.gap()
         s.line(_("Date"), _("Memo"), _("Source"), _("Debit"), _("Credit"), _("Balance"), bold=True)
         s.line("", _("Opening balance"), "", "", "", result["opening_balance"])
         for r in result["lines"]:
             src = r["source"] or {}
             s.line(
-                r["date"].isoformat(),
+                r["date"],
                 r["memo"],
                 src.get("number") or src.get("id") or "",
                 r["debit"],

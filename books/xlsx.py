@@ -1,13 +1,38 @@
 """The books' reports as XLSX workbooks (openpyxl): one sheet per table, rupiah as
-whole numbers with a thousands format, a title and the period on top."""
+whole numbers with a thousands format, a title and the period on top. Titles give their
+dates in words ("8 Okt 2025"); a date standing in a cell is a real date shown the
+Indonesian way (``DATE_ID``), so a spreadsheet sorts and filters it as a date."""
 
 import io
+from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from mart import clock
+
 RUPIAH = "#,##0;-#,##0"
+# Excel's Indonesian locale (LCID 0x421): "8 Okt 2025" in any Excel or LibreOffice.
+DATE_ID = "[$-421]d mmm yyyy"
+DATETIME_ID = "[$-421]d mmm yyyy hh:mm"
+
+
+def cell_value(value):
+    """What openpyxl can store: a datetime without its time zone (in the branch's local
+    time), anything else as it is."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return clock.local(value).replace(tzinfo=None)
+    return value
+
+
+def date_format(value) -> str | None:
+    """The number format of a date or datetime cell, else None."""
+    if isinstance(value, datetime):
+        return DATETIME_ID
+    if isinstance(value, date):
+        return DATE_ID
+    return None
 
 
 class Sheet:
@@ -20,11 +45,14 @@ class Sheet:
 
     def line(self, *values, bold=False):
         for col, value in enumerate(values, start=1):
-            cell = self.ws.cell(row=self.row, column=col, value=value)
+            cell = self.ws.cell(row=self.row, column=col, value=cell_value(value))
             if bold:
                 cell.font = Font(bold=True)
             if isinstance(value, int) and not isinstance(value, bool):
                 cell.number_format = RUPIAH
+            if date_format(value):
+                cell.number_format = date_format(value)
+                value = "00 Mmm 0000 00:00" if isinstance(value, datetime) else "00 Mmm 0000"
             width = len(str(value)) if value is not None else 0
             self.widths[col] = max(self.widths.get(col, 8), min(width + 2, 60))
         self.row += 1

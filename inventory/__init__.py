@@ -6,6 +6,7 @@ from inventory import api as domain_api
 from inventory import (  # noqa: F401  (models: for Alembic; retail_*: routes on the blueprints)
     cli,
     models,
+    pack_views,
     retail_api,
     retail_models,
     retail_views,

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from inventory.models import Barcode, Product
+from inventory.models import Barcode, Product, ProductPack
 from mart.extensions import db
 
 PAGE_MAX = 5000
@@ -30,12 +30,14 @@ _COLUMNS = (
     _P.c.member_price,
     _P.c.active,
     _P.c.updated_at,
+    _P.c.price_tiers,
 )
 
 
 @dataclass
 class CataloguePage:
-    rows: list  # (id, sku, name, unit, price, member_price, active, [codes])
+    # (id, sku, name, unit, price, member_price, active, [codes], [packs], [tiers])
+    rows: list
     next_since: datetime | None  # the cursor after the last row (None: empty page)
     next_after: int | None
     complete: bool  # fewer rows than asked: nothing more changed (for now)
@@ -62,6 +64,7 @@ def changes(since: datetime | None, after: int = 0, limit: int = PAGE_MAX) -> Ca
             sa.select(barcodes.c.product_id, barcodes.c.code).where(barcodes.c.product_id.in_(ids))
         ):
             codes.setdefault(product_id, []).append(code)
+    packs = catalogue_packs([row.id for row in found]) if found else {}
     rows = [
         [
             r.id,
@@ -72,6 +75,8 @@ def changes(since: datetime | None, after: int = 0, limit: int = PAGE_MAX) -> Ca
             r.member_price,
             bool(r.active),
             codes.get(r.id, []),
+            packs.get(r.id, []),
+            r.price_tiers or [],
         ]
         for r in found
     ]
@@ -82,3 +87,25 @@ def changes(since: datetime | None, after: int = 0, limit: int = PAGE_MAX) -> Ca
         next_after=last.id if last else after,
         complete=len(found) < limit,
     )
+
+
+def catalogue_packs(ids) -> dict[int, list[dict]]:
+    """The packs of products ``ids`` as the screen keeps them (issue 15), one statement."""
+    packs: dict[int, list[dict]] = {}
+    t = ProductPack.__table__
+    stmt = (
+        sa.select(t.c.product_id, t.c.name, t.c.factor, t.c.barcode, t.c.price, t.c.member_price)
+        .where(t.c.product_id.in_(ids))
+        .order_by(t.c.product_id, t.c.factor)
+    )
+    for row in db.session.execute(stmt):
+        packs.setdefault(row.product_id, []).append(
+            {
+                "name": row.name,
+                "factor": row.factor,
+                "barcode": row.barcode,
+                "price": row.price,
+                "member_price": row.member_price,
+            }
+        )
+    return packs

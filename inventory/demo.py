@@ -241,6 +241,49 @@ def _ean(n: int) -> str:
     return bc.with_check_digit(f"899{n:09d}")
 
 
+# Packs and quantity prices (issue 15): ``name: (packs, tiers)``; pack barcodes under
+# 898 so they never meet the products' own (899).
+PACKS = {
+    "Indomie Goreng 85g": (
+        [("DUS", 40, 128_000, 126_000, 112_000), ("PAK", 5, 17_000, None, None)],
+        [(10, 3_300, False), (10, 3_250, True)],
+    ),
+    "Aqua Air Mineral 600ml": (
+        [("DUS", 24, 84_000, 82_000, 72_000)],
+        [(12, 3_800, False)],
+    ),
+    "Teh Pucuk Harum 350ml": ([("LUSIN", 12, 45_000, None, None)], []),
+    "Kopi Kapal Api Special 165g": ([], [(6, 14_000, False), (12, 13_750, False)]),
+}
+
+
+def _seed_packs(by_name):
+    for n, (name, (packs, tiers)) in enumerate(PACKS.items()):
+        product = by_name.get(name)
+        if product is None:
+            continue
+        services.update_product(
+            product.id,
+            {
+                "packs": [
+                    {
+                        "name": pack,
+                        "factor": factor,
+                        "barcode": bc.with_check_digit(f"898{n * 10 + k:09d}"),
+                        "price": price,
+                        "member_price": member,
+                        "cost": cost,
+                    }
+                    for k, (pack, factor, price, member, cost) in enumerate(packs)
+                ],
+                "tiers": [
+                    {"min_quantity": qty, "price": price, "members_only": members}
+                    for qty, price, members in tiers
+                ],
+            },
+        )
+
+
 def seed(context):
     """Fill this domain with demo data (the caller commits)."""
     rng = random.Random(context.get("rng_seed", 2026))
@@ -326,6 +369,7 @@ def seed(context):
                 price * 85 // 100,
             )
         )
+    _seed_packs({p.name: p for p, _s, _c in products})
     # Opening stock: one receipt per supplier, a few lines with expiry dates.
     today = utcnow().date()
     by_supplier = {}

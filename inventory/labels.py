@@ -172,6 +172,7 @@ def label_document(items):
             price=product.price,
             member_price=product.member_price,
             barcode=product.barcode or product.sku,
+            packs=[(p.name, p.factor, p.price) for p in product.packs],
         )
         labels.extend([label] * item.copies)
     return Document(labels=labels)

@@ -100,6 +100,16 @@ class Product(db.Model):
     barcodes: Mapped[list["Barcode"]] = relationship(
         back_populates="product", lazy="selectin", order_by="Barcode.id"
     )
+    # Quantity prices (harga grosir), issue 15: ``[{min_quantity, price, members_only}]``
+    # sorted by ``min_quantity`` (``inventory.packs``); None or [] for none.
+    price_tiers: Mapped[list | None] = mapped_column(sa.JSON)
+    # The packs it is also sold in (renteng, pak, lusin, dus), issue 15.
+    packs: Mapped[list["ProductPack"]] = relationship(
+        back_populates="product",
+        lazy="select",  # on access: a scan or a sale never reads them through here
+        order_by="ProductPack.factor",
+        cascade="all, delete-orphan",
+    )
 
     @property
     def barcode(self) -> str | None:
@@ -118,6 +128,27 @@ class Barcode(db.Model):
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("inv_products.id"), index=True)
 
     product: Mapped[Product] = relationship(back_populates="barcodes")
+
+
+class ProductPack(db.Model):
+    """A pack of a product (issue 15): ``factor`` base units under their own barcode and
+    price; stock, cost and everything counted stay in the base unit."""
+
+    __tablename__ = "inv_product_packs"
+    __table_args__ = (sa.UniqueConstraint("product_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("inv_products.id"))
+    name: Mapped[str] = mapped_column(sa.String(16))
+    factor: Mapped[int] = mapped_column()
+    # Unique across packs; never one of a product's barcodes (checked by the service).
+    barcode: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
+    price: Mapped[int] = mapped_column(Money)
+    member_price: Mapped[int | None] = mapped_column(Money)
+    # What a pack usually costs from the supplier (goods receipts entered in packs).
+    cost: Mapped[int | None] = mapped_column(Money)
+
+    product: Mapped[Product] = relationship(back_populates="packs")
 
 
 class ConsignmentSettlement(db.Model):

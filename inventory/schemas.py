@@ -10,10 +10,49 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from inventory.models import TAX_CLASSES, TERMS, UNITS
+from inventory.services import packs as packs_service
 from mart.apiutil import PageArgs
 from mart.fields import Money, Quantity
 
 # --- products --------------------------------------------------------------------
+
+
+class PackIn(Schema):
+    """A pack of a product (issue 15); the service checks factor, barcode and prices."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    factor = fields.Integer(required=True, strict=True)
+    barcode = fields.String(allow_none=True, validate=validate.Length(max=32))
+    price = Money(required=True)
+    member_price = Money(allow_none=True)
+    cost = Money(allow_none=True)
+
+
+class TierIn(Schema):
+    """A quantity price (harga grosir): from ``min_quantity`` base units on a line."""
+
+    min_quantity = Quantity(required=True, positive=True)
+    price = Money(required=True)
+    members_only = fields.Boolean(load_default=False)
+
+
+class PackOut(Schema):
+    name = fields.String()
+    factor = fields.Integer()
+    barcode = fields.String(allow_none=True)
+    price = fields.Integer()
+    member_price = fields.Integer(allow_none=True)
+    cost = fields.Integer(allow_none=True)
+
+
+class TierOut(Schema):
+    min_quantity = Quantity()
+    price = fields.Integer()
+    members_only = fields.Boolean()
+
+
+_PACKS = fields.List(fields.Nested(PackIn), validate=validate.Length(max=10))
+_TIERS = fields.List(fields.Nested(TierIn), validate=validate.Length(max=10))
 
 
 class ProductCreateSchema(Schema):
@@ -35,6 +74,8 @@ class ProductCreateSchema(Schema):
     tracks_expiry = fields.Boolean()
     supplier_price = Money(allow_none=True)
     cost = Money(allow_none=True, metadata={"description": "opening average cost"})
+    packs = _PACKS
+    tiers = _TIERS
 
 
 class ProductUpdateSchema(Schema):
@@ -54,6 +95,8 @@ class ProductUpdateSchema(Schema):
     active = fields.Boolean()
     tracks_expiry = fields.Boolean()
     supplier_price = Money(allow_none=True)
+    packs = _PACKS
+    tiers = _TIERS
 
 
 class ProductOut(Schema):
@@ -76,6 +119,8 @@ class ProductOut(Schema):
     avg_cost = fields.Integer()
     supplier_price = fields.Integer(allow_none=True)
     on_hand = Quantity()
+    packs = fields.List(fields.Nested(PackOut))
+    tiers = fields.Function(lambda p: [TierOut().dump(t) for t in packs_service.tiers_out(p)])
 
 
 class ProductArgs(PageArgs):
@@ -181,6 +226,8 @@ class ReceiptLineIn(Schema):
     unit_cost = Money(allow_none=True)
     expiry_date = fields.Date(allow_none=True)
     batch = fields.String(allow_none=True, validate=validate.Length(max=40))
+    # issue 15: the line in packs (a pack's name): ``quantity`` packs, ``unit_cost`` per pack
+    pack = fields.String(allow_none=True, validate=validate.Length(max=16))
 
 
 class GoodsReceiptIn(Schema):

@@ -20,12 +20,15 @@ log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
+    """``extra``: more keys for the JSON body, beside ``message`` (e.g. ``locked``)."""
+
     status = 400
 
-    def __init__(self, message, errors=None):
+    def __init__(self, message, errors=None, extra=None):
         super().__init__(message)
         self.message = message
         self.errors = errors
+        self.extra = extra
 
 
 class InvalidInput(DomainError):
@@ -64,9 +67,9 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
-def error_response(status, message, errors=None):
+def error_response(status, message, errors=None, extra=None):
     if wants_json():
-        body = {"code": status, "message": message}
+        body = {**(extra or {}), "code": status, "message": message}
         if errors:
             body["errors"] = errors
         return jsonify(body), status
@@ -82,7 +85,7 @@ def _rollback():
 
 def handle_domain_error(error: DomainError):
     _rollback()
-    return error_response(error.status, error.message, error.errors)
+    return error_response(error.status, error.message, error.errors, error.extra)
 
 
 def handle_http_exception(error: HTTPException):

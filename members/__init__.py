@@ -9,18 +9,20 @@ from mart.extensions import api as rest_api
 from members import api as domain_api
 from members import (  # noqa: F401  (models: for Alembic)
     cli,
+    credit_views,
     models,
     rat,  # the RAT pack (books' reports with the members' ledgers)
     views,
 )
 from members.demo import seed
-from members.services import ledger_totals, require_active
+from members.services import credit, ledger_totals, require_active
 
 
 def init_app(app):
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
     app.register_blueprint(rat.bp)
+    credit_views.init_app(app)  # issue 15: member credit pages
     rest_api.register_blueprint(rat.blp, url_prefix="/api/v1")
     app.cli.add_command(cli.group)
     nav.add(app, _l("Members"), "members.index", ("manager",), order=40)
@@ -45,8 +47,11 @@ def _books_ledgers():
     """Simpanan per kind as the members' ledgers give it (the sum of their entries)."""
     totals = ledger_totals()
     return {
-        f"simpanan_{kind}": (amount, f"members' simpanan {kind} ledgers")
-        for kind, amount in totals.items()
+        **{
+            f"simpanan_{kind}": (amount, f"members' simpanan {kind} ledgers")
+            for kind, amount in totals.items()
+        },
+        "piutang_anggota": (credit.owed_total(), "members' credit ledgers (issue 15)"),
     }
 
 

@@ -2,6 +2,7 @@
 
 import functools
 
+from flask import Response
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -14,6 +15,9 @@ from members import pins, services
 from members.schemas import (
     MemberCapitalArgs,
     MemberCapitalOut,
+    MemberCreditLimitIn,
+    MemberCreditListOut,
+    MemberCreditOut,
     MemberIn,
     MemberLeaveIn,
     MemberListArgs,
@@ -24,6 +28,8 @@ from members.schemas import (
     MemberPurchasesArgs,
     MemberPurchasesOut,
     MemberSettlementOut,
+    PayrollImportIn,
+    PayrollImportOut,
     SavingsLedgerArgs,
     SavingsLedgerPageOut,
     SavingsMovementIn,
@@ -357,3 +363,70 @@ def shu_post(data, year):
 def shu_get(year):
     """The posted SHU of ``year`` with every member's share (404 if not posted)."""
     return services.shu_posted(year)
+
+
+# --- member credit (kredit anggota), issue 15 -----------------------------------------
+
+
+def _credit_body(member) -> dict:
+    return {
+        **services.credit.credit_of(member.member_no),
+        "name": member.name,
+        "status": member.status,
+    }
+
+
+@blp.route("/members/<member_no>/credit")
+@roles_required("cashier", "member", *MANAGERS)
+@blp.response(200, MemberCreditOut)
+def get_credit(member_no):
+    """``{limit, used, available, aging}``: managers and the counter any member; a
+    member their own."""
+    member = services.get_member(member_no)
+    if not is_manager() and not current_user.has_role("cashier"):
+        check_member_access(member)
+    return _credit_body(member)
+
+
+@blp.route("/members/<member_no>/credit", methods=["PUT"])
+@roles_required(*MANAGERS)
+@blp.arguments(MemberCreditLimitIn)
+@blp.response(200, MemberCreditOut)
+def set_credit_limit(data, member_no):
+    """Set the member's own limit (``null``: the default from the setting)."""
+    services.credit.set_limit(member_no, data["limit"])
+    member = services.get_member(member_no)
+    db.session.commit()
+    return _credit_body(member)
+
+
+@blp.route("/member-credit")
+@roles_required(*MANAGERS)
+@blp.response(200, MemberCreditListOut)
+def list_credit():
+    """Every member who owes on credit, with aging (current, 30, 60, 90+ days)."""
+    items = services.credit.credit_list()
+    return {"items": items, "totals": services.credit.aging_totals(items)}
+
+
+@blp.route("/member-credit/payroll.csv")
+@roles_required(*MANAGERS)
+def payroll_csv():
+    """The payroll deduction file for the employer: ``member_no,name,amount``."""
+    return Response(
+        services.credit.payroll_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=potongan-gaji.csv"},
+    )
+
+
+@blp.route("/member-credit/payroll", methods=["POST"])
+@roles_required(*MANAGERS)
+@blp.arguments(PayrollImportIn)
+@blp.response(201, PayrollImportOut)
+def payroll_import(data):
+    """The employer's file back (``member_no,amount`` deducted): every row checked
+    first, 422 naming the row and column, nothing written on any error."""
+    result = services.credit.import_payroll(data["csv"], ref=data.get("ref"))
+    db.session.commit()
+    return result

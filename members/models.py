@@ -167,3 +167,49 @@ class ShuShare(db.Model):
 
     shu_year: Mapped[ShuYear] = relationship(back_populates="shares")
     member: Mapped[Member] = relationship()
+
+
+CREDIT_KINDS = ("charge", "repayment", "refund", "setoff", "payroll")
+
+
+class MemberCredit(db.Model):
+    """A member's credit (kredit anggota / kasbon): the limit (None: the default from
+    ``MART_CREDIT_LIMIT_PERCENT_OF_CAPITAL``) and what is owed, changed only under a
+    row lock in the same transaction as the ledger entry (``members.services.credit``)."""
+
+    __tablename__ = "member_credits"
+    __table_args__ = (
+        sa.CheckConstraint("used >= 0", name="used_not_negative"),
+        sa.CheckConstraint("credit_limit IS NULL OR credit_limit >= 0", name="limit_not_negative"),
+    )
+
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), primary_key=True)
+    credit_limit: Mapped[int | None] = mapped_column(Money)
+    used: Mapped[int] = mapped_column(Money, default=0)
+
+
+class CreditEntry(db.Model):
+    """One line of a member's credit ledger, append-only. ``amount`` is signed: a charge
+    (a sale on credit) positive, a repayment, refund, set-off or payroll deduction
+    negative. ``booked_on`` is the business date (aging counts from it)."""
+
+    __tablename__ = "credit_entries"
+    __table_args__ = (
+        sa.Index("ix_credit_entries_member", "member_id", "id"),
+        sa.CheckConstraint(
+            "kind IN ('charge', 'repayment', 'refund', 'setoff', 'payroll')", name="kind"
+        ),
+        sa.CheckConstraint("amount <> 0", name="amount_not_zero"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    amount: Mapped[int] = mapped_column(Money)
+    sale_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    booked_on: Mapped[date] = mapped_column(sa.Date)
+    due_on: Mapped[date | None] = mapped_column(sa.Date)
+    method: Mapped[str | None] = mapped_column(sa.String(12))
+    ref: Mapped[str | None] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -15,6 +15,7 @@ locked while the PIN is checked, so parallel wrong tries are counted one after a
 The PIN is stored as a werkzeug hash, never in clear, never in a log.
 """
 
+import math
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -91,8 +92,10 @@ def check_member_pin(member_no, pin, *, user=None, what="payment") -> Member:
     target = {"member_no": member.member_no, "what": what}
     if member.pin_locked_until and member.pin_locked_until > now:
         _refuse("member.pin_locked", member, target, user)
+        left = math.ceil((member.pin_locked_until - now).total_seconds() / 60)
         raise TooManyRequests(
-            _("This member's PIN is locked after too many wrong tries. Try again later.")
+            _("This member's PIN is locked after too many wrong tries. Try again later."),
+            extra={"locked": True, "locked_minutes": left},
         )
     if member.pin_hash is None:
         _refuse("member.pin_missing", member, target, user)
@@ -105,14 +108,23 @@ def check_member_pin(member_no, pin, *, user=None, what="payment") -> Member:
             .values(pin_failures=table.c.pin_failures + 1)
             .returning(table.c.pin_failures)
         ).scalar_one()
-        if failures >= cfg["MART_MEMBER_PIN_MAX_FAILURES"]:
-            locked_until = now + timedelta(minutes=cfg["MART_MEMBER_PIN_LOCK_MINUTES"])
+        locked = failures >= cfg["MART_MEMBER_PIN_MAX_FAILURES"]
+        if locked:
+            minutes = cfg["MART_MEMBER_PIN_LOCK_MINUTES"]
             db.session.execute(
                 sa.update(table)
                 .where(table.c.id == member.id)
-                .values(pin_failures=0, pin_locked_until=locked_until)
+                .values(pin_failures=0, pin_locked_until=now + timedelta(minutes=minutes))
             )
         _refuse("member.pin_failed", member, {**target, "failures": failures}, user)
+        if locked:  # said plainly, with how long (the pad and the counter show it)
+            raise Forbidden(
+                _(
+                    "Wrong member PIN. The PIN is now locked for %(minutes)s minutes.",
+                    minutes=minutes,
+                ),
+                extra={"locked": True, "locked_minutes": minutes},
+            )
         raise Forbidden(_("Wrong member PIN."))
     if member.pin_failures:
         member.pin_failures = 0

@@ -23,6 +23,7 @@ from books.xlsx import MIMETYPE, Book
 from mart.auth import roles_required
 from mart.errors import DomainError, NotFound
 from mart.extensions import db
+from mart.locale import format_date
 from members import services
 from members.models import Member, SavingsEntry, ShuYear
 
@@ -127,7 +128,7 @@ def rat_xlsx(pack: dict) -> bytes:
     book = Book()
     sheets = []
     s = book.sheet(_("Balance sheet"))
-    s.line(_("Balance sheet as of %(date)s", date=pack["as_of"].isoformat()), bold=True)
+    s.line(_("Balance sheet as of %(date)s", date=format_date(pack["as_of"])), bold=True)
     s.line(_("Code"), _("Account"), str(year), str(year - 1), bold=True)
     for key, title in (
         ("assets", _("Assets")),
@@ -179,7 +180,7 @@ def rat_xlsx(pack: dict) -> bytes:
         s.line(pack["shu_error"] or "")
     sheets.append(s)
     s = book.sheet(_("Simpanan"))
-    s.line(_("Simpanan per member as of %(date)s", date=pack["as_of"].isoformat()), bold=True)
+    s.line(_("Simpanan per member as of %(date)s", date=format_date(pack["as_of"])), bold=True)
     s.line(_("Number"), _("Name"), _("Pokok"), _("Wajib"), _("Sukarela"), _("Total"), bold=True)
     for m in pack["savings"]:
         s.line(m["member_no"], m["name"], m["pokok"], m["wajib"], m["sukarela"], m["total"])

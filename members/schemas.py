@@ -145,6 +145,8 @@ class MemberSettlementOut(Schema):
     reason = fields.String(allow_none=True)
     payouts = fields.Nested(MemberPayoutsOut)
     total = fields.Integer()
+    credit_setoff = fields.Integer()
+    paid_out = fields.Integer()
     print_job_id = fields.Integer(allow_none=True)
 
 
@@ -264,4 +266,48 @@ class ShuStatementOut(Schema):
 class ShuStatementsOut(Schema):
     member_no = fields.String()
     items = fields.List(fields.Nested(ShuStatementOut))
+    total = fields.Integer()
+
+
+# --- member credit (issue 15) -------------------------------------------------------------
+
+
+class CreditAgingOut(Schema):
+    current = fields.Integer()
+    d30 = fields.Integer(data_key="30", attribute="30")
+    d60 = fields.Integer(data_key="60", attribute="60")
+    d90 = fields.Integer(data_key="90+", attribute="90+")
+    overdue = fields.Integer()
+    oldest = fields.Date(allow_none=True)
+
+
+class MemberCreditOut(Schema):
+    member_no = fields.String()
+    name = fields.String()
+    status = fields.String()
+    limit = fields.Integer()
+    used = fields.Integer()
+    available = fields.Integer()
+    default_limit = fields.Boolean()
+    aging = fields.Nested(CreditAgingOut)
+
+
+class MemberCreditListOut(Schema):
+    items = fields.List(fields.Nested(MemberCreditOut))
+    totals = fields.Dict()
+
+
+class MemberCreditLimitIn(Schema):
+    limit = fields.Integer(
+        required=True, allow_none=True, validate=validate.Range(min=0, max=10**13)
+    )
+
+
+class PayrollImportIn(Schema):
+    csv = fields.String(required=True, validate=validate.Length(min=1, max=2_000_000))
+    ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+class PayrollImportOut(Schema):
+    rows = fields.Integer()
     total = fields.Integer()

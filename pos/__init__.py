@@ -9,7 +9,14 @@ from mart.demo import register as register_seeder
 from mart.extensions import api as rest_api
 from mart.extensions import db
 from pos import api as domain_api
-from pos import cli, models, offline, promotions_api, views  # noqa: F401  (models: for Alembic)
+from pos import (  # noqa: F401  (models: for Alembic)
+    cli,
+    credit_api,
+    models,
+    offline,
+    promotions_api,
+    views,
+)
 from pos.books_sales import net_sales, net_sales_of_journals
 from pos.demo import seed
 from pos.models import Sale
@@ -21,6 +28,7 @@ def init_app(app):
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
     rest_api.register_blueprint(promotions_api.blp, url_prefix="/api/v1")  # issue 15
+    rest_api.register_blueprint(credit_api.blp, url_prefix="/api/v1")  # issue 15
     offline.init_app(app)  # the service worker and the offline catalogue
     app.cli.add_command(cli.group)
     nav.add(app, _l("Point of sale"), "pos.counter", ("cashier", "manager"), order=50)

@@ -369,6 +369,7 @@ def scan(args):
         "product": result.product,
         "quantity": result.quantity,
         "price": result.price,
+        "pack": result.pack,  # a pack's barcode (issue 15)
     }
 
 

@@ -17,7 +17,7 @@ from mart.models import User
 
 SHIFT_OPEN = "open"
 SHIFT_CLOSED = "closed"
-PAYMENT_METHODS = ("cash", "qris", "card", "transfer", "simpanan")
+PAYMENT_METHODS = ("cash", "qris", "card", "transfer", "simpanan", "credit")
 REFUND_METHODS = ("original", *PAYMENT_METHODS)
 
 
@@ -203,6 +203,14 @@ class SaleLine(db.Model):
     sale_discount_share: Mapped[int] = mapped_column(Money, default=0)
     amount: Mapped[int] = mapped_column(Money)
     tax: Mapped[str] = mapped_column(sa.String(8), default="ppn")
+    # What priced the line (issue 15, pos.services.pricing): list, member, tier, pack,
+    # label (a price-embedded scale label); None on sales before it. A pack line sold
+    # ``pack_count`` packs of ``pack_factor`` (``quantity`` in base units) at ``pack_price``.
+    price_source: Mapped[str | None] = mapped_column(sa.String(12))
+    pack_name: Mapped[str | None] = mapped_column(sa.String(16))
+    pack_factor: Mapped[int | None] = mapped_column()
+    pack_count: Mapped[int | None] = mapped_column()
+    pack_price: Mapped[int | None] = mapped_column(Money)
 
     sale: Mapped[Sale] = relationship(back_populates="lines")
     # What promotions gave on the line (issue 15), matched by sale and line number.

@@ -57,7 +57,10 @@ def catalogue(args):
     changed; ``scale_rules`` are the branch's scale-label rules (``MART_SCALE_RULES``)."""
     page = changes(args["since"], args["after"], args["limit"])
     return {
-        "fields": ["id", "sku", "name", "unit", "price", "member_price", "active", "codes"],
+        "fields": [
+            *("id", "sku", "name", "unit", "price", "member_price", "active", "codes"),
+            *("packs", "tiers"),  # issue 15
+        ],
         "items": page.rows,
         # how the screen decodes a scale label while the server is away, as the server does
         "scale_rules": [{"prefix": r.prefix, "kind": r.kind} for r in scale_rules()],

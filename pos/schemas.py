@@ -271,6 +271,12 @@ class SaleLineOut(PlainSchema):
     sale_discount_share = fields.Integer()
     amount = fields.Integer()
     tax = fields.String()
+    # issue 15 (pos.services.pricing): what priced the line, and a pack line's pack
+    price_source = fields.String(allow_none=True)
+    pack_name = fields.String(allow_none=True)
+    pack_factor = fields.Integer(allow_none=True)
+    pack_count = fields.Integer(allow_none=True)
+    pack_price = fields.Integer(allow_none=True)
 
 
 class SalePaymentOut(PlainSchema):
@@ -487,6 +493,15 @@ class CounterProductOut(Schema):
     price = fields.Integer()
     member_price = fields.Integer(allow_none=True)
     tax = fields.String()
+    tiers = fields.Function(lambda p: p.price_tiers or [])  # harga grosir (issue 15)
+
+
+class CounterPackOut(Schema):
+    name = fields.String()
+    factor = fields.Integer()
+    barcode = fields.String(allow_none=True)
+    price = fields.Integer()
+    member_price = fields.Integer(allow_none=True)
 
 
 class ScanOut(Schema):
@@ -494,6 +509,7 @@ class ScanOut(Schema):
     product = fields.Nested(CounterProductOut)
     quantity = Quantity(allow_none=True)
     price = fields.Integer(allow_none=True)
+    pack = fields.Nested(CounterPackOut, allow_none=True)
 
 
 class CounterMemberOut(Schema):

@@ -93,7 +93,8 @@ def _js_strings():
         "sukarela_balance": _("Simpanan sukarela balance: %(amount)s"),
         "pay_left": _("%(amount)s left to pay"),
         "methods": {
-            m: services.method_label(m) for m in ("cash", "qris", "card", "transfer", "simpanan")
+            m: services.method_label(m)
+            for m in ("cash", "qris", "card", "transfer", "simpanan", "credit")
         },
         "not_found": _("Not found."),
         "pin_needed": _("A manager's approval is needed: enter the PIN."),
@@ -126,6 +127,7 @@ def _js_strings():
         "qty_set": _("Next item: quantity %(qty)s"),
         "cancel_sale": _("Cancel this sale?"),
         "member_price": _("member price"),
+        "quantity_price": _("quantity price"),
         "expected": _("Expected"),
         "difference": _("Difference"),
         "error": _("Error"),

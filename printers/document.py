@@ -77,6 +77,8 @@ class Label:
     price: int
     member_price: int | None = None
     barcode: str | None = None
+    # a product's packs (issue 15): ``(name, factor, price)``, "DUS (40) Rp 130.000"
+    packs: list[tuple[str, int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -84,6 +86,7 @@ class Label:
             "price": int(self.price),
             "member_price": None if self.member_price is None else int(self.member_price),
             "barcode": self.barcode,
+            "packs": [[name, int(factor), int(price)] for name, factor, price in self.packs],
         }
 
     @classmethod
@@ -94,6 +97,7 @@ class Label:
             price=int(data["price"]),
             member_price=None if member is None else int(member),
             barcode=data.get("barcode"),
+            packs=[(name, int(f), int(p)) for name, f, p in data.get("packs") or []],
         )
 
 

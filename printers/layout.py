@@ -239,6 +239,10 @@ def label_lines(label: Label, width: int) -> list[Line]:
         out.extend(
             Line(text) for text in center(f"Anggota {format_rupiah(label.member_price)}", width)
         )
+    for name, factor, price in label.packs:  # "DUS (40) Rp 130.000" (issue 15)
+        out.extend(
+            Line(text) for text in center(f"{name} ({factor}) {format_rupiah(price)}", width)
+        )
     if label.barcode:
         code = printable(label.barcode).strip()
         out.append(Line(" " * ((width - len(code)) // 2) + code, kind="barcode", data=code))

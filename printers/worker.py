@@ -12,7 +12,11 @@ claim is committed before the printer is touched, and the outcome after.
   the retry button;
 - a cash-drawer kick older than ``DRAWER_MAX_AGE`` seconds is ``dropped``, never
   fired late;
-- a job left ``printing`` by a worker that died is given back after ``STALE_CLAIM``.
+- a job left ``printing`` by a worker that died is given back after ``STALE_CLAIM``;
+- a cash-drawer kick never waits behind a burst of receipts: kicks are claimed first,
+  at most ``BATCH`` (20) jobs are claimed at once, and a kick queued while receipts
+  print (a commit set ``WAKE``) stops the pass after the receipt being printed, gives
+  the rest back and claims again, the kick first.
 
 One process of the server runs the worker (``mart.workers``). A commit that queued a
 job wakes it at once: in its own process through ``WAKE``, from the other gunicorn
@@ -48,7 +52,9 @@ STALE_CLAIM = timedelta(minutes=2)
 RECOVER_EVERY = timedelta(seconds=30)
 GATHER_SECONDS = 0.05  # a receipt prints this much later; a burst of sales, one pass
 POLL_SECONDS = 2.0  # a fallback: commits wake the worker (WAKE, the wake socket)
-BATCH = 50
+BATCH = 20  # a kick queued behind a burst waits for at most this many receipts
+# a pass claims again while it finds full batches, up to this many times
+MAX_ROUNDS = 50
 # The worker reads the printers again after this many seconds (a changed address or
 # a new printer is seen by then) and after any failed job.
 PRINTERS_FRESH = 5.0
@@ -124,7 +130,7 @@ def _claim_statement():
         sa.select(jobs.c.id)
         .select_from(jobs.outerjoin(printers, printers.c.id == jobs.c.printer_id))
         .where(_due(now), sa.or_(jobs.c.printer_id.is_(None), printers.c.active.is_(True)))
-        .order_by(jobs.c.id)
+        .order_by(sa.case((jobs.c.kind == "drawer", 0), else_=1), jobs.c.id)
         .limit(BATCH)
     )
     return (
@@ -167,8 +173,23 @@ def _mark_done_statement():
     )
 
 
+def _drawer_waiting_statement():
+    jobs = PrintJob.__table__
+    return (
+        sa.select(jobs.c.id)
+        .where(jobs.c.kind == "drawer", jobs.c.status == "pending", jobs.c.claimed_by.is_(None))
+        .limit(1)
+    )
+
+
+def _first(job) -> tuple:
+    """The order jobs are sent in: drawer kicks first, then oldest first."""
+    return (job.kind != "drawer", job.id)
+
+
 _CLAIM = _claim_statement()
 _MARK_DONE = _mark_done_statement()
+_DRAWER_WAITING = _drawer_waiting_statement()
 
 
 class Worker:
@@ -197,23 +218,44 @@ class Worker:
         with self.app.app_context():
             try:
                 self._recover_stale()
-                printers = self._printers()
-                if not any(p.active for p in printers.values()):
-                    return outcome  # nothing can print: the jobs wait, visible on the page
-                default_id = min(p.id for p in printers.values() if p.active)
-                groups = {}
-                for job in self._claim_due(default_id):
-                    groups.setdefault(job.printer_id, []).append(job)
-                for target, jobs in groups.items():
-                    printer = printers.get(target)
-                    if printer is None:  # a printer made since they were read: next pass
-                        self._printer_cache = None
-                        self._give_back(jobs)
-                        continue
-                    self._print_group(printer, jobs, outcome)
+                for _round in range(MAX_ROUNDS):
+                    if not self._round(outcome):
+                        break
             finally:
                 db.session.remove()
         return outcome
+
+    def _round(self, outcome) -> bool:
+        """Claim at most ``BATCH`` due jobs (kicks first) and send them. True when it
+        should claim again at once: the batch was full, or a kick was queued meanwhile."""
+        printers = self._printers()
+        if not any(p.active for p in printers.values()):
+            return False  # nothing can print: the jobs wait, visible on the page
+        default_id = min(p.id for p in printers.values() if p.active)
+        claimed = self._claim_due(default_id)
+        groups = {}
+        for job in claimed:
+            groups.setdefault(job.printer_id, []).append(job)
+        full, kicked = len(claimed) >= BATCH, False
+        for target, jobs in groups.items():
+            printer = printers.get(target)
+            if printer is None:  # a printer made since they were read: next pass
+                self._printer_cache = None
+                self._give_back(jobs)
+            elif kicked:  # a kick is waiting: the other printers' jobs after it
+                self._give_back(jobs)
+            else:
+                kicked = self._print_group(printer, jobs, outcome)
+        return full or kicked
+
+    def _kick_waiting(self) -> bool:
+        """A drawer kick was queued since the pass began (only looked for when a commit
+        woke the worker: no query while nothing new comes)."""
+        if not WAKE.is_set():
+            return False
+        found = db.session.connection().execute(_DRAWER_WAITING).first()
+        db.session.commit()
+        return found is not None
 
     def _printers(self) -> dict:
         """Every printer by id, detached (a commit does not expire and reload them);
@@ -247,7 +289,7 @@ class Worker:
         rows = db.session.connection().execute(
             _CLAIM, {"now": self.clock(), "worker": self.name, "default_id": default_id}
         )
-        claimed = sorted(rows.all(), key=lambda row: row.id)
+        claimed = sorted(rows.all(), key=_first)
         db.session.commit()
         return claimed
 
@@ -281,15 +323,21 @@ class Worker:
                 )
         db.session.commit()
 
-    def _print_group(self, printer, jobs, outcome) -> None:
+    def _print_group(self, printer, jobs, outcome) -> bool:
         """One printer's claimed jobs, in order, sent one by one; the first printer
-        failure gives the rest back (they wait as long, keeping their order)."""
+        failure gives the rest back (they wait as long, keeping their order). A drawer
+        kick queued meanwhile gives the rest back too (answers True: claim again)."""
         mine = jobs
         sent = []
         for n, job in enumerate(mine):
             result = self._send_one(job, printer)
             if result == "sent":
                 sent.append(job.id)
+                if job.kind != "drawer" and n + 1 < len(mine) and self._kick_waiting():
+                    self._mark_done(sent)
+                    outcome["done"] += len(sent)
+                    self._give_back(mine[n + 1 :])
+                    return True
                 continue
             if result == "printer_failed":
                 self._mark_done(sent)
@@ -306,6 +354,7 @@ class Worker:
                 outcome["dropped"] += 1
         self._mark_done(sent)
         outcome["done"] += len(sent)
+        return False
 
     def _send_one(self, job, printer) -> str:
         """``sent``, ``dropped`` (finished here), ``printer_failed`` or ``internal``
@@ -475,6 +524,7 @@ class Worker:
         stop = stop or threading.Event()
         pause = self.poll
         while not stop.is_set():
+            WAKE.clear()  # a commit during the pass sets it again (see _kick_waiting)
             try:
                 self.run_once()
                 pause = self.poll
@@ -485,7 +535,6 @@ class Worker:
                 # Woken by a commit: let the sales of the next moment gather into the
                 # same pass (one claim and one done for all of them).
                 stop.wait(GATHER_SECONDS)
-            WAKE.clear()
 
 
 def _listen(stop: threading.Event) -> threading.Thread | None:

@@ -27,15 +27,17 @@ from rollup.models import HubBranch, RollupOutbox
 from rollup.schemas import (
     HubBranchOut,
     RollupBranchTrendArgs,
+    RollupBreakdownArgs,
+    RollupBreakdownOut,
     RollupDailyArgs,
     RollupDailyOut,
     RollupIngestResultOut,
     RollupOutboxArgs,
     RollupOutboxOut,
-    RollupPeriodArgs,
     RollupReportIn,
     RollupStageCountsIn,
     RollupStageCountsOut,
+    RollupSummaryArgs,
     RollupSummaryOut,
     RollupTrendArgs,
     RollupTrendOut,
@@ -115,27 +117,31 @@ def period(args, default_days=30):
 )
 def post_report(data, hub_branch):
     report, outcome = hub.ingest(hub_branch, data, request.get_data(cache=True))
-    db.session.commit()
+    # Read before the commit: after it the session would load them again (3 statements).
     result = {
         "branch_code": hub_branch.code,
         "date": report.date,
         "revision": report.revision,
         "outcome": outcome,
     }
+    db.session.commit()
     return (result, 200) if outcome == "unchanged" else result
 
 
 @blp.route("/association/summary")
 @roles_required("association")
 @mode_only("association")
-@blp.arguments(RollupPeriodArgs, location="query")
+@blp.arguments(RollupSummaryArgs, location="query")
 @blp.response(200, RollupSummaryOut)
 def get_summary(args):
     """Totals and one row per branch for a period (`from`, `to` inclusive; default the
     last 30 days). Sums for flows (sales, transactions...), the last report's values for
-    states (members_total, capital, stock value)."""
+    states (members_total, capital, stock value). `per_page` (and `page`) pages the
+    branch rows by code; without it every active branch is listed."""
     date_from, date_to = period(args)
-    data = hub.summary(date_from, date_to, args.get("stale_days"))
+    data = hub.summary(
+        date_from, date_to, args.get("stale_days"), args.get("page"), args.get("per_page")
+    )
     # Serialised here rather than by the schema (which documents it): 1,000 branches x
     # 40 figures through marshmallow cost more than the queries.
     return jsonify(_plain(data))
@@ -151,7 +157,30 @@ def _plain(data: dict) -> dict:
         "stale_days": data["stale_days"],
         "totals": data["totals"],
         "branches": [{k: value(v) for k, v in row.items()} for row in data["branches"]],
+        "branches_total": data["branches_total"],
+        "page": data["page"],
+        "per_page": data["per_page"],
     }
+
+
+@blp.route("/association/breakdown")
+@roles_required("association")
+@mode_only("association")
+@blp.arguments(RollupBreakdownArgs, location="query")
+@blp.response(200, RollupBreakdownOut)
+def get_breakdown(args):
+    """The summary's totals per `kota` or per `kecamatan` (with its kota), computed as
+    SQL aggregates; the same figures as the summary's totals for each group."""
+    date_from, date_to = period(args)
+    items = hub.group_totals(date_from, date_to, args["by"], args.get("stale_days"))
+    return jsonify(
+        {
+            "from": date_from.isoformat(),
+            "to": date_to.isoformat(),
+            "by": args["by"],
+            "items": items,
+        }
+    )
 
 
 @blp.route("/association/trend")

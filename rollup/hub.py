@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from mart import audit
 from mart.db import utcnow
@@ -153,9 +152,20 @@ def _columns(data: dict) -> dict:
     return values
 
 
-def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubReport, str]:
+def _insert(table):
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
     """Store a verified, validated report. Returns ``(report, outcome)``, outcome being
-    ``created``, ``replaced`` or ``unchanged``. Flushes.
+    ``created``, ``replaced`` or ``unchanged``; a created report is returned transient
+    (written with Core, not held by the session). Flushes.
+
+    Lean: a new day (the usual case) is one ``INSERT ... ON CONFLICT DO NOTHING``, and
+    everything it changes besides (the branch's last day, hub_latest, the UMKM and the
+    monthly and daily summaries) one more statement on PostgreSQL (data-modifying
+    CTEs); only a day already held is read (``SELECT ... FOR UPDATE``) and decided.
 
     Raises InvalidInput when the body names another branch, Unauthorized (naming
     ``revision``) for a revision older than the one held, Conflict for the same
@@ -166,14 +176,31 @@ def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubR
     day, revision = data["date"], data["revision"]
     # The year's partition exists before the row goes in (PostgreSQL; cached per process).
     partitions.ensure_years(db.engine, [day.year])
-    query = sa.select(HubReport).where(HubReport.branch_id == branch.id, HubReport.date == day)
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    report = db.session.scalar(query)
     values = _columns(data)
     body = raw.decode()
-    old_suppliers = None
-    if report is not None:
+    now = utcnow()
+    table = HubReport.__table__
+    new_row = dict(branch_id=branch.id, date=day, revision=revision, body=body, received_at=now)
+    new_row.update(values)
+    # Two senders of the same day at once: the second waits for the first's commit, then
+    # does nothing and decides below against the row the first stored.
+    inserted = db.session.execute(
+        _insert(table)
+        .values(**new_row)
+        .on_conflict_do_nothing(index_elements=["branch_id", "date"])
+        .returning(table.c.branch_id)
+    ).first()
+    old_suppliers = []
+    if inserted is not None:
+        report = HubReport(**new_row)
+        delta = {name: values[name] for name in SUM_FIELDS}
+        delta["reports"] = 1
+        outcome = "created"
+    else:
+        query = sa.select(HubReport).where(HubReport.branch_id == branch.id, HubReport.date == day)
+        if db.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        report = db.session.scalar(query.execution_options(populate_existing=True))
         if revision < report.revision:
             raise Unauthorized(
                 _("An older revision than the one received."),
@@ -194,72 +221,61 @@ def ingest(branch: HubBranch, data: dict, raw: bytes, _retry=True) -> tuple[HubR
         old_suppliers = json.loads(report.body).get("umkm_suppliers") or []
         for name, value in values.items():
             setattr(report, name, value)
-        report.revision, report.body, report.received_at = revision, body, utcnow()
+        report.revision, report.body, report.received_at = revision, body, now
+        db.session.flush()
         outcome = "replaced"
-    else:
-        report = HubReport(
-            branch_id=branch.id,
-            date=day,
-            revision=revision,
-            body=body,
-            received_at=utcnow(),
-            **values,
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(report)
-                db.session.flush()
-        except IntegrityError:
-            if not _retry:
-                raise
-            # The same day arrived twice at once (two senders): the other request stored
-            # it first; decide again against its row (now visible, and locked).
-            return ingest(branch, data, raw, _retry=False)
-        delta = {name: values[name] for name in SUM_FIELDS}
-        delta["reports"] = 1
-        outcome = "created"
-    db.session.flush()
-    table = HubBranch.__table__
-    db.session.execute(
-        sa.update(table)
-        .where(table.c.id == branch.id)
+    hb = HubBranch.__table__
+    statements = [
+        sa.update(hb)
+        .where(hb.c.id == branch.id)
         .values(
             last_report_date=sa.case(
-                (table.c.last_report_date.is_(None), day),
-                (table.c.last_report_date < day, day),
-                else_=table.c.last_report_date,
+                (hb.c.last_report_date.is_(None), day),
+                (hb.c.last_report_date < day, day),
+                else_=hb.c.last_report_date,
             ),
-            last_received_at=utcnow(),
-        )
-    )
-    _keep_latest(branch.id, day, values)
-    _add_umkm(branch.id, day, old_suppliers or [], data.get("umkm_suppliers") or [])
-    # Last: the per-date row is shared by every branch reporting that day, so its lock
-    # is held for the shortest time (until the commit that follows).
-    _add_to_summaries(branch.id, day, delta)
+            last_received_at=now,
+        ),
+        _keep_latest(branch.id, day, values),
+        *_add_umkm(branch.id, day, old_suppliers, data.get("umkm_suppliers") or []),
+        # Last: the per-date row is shared by every branch reporting that day, so its
+        # lock is held for the shortest time (until the commit that follows).
+        *_add_to_summaries(branch.id, day, delta),
+    ]
+    _execute_together(statements)
     return report, outcome
+
+
+def _execute_together(statements):
+    """On PostgreSQL one round trip: the statements but the last as data-modifying CTEs
+    of the last (they run on one snapshot; each touches its own table). Elsewhere one
+    after the other."""
+    if db.session.get_bind().dialect.name != "postgresql" or len(statements) == 1:
+        for stmt in statements:
+            db.session.execute(stmt)
+        return
+    *first, last = statements
+    db.session.execute(last.add_cte(*[s.cte(f"w{n}") for n, s in enumerate(first)]))
 
 
 def _keep_latest(branch_id, day, values):
     """hub_latest holds the state figures of the branch's newest day."""
     table = HubLatest.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
     points = {name: values[name] for name in POINT_FIELDS}
-    stmt = insert(table).values(branch_id=branch_id, date=day, **points)
-    stmt = stmt.on_conflict_do_update(
+    stmt = _insert(table).values(branch_id=branch_id, date=day, **points)
+    return stmt.on_conflict_do_update(
         index_elements=["branch_id"],
         set_={"date": stmt.excluded.date, **{n: stmt.excluded[n] for n in POINT_FIELDS}},
         where=stmt.excluded.date >= table.c.date,
     )
-    db.session.execute(stmt)
 
 
-def _add_umkm(branch_id, day, old: list, new: list):
-    """The difference between a day's old and new per-supplier figures into the monthly
-    UMKM summary; the suppliers' descriptions updated (first and last day seen)."""
+def _add_umkm(branch_id, day, old: list, new: list) -> list:
+    """The statements that add the difference between a day's old and new per-supplier
+    figures to the monthly UMKM summary and update the suppliers' descriptions (first
+    and last day seen): one multi-row upsert each."""
     if not old and not new:
-        return
+        return []
     month = day.replace(day=1)
     deltas: dict[str, dict] = {}
     for sign_, rows in ((-1, old), (1, new)):
@@ -267,58 +283,73 @@ def _add_umkm(branch_id, day, old: list, new: list):
             d = deltas.setdefault(str(row["ref"]), {"sales": 0, "consignment_paid": 0})
             d["sales"] += sign_ * int(row.get("sales") or 0)
             d["consignment_paid"] += sign_ * int(row.get("consignment_paid") or 0)
-    for ref in sorted(deltas):
-        if any(deltas[ref].values()):
-            _upsert(
-                HubUmkmMonthly.__table__,
-                {"branch_id": branch_id, "month": month, "ref": ref},
-                deltas[ref],
+    out = []
+    changed = [
+        {"branch_id": branch_id, "month": month, "ref": ref, **deltas[ref]}
+        for ref in sorted(deltas)
+        if any(deltas[ref].values())
+    ]
+    if changed:
+        table = HubUmkmMonthly.__table__
+        stmt = _insert(table).values(changed)
+        out.append(
+            stmt.on_conflict_do_update(
+                index_elements=["branch_id", "month", "ref"],
+                set_={n: table.c[n] + stmt.excluded[n] for n in ("sales", "consignment_paid")},
             )
-    table = HubUmkmSupplier.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    for row in sorted(new, key=lambda r: str(r["ref"])):
-        described = {
+        )
+    described = {}
+    for row in new:  # one row per supplier (the last one named wins)
+        described[str(row["ref"])] = {
+            "branch_id": branch_id,
+            "ref": str(row["ref"]),
+            "first_date": day,
+            "last_date": day,
             "name": row.get("name") or "",
             "member": bool(row.get("member")),
             "permit": bool(row.get("permit")),
             "has_page": bool(row.get("has_page")),
         }
-        stmt = insert(table).values(
-            branch_id=branch_id, ref=str(row["ref"]), first_date=day, last_date=day, **described
-        )
+    if described:
+        table = HubUmkmSupplier.__table__
+        sqlite_ = db.session.get_bind().dialect.name == "sqlite"
+        stmt = _insert(table).values([described[ref] for ref in sorted(described)])
         newer = stmt.excluded.last_date >= table.c.last_date
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["branch_id", "ref"],
-            set_={
-                **{k: sa.case((newer, stmt.excluded[k]), else_=table.c[k]) for k in described},
-                "first_date": sa.func.min(table.c.first_date, stmt.excluded.first_date)
-                if dialect == "sqlite"
-                else sa.func.least(table.c.first_date, stmt.excluded.first_date),
-                "last_date": sa.func.max(table.c.last_date, stmt.excluded.last_date)
-                if dialect == "sqlite"
-                else sa.func.greatest(table.c.last_date, stmt.excluded.last_date),
-            },
+        out.append(
+            stmt.on_conflict_do_update(
+                index_elements=["branch_id", "ref"],
+                set_={
+                    **{
+                        k: sa.case((newer, stmt.excluded[k]), else_=table.c[k])
+                        for k in ("name", "member", "permit", "has_page")
+                    },
+                    "first_date": (sa.func.min if sqlite_ else sa.func.least)(
+                        table.c.first_date, stmt.excluded.first_date
+                    ),
+                    "last_date": (sa.func.max if sqlite_ else sa.func.greatest)(
+                        table.c.last_date, stmt.excluded.last_date
+                    ),
+                },
+            )
         )
-        db.session.execute(stmt)
+    return out
 
 
 def _upsert(table, keys_: dict, delta: dict):
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    stmt = insert(table).values(**keys_, **delta)
-    stmt = stmt.on_conflict_do_update(
+    stmt = _insert(table).values(**keys_, **delta)
+    return stmt.on_conflict_do_update(
         index_elements=list(keys_),
         set_={name: table.c[name] + stmt.excluded[name] for name in delta},
     )
-    db.session.execute(stmt)
 
 
-def _add_to_summaries(branch_id, day, delta):
+def _add_to_summaries(branch_id, day, delta) -> list:
     if not any(delta.values()):
-        return
-    _upsert(HubMonthly.__table__, {"branch_id": branch_id, "month": day.replace(day=1)}, delta)
-    _upsert(HubDaily.__table__, {"date": day}, delta)
+        return []
+    return [
+        _upsert(HubMonthly.__table__, {"branch_id": branch_id, "month": day.replace(day=1)}, delta),
+        _upsert(HubDaily.__table__, {"date": day}, delta),
+    ]
 
 
 # --- reading --------------------------------------------------------------------------
@@ -365,41 +396,53 @@ def _month_split(date_from: date, date_to: date):
     return (m1, m2), edges
 
 
-def branch_sums(date_from: date, date_to: date) -> dict[int, dict]:
-    """Per branch id: the additive figures and the number of reports in the period."""
+def _sums_query(date_from: date, date_to: date, ids=None):
+    """Per branch id (optionally only ``ids``, a list or a select of ids): the additive
+    figures and the number of reports in the period, as one ``GROUP BY branch_id``
+    select: whole months from hub_monthly, the days at unaligned edges from the
+    reports."""
     fields = ("reports",) + SUM_FIELDS
     months, edges = _month_split(date_from, date_to)
     parts = []
     if months:
         m = HubMonthly
-        parts.append(
-            sa.select(m.branch_id, *[getattr(m, f).label(f) for f in fields]).where(
-                m.month >= months[0], m.month < months[1]
-            )
-        )
+        where = [m.month >= months[0], m.month < months[1]]
+        if ids is not None:
+            where.append(m.branch_id.in_(ids))
+        columns = [getattr(m, f).label(f) for f in fields]
+        parts.append(sa.select(m.branch_id, *columns).where(*where))
     r = HubReport
     for start, end in edges:
+        where = [r.date >= start, r.date <= end]
+        if ids is not None:
+            where.append(r.branch_id.in_(ids))
         parts.append(
             sa.select(
                 r.branch_id,
                 sa.literal(1).label("reports"),
                 *[getattr(r, f).label(f) for f in SUM_FIELDS],
-            ).where(r.date >= start, r.date <= end)
+            ).where(*where)
         )
     union = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    stmt = sa.select(
+    return sa.select(
         union.c.branch_id,
         *[sa.cast(sa.func.sum(union.c[f]), sa.BigInteger).label(f) for f in fields],
     ).group_by(union.c.branch_id)
+
+
+def branch_sums(date_from: date, date_to: date, ids=None) -> dict[int, dict]:
+    """Per branch id: the additive figures and the number of reports in the period."""
+    fields = ("reports",) + SUM_FIELDS
     # Plain tuples: attribute access per figure costs more than the query at 1,000 branches.
     return {
         row[0]: dict(zip(fields, [int(v or 0) for v in row[1:]], strict=True))
-        for row in db.session.execute(stmt)
+        for row in db.session.execute(_sums_query(date_from, date_to, ids))
     }
 
 
-def branch_points(date_from: date, date_to: date) -> dict[int, dict]:
-    """Per branch id: the state figures of its last report in the period.
+def _points_query(date_from: date, date_to: date, ids=None):
+    """Per branch id (optionally only ``ids``): the date (``as_of``) and state figures of
+    its last report in the period, as one select (a union).
 
     A branch whose newest report falls in the period (the usual case: a period up to
     today) is read from hub_latest, one row per branch. Only the others (a period in
@@ -407,70 +450,195 @@ def branch_points(date_from: date, date_to: date) -> dict[int, dict]:
     (branch_id, date) index per branch (LATERAL ... LIMIT 1), whatever the length of
     the history; elsewhere a join on each branch's last date.
     """
-    names = ("as_of",) + POINT_FIELDS
     lt = HubLatest
-    out = {
-        row[0]: dict(zip(names, (row[1], *[int(v) for v in row[2:]]), strict=True))
-        for row in db.session.execute(
-            sa.select(lt.branch_id, lt.date, *[getattr(lt, f) for f in POINT_FIELDS]).where(
-                lt.date >= date_from, lt.date <= date_to
-            )
-        )
-    }
-    later = sa.select(lt.branch_id).where(lt.date > date_to)
+    where = [lt.date >= date_from, lt.date <= date_to]
+    if ids is not None:
+        where.append(lt.branch_id.in_(ids))
+    latest = sa.select(
+        lt.branch_id, lt.date.label("as_of"), *[getattr(lt, f).label(f) for f in POINT_FIELDS]
+    ).where(*where)
+    later_where = [lt.date > date_to]
+    if ids is not None:
+        later_where.append(lt.branch_id.in_(ids))
+    later = sa.select(lt.branch_id).where(*later_where)
     if not db.session.scalar(sa.select(sa.exists(later))):
-        return out
+        return latest
     r = HubReport
-    columns = [r.branch_id, r.date, *[getattr(r, f) for f in POINT_FIELDS]]
+    columns = [r.branch_id, r.date.label("as_of"), *[getattr(r, f).label(f) for f in POINT_FIELDS]]
     in_period = sa.and_(r.date >= date_from, r.date <= date_to)
     if db.session.get_bind().dialect.name == "postgresql":
-        last = (
+        probe = (
             sa.select(*columns)
-            .where(r.branch_id == HubBranch.id, in_period)
+            .where(r.branch_id == lt.branch_id, in_period)
             .order_by(r.date.desc())
             .limit(1)
             .lateral()
         )
-        stmt = (
-            sa.select(last)
-            .select_from(HubBranch)
-            .join(last, sa.true())
-            .where(HubBranch.id.in_(later))
-        )
+        past = sa.select(probe).select_from(lt).join(probe, sa.true()).where(*later_where)
     else:
         newest = (
             sa.select(r.branch_id, sa.func.max(r.date).label("d"))
-            .where(in_period)
+            .where(in_period, r.branch_id.in_(later))
             .group_by(r.branch_id)
             .subquery()
         )
-        stmt = sa.select(*columns).join(
+        past = sa.select(*columns).join(
             newest, sa.and_(r.branch_id == newest.c.branch_id, r.date == newest.c.d)
         )
-        stmt = stmt.where(r.branch_id.in_(later))
-    for row in db.session.execute(stmt):
-        out[row[0]] = dict(zip(names, (row[1], *[int(v) for v in row[2:]]), strict=True))
-    return out
+    return sa.union_all(latest, past)
 
 
-def summary(date_from: date, date_to: date, stale_days: int | None = None) -> dict:
-    """Totals and a row per branch for the period (every active branch, reporting or not)."""
+def branch_points(date_from: date, date_to: date, ids=None) -> dict[int, dict]:
+    """Per branch id: the state figures of its last report in the period (see
+    ``_points_query``)."""
+    names = ("as_of",) + POINT_FIELDS
+    return {
+        row[0]: dict(zip(names, (_as_date(row[1]), *[int(v) for v in row[2:]]), strict=True))
+        for row in db.session.execute(_points_query(date_from, date_to, ids))
+    }
+
+
+def _as_date(value):
+    # SQLite hands a date read through a union back as its ISO text.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _stale_cut(stale_days: int):
+    """A SQL expression: per branch, the last report date below which it is stale (its
+    business day, in its time zone, minus ``stale_days``)."""
+    days = business_days()
+    default = today() - timedelta(days=stale_days)
+    return sa.case(
+        *[(HubBranch.timezone == tz, day - timedelta(days=stale_days)) for tz, day in days.items()],
+        else_=default,
+    )
+
+
+GROUPS = {"kota": ("kota",), "kecamatan": ("kota", "kecamatan")}
+
+
+def group_totals(date_from: date, date_to: date, by: str | None = None, stale_days=None):
+    """The totals of the active branches for the period as SQL aggregates: one dict
+    (``by`` None) or a list per ``kota`` or ``kecamatan`` (with its kota), the same
+    figures as ``totals_of`` over the branch rows of ``summary``, without reading a
+    row per branch into Python."""
     if date_from > date_to:
         raise InvalidInput(_("'from' must not be after 'to'."), field="from")
     if stale_days is None:
         stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
-    sums = branch_sums(date_from, date_to)
-    points = branch_points(date_from, date_to)
+    hb = HubBranch
+    # All branches together: the sums from hub_monthly and, at unaligned edges, hub_daily
+    # (not a row per branch); per group: per branch, then grouped.
+    sums = _sums_query(date_from, date_to).subquery() if by else None
+    points = _points_query(date_from, date_to).subquery()
+    keys_ = [getattr(hb, k) for k in GROUPS.get(by, ())]
+    last = hb.last_report_date
+    stale = sa.case((sa.or_(last.is_(None), last < _stale_cut(stale_days)), 1), else_=0)
+
+    def total(column):
+        return sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.BigInteger)
+
+    summed = [] if sums is None else [total(sums.c[f]) for f in ("reports",) + SUM_FIELDS]
+    stmt = sa.select(
+        *keys_,
+        sa.func.count(hb.id),
+        sa.func.count(points.c.branch_id),
+        total(stale),
+        *[total(points.c[f]) for f in POINT_FIELDS],
+        *summed,
+    ).select_from(hb)
+    if sums is not None:
+        stmt = stmt.outerjoin(sums, sums.c.branch_id == hb.id)
+    stmt = stmt.outerjoin(points, points.c.branch_id == hb.id).where(hb.active.is_(True))
+    if keys_:
+        stmt = stmt.group_by(*keys_).order_by(*keys_)
+    names = ("branches", "branches_reporting", "stale_branches") + POINT_FIELDS
+    if sums is not None:
+        names += ("days_reported",) + SUM_FIELDS
+    out = []
+    for row in db.session.execute(stmt):
+        head = dict(zip(GROUPS.get(by, ()), row[: len(keys_)], strict=True))
+        figures = dict(zip(names, (int(v) for v in row[len(keys_) :]), strict=True))
+        if sums is None:
+            figures.update(_all_sums(date_from, date_to))
+        figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
+        if by == "kota":
+            head["kecamatan"] = None
+        out.append({**head, **figures})
+    return out if by else out[0]
+
+
+def _all_sums(date_from: date, date_to: date) -> dict:
+    """The additive figures of every active branch in the period and ``days_reported``:
+    whole months from hub_monthly, the days at unaligned edges from hub_daily, less the
+    edge days of inactive branches (few, from the reports)."""
+    hb, m, d, r = HubBranch, HubMonthly, HubDaily, HubReport
+    inactive = sa.select(hb.id).where(hb.active.is_(False))
+    any_inactive = db.session.scalar(sa.select(sa.exists(inactive)))
+    fields = ("reports",) + SUM_FIELDS
+    months, edges = _month_split(date_from, date_to)
+    parts = []
+    if months:
+        where = [m.month >= months[0], m.month < months[1]]
+        if any_inactive:
+            where.append(m.branch_id.not_in(inactive))
+        parts.append(sa.select(*[getattr(m, f).label(f) for f in fields]).where(*where))
+    for start, end in edges:
+        parts.append(
+            sa.select(*[getattr(d, f).label(f) for f in fields]).where(
+                d.date >= start, d.date <= end
+            )
+        )
+        if any_inactive:
+            parts.append(
+                sa.select(
+                    sa.literal(-1).label("reports"),
+                    *[(-getattr(r, f)).label(f) for f in SUM_FIELDS],
+                ).where(r.date >= start, r.date <= end, r.branch_id.in_(inactive))
+            )
+    union = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    row = db.session.execute(
+        sa.select(
+            *[sa.cast(sa.func.coalesce(sa.func.sum(union.c[f]), 0), sa.BigInteger) for f in fields]
+        )
+    ).one()
+    out = dict(zip(fields, (int(v) for v in row), strict=True))
+    out["days_reported"] = out.pop("reports")
+    return out
+
+
+def summary(
+    date_from: date,
+    date_to: date,
+    stale_days: int | None = None,
+    page: int | None = None,
+    per_page: int | None = None,
+) -> dict:
+    """Totals (SQL aggregates) and a row per active branch for the period, reporting or
+    not, in code order; with ``per_page`` only that page of branches (``page`` from 1)
+    is read. ``branches_total`` is the number of active branches."""
+    if date_from > date_to:
+        raise InvalidInput(_("'from' must not be after 'to'."), field="from")
+    if stale_days is None:
+        stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
+    hb = HubBranch
+    listed = (
+        sa.select(hb.id, hb.code, hb.name, hb.kota, hb.kecamatan, hb.timezone, hb.last_report_date)
+        .where(hb.active.is_(True))
+        .order_by(hb.code)
+    )
+    ids = None
+    if per_page:
+        listed = listed.limit(per_page).offset(((page or 1) - 1) * per_page)
+        ids = sa.select(listed.subquery().c.id)
+    totals = group_totals(date_from, date_to, None, stale_days)
+    sums = branch_sums(date_from, date_to, ids)
+    points = branch_points(date_from, date_to, ids)
     days = business_days()
     branches = []
     zero_sums = {f: 0 for f in ("reports",) + SUM_FIELDS}
     zero_points = {f: 0 for f in POINT_FIELDS}
-    hb = HubBranch
-    for id_, code, name, kota, kecamatan, tz, last in db.session.execute(
-        sa.select(hb.id, hb.code, hb.name, hb.kota, hb.kecamatan, hb.timezone, hb.last_report_date)
-        .where(hb.active.is_(True))
-        .order_by(hb.code)
-    ):
+    for id_, code, name, kota, kecamatan, tz, last in db.session.execute(listed):
         s = sums.get(id_, zero_sums)
         p = points.get(id_) or {"as_of": None, **zero_points}
         # In the branch's own time zone: its current business day, and the closed days
@@ -501,8 +669,11 @@ def summary(date_from: date, date_to: date, stale_days: int | None = None) -> di
         "date_from": date_from,
         "date_to": date_to,
         "stale_days": stale_days,
-        "totals": totals_of(branches),
+        "totals": totals,
         "branches": branches,
+        "branches_total": totals["branches"],
+        "page": (page or 1) if per_page else None,
+        "per_page": per_page,
     }
 
 

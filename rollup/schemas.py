@@ -321,6 +321,38 @@ class RollupSummaryOut(Schema):
     stale_days = fields.Integer()
     totals = fields.Nested(TotalsOut)
     branches = fields.List(fields.Nested(BranchRowOut))
+    branches_total = fields.Integer(metadata={"description": "active branches in all"})
+    page = fields.Integer(allow_none=True, metadata={"description": "null: every branch"})
+    per_page = fields.Integer(allow_none=True)
+
+
+class RollupSummaryArgs(RollupPeriodArgs):
+    """``per_page`` (1-1000) pages the branch table (by code; ``page`` from 1); without
+    it every active branch is listed, as before. The totals cover every branch."""
+
+    page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1000))
+
+
+class RollupBreakdownArgs(RollupPeriodArgs):
+    by = fields.String(load_default="kota", validate=validate.OneOf(["kota", "kecamatan"]))
+
+
+GroupRowOut = Schema.from_dict(
+    {
+        "kota": fields.String(),
+        "kecamatan": fields.String(allow_none=True),
+        **TotalsOut().fields,
+    },
+    name="RollupGroupRow",
+)
+
+
+class RollupBreakdownOut(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    by = fields.String()
+    items = fields.List(fields.Nested(GroupRowOut))
 
 
 TrendPointOut = Schema.from_dict(

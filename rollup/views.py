@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from books.xlsx import DATE_ID
 from mart import csvsafe, locale
 from mart.auth import roles_required
 from mart.errors import DomainError
@@ -196,8 +197,10 @@ def _dashboard_data():
         "descending": descending,
         "totals": data["totals"],
         "branches": branches,
-        "kota": _ranked(_with_capital(hub.breakdown(branches, "kota"))),
-        "kecamatan": _ranked(_with_capital(hub.breakdown(branches, "kecamatan"))),
+        "kota": _ranked(_with_capital(hub.group_totals(date_from, date_to, "kota", stale_days))),
+        "kecamatan": _ranked(
+            _with_capital(hub.group_totals(date_from, date_to, "kecamatan", stale_days))
+        ),
         "trend": hub.trend(date_from, date_to, by),
         "stale": [r for r in branches if r["stale"]],
         # today's figures are partial: branches report a day after it closes
@@ -317,6 +320,16 @@ def _export(table, fmt):
     )
 
 
+def _xlsx_value(value, kind):
+    """A date column's ISO text as a real date (a spreadsheet sorts and filters it)."""
+    if kind == "date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value
+
+
 def _xlsx(columns, rows, title) -> bytes:
     """One sheet: the labels (Bahasa Indonesia) as the header row, numbers as numbers
     (rupiah with a thousands format), dates as dates."""
@@ -325,7 +338,7 @@ def _xlsx(columns, rows, title) -> bytes:
     sheet.title = title[:31]
     sheet.append([str(label) for _key, label, _kind in columns])
     for row in rows:
-        sheet.append([row.get(key) for key, _label, _kind in columns])
+        sheet.append([_xlsx_value(row.get(key), kind) for key, _label, kind in columns])
     for index, (_key, _label, kind) in enumerate(columns, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
         if kind == "money":
@@ -333,7 +346,7 @@ def _xlsx(columns, rows, title) -> bytes:
                 cell.number_format = "#,##0"
         elif kind == "date":
             for cell in sheet[letter][1:]:
-                cell.number_format = "yyyy-mm-dd"
+                cell.number_format = DATE_ID  # "8 Okt 2025", a real date
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import lazyload
 
-from inventory.models import Barcode, Product, StockMovement, Supplier
+from inventory.models import Barcode, Product, ProductPack, StockMovement, Supplier
 from inventory.services.base import _positive, _user_id, raw
 from inventory.services.ledger import _owner_of
 from mart.db import utcnow
@@ -72,6 +72,18 @@ class SaleProduct:
     avg_cost: int
     consigned: bool
     commission_percent: Decimal = Decimal(0)
+    price_tiers: list | None = None  # quantity prices (issue 15, inventory.services.packs)
+    pack: "SalePack | None" = None  # found by a pack's barcode (issue 15)
+
+
+@dataclass(frozen=True, slots=True)
+class SalePack:
+    """A pack as the sale path prices it (``pos.services.pricing.pack_line``)."""
+
+    name: str
+    factor: int
+    price: int
+    member_price: int | None
 
 
 def _sale_products_statement():
@@ -88,20 +100,41 @@ def _sale_products_statement():
         p.c.supplier_id,
         p.c.supplier_price,
         p.c.avg_cost,
+        p.c.price_tiers,
         s.c.terms,
         s.c.commission_percent,
     )
+    k = ProductPack.__table__
+    no_pack = (
+        sa.cast(sa.null(), sa.String(16)).label("pack_name"),
+        sa.cast(sa.null(), sa.Integer).label("pack_factor"),
+        sa.cast(sa.null(), sa.BigInteger).label("pack_price"),
+        sa.cast(sa.null(), sa.BigInteger).label("pack_member_price"),
+    )
     by_id = (
-        sa.select(sa.cast(sa.null(), sa.String(32)).label("code"), *columns)
+        sa.select(sa.cast(sa.null(), sa.String(32)).label("code"), *columns, *no_pack)
         .select_from(p.outerjoin(s, s.c.id == p.c.supplier_id))
         .where(p.c.id.in_(sa.bindparam("ids", expanding=True)))
     )
     by_code = (
-        sa.select(b.c.code.label("code"), *columns)
+        sa.select(b.c.code.label("code"), *columns, *no_pack)
         .select_from(b.join(p, p.c.id == b.c.product_id).outerjoin(s, s.c.id == p.c.supplier_id))
         .where(b.c.code.in_(sa.bindparam("codes", expanding=True)))
     )
-    return sa.union_all(by_id, by_code)
+    # a pack's barcode (issue 15): its product, with the pack
+    by_pack = (
+        sa.select(
+            k.c.barcode.label("code"),
+            *columns,
+            k.c.name.label("pack_name"),
+            k.c.factor.label("pack_factor"),
+            k.c.price.label("pack_price"),
+            k.c.member_price.label("pack_member_price"),
+        )
+        .select_from(k.join(p, p.c.id == k.c.product_id).outerjoin(s, s.c.id == p.c.supplier_id))
+        .where(k.c.barcode.in_(sa.bindparam("codes", expanding=True)))
+    )
+    return sa.union_all(by_id, by_code, by_pack)
 
 
 # Built once: each half goes through its own unique index (product id, barcode code).
@@ -134,6 +167,15 @@ def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SalePro
             avg_cost=int(row.avg_cost or 0),
             consigned=row.terms == "consignment",
             commission_percent=Decimal(row.commission_percent or 0),
+            price_tiers=row.price_tiers,
+            pack=None
+            if row.pack_name is None
+            else SalePack(
+                row.pack_name,
+                int(row.pack_factor),
+                int(row.pack_price),
+                None if row.pack_member_price is None else int(row.pack_member_price),
+            ),
         )
         if row.code is None:
             by_id[product.id] = product

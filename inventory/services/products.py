@@ -11,7 +11,8 @@ from sqlalchemy.orm import joinedload
 
 from inventory import barcodes as bc
 from inventory import labels
-from inventory.models import Barcode, Category, Product, Supplier
+from inventory.models import Barcode, Category, Product, ProductPack, Supplier
+from inventory.services import packs
 from inventory.services.base import ZERO
 from mart import audit
 from mart.db import quantity, utcnow
@@ -87,6 +88,8 @@ def _check_codes_free(codes, product_id=None, field="barcode"):
         sa.select(Product.id).where(Product.sku.in_(codes), Product.id != (product_id or 0))
     ):
         raise Conflict(_("This barcode is another product's sku."))
+    if any(packs.code_is_pack(code) for code in codes):
+        raise Conflict(_("This barcode belongs to a pack."))
 
 
 def create_product(data, user=None) -> Product:
@@ -127,6 +130,7 @@ def create_product(data, user=None) -> Product:
     _refresh_search(product)
     db.session.add(product)
     db.session.flush()
+    packs.apply(product, data)
     audit.record("product.create", product, after={"sku": sku, "price": product.price}, user=user)
     labels.record_changes(
         [(product.id, None, product.price, None, product.member_price)], user=user
@@ -165,6 +169,7 @@ def update_product(product_id, data, user=None) -> Product:
         product.category_id = _category_id(data)
     if "barcodes" in data or data.get("barcode"):
         _change_barcodes(product, data)
+    packs.apply(product, data)
     _refresh_search(product)
     db.session.flush()
     after = {"price": product.price, "active": product.active, "name": product.name}
@@ -209,6 +214,7 @@ class ScanResult:
     product: Product
     quantity: Decimal | None = None
     price: int | None = None
+    pack: ProductPack | None = None  # a pack's barcode (issue 15): sells its factor
 
 
 def scale_rules():
@@ -300,6 +306,11 @@ def lookup_code(code: str) -> ScanResult:
     else:
         product_id = _product_id_by_barcode(*candidates)
         product = None
+    pack = None
+    if product_id is None:
+        pack = packs.find_pack(code)
+        if pack is not None:
+            product_id = pack.product_id
     if product_id is None and code.isascii() and code.isdigit():
         label = bc.parse_scale_label(code, scale_rules())
         if label is not None:
@@ -316,7 +327,7 @@ def lookup_code(code: str) -> ScanResult:
         product = _load_product(product_id)
     if not product.active:
         raise Conflict(_("This product is no longer sold."))
-    return ScanResult(product, quantity, price)
+    return ScanResult(product, quantity, price, pack)
 
 
 def _search_stmt(q, include_inactive=False, supplier_id=None):

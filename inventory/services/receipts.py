@@ -19,6 +19,7 @@ from inventory.models import (
     SupplierReturn,
     SupplierReturnLine,
 )
+from inventory.services import packs
 from inventory.services.base import ZERO, _money, _positive, _user, _user_id, from_raw, raw
 from inventory.services.ledger import _owner_of, add_movement
 from inventory.services.products import get_supplier
@@ -113,6 +114,7 @@ def _prepare_lines(lines, products, supplier, consignment):
     prepared = []
     for i, line in enumerate(lines):
         product = products[line["product_id"]]
+        line = packs.receipt_line(i, line, product)  # a line entered in packs (issue 15)
         if not product.active:
             raise InvalidInput(_("This product is inactive."), field=f"lines.{i}.product_id")
         qty = _positive(line.get("quantity"), field=f"lines.{i}.quantity")

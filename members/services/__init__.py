@@ -35,6 +35,7 @@ Where each part lives:
 
 from mart.errors import Conflict
 from members.models import SavingsEntry
+from members.services import credit
 from members.services.figures import capital_totals, ledger_totals, member_figures
 from members.services.members import (
     check_member_pin,
@@ -77,6 +78,8 @@ __all__ = [
     # names the callers' tests and benchmarks use through here
     "Conflict",
     "SavingsEntry",
+    # member credit (kredit anggota), issue 15
+    "credit",
     # members
     "check_member_pin",
     "find_member",

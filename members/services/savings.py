@@ -24,6 +24,7 @@ from mart.models import User
 from mart.money import format_rupiah
 from members.models import KINDS, LEFT_REASONS, SavingsEntry
 from members.pins import _locked_member as _lock_member
+from members.services import credit
 from members.services.base import (
     _current_user_id,
     _month_index,
@@ -371,6 +372,7 @@ def leave(member_no, reason, *, on=None, note=None, user=None) -> dict:
         payouts=payouts,
         user=user,
     )
+    credit.set_off_on_leaving(member, sum(payouts.values()), user=user)  # issue 15
     member.status = "left"
     member.left_date = on
     member.left_reason = reason
@@ -409,6 +411,9 @@ def settlement(member, payouts=None, entries=None) -> dict:
         "reason": member.left_reason,
         "payouts": payouts,
         "total": sum(payouts.values()),
+        # issue 15: open member credit set off against the pay-out, and what is paid
+        "credit_setoff": (setoff := credit.set_off_of(member.id)),
+        "paid_out": sum(payouts.values()) - setoff,
     }
 
 

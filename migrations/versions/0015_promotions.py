@@ -2,7 +2,7 @@
 promotion discount of sales and their lines.
 
 Revision ID: 0015_promotions
-Revises: 0013_display_pin
+Revises: 0014_packs_tiers
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015_promotions"
-down_revision = "0013_display_pin"
+down_revision = "0014_packs_tiers"
 branch_labels = None
 depends_on = None
 

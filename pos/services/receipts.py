@@ -9,6 +9,7 @@ from mart.clock import local_text
 from mart.money import format_number
 from members import services as members
 from pos.models import Sale, SaleReturn
+from pos.services import pricing
 from pos.services.promotions import given_on
 from printers import services as printing
 from printers.document import Document, Item, Total, branch_header
@@ -21,6 +22,7 @@ def method_label(method: str) -> str:
         "card": _("Card"),
         "transfer": _("Transfer"),
         "simpanan": _("Simpanan sukarela"),
+        "credit": _("Member credit"),
     }.get(method, method)
 
 
@@ -29,7 +31,8 @@ def receipt_document(sale: Sale, *, copy: bool = False):
     cfg = current_app.config
     items = []
     for line in sale.lines:
-        notes = []
+        # a pack line as "1 DUS (40)" at the pack's price, a tier's "harga grosir"
+        quantity, unit_price, notes = pricing.receipt_item(line)
         if line.member_price:
             notes.append(_("member price"))
         if line.discount:
@@ -39,8 +42,8 @@ def receipt_document(sale: Sale, *, copy: bool = False):
         items.append(
             Item(
                 name=line.name,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
+                quantity=quantity,
+                unit_price=unit_price,
                 amount=line.gross - line.discount - getattr(line, "promotion_discount", 0),
                 note=", ".join(notes) or None,
                 unit=line.unit,

@@ -37,6 +37,7 @@ from mart.extensions import db
 from mart.money import ppn_split, round_half_up
 from members import services as members
 from pos.models import SHIFT_OPEN, ReturnRefund, Sale, SaleReturn, SaleReturnLine, Shift
+from pos.services import credit as pos_credit
 from pos.services._common import (
     _approve,
     _is_manager,
@@ -80,6 +81,8 @@ def create_return(
     method = data["refund_method"]
     if method == "simpanan" and not sale.member_no:
         raise InvalidInput(_("Refund to simpanan needs a member's sale."), field="refund_method")
+    if method == "credit" and not sale.member_no:  # issue 15
+        raise InvalidInput(_("Refund to credit needs a member's sale."), field="refund_method")
     amounts = _return_amounts(wanted, done)
     amount = sum(amounts)
 
@@ -220,6 +223,7 @@ def _stock_back(ret: SaleReturn, wanted, amounts, user):
 def _reverse_member_purchase(sale: Sale, ret: SaleReturn, refunds, user):
     """A member's sale: simpanan refunded back to their sukarela, and the purchase
     reversed by the amount returned."""
+    pos_credit.refund_return(sale, ret, refunds, user)  # issue 15: back to the credit
     simpanan_back = sum(a for m, a in refunds if m == "simpanan")
     if simpanan_back:
         members.refund_to_sukarela(
@@ -331,17 +335,24 @@ def _refund_split(sale: Sale, method: str, amount: int) -> list[tuple[str, int]]
         return []
     if method != "original":
         return [(method, amount)]
-    paid_simpanan = sum(p.amount for p in sale.payments if p.method == "simpanan")
-    refunded_simpanan = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(ReturnRefund.amount), 0))
-        .join(SaleReturn, SaleReturn.id == ReturnRefund.return_id)
-        .where(SaleReturn.sale_id == sale.id, ReturnRefund.method == "simpanan")
-    )
-    simpanan = max(0, min(amount, paid_simpanan - int(refunded_simpanan)))
-    rest = amount - simpanan
-    parts = [("simpanan", simpanan)] if simpanan else []
+    # What the member paid from their own (simpanan, then credit: issue 15) goes back
+    # there first, up to what was paid that way less what earlier returns gave back.
+    parts, rest = [], amount
+    for own in ("simpanan", "credit"):
+        paid_own = sum(p.amount for p in sale.payments if p.method == own)
+        if not paid_own or not rest:
+            continue
+        refunded_own = db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(ReturnRefund.amount), 0))
+            .join(SaleReturn, SaleReturn.id == ReturnRefund.return_id)
+            .where(SaleReturn.sale_id == sale.id, ReturnRefund.method == own)
+        )
+        back = max(0, min(rest, paid_own - int(refunded_own)))
+        if back:
+            parts.append((own, back))
+            rest -= back
     if rest:
-        others = [p for p in sale.payments if p.method != "simpanan"]
+        others = [p for p in sale.payments if p.method not in ("simpanan", "credit")]
         main = max(others, key=lambda p: p.amount).method if others else "cash"
         parts.append((main, rest))
     return parts

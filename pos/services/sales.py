@@ -32,7 +32,8 @@ from members import services as members
 from members.models import Member
 from pos import pinpad
 from pos.models import Sale
-from pos.services import promotions
+from pos.services import credit as pos_credit
+from pos.services import pricing, promotions
 from pos.services._common import (
     PIN_METHODS,
     _approve,
@@ -82,10 +83,13 @@ def _priced_lines(lines_in, member) -> list[dict]:
             product = by_id.get(line["product_id"])
             if product is None:
                 raise _line_error(i, "product_id", _("Unknown product."))
-            code, qty, embedded_price = None, count, None
+            code, qty, embedded_price, pack = None, count, None, None
         else:
             code = line["barcode"].strip()
-            product, qty, embedded_price = _scanned_line(i, code, count, by_code)
+            product, qty, embedded_price, pack = _scanned_line(i, code, count, by_code)
+        if pack is not None:  # a pack's barcode (pos.services.pricing)
+            priced.append(pricing.pack_line(i, line, product, code, count, pack, member))
+            continue
         if not getattr(product, "active", True):
             raise _line_error(i, "product_id", _("This product is no longer sold."))
         if product.unit != "kg" and qty != qty.to_integral_value():
@@ -95,12 +99,13 @@ def _priced_lines(lines_in, member) -> list[dict]:
 
 
 def _scanned_line(i, code, count, by_code):
-    """A line sold by its code: ``(product, quantity, embedded price or None)``. A scale
+    """A line sold by its code: ``(product, quantity, embedded price or None, pack or
+    None)``. A scale
     label or a code with its quantity sets the quantity; an embedded price without a
     quantity sells that price's worth at the product's price."""
     product = by_code.get(code)
     if product is not None and product.active:
-        scan = inventory.ScanResult(product)
+        scan = inventory.ScanResult(product, pack=product.pack)
     else:  # the full lookup (and its answer for an inactive product)
         try:
             scan = inventory.lookup_code(code)
@@ -109,13 +114,15 @@ def _scanned_line(i, code, count, by_code):
     product = scan.product
     qty = count
     embedded_price = None
+    if scan.pack is not None:
+        return product, qty, None, scan.pack
     if scan.quantity is not None:
         qty = to_quantity(Decimal(scan.quantity) * count)
     if scan.price is not None:
         embedded_price = int(scan.price)
         if scan.quantity is None and product.price:
             qty = to_quantity(Decimal(embedded_price) / Decimal(product.price) * count)
-    return product, qty, embedded_price
+    return product, qty, embedded_price, None
 
 
 def _priced_line(i, line, product, code, count, qty, embedded_price, member) -> dict:
@@ -125,10 +132,14 @@ def _priced_line(i, line, product, code, count, qty, embedded_price, member) -> 
         member is not None and embedded_price is None and product.member_price is not None
     )
     unit_price = product.member_price if member_price else product.price
+    source = "member" if member_price else "list"
     if embedded_price is not None:
+        source = "label"
         gross = round_half_up(Fraction(embedded_price) * Fraction(count))
         unit_price = round_half_up(Fraction(gross) / Fraction(qty)) if qty else gross
     else:
+        unit_price, source = pricing.tier_price(product, qty, member, unit_price, source)
+        member_price = source == "member"
         gross = _times_quantity(unit_price, qty)
     discount = int(line.get("discount") or 0)
     if discount > gross:
@@ -143,6 +154,8 @@ def _priced_line(i, line, product, code, count, qty, embedded_price, member) -> 
         "gross": int(gross),
         "discount": discount,
         "tax": product.tax,
+        "price_source": source,
+        **pricing.NO_PACK,
     }
 
 
@@ -218,6 +231,7 @@ def create_sale(
     total = subtotal - discount - promotion_discount
     payments = data.get("payments") or []
     cash, rounding, due, paid, simpanan = _check_payments(payments, total, member_no, cfg)
+    on_credit = pos_credit.check_sale(payments, member_no)  # issue 15: member credit
     approver = None
     if _needs_approval(lines, subtotal, discount, cfg["MART_DISCOUNT_APPROVAL_PERCENT"]):
         approver = _approve(
@@ -261,6 +275,7 @@ def create_sale(
         "created_at": now,
     }
     sale = _insert_sale(conn, dialect, row, lines, payments, register, user)
+    pos_credit.charge_sale(sale, on_credit, user)  # under the member's credit row lock
     _post_sale_effects(
         sale,
         user,
@@ -397,6 +412,7 @@ def _insert_sale(conn, dialect, row, lines, payments, register, user) -> SaleVie
             "sale_discount_share": line["sale_discount_share"],
             "amount": line["amount"],
             "tax": line["tax"],
+            **pricing.line_columns(line),
         }
         for no, line in enumerate(lines, start=1)
     ]

@@ -57,10 +57,12 @@
     const tx = db.transaction([STORE, META], "readwrite");
     if (scaleRules) tx.objectStore(META).put(scaleRules, "scale_rules");
     const store = tx.objectStore(STORE);
-    for (const [id, sku, name, unit, price, memberPrice, active, codes] of rows) {
+    for (const [id, sku, name, unit, price, memberPrice, active, codes, packs, tiers] of rows) {
       const all = codes.slice();
       if (sku) { all.push(sku); if (sku.toUpperCase() !== sku) all.push(sku.toUpperCase()); }
-      store.put({ id, sku, name, unit, price, member_price: memberPrice, active, barcodes: codes, codes: all });
+      for (const pack of packs || []) if (pack.barcode) all.push(pack.barcode); // issue 15
+      store.put({ id, sku, name, unit, price, member_price: memberPrice, active, barcodes: codes, codes: all,
+        packs: packs || [], tiers: tiers || [] });
     }
     tx.objectStore(META).put(cursor, "cursor");
     return finished(tx);
@@ -134,6 +136,11 @@
     let quantity = null;
     let price = null;
     let p = await byBarcode(code);
+    let pack = null; // a pack's barcode, after the products' own (issue 15)
+    if (!p) {
+      p = (await req(index.getAll(code))).find((q) => (q.packs || []).some((k) => k.barcode === code)) || null;
+      if (p) pack = p.packs.find((k) => k.barcode === code);
+    }
     if (!p && /^\d{12}$/.test(code)) { p = await byBarcode("0" + code); sent = null; } // UPC-A as EAN-13
     if (!p && /^0\d{12}$/.test(code)) { p = await byBarcode(code.slice(1)); sent = null; }
     if (!p) {
@@ -153,7 +160,8 @@
       code: sent,
       quantity,
       price,
-      product: { id: p.id, name: p.name, unit: p.unit, price: p.price, member_price: p.member_price },
+      pack,
+      product: { id: p.id, name: p.name, unit: p.unit, price: p.price, member_price: p.member_price, tiers: p.tiers || [] },
     };
   }
 

@@ -20,6 +20,7 @@ const MODULES = [
   "/pos/static/counter/outbox.js",
   "/pos/static/counter/page.js",
   "/pos/static/counter/payment.js",
+  "/pos/static/counter/packs.js",
   "/pos/static/counter/pricing.js",
   "/pos/static/counter/promotions.js",
   "/pos/static/counter/returns.js",

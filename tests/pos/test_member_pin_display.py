@@ -143,12 +143,19 @@ def test_wrong_pin_on_the_display_403_then_locked_429(
     asked = _ask(counter, member_no, 15_000)
     before = rows.snapshot()
     limit = app.config["MART_MEMBER_PIN_MAX_FAILURES"]
-    for _ in range(limit):
+    minutes = app.config["MART_MEMBER_PIN_LOCK_MINUTES"]
+    for attempt in range(1, limit + 1):
         wrong = display.type_pin(asked["id"], WRONG)
         assert wrong.status_code == 403
         assert wrong.json["message"]
+        if attempt < limit:
+            assert "locked" not in wrong.json
+    # the last wrong try says plainly that the PIN is now locked, and for how long
+    assert wrong.json["locked"] is True and wrong.json["locked_minutes"] == minutes
+    assert wrong.json["message"] == f"PIN anggota salah. PIN kini dikunci {minutes} menit."
     locked = display.type_pin(asked["id"], MEMBER_PIN)  # even the right one
     assert locked.status_code == 429
+    assert locked.json["locked"] is True and 0 < locked.json["locked_minutes"] <= minutes
     assert _without_audit(rows.snapshot()) == _without_audit(before)
     assert _audit(app, "member.pin_failed", member_no) == limit
     assert _audit(app, "member.pin_locked", member_no) == 1

@@ -13,6 +13,7 @@ from tests import factories
 from tests.browser import REQUIRES_CHROMIUM, login, shots_dir
 from tests.pos.conftest import MEMBER_PIN, sukarela
 from tests.pos.test_member_pin_browser import _sell_to_member, _storage
+from tests.pos.test_member_pin_display import _ask
 
 pytestmark = REQUIRES_CHROMIUM
 SHOTS = shots_dir("display-pin")
@@ -126,3 +127,32 @@ def test_member_types_the_pin_on_the_customer_display(app, live_server, browser,
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Sale)) == 1
     assert sukarela(app, member_no) == 135_000
     assert errors == []
+
+
+def test_the_pad_says_plainly_when_the_pin_locks(app, live_server, browser, counter):
+    """Five wrong PINs on the customer display: the fifth says "PIN anggota salah. PIN
+    kini dikunci 15 menit." (not only "salah"), and the next try says it is locked."""
+    with app.app_context():
+        token = services.display_token(counter.register["id"], counter.register["code"])
+    member_no = factories.make_member(app, name="Siti Aminah", sukarela=200_000)
+    _ask(counter, member_no, 15_000)
+    display = browser.new_page(viewport={"width": 390, "height": 844})
+    display.goto(f"{live_server}/pos/display/{counter.register['code']}?t={token}")
+    pad = display.locator("[data-testid=pinpad]")
+    pad.wait_for(state="visible")
+    message = display.locator("[data-testid=pinpad-message]")
+    minutes = app.config["MART_MEMBER_PIN_LOCK_MINUTES"]
+    for attempt in range(1, app.config["MART_MEMBER_PIN_MAX_FAILURES"] + 1):
+        _type_on_pad(display, "135790")
+        display.locator("[data-testid=pinpad-message].error").wait_for()  # answered
+        text = message.inner_text()
+        if attempt < app.config["MART_MEMBER_PIN_MAX_FAILURES"]:
+            assert "dikunci" not in text, (attempt, text)
+    assert text == f"PIN anggota salah. PIN kini dikunci {minutes} menit."
+    _shot(display, "display-pinpad-locked-390.png")
+    _type_on_pad(display, MEMBER_PIN)
+    display.wait_for_function(
+        "() => document.querySelector('[data-testid=pinpad-message]').textContent"
+        ".includes('terkunci')"
+    )
+    assert sukarela(app, member_no) == 200_000

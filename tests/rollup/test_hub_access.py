@@ -73,6 +73,14 @@ def test_every_table_exports_as_csv_and_xlsx(hub, hub_client, register):
     header, row = list(umkm.iter_rows(values_only=True))
     assert header[1] == "Kecamatan" and row[1] == "Tebet"
     assert row[header.index("Penjualan UMKM")] == 45_000  # a number, not text
+    # a date column holds real dates shown the Indonesian way ("3 Nov 2026")
+    branches = load_workbook(
+        io.BytesIO(client.get(f"/association/export/branches.xlsx?{query}").data)
+    ).active
+    header = [c.value for c in branches[1]]
+    last = branches.cell(row=2, column=header.index("Laporan terakhir") + 1)
+    assert last.value.date() == date(2026, 11, 3)
+    assert last.number_format == "[$-421]d mmm yyyy"
     assert client.get(f"/association/export/umkm.pdf?{query}").status_code == 404
     html = client.get(f"/association/?{query}").get_data(as_text=True)
     assert html.count('data-testid="umkm"') == 1

@@ -39,7 +39,7 @@ function renderPay() {
     li.appendChild(x); list.appendChild(li);
   });
   const m = method();
-  $("#ref-label").classList.toggle("hidden", m === "cash" || m === "simpanan");
+  $("#ref-label").classList.toggle("hidden", m === "cash" || PIN_METHODS.includes(m));
   $("#member-pin-label").classList.toggle("hidden", !needsMemberPin());
   const quick = $("#quick-cash");
   quick.textContent = "";
@@ -82,8 +82,10 @@ async function showQris(amount) {
 }
 // Paying from simpanan needs the member's own PIN (typed by the member, masked,
 // sent once with the sale and never stored on this screen).
+// Credit (the member's purchase on credit, issue 15) needs it too.
+const PIN_METHODS = ["simpanan", "credit"];
 function needsMemberPin() {
-  return method() === "simpanan" || payments.some((p) => p.method === "simpanan");
+  return PIN_METHODS.includes(method()) || payments.some((p) => PIN_METHODS.includes(p.method));
 }
 export function openPay() {
   if (!state.lines.length) { message(T.no_lines, "error"); return; }
@@ -128,7 +130,7 @@ function stopPinWait(cancel) {
 }
 async function askDisplayPin(body) {
   stopPinWait(true);
-  const amount = body.payments.filter((p) => p.method === "simpanan").reduce((a, p) => a + p.amount, 0);
+  const amount = body.payments.filter((p) => PIN_METHODS.includes(p.method)).reduce((a, p) => a + p.amount, 0);
   const r = await api("POST", `/registers/${ctx.shift.register_id}/member-pin-requests`,
     { member_no: body.member_no, amount });
   if (!r.ok) return false;
@@ -179,7 +181,7 @@ payForm().addEventListener("submit", async (ev) => {
   if (approval) Object.assign(body, approval);
   if (f.pin.value) body.approval_pin = f.pin.value;
   if (f.approver.value) body.approver = f.approver.value;
-  if (body.payments.some((p) => p.method === "simpanan")) {
+  if (body.payments.some((p) => PIN_METHODS.includes(p.method))) {
     if (!f.member_pin.value && pinWait) return; // already waiting for the display
     if (!f.member_pin.value && await askDisplayPin(body)) return;
     if (!f.member_pin.value) {

@@ -4,6 +4,7 @@
 // has seen (pos.scans) or from the catalogue in IndexedDB (offline.js).
 import { $, T, closeDialog, errorText, fmt, message, openDialog, rp } from "./page.js";
 import { api, online } from "./net.js";
+import { scanLine } from "./packs.js";
 import { divHalfUp, quantityText, thousandths } from "./pricing.js";
 import { openReturn } from "./returns.js";
 import { clearDisplayExtra, render } from "./screen.js";
@@ -86,8 +87,8 @@ function rememberScan(code, scan) {
   const p = scan.product;
   known.delete(code); // set again last: the oldest codes are the first dropped
   known.set(code, {
-    code: scan.code, quantity: scan.quantity, price: scan.price,
-    product: { id: p.id, name: p.name, unit: p.unit, price: p.price, member_price: p.member_price },
+    code: scan.code, quantity: scan.quantity, price: scan.price, pack: scan.pack || null,
+    product: { id: p.id, name: p.name, unit: p.unit, price: p.price, member_price: p.member_price, tiers: p.tiers },
   });
   for (const old of known.keys()) {
     if (known.size <= SCANS_KEPT) break;
@@ -108,10 +109,10 @@ function addLine(scan) {
   const p = scan.product;
   const qty = pendingQty || "1";
   setPendingQty(null);
-  const line = {
+  const line = scanLine({
     product_id: p.id, code: scan.code || null, name: p.name, unit: p.unit,
     price: p.price, member_price: p.member_price, discount: 0, quantity: qty,
-  };
+  }, scan);
   if (scan.quantity) {
     line.quantity = quantityText(divHalfUp(thousandths(scan.quantity) * thousandths(qty), 1000));
     line.count = qty;
@@ -121,7 +122,8 @@ function addLine(scan) {
     line.count = qty;
     if (p.price) line.quantity = quantityText(divHalfUp(scan.price * thousandths(qty), p.price));
   }
-  const same = state.lines.findIndex((l) => l.product_id === p.id && !l.count && !line.count && !l.discount);
+  const same = state.lines.findIndex((l) => l.product_id === p.id && !l.count && !line.count && !l.discount
+    && (l.pack || {}).name === (line.pack || {}).name);
   if (same >= 0 && !line.count) {
     state.lines[same].quantity = quantityText(thousandths(state.lines[same].quantity) + thousandths(qty));
     select(same);

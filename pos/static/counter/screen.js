@@ -19,6 +19,7 @@ export function render() {
     const cells = [
       String(i + 1),
       line.name + (state.member && line.member_price != null && line.fixed_price == null ? " · " + T.member_price : "")
+        + (a.tier ? " · " + T.quantity_price : "")
         + promo.given.map((g) => " · " + g.name).join(""),
       window.mart.qty(line.quantity, line.unit),
       rp(a.unit),

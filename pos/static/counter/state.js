@@ -2,6 +2,7 @@
 // or a crash loses nothing); lines carry their quantity as the decimal string the sale
 // sends ("1.255"), priced in integers by pricing.js as the server prices them.
 import { ctx, uuid4 } from "./page.js";
+import { packOrTierAmount } from "./packs.js";
 import { thousandths, timesQuantity } from "./pricing.js";
 import { applyPromotions } from "./promotions.js";
 
@@ -50,6 +51,8 @@ export function rememberLast(id) {
 // a price label's amount times the labels counted; else the (member) price times the
 // quantity, rounded half up once.
 export function lineAmount(line) {
+  const packed = packOrTierAmount(line, !!state.member); // packs, harga grosir (packs.js)
+  if (packed) return packed;
   const unit = line.fixed_price != null ? null
     : (state.member && line.member_price != null ? line.member_price : line.price);
   const gross = line.fixed_price != null ? timesQuantity(line.fixed_price, thousandths(line.count || 1))
