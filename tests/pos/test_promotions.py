@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from inventory import services as inventory
 from mart.extensions import db
 from pos.models import Promotion, SaleLinePromotion
+from tests import factories
 from tests.pos.conftest import on_hand
 
 NOW = datetime.now(UTC)
@@ -331,3 +332,23 @@ def test_return_of_a_bundle_part_gives_back_its_share(counter, make_product):
     back = counter.cashier.post(f"/sales/{sale['id']}/returns", json=body)
     assert back.status_code == 201, back.json
     assert back.json["amount"] == 2_400  # what it was paid in the bundle, not Rp 3.000
+
+
+def test_promotions_on_packs_and_quantity_prices(counter, make_product):
+    """A pack line (issue 15 packs) counts its base units: buy 2 get 1 of a product
+    scanned as a PAK of 6 at 15.000 (2.500 a unit) gives 2 units free, 5.000; a
+    percentage is taken off what the line costs after its quantity price."""
+    dus = factories.ean13(7301)
+    teh, _ = make_product(
+        price=3_000, packs=[{"name": "PAK", "factor": 6, "barcode": dus, "price": 15_000}]
+    )
+    gula, _ = make_product(price=10_000, tiers=[{"min_quantity": 5, "price": 9_000}])
+    promo(counter, name="Beli 2 gratis 1", kind="buy_get", buy=2, get=1, product_id=teh)
+    promo(counter, name="Gula 10%", kind="percent", percent=10, product_ids=[gula])
+    sale = cash_sale(
+        counter, [{"barcode": dus, "quantity": 1}, {"product_id": gula, "quantity": 5}]
+    )
+    pak, sugar = sale["lines"]
+    assert pak["quantity"] == 6 and pak["gross"] == 15_000 and pak["promotion_discount"] == 5_000
+    assert sugar["gross"] == 45_000 and sugar["promotion_discount"] == 4_500
+    assert sale["total"] == 60_000 - 9_500
