@@ -9,7 +9,7 @@ from mart.demo import register as register_seeder
 from mart.extensions import api as rest_api
 from mart.extensions import db
 from pos import api as domain_api
-from pos import cli, credit_api, models, offline, views  # noqa: F401  (models: for Alembic)
+from pos import cli, credit_api, credit_demo, models, offline, views  # noqa: F401  (models: for Alembic)
 from pos.books_sales import net_sales, net_sales_of_journals
 from pos.demo import seed
 from pos.models import Sale
@@ -26,6 +26,7 @@ def init_app(app):
     nav.add(app, _l("Sales"), "pos.sales", ("manager",), order=51)
     nav.set_home(app, "cashier", "pos.counter")
     register_seeder(app, 50, seed)
+    register_seeder(app, 51, credit_demo.seed)  # issue 15: members with credit
     app.extensions.setdefault("books_ledgers", {})["pos"] = _books_ledgers
     app.extensions["books_net_sales"] = net_sales
     app.extensions["books_net_sales_journals"] = net_sales_of_journals
