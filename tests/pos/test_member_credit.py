@@ -405,3 +405,47 @@ def test_manager_page_payroll_upload_and_member_reminder(
     assert 'data-testid="member-credit"' in detail
     assert "Rp 10.000" in detail  # of the overdue purchase, 10.000 is left
     assert "Pengingat" in detail
+
+
+def test_manager_sets_the_limit_on_the_member_page(app, counter, credit_member, login_as, rows):
+    from tests import factories  # noqa: PLC0415
+
+    member_no = credit_member()
+    manager = login_as("manager")
+    detail = manager.get(f"/members/{member_no}").get_data(as_text=True)
+    assert 'data-testid="credit-limit-form"' in detail and "Rp 100.000" in detail
+    token = factories.csrf_token(manager, f"/members/{member_no}")
+    before = rows.snapshot()
+    bad = manager.post(
+        f"/member-credit/{member_no}/limit", data={"csrf_token": token, "limit": "-5"}
+    )
+    assert bad.status_code == 422
+    assert rows.snapshot() == before
+    ok = manager.post(
+        f"/member-credit/{member_no}/limit", data={"csrf_token": token, "limit": "250.000"}
+    )
+    assert ok.status_code == 302
+    assert _credit(counter.manager, member_no)["limit"] == 250_000
+    manager.post(f"/member-credit/{member_no}/limit", data={"csrf_token": token, "limit": ""})
+    assert _credit(counter.manager, member_no)["default_limit"] is True
+
+
+def test_the_settlement_shows_the_set_off(app, counter, make_product, credit_member, login_as):
+    pid, _ = make_product(price=10_000)
+    member_no = credit_member()
+    assert _on_credit(counter, pid, member_no, 30_000, quantity=3).status_code == 201
+    assert counter.manager.post(
+        f"/members/{member_no}/leave", json={"reason": "resign"}
+    ).status_code in (200, 201)
+    page = login_as("manager").get(f"/members/{member_no}/settlement").get_data(as_text=True)
+    assert 'data-testid="settlement-credit"' in page
+    assert "Rp 170.000" in page and "-Rp 30.000" in page
+    with app.test_request_context():
+        from members.printing import settlement_slip  # noqa: PLC0415
+
+        member = members.get_member(member_no)
+        slip = settlement_slip(member, members.settlement(member))
+    assert [(t.label, t.amount) for t in slip.totals][-2:] == [
+        ("Kompensasi kredit anggota", -30_000),
+        ("Dibayarkan", 170_000),
+    ] or [t.amount for t in slip.totals] == [200_000, -30_000, 170_000]
