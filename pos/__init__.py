@@ -9,7 +9,7 @@ from mart.demo import register as register_seeder
 from mart.extensions import api as rest_api
 from mart.extensions import db
 from pos import api as domain_api
-from pos import cli, credit_api, credit_demo, models, offline, views  # noqa: F401  (models: for Alembic)
+from pos import cli, credit_api, credit_demo, credit_views, models, offline, views  # noqa: F401  (models: for Alembic)
 from pos.books_sales import net_sales, net_sales_of_journals
 from pos.demo import seed
 from pos.models import Sale
@@ -20,6 +20,7 @@ def init_app(app):
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
     rest_api.register_blueprint(credit_api.blp, url_prefix="/api/v1")  # issue 15
+    credit_views.init_app(app)  # issue 15: repayment at the counter
     offline.init_app(app)  # the service worker and the offline catalogue
     app.cli.add_command(cli.group)
     nav.add(app, _l("Point of sale"), "pos.counter", ("cashier", "manager"), order=50)

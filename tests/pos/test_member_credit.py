@@ -449,3 +449,34 @@ def test_the_settlement_shows_the_set_off(app, counter, make_product, credit_mem
         ("Kompensasi kredit anggota", -30_000),
         ("Dibayarkan", 170_000),
     ] or [t.amount for t in slip.totals] == [200_000, -30_000, 170_000]
+
+
+def test_repayment_page_at_the_counter(app, counter, make_product, credit_member, login_as, rows):
+    from tests import factories  # noqa: PLC0415
+
+    pid, _ = make_product(price=10_000)
+    member_no = credit_member(name="Sari Kasbon")
+    assert _on_credit(counter, pid, member_no, 30_000, quantity=3).status_code == 201
+    cashier = login_as("cashier")  # no open shift of their own
+    page = cashier.get(f"/pos/credit/?member={member_no}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Sari Kasbon" in html and "Rp 30.000" in html
+    assert cashier.get("/pos/credit/?member=M999999").status_code == 422
+    token = factories.csrf_token(cashier, "/pos/credit/")
+    before = rows.snapshot()
+    for body, status in (
+        ({"amount": "10.000", "method": "cash"}, 422),  # no open shift for cash
+        ({"amount": "0", "method": "transfer"}, 422),
+        ({"amount": "40.000", "method": "transfer"}, 409),  # above what is owed
+    ):
+        refused = cashier.post(
+            "/pos/credit/", data={"csrf_token": token, "member": member_no, **body}
+        )
+        assert refused.status_code == status, body
+    assert rows.snapshot() == before
+    ok = cashier.post(
+        "/pos/credit/",
+        data={"csrf_token": token, "member": member_no, "amount": "10.000", "method": "transfer"},
+    )
+    assert ok.status_code == 302
+    assert _credit(counter.manager, member_no)["used"] == 20_000
