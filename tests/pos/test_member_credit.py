@@ -480,3 +480,61 @@ def test_repayment_page_at_the_counter(app, counter, make_product, credit_member
     )
     assert ok.status_code == 302
     assert _credit(counter.manager, member_no)["used"] == 20_000
+
+
+def test_books_piutang_anggota_follows_the_credit_ledger(app, counter, make_product, credit_member):
+    """Sale on credit, repayment in cash, a return back to credit, payroll and leaving:
+    after each, piutang anggota (1105) in the books equals what the members owe, the
+    trial balance balances and ``flask books check`` agrees."""
+    from books.reconcile import check  # noqa: PLC0415
+    from books.services import account_balances  # noqa: PLC0415
+
+    def piutang():
+        with app.app_context():
+            debit, credit = account_balances()["1105"]
+            owed = members.credit.owed_total()
+            result = check()
+            db.session.rollback()
+        assert result.ok, result.differences()
+        assert debit - credit == owed
+        return owed
+
+    pid, _ = make_product(price=10_000)
+    a, b = credit_member(), credit_member()
+    sale = _on_credit(counter, pid, a, 50_000, quantity=5)
+    assert sale.status_code == 201
+    assert _on_credit(counter, pid, b, 20_000, quantity=2).status_code == 201
+    assert piutang() == 70_000
+    counter.cashier.post(f"/members/{a}/credit-payments", json={"amount": 5_000})
+    assert piutang() == 65_000
+    counter.manager.post(
+        f"/sales/{sale.json['id']}/returns",
+        json={"lines": [{"product_id": pid, "quantity": 1}], "refund_method": "original"},
+    )
+    assert piutang() == 55_000
+    counter.manager.post("/member-credit/payroll", json={"csv": f"member_no,amount\n{b},7000\n"})
+    assert piutang() == 48_000
+    counter.manager.post(f"/members/{a}/leave", json={"reason": "resign"})
+    assert piutang() == 13_000  # a's 35.000 set off against their pay-out
+
+
+def test_a_return_after_the_credit_was_repaid_is_refunded_another_way(
+    app, counter, make_product, credit_member, rows
+):
+    pid, _ = make_product(price=10_000)
+    member_no = credit_member()
+    sale = _on_credit(counter, pid, member_no, 20_000, quantity=2)
+    paid = counter.cashier.post(f"/members/{member_no}/credit-payments", json={"amount": 20_000})
+    assert paid.status_code == 201
+    before = rows.snapshot()
+    body = {"lines": [{"product_id": pid, "quantity": 1}], "refund_method": "original"}
+    refused = counter.manager.post(f"/sales/{sale.json['id']}/returns", json=body)
+    assert refused.status_code == 409
+    assert rows.snapshot() == before
+    cash = counter.manager.post(
+        f"/sales/{sale.json['id']}/returns",
+        json={**body, "refund_method": "cash", "shift_id": counter.shift["id"]},
+    )
+    assert cash.status_code == 201, cash.json
+    assert cash.json["refunds"] == [{"method": "cash", "amount": 10_000}]
+    assert _credit(counter.manager, member_no)["used"] == 0
