@@ -69,6 +69,8 @@ def test_default_limit_is_a_share_of_capital_and_a_sale_uses_it(
     sale = _on_credit(counter, pid, member_no, 30_000)
     assert sale.status_code == 201, sale.json
     assert sale.json["payments"][0]["method"] == "credit"
+    again = _on_credit(counter, pid, member_no, 30_000, id=sale.json["id"])
+    assert again.status_code == 200  # the same sale posted again: charged once
     after = _credit(counter.cashier, member_no)
     assert (after["used"], after["available"]) == (30_000, 70_000)
     assert after["aging"]["current"] == 30_000
