@@ -465,17 +465,28 @@ def import_payroll(text: str, *, ref=None, user=None) -> dict:
             sa.select(Member).where(Member.member_no.in_([r.member_no for r in rows]))
         )
     }
-    for r in rows:
+    problems = []
+    # Rows locked in member order (two imports at once never lock crosswise); the
+    # problem reported is the first in the file's order.
+    for r in sorted(rows, key=lambda r: r.member_no):
         member = members.get(r.member_no)
         if member is None:
-            raise _row_error(r.row, "member_no", _("Unknown member."))
+            problems.append(_row_error(r.row, "member_no", _("Unknown member.")))
+            continue
         figures = _figures(member.id, _locked_row(member.id))
         if r.amount > figures["used"]:
-            raise _row_error(
-                r.row,
-                "amount",
-                _("Above what the member owes (%(used)s).", used=format_rupiah(figures["used"])),
+            problems.append(
+                _row_error(
+                    r.row,
+                    "amount",
+                    _(
+                        "Above what the member owes (%(used)s).",
+                        used=format_rupiah(figures["used"]),
+                    ),
+                )
             )
+    if problems:
+        raise min(problems, key=lambda e: int(next(iter(e.errors["json"])).split(".")[1]))
     on = business_date()
     total = 0
     for r in rows:

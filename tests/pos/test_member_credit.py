@@ -293,6 +293,8 @@ def test_payroll_round_trip(app, counter, make_product, credit_member, rows):
         (f"member_no,amount\n{a},20001\n", "Row 2, amount"),
         (f"member_no,amount\n{a},1000\n{a},1000\n", "Row 3, member_no"),
         ("nomor,jumlah\nM1,1\n", "member_no"),
+        # two problems: the first in the file is named
+        (f"member_no,amount\nM999999,1\n{a},20001\n", "Row 2, member_no"),
     ]
     for text, where in bad_files:
         refused = counter.manager.post("/member-credit/payroll", json={"csv": text})
