@@ -266,11 +266,19 @@ def test_aging_buckets_and_repayments_pay_the_oldest_first(app, counter, credit_
     assert paid.status_code == 201
     aging = _credit(counter.manager, member_no)["aging"]
     assert (aging["90+"], aging["60"], aging["30"], aging["current"]) == (0, 15_000, 30_000, 40_000)
+    other = credit_member(name="Lain")
+    _owe(app, other, 5_000, 95)
+    _owe(app, other, 2_000, 1)
     listing = counter.manager.get("/member-credit")
     assert listing.status_code == 200
-    (item,) = listing.json["items"]
-    assert item["member_no"] == member_no and item["used"] == 85_000
+    first, second = listing.json["items"]  # largest first
+    assert first["member_no"] == member_no and first["used"] == 85_000
+    assert second["member_no"] == other and second["aging"]["90+"] == 5_000
+    for item in (first, second):  # the list's one-pass aging is each member's own
+        own = _credit(counter.manager, item["member_no"])
+        assert item["aging"] == own["aging"] and item["limit"] == own["limit"]
     assert listing.json["totals"]["60"] == 15_000
+    assert listing.json["totals"]["90+"] == 5_000
 
 
 def test_payroll_round_trip(app, counter, make_product, credit_member, rows):
