@@ -151,6 +151,8 @@ ACCESS = {
     "member_credit.index": MANAGER,
     "member_credit.payroll_csv": MANAGER,
     "member_credit.payroll_upload": MANAGER,
+    "member_credit.set_limit": MANAGER,
+    "pos_credit.repay": COUNTER,
     "members_api.set_pin": MANAGER,  # a member: only their own number
     "members_api.leave": MANAGER,
     "members_api.reverse": MANAGER,
