@@ -9,11 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from mart import create_app, workers_process
 from mart.extensions import db
 from printers import services
 from printers.document import Document
 from printers.models import PrintJob
+from tests.conftest import dispose_when_idle, make_config
 from tests.reliability.server import Server
 
 
@@ -118,3 +121,22 @@ def test_workers_process_setting_off_keeps_the_threads(
         assert claimed_by and int(claimed_by.split(":")[1]) in children, server.log_tail()
     finally:
         server.stop()
+
+
+def test_the_workers_process_commits_without_waiting_for_the_disk(
+    database_url, instance_path, is_postgres
+):
+    """On PostgreSQL the workers' process sets ``synchronous_commit`` off for its own
+    connections (set by the client, not the database's setting); on SQLite nothing."""
+    overrides = workers_process._overrides({"MART_DATABASE_URL": database_url})
+    if not is_postgres:
+        assert "SQLALCHEMY_ENGINE_OPTIONS" not in overrides
+        return
+    app = create_app(make_config(database_url, instance_path, **overrides))
+    with app.app_context():
+        row = db.session.execute(
+            sa.text("SELECT setting, source FROM pg_settings WHERE name = 'synchronous_commit'")
+        ).one()
+        db.session.rollback()
+    dispose_when_idle(app)
+    assert tuple(row) == ("off", "client")
