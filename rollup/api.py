@@ -34,6 +34,8 @@ from rollup.schemas import (
     RollupIngestResultOut,
     RollupOutboxArgs,
     RollupOutboxOut,
+    RollupProductsArgs,
+    RollupProductsOut,
     RollupReportIn,
     RollupStageCountsIn,
     RollupStageCountsOut,
@@ -221,6 +223,21 @@ def _plain_umkm(data):
             for r in data["new_suppliers"]
         ],
     }
+
+
+@blp.route("/association/products")
+@roles_required("association")
+@mode_only("association")
+@blp.arguments(RollupProductsArgs, location="query")
+@blp.response(200, RollupProductsOut)
+def get_products(args):
+    """The best-selling products across the branches by whole months (from `from`'s
+    month to `to`'s; default the last 365 days), from each branch's daily best sellers
+    (`top_products` of its reports): per product (its barcode, or its name without one)
+    sales, quantity and in how many branches, kecamatan and kota it sells; `umkm=true`
+    for UMKM products only; at most `limit` (50)."""
+    date_from, date_to = period(args, 365)
+    return hub.products(date_from, date_to, args["limit"], args["umkm"])
 
 
 @blp.route("/association/stages", methods=["PUT"])

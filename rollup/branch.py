@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from books.reporting import rollup_figures as books_figures
-from inventory.models import ConsignmentSettlement, Product, Supplier
+from inventory.models import Barcode, ConsignmentSettlement, Product, Supplier
 from inventory.services import stock_value, supplier_figures
 from mart.clock import business_date, day_bounds, last_closed_day
 from mart.counters import next_value
@@ -104,8 +104,63 @@ def collect(day: date) -> dict:
         # The books' neraca and PHU totals (books/reporting.py), a field of their own.
         "books": json.loads(json.dumps(books_figures(start, end), default=str)),
         "umkm_suppliers": umkm_breakdown(start, end),
+        "top_products": top_products(start, end),
     }
     return body
+
+
+TOP_PRODUCTS = 20
+
+
+def top_products(start: datetime, end: datetime, limit: int = TOP_PRODUCTS) -> list[dict]:
+    """The day's best-selling products (completed sales' line amounts), at most
+    ``limit``, for the hub's top products across branches: ``ref`` (the product's id
+    here), name, first barcode, unit, whether a UMKM supplier makes it (and its name),
+    quantity (exact, as text) and sales. Sorted by sales, then ref (the body is compared
+    between builds)."""
+    rows = db.session.execute(
+        sa.select(
+            SaleLine.product_id,
+            sa.func.sum(SaleLine.quantity),
+            sa.func.sum(SaleLine.amount),
+        )
+        .join(Sale, Sale.id == SaleLine.sale_id)
+        .where(Sale.status == "completed", Sale.created_at >= start, Sale.created_at < end)
+        .group_by(SaleLine.product_id)
+        .order_by(sa.func.sum(SaleLine.amount).desc(), SaleLine.product_id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return []
+    products = {
+        p.id: p
+        for p in db.session.scalars(sa.select(Product).where(Product.id.in_([r[0] for r in rows])))
+    }
+    barcodes: dict[int, str] = {}
+    for product_id, code in db.session.execute(
+        sa.select(Barcode.product_id, Barcode.code)
+        .where(Barcode.product_id.in_(list(products)))
+        .order_by(Barcode.id)
+    ):
+        barcodes.setdefault(product_id, code)
+    out = []
+    for product_id, quantity, amount in rows:
+        product = products.get(product_id)
+        supplier = product.supplier if product is not None else None
+        umkm = bool(supplier is not None and supplier.umkm)
+        out.append(
+            {
+                "ref": str(product_id),
+                "name": product.name if product is not None else "",
+                "barcode": barcodes.get(product_id, ""),
+                "unit": product.unit if product is not None else "",
+                "umkm": umkm,
+                "supplier": supplier.name if umkm else "",
+                "quantity": str(Decimal(quantity or 0).quantize(Decimal("0.001"))),
+                "sales": _as_int(amount),
+            }
+        )
+    return out
 
 
 def umkm_breakdown(start: datetime, end: datetime) -> list[dict]:

@@ -11,6 +11,7 @@ ingests never lose an update.
 import json
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ from rollup.models import (
     HubDaily,
     HubLatest,
     HubMonthly,
+    HubProductMonthly,
     HubReport,
     HubStageCount,
     HubUmkmMonthly,
@@ -190,7 +192,7 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
         .on_conflict_do_nothing(index_elements=["branch_id", "date"])
         .returning(table.c.branch_id)
     ).first()
-    old_suppliers = []
+    old_suppliers, old_products = [], []
     if inserted is not None:
         report = HubReport(**new_row)
         delta = {name: values[name] for name in SUM_FIELDS}
@@ -218,7 +220,9 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
             raise Conflict(_("This revision was already received with other figures."))
         delta = {name: values[name] - getattr(report, name) for name in SUM_FIELDS}
         delta["reports"] = 0
-        old_suppliers = json.loads(report.body).get("umkm_suppliers") or []
+        old_body = json.loads(report.body)
+        old_suppliers = old_body.get("umkm_suppliers") or []
+        old_products = old_body.get("top_products") or []
         for name, value in values.items():
             setattr(report, name, value)
         report.revision, report.body, report.received_at = revision, body, now
@@ -238,6 +242,7 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
         ),
         _keep_latest(branch.id, day, values),
         *_add_umkm(branch.id, day, old_suppliers, data.get("umkm_suppliers") or []),
+        *_add_products(branch.id, day, old_products, data.get("top_products") or []),
         # Last: the per-date row is shared by every branch reporting that day, so its
         # lock is held for the shortest time (until the commit that follows).
         *_add_to_summaries(branch.id, day, delta),
@@ -333,6 +338,55 @@ def _add_umkm(branch_id, day, old: list, new: list) -> list:
             )
         )
     return out
+
+
+def product_key(row: dict) -> str:
+    """A product across branches: its barcode, or its lower-case name without one."""
+    barcode = str(row.get("barcode") or "").strip()
+    if barcode:
+        return barcode[:80]
+    return ("name:" + " ".join(str(row.get("name") or "").lower().split()))[:80]
+
+
+def _add_products(branch_id, day, old: list, new: list) -> list:
+    """The statement adding the difference between a day's old and new best sellers to
+    hub_product_monthly (one multi-row upsert; the description from the newest)."""
+    if not old and not new:
+        return []
+    rows: dict[str, dict] = {}
+    for sign_, products in ((-1, old), (1, new)):
+        for p in products:
+            row = rows.setdefault(
+                product_key(p),
+                {"branch_id": branch_id, "month": day.replace(day=1), "key": product_key(p)},
+            )
+            row["quantity"] = row.get("quantity", Decimal(0)) + sign_ * Decimal(
+                str(p.get("quantity") or 0)
+            )
+            row["sales"] = row.get("sales", 0) + sign_ * int(p.get("sales") or 0)
+            if sign_ == 1 or "name" not in row:
+                row.update(
+                    name=str(p.get("name") or "")[:200],
+                    barcode=str(p.get("barcode") or "")[:64],
+                    unit=str(p.get("unit") or "")[:8],
+                    umkm=bool(p.get("umkm")),
+                    supplier=str(p.get("supplier") or "")[:120],
+                )
+    changed = [rows[k] for k in sorted(rows) if rows[k]["quantity"] or rows[k]["sales"]]
+    if not changed:
+        return []
+    table = HubProductMonthly.__table__
+    stmt = _insert(table).values(changed)
+    return [
+        stmt.on_conflict_do_update(
+            index_elements=["branch_id", "month", "key"],
+            set_={
+                "quantity": table.c.quantity + stmt.excluded.quantity,
+                "sales": table.c.sales + stmt.excluded.sales,
+                **{k: stmt.excluded[k] for k in ("name", "barcode", "unit", "umkm", "supplier")},
+            },
+        )
+    ]
 
 
 def _upsert(table, keys_: dict, delta: dict):
@@ -915,6 +969,79 @@ def umkm(date_from: date, date_to: date, kecamatan: str | None = None) -> dict:
         "kecamatan": out,
         "new_suppliers": [{"month": k, "suppliers": per_month[k]} for k in sorted(per_month)],
     }
+
+
+def products(date_from: date, date_to: date, limit: int = 50, umkm_only: bool = False) -> dict:
+    """The best-selling products across the active branches by whole months (from
+    ``from``'s month to ``to``'s), from the branches' daily best sellers: per product
+    (barcode, or name without one) its sales, quantity, and in how many branches,
+    kecamatan and kota it sells. Highest sales first."""
+    if date_from > date_to:
+        raise InvalidInput(_("'from' must not be after 'to'."), field="from")
+    m1, m2 = _months(date_from, date_to)
+    p, b = HubProductMonthly, HubBranch
+    # a row a newer revision brought back to nothing is no sale
+    where = [
+        p.month >= m1,
+        p.month <= m2,
+        b.active.is_(True),
+        sa.or_(p.sales != 0, p.quantity != 0),
+    ]
+    if umkm_only:
+        where.append(p.umkm.is_(True))
+    sales = sa.func.sum(p.sales)
+    kecamatan = sa.func.count(sa.distinct(b.kota + sa.literal("/") + b.kecamatan))
+    stmt = (
+        sa.select(
+            p.key,
+            sa.func.min(p.name),
+            sa.func.max(p.barcode),
+            sa.func.min(p.unit),
+            sa.func.max(sa.case((p.umkm.is_(True), 1), else_=0)),
+            sa.func.max(p.supplier),
+            sa.cast(sa.func.sum(p.quantity), sa.BigInteger),
+            sales,
+            sa.func.count(sa.distinct(p.branch_id)),
+            kecamatan,
+            sa.func.count(sa.distinct(b.kota)),
+        )
+        .join(b, b.id == p.branch_id)
+        .where(*where)
+        .group_by(p.key)
+        .order_by(sales.desc(), p.key)
+        .limit(limit)
+    )
+    items = []
+    for (
+        key,
+        name,
+        barcode,
+        unit,
+        umkm,
+        supplier,
+        qty,
+        total,
+        n_b,
+        n_kec,
+        n_kota,
+    ) in db.session.execute(stmt):
+        items.append(
+            {
+                "key": key,
+                "name": name,
+                "barcode": barcode,
+                "unit": unit,
+                "umkm": bool(umkm),
+                "supplier": supplier,
+                # sum() over the thousandths column: back to an exact quantity
+                "quantity": (Decimal(int(qty or 0)) / 1000).quantize(Decimal("0.001")),
+                "sales": int(total or 0),
+                "branches": int(n_b),
+                "kecamatan": int(n_kec),
+                "kota": int(n_kota),
+            }
+        )
+    return {"date_from": m1, "date_to": date_to, "items": items}
 
 
 def set_stage_counts(kota: str, kecamatan: str, counts: dict, user: str) -> dict:

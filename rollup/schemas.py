@@ -135,11 +135,38 @@ class RollupReportIn(_Lenient):
         metadata={"description": "optional: per UMKM supplier, its sales and payouts"},
     )
 
+    top_products = fields.List(
+        fields.Nested(lambda: RollupTopProductIn()),
+        load_default=None,
+        validate=validate.Length(max=100),
+        metadata={"description": "optional: the day's best-selling products (up to 100)"},
+    )
+
     @validates_schema
     def _unique_suppliers(self, data, **kwargs):
         refs = [s["ref"] for s in data.get("umkm_suppliers") or []]
         if len(refs) != len(set(refs)):
             raise ValidationError("A supplier is listed twice.", "umkm_suppliers")
+        refs = [p["ref"] for p in data.get("top_products") or []]
+        if len(refs) != len(set(refs)):
+            raise ValidationError("A product is listed twice.", "top_products")
+
+
+class RollupTopProductIn(_Lenient):
+    """One of the day's best-selling products at the branch (optional part of a report;
+    older branches do not send it). ``barcode`` identifies it across branches; without
+    one, its name does."""
+
+    ref = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    barcode = fields.String(load_default="", validate=validate.Length(max=64))
+    unit = fields.String(load_default="", validate=validate.Length(max=8))
+    umkm = fields.Boolean(load_default=False)
+    supplier = fields.String(load_default="", validate=validate.Length(max=120))
+    quantity = fields.Decimal(
+        load_default=0, places=3, validate=validate.Range(min=-(10**9), max=10**9), as_string=True
+    )
+    sales = _amount(load_default=0)
 
 
 class RollupIngestResultOut(Schema):
@@ -197,6 +224,7 @@ class RollupDailyOut(Schema):
     staff = fields.List(fields.String())
     staff_count = fields.Integer()
     sources_missing = fields.List(fields.String())
+    top_products = fields.List(fields.Dict(), metadata={"description": "the day's best sellers"})
     books = fields.Dict(
         allow_none=True,
         metadata={
@@ -429,3 +457,32 @@ class RollupUmkmOut(Schema):
     totals = fields.Dict()
     kecamatan = fields.List(fields.Nested(UmkmKecamatanOut))
     new_suppliers = fields.List(fields.Dict())
+
+
+class RollupProductsArgs(RollupPeriodArgs):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+    umkm = fields.Boolean(load_default=False, metadata={"description": "only UMKM products"})
+
+
+ProductRowOut = Schema.from_dict(
+    {
+        "key": fields.String(metadata={"description": "the barcode, or name:<name>"}),
+        "name": fields.String(),
+        "barcode": fields.String(),
+        "unit": fields.String(),
+        "umkm": fields.Boolean(),
+        "supplier": fields.String(metadata={"description": "the UMKM supplier's name"}),
+        "quantity": fields.Decimal(as_string=True),
+        "sales": fields.Integer(),
+        "branches": fields.Integer(),
+        "kecamatan": fields.Integer(),
+        "kota": fields.Integer(),
+    },
+    name="RollupProductRow",
+)
+
+
+class RollupProductsOut(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    items = fields.List(fields.Nested(ProductRowOut))

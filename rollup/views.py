@@ -115,7 +115,19 @@ STAGE_LABELS = {
     "pelaporan_keuangan": _l("Financial reporting"),
     "permodalan": _l("Access to capital"),
 }
-EXPORTS = ("branches", "kota", "kecamatan", "trend", "stale", "umkm")
+PRODUCT_COLUMNS = [
+    ("rank", _l("Rank"), "number"),
+    ("name", _l("Product"), "text"),
+    ("barcode", _l("Barcode"), "text"),
+    ("umkm_label", _l("UMKM"), "text"),
+    ("supplier", _l("UMKM supplier"), "text"),
+    ("quantity", _l("Quantity"), "quantity"),
+    ("sales", _l("Sales"), "money"),
+    ("branches", _l("Branches"), "number"),
+    ("kecamatan", _l("Kecamatan"), "number"),
+    ("kota", _l("Kota/kabupaten"), "number"),
+]
+EXPORTS = ("branches", "kota", "kecamatan", "trend", "stale", "umkm", "products")
 
 
 def _is_hub():
@@ -251,6 +263,8 @@ def dashboard():
         period_label=_period_text,
         zones=[(zone, hub.TIMEZONES[zone], day) for zone, day in hub.business_days().items()],
         umkm={"kecamatan": _umkm_rows(data)},
+        products=_product_rows(data),
+        product_columns=PRODUCT_COLUMNS,
         umkm_columns=UMKM_COLUMNS,
         stages=STAGES,
         stage_labels=STAGE_LABELS,
@@ -263,6 +277,20 @@ def _umkm_rows(data):
     return [
         {**r, "umkm_share_percent": f"{r['umkm_share'] * 100:.1f}".replace(".", ",")}
         for r in umkm["kecamatan"]
+    ]
+
+
+def _product_rows(data):
+    """The top products across branches (by whole months of the period), ranked."""
+    rows = hub.products(data["date_from"], data["date_to"], 50)["items"]
+    return [
+        {
+            **r,
+            "rank": n,
+            "umkm_label": str(_("Yes")) if r["umkm"] else "",
+            "quantity_text": locale.format_quantity(r["quantity"], r["unit"]),
+        }
+        for n, r in enumerate(rows, start=1)
     ]
 
 
@@ -286,6 +314,8 @@ def _export(table, fmt):
     data = _dashboard_data()
     if table == "umkm":
         columns, rows = UMKM_COLUMNS, _umkm_rows(data)
+    elif table == "products":
+        columns, rows = PRODUCT_COLUMNS, _product_rows(data)
     elif table == "trend":
         columns, rows = TREND_COLUMNS, data["trend"]
         rows = [{**r, "period": _period_label(r["period"], data["by"])} for r in rows]
