@@ -26,6 +26,7 @@ from rollup import hub
 from rollup.models import HubBranch, RollupOutbox
 from rollup.schemas import (
     HubBranchOut,
+    RollupBooksCheckOut,
     RollupBranchTrendArgs,
     RollupBreakdownArgs,
     RollupBreakdownOut,
@@ -238,6 +239,17 @@ def get_products(args):
     for UMKM products only; at most `limit` (50)."""
     date_from, date_to = period(args, 365)
     return hub.products(date_from, date_to, args["limit"], args["umkm"])
+
+
+@blp.route("/association/books-check")
+@roles_required("association")
+@mode_only("association")
+@blp.response(200, RollupBooksCheckOut)
+def get_books_check():
+    """Branches whose books do not reconcile with their ledgers, as their newest report
+    says (`books_check`, or `books.reconciled` from branches that send only that), with
+    what differs; `checked` counts the active branches that sent a check."""
+    return hub.books_unreconciled()
 
 
 @blp.route("/association/stages", methods=["PUT"])

@@ -12,6 +12,7 @@ The figures come from the packages below through docs/CONTRACTS.md: pos
 
 import json
 import logging
+import time
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -19,6 +20,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 from flask import current_app
 
+from books import reconcile
 from books.reporting import rollup_figures as books_figures
 from inventory.models import Barcode, ConsignmentSettlement, Product, Supplier
 from inventory.services import stock_value, supplier_figures
@@ -105,8 +107,25 @@ def collect(day: date) -> dict:
         "books": json.loads(json.dumps(books_figures(start, end), default=str)),
         "umkm_suppliers": umkm_breakdown(start, end),
         "top_products": top_products(start, end),
+        "books_check": books_check(),
     }
     return body
+
+
+BOOKS_CHECK_SECONDS = 300
+
+
+def books_check() -> dict:
+    """The books' check against the ledgers (``flask books check``) as the hub keeps it:
+    ``{ok, differences}`` (what differs, at most 10 lines). The state now, not of the
+    report's day; kept a few minutes (a roll-up builds several days at once)."""
+    cached = current_app.extensions.get("rollup_books_check")
+    if cached is not None and time.monotonic() - cached[0] < BOOKS_CHECK_SECONDS:
+        return cached[1]
+    result = reconcile.check()
+    value = {"ok": result.ok, "differences": result.differences()[:10]}
+    current_app.extensions["rollup_books_check"] = (time.monotonic(), value)
+    return value
 
 
 TOP_PRODUCTS = 20

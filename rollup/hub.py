@@ -240,7 +240,7 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
             ),
             last_received_at=now,
         ),
-        _keep_latest(branch.id, day, values),
+        _keep_latest(branch.id, day, values, _books_check(data)),
         *_add_umkm(branch.id, day, old_suppliers, data.get("umkm_suppliers") or []),
         *_add_products(branch.id, day, old_products, data.get("top_products") or []),
         # Last: the per-date row is shared by every branch reporting that day, so its
@@ -263,14 +263,31 @@ def _execute_together(statements):
     db.session.execute(last.add_cte(*[s.cte(f"w{n}") for n, s in enumerate(first)]))
 
 
-def _keep_latest(branch_id, day, values):
-    """hub_latest holds the state figures of the branch's newest day."""
+def _books_check(data: dict) -> dict:
+    """What the report says of its books' check: ``books_check`` (newer branches), else
+    ``books.reconciled``; nothing (None) from a branch without books."""
+    check = data.get("books_check")
+    if check is not None:
+        return {
+            "books_ok": bool(check["ok"]),
+            "books_differences": json.dumps(check["differences"]),
+        }
+    books = data.get("books")
+    if isinstance(books, dict) and isinstance(books.get("reconciled"), bool):
+        return {"books_ok": books["reconciled"], "books_differences": None}
+    return {"books_ok": None, "books_differences": None}
+
+
+def _keep_latest(branch_id, day, values, books=None):
+    """hub_latest holds the state figures (and the books' check) of the branch's newest
+    day."""
     table = HubLatest.__table__
     points = {name: values[name] for name in POINT_FIELDS}
+    points.update(books or {"books_ok": None, "books_differences": None})
     stmt = _insert(table).values(branch_id=branch_id, date=day, **points)
     return stmt.on_conflict_do_update(
         index_elements=["branch_id"],
-        set_={"date": stmt.excluded.date, **{n: stmt.excluded[n] for n in POINT_FIELDS}},
+        set_={"date": stmt.excluded.date, **{n: stmt.excluded[n] for n in points}},
         where=stmt.excluded.date >= table.c.date,
     )
 
@@ -1042,6 +1059,41 @@ def products(date_from: date, date_to: date, limit: int = 50, umkm_only: bool = 
             }
         )
     return {"date_from": m1, "date_to": date_to, "items": items}
+
+
+def books_unreconciled() -> dict:
+    """Active branches whose newest report says their books do not reconcile with their
+    ledgers, with what differs; and how many branches sent a check at all."""
+    lt, b = HubLatest, HubBranch
+    active = [b.active.is_(True), lt.books_ok.is_not(None)]
+    checked, bad = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((lt.books_ok.is_(False), 1), else_=0)), 0),
+        )
+        .select_from(lt)
+        .join(b, b.id == lt.branch_id)
+        .where(*active)
+    ).one()
+    items = []
+    for code, name, kota, kec, tz, day, differences in db.session.execute(
+        sa.select(b.code, b.name, b.kota, b.kecamatan, b.timezone, lt.date, lt.books_differences)
+        .join(b, b.id == lt.branch_id)
+        .where(*active, lt.books_ok.is_(False))
+        .order_by(b.kota, b.kecamatan, b.code)
+    ):
+        items.append(
+            {
+                "code": code,
+                "name": name,
+                "kota": kota,
+                "kecamatan": kec,
+                "timezone_label": TIMEZONES.get(tz, tz),
+                "as_of": day,
+                "differences": json.loads(differences) if differences else None,
+            }
+        )
+    return {"checked": int(checked), "not_reconciled": int(bad), "items": items}
 
 
 def set_stage_counts(kota: str, kecamatan: str, counts: dict, user: str) -> dict:

@@ -167,6 +167,10 @@ class HubLatest(db.Model):
     umkm_suppliers_active: Mapped[int] = _money()
     umkm_suppliers_members: Mapped[int] = _money()
     staff_count: Mapped[int] = _money()
+    # The books checked against the ledgers, as the newest report says (None: it says
+    # nothing, an older branch); what differs, as JSON lines.
+    books_ok: Mapped[bool | None] = mapped_column()
+    books_differences: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class SummedFigures:

@@ -135,6 +135,15 @@ class RollupReportIn(_Lenient):
         metadata={"description": "optional: per UMKM supplier, its sales and payouts"},
     )
 
+    books = fields.Dict(
+        load_default=None,
+        metadata={"description": "optional: the books' totals and `reconciled`"},
+    )
+    books_check = fields.Nested(
+        lambda: RollupBooksCheckIn(),
+        load_default=None,
+        metadata={"description": "optional: the books' check against the ledgers"},
+    )
     top_products = fields.List(
         fields.Nested(lambda: RollupTopProductIn()),
         load_default=None,
@@ -150,6 +159,17 @@ class RollupReportIn(_Lenient):
         refs = [p["ref"] for p in data.get("top_products") or []]
         if len(refs) != len(set(refs)):
             raise ValidationError("A product is listed twice.", "top_products")
+
+
+class RollupBooksCheckIn(_Lenient):
+    """The branch's books checked against its ledgers when the report was built."""
+
+    ok = fields.Boolean(required=True)
+    differences = fields.List(
+        fields.String(validate=validate.Length(max=300)),
+        load_default=list,
+        validate=validate.Length(max=50),
+    )
 
 
 class RollupTopProductIn(_Lenient):
@@ -225,6 +245,7 @@ class RollupDailyOut(Schema):
     staff_count = fields.Integer()
     sources_missing = fields.List(fields.String())
     top_products = fields.List(fields.Dict(), metadata={"description": "the day's best sellers"})
+    books_check = fields.Dict(metadata={"description": "{ok, differences}: the books' check"})
     books = fields.Dict(
         allow_none=True,
         metadata={
@@ -486,3 +507,23 @@ class RollupProductsOut(Schema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
     items = fields.List(fields.Nested(ProductRowOut))
+
+
+BooksCheckRowOut = Schema.from_dict(
+    {
+        "code": fields.String(),
+        "name": fields.String(),
+        "kota": fields.String(),
+        "kecamatan": fields.String(),
+        "timezone_label": fields.String(),
+        "as_of": fields.Date(metadata={"description": "the day of the report that said so"}),
+        "differences": fields.List(fields.String(), allow_none=True),
+    },
+    name="RollupBooksCheckRow",
+)
+
+
+class RollupBooksCheckOut(Schema):
+    checked = fields.Integer(metadata={"description": "active branches that sent a check"})
+    not_reconciled = fields.Integer()
+    items = fields.List(fields.Nested(BooksCheckRowOut))

@@ -127,7 +127,15 @@ PRODUCT_COLUMNS = [
     ("kecamatan", _l("Kecamatan"), "number"),
     ("kota", _l("Kota/kabupaten"), "number"),
 ]
-EXPORTS = ("branches", "kota", "kecamatan", "trend", "stale", "umkm", "products")
+BOOKS_COLUMNS = [
+    ("code", _l("Code"), "text"),
+    ("name", _l("Branch"), "text"),
+    ("kota", _l("Kota/kabupaten"), "text"),
+    ("kecamatan", _l("Kecamatan"), "text"),
+    ("as_of", _l("Report of"), "date"),
+    ("differences_text", _l("What differs"), "text"),
+]
+EXPORTS = ("branches", "kota", "kecamatan", "trend", "stale", "umkm", "products", "books")
 
 
 def _is_hub():
@@ -264,6 +272,8 @@ def dashboard():
         zones=[(zone, hub.TIMEZONES[zone], day) for zone, day in hub.business_days().items()],
         umkm={"kecamatan": _umkm_rows(data)},
         products=_product_rows(data),
+        books=_books_rows(),
+        books_columns=BOOKS_COLUMNS,
         product_columns=PRODUCT_COLUMNS,
         umkm_columns=UMKM_COLUMNS,
         stages=STAGES,
@@ -294,6 +304,17 @@ def _product_rows(data):
     ]
 
 
+def _books_rows():
+    """Branches whose books do not reconcile (their newest report's check)."""
+    books = hub.books_unreconciled()
+    for row in books["items"]:
+        if row["differences"] is None:
+            row["differences_text"] = str(_("Not reconciled (no details sent)"))
+        else:
+            row["differences_text"] = "; ".join(row["differences"])
+    return books
+
+
 @bp.route("/export/<table>.csv")
 @roles_required("association")
 def export(table):
@@ -316,6 +337,8 @@ def _export(table, fmt):
         columns, rows = UMKM_COLUMNS, _umkm_rows(data)
     elif table == "products":
         columns, rows = PRODUCT_COLUMNS, _product_rows(data)
+    elif table == "books":
+        columns, rows = BOOKS_COLUMNS, _books_rows()["items"]
     elif table == "trend":
         columns, rows = TREND_COLUMNS, data["trend"]
         rows = [{**r, "period": _period_label(r["period"], data["by"])} for r in rows]

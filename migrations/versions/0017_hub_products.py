@@ -1,5 +1,6 @@
 """hub products: each branch's best sellers per month on the hub (issue 16), from the
-reports' optional ``top_products``.
+reports' optional ``top_products``; and each branch's books check (reconciled or not,
+what differs) with its newest report's state figures (``hub_latest``).
 
 Revision ID: 0017_hub_products
 Revises: 0013_display_pin
@@ -37,9 +38,15 @@ def upgrade():
     )
     with op.batch_alter_table("hub_product_monthly", schema=None) as batch_op:
         batch_op.create_index("ix_hub_product_monthly_month", ["month"], unique=False)
+    with op.batch_alter_table("hub_latest", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("books_ok", sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column("books_differences", sa.Text(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("hub_latest", schema=None) as batch_op:
+        batch_op.drop_column("books_differences")
+        batch_op.drop_column("books_ok")
     with op.batch_alter_table("hub_product_monthly", schema=None) as batch_op:
         batch_op.drop_index("ix_hub_product_monthly_month")
     op.drop_table("hub_product_monthly")

@@ -486,3 +486,9 @@ def test_report_carries_each_umkm_suppliers_sales(app, api_as):
     ]
     assert body["top_products"] == top
     assert daily["top_products"] == top
+    # The books' check against the ledgers, for the hub's list of books that do not
+    # reconcile: the same verdict as the books' own figures carry.
+    check = body["books_check"]
+    assert check["ok"] is body["books"]["reconciled"]
+    assert check["ok"] == (check["differences"] == [])
+    assert daily["books_check"] == check
