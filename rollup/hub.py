@@ -598,8 +598,8 @@ def group_totals(date_from: date, date_to: date, by: str | None = None, stale_da
     if stale_days is None:
         stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
     hb = HubBranch
-    # All branches together: the sums from hub_monthly and, at unaligned edges, hub_daily
-    # (not a row per branch); per group: per branch, then grouped.
+    # All branches together: the sums from hub_daily (not a row per branch); per group:
+    # per branch (hub_monthly, the reports at unaligned edges), then grouped.
     sums = _sums_query(date_from, date_to).subquery() if by else None
     points = _points_query(date_from, date_to).subquery()
     keys_ = [getattr(hb, k) for k in GROUPS.get(by, ())]
@@ -641,38 +641,22 @@ def group_totals(date_from: date, date_to: date, by: str | None = None, stale_da
 
 def _all_sums(date_from: date, date_to: date) -> dict:
     """The additive figures of every active branch in the period and ``days_reported``:
-    whole months from hub_monthly, the days at unaligned edges from hub_daily, less the
-    edge days of inactive branches (few, from the reports)."""
-    hb, m, d, r = HubBranch, HubMonthly, HubDaily, HubReport
+    from hub_daily (one row per date, all branches: a year is 365 rows, not a row per
+    branch and month), less what inactive branches (few) reported in the period."""
+    hb, d = HubBranch, HubDaily
     inactive = sa.select(hb.id).where(hb.active.is_(False))
-    any_inactive = db.session.scalar(sa.select(sa.exists(inactive)))
     fields = ("reports",) + SUM_FIELDS
-    months, edges = _month_split(date_from, date_to)
-    parts = []
-    if months:
-        where = [m.month >= months[0], m.month < months[1]]
-        if any_inactive:
-            where.append(m.branch_id.not_in(inactive))
-        parts.append(sa.select(*[getattr(m, f).label(f) for f in fields]).where(*where))
-    for start, end in edges:
-        parts.append(
-            sa.select(*[getattr(d, f).label(f) for f in fields]).where(
-                d.date >= start, d.date <= end
-            )
+    parts = [
+        sa.select(*[getattr(d, f).label(f) for f in fields]).where(
+            d.date >= date_from, d.date <= date_to
         )
-        if any_inactive:
-            parts.append(
-                sa.select(
-                    sa.literal(-1).label("reports"),
-                    *[(-getattr(r, f)).label(f) for f in SUM_FIELDS],
-                ).where(r.date >= start, r.date <= end, r.branch_id.in_(inactive))
-            )
+    ]
+    if db.session.scalar(sa.select(sa.exists(inactive))):
+        theirs = _sums_query(date_from, date_to, inactive).subquery()
+        parts.append(sa.select(*[(-theirs.c[f]).label(f) for f in fields]))
     union = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    row = db.session.execute(
-        sa.select(
-            *[sa.cast(sa.func.coalesce(sa.func.sum(union.c[f]), 0), sa.BigInteger) for f in fields]
-        )
-    ).one()
+    total = [sa.cast(sa.func.coalesce(sa.func.sum(union.c[f]), 0), sa.BigInteger) for f in fields]
+    row = db.session.execute(sa.select(*total)).one()
     out = dict(zip(fields, (int(v) for v in row), strict=True))
     out["days_reported"] = out.pop("reports")
     return out
