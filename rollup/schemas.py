@@ -184,7 +184,10 @@ class RollupTopProductIn(_Lenient):
     umkm = fields.Boolean(load_default=False)
     supplier = fields.String(load_default="", validate=validate.Length(max=120))
     quantity = fields.Decimal(
-        load_default=0, places=3, validate=validate.Range(min=-(10**9), max=10**9), as_string=True
+        load_default=None,
+        places=3,
+        validate=lambda q: abs(q) <= 10**9,
+        metadata={"description": 'exact, e.g. "1.250" (kg); at most 10^9'},
     )
     sales = _amount(load_default=0)
 

@@ -140,6 +140,7 @@ def test_bad_product_lists_change_nothing(hub, hub_client, register):
         [product("1", "", 100)],  # no name
         [{"ref": "1", "name": "A", "sales": "lots"}],
         [{"ref": "1", "name": "A", "quantity": "NaN"}],
+        [{"ref": "1", "name": "A", "quantity": "1000000001"}],
         [product("1", "A", 1)] * 101,
     ):
         body = make_report("JKT01", DAY, top_products=bad)
