@@ -172,6 +172,12 @@ class RollupBooksCheckIn(_Lenient):
     )
 
 
+def _quantity_bound(value):
+    # not validate.Range: its Decimal bounds would enter the OpenAPI document as strings
+    if abs(value) > 10**9:
+        raise ValidationError("Must be at most 10^9.")
+
+
 class RollupTopProductIn(_Lenient):
     """One of the day's best-selling products at the branch (optional part of a report;
     older branches do not send it). ``barcode`` identifies it across branches; without
@@ -186,7 +192,7 @@ class RollupTopProductIn(_Lenient):
     quantity = fields.Decimal(
         load_default=None,
         places=3,
-        validate=lambda q: abs(q) <= 10**9,
+        validate=_quantity_bound,
         metadata={"description": 'exact, e.g. "1.250" (kg); at most 10^9'},
     )
     sales = _amount(load_default=0)
