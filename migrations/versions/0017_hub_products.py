@@ -3,7 +3,7 @@ reports' optional ``top_products``; and each branch's books check (reconciled or
 what differs) with its newest report's state figures (``hub_latest``).
 
 Revision ID: 0017_hub_products
-Revises: 0013_display_pin
+Revises: 0016_member_credit
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0017_hub_products"
-down_revision = "0013_display_pin"
+down_revision = "0016_member_credit"
 branch_labels = None
 depends_on = None
 
