@@ -29,7 +29,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from books import events as books_events
-from mart import audit
+from mart import audit, csvsafe
 from mart.clock import business_date
 from mart.errors import Conflict, InvalidInput
 from mart.extensions import db
@@ -449,7 +449,7 @@ PAYROLL_COLUMNS = ("member_no", "name", "amount")
 def payroll_csv() -> str:
     """The CSV for the employer: each member who owes, their name and what is due."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(PAYROLL_COLUMNS)
     for item in credit_list():
         if item["status"] == "active":

@@ -5,7 +5,6 @@ quantity at the unit cost its sale's stock movement recorded (the product's aver
 cost when there is none). Returns are not taken off (they show in the returns report).
 """
 
-import csv
 import io
 from collections import defaultdict
 from datetime import date
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 
 from inventory import services as inventory
 from inventory.models import StockMovement
+from mart import csvsafe
 from mart.extensions import db
 from mart.money import round_half_up
 from pos.models import Promotion, Sale, SaleLine, SaleLinePromotion
@@ -109,7 +109,7 @@ HEADER = ("Promosi", "Jenis", "Status", "Transaksi", "Unit", "Diskon", "Penjuala
 
 def csv_text(rows) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(HEADER)
     for r in rows:
         writer.writerow(

@@ -1,6 +1,12 @@
-// Manager pages: reprint a receipt.
+// Manager pages: reprint a receipt; a form with data-question asks before it is sent
+// (ending a promotion now), as the Content-Security-Policy forbids inline handlers.
 (function () {
   "use strict";
+  document.querySelectorAll("form[data-question]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.question)) event.preventDefault();
+    });
+  });
   const button = document.getElementById("reprint");
   if (!button) return;
   button.addEventListener("click", async () => {
