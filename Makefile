@@ -25,8 +25,8 @@ run: install
 	MART_LOG_LEVEL=WARNING $(BIN)/flask --app wsgi mart seed-demo  # the logins, not 400 audit lines
 	@echo ""
 	@echo "Serving OK OCE Mart on http://127.0.0.1:5000  (Ctrl+C to stop)"
-	MART_START_WORKERS=1 $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 1 --threads 8 \
-	  --access-logfile - wsgi:app
+	MART_START_WORKERS=1 MART_BIND=127.0.0.1:5000 $(BIN)/gunicorn --config deploy/gunicorn.conf.py \
+	  wsgi:app
 
 lint: install
 	$(BIN)/ruff check .

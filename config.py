@@ -192,6 +192,20 @@ SETTINGS = (
         "run the print worker, roll-up sender and backup as threads (one process)",
     ),
     Setting(
+        "MART_WORKERS_PROCESS",
+        True,
+        bool,
+        "gunicorn (`deploy/gunicorn.conf.py`) runs the workers in a process of their own "
+        "(`mart/workers_process.py`); off: as threads of a serving process",
+    ),
+    Setting(
+        "MART_WORKERS_ELSEWHERE",
+        False,
+        bool,
+        "set by `deploy/gunicorn.conf.py` for its serving processes: the workers run in "
+        "their own process, so these start none",
+    ),
+    Setting(
         "MART_PRINTER_HOSTS",
         "",
         str,

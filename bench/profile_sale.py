@@ -16,6 +16,10 @@ number of SQL statements (a before_cursor_execute counter; an executemany counts
         ``callgrind_annotate`` reads the total)
     PROFILE_NO_JOURNAL=1 leaves the sale's journal out of every measured sale (compare
         two PROFILE_CALLGRIND runs, with and without, for the books' share)
+    PROFILE_PROMOTIONS=1 two promotions running (issue 15): 10% off every other product
+        of the catalogue, and a bundle of two (compare PROFILE_CALLGRIND runs with and
+        without); PROFILE_PROMOTIONS_CACHE=<seconds> sets MART_PROMOTIONS_CACHE_SECONDS
+        (under valgrind 10 s are a few sales: the list is read again and again)
     PROFILE_PACKS=1 (issue 15) gives every product a quantity price from 2 pieces and the
         first 1.000 products a DUS of 12 with its own barcode, and makes 2 of each sale's
         10 lines a scanned DUS: the sale path with packs and tiers
@@ -73,6 +77,24 @@ def main():
             admin.dispose()
 
 
+def add_promotions(app, ids):
+    """Two running promotions, written directly (the service checks every product)."""
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
+
+    from pos.models import Promotion  # noqa: PLC0415
+
+    now = datetime.now(UTC)
+    period = {"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=1)}
+    with app.app_context():
+        db.session.add(
+            Promotion(name="10%", kind="percent", percent=10, product_ids=ids[::2], **period)
+        )
+        db.session.add(
+            Promotion(name="Paket", kind="bundle", bundle_price=1, product_ids=ids[:2], **period)
+        )
+        db.session.commit()
+
+
 def run(url, instance):
     print(f"{WHICH}: {bench_pos.PRODUCTS} products, {SALES} sales of {bench_pos.LINES} lines")
     ids, tokens, shifts = bench_pos.build(url, instance)
@@ -83,7 +105,11 @@ def run(url, instance):
         TESTING=False,
         SECRET_KEY=bench_pos.SECRET,
     )
+    if os.environ.get("PROFILE_PROMOTIONS_CACHE"):  # seconds; valgrind runs ~50x slower
+        config["MART_PROMOTIONS_CACHE_SECONDS"] = int(os.environ["PROFILE_PROMOTIONS_CACHE"])
     app = create_app(config)
+    if os.environ.get("PROFILE_PROMOTIONS"):
+        add_promotions(app, ids)
     packs = _with_packs(app, ids) if os.environ.get("PROFILE_PACKS") else None
     client = app.test_client()
     headers = {"Authorization": f"Bearer {tokens[0]}", "Content-Type": "application/json"}

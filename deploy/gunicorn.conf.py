@@ -8,9 +8,19 @@ threads is plenty for 8 registers; PostgreSQL: workers = 2 x CPU cores. A sale w
 on a dozen round trips to PostgreSQL; with two processes per core one runs Python while
 the other waits (pos/README.md, Speed: on 2 cores, workers on, 8 registers, 4 x 8 gave
 148-158 sales/s and 2 x 8 gave 138-153 in the same quiet half hour).
+
+The background workers (MART_START_WORKERS=1: print queue, roll-up sender, backup) run
+in ONE process of their own, started by ``on_starting`` below and stopped by
+``on_exit`` (``mart/workers_process.py``); the serving processes start none
+(MART_WORKERS_ELSEWHERE=1). MART_WORKERS_PROCESS=0 keeps them as threads of one
+serving process, as before.
 """
 
 import os
+import subprocess
+import sys
+import threading
+import time
 
 bind = os.environ.get("MART_BIND", "127.0.0.1:5000")
 _sqlite = not os.environ.get("MART_DATABASE_URL", "").startswith("postgres")
@@ -37,3 +47,59 @@ access_log_format = (
 )
 # Query strings are left out of the access log on purpose: they may carry a member
 # number or a phone number (see mart/logs.py on masking).
+
+
+# --- the background workers' process ------------------------------------------------
+
+_TRUE = ("1", "true", "yes", "on")
+_workers = {"proc": None, "stopping": False}
+
+
+def _workers_process_wanted() -> bool:
+    return (
+        os.environ.get("MART_START_WORKERS", "").lower() in _TRUE
+        and os.environ.get("MART_WORKERS_PROCESS", "1").lower() in _TRUE
+    )
+
+
+def on_starting(server):
+    """Start the workers' process before the serving processes are forked; those
+    inherit MART_WORKERS_ELSEWHERE=1 and start no worker threads."""
+    if not _workers_process_wanted():
+        return
+    env = dict(os.environ)
+    env.pop("MART_WORKERS_ELSEWHERE", None)
+    os.environ["MART_WORKERS_ELSEWHERE"] = "1"
+    cwd = server.cfg.chdir or os.getcwd()
+
+    def spawn():
+        return subprocess.Popen([sys.executable, "-m", "mart.workers_process"], env=env, cwd=cwd)
+
+    _workers["proc"] = spawn()
+    server.log.info("background workers: process %s", _workers["proc"].pid)
+
+    def watch():
+        # gunicorn's master may reap the child itself (SIGCHLD): wait() then answers 0.
+        while not _workers["stopping"]:
+            code = _workers["proc"].wait()
+            if _workers["stopping"]:
+                return
+            server.log.warning("background workers process ended (%s): starting it again", code)
+            time.sleep(3)
+            if not _workers["stopping"]:
+                _workers["proc"] = spawn()
+
+    threading.Thread(target=watch, name="mart-workers-watch", daemon=True).start()
+
+
+def on_exit(server):
+    """Stop the workers' process with gunicorn (it finishes the job in hand)."""
+    _workers["stopping"] = True
+    proc = _workers["proc"]
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(graceful_timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()

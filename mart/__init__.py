@@ -207,8 +207,8 @@ def _register_commands(app):
 
 
 def _start_workers(app):
-    if not app.config.get("MART_START_WORKERS"):
-        return
+    if not app.config.get("MART_START_WORKERS") or app.config.get("MART_WORKERS_ELSEWHERE"):
+        return  # off, or in their own process (mart/workers_process.py)
 
     # One process of the server runs them (a lock file), see mart/workers.py.
     workers.start(app)

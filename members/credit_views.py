@@ -12,6 +12,7 @@ from mart.errors import DomainError, InvalidInput
 from mart.extensions import db
 from mart.money import format_rupiah
 from members import services
+from members.views import _detail_page, _failed
 
 bp = Blueprint("member_credit", __name__, url_prefix="/member-credit", template_folder="templates")
 
@@ -22,10 +23,11 @@ def init_app(app):
     app.jinja_env.globals["member_credit"] = _reminder
 
 
-def _reminder(member_no):
-    """The member's credit for the reminder box (``None`` when they never used it)."""
+def _reminder(member_no, always=False):
+    """The member's credit for the reminder box (``None`` when they never used it and
+    have no limit of their own, unless ``always``)."""
     credit = services.credit.credit_of(member_no)
-    return credit if credit["used"] or not credit["default_limit"] else None
+    return credit if always or credit["used"] or not credit["default_limit"] else None
 
 
 def _page(status=200, error=None):
@@ -82,3 +84,19 @@ def payroll_upload():
         "success",
     )
     return redirect(url_for("member_credit.index"))
+
+
+@bp.route("/<member_no>/limit", methods=["POST"])
+@roles_required("manager")
+def set_limit(member_no):
+    """The manager's member page: the member's own limit (empty: the default)."""
+    text = (request.form.get("limit") or "").strip().replace(".", "")
+    try:
+        if text and not text.isdigit():
+            raise InvalidInput(_("The limit must be a whole number of rupiah, not below 0."))
+        services.credit.set_limit(member_no, int(text) if text else None)
+        db.session.commit()
+    except DomainError as error:
+        return _detail_page(member_no, _failed(error))
+    flash(_("Saved."), "success")
+    return redirect(url_for("members.detail", member_no=member_no))

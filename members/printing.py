@@ -79,11 +79,26 @@ def settlement_slip(member, settlement) -> document.Document:
             (_("Reason"), settlement["reason"] or ""),
         ],
         items=items,
-        totals=[document.Total(_("Paid out"), settlement["total"], True)],
-        notes=[_("Paid out: %(amount)s", amount=format_rupiah(settlement["total"]))],
+        totals=_settlement_totals(settlement),
+        notes=[_("Paid out: %(amount)s", amount=format_rupiah(_paid_out(settlement)))],
         footer_lines=[_("Signature of member / heir"), "", _("Signature of manager")],
         qr_payload=None,
         barcode=None,
         copy=False,
     )
     return doc
+
+
+def _paid_out(settlement) -> int:
+    return settlement.get("paid_out", settlement["total"])
+
+
+def _settlement_totals(settlement) -> list:
+    """Paid out; with member credit set off (issue 15), the savings and the set-off first."""
+    setoff = settlement.get("credit_setoff") or 0
+    totals = []
+    if setoff:
+        totals.append(document.Total(_("Savings total"), settlement["total"]))
+        totals.append(document.Total(_("Less: member credit set off"), -setoff))
+    totals.append(document.Total(_("Paid out"), _paid_out(settlement), True))
+    return totals

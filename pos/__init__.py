@@ -12,6 +12,8 @@ from pos import api as domain_api
 from pos import (  # noqa: F401  (models: for Alembic)
     cli,
     credit_api,
+    credit_demo,
+    credit_views,
     models,
     offline,
     promotions_api,
@@ -29,6 +31,7 @@ def init_app(app):
     rest_api.register_blueprint(domain_api.blp, url_prefix="/api/v1")
     rest_api.register_blueprint(promotions_api.blp, url_prefix="/api/v1")  # issue 15
     rest_api.register_blueprint(credit_api.blp, url_prefix="/api/v1")  # issue 15
+    credit_views.init_app(app)  # issue 15: repayment at the counter
     offline.init_app(app)  # the service worker and the offline catalogue
     app.cli.add_command(cli.group)
     nav.add(app, _l("Point of sale"), "pos.counter", ("cashier", "manager"), order=50)
@@ -36,6 +39,7 @@ def init_app(app):
     nav.add(app, _l("Promotions"), "pos.promotions", ("manager",), order=52)
     nav.set_home(app, "cashier", "pos.counter")
     register_seeder(app, 50, seed)
+    register_seeder(app, 51, credit_demo.seed)  # issue 15: members with credit
     app.extensions.setdefault("books_ledgers", {})["pos"] = _books_ledgers
     app.extensions["books_net_sales"] = net_sales
     app.extensions["books_net_sales_journals"] = net_sales_of_journals

@@ -26,6 +26,7 @@ from rollup import hub
 from rollup.models import HubBranch, RollupOutbox
 from rollup.schemas import (
     HubBranchOut,
+    RollupBooksCheckOut,
     RollupBranchTrendArgs,
     RollupBreakdownArgs,
     RollupBreakdownOut,
@@ -34,6 +35,8 @@ from rollup.schemas import (
     RollupIngestResultOut,
     RollupOutboxArgs,
     RollupOutboxOut,
+    RollupProductsArgs,
+    RollupProductsOut,
     RollupReportIn,
     RollupStageCountsIn,
     RollupStageCountsOut,
@@ -221,6 +224,32 @@ def _plain_umkm(data):
             for r in data["new_suppliers"]
         ],
     }
+
+
+@blp.route("/association/products")
+@roles_required("association")
+@mode_only("association")
+@blp.arguments(RollupProductsArgs, location="query")
+@blp.response(200, RollupProductsOut)
+def get_products(args):
+    """The best-selling products across the branches by whole months (from `from`'s
+    month to `to`'s; default the last 365 days), from each branch's daily best sellers
+    (`top_products` of its reports): per product (its barcode, or its name without one)
+    sales, quantity and in how many branches, kecamatan and kota it sells; `umkm=true`
+    for UMKM products only; at most `limit` (50)."""
+    date_from, date_to = period(args, 365)
+    return hub.products(date_from, date_to, args["limit"], args["umkm"])
+
+
+@blp.route("/association/books-check")
+@roles_required("association")
+@mode_only("association")
+@blp.response(200, RollupBooksCheckOut)
+def get_books_check():
+    """Branches whose books do not reconcile with their ledgers, as their newest report
+    says (`books_check`, or `books.reconciled` from branches that send only that), with
+    what differs; `checked` counts the active branches that sent a check."""
+    return hub.books_unreconciled()
 
 
 @blp.route("/association/stages", methods=["PUT"])

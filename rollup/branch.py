@@ -12,6 +12,7 @@ The figures come from the packages below through docs/CONTRACTS.md: pos
 
 import json
 import logging
+import time
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -19,8 +20,9 @@ from fractions import Fraction
 import sqlalchemy as sa
 from flask import current_app
 
+from books import reconcile
 from books.reporting import rollup_figures as books_figures
-from inventory.models import ConsignmentSettlement, Product, Supplier
+from inventory.models import Barcode, ConsignmentSettlement, Product, Supplier
 from inventory.services import stock_value, supplier_figures
 from mart.clock import business_date, day_bounds, last_closed_day
 from mart.counters import next_value
@@ -104,8 +106,80 @@ def collect(day: date) -> dict:
         # The books' neraca and PHU totals (books/reporting.py), a field of their own.
         "books": json.loads(json.dumps(books_figures(start, end), default=str)),
         "umkm_suppliers": umkm_breakdown(start, end),
+        "top_products": top_products(start, end),
+        "books_check": books_check(),
     }
     return body
+
+
+BOOKS_CHECK_SECONDS = 300
+
+
+def books_check() -> dict:
+    """The books' check against the ledgers (``flask books check``) as the hub keeps it:
+    ``{ok, differences}`` (what differs, at most 10 lines). The state now, not of the
+    report's day; kept a few minutes (a roll-up builds several days at once)."""
+    cached = current_app.extensions.get("rollup_books_check")
+    if cached is not None and time.monotonic() - cached[0] < BOOKS_CHECK_SECONDS:
+        return cached[1]
+    result = reconcile.check()
+    value = {"ok": result.ok, "differences": result.differences()[:10]}
+    current_app.extensions["rollup_books_check"] = (time.monotonic(), value)
+    return value
+
+
+TOP_PRODUCTS = 20
+
+
+def top_products(start: datetime, end: datetime, limit: int = TOP_PRODUCTS) -> list[dict]:
+    """The day's best-selling products (completed sales' line amounts), at most
+    ``limit``, for the hub's top products across branches: ``ref`` (the product's id
+    here), name, first barcode, unit, whether a UMKM supplier makes it (and its name),
+    quantity (exact, as text) and sales. Sorted by sales, then ref (the body is compared
+    between builds)."""
+    rows = db.session.execute(
+        sa.select(
+            SaleLine.product_id,
+            sa.func.sum(SaleLine.quantity),
+            sa.func.sum(SaleLine.amount),
+        )
+        .join(Sale, Sale.id == SaleLine.sale_id)
+        .where(Sale.status == "completed", Sale.created_at >= start, Sale.created_at < end)
+        .group_by(SaleLine.product_id)
+        .order_by(sa.func.sum(SaleLine.amount).desc(), SaleLine.product_id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return []
+    products = {
+        p.id: p
+        for p in db.session.scalars(sa.select(Product).where(Product.id.in_([r[0] for r in rows])))
+    }
+    barcodes: dict[int, str] = {}
+    for product_id, code in db.session.execute(
+        sa.select(Barcode.product_id, Barcode.code)
+        .where(Barcode.product_id.in_(list(products)))
+        .order_by(Barcode.id)
+    ):
+        barcodes.setdefault(product_id, code)
+    out = []
+    for product_id, quantity, amount in rows:
+        product = products.get(product_id)
+        supplier = product.supplier if product is not None else None
+        umkm = bool(supplier is not None and supplier.umkm)
+        out.append(
+            {
+                "ref": str(product_id),
+                "name": product.name if product is not None else "",
+                "barcode": barcodes.get(product_id, ""),
+                "unit": product.unit if product is not None else "",
+                "umkm": umkm,
+                "supplier": supplier.name if umkm else "",
+                "quantity": str(Decimal(quantity or 0).quantize(Decimal("0.001"))),
+                "sales": _as_int(amount),
+            }
+        )
+    return out
 
 
 def umkm_breakdown(start: datetime, end: datetime) -> list[dict]:

@@ -11,6 +11,7 @@ ingests never lose an update.
 import json
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ from rollup.models import (
     HubDaily,
     HubLatest,
     HubMonthly,
+    HubProductMonthly,
     HubReport,
     HubStageCount,
     HubUmkmMonthly,
@@ -190,7 +192,7 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
         .on_conflict_do_nothing(index_elements=["branch_id", "date"])
         .returning(table.c.branch_id)
     ).first()
-    old_suppliers = []
+    old_suppliers, old_products = [], []
     if inserted is not None:
         report = HubReport(**new_row)
         delta = {name: values[name] for name in SUM_FIELDS}
@@ -218,7 +220,9 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
             raise Conflict(_("This revision was already received with other figures."))
         delta = {name: values[name] - getattr(report, name) for name in SUM_FIELDS}
         delta["reports"] = 0
-        old_suppliers = json.loads(report.body).get("umkm_suppliers") or []
+        old_body = json.loads(report.body)
+        old_suppliers = old_body.get("umkm_suppliers") or []
+        old_products = old_body.get("top_products") or []
         for name, value in values.items():
             setattr(report, name, value)
         report.revision, report.body, report.received_at = revision, body, now
@@ -236,8 +240,9 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
             ),
             last_received_at=now,
         ),
-        _keep_latest(branch.id, day, values),
+        _keep_latest(branch.id, day, values, _books_check(data)),
         *_add_umkm(branch.id, day, old_suppliers, data.get("umkm_suppliers") or []),
+        *_add_products(branch.id, day, old_products, data.get("top_products") or []),
         # Last: the per-date row is shared by every branch reporting that day, so its
         # lock is held for the shortest time (until the commit that follows).
         *_add_to_summaries(branch.id, day, delta),
@@ -258,14 +263,31 @@ def _execute_together(statements):
     db.session.execute(last.add_cte(*[s.cte(f"w{n}") for n, s in enumerate(first)]))
 
 
-def _keep_latest(branch_id, day, values):
-    """hub_latest holds the state figures of the branch's newest day."""
+def _books_check(data: dict) -> dict:
+    """What the report says of its books' check: ``books_check`` (newer branches), else
+    ``books.reconciled``; nothing (None) from a branch without books."""
+    check = data.get("books_check")
+    if check is not None:
+        return {
+            "books_ok": bool(check["ok"]),
+            "books_differences": json.dumps(check["differences"]),
+        }
+    books = data.get("books")
+    if isinstance(books, dict) and isinstance(books.get("reconciled"), bool):
+        return {"books_ok": books["reconciled"], "books_differences": None}
+    return {"books_ok": None, "books_differences": None}
+
+
+def _keep_latest(branch_id, day, values, books=None):
+    """hub_latest holds the state figures (and the books' check) of the branch's newest
+    day."""
     table = HubLatest.__table__
     points = {name: values[name] for name in POINT_FIELDS}
+    points.update(books or {"books_ok": None, "books_differences": None})
     stmt = _insert(table).values(branch_id=branch_id, date=day, **points)
     return stmt.on_conflict_do_update(
         index_elements=["branch_id"],
-        set_={"date": stmt.excluded.date, **{n: stmt.excluded[n] for n in POINT_FIELDS}},
+        set_={"date": stmt.excluded.date, **{n: stmt.excluded[n] for n in points}},
         where=stmt.excluded.date >= table.c.date,
     )
 
@@ -333,6 +355,55 @@ def _add_umkm(branch_id, day, old: list, new: list) -> list:
             )
         )
     return out
+
+
+def product_key(row: dict) -> str:
+    """A product across branches: its barcode, or its lower-case name without one."""
+    barcode = str(row.get("barcode") or "").strip()
+    if barcode:
+        return barcode[:80]
+    return ("name:" + " ".join(str(row.get("name") or "").lower().split()))[:80]
+
+
+def _add_products(branch_id, day, old: list, new: list) -> list:
+    """The statement adding the difference between a day's old and new best sellers to
+    hub_product_monthly (one multi-row upsert; the description from the newest)."""
+    if not old and not new:
+        return []
+    rows: dict[str, dict] = {}
+    for sign_, products in ((-1, old), (1, new)):
+        for p in products:
+            row = rows.setdefault(
+                product_key(p),
+                {"branch_id": branch_id, "month": day.replace(day=1), "key": product_key(p)},
+            )
+            row["quantity"] = row.get("quantity", Decimal(0)) + sign_ * Decimal(
+                str(p.get("quantity") or 0)
+            )
+            row["sales"] = row.get("sales", 0) + sign_ * int(p.get("sales") or 0)
+            if sign_ == 1 or "name" not in row:
+                row.update(
+                    name=str(p.get("name") or "")[:200],
+                    barcode=str(p.get("barcode") or "")[:64],
+                    unit=str(p.get("unit") or "")[:8],
+                    umkm=bool(p.get("umkm")),
+                    supplier=str(p.get("supplier") or "")[:120],
+                )
+    changed = [rows[k] for k in sorted(rows) if rows[k]["quantity"] or rows[k]["sales"]]
+    if not changed:
+        return []
+    table = HubProductMonthly.__table__
+    stmt = _insert(table).values(changed)
+    return [
+        stmt.on_conflict_do_update(
+            index_elements=["branch_id", "month", "key"],
+            set_={
+                "quantity": table.c.quantity + stmt.excluded.quantity,
+                "sales": table.c.sales + stmt.excluded.sales,
+                **{k: stmt.excluded[k] for k in ("name", "barcode", "unit", "umkm", "supplier")},
+            },
+        )
+    ]
 
 
 def _upsert(table, keys_: dict, delta: dict):
@@ -527,8 +598,8 @@ def group_totals(date_from: date, date_to: date, by: str | None = None, stale_da
     if stale_days is None:
         stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
     hb = HubBranch
-    # All branches together: the sums from hub_monthly and, at unaligned edges, hub_daily
-    # (not a row per branch); per group: per branch, then grouped.
+    # All branches together: the sums from hub_daily (not a row per branch); per group:
+    # per branch (hub_monthly, the reports at unaligned edges), then grouped.
     sums = _sums_query(date_from, date_to).subquery() if by else None
     points = _points_query(date_from, date_to).subquery()
     keys_ = [getattr(hb, k) for k in GROUPS.get(by, ())]
@@ -570,38 +641,22 @@ def group_totals(date_from: date, date_to: date, by: str | None = None, stale_da
 
 def _all_sums(date_from: date, date_to: date) -> dict:
     """The additive figures of every active branch in the period and ``days_reported``:
-    whole months from hub_monthly, the days at unaligned edges from hub_daily, less the
-    edge days of inactive branches (few, from the reports)."""
-    hb, m, d, r = HubBranch, HubMonthly, HubDaily, HubReport
+    from hub_daily (one row per date, all branches: a year is 365 rows, not a row per
+    branch and month), less what inactive branches (few) reported in the period."""
+    hb, d = HubBranch, HubDaily
     inactive = sa.select(hb.id).where(hb.active.is_(False))
-    any_inactive = db.session.scalar(sa.select(sa.exists(inactive)))
     fields = ("reports",) + SUM_FIELDS
-    months, edges = _month_split(date_from, date_to)
-    parts = []
-    if months:
-        where = [m.month >= months[0], m.month < months[1]]
-        if any_inactive:
-            where.append(m.branch_id.not_in(inactive))
-        parts.append(sa.select(*[getattr(m, f).label(f) for f in fields]).where(*where))
-    for start, end in edges:
-        parts.append(
-            sa.select(*[getattr(d, f).label(f) for f in fields]).where(
-                d.date >= start, d.date <= end
-            )
+    parts = [
+        sa.select(*[getattr(d, f).label(f) for f in fields]).where(
+            d.date >= date_from, d.date <= date_to
         )
-        if any_inactive:
-            parts.append(
-                sa.select(
-                    sa.literal(-1).label("reports"),
-                    *[(-getattr(r, f)).label(f) for f in SUM_FIELDS],
-                ).where(r.date >= start, r.date <= end, r.branch_id.in_(inactive))
-            )
+    ]
+    if db.session.scalar(sa.select(sa.exists(inactive))):
+        theirs = _sums_query(date_from, date_to, inactive).subquery()
+        parts.append(sa.select(*[(-theirs.c[f]).label(f) for f in fields]))
     union = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    row = db.session.execute(
-        sa.select(
-            *[sa.cast(sa.func.coalesce(sa.func.sum(union.c[f]), 0), sa.BigInteger) for f in fields]
-        )
-    ).one()
+    total = [sa.cast(sa.func.coalesce(sa.func.sum(union.c[f]), 0), sa.BigInteger) for f in fields]
+    row = db.session.execute(sa.select(*total)).one()
     out = dict(zip(fields, (int(v) for v in row), strict=True))
     out["days_reported"] = out.pop("reports")
     return out
@@ -915,6 +970,114 @@ def umkm(date_from: date, date_to: date, kecamatan: str | None = None) -> dict:
         "kecamatan": out,
         "new_suppliers": [{"month": k, "suppliers": per_month[k]} for k in sorted(per_month)],
     }
+
+
+def products(date_from: date, date_to: date, limit: int = 50, umkm_only: bool = False) -> dict:
+    """The best-selling products across the active branches by whole months (from
+    ``from``'s month to ``to``'s), from the branches' daily best sellers: per product
+    (barcode, or name without one) its sales, quantity, and in how many branches,
+    kecamatan and kota it sells. Highest sales first."""
+    if date_from > date_to:
+        raise InvalidInput(_("'from' must not be after 'to'."), field="from")
+    m1, m2 = _months(date_from, date_to)
+    p, b = HubProductMonthly, HubBranch
+    # a row a newer revision brought back to nothing is no sale
+    where = [
+        p.month >= m1,
+        p.month <= m2,
+        b.active.is_(True),
+        sa.or_(p.sales != 0, p.quantity != 0),
+    ]
+    if umkm_only:
+        where.append(p.umkm.is_(True))
+    sales = sa.func.sum(p.sales)
+    kecamatan = sa.func.count(sa.distinct(b.kota + sa.literal("/") + b.kecamatan))
+    stmt = (
+        sa.select(
+            p.key,
+            sa.func.min(p.name),
+            sa.func.max(p.barcode),
+            sa.func.min(p.unit),
+            sa.func.max(sa.case((p.umkm.is_(True), 1), else_=0)),
+            sa.func.max(p.supplier),
+            sa.cast(sa.func.sum(p.quantity), sa.BigInteger),
+            sales,
+            sa.func.count(sa.distinct(p.branch_id)),
+            kecamatan,
+            sa.func.count(sa.distinct(b.kota)),
+        )
+        .join(b, b.id == p.branch_id)
+        .where(*where)
+        .group_by(p.key)
+        .order_by(sales.desc(), p.key)
+        .limit(limit)
+    )
+    items = []
+    for (
+        key,
+        name,
+        barcode,
+        unit,
+        umkm,
+        supplier,
+        qty,
+        total,
+        n_b,
+        n_kec,
+        n_kota,
+    ) in db.session.execute(stmt):
+        items.append(
+            {
+                "key": key,
+                "name": name,
+                "barcode": barcode,
+                "unit": unit,
+                "umkm": bool(umkm),
+                "supplier": supplier,
+                # sum() over the thousandths column: back to an exact quantity
+                "quantity": (Decimal(int(qty or 0)) / 1000).quantize(Decimal("0.001")),
+                "sales": int(total or 0),
+                "branches": int(n_b),
+                "kecamatan": int(n_kec),
+                "kota": int(n_kota),
+            }
+        )
+    return {"date_from": m1, "date_to": date_to, "items": items}
+
+
+def books_unreconciled() -> dict:
+    """Active branches whose newest report says their books do not reconcile with their
+    ledgers, with what differs; and how many branches sent a check at all."""
+    lt, b = HubLatest, HubBranch
+    active = [b.active.is_(True), lt.books_ok.is_not(None)]
+    checked, bad = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((lt.books_ok.is_(False), 1), else_=0)), 0),
+        )
+        .select_from(lt)
+        .join(b, b.id == lt.branch_id)
+        .where(*active)
+    ).one()
+    items = []
+    for code, name, kota, kec, tz, day, differences in db.session.execute(
+        sa.select(b.code, b.name, b.kota, b.kecamatan, b.timezone, lt.date, lt.books_differences)
+        .join(b, b.id == lt.branch_id)
+        .where(*active, lt.books_ok.is_(False))
+        .order_by(b.kota, b.kecamatan, b.code)
+    ):
+        items.append(
+            {
+                "code": code,
+                "name": name,
+                "kota": kota,
+                "kecamatan": kec,
+                "timezone_label": TIMEZONES.get(tz, tz),
+                "as_of": day,
+                "differences": json.loads(differences) if differences else None,
+            }
+        )
+    return {"checked": int(checked), "not_reconciled": int(bad), "items": items}
 
 
 def set_stage_counts(kota: str, kecamatan: str, counts: dict, user: str) -> dict:

@@ -12,11 +12,12 @@ tens of thousands of rows, not hundreds of thousands.
 """
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from mart.db import Money, UTCDateTime, utcnow
+from mart.db import Money, Quantity, UTCDateTime, utcnow
 from mart.extensions import db
 
 # Figures that add up over days (a period's value is the sum of its days).
@@ -166,6 +167,10 @@ class HubLatest(db.Model):
     umkm_suppliers_active: Mapped[int] = _money()
     umkm_suppliers_members: Mapped[int] = _money()
     staff_count: Mapped[int] = _money()
+    # The books checked against the ledgers, as the newest report says (None: it says
+    # nothing, an older branch); what differs, as JSON lines.
+    books_ok: Mapped[bool | None] = mapped_column()
+    books_differences: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class SummedFigures:
@@ -236,6 +241,27 @@ class HubUmkmSupplier(db.Model):
     has_page: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     first_date: Mapped[date] = mapped_column(sa.Date)
     last_date: Mapped[date] = mapped_column(sa.Date)
+
+
+class HubProductMonthly(db.Model):
+    """One product's sales through one branch in one month, from the reports' optional
+    ``top_products`` (each day's best sellers; a newer revision of a day adds the
+    difference). ``key`` names the product across branches: its barcode, or
+    ``name:`` and its lower-case name without one."""
+
+    __tablename__ = "hub_product_monthly"
+    __table_args__ = (sa.Index("ix_hub_product_monthly_month", "month"),)
+
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    barcode: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    unit: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
+    umkm: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    supplier: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0), server_default="0")
+    sales: Mapped[int] = _money()
 
 
 # The OK OCE movement's seven stages, in order.

@@ -135,11 +135,67 @@ class RollupReportIn(_Lenient):
         metadata={"description": "optional: per UMKM supplier, its sales and payouts"},
     )
 
+    books = fields.Dict(
+        load_default=None,
+        metadata={"description": "optional: the books' totals and `reconciled`"},
+    )
+    books_check = fields.Nested(
+        lambda: RollupBooksCheckIn(),
+        load_default=None,
+        metadata={"description": "optional: the books' check against the ledgers"},
+    )
+    top_products = fields.List(
+        fields.Nested(lambda: RollupTopProductIn()),
+        load_default=None,
+        validate=validate.Length(max=100),
+        metadata={"description": "optional: the day's best-selling products (up to 100)"},
+    )
+
     @validates_schema
     def _unique_suppliers(self, data, **kwargs):
         refs = [s["ref"] for s in data.get("umkm_suppliers") or []]
         if len(refs) != len(set(refs)):
             raise ValidationError("A supplier is listed twice.", "umkm_suppliers")
+        refs = [p["ref"] for p in data.get("top_products") or []]
+        if len(refs) != len(set(refs)):
+            raise ValidationError("A product is listed twice.", "top_products")
+
+
+class RollupBooksCheckIn(_Lenient):
+    """The branch's books checked against its ledgers when the report was built."""
+
+    ok = fields.Boolean(required=True)
+    differences = fields.List(
+        fields.String(validate=validate.Length(max=300)),
+        load_default=list,
+        validate=validate.Length(max=50),
+    )
+
+
+def _quantity_bound(value):
+    # not validate.Range: its Decimal bounds would enter the OpenAPI document as strings
+    if abs(value) > 10**9:
+        raise ValidationError("Must be at most 10^9.")
+
+
+class RollupTopProductIn(_Lenient):
+    """One of the day's best-selling products at the branch (optional part of a report;
+    older branches do not send it). ``barcode`` identifies it across branches; without
+    one, its name does."""
+
+    ref = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    barcode = fields.String(load_default="", validate=validate.Length(max=64))
+    unit = fields.String(load_default="", validate=validate.Length(max=8))
+    umkm = fields.Boolean(load_default=False)
+    supplier = fields.String(load_default="", validate=validate.Length(max=120))
+    quantity = fields.Decimal(
+        load_default=None,
+        places=3,
+        validate=_quantity_bound,
+        metadata={"description": 'exact, e.g. "1.250" (kg); at most 10^9'},
+    )
+    sales = _amount(load_default=0)
 
 
 class RollupIngestResultOut(Schema):
@@ -197,6 +253,8 @@ class RollupDailyOut(Schema):
     staff = fields.List(fields.String())
     staff_count = fields.Integer()
     sources_missing = fields.List(fields.String())
+    top_products = fields.List(fields.Dict(), metadata={"description": "the day's best sellers"})
+    books_check = fields.Dict(metadata={"description": "{ok, differences}: the books' check"})
     books = fields.Dict(
         allow_none=True,
         metadata={
@@ -429,3 +487,52 @@ class RollupUmkmOut(Schema):
     totals = fields.Dict()
     kecamatan = fields.List(fields.Nested(UmkmKecamatanOut))
     new_suppliers = fields.List(fields.Dict())
+
+
+class RollupProductsArgs(RollupPeriodArgs):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+    umkm = fields.Boolean(load_default=False, metadata={"description": "only UMKM products"})
+
+
+ProductRowOut = Schema.from_dict(
+    {
+        "key": fields.String(metadata={"description": "the barcode, or name:<name>"}),
+        "name": fields.String(),
+        "barcode": fields.String(),
+        "unit": fields.String(),
+        "umkm": fields.Boolean(),
+        "supplier": fields.String(metadata={"description": "the UMKM supplier's name"}),
+        "quantity": fields.Decimal(as_string=True),
+        "sales": fields.Integer(),
+        "branches": fields.Integer(),
+        "kecamatan": fields.Integer(),
+        "kota": fields.Integer(),
+    },
+    name="RollupProductRow",
+)
+
+
+class RollupProductsOut(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    items = fields.List(fields.Nested(ProductRowOut))
+
+
+BooksCheckRowOut = Schema.from_dict(
+    {
+        "code": fields.String(),
+        "name": fields.String(),
+        "kota": fields.String(),
+        "kecamatan": fields.String(),
+        "timezone_label": fields.String(),
+        "as_of": fields.Date(metadata={"description": "the day of the report that said so"}),
+        "differences": fields.List(fields.String(), allow_none=True),
+    },
+    name="RollupBooksCheckRow",
+)
+
+
+class RollupBooksCheckOut(Schema):
+    checked = fields.Integer(metadata={"description": "active branches that sent a check"})
+    not_reconciled = fields.Integer()
+    items = fields.List(fields.Nested(BooksCheckRowOut))

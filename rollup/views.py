@@ -116,7 +116,27 @@ STAGE_LABELS = {
     "pelaporan_keuangan": _l("Financial reporting"),
     "permodalan": _l("Access to capital"),
 }
-EXPORTS = ("branches", "kota", "kecamatan", "trend", "stale", "umkm")
+PRODUCT_COLUMNS = [
+    ("rank", _l("Rank"), "number"),
+    ("name", _l("Product"), "text"),
+    ("barcode", _l("Barcode"), "text"),
+    ("umkm_label", _l("UMKM"), "text"),
+    ("supplier", _l("UMKM supplier"), "text"),
+    ("quantity", _l("Quantity"), "quantity"),
+    ("sales", _l("Sales"), "money"),
+    ("branches", _l("Branches"), "number"),
+    ("kecamatan", _l("Kecamatan"), "number"),
+    ("kota", _l("Kota/kabupaten"), "number"),
+]
+BOOKS_COLUMNS = [
+    ("code", _l("Code"), "text"),
+    ("name", _l("Branch"), "text"),
+    ("kota", _l("Kota/kabupaten"), "text"),
+    ("kecamatan", _l("Kecamatan"), "text"),
+    ("as_of", _l("Report of"), "date"),
+    ("differences_text", _l("What differs"), "text"),
+]
+EXPORTS = ("branches", "kota", "kecamatan", "trend", "stale", "umkm", "products", "books")
 
 
 def _is_hub():
@@ -252,6 +272,10 @@ def dashboard():
         period_label=_period_text,
         zones=[(zone, hub.TIMEZONES[zone], day) for zone, day in hub.business_days().items()],
         umkm={"kecamatan": _umkm_rows(data)},
+        products=_product_rows(data),
+        books=_books_rows(),
+        books_columns=BOOKS_COLUMNS,
+        product_columns=PRODUCT_COLUMNS,
         umkm_columns=UMKM_COLUMNS,
         stages=STAGES,
         stage_labels=STAGE_LABELS,
@@ -265,6 +289,31 @@ def _umkm_rows(data):
         {**r, "umkm_share_percent": f"{r['umkm_share'] * 100:.1f}".replace(".", ",")}
         for r in umkm["kecamatan"]
     ]
+
+
+def _product_rows(data):
+    """The top products across branches (by whole months of the period), ranked."""
+    rows = hub.products(data["date_from"], data["date_to"], 50)["items"]
+    return [
+        {
+            **r,
+            "rank": n,
+            "umkm_label": str(_("Yes")) if r["umkm"] else "",
+            "quantity_text": locale.format_quantity(r["quantity"], r["unit"]),
+        }
+        for n, r in enumerate(rows, start=1)
+    ]
+
+
+def _books_rows():
+    """Branches whose books do not reconcile (their newest report's check)."""
+    books = hub.books_unreconciled()
+    for row in books["items"]:
+        if row["differences"] is None:
+            row["differences_text"] = str(_("Not reconciled (no details sent)"))
+        else:
+            row["differences_text"] = "; ".join(row["differences"])
+    return books
 
 
 @bp.route("/export/<table>.csv")
@@ -287,6 +336,10 @@ def _export(table, fmt):
     data = _dashboard_data()
     if table == "umkm":
         columns, rows = UMKM_COLUMNS, _umkm_rows(data)
+    elif table == "products":
+        columns, rows = PRODUCT_COLUMNS, _product_rows(data)
+    elif table == "books":
+        columns, rows = BOOKS_COLUMNS, _books_rows()["items"]
     elif table == "trend":
         columns, rows = TREND_COLUMNS, data["trend"]
         rows = [{**r, "period": _period_label(r["period"], data["by"])} for r in rows]

@@ -338,9 +338,12 @@ def _open_charges(member_id, used):
 
 def aging_of(member_id, used, today=None) -> dict:
     """What a member owes by age: ``{current, 30, 60, 90+, overdue, oldest}``."""
-    today = today or business_date()
+    return _aging(_open_charges(member_id, used), today or business_date())
+
+
+def _aging(parts, today) -> dict:
     out = dict.fromkeys(BUCKETS, 0) | {"overdue": 0, "oldest": None}
-    for booked_on, due_on, part in _open_charges(member_id, used):
+    for booked_on, due_on, part in parts:
         out[bucket_of((today - booked_on).days)] += part
         if due_on is not None and due_on < today:
             out["overdue"] += part
@@ -349,24 +352,68 @@ def aging_of(member_id, used, today=None) -> dict:
 
 
 def credit_list(today=None) -> list[dict]:
-    """Every member who owes something, with their aging, largest first."""
+    """Every member who owes something, with their aging, largest first. Three
+    statements whatever the number of members (their rows, the capital of those on the
+    default limit, their purchases on credit)."""
     today = today or business_date()
     rows = db.session.execute(
-        sa.select(Member.id, Member.member_no, Member.name, Member.status, credits_table.c.used)
+        sa.select(
+            Member.id,
+            Member.member_no,
+            Member.name,
+            Member.status,
+            credits_table.c.credit_limit,
+            credits_table.c.used,
+        )
         .join(credits_table, credits_table.c.member_id == Member.id)
         .where(credits_table.c.used > 0)
         .order_by(credits_table.c.used.desc(), Member.member_no)
     ).all()
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    percent = current_app.config["MART_CREDIT_LIMIT_PERCENT_OF_CAPITAL"]
+    capital = dict(
+        db.session.execute(
+            sa.select(balances_table.c.member_id, sa.func.sum(balances_table.c.balance))
+            .where(
+                balances_table.c.member_id.in_([r.id for r in rows if r.credit_limit is None]),
+                balances_table.c.kind.in_(("pokok", "wajib")),
+            )
+            .group_by(balances_table.c.member_id)
+        ).all()
+    )
+    charges: dict[int, list] = {}
+    for member_id, booked_on, due_on, amount in db.session.execute(
+        sa.select(
+            entries_table.c.member_id,
+            entries_table.c.booked_on,
+            entries_table.c.due_on,
+            entries_table.c.amount,
+        )
+        .where(entries_table.c.member_id.in_(ids), entries_table.c.kind == "charge")
+        .order_by(
+            entries_table.c.member_id, entries_table.c.booked_on.desc(), entries_table.c.id.desc()
+        )
+    ):
+        charges.setdefault(member_id, []).append((booked_on, due_on, amount))
     out = []
-    for member_id, member_no, name, status, used in rows:
-        figures = _figures(member_id, _row(member_id))
+    for r in rows:
+        used = int(r.used)
+        if r.credit_limit is None:
+            limit = int(capital.get(r.id) or 0) * percent // 100
+        else:
+            limit = int(r.credit_limit)
         out.append(
             {
-                "member_no": member_no,
-                "name": name,
-                "status": status,
-                **figures,
-                "aging": aging_of(member_id, int(used), today),
+                "member_no": r.member_no,
+                "name": r.name,
+                "status": r.status,
+                "limit": limit,
+                "used": used,
+                "available": max(0, limit - used),
+                "default_limit": r.credit_limit is None,
+                "aging": _aging(open_parts(charges.get(r.id, []), used), today),
             }
         )
     return out
@@ -465,17 +512,28 @@ def import_payroll(text: str, *, ref=None, user=None) -> dict:
             sa.select(Member).where(Member.member_no.in_([r.member_no for r in rows]))
         )
     }
-    for r in rows:
+    problems = []
+    # Rows locked in member order (two imports at once never lock crosswise); the
+    # problem reported is the first in the file's order.
+    for r in sorted(rows, key=lambda r: r.member_no):
         member = members.get(r.member_no)
         if member is None:
-            raise _row_error(r.row, "member_no", _("Unknown member."))
+            problems.append(_row_error(r.row, "member_no", _("Unknown member.")))
+            continue
         figures = _figures(member.id, _locked_row(member.id))
         if r.amount > figures["used"]:
-            raise _row_error(
-                r.row,
-                "amount",
-                _("Above what the member owes (%(used)s).", used=format_rupiah(figures["used"])),
+            problems.append(
+                _row_error(
+                    r.row,
+                    "amount",
+                    _(
+                        "Above what the member owes (%(used)s).",
+                        used=format_rupiah(figures["used"]),
+                    ),
+                )
             )
+    if problems:
+        raise min(problems, key=lambda e: int(next(iter(e.errors["json"])).split(".")[1]))
     on = business_date()
     total = 0
     for r in rows:

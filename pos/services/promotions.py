@@ -60,6 +60,7 @@ class Running:
     get: int
     price: int
     products: tuple[int, ...]  # in the promotion's order (a bundle's parts)
+    lookup: frozenset  # the same, to look up (a category's may be thousands)
     members_only: bool
     stackable: bool
     starts_at: datetime
@@ -135,6 +136,7 @@ def _load(since: datetime) -> list[Running]:
                 get=int(r.get_qty or 0),
                 price=int(r.bundle_price or 0),
                 products=tuple(int(p) for p in products),
+                lookup=frozenset(int(p) for p in products),
                 members_only=bool(r.members_only),
                 stackable=bool(r.stackable),
                 starts_at=_aware(r.starts_at),
@@ -166,7 +168,7 @@ def _whole(qty) -> int:
 
 def _offers(promo: Running, lines) -> dict[int, int]:
     """What ``promo`` would give each line (by index), before the one-per-line rule."""
-    wanted = set(promo.products)
+    wanted = promo.lookup
     mine = [i for i, line in enumerate(lines) if line["product"].id in wanted]
     if not mine:
         return {}
@@ -309,6 +311,7 @@ FIELDS = (
     "product_ids",
     "product_id",
     "category_id",
+    "category",
     "buy",
     "get",
     "price",
@@ -359,11 +362,14 @@ def _moment(value, field, *, end: bool) -> datetime:
             value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
         except ValueError:
             raise InvalidInput(_("Not a valid date or time."), field=field) from None
-    if isinstance(value, datetime):
-        return _aware(value)
-    if isinstance(value, date):
-        start, stop = day_bounds(value)
-        return stop if end else start
+    try:
+        if isinstance(value, datetime):
+            return _aware(value).astimezone(UTC)
+        if isinstance(value, date):
+            start, stop = day_bounds(value)
+            return stop if end else start
+    except (OverflowError, ValueError):
+        raise InvalidInput(_("Not a valid date or time."), field=field) from None
     raise InvalidInput(_("Missing data for required field."), field=field)
 
 
@@ -375,7 +381,7 @@ def _int(value, field, *, minimum=1) -> int:
 
 def _products(ids, field) -> list[int]:
     if not isinstance(ids, list | tuple) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in ids
+        isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in ids
     ):
         raise InvalidInput(_("Give a list of product ids."), field=field)
     ids = list(dict.fromkeys(ids))
@@ -452,15 +458,31 @@ def _percent_fields(data) -> dict:
     if percent != percent.quantize(Decimal("0.01")):
         raise InvalidInput(_("At most two decimals."), field="percent")
     ids = data.get("product_ids") or []
-    category_id = data.get("category_id")
+    category_id, field = data.get("category_id"), "category_id"
+    if category_id is None and data.get("category") not in (None, ""):
+        category_id, field = _category_of(data["category"]), "category"
     if not ids and category_id is None:
         raise InvalidInput(_("Choose the products or a category."), field="product_ids")
     fields = {"percent": percent, "product_ids": _products(ids, "product_ids") if ids else []}
     if category_id is not None:
-        if isinstance(category_id, bool) or db.session.get(Category, category_id) is None:
-            raise InvalidInput(_("Unknown category."), field="category_id")
+        if (
+            isinstance(category_id, bool)
+            or not 0 < category_id < 2**31
+            or db.session.get(Category, category_id) is None
+        ):
+            raise InvalidInput(_("Unknown category."), field=field)
         fields["category_id"] = category_id
     return fields
+
+
+def _category_of(value):
+    """The contract's ``category``: a category's id or its name (-1: unknown)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 < value < 2**31 else -1
+    if not isinstance(value, str) or len(value) > 80:
+        return -1
+    found = db.session.scalar(sa.select(Category.id).where(Category.name == str(value).strip()))
+    return -1 if found is None else found
 
 
 def _bundle_fields(data) -> dict:
@@ -514,9 +536,12 @@ def update_promotion(promotion_id: int, data: dict, user) -> Promotion:
     promo = get_promotion(promotion_id)
     before = _audit_view(promo)
     merged = {**as_input(promo), **{k: v for k, v in data.items() if k in FIELDS}}
+    if "category" in data and "category_id" not in data:
+        merged["category_id"] = None  # the category named replaces the stored one
     if "kind" in data and data["kind"] != promo.kind:
-        for stale in ("product_ids", "product_id", "category_id"):
-            merged.setdefault(stale, None) if stale in data else merged.pop(stale, None)
+        for stale in ("product_ids", "product_id", "category_id"):  # another kind's
+            if stale not in data:
+                merged.pop(stale, None)
     row = _checked(merged)
     for key, value in row.items():
         setattr(promo, key, value)

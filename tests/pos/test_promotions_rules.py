@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mart.money import round_half_up
 from pos.services._common import _times_quantity
 from pos.services.promotions import Running, apply
 
@@ -36,6 +37,7 @@ def running(
         get=get,
         price=price,
         products=tuple(products),
+        lookup=frozenset(products),
         members_only=members_only,
         stackable=stackable,
         starts_at=None,
@@ -78,15 +80,27 @@ sale_lines = st.lists(
 )
 
 
+def pack_price(pid, factor):
+    return PRODUCTS[pid] * factor * 9 // 10
+
+
 def priced(spec):
+    """Lines as ``_priced_lines`` makes them; ``(pid, qty, discount[, factor])``: with a
+    factor, ``qty`` packs of ``factor`` units at the pack's price (pos.services.pricing)."""
     lines = []
-    for pid, qty, discount in spec:
-        gross = _times_quantity(PRODUCTS[pid], Decimal(qty))
+    for pid, qty, discount, *pack in spec:
+        if pack and pack[0]:
+            units = qty * pack[0]
+            gross = pack_price(pid, pack[0]) * qty
+            quantity, unit = Decimal(units), round_half_up(Fraction(gross, units))
+        else:
+            gross = _times_quantity(PRODUCTS[pid], Decimal(qty))
+            quantity, unit = Decimal(qty), PRODUCTS[pid]
         lines.append(
             {
                 "product": SimpleNamespace(id=pid),
-                "quantity": Decimal(qty),
-                "unit_price": PRODUCTS[pid],
+                "quantity": quantity,
+                "unit_price": unit,
                 "gross": gross,
                 "discount": min(discount, gross),
             }
@@ -137,7 +151,12 @@ def test_the_cashier_screen_gives_the_same():
     cases = []
     for _ in range(400):
         spec = [
-            (rnd.choice(list(PRODUCTS)), rnd.randint(1, 9), rnd.choice([0, 0, 500, 5_000]))
+            (
+                rnd.choice(list(PRODUCTS)),
+                rnd.randint(1, 9),
+                rnd.choice([0, 0, 500, 5_000]),
+                rnd.choice([None, None, None, 6, 12]),  # a pack line (issue 15 packs)
+            )
             for _ in range(rnd.randint(1, 7))
         ]
         promos = []
@@ -183,10 +202,22 @@ def test_the_cashier_screen_gives_the_same():
         cases.append(
             {
                 "lines": [
-                    {"product_id": pid, "quantity": str(q), "discount": line["discount"]}
-                    for (pid, q, _d), line in zip(spec, lines, strict=True)
+                    {
+                        "product_id": pid,
+                        "quantity": str(q),
+                        "discount": line["discount"],
+                        **({"pack": {"factor": f, "price": pack_price(pid, f)}} if f else {}),
+                    }
+                    for (pid, q, _d, f), line in zip(spec, lines, strict=True)
                 ],
-                "priced": [{"unit": line["unit_price"], "gross": line["gross"]} for line in lines],
+                # what state.js lineAmount gives: a pack line's unit is the pack's price
+                "priced": [
+                    {
+                        "unit": pack_price(pid, f) if f else line["unit_price"],
+                        "gross": line["gross"],
+                    }
+                    for (pid, _q, _d, f), line in zip(spec, lines, strict=True)
+                ],
                 "member": member,
                 "promos": [
                     {

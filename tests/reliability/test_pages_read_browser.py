@@ -31,13 +31,15 @@ OVERFLOW = r"""() => {
     if (t.scrollWidth > w.clientWidth + 1) out.push(t.dataset.testid || t.className);
   }
   // an amount alone in a cell never breaks over two lines ("Rp" above "1.286.025.767")
-  for (const c of document.querySelectorAll('td, th')) {
+  for (const c of document.querySelectorAll('td, th, .balance strong')) {
     if (!c.offsetParent || !/^\s*\(?Rp\s?-?[\d.]+\)?\s*$/.test(c.textContent)) continue;
     const r = document.createRange();
     r.selectNodeContents(c);
     const rects = [...r.getClientRects()].filter(x => x.width > 0);
     const tops = new Set(rects.map(x => Math.round(x.top)));
     if (tops.size > 1) out.push('wraps: ' + c.textContent.trim());
+    const box = c.parentElement.getBoundingClientRect();
+    if (rects.some(x => x.right > box.right + 1)) out.push('sticks out: ' + c.textContent.trim());
   }
   return out;
 }"""

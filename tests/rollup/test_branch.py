@@ -461,3 +461,34 @@ def test_report_carries_each_umkm_suppliers_sales(app, api_as):
         }
     ]
     assert daily["sales_net"] == 37_000
+    # The day's best sellers, for the hub's top products across branches.
+    top = [
+        {
+            "ref": str(products[0]["id"]),
+            "name": "KRP",
+            "barcode": "",
+            "unit": "pcs",
+            "umkm": True,
+            "supplier": "Keripik Bu Sri",
+            "quantity": "3.000",
+            "sales": 30_000,
+        },
+        {
+            "ref": str(products[1]["id"]),
+            "name": "GRS",
+            "barcode": "",
+            "unit": "pcs",
+            "umkm": False,
+            "supplier": "",
+            "quantity": "1.000",
+            "sales": 7_000,
+        },
+    ]
+    assert body["top_products"] == top
+    assert daily["top_products"] == top
+    # The books' check against the ledgers, for the hub's list of books that do not
+    # reconcile: the same verdict as the books' own figures carry.
+    check = body["books_check"]
+    assert check["ok"] is body["books"]["reconciled"]
+    assert check["ok"] == (check["differences"] == [])
+    assert daily["books_check"] == check

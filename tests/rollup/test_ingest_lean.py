@@ -4,19 +4,33 @@ path stores the same figures as before (new, replaced, unchanged, UMKM suppliers
 
 import contextlib
 from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from mart.extensions import db
 from rollup import hub as hub_service
-from rollup.models import HubDaily, HubLatest, HubMonthly, HubReport, HubUmkmMonthly
+from rollup.models import (
+    HubDaily,
+    HubLatest,
+    HubMonthly,
+    HubProductMonthly,
+    HubReport,
+    HubUmkmMonthly,
+)
 from tests.rollup.conftest import make_report, signed_post
 
 SUPPLIERS = [
     {"ref": str(n), "name": f"UMKM {n}", "member": n % 2 == 0, "permit": True,
      "has_page": False, "sales": 10_000 * n, "consignment_paid": 1_000 * n}
     for n in range(1, 4)
+]  # fmt: skip
+
+TOP = [
+    {"ref": str(n), "name": f"Produk {n}", "barcode": f"89900{n}", "quantity": "1.5",
+     "sales": 5_000 * n, "umkm": n == 1, "supplier": "UMKM 1" if n == 1 else ""}
+    for n in (1, 2)
 ]  # fmt: skip
 
 # Counted before this change (main 7947403), one new report:
@@ -86,11 +100,14 @@ def test_the_lean_path_keeps_every_summary(hub, hub_client, register):
     key = register("L2")
     with hub.app_context():
         day = hub_service.today() - timedelta(days=2)
-    first = make_report("L2", day, sales_net=5_000, transactions=2, umkm_suppliers=SUPPLIERS)
+    first = make_report(
+        "L2", day, sales_net=5_000, transactions=2, umkm_suppliers=SUPPLIERS, top_products=TOP
+    )
     assert signed_post(hub_client, "L2", key, first).status_code == 201
     second = make_report(
         "L2", day, 2, sales_net=8_000, transactions=3, members_total=33,
         umkm_suppliers=[{**SUPPLIERS[0], "sales": 99_000}],
+        top_products=[{**TOP[1], "sales": 7_000, "quantity": "2.5"}],
     )  # fmt: skip
     answer = signed_post(hub_client, "L2", key, second)
     assert answer.status_code == 201 and answer.json["outcome"] == "replaced"
@@ -106,3 +123,7 @@ def test_the_lean_path_keeps_every_summary(hub, hub_client, register):
         assert (latest.date, latest.members_total) == (day, 33)
         umkm = dict(db.session.execute(sa.select(HubUmkmMonthly.ref, HubUmkmMonthly.sales)).all())
         assert umkm == {"1": 99_000, "2": 0, "3": 0}
+        products = db.session.execute(
+            sa.select(HubProductMonthly.key, HubProductMonthly.quantity, HubProductMonthly.sales)
+        ).all()
+        assert sorted(products) == [("899001", 0, 0), ("899002", Decimal("2.5"), 7_000)]

@@ -6,7 +6,7 @@
 // ones; members-only with a member; never more than the line after its own discount.
 // The list comes from GET /promotions/counter (counter.js, every minute) and is kept in
 // localStorage for offline. No DOM here: tests/pos/test_promotions_js.py runs it in node.
-import { mulDivHalfUp, thousandths } from "./pricing.js";
+import { divHalfUp, mulDivHalfUp, thousandths } from "./pricing.js";
 
 const KEY = "pos.promotions";
 export let promotions = load();
@@ -37,6 +37,14 @@ export function splitProportionally(total, weights) {
 }
 
 const whole = (quantity) => Math.floor(thousandths(quantity) / 1000);
+// A line's whole base units and base unit price, as the server's line has them: a pack
+// line (packs.js) of ``n`` packs is n x factor units at the pack's share per unit.
+function unitsOf(line) {
+  return line.pack ? Math.round(thousandths(line.quantity) / 1000) * line.pack.factor : whole(line.quantity);
+}
+function unitPrice(line, amounts) {
+  return line.pack ? divHalfUp(amounts.gross, unitsOf(line)) : amounts.unit;
+}
 
 // What ``promo`` gives each line (index -> rupiah); ``priced`` the lines' {unit, gross}.
 function offers(promo, lines, priced) {
@@ -50,11 +58,11 @@ function offers(promo, lines, priced) {
   } else if (promo.kind === "buy_get") {
     const group = promo.buy + promo.get;
     if (group <= 0 || promo.get <= 0) return out;
-    let free = Math.floor(mine.reduce((s, i) => s + whole(lines[i].quantity), 0) / group) * promo.get;
+    let free = Math.floor(mine.reduce((s, i) => s + unitsOf(lines[i]), 0) / group) * promo.get;
     for (const i of [...mine].reverse()) {
       if (free <= 0) break;
-      const here = Math.min(free, whole(lines[i].quantity));
-      if (here > 0) { out.set(i, here * priced[i].unit); free -= here; }
+      const here = Math.min(free, unitsOf(lines[i]));
+      if (here > 0) { out.set(i, here * unitPrice(lines[i], priced[i])); free -= here; }
     }
   } else if (promo.kind === "bundle") {
     const parts = [...new Set(promo.products)];
@@ -65,14 +73,14 @@ function offers(promo, lines, priced) {
       byProduct.get(p).push(i);
     });
     if (parts.length < 2 || parts.some((p) => !byProduct.has(p))) return out;
-    const count = Math.min(...parts.map((p) => byProduct.get(p).reduce((s, i) => s + whole(lines[i].quantity), 0)));
-    const prices = parts.map((p) => priced[byProduct.get(p)[0]].unit);
+    const count = Math.min(...parts.map((p) => byProduct.get(p).reduce((s, i) => s + unitsOf(lines[i]), 0)));
+    const prices = parts.map((p) => { const i = byProduct.get(p)[0]; return unitPrice(lines[i], priced[i]); });
     const saving = count * (prices.reduce((s, x) => s + x, 0) - promo.price);
     if (count <= 0 || saving <= 0) return out;
     splitProportionally(saving, prices).forEach((share, k) => {
       let left = count;
       const idx = byProduct.get(parts[k]);
-      const weights = idx.map((i) => { const u = Math.min(left, whole(lines[i].quantity)); left -= u; return u; });
+      const weights = idx.map((i) => { const u = Math.min(left, unitsOf(lines[i])); left -= u; return u; });
       splitProportionally(share, weights).forEach((part, n) => {
         if (part) out.set(idx[n], (out.get(idx[n]) || 0) + part);
       });
