@@ -467,11 +467,10 @@ def _month_split(date_from: date, date_to: date):
     return (m1, m2), edges
 
 
-def _sums_query(date_from: date, date_to: date, ids=None):
-    """Per branch id (optionally only ``ids``, a list or a select of ids): the additive
-    figures and the number of reports in the period, as one ``GROUP BY branch_id``
-    select: whole months from hub_monthly, the days at unaligned edges from the
-    reports."""
+def _sums_rows(date_from: date, date_to: date, ids=None):
+    """The rows that add up to the period's additive figures per branch (optionally
+    only ``ids``, a list or a select of ids), as a subquery: whole months from
+    hub_monthly, the days at unaligned edges from the reports."""
     fields = ("reports",) + SUM_FIELDS
     months, edges = _month_split(date_from, date_to)
     parts = []
@@ -494,7 +493,15 @@ def _sums_query(date_from: date, date_to: date, ids=None):
                 *[getattr(r, f).label(f) for f in SUM_FIELDS],
             ).where(*where)
         )
-    union = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    return sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+
+
+def _sums_query(date_from: date, date_to: date, ids=None):
+    """Per branch id (optionally only ``ids``, a list or a select of ids): the additive
+    figures and the number of reports in the period, as one ``GROUP BY branch_id``
+    select (see ``_sums_rows``)."""
+    fields = ("reports",) + SUM_FIELDS
+    union = _sums_rows(date_from, date_to, ids)
     return sa.select(
         union.c.branch_id,
         *[sa.cast(sa.func.sum(union.c[f]), sa.BigInteger).label(f) for f in fields],
@@ -598,45 +605,61 @@ def group_totals(date_from: date, date_to: date, by: str | None = None, stale_da
     if stale_days is None:
         stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
     hb = HubBranch
-    # All branches together: the sums from hub_daily (not a row per branch); per group:
-    # per branch (hub_monthly, the reports at unaligned edges), then grouped.
-    sums = _sums_query(date_from, date_to).subquery() if by else None
     points = _points_query(date_from, date_to).subquery()
-    keys_ = [getattr(hb, k) for k in GROUPS.get(by, ())]
+    names = GROUPS.get(by, ())
+    keys_ = [getattr(hb, k) for k in names]
     last = hb.last_report_date
     stale = sa.case((sa.or_(last.is_(None), last < _stale_cut(stale_days)), 1), else_=0)
 
     def total(column):
         return sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.BigInteger)
 
-    summed = [] if sums is None else [total(sums.c[f]) for f in ("reports",) + SUM_FIELDS]
-    stmt = sa.select(
-        *keys_,
-        sa.func.count(hb.id),
-        sa.func.count(points.c.branch_id),
-        total(stale),
-        *[total(points.c[f]) for f in POINT_FIELDS],
-        *summed,
-    ).select_from(hb)
-    if sums is not None:
-        stmt = stmt.outerjoin(sums, sums.c.branch_id == hb.id)
-    stmt = stmt.outerjoin(points, points.c.branch_id == hb.id).where(hb.active.is_(True))
-    if keys_:
-        stmt = stmt.group_by(*keys_).order_by(*keys_)
-    names = ("branches", "branches_reporting", "stale_branches") + POINT_FIELDS
-    if sums is not None:
-        names += ("days_reported",) + SUM_FIELDS
+    stmt = (
+        sa.select(
+            *keys_,
+            sa.func.count(hb.id),
+            sa.func.count(points.c.branch_id),
+            total(stale),
+            *[total(points.c[f]) for f in POINT_FIELDS],
+        )
+        .select_from(hb)
+        .outerjoin(points, points.c.branch_id == hb.id)
+        .where(hb.active.is_(True))
+    )
+    counted = ("branches", "branches_reporting", "stale_branches") + POINT_FIELDS
+    summed = ("days_reported",) + SUM_FIELDS
+    if not keys_:
+        row = db.session.execute(stmt).one()
+        figures = dict(zip(counted, (int(v) for v in row), strict=True))
+        figures.update(_all_sums(date_from, date_to))
+        figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
+        return figures
+    # Per group: the sums grouped straight from the month (and edge) rows joined to the
+    # branches - one aggregation, not one per branch and then one per group.
+    rows = _sums_rows(date_from, date_to)
+    sums_stmt = (
+        sa.select(*keys_, *[total(rows.c[f]) for f in ("reports",) + SUM_FIELDS])
+        .select_from(rows)
+        .join(hb, hb.id == rows.c.branch_id)
+        .where(hb.active.is_(True))
+        .group_by(*keys_)
+    )
+    n = len(keys_)
+    sums = {
+        tuple(row[:n]): dict(zip(summed, (int(v) for v in row[n:]), strict=True))
+        for row in db.session.execute(sums_stmt)
+    }
+    zero = dict.fromkeys(summed, 0)
     out = []
-    for row in db.session.execute(stmt):
-        head = dict(zip(GROUPS.get(by, ()), row[: len(keys_)], strict=True))
-        figures = dict(zip(names, (int(v) for v in row[len(keys_) :]), strict=True))
-        if sums is None:
-            figures.update(_all_sums(date_from, date_to))
+    for row in db.session.execute(stmt.group_by(*keys_).order_by(*keys_)):
+        head = dict(zip(names, row[:n], strict=True))
+        figures = dict(zip(counted, (int(v) for v in row[n:]), strict=True))
+        figures.update(sums.get(tuple(row[:n]), zero))
         figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
         if by == "kota":
             head["kecamatan"] = None
         out.append({**head, **figures})
-    return out if by else out[0]
+    return out
 
 
 def _all_sums(date_from: date, date_to: date) -> dict:
