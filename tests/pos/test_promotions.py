@@ -300,6 +300,7 @@ def test_manager_pages_create_list_end_and_report(app, counter, make_product, ro
     assert sale["total"] == 12_000
     report = client.get("/pos/promotions/report").get_data(as_text=True)
     assert "Paket hemat" in report and "Rp 3.000" in report
+    assert "dikurangi retur pelanggan" in report
     csv = client.get("/pos/promotions/report.csv")
     assert csv.status_code == 200 and "Paket hemat" in csv.get_data(as_text=True)
     with app.app_context():
