@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from inventory import services as inventory
 from mart.extensions import db
 from pos.models import Promotion, SaleLinePromotion
+from pos.services import promotion_report
 from tests import factories
 from tests.pos.conftest import on_hand
 
@@ -430,3 +431,34 @@ def test_report_takes_a_returned_bundle_part_off(counter, make_product):
     assert row["sales"] == 1 and row["units"] == "1"
     assert row["discount"] == 1_400 and row["revenue"] == 5_600
     assert row["cost"] == 4_000 and row["margin"] == 1_600
+
+
+def _report_statements(app):
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            promotion_report.report()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_report_statements_do_not_grow_with_promotions_and_returns(app, counter, make_product):
+    def promoted_sale_returned():
+        a, _ = make_product(price=5_000, cost=3_000)
+        promo(counter, kind="buy_get", buy=2, get=1, product_id=a)
+        sale = cash_sale(counter, [{"product_id": a, "quantity": 3}])
+        _return(counter, sale, a, 1)
+
+    promoted_sale_returned()
+    one = _report_statements(app)
+    for _n in range(4):
+        promoted_sale_returned()
+    assert _report_statements(app) == one
+    assert one <= 5, one
