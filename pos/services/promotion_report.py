@@ -72,14 +72,7 @@ def report(start: date | None = None, end: date | None = None) -> list[dict]:
         returned = Decimal(g.returned or 0)
         kept = g.quantity - returned
         f["units"] += kept
-        # the discount the returned units gave back: their share of the line's, as
-        # returns.return_share shares the amount (all returns at once, half up)
-        given_back = (
-            round_half_up(Fraction(g.discount) * Fraction(returned) / Fraction(g.quantity))
-            if returned
-            else 0
-        )
-        f["discount"] += g.discount - given_back
+        f["discount"] += kept_share(g.discount, g.quantity, returned)
         f["revenue"] += g.amount - int(g.refunded or 0)
         f["cost"] += round_half_up(
             Fraction(kept) * costs.get((g.sale_id, g.product_id), average.get(g.product_id, 0))
@@ -106,6 +99,15 @@ def report(start: date | None = None, end: date | None = None) -> list[dict]:
             }
         )
     return rows
+
+
+def kept_share(amount: int, sold: Decimal, returned: Decimal) -> int:
+    """What of a line's ``amount`` (here its promotion discount) stays once ``returned``
+    of its ``sold`` units came back: the returned units take their share, half up, as
+    pos.services.returns.return_share shares the line's amount."""
+    if not returned:
+        return amount
+    return amount - round_half_up(Fraction(amount) * Fraction(returned) / Fraction(sold))
 
 
 def _unit_costs(sale_ids) -> dict[tuple[str, int], Fraction]:

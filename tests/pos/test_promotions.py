@@ -2,14 +2,17 @@
 members-only, returns of promoted lines, the API's 422s with nothing written."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inventory import services as inventory
 from mart.extensions import db
 from pos.models import Promotion, SaleLinePromotion
-from pos.services import promotion_report
+from pos.services import promotion_report, returns
 from tests import factories
 from tests.pos.conftest import on_hand
 
@@ -462,3 +465,19 @@ def test_report_statements_do_not_grow_with_promotions_and_returns(app, counter,
         promoted_sale_returned()
     assert _report_statements(app) == one
     assert one <= 5, one
+
+
+@given(
+    amount=st.integers(0, 5_000_000),
+    sold_milli=st.integers(1, 100_000),
+    data=st.data(),
+)
+def test_kept_share_is_the_line_less_what_the_returns_give_back(amount, sold_milli, data):
+    sold = Decimal(sold_milli) / 1000
+    a, b = sorted(data.draw(st.lists(st.integers(0, sold_milli), min_size=2, max_size=2)))
+    r1, r2 = Decimal(a) / 1000, Decimal(b) / 1000
+    kept = promotion_report.kept_share(amount, sold, r2)
+    assert kept == amount - returns.return_share(amount, sold, Decimal(0), r2)
+    assert 0 <= kept <= promotion_report.kept_share(amount, sold, r1) <= amount
+    assert promotion_report.kept_share(amount, sold, Decimal(0)) == amount
+    assert promotion_report.kept_share(amount, sold, sold) == 0
