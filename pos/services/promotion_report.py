@@ -2,7 +2,10 @@
 the sales and units it was given on, the discount it gave, what those lines brought in
 (what the customer paid), their cost and the margin. The cost of a line is its
 quantity at the unit cost its sale's stock movement recorded (the product's average
-cost when there is none). Returns are not taken off (they show in the returns report).
+cost when there is none). Customer returns of a promoted line (any day, of the
+period's sales) are taken off: their units, the promotion's share of the discount given
+back (the returned share of the line's units, half up), what they refunded and their cost
+at the sale's unit cost. ``sales`` still counts the sales the promotion was given on.
 """
 
 import io
@@ -18,7 +21,7 @@ from inventory.models import StockMovement
 from mart import csvsafe
 from mart.extensions import db
 from mart.money import round_half_up
-from pos.models import Promotion, Sale, SaleLine, SaleLinePromotion
+from pos.models import Promotion, Sale, SaleLine, SaleLinePromotion, SaleReturnLine
 from pos.services.promotions import status
 
 
@@ -26,6 +29,15 @@ def report(start: date | None = None, end: date | None = None) -> list[dict]:
     """One row per promotion given in the period (inclusive days), or every promotion
     when no period is given, with zeros for those never given."""
     slp, line, sale = SaleLinePromotion, SaleLine, Sale
+    back = (
+        sa.select(
+            SaleReturnLine.sale_line_id,
+            sa.func.sum(SaleReturnLine.quantity).label("quantity"),
+            sa.func.sum(SaleReturnLine.amount).label("amount"),
+        )
+        .group_by(SaleReturnLine.sale_line_id)
+        .subquery()
+    )
     stmt = (
         sa.select(
             slp.promotion_id,
@@ -34,9 +46,12 @@ def report(start: date | None = None, end: date | None = None) -> list[dict]:
             line.product_id,
             line.quantity,
             line.amount,
+            back.c.quantity.label("returned"),
+            back.c.amount.label("refunded"),
         )
         .join(line, sa.and_(line.sale_id == slp.sale_id, line.line_no == slp.line_no))
         .join(sale, sale.id == slp.sale_id)
+        .outerjoin(back, back.c.sale_line_id == line.id)
     )
     if start is not None:
         stmt = stmt.where(sale.business_date >= start)
@@ -54,12 +69,13 @@ def report(start: date | None = None, end: date | None = None) -> list[dict]:
     for g in given:
         f = figures[g.promotion_id]
         f["sales"].add(g.sale_id)
-        f["units"] += g.quantity
-        f["discount"] += g.discount
-        f["revenue"] += g.amount
+        returned = Decimal(g.returned or 0)
+        kept = g.quantity - returned
+        f["units"] += kept
+        f["discount"] += kept_share(g.discount, g.quantity, returned)
+        f["revenue"] += g.amount - int(g.refunded or 0)
         f["cost"] += round_half_up(
-            Fraction(g.quantity)
-            * costs.get((g.sale_id, g.product_id), average.get(g.product_id, 0))
+            Fraction(kept) * costs.get((g.sale_id, g.product_id), average.get(g.product_id, 0))
         )
     promos = db.session.scalars(sa.select(Promotion).order_by(Promotion.starts_at, Promotion.id))
     rows = []
@@ -83,6 +99,15 @@ def report(start: date | None = None, end: date | None = None) -> list[dict]:
             }
         )
     return rows
+
+
+def kept_share(amount: int, sold: Decimal, returned: Decimal) -> int:
+    """What of a line's ``amount`` (here its promotion discount) stays once ``returned``
+    of its ``sold`` units came back: the returned units take their share, half up, as
+    pos.services.returns.return_share shares the line's amount."""
+    if not returned:
+        return amount
+    return amount - round_half_up(Fraction(amount) * Fraction(returned) / Fraction(sold))
 
 
 def _unit_costs(sale_ids) -> dict[tuple[str, int], Fraction]:

@@ -2,13 +2,17 @@
 members-only, returns of promoted lines, the API's 422s with nothing written."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inventory import services as inventory
 from mart.extensions import db
 from pos.models import Promotion, SaleLinePromotion
+from pos.services import promotion_report, returns
 from tests import factories
 from tests.pos.conftest import on_hand
 
@@ -300,6 +304,7 @@ def test_manager_pages_create_list_end_and_report(app, counter, make_product, ro
     assert sale["total"] == 12_000
     report = client.get("/pos/promotions/report").get_data(as_text=True)
     assert "Paket hemat" in report and "Rp 3.000" in report
+    assert "dikurangi retur pelanggan" in report
     csv = client.get("/pos/promotions/report.csv")
     assert csv.status_code == 200 and "Paket hemat" in csv.get_data(as_text=True)
     with app.app_context():
@@ -352,3 +357,127 @@ def test_promotions_on_packs_and_quantity_prices(counter, make_product):
     assert pak["quantity"] == 6 and pak["gross"] == 15_000 and pak["promotion_discount"] == 5_000
     assert sugar["gross"] == 45_000 and sugar["promotion_discount"] == 4_500
     assert sale["total"] == 60_000 - 9_500
+
+
+def _return(counter, sale, product_id, quantity):
+    body = {
+        "lines": [{"product_id": product_id, "quantity": quantity}],
+        "refund_method": "cash",
+        "approval_pin": "4321",
+    }
+    r = counter.cashier.post(f"/sales/{sale['id']}/returns", json=body)
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def _report_row(counter, promotion):
+    report = counter.manager.get("/promotions/report").json
+    return next(r for r in report if r["promotion_id"] == promotion["id"])
+
+
+def test_report_takes_a_partly_returned_buy_get_line_off(counter, make_product):
+    a, _ = make_product(price=5_000, cost=3_000)
+    p = promo(counter, kind="buy_get", buy=2, get=1, product_id=a)
+    sale = cash_sale(counter, [{"product_id": a, "quantity": 3}])
+    other = cash_sale(counter, [{"product_id": a, "quantity": 3}])
+    assert sale["total"] == other["total"] == 10_000
+    before = _report_row(counter, p)
+    assert (before["units"], before["discount"], before["revenue"], before["cost"]) == (
+        "6",
+        10_000,
+        20_000,
+        18_000,
+    )
+    assert _return(counter, sale, a, 1)["amount"] == 3_333  # 10.000 x 1/3, half up
+    row = _report_row(counter, p)
+    # one unit of the first sale back: its third of the 5.000 free (1.667) given back,
+    # its 3.333 refunded, its 3.000 cost off
+    assert row["sales"] == 2 and row["units"] == "5"
+    assert row["discount"] == 10_000 - 1_667
+    assert row["revenue"] == 20_000 - 3_333
+    assert row["cost"] == 15_000 and row["margin"] == 16_667 - 15_000
+    _return(counter, sale, a, 2)  # the rest of the line: nothing of it left
+    row = _report_row(counter, p)
+    assert (row["units"], row["discount"], row["revenue"], row["cost"]) == (
+        "3",
+        5_000,
+        10_000,
+        9_000,
+    )
+
+
+def test_report_takes_a_returned_bundle_part_off(counter, make_product):
+    kopi, _ = make_product(price=7_000, cost=4_000)
+    roti, _ = make_product(price=3_000, cost=1_000)
+    plain, _ = make_product(price=2_000, cost=500)
+    p = promo(counter, kind="bundle", product_ids=[kopi, roti], price=8_000)
+    sale = cash_sale(
+        counter,
+        [
+            {"product_id": kopi, "quantity": 1},
+            {"product_id": roti, "quantity": 1},
+            {"product_id": plain, "quantity": 1},
+        ],
+    )
+    assert [ln["amount"] for ln in sale["lines"]] == [5_600, 2_400, 2_000]
+    _return(counter, sale, plain, 1)  # not promoted: the report does not move
+    row = _report_row(counter, p)
+    assert (row["units"], row["discount"], row["revenue"], row["cost"]) == (
+        "2",
+        2_000,
+        8_000,
+        5_000,
+    )
+    _return(counter, sale, roti, 1)
+    row = _report_row(counter, p)
+    # the roti's 600 of the 2.000 saved, its 2.400 paid and its 1.000 cost come off
+    assert row["sales"] == 1 and row["units"] == "1"
+    assert row["discount"] == 1_400 and row["revenue"] == 5_600
+    assert row["cost"] == 4_000 and row["margin"] == 1_600
+
+
+def _report_statements(app):
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            promotion_report.report()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_report_statements_do_not_grow_with_promotions_and_returns(app, counter, make_product):
+    def promoted_sale_returned():
+        a, _ = make_product(price=5_000, cost=3_000)
+        promo(counter, kind="buy_get", buy=2, get=1, product_id=a)
+        sale = cash_sale(counter, [{"product_id": a, "quantity": 3}])
+        _return(counter, sale, a, 1)
+
+    promoted_sale_returned()
+    one = _report_statements(app)
+    for _n in range(4):
+        promoted_sale_returned()
+    assert _report_statements(app) == one
+    assert one <= 5, one
+
+
+@given(
+    amount=st.integers(0, 5_000_000),
+    sold_milli=st.integers(1, 100_000),
+    data=st.data(),
+)
+def test_kept_share_is_the_line_less_what_the_returns_give_back(amount, sold_milli, data):
+    sold = Decimal(sold_milli) / 1000
+    a, b = sorted(data.draw(st.lists(st.integers(0, sold_milli), min_size=2, max_size=2)))
+    r1, r2 = Decimal(a) / 1000, Decimal(b) / 1000
+    kept = promotion_report.kept_share(amount, sold, r2)
+    assert kept == amount - returns.return_share(amount, sold, Decimal(0), r2)
+    assert 0 <= kept <= promotion_report.kept_share(amount, sold, r1) <= amount
+    assert promotion_report.kept_share(amount, sold, Decimal(0)) == amount
+    assert promotion_report.kept_share(amount, sold, sold) == 0
