@@ -130,9 +130,13 @@ function stopPinWait(cancel) {
 }
 async function askDisplayPin(body) {
   stopPinWait(true);
-  const amount = body.payments.filter((p) => PIN_METHODS.includes(p.method)).reduce((a, p) => a + p.amount, 0);
+  const pinPays = body.payments.filter((p) => PIN_METHODS.includes(p.method));
+  const amount = pinPays.reduce((a, p) => a + p.amount, 0);
+  // what the display's PIN pad says it pays: simpanan sukarela, member credit, or both
+  const kinds = new Set(pinPays.map((p) => p.method));
+  const pinMethod = kinds.size > 1 ? "both" : kinds.has("credit") ? "credit" : "simpanan";
   const r = await api("POST", `/registers/${ctx.shift.register_id}/member-pin-requests`,
-    { member_no: body.member_no, amount });
+    { member_no: body.member_no, amount, method: pinMethod });
   if (!r.ok) return false;
   if (!r.data.display_active) {
     // no display on this register: the request goes, the member types it here
