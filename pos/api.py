@@ -412,4 +412,6 @@ def find_member(args):
             member.member_no, clock.business_date().year
         ),
         "sukarela": members.savings(member.id)["sukarela"],
+        # what a credit payment may still draw (limit - owed; issue 15)
+        "credit_available": members.credit.credit_of(member.member_no)["available"],
     }

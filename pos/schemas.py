@@ -523,3 +523,4 @@ class CounterMemberOut(Schema):
     status = fields.String()
     purchases_this_year = fields.Integer()
     sukarela = fields.Integer()  # the balance a simpanan payment draws on
+    credit_available = fields.Integer()  # what a credit payment may still draw

@@ -44,6 +44,12 @@ def test_the_display_pad_says_member_credit(app, live_server, browser, make_user
     display.goto(f"{live_server}/pos/display/R1?t={token}")
 
     _sell_on_credit(counter, oil, member_no)
+    # the pay dialog shows the credit still available (limit - owed), not the sukarela
+    balance = counter.locator("[data-testid=simpanan-balance]")
+    assert balance.inner_text() == "Sisa kredit anggota: Rp 50.000"
+    counter.check("[data-testid=method-simpanan]")
+    assert balance.inner_text() == "Saldo simpanan sukarela: Rp 200.000"
+    counter.check("[data-testid=method-credit]")
     display.locator("#d-lines tr", has_text="Minyak 1 L").wait_for()  # polling: in use
     counter.click("[data-testid=pay-submit]")
     counter.locator("[data-testid=member-pin-wait]:visible").wait_for()

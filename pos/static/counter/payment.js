@@ -58,8 +58,11 @@ function renderPay() {
   }
   const bal = $("#simpanan-balance");
   const showBalance = m === "simpanan" && state.member && state.member.sukarela != null;
-  bal.classList.toggle("hidden", !showBalance);
+  // for credit: the member's credit still available (limit - owed), where simpanan shows the balance
+  const showCredit = m === "credit" && state.member && state.member.credit_available != null;
+  bal.classList.toggle("hidden", !showBalance && !showCredit);
   if (showBalance) bal.textContent = fmt(T.sukarela_balance, { amount: rp(state.member.sukarela) });
+  if (showCredit) bal.textContent = fmt(T.credit_available, { amount: rp(state.member.credit_available) });
   const box = $("#qris-box");
   box.classList.toggle("hidden", m !== "qris");
   if (m === "qris" && ctx.qris && pt.left > 0) showQris(pt.left);
