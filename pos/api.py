@@ -314,7 +314,9 @@ def set_display(data, register_id):
 def request_member_pin(data, register_id):
     """Ask the member to type their PIN on the register's customer display (pos.pinpad);
     the answer's ``token`` is what the sale then carries as ``member_pin_approval``."""
-    out = pinpad.request_pin(register_id, data["member_no"], data["amount"], current_user)
+    out = pinpad.request_pin(
+        register_id, data["member_no"], data["amount"], current_user, method=data["method"]
+    )
     db.session.commit()
     return out
 
@@ -410,4 +412,6 @@ def find_member(args):
             member.member_no, clock.business_date().year
         ),
         "sukarela": members.savings(member.id)["sukarela"],
+        # what a credit payment may still draw (limit - owed; issue 15)
+        "credit_available": members.credit.credit_of(member.member_no)["available"],
     }

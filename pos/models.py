@@ -67,6 +67,9 @@ class MemberPinApproval(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The sale that used it (no foreign key: the sale's row is written after the check).
     sale_id: Mapped[str | None] = mapped_column(sa.String(36))
+    # What the PIN pays: "simpanan", "credit" (member credit, issue 15) or "both";
+    # NULL (rows from before) is simpanan. Only the display's wording depends on it.
+    method: Mapped[str | None] = mapped_column(sa.String(12))
 
 
 class Shift(db.Model):

@@ -38,6 +38,8 @@ DISPLAY_FRESH_SECONDS = 15
 DISPLAY_SEEN_EVERY_SECONDS = 5
 
 _table = MemberPinApproval.__table__
+# What the PIN pays (the display's wording): simpanan sukarela, member credit, or both.
+PIN_PAY_METHODS = ("simpanan", "credit", "both")
 
 
 def _lifetime() -> timedelta:
@@ -72,8 +74,11 @@ def _bump_display(register_id: int) -> None:
     )
 
 
-def request_pin(register_id: int, member_no: str, amount: int, user) -> dict:
-    """Ask the member on the register's display for their PIN for ``amount``.
+def request_pin(
+    register_id: int, member_no: str, amount: int, user, method: str = "simpanan"
+) -> dict:
+    """Ask the member on the register's display for their PIN for ``amount`` paid by
+    ``method`` (``PIN_PAY_METHODS``: what the display's PIN pad says it pays).
 
     The register must have an open shift, and a cashier may ask only on their own.
     ``NotFound`` (register, member), ``Conflict`` (no open shift, member who left),
@@ -84,6 +89,8 @@ def request_pin(register_id: int, member_no: str, amount: int, user) -> dict:
         raise NotFound(_("Unknown register."))
     if amount <= 0:
         raise InvalidInput(_("The amount must be above zero."), field="amount")
+    if method not in PIN_PAY_METHODS:
+        raise InvalidInput(_("Unknown payment method."), field="method")
     shift = db.session.scalar(
         sa.select(Shift).where(Shift.register_id == register.id, Shift.status == "open")
     )
@@ -107,6 +114,7 @@ def request_pin(register_id: int, member_no: str, amount: int, user) -> dict:
         register_id=register.id,
         member_no=member.member_no,
         amount=amount,
+        method=method,
         status=PENDING,
         requested_by_id=user.id,
         created_at=now,
@@ -129,6 +137,7 @@ def answer(row: MemberPinApproval, *, display_seen_at=None, now=None) -> dict:
         "register_id": row.register_id,
         "member_no": row.member_no,
         "amount": row.amount,
+        "method": row.method or "simpanan",
         "status": status,
         "expires_at": row.expires_at,
     }
@@ -170,7 +179,8 @@ def cancel(token: str) -> dict:
 
 def for_display(register_id: int) -> dict | None:
     """What the display's PIN pad shows: the register's pending request (not expired),
-    without its token: ``{request, amount, amount_text, member, expires_in}``."""
+    without its token: ``{request, amount, amount_text, method, member, expires_in}``
+    (``method`` picks the pad's wording: simpanan sukarela, member credit or both)."""
     now = utcnow()
     row = db.session.scalar(
         sa.select(MemberPinApproval)
@@ -192,6 +202,7 @@ def for_display(register_id: int) -> dict | None:
         "request": row.id,
         "amount": row.amount,
         "amount_text": format_rupiah(row.amount),
+        "method": row.method or "simpanan",
         "member": name,
         # the pad goes by itself when the request expires (the state may not change)
         "expires_in": max(int((row.expires_at - now).total_seconds()), 0),

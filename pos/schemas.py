@@ -425,6 +425,10 @@ class CustomerDisplayOut(Schema):
 class MemberPinRequestIn(Schema):
     member_no = fields.String(required=True, validate=validate.Length(min=1, max=32))
     amount = money(required=True)
+    # What the PIN pays (the display's wording): simpanan (default), credit or both.
+    method = fields.String(
+        load_default="simpanan", validate=validate.OneOf(["simpanan", "credit", "both"])
+    )
 
 
 class MemberPinRequestOut(Schema):
@@ -433,6 +437,7 @@ class MemberPinRequestOut(Schema):
     register_id = fields.Integer()
     member_no = fields.String()
     amount = fields.Integer()
+    method = fields.String()
     status = fields.String()
     expires_at = fields.DateTime()
     display_active = fields.Boolean()
@@ -518,3 +523,4 @@ class CounterMemberOut(Schema):
     status = fields.String()
     purchases_this_year = fields.Integer()
     sukarela = fields.Integer()  # the balance a simpanan payment draws on
+    credit_available = fields.Integer()  # what a credit payment may still draw

@@ -91,6 +91,7 @@ def _js_strings():
         "member_set": _("Member: %(name)s (%(number)s)"),
         "as_paid": _("As paid"),
         "sukarela_balance": _("Simpanan sukarela balance: %(amount)s"),
+        "credit_available": _("Member credit available: %(amount)s"),
         "pay_left": _("%(amount)s left to pay"),
         "methods": {
             m: services.method_label(m)

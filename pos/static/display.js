@@ -1,5 +1,5 @@
 // The customer display: polls a small JSON state about once a second. While the
-// cashier asks for the member's PIN (a simpanan payment), it shows a PIN pad: the
+// cashier asks for the member's PIN (a simpanan or member credit payment), it shows a PIN pad: the
 // member types the 6 digits here, they go to the server once, and are never kept.
 (function () {
   "use strict";
@@ -62,7 +62,9 @@
     }
     request = pin;
     document.getElementById("pp-member").textContent = pin.member || "";
-    document.getElementById("pp-amount").textContent = pad.dataset.amountText.replace("{amount}", pin.amount_text);
+    // the wording says what the PIN pays: simpanan sukarela, member credit, or both
+    const wording = { credit: pad.dataset.amountTextCredit, both: pad.dataset.amountTextBoth }[pin.method];
+    document.getElementById("pp-amount").textContent = (wording || pad.dataset.amountText).replace("{amount}", pin.amount_text);
     pad.classList.remove("hidden");
     if (pin.expires_in) expiry = setTimeout(() => { if (request === pin && !sending) showPad(null); }, pin.expires_in * 1000);
   }

@@ -102,6 +102,7 @@ def test_pin_typed_on_the_display_pays_once(app, counter, make_product, make_mem
         "request": asked["id"],
         "amount": 15_000,
         "amount_text": "Rp 15.000",
+        "method": "simpanan",  # asked without a method: the simpanan wording
         "member": "Siti Aminah",
     }
     assert asked["token"] not in str(state)  # the display never sees the sale's token
@@ -382,3 +383,34 @@ def test_two_sales_racing_for_one_approval_one_wins(app, counter, make_product, 
     assert sukarela(app, member_no) == 485_000
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Sale)) == 1
+
+
+def test_the_request_says_what_the_pin_pays(app, counter, make_member):
+    """The display's pad says what the PIN pays (issue 15): the request's ``method``
+    (simpanan, credit or both) goes to the display's state; an unknown one is refused
+    naming the field, nothing asked."""
+    member_no = make_member(sukarela=20_000, name="Siti Aminah")
+    display = Display(app, counter)
+    rid = counter.register["id"]
+    url = f"/registers/{rid}/member-pin-requests"
+    refused = counter.cashier.post(
+        url, json={"member_no": member_no, "amount": 15_000, "method": "cash"}
+    )
+    assert refused.status_code == 422 and "method" in str(refused.json)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(MemberPinApproval)) == 0
+    assert display.state()["pin"] is None
+    for method in ("credit", "both", "simpanan"):
+        asked = counter.cashier.post(
+            url, json={"member_no": member_no, "amount": 15_000, "method": method}
+        )
+        assert asked.status_code == 201 and asked.json["method"] == method
+        pin = display.state()["pin"]
+        assert (pin["request"], pin["method"]) == (asked.json["id"], method)
+    with app.app_context():
+        rows = db.session.scalars(sa.select(MemberPinApproval).order_by(MemberPinApproval.id))
+        assert [(r.method, r.status) for r in rows] == [
+            ("credit", "cancelled"),
+            ("both", "cancelled"),
+            ("simpanan", "pending"),
+        ]

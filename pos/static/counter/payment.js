@@ -58,8 +58,11 @@ function renderPay() {
   }
   const bal = $("#simpanan-balance");
   const showBalance = m === "simpanan" && state.member && state.member.sukarela != null;
-  bal.classList.toggle("hidden", !showBalance);
+  // for credit: the member's credit still available (limit - owed), where simpanan shows the balance
+  const showCredit = m === "credit" && state.member && state.member.credit_available != null;
+  bal.classList.toggle("hidden", !showBalance && !showCredit);
   if (showBalance) bal.textContent = fmt(T.sukarela_balance, { amount: rp(state.member.sukarela) });
+  if (showCredit) bal.textContent = fmt(T.credit_available, { amount: rp(state.member.credit_available) });
   const box = $("#qris-box");
   box.classList.toggle("hidden", m !== "qris");
   if (m === "qris" && ctx.qris && pt.left > 0) showQris(pt.left);
@@ -130,9 +133,13 @@ function stopPinWait(cancel) {
 }
 async function askDisplayPin(body) {
   stopPinWait(true);
-  const amount = body.payments.filter((p) => PIN_METHODS.includes(p.method)).reduce((a, p) => a + p.amount, 0);
+  const pinPays = body.payments.filter((p) => PIN_METHODS.includes(p.method));
+  const amount = pinPays.reduce((a, p) => a + p.amount, 0);
+  // what the display's PIN pad says it pays: simpanan sukarela, member credit, or both
+  const kinds = new Set(pinPays.map((p) => p.method));
+  const pinMethod = kinds.size > 1 ? "both" : kinds.has("credit") ? "credit" : "simpanan";
   const r = await api("POST", `/registers/${ctx.shift.register_id}/member-pin-requests`,
-    { member_no: body.member_no, amount });
+    { member_no: body.member_no, amount, method: pinMethod });
   if (!r.ok) return false;
   if (!r.data.display_active) {
     // no display on this register: the request goes, the member types it here
