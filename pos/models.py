@@ -42,7 +42,7 @@ class Register(db.Model):
 
 
 class MemberPinApproval(db.Model):
-    """A member's PIN typed on the customer display, for one simpanan payment.
+    """A member's PIN typed on the customer display, for one simpanan or credit payment.
 
     The cashier asks (``pending``, bound to the register, the member and the amount);
     the member types the PIN on the display's pad and the server checks it
