@@ -14,6 +14,14 @@
   const supplier = document.getElementById("supplier");
   const total = document.getElementById("total");
   const MAX_QTY = Number(root.dataset.maxQty || 100000);
+  // The column headers, put on each cell (data-label) so a phone stacks a line's fields
+  // under their names (.stack-phone): the product's name heads its block.
+  const heads = Array.from(root.querySelectorAll("thead th"), (th) => th.textContent.trim());
+  function labelCells(tr) {
+    Array.from(tr.children).forEach((td, i) => {
+      if (heads[i] && i !== 1) td.dataset.label = heads[i];
+    });
+  }
   // product id (a pack's line: "id:PACK") -> {row, qty, cost, expiry, batch, no, productId, pack}
   const rows = new Map();
 
@@ -137,6 +145,7 @@
     const td = document.createElement("td");
     td.appendChild(remove);
     tr.appendChild(td);
+    labelCells(tr);
     lines.prepend(tr);
     rows.set(key, entry);
     numberLines();
