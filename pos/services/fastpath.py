@@ -36,6 +36,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from pos.models import Payment, Register, Sale, SaleLine, Shift
+from pos.services.promotions import given_on
 
 _SALE_COLUMNS = tuple(Sale.__table__.columns.keys())
 _LINE_COLUMNS = tuple(SaleLine.__table__.columns.keys())
@@ -61,10 +62,7 @@ class SaleView(SimpleNamespace):
             lines=[
                 SimpleNamespace(
                     **{name: getattr(line, name) for name in _LINE_COLUMNS},
-                    promotions=[
-                        {"promotion_id": p.promotion_id, "name": p.name, "discount": p.discount}
-                        for p in line.promotions
-                    ],
+                    promotions=given_on(line),
                 )
                 for line in sale.lines
             ],

@@ -84,13 +84,7 @@ def pack_line(i, line, product, code, count, pack, member) -> dict:
 
 def line_columns(line) -> dict:
     """The issue-15 columns of a priced line, for its ``sale_lines`` row."""
-    return {
-        "price_source": line.get("price_source"),
-        "pack_name": line.get("pack_name"),
-        "pack_factor": line.get("pack_factor"),
-        "pack_count": line.get("pack_count"),
-        "pack_price": line.get("pack_price"),
-    }
+    return {name: line.get(name) for name in ("price_source", *NO_PACK)}
 
 
 def receipt_item(line) -> tuple:

@@ -285,21 +285,6 @@ def given_on(line) -> list[dict]:
     ]
 
 
-def of_sale(sale_id) -> dict[int, list[dict]]:
-    """What promotions gave on a stored sale's lines, by line number."""
-    found = defaultdict(list)
-    rows = db.session.scalars(
-        sa.select(SaleLinePromotion)
-        .where(SaleLinePromotion.sale_id == sale_id)
-        .order_by(SaleLinePromotion.line_no, SaleLinePromotion.id)
-    )
-    for r in rows:
-        found[r.line_no].append(
-            {"promotion_id": r.promotion_id, "name": r.name, "discount": r.discount}
-        )
-    return found
-
-
 # --- managing promotions -------------------------------------------------------------
 
 FIELDS = (

@@ -222,10 +222,9 @@ def create_sale(
         member_no = member.member_no
 
     lines = _priced_lines(data["lines"], member)
+    now = at or sale_time(data.get("created_at"), found.opened_at)
     # issue 15: promotions running at the sale's time, part of the discount (not approved)
-    promotion_discount = promotions.apply(
-        lines, member, at or sale_time(data.get("created_at"), found.opened_at)
-    )
+    promotion_discount = promotions.apply(lines, member, now)
     subtotal, line_discount, sale_discount = _share_discounts(lines, data.get("discount"))
     discount = line_discount + sale_discount
     total = subtotal - discount - promotion_discount
@@ -248,7 +247,6 @@ def create_sale(
     # Writes from here on, by Core statements (no ORM unit of work), and nothing read
     # back: the answer is built from what was written. The receipt counter row
     # serialises one register's sales.
-    now = at or sale_time(data.get("created_at"), found.opened_at)
     seq = next_value(f"receipt:{register.code}")
     row = {
         "id": data["id"],
