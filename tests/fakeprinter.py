@@ -42,8 +42,11 @@ class FakePrinter:
         self.port = 0
         self._mode = mode
         self.answer_status = True
-        self._jobs: list[bytes] = []  # what was printed, per connection
-        self.received: list[bytes] = []  # every byte received, per connection
+        # What was printed and every byte received, per connection, by the order the
+        # connections were accepted (a real printer serves one connection after the
+        # other; here each has its thread, and a later one can finish first).
+        self._jobs: list[tuple[int, bytes]] = []
+        self._received: list[tuple[int, bytes]] = []
         self.status_queries: list[int] = []
         self.connections = 0
         self._lock = threading.Lock()
@@ -97,10 +100,17 @@ class FakePrinter:
 
     @property
     def jobs(self) -> list[bytes]:
-        """What it printed, one entry per connection (after the connections closed)."""
+        """What it printed, one entry per connection in the order they were accepted
+        (after the connections closed)."""
         self.settle()
         with self._lock:
-            return list(self._jobs)
+            return [data for _seq, data in sorted(self._jobs, key=lambda job: job[0])]
+
+    @property
+    def received(self) -> list[bytes]:
+        """Every byte received, one entry per connection in the order accepted."""
+        with self._lock:
+            return [data for _seq, data in sorted(self._received, key=lambda got: got[0])]
 
     @property
     def printed(self) -> bytes:
@@ -142,11 +152,12 @@ class FakePrinter:
                 return
             with self._lock:
                 self.connections += 1
+                seq = self.connections
                 self._active += 1
                 self._clients.append(conn)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            threading.Thread(target=self._serve, args=(conn, seq), daemon=True).start()
 
-    def _serve(self, conn):
+    def _serve(self, conn, seq):
         received = bytearray()
         printed = bytearray()
         pending = b""
@@ -184,9 +195,9 @@ class FakePrinter:
         finally:
             _close_quietly(conn)
             with self._idle:
-                self.received.append(bytes(received))
+                self._received.append((seq, bytes(received)))
                 if printed:
-                    self._jobs.append(bytes(printed))
+                    self._jobs.append((seq, bytes(printed)))
                 self._active -= 1
                 if conn in self._clients:
                     self._clients.remove(conn)
