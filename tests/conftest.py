@@ -19,21 +19,33 @@ from config import TestConfig
 from mart import create_app, stop_workers
 from mart.cli import upgrade_database
 from mart.extensions import db
-from tests import factories
+from tests import factories, routing_cache
 from tests.browser import launch, serving
 from tests.factories import DEFAULT_PASSWORD, ApiClient  # noqa: F401  (imported from here)
 from tests.fakeprinter import FakePrinter
 
+routing_cache.install()  # an app per test: werkzeug's URL builders compiled once per run
+
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``single_pass`` build their own databases (or test what no database
-    changes, like the pages' CSP): the PostgreSQL pass of ``make test`` skips them."""
+    """The PostgreSQL pass of ``make test`` skips what runs once, in the SQLite pass:
+    tests marked ``single_pass`` (they build their own databases, or test what no
+    database changes, like the pages' CSP), and the browser tests, unless also marked
+    ``both_passes``. A browser test's subject is the page: its layout, focus, words and
+    scripts, the same whatever database stands behind the server; what the page asks
+    of the database is tested through the API and the services in both passes. The
+    browser tests of the reports whose SQL differs by database (the hub's dashboard,
+    the books) are marked ``both_passes``. (Browser tests were a third of each pass's
+    time, and the two passes run side by side on two cores.)"""
     if not os.environ.get("MART_TEST_DATABASE_URL"):
         return
-    skip = pytest.mark.skip(reason="single_pass: ran in the SQLite pass")
+    once = pytest.mark.skip(reason="single_pass: ran in the SQLite pass")
+    page = pytest.mark.skip(reason="browser test: ran in the SQLite pass")
     for item in items:
         if item.get_closest_marker("single_pass"):
-            item.add_marker(skip)
+            item.add_marker(once)
+        elif item.get_closest_marker("browser") and not item.get_closest_marker("both_passes"):
+            item.add_marker(page)
 
 
 def pytest_report_header(config):

@@ -5,11 +5,13 @@ or CSP errors. With BOOKS_SHOTS=DIR the pages are also saved as screenshots ther
 import os
 from pathlib import Path
 
+import pytest
+
 from tests import factories
 from tests.books.conftest import balances
 from tests.browser import CSP_LISTENER, REQUIRES_CHROMIUM, login, watch_console
 
-pytestmark = REQUIRES_CHROMIUM
+pytestmark = [*REQUIRES_CHROMIUM, pytest.mark.both_passes]  # its SQL differs by database
 
 SIZES = ((1366, 768), (1280, 800), (390, 844))
 

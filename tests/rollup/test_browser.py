@@ -5,11 +5,13 @@ violation would be one), nothing wider than the screen but the scrolling tables.
 
 from datetime import timedelta
 
+import pytest
+
 from rollup.hub import today
 from tests.browser import REQUIRES_CHROMIUM, login, serving, watch_console
 from tests.rollup.conftest import make_report, signed_post
 
-pytestmark = REQUIRES_CHROMIUM
+pytestmark = [*REQUIRES_CHROMIUM, pytest.mark.both_passes]  # its SQL differs by database
 
 
 def test_association_dashboard_in_a_browser(hub, hub_client, register, make_user, browser):
