@@ -1,9 +1,9 @@
 """Hub side (MART_MODE=association): branches, ingesting signed reports, the summaries.
 
-Ingest keeps three things consistent in the request's one transaction: the report row
-(the newest revision of a branch's day), and the summary tables ``hub_monthly``
-(branch x month) and ``hub_daily`` (date, all branches), which receive the difference
-between the new and the replaced figures with atomic upserts
+Ingest keeps these consistent in the request's one transaction: the report row (the
+newest revision of a branch's day), and the summary tables ``hub_monthly`` (branch x
+month), ``hub_yearly`` (branch x year) and ``hub_daily`` (date, all branches), which
+receive the difference between the new and the replaced figures with atomic upserts
 (``INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x``), so that concurrent
 ingests never lose an update.
 """
@@ -37,6 +37,7 @@ from rollup.models import (
     HubStageCount,
     HubUmkmMonthly,
     HubUmkmSupplier,
+    HubYearly,
 )
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -419,8 +420,13 @@ def _add_to_summaries(branch_id, day, delta) -> list:
         return []
     return [
         _upsert(HubMonthly.__table__, {"branch_id": branch_id, "month": day.replace(day=1)}, delta),
+        _upsert(HubYearly.__table__, {"branch_id": branch_id, "year": _year(day)}, delta),
         _upsert(HubDaily.__table__, {"date": day}, delta),
     ]
+
+
+def _year(day: date) -> date:
+    return day.replace(month=1, day=1)
 
 
 # --- reading --------------------------------------------------------------------------
@@ -467,19 +473,53 @@ def _month_split(date_from: date, date_to: date):
     return (m1, m2), edges
 
 
+def _year_cover(m1: date, m2: date):
+    """Whole months [m1, m2) as whole years of hub_yearly, ``(start, end)``, and ranges
+    of hub_monthly, ``(start, end, sign)``, all half-open. A year partly inside is read
+    as its year less the months outside the period when that is fewer rows than its
+    months inside (twelve months from November are November and December, the next
+    year, less its November and December: 5 rows a branch instead of 12, fewer still
+    when the months left out are still to come and hold nothing)."""
+    years, months = [], []
+    year = m1.year
+    while date(year, 1, 1) < m2:
+        first, next_year = date(year, 1, 1), date(year + 1, 1, 1)
+        a, b = max(m1, first), min(m2, next_year)
+        inside = (b.year - a.year) * 12 + b.month - a.month
+        if 1 + (12 - inside) < inside or inside == 12:
+            if years and years[-1][1] == first:
+                years[-1] = (years[-1][0], next_year)
+            else:
+                years.append((first, next_year))
+            months += [(x, y, -1) for x, y in ((first, a), (b, next_year)) if x < y]
+        else:
+            months.append((a, b, 1))
+        year += 1
+    return years, months
+
+
 def _sums_rows(date_from: date, date_to: date, ids=None):
     """The rows that add up to the period's additive figures per branch (optionally
-    only ``ids``, a list or a select of ids), as a subquery: whole months from
-    hub_monthly, the days at unaligned edges from the reports."""
+    only ``ids``, a list or a select of ids), as a subquery: whole years from
+    hub_yearly (less the months outside the period, see ``_year_cover``), the other
+    whole months from hub_monthly, the days at unaligned month edges from the reports."""
     fields = ("reports",) + SUM_FIELDS
     months, edges = _month_split(date_from, date_to)
     parts = []
-    if months:
-        m = HubMonthly
-        where = [m.month >= months[0], m.month < months[1]]
+    years, month_ranges = _year_cover(*months) if months else ([], [])
+    y = HubYearly
+    for start, end in years:
+        where = [y.year >= start, y.year < end]
+        if ids is not None:
+            where.append(y.branch_id.in_(ids))
+        columns = [getattr(y, f).label(f) for f in fields]
+        parts.append(sa.select(y.branch_id, *columns).where(*where))
+    m = HubMonthly
+    for start, end, sign in month_ranges:
+        where = [m.month >= start, m.month < end]
         if ids is not None:
             where.append(m.branch_id.in_(ids))
-        columns = [getattr(m, f).label(f) for f in fields]
+        columns = [(getattr(m, f) if sign > 0 else -getattr(m, f)).label(f) for f in fields]
         parts.append(sa.select(m.branch_id, *columns).where(*where))
     r = HubReport
     for start, end in edges:
@@ -646,7 +686,7 @@ def group_totals(
         figures.update(_all_sums(date_from, date_to))
         figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
         return figures
-    # Per group: the sums grouped straight from the month (and edge) rows joined to
+    # Per group: the sums grouped straight from the year, month (and edge) rows joined to
     # the branches - one aggregation, not one per branch and then one per group - joined
     # to the groups' counts and states, ordered and paged in the same statement.
     rows = _sums_rows(date_from, date_to)
