@@ -686,37 +686,16 @@ def group_totals(
         figures.update(_all_sums(date_from, date_to))
         figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
         return figures
-    # Per group: the sums grouped straight from the year, month (and edge) rows joined to
-    # the branches - one aggregation, not one per branch and then one per group - joined
-    # to the groups' counts and states, ordered and paged in the same statement.
-    rows = _sums_rows(date_from, date_to)
-    sums = (
-        sa.select(
-            *[k.label(n) for k, n in zip(keys_, names, strict=True)],
-            *[
-                _total(rows.c[f]).label(n)
-                for f, n in zip(("reports",) + SUM_FIELDS, summed, strict=True)
-            ],
-        )
-        .select_from(rows)
-        .join(hb, hb.id == rows.c.branch_id)
-        .where(hb.active.is_(True))
-        .group_by(*keys_)
-        .subquery()
-    )
-    groups = stmt.group_by(*keys_).subquery()
-    joined = sa.and_(*[groups.c[n] == sums.c[n] for n in names])
-    ordered = [groups.c[n] for n in names]
-    if sort == "sales_net":
-        ordered.insert(0, sa.func.coalesce(sums.c.sales_net, 0).desc())
+    # Per group: each branch's sums (grouped by its id from the year, month and edge
+    # rows), joined to the branches with their states and grouped once more by name,
+    # ordered and paged in the same statement.
+    sums = _sums_query(date_from, date_to).subquery()
+    sales = _total(sums.c.sales_net)
     query = (
-        sa.select(
-            *[groups.c[n] for n in names + counted],
-            *[sa.func.coalesce(sums.c[n], 0) for n in summed],
-        )
-        .select_from(groups)
-        .outerjoin(sums, joined)
-        .order_by(*ordered)
+        stmt.add_columns(*[_total(sums.c[f]) for f in ("reports",) + SUM_FIELDS])
+        .outerjoin(sums, sums.c.branch_id == hb.id)
+        .group_by(*keys_)
+        .order_by(*([sales.desc()] if sort == "sales_net" else []), *keys_)
     )
     if per_page:
         query = query.limit(per_page).offset(((page or 1) - 1) * per_page)

@@ -15,6 +15,7 @@ from flask_migrate import downgrade, upgrade
 
 from mart.extensions import db
 from rollup import hub as hub_service
+from rollup import partitions
 from rollup.models import SUM_FIELDS, HubBranch, HubMonthly, HubReport, HubYearly
 from rollup.schemas import RollupReportIn
 from tests.rollup.conftest import make_report, signed_post
@@ -182,6 +183,9 @@ def _fill_years(rng):
     schema = RollupReportIn()
     today = hub_service.today()
     start = date(today.year - 2, 9, 14)
+    # The years' partitions first (PostgreSQL), on their own connection: made from an
+    # ingest, attaching one would wait for this test's open transaction.
+    partitions.ensure_years(db.engine, range(start.year, today.year + 1))
     branches = {
         code: hub_service.add_branch(code, f"Mart {code}", kota, kec, tz)[0]
         for code, kota, kec, tz in BRANCHES
@@ -356,6 +360,7 @@ def _yearly_equals_reports():
 def test_ingest_keeps_hub_yearly_equal_to_the_reports(hub, hub_client, register):
     with hub.app_context():
         y = hub_service.today().year - 1
+        partitions.ensure_years(db.engine, range(y - 1, y + 1))
     key = register("Y1", kota="K", kecamatan="A")
     key2 = register("Y2", kota="K", kecamatan="B")
     days = [date(y - 1, 12, 30), date(y - 1, 12, 31), date(y, 1, 1), date(y, 1, 2)]
@@ -389,6 +394,7 @@ def test_the_migration_fills_hub_yearly_from_the_months(hub, hub_client, registe
     """0019_hub_yearly made again on a hub with reports: the years equal the reports."""
     with hub.app_context():
         y = hub_service.today().year - 1
+        partitions.ensure_years(db.engine, range(y - 1, y + 1))
     key = register("M1")
     for day in (date(y - 1, 11, 30), date(y - 1, 12, 31), date(y, 1, 1), date(y, 7, 9)):
         body = make_report("M1", day, sales_net=day.day * 1000)
