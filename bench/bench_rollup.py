@@ -218,11 +218,27 @@ def bulk_load(app, first_day, last_day):
                         GROUP BY 1, 2""",
                     {"first": start, "last": end},
                 )
+                conn.exec_driver_sql(
+                    f"""INSERT INTO hub_yearly (branch_id, year, reports, {cols})
+                        SELECT branch_id, %(y)s::date, sum(reports), {sums}
+                        FROM hub_monthly WHERE month BETWEEN %(first)s AND %(last)s
+                        GROUP BY 1""",
+                    {"y": date(year, 1, 1), "first": start.replace(day=1), "last": end},
+                )
             print(f"  loaded {year}: {time.perf_counter() - t0:.0f} s", flush=True)
         with engine.begin() as conn:
             # What an earlier run's evening peak stored (after last_day) goes first.
             conn.exec_driver_sql("DELETE FROM hub_reports WHERE date > %(d)s", {"d": last_day})
             conn.exec_driver_sql("DELETE FROM hub_monthly WHERE month > %(d)s", {"d": last_day})
+            # The last year's row again from its months (a peak day may have added to it).
+            this_year = {"y": date(last_day.year, 1, 1)}
+            conn.exec_driver_sql("DELETE FROM hub_yearly WHERE year >= %(y)s", this_year)
+            conn.exec_driver_sql(
+                f"""INSERT INTO hub_yearly (branch_id, year, reports, {cols})
+                    SELECT branch_id, %(y)s::date, sum(reports), {sums}
+                    FROM hub_monthly WHERE month >= %(y)s GROUP BY 1""",
+                this_year,
+            )
             conn.exec_driver_sql("TRUNCATE hub_daily")
             conn.exec_driver_sql(
                 f"""INSERT INTO hub_daily (date, reports, {cols})
@@ -375,7 +391,7 @@ def bench_peak(url, branch_keys, day):
 
 
 def check_consistent(app, day):
-    """The day's reports, its hub_daily row and the monthly rows all agree."""
+    """The day's reports, its hub_daily row and the monthly and yearly rows all agree."""
     with app.app_context():
         conn = db.session.connection()
         reports, net = conn.exec_driver_sql(
@@ -394,12 +410,21 @@ def check_consistent(app, day):
             "WHERE date >= %(m)s AND date < %(m)s::date + interval '1 month'",
             {"m": day.replace(day=1)},
         ).one()
+        year = {"y": date(day.year, 1, 1), "n": date(day.year + 1, 1, 1)}
+        yearly = conn.exec_driver_sql(
+            "SELECT sum(reports), sum(sales_net) FROM hub_yearly WHERE year = %(y)s", year
+        ).one()
+        in_year = conn.exec_driver_sql(
+            "SELECT count(*), sum(sales_net) FROM hub_reports WHERE date >= %(y)s AND date < %(n)s",
+            year,
+        ).one()
         db.session.rollback()
     ok = (reports, net) == tuple(daily) and tuple(monthly) == tuple(in_month)
+    ok = ok and tuple(yearly) == tuple(in_year)
     print(
         f"  after the peak: {reports} reports of {day} (Rp {net:,}); hub_daily says "
-        f"{daily[0]} (Rp {daily[1]:,}); month rows {monthly[0]} = reports {in_month[0]}: "
-        f"{'CONSISTENT' if ok else 'MISMATCH'}"
+        f"{daily[0]} (Rp {daily[1]:,}); month rows {monthly[0]} = reports {in_month[0]}; "
+        f"year rows {yearly[0]} = reports {in_year[0]}: {'CONSISTENT' if ok else 'MISMATCH'}"
     )
     return ok
 
@@ -474,12 +499,48 @@ def bench_hub():
                         f"load {_load()}",
                         flush=True,
                     )
-                for by in () if skip_reads else ("kota", "kecamatan"):
-                    med, best, rows = timed(lambda by=by: hub.group_totals(year_from, year_to, by))
+                odd_from, odd_to = date(2025, 11, 17), date(2026, 10, 13)
+                for label, by, f, t, paged in (
+                    ()
+                    if skip_reads
+                    else (
+                        ("kota breakdown of a year", "kota", year_from, year_to, False),
+                        ("kecamatan breakdown of a year", "kecamatan", year_from, year_to, False),
+                        ("kota breakdown, a year, odd edges", "kota", odd_from, odd_to, False),
+                        (
+                            "kecamatan breakdown of a year, page 1 of 50 by net sales",
+                            "kecamatan",
+                            year_from,
+                            year_to,
+                            True,
+                        ),
+                        (
+                            "kecamatan breakdown of 2025 (a calendar year: hub_yearly)",
+                            "kecamatan",
+                            date(2025, 1, 1),
+                            date(2025, 12, 31),
+                            False,
+                        ),
+                    )
+                ):
+                    page = ("sales_net", 1, 50) if paged else ()
+                    med, best, rows = timed(
+                        lambda by=by, f=f, t=t, page=page: hub.group_totals(f, t, by, None, *page)
+                    )
                     db.session.rollback()
                     print(
-                        f"  {by} breakdown of a year (SQL GROUP BY): median {med:.0f} ms, "
+                        f"  {label} (SQL GROUP BY): median {med:.0f} ms, "
                         f"best {best:.0f} ms ({len(rows)} rows); load {_load()}",
+                        flush=True,
+                    )
+                if hasattr(hub, "stale_branches"):
+                    med, best, result = timed(
+                        lambda: hub.summary(year_from, year_to, None, 1, 50, "sales_net", True)
+                    )
+                    db.session.rollback()
+                    print(
+                        f"  summary service, a year, first page of 50 branches by net sales: "
+                        f"median {med:.0f} ms, best {best:.0f} ms; load {_load()}",
                         flush=True,
                     )
                 med, best, result = timed(lambda: hub.summary(year_from, year_to, None, 1, 50))
@@ -552,6 +613,22 @@ def bench_hub():
                             "breakdown by kecamatan, a year",
                             "/api/v1/association/breakdown",
                             {"from": year_from, "to": year_to, "by": "kecamatan"},
+                        ),
+                        (
+                            "breakdown by kecamatan, a year, per_page=50, sort=sales_net",
+                            "/api/v1/association/breakdown",
+                            {
+                                "from": year_from,
+                                "to": year_to,
+                                "by": "kecamatan",
+                                "per_page": 50,
+                                "sort": "sales_net",
+                            },
+                        ),
+                        (
+                            "the dashboard /association/ for a year",
+                            "/association/",
+                            {"from": year_from, "to": year_to},
                         ),
                     )
                 ):

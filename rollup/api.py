@@ -173,15 +173,26 @@ def _plain(data: dict) -> dict:
 @blp.response(200, RollupBreakdownOut)
 def get_breakdown(args):
     """The summary's totals per `kota` or per `kecamatan` (with its kota), computed as
-    SQL aggregates; the same figures as the summary's totals for each group."""
+    SQL aggregates; the same figures as the summary's totals for each group. `sort`:
+    `name` (default) or `sales_net` (highest first); `per_page` (and `page`) gives one
+    page of groups, ordered and cut by the database; without it every group is listed.
+    `total` counts the groups, `totals` are those of every group (all pages)."""
     date_from, date_to = period(args)
-    items = hub.group_totals(date_from, date_to, args["by"], args.get("stale_days"))
+    by, sort, stale = args["by"], args["sort"], args.get("stale_days")
+    page, per_page = args.get("page"), args.get("per_page")
+    items = hub.group_totals(date_from, date_to, by, stale, sort, page, per_page)
+    total = hub.group_count(by) if per_page else len(items)
     return jsonify(
         {
             "from": date_from.isoformat(),
             "to": date_to.isoformat(),
-            "by": args["by"],
+            "by": by,
             "items": items,
+            "sort": sort,
+            "total": total,
+            "page": (page or 1) if per_page else None,
+            "per_page": per_page,
+            "totals": hub.group_totals(date_from, date_to, None, stale),
         }
     )
 

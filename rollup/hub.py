@@ -1,9 +1,9 @@
 """Hub side (MART_MODE=association): branches, ingesting signed reports, the summaries.
 
-Ingest keeps three things consistent in the request's one transaction: the report row
-(the newest revision of a branch's day), and the summary tables ``hub_monthly``
-(branch x month) and ``hub_daily`` (date, all branches), which receive the difference
-between the new and the replaced figures with atomic upserts
+Ingest keeps these consistent in the request's one transaction: the report row (the
+newest revision of a branch's day), and the summary tables ``hub_monthly`` (branch x
+month), ``hub_yearly`` (branch x year) and ``hub_daily`` (date, all branches), which
+receive the difference between the new and the replaced figures with atomic upserts
 (``INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x``), so that concurrent
 ingests never lose an update.
 """
@@ -37,6 +37,7 @@ from rollup.models import (
     HubStageCount,
     HubUmkmMonthly,
     HubUmkmSupplier,
+    HubYearly,
 )
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -419,8 +420,13 @@ def _add_to_summaries(branch_id, day, delta) -> list:
         return []
     return [
         _upsert(HubMonthly.__table__, {"branch_id": branch_id, "month": day.replace(day=1)}, delta),
+        _upsert(HubYearly.__table__, {"branch_id": branch_id, "year": _year(day)}, delta),
         _upsert(HubDaily.__table__, {"date": day}, delta),
     ]
+
+
+def _year(day: date) -> date:
+    return day.replace(month=1, day=1)
 
 
 # --- reading --------------------------------------------------------------------------
@@ -467,19 +473,53 @@ def _month_split(date_from: date, date_to: date):
     return (m1, m2), edges
 
 
+def _year_cover(m1: date, m2: date):
+    """Whole months [m1, m2) as whole years of hub_yearly, ``(start, end)``, and ranges
+    of hub_monthly, ``(start, end, sign)``, all half-open. A year partly inside is read
+    as its year less the months outside the period when that is fewer rows than its
+    months inside (twelve months from November are November and December, the next
+    year, less its November and December: 5 rows a branch instead of 12, fewer still
+    when the months left out are still to come and hold nothing)."""
+    years, months = [], []
+    year = m1.year
+    while date(year, 1, 1) < m2:
+        first, next_year = date(year, 1, 1), date(year + 1, 1, 1)
+        a, b = max(m1, first), min(m2, next_year)
+        inside = (b.year - a.year) * 12 + b.month - a.month
+        if 1 + (12 - inside) < inside or inside == 12:
+            if years and years[-1][1] == first:
+                years[-1] = (years[-1][0], next_year)
+            else:
+                years.append((first, next_year))
+            months += [(x, y, -1) for x, y in ((first, a), (b, next_year)) if x < y]
+        else:
+            months.append((a, b, 1))
+        year += 1
+    return years, months
+
+
 def _sums_rows(date_from: date, date_to: date, ids=None):
     """The rows that add up to the period's additive figures per branch (optionally
-    only ``ids``, a list or a select of ids), as a subquery: whole months from
-    hub_monthly, the days at unaligned edges from the reports."""
+    only ``ids``, a list or a select of ids), as a subquery: whole years from
+    hub_yearly (less the months outside the period, see ``_year_cover``), the other
+    whole months from hub_monthly, the days at unaligned month edges from the reports."""
     fields = ("reports",) + SUM_FIELDS
     months, edges = _month_split(date_from, date_to)
     parts = []
-    if months:
-        m = HubMonthly
-        where = [m.month >= months[0], m.month < months[1]]
+    years, month_ranges = _year_cover(*months) if months else ([], [])
+    y = HubYearly
+    for start, end in years:
+        where = [y.year >= start, y.year < end]
+        if ids is not None:
+            where.append(y.branch_id.in_(ids))
+        columns = [getattr(y, f).label(f) for f in fields]
+        parts.append(sa.select(y.branch_id, *columns).where(*where))
+    m = HubMonthly
+    for start, end, sign in month_ranges:
+        where = [m.month >= start, m.month < end]
         if ids is not None:
             where.append(m.branch_id.in_(ids))
-        columns = [getattr(m, f).label(f) for f in fields]
+        columns = [(getattr(m, f) if sign > 0 else -getattr(m, f)).label(f) for f in fields]
         parts.append(sa.select(m.branch_id, *columns).where(*where))
     r = HubReport
     for start, end in edges:
@@ -593,15 +633,31 @@ def _stale_cut(stale_days: int):
 
 
 GROUPS = {"kota": ("kota",), "kecamatan": ("kota", "kecamatan")}
+GROUP_SORTS = ("name", "sales_net")
 
 
-def group_totals(date_from: date, date_to: date, by: str | None = None, stale_days=None):
+def group_totals(
+    date_from: date,
+    date_to: date,
+    by: str | None = None,
+    stale_days=None,
+    sort: str = "name",
+    page: int | None = None,
+    per_page: int | None = None,
+):
     """The totals of the active branches for the period as SQL aggregates: one dict
     (``by`` None) or a list per ``kota`` or ``kecamatan`` (with its kota), the same
     figures as ``totals_of`` over the branch rows of ``summary``, without reading a
-    row per branch into Python."""
+    row per branch into Python.
+
+    The list is in name order (kota, kecamatan), or with ``sort="sales_net"`` highest
+    net sales first (then by name); with ``per_page`` only that page (``page`` from 1)
+    is read, ordered and cut by the database (``group_count`` gives the groups in all).
+    """
     if date_from > date_to:
         raise InvalidInput(_("'from' must not be after 'to'."), field="from")
+    if sort not in GROUP_SORTS:
+        raise InvalidInput(_("Unknown order %(sort)s.", sort=sort), field="sort")
     if stale_days is None:
         stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
     hb = HubBranch
@@ -610,56 +666,69 @@ def group_totals(date_from: date, date_to: date, by: str | None = None, stale_da
     keys_ = [getattr(hb, k) for k in names]
     last = hb.last_report_date
     stale = sa.case((sa.or_(last.is_(None), last < _stale_cut(stale_days)), 1), else_=0)
-
-    def total(column):
-        return sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.BigInteger)
-
+    counted = ("branches", "branches_reporting", "stale_branches") + POINT_FIELDS
+    summed = ("days_reported",) + SUM_FIELDS
     stmt = (
         sa.select(
             *keys_,
-            sa.func.count(hb.id),
-            sa.func.count(points.c.branch_id),
-            total(stale),
-            *[total(points.c[f]) for f in POINT_FIELDS],
+            sa.func.count(hb.id).label("branches"),
+            sa.func.count(points.c.branch_id).label("branches_reporting"),
+            _total(stale).label("stale_branches"),
+            *[_total(points.c[f]).label(f) for f in POINT_FIELDS],
         )
         .select_from(hb)
         .outerjoin(points, points.c.branch_id == hb.id)
         .where(hb.active.is_(True))
     )
-    counted = ("branches", "branches_reporting", "stale_branches") + POINT_FIELDS
-    summed = ("days_reported",) + SUM_FIELDS
     if not keys_:
         row = db.session.execute(stmt).one()
         figures = dict(zip(counted, (int(v) for v in row), strict=True))
         figures.update(_all_sums(date_from, date_to))
         figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
         return figures
-    # Per group: the sums grouped straight from the month (and edge) rows joined to the
-    # branches - one aggregation, not one per branch and then one per group.
-    rows = _sums_rows(date_from, date_to)
-    sums_stmt = (
-        sa.select(*keys_, *[total(rows.c[f]) for f in ("reports",) + SUM_FIELDS])
-        .select_from(rows)
-        .join(hb, hb.id == rows.c.branch_id)
-        .where(hb.active.is_(True))
+    # Per group: each branch's sums (grouped by its id from the year, month and edge
+    # rows), joined to the branches with their states and grouped once more by name,
+    # ordered and paged in the same statement.
+    sums = _sums_query(date_from, date_to).subquery()
+    sales = _total(sums.c.sales_net)
+    query = (
+        stmt.add_columns(*[_total(sums.c[f]) for f in ("reports",) + SUM_FIELDS])
+        .outerjoin(sums, sums.c.branch_id == hb.id)
         .group_by(*keys_)
+        .order_by(*([sales.desc()] if sort == "sales_net" else []), *keys_)
     )
+    if per_page:
+        query = query.limit(per_page).offset(((page or 1) - 1) * per_page)
     n = len(keys_)
-    sums = {
-        tuple(row[:n]): dict(zip(summed, (int(v) for v in row[n:]), strict=True))
-        for row in db.session.execute(sums_stmt)
-    }
-    zero = dict.fromkeys(summed, 0)
     out = []
-    for row in db.session.execute(stmt.group_by(*keys_).order_by(*keys_)):
+    for row in db.session.execute(query):
         head = dict(zip(names, row[:n], strict=True))
-        figures = dict(zip(counted, (int(v) for v in row[n:]), strict=True))
-        figures.update(sums.get(tuple(row[:n]), zero))
+        figures = dict(zip(counted + summed, (int(v) for v in row[n:]), strict=True))
         figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
         if by == "kota":
             head["kecamatan"] = None
         out.append({**head, **figures})
     return out
+
+
+def group_count(by: str) -> int:
+    """How many kota (or kecamatan, with their kota) the active branches are in."""
+    keys_ = [getattr(HubBranch, k) for k in GROUPS[by]]
+    groups = sa.select(*keys_).where(HubBranch.active.is_(True)).group_by(*keys_).subquery()
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(groups)))
+
+
+def branch_count() -> int:
+    """How many active branches there are."""
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(HubBranch).where(HubBranch.active.is_(True))
+        )
+    )
+
+
+def _total(column):
+    return sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.BigInteger)
 
 
 def _all_sums(date_from: date, date_to: date) -> dict:
@@ -685,30 +754,117 @@ def _all_sums(date_from: date, date_to: date) -> dict:
     return out
 
 
+# The branch table's orders the database can page by: the text and date columns of the
+# branch, its sums and states in the period, and what is derived from them.
+BRANCH_SORTS = frozenset(
+    ("code", "name", "kota", "kecamatan", "timezone_label", "business_day", "last_report_date")
+    + ("days_silent", "figures_as_of", "days_reported", "average_basket", "capital_total")
+    + ("sales_per_member", "capital_per_member")
+    + SUM_FIELDS
+    + POINT_FIELDS
+)
+
+
+def _days_between(later: date, column):
+    """``later - column`` in whole days, in SQL (NULL when the column is)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(sa.literal(later, sa.Date) - column, sa.Integer)
+    return sa.cast(
+        sa.func.julianday(sa.literal(later.isoformat())) - sa.func.julianday(column), sa.Integer
+    )
+
+
+def _sort_key(sort: str, date_from: date, date_to: date):
+    """The SQL expression of a branch row's ``sort`` key, and the subqueries (sums,
+    points) it needs joined on ``branch_id``: the same value as the row's key in
+    ``summary`` (None where the row has None)."""
+    hb = HubBranch
+    if sort in ("code", "name", "kota", "kecamatan", "last_report_date"):
+        return getattr(hb, sort), []
+    days = business_days()
+    if sort == "timezone_label":
+        return sa.case(*[(hb.timezone == tz, label) for tz, label in TIMEZONES.items()]), []
+    if sort in ("business_day", "days_silent"):
+        day = sa.case(*[(hb.timezone == tz, d) for tz, d in days.items()], else_=today())
+        if sort == "business_day":
+            return day, []
+        since = sa.case(
+            *[(hb.timezone == tz, _days_between(d, hb.last_report_date)) for tz, d in days.items()],
+            else_=_days_between(today(), hb.last_report_date),
+        )
+        silent = sa.case((since > 1, since - 1), else_=0)
+        return sa.case((hb.last_report_date.is_(None), sa.null()), else_=silent), []
+    if sort in SUM_FIELDS or sort in ("days_reported", "average_basket", "sales_per_member"):
+        sums = _sums_query(date_from, date_to).subquery()
+        net, tx = sa.func.coalesce(sums.c.sales_net, 0), sa.func.coalesce(sums.c.transactions, 0)
+        if sort == "days_reported":
+            return sa.func.coalesce(sums.c.reports, 0), [sums]
+        if sort == "average_basket":
+            return sa.case((tx > 0, (2 * net + tx) // (2 * tx)), else_=0), [sums]
+        if sort != "sales_per_member":
+            return sa.func.coalesce(sums.c[sort], 0), [sums]
+        points = _points_query(date_from, date_to).subquery()
+        members = sa.func.coalesce(points.c.members_total, 0)
+        return sa.case((members != 0, net // members), else_=sa.null()), [sums, points]
+    points = _points_query(date_from, date_to).subquery()
+    if sort == "figures_as_of":
+        return points.c.as_of, [points]
+    pokok, wajib, sukarela = (
+        sa.func.coalesce(points.c[f], 0)
+        for f in ("capital_pokok", "capital_wajib", "capital_sukarela")
+    )
+    capital = pokok + wajib + sukarela
+    if sort == "capital_total":
+        return capital, [points]
+    members = sa.func.coalesce(points.c.members_total, 0)
+    if sort == "capital_per_member":
+        return sa.case((members != 0, capital // members), else_=sa.null()), [points]
+    return sa.func.coalesce(points.c[sort], 0), [points]
+
+
+def _ordered(listed, date_from: date, date_to: date, sort: str, descending: bool):
+    """``listed`` (a select of branches) ordered by ``sort``: None after every value
+    ascending, before them descending (as Python sorts ``(value is None, value)``),
+    ties by code."""
+    key, joined = _sort_key(sort, date_from, date_to)
+    for sub in joined:
+        listed = listed.outerjoin(sub, sub.c.branch_id == HubBranch.id)
+    key = key.desc().nulls_first() if descending else key.asc().nulls_last()
+    return listed.order_by(key, HubBranch.code)
+
+
 def summary(
     date_from: date,
     date_to: date,
     stale_days: int | None = None,
     page: int | None = None,
     per_page: int | None = None,
+    sort: str = "code",
+    descending: bool = False,
 ) -> dict:
     """Totals (SQL aggregates) and a row per active branch for the period, reporting or
     not, in code order; with ``per_page`` only that page of branches (``page`` from 1)
-    is read. ``branches_total`` is the number of active branches."""
+    is read, ordered by ``sort`` (a key of the branch rows, see ``BRANCH_SORTS``;
+    ``descending``, ties by code) in the database. ``branches_total`` is the number of
+    active branches."""
     if date_from > date_to:
         raise InvalidInput(_("'from' must not be after 'to'."), field="from")
+    if sort not in BRANCH_SORTS:
+        raise InvalidInput(_("Unknown order %(sort)s.", sort=sort), field="sort")
     if stale_days is None:
         stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
     hb = HubBranch
-    listed = (
-        sa.select(hb.id, hb.code, hb.name, hb.kota, hb.kecamatan, hb.timezone, hb.last_report_date)
-        .where(hb.active.is_(True))
-        .order_by(hb.code)
-    )
+    listed = sa.select(
+        hb.id, hb.code, hb.name, hb.kota, hb.kecamatan, hb.timezone, hb.last_report_date
+    ).where(hb.active.is_(True))
     ids = None
     if per_page:
+        listed = _ordered(listed, date_from, date_to, sort, descending)
         listed = listed.limit(per_page).offset(((page or 1) - 1) * per_page)
-        ids = sa.select(listed.subquery().c.id)
+        listed = db.session.execute(listed).all()
+        ids = [row[0] for row in listed]
+    else:
+        listed = db.session.execute(listed.order_by(hb.code)).all()
     totals = group_totals(date_from, date_to, None, stale_days)
     sums = branch_sums(date_from, date_to, ids)
     points = branch_points(date_from, date_to, ids)
@@ -716,7 +872,7 @@ def summary(
     branches = []
     zero_sums = {f: 0 for f in ("reports",) + SUM_FIELDS}
     zero_points = {f: 0 for f in POINT_FIELDS}
-    for id_, code, name, kota, kecamatan, tz, last in db.session.execute(listed):
+    for id_, code, name, kota, kecamatan, tz, last in listed:
         s = sums.get(id_, zero_sums)
         p = points.get(id_) or {"as_of": None, **zero_points}
         # In the branch's own time zone: its current business day, and the closed days
@@ -753,6 +909,43 @@ def summary(
         "page": (page or 1) if per_page else None,
         "per_page": per_page,
     }
+
+
+def stale_branches(stale_days: int, page: int = 1, per_page: int = 50) -> dict:
+    """The active branches without a report for more than ``stale_days`` days (in their
+    own time zones), the longest silent first (never reported before all), one page:
+    ``{items, total}``; the same branches as the summary's rows marked ``stale``."""
+    hb = HubBranch
+    where = [
+        hb.active.is_(True),
+        sa.or_(hb.last_report_date.is_(None), hb.last_report_date < _stale_cut(stale_days)),
+    ]
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(hb).where(*where))
+    rows = db.session.execute(
+        sa.select(hb.code, hb.name, hb.kota, hb.kecamatan, hb.timezone, hb.last_report_date)
+        .where(*where)
+        .order_by(hb.last_report_date.asc().nulls_first(), hb.code)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    days = business_days()
+    items = []
+    for code, name, kota, kecamatan, tz, last in rows:
+        days_since = ((days.get(tz) or today(tz)) - last).days if last else None
+        items.append(
+            {
+                "code": code,
+                "name": name,
+                "kota": kota,
+                "kecamatan": kecamatan,
+                "timezone": tz,
+                "timezone_label": TIMEZONES.get(tz, tz),
+                "last_report_date": last,
+                "days_since_report": days_since,
+                "days_silent": max(days_since - 1, 0) if last else None,
+            }
+        )
+    return {"items": items, "total": int(total)}
 
 
 def _avg(total, count):

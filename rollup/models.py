@@ -5,10 +5,10 @@ the transaction that built it, and its delivery state.
 
 Hub side (``MART_MODE=association``): ``HubBranch`` (the registered branches and their
 keys, encrypted), ``HubReport`` (the newest revision of each branch's day, with the
-figures as columns), and two summary tables kept up to date on ingest with atomic
-``UPDATE ... SET x = x + delta`` (``HubMonthly`` per branch and month, ``HubDaily``
-per date across all branches) so that a year's summary over 1,000 branches reads
-tens of thousands of rows, not hundreds of thousands.
+figures as columns), and summary tables kept up to date on ingest with atomic
+``UPDATE ... SET x = x + delta`` (``HubMonthly`` per branch and month, ``HubYearly``
+per branch and year, ``HubDaily`` per date across all branches) so that a year's
+summary reads one row per branch, not a row per branch and day.
 """
 
 from datetime import date, datetime
@@ -200,6 +200,19 @@ class HubMonthly(SummedFigures, db.Model):
 
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
     month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    reports: Mapped[int] = _money()
+
+
+class HubYearly(SummedFigures, db.Model):
+    """Sums of one branch's reports in one calendar year (``year`` is its 1 January),
+    kept on ingest beside ``HubMonthly``: a period's whole years read one row per branch
+    and year (a year across 7,300 branches is 7,300 rows, not 87,600 month rows)."""
+
+    __tablename__ = "hub_yearly"
+    __table_args__ = (sa.Index("ix_hub_yearly_year", "year"),)
+
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
+    year: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     reports: Mapped[int] = _money()
 
 

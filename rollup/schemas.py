@@ -393,7 +393,14 @@ class RollupSummaryArgs(RollupPeriodArgs):
 
 
 class RollupBreakdownArgs(RollupPeriodArgs):
+    """``per_page`` (1-1000) pages the groups (``page`` from 1); without it every group
+    is listed, as before. ``sort``: ``name`` (kota, then kecamatan; the default) or
+    ``sales_net`` (highest net sales first, then by name)."""
+
     by = fields.String(load_default="kota", validate=validate.OneOf(["kota", "kecamatan"]))
+    sort = fields.String(load_default="name", validate=validate.OneOf(["name", "sales_net"]))
+    page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1000))
 
 
 GroupRowOut = Schema.from_dict(
@@ -411,6 +418,11 @@ class RollupBreakdownOut(Schema):
     date_to = fields.Date(data_key="to")
     by = fields.String()
     items = fields.List(fields.Nested(GroupRowOut))
+    sort = fields.String(metadata={"description": "name or sales_net"})
+    total = fields.Integer(metadata={"description": "groups in all (every page)"})
+    page = fields.Integer(allow_none=True, metadata={"description": "null: every group"})
+    per_page = fields.Integer(allow_none=True)
+    totals = fields.Nested(TotalsOut, metadata={"description": "of every group, all pages"})
 
 
 TrendPointOut = Schema.from_dict(

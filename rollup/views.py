@@ -179,7 +179,13 @@ def _ranked(rows):
     return rows
 
 
-def _dashboard_data():
+# The dashboard's long tables (branches, kecamatan, silent branches) show this many rows
+# a page; the CSV/XLSX exports give every row.
+PAGE_SIZE = 50
+
+
+def _period_args():
+    """The period, flag days, trend grouping and figure the dashboard's arguments ask for."""
     today = hub.today()
     date_to = _date_arg("to", today)
     # by default the last 30 days, today included (a rolling window, not month to date)
@@ -196,17 +202,10 @@ def _dashboard_data():
         span = (date_to - date_from).days
         by = "day" if span <= 62 else ("week" if span <= 370 else "month")
     metric = request.args.get("metric") if request.args.get("metric") in METRICS else "sales_net"
-    data = hub.summary(date_from, date_to, stale_days)
-    branches = _with_capital(data["branches"])
-    data["totals"]["capital_total"] = sum(r["capital_total"] for r in branches)
     sort = request.args.get("sort")
     if sort not in {key for key, _label, _kind in BRANCH_COLUMNS}:
         sort = "sales_net"
     descending = request.args.get("dir", "desc" if sort not in ("code", "name") else "asc") != "asc"
-    branches.sort(
-        key=lambda r: (r[sort] is None, r[sort] if r[sort] is not None else 0),
-        reverse=descending,
-    )
     return {
         "date_from": date_from,
         "date_to": date_to,
@@ -215,17 +214,88 @@ def _dashboard_data():
         "metric": metric,
         "sort": sort,
         "descending": descending,
-        "totals": data["totals"],
-        "branches": branches,
-        "kota": _ranked(_with_capital(hub.group_totals(date_from, date_to, "kota", stale_days))),
-        "kecamatan": _ranked(
-            _with_capital(hub.group_totals(date_from, date_to, "kecamatan", stale_days))
-        ),
-        "trend": hub.trend(date_from, date_to, by),
-        "stale": [r for r in branches if r["stale"]],
         # today's figures are partial: branches report a day after it closes
         "partial_day": date_to >= today,
     }
+
+
+def _pages(total):
+    return max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+
+
+def _page_arg(name, total):
+    """The page asked for in ``name``, within 1 and the last page of ``total`` rows."""
+    return _int_arg(name, 1, 1, _pages(total))
+
+
+def _pager(name, page, total, anchor):
+    """A table's pager: its page, the number of pages, the links to the pages before
+    and after (every other argument of the request kept)."""
+    pages = _pages(total)
+
+    def link(n):
+        args = request.args.to_dict()
+        args[name] = n
+        return url_for("rollup.dashboard", **args) + f"#{anchor}"
+
+    return {
+        "name": name,
+        "page": page,
+        "pages": pages,
+        "previous": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < pages else None,
+    }
+
+
+def _dashboard_data():
+    """What the dashboard shows: the totals, and one page of each long table (the
+    branches, by the asked order; the kecamatan, highest net sales first; the silent
+    branches), never a row per branch of the whole country."""
+    data = _period_args()
+    date_from, date_to, stale_days = data["date_from"], data["date_to"], data["stale_days"]
+    branches_total = hub.branch_count()
+    page = _page_arg("page", branches_total)
+    summary = hub.summary(
+        date_from, date_to, stale_days, page, PAGE_SIZE, data["sort"], data["descending"]
+    )
+    totals = summary["totals"]
+    totals["capital_total"] = totals["capital_pokok"] + totals["capital_wajib"]
+    totals["capital_total"] += totals["capital_sukarela"]
+    kecamatan_total = hub.group_count("kecamatan")
+    kec_page = _page_arg("kec_page", kecamatan_total)
+    kecamatan = _with_capital(
+        hub.group_totals(
+            date_from, date_to, "kecamatan", stale_days, "sales_net", kec_page, PAGE_SIZE
+        )
+    )
+    for n, row in enumerate(kecamatan, start=(kec_page - 1) * PAGE_SIZE + 1):
+        row["rank"] = n
+    stale_count = hub.stale_branches(stale_days, 1, 1)["total"]
+    stale_page = _page_arg("stale_page", stale_count)
+    return {
+        **data,
+        "totals": totals,
+        "branches": _with_capital(summary["branches"]),
+        "branches_pager": _pager("page", page, branches_total, "branches"),
+        "kota": _ranked(_with_capital(hub.group_totals(date_from, date_to, "kota", stale_days))),
+        "kecamatan": kecamatan,
+        "kecamatan_pager": _pager("kec_page", kec_page, kecamatan_total, "kecamatan"),
+        "trend": hub.trend(date_from, date_to, data["by"]),
+        "stale": hub.stale_branches(stale_days, stale_page, PAGE_SIZE)["items"],
+        "stale_pager": _pager("stale_page", stale_page, stale_count, "stale"),
+    }
+
+
+def _all_branches(data):
+    """Every active branch's row for the period, in the asked order (the exports)."""
+    rows = hub.summary(data["date_from"], data["date_to"], data["stale_days"])["branches"]
+    rows = _with_capital(rows)
+    sort = data["sort"]
+    rows.sort(
+        key=lambda r: (r[sort] is None, r[sort] if r[sort] is not None else 0),
+        reverse=data["descending"],
+    )
+    return rows
 
 
 def _period_label(value, by):
@@ -333,7 +403,7 @@ def export_xlsx(table):
 def _export(table, fmt):
     if not _is_hub() or table not in EXPORTS or fmt not in ("csv", "xlsx"):
         abort(404)
-    data = _dashboard_data()
+    data = _period_args()
     if table == "umkm":
         columns, rows = UMKM_COLUMNS, _umkm_rows(data)
     elif table == "products":
@@ -341,19 +411,23 @@ def _export(table, fmt):
     elif table == "books":
         columns, rows = BOOKS_COLUMNS, _books_rows()["items"]
     elif table == "trend":
-        columns, rows = TREND_COLUMNS, data["trend"]
+        columns = TREND_COLUMNS
+        rows = hub.trend(data["date_from"], data["date_to"], data["by"])
         rows = [{**r, "period": _period_label(r["period"], data["by"])} for r in rows]
     elif table in ("kota", "kecamatan"):
         first = [("kota", _l("Kota/kabupaten"), "text")]
         if table == "kecamatan":
             first.append(("kecamatan", _l("Kecamatan"), "text"))
-        columns, rows = first + GROUP_COLUMNS, data[table]
+        groups = hub.group_totals(data["date_from"], data["date_to"], table, data["stale_days"])
+        columns, rows = first + GROUP_COLUMNS, _ranked(_with_capital(groups))
     else:
         columns = BRANCH_COLUMNS + [
             ("timezone", _l("Time zone"), "text"),
             ("days_since_report", _l("Days since report"), "number"),
         ]
-        rows = data[table]
+        rows = _all_branches(data)
+        if table == "stale":
+            rows = [r for r in rows if r["stale"]]
     name = f"okoce-{table}-{data['date_from'].isoformat()}-{data['date_to'].isoformat()}.{fmt}"
     if fmt == "xlsx":
         return Response(

@@ -1,18 +1,22 @@
 """The summary's totals and the kota/kecamatan breakdowns as SQL aggregates
 (``hub.group_totals``) equal the same figures added up from the branch rows in Python,
 whatever the period (whole months, unaligned edges, the past, one day, nothing), the
-time zones, silent and inactive branches; the branch table pages."""
+time zones, silent and inactive branches; the branch table pages. Whole years read from
+``hub_yearly`` give the same figures as the reports themselves, which ingest (replaced
+days, late days, repeats) and the migration that made it keep equal."""
 
 import json
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
 
 from mart.extensions import db
 from rollup import hub as hub_service
-from rollup.models import HubBranch
+from rollup import partitions
+from rollup.models import SUM_FIELDS, HubBranch, HubMonthly, HubReport, HubYearly
 from rollup.schemas import RollupReportIn
 from tests.rollup.conftest import make_report, signed_post
 
@@ -167,3 +171,242 @@ def test_group_totals_refuses_a_reversed_period(hub, by):
         with pytest.raises(hub_service.InvalidInput) as error:
             hub_service.group_totals(today, today - timedelta(days=1), by)
         assert "from" in error.value.errors["json"]
+
+
+# --- whole years from hub_yearly (issue 16) -------------------------------------------
+
+
+def _fill_years(rng):
+    """About 27 months of reports (a report every 1 to 9 days, some replaced by a second
+    revision) ending yesterday, for the branches of BRANCHES (C1 never reports, X9 made
+    inactive at the end); returns the first day."""
+    schema = RollupReportIn()
+    today = hub_service.today()
+    start = date(today.year - 2, 9, 14)
+    # The years' partitions first (PostgreSQL), on their own connection: made from an
+    # ingest, attaching one would wait for this test's open transaction.
+    partitions.ensure_years(db.engine, range(start.year, today.year + 1))
+    branches = {
+        code: hub_service.add_branch(code, f"Mart {code}", kota, kec, tz)[0]
+        for code, kota, kec, tz in BRANCHES
+    }
+    for code, branch in branches.items():
+        if code == "C1":
+            continue
+        day = start + timedelta(days=rng.randint(0, 5))
+        while day < today:
+            for revision in range(1, rng.choice((2, 2, 2, 3))):
+                body = make_report(
+                    code,
+                    day,
+                    revision,
+                    sales_net=rng.randint(0, 5_000_000),
+                    transactions=rng.randint(0, 300),
+                    umkm_purchases=rng.randint(0, 90_000),
+                    members_total=rng.randint(10, 400),
+                )
+                hub_service.ingest(branch, schema.load(body), json.dumps(body).encode())
+            day += timedelta(days=rng.randint(1, 9))
+    db.session.execute(sa.update(HubBranch).where(HubBranch.code == "X9").values(active=False))
+    db.session.flush()
+    return start
+
+
+def _from_reports(date_from, date_to):
+    """Per active branch code: the additive figures and reports in the period, read
+    straight from hub_reports (the old computation, no summary table)."""
+    r, b = HubReport, HubBranch
+    out = {}
+    for row in db.session.execute(
+        sa.select(b.code, b.kota, b.kecamatan, *[getattr(r, f) for f in SUM_FIELDS])
+        .join(r, r.branch_id == b.id)
+        .where(b.active.is_(True), r.date >= date_from, r.date <= date_to)
+    ):
+        figures = out.setdefault(
+            row[0],
+            {
+                "kota": row[1],
+                "kecamatan": row[2],
+                "days_reported": 0,
+                **dict.fromkeys(SUM_FIELDS, 0),
+            },
+        )
+        figures["days_reported"] += 1
+        for name, value in zip(SUM_FIELDS, row[3:], strict=True):
+            figures[name] += value
+    return out
+
+
+def _year_periods(start):
+    today = hub_service.today()
+    y = today.year
+    return [
+        (date(y - 1, 1, 1), date(y - 1, 12, 31)),  # one whole year
+        (date(y - 2, 1, 1), date(y - 1, 12, 31)),  # two, the first before any report
+        (date(y - 2, 11, 1), date(y - 1, 10, 31)),  # twelve whole months over a new year
+        (date(y - 2, 12, 17), date(y, 2, 3)),  # a whole year with odd edges
+        (date(y - 2, 12, 1), date(y, 1, 31)),  # a year and two months
+        (date(y - 1, 1, 1), today),  # a year and this year so far
+        (start, today),  # everything
+        (date(y - 1, 3, 5), date(y - 1, 3, 5)),  # one day
+        (date(y - 1, 6, 1), date(y - 1, 8, 31)),  # months, no year
+        (date(y - 1, 3, 1), date(y - 1, 10, 31)),  # a year less four months
+        (date(y, 2, 1), today),  # this year less January and the months to come
+    ]
+
+
+def test_whole_years_read_from_hub_yearly_equal_the_reports(hub):
+    with hub.app_context():
+        try:
+            start = _fill_years(random.Random(2016))
+            for date_from, date_to in _year_periods(start):
+                truth = _from_reports(date_from, date_to)
+                s = hub_service.summary(date_from, date_to, 3)
+                for row in s["branches"]:
+                    mine = truth.get(row["code"]) or dict.fromkeys(
+                        ("days_reported",) + SUM_FIELDS, 0
+                    )
+                    for name in ("days_reported",) + SUM_FIELDS:
+                        assert row[name] == mine[name], (row["code"], name, date_from, date_to)
+                for name in ("days_reported",) + SUM_FIELDS:
+                    assert s["totals"][name] == sum(t[name] for t in truth.values())
+                assert s["totals"] == hub_service.totals_of(s["branches"])
+                for by in ("kota", "kecamatan"):
+                    groups = hub_service.group_totals(date_from, date_to, by, 3)
+                    assert groups == hub_service.breakdown(s["branches"], by)
+                    for group in groups:
+                        inside = [
+                            t
+                            for t in truth.values()
+                            if t["kota"] == group["kota"]
+                            and (by == "kota" or t["kecamatan"] == group["kecamatan"])
+                        ]
+                        for name in ("days_reported",) + SUM_FIELDS:
+                            assert group[name] == sum(t[name] for t in inside), (by, name)
+            # Not vacuous: whole years were read, and they hold figures.
+            y = hub_service.today().year - 1
+            assert hub_service._year_cover(date(y, 1, 1), date(y + 1, 1, 1))[0]
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(HubYearly)) >= 10
+            total = hub_service.summary(date(y, 1, 1), date(y, 12, 31), 3)["totals"]
+            assert total["sales_net"] > 0 and total["days_reported"] > 100
+        finally:
+            db.session.rollback()
+
+
+def test_year_cover_counts_each_month_once():
+    """Years and month ranges with their signs add up to each month of the period once
+    and to nothing outside it, and never read more rows than the months themselves."""
+    rng = random.Random(19)
+
+    def month(n):
+        return date(2020 + n // 12, n % 12 + 1, 1)
+
+    for _ in range(300):
+        a, b = sorted(rng.sample(range(60), 2))
+        years, months = hub_service._year_cover(month(a), month(b))
+        count = {}
+        for start, end in years:
+            n = (start.year - 2020) * 12
+            while month(n) < end:
+                count[n] = count.get(n, 0) + 1
+                n += 1
+        for start, end, sign in months:
+            n = (start.year - 2020) * 12 + start.month - 1
+            while month(n) < end:
+                count[n] = count.get(n, 0) + sign
+                n += 1
+        assert {n: c for n, c in count.items() if c} == dict.fromkeys(range(a, b), 1)
+        rows = sum(end.year - start.year for start, end in years)
+        rows += sum((e.year - s.year) * 12 + e.month - s.month for s, e, _sign in months)
+        assert rows <= b - a
+    # Twelve months from November: two months, the next year, less its last two.
+    assert hub_service._year_cover(date(2025, 11, 1), date(2026, 11, 1)) == (
+        [(date(2026, 1, 1), date(2027, 1, 1))],
+        [(date(2025, 11, 1), date(2026, 1, 1), 1), (date(2026, 11, 1), date(2027, 1, 1), -1)],
+    )
+
+
+def _yearly_equals_reports():
+    """hub_yearly (and hub_monthly) hold exactly the reports' sums per branch and year
+    (and month); nothing more."""
+    r = HubReport
+    reports = db.session.execute(
+        sa.select(r.branch_id, r.date, *[getattr(r, f) for f in SUM_FIELDS])
+    ).all()
+    for table, key in ((HubYearly, "year"), (HubMonthly, "month")):
+        expected = {}
+        for row in reports:
+            day = row[1]
+            period = day.replace(month=1, day=1) if key == "year" else day.replace(day=1)
+            figures = expected.setdefault((row[0], period), [0] * (1 + len(SUM_FIELDS)))
+            figures[0] += 1
+            for n, value in enumerate(row[2:], start=1):
+                figures[n] += value
+        held = {
+            (row[0], row[1]): list(row[2:])
+            for row in db.session.execute(
+                sa.select(
+                    table.branch_id,
+                    getattr(table, key),
+                    table.reports,
+                    *[getattr(table, f) for f in SUM_FIELDS],
+                )
+            )
+            if any(row[2:])
+        }
+        assert held == expected, table.__tablename__
+
+
+def test_ingest_keeps_hub_yearly_equal_to_the_reports(hub, hub_client, register):
+    with hub.app_context():
+        y = hub_service.today().year - 1
+        partitions.ensure_years(db.engine, range(y - 1, y + 1))
+    key = register("Y1", kota="K", kecamatan="A")
+    key2 = register("Y2", kota="K", kecamatan="B")
+    days = [date(y - 1, 12, 30), date(y - 1, 12, 31), date(y, 1, 1), date(y, 1, 2)]
+    for n, day in enumerate(days):
+        for code, k in (("Y1", key), ("Y2", key2)):
+            body = make_report(code, day, sales_net=1000 * (n + 1), transactions=n + 1)
+            assert signed_post(hub_client, code, k, body).status_code == 201
+    # A day replaced (revision 2), in each year; a late day of the year before; repeats.
+    for day, net in ((date(y - 1, 12, 31), 7777), (date(y, 1, 1), 50)):
+        body = make_report("Y1", day, 2, sales_net=net, transactions=9)
+        response = signed_post(hub_client, "Y1", key, body)
+        assert response.status_code == 201 and response.json["outcome"] == "replaced"
+    late = make_report("Y2", date(y - 1, 6, 15), sales_net=123_456, umkm_purchases=1)
+    assert signed_post(hub_client, "Y2", key2, late).status_code == 201
+    for _ in range(2):
+        response = signed_post(hub_client, "Y2", key2, late)
+        assert response.status_code == 200 and response.json["outcome"] == "unchanged"
+    body = make_report("Y1", date(y, 1, 1), 2, sales_net=50, transactions=9)
+    assert signed_post(hub_client, "Y1", key, body).json["outcome"] == "unchanged"
+    with hub.app_context():
+        _yearly_equals_reports()
+        rows = {(r.branch_id, r.year): r for r in db.session.scalars(sa.select(HubYearly)).all()}
+        assert len(rows) == 4
+        y1 = hub_service.get_branch("Y1").id
+        assert rows[(y1, date(y - 1, 1, 1))].sales_net == 1000 + 7777
+        assert rows[(y1, date(y, 1, 1))].reports == 2
+        assert rows[(y1, date(y, 1, 1))].sales_net == 50 + 4000
+
+
+def test_the_migration_fills_hub_yearly_from_the_months(hub, hub_client, register):
+    """0019_hub_yearly made again on a hub with reports: the years equal the reports."""
+    with hub.app_context():
+        y = hub_service.today().year - 1
+        partitions.ensure_years(db.engine, range(y - 1, y + 1))
+    key = register("M1")
+    for day in (date(y - 1, 11, 30), date(y - 1, 12, 31), date(y, 1, 1), date(y, 7, 9)):
+        body = make_report("M1", day, sales_net=day.day * 1000)
+        assert signed_post(hub_client, "M1", key, body).status_code == 201
+    with hub.app_context():
+        directory = hub.extensions["migrate"].directory
+        db.session.remove()
+        try:
+            downgrade(directory=directory, revision="0018_pin_method")
+            assert "hub_yearly" not in sa.inspect(db.engine).get_table_names()
+        finally:
+            upgrade(directory=directory, revision="heads")
+        _yearly_equals_reports()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(HubYearly)) == 2
+        db.session.rollback()

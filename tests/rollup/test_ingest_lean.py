@@ -40,8 +40,9 @@ TOP = [
 #   the answer's figures after the commit (and 2 upserts per supplier);
 #   SQLite 16 and 22 (its driver's BEGIN counted twice).
 # Now: PostgreSQL 5 (BEGIN, the branch, INSERT ... ON CONFLICT DO NOTHING, one WITH ...
-# of data-modifying CTEs, COMMIT) whatever the suppliers; SQLite 9, 11 with suppliers.
-MOST = {"postgresql": (5, 5), "sqlite": (9, 11)}
+# of data-modifying CTEs, COMMIT) whatever the suppliers; SQLite 9, 11 with suppliers
+# (10, 12 since hub_yearly: one more upsert, which PostgreSQL puts in the same WITH).
+MOST = {"postgresql": (5, 5), "sqlite": (10, 12)}
 
 
 @contextlib.contextmanager
