@@ -3,6 +3,7 @@ equals the stored sale, a 10-line sale stays within its statements, consignment
 products and printers are handled as before."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -73,16 +74,8 @@ def test_answer_equals_the_stored_sale(app_factory):
     assert again.status_code == 200 and again.json == answer
 
 
-def test_a_ten_line_sale_in_few_statements(app, counter):
-    """Token and user, shift (and the id check), products, receipt counter, sale, lines,
-    payments, stock (2), journal and its lines (2), printer, print jobs, audit: 14
-    statements (15 with SQLite's BEGIN IMMEDIATE). A regression shows here first."""
-    products = [factories.make_product(app, price=1_000 + n) for n in range(10)]
-    lines = [
-        {"product_id": pid, "quantity": 2} if n % 2 else {"barcode": code, "quantity": 1}
-        for n, (pid, code) in enumerate(products)
-    ]
-    counter.sale(lines[:1])  # warm-up: the counter row and the printer-less default exist
+def _statements_of(app, sale):
+    """The statements ``sale()`` runs, BEGIN left out, and its response."""
     statements = []
     with app.app_context():
         engine = db.engine
@@ -92,12 +85,65 @@ def test_a_ten_line_sale_in_few_statements(app, counter):
 
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
-        response = counter.sale(lines)
+        response = sale()
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 201, response.json
     writes = [s for s in statements if not s.lstrip().upper().startswith("BEGIN")]
-    assert len(writes) <= 14, "\n".join(statements)
+    return writes, response
+
+
+def test_a_ten_line_sale_in_few_statements(app, counter):
+    """Token and user, shift (with the id check and the receipt's printer), products,
+    receipt counter, sale, lines, payments, stock (2), journal and its lines (2), print
+    jobs, audit: 13 statements (14 with SQLite's BEGIN IMMEDIATE). A regression shows
+    here first."""
+    products = [factories.make_product(app, price=1_000 + n) for n in range(10)]
+    lines = [
+        {"product_id": pid, "quantity": 2} if n % 2 else {"barcode": code, "quantity": 1}
+        for n, (pid, code) in enumerate(products)
+    ]
+    counter.sale(lines[:1])  # warm-up: the counter row and the printer-less default exist
+    writes, _response = _statements_of(app, lambda: counter.sale(lines))
+    assert len(writes) <= 13, "\n".join(writes)
+    assert not any(s.lstrip().startswith("SELECT printers") for s in writes)
+
+
+def test_packs_tiers_and_two_promotions_in_one_statement_more(app, counter):
+    """The sale path of issue 15 (a pack scanned, quantity prices, a percent promotion
+    and a bundle running): one statement more than a plain sale, the promotions' rows;
+    the answer is the stored sale."""
+    products = [
+        factories.make_product(app, price=1_000 + n, tiers=[{"min_quantity": 2, "price": 900}])
+        for n in range(10)
+    ]
+    dus = factories.ean13(97_001)
+    pack_of, _ = factories.make_product(
+        app, price=2_000, packs=[{"name": "DUS", "factor": 12, "barcode": dus, "price": 20_000}]
+    )
+    ids = [pid for pid, _code in products]
+    for body in (
+        {"name": "10%", "kind": "percent", "percent": 10, "product_ids": ids[::2]},
+        {"name": "Paket", "kind": "bundle", "price": 1_000, "product_ids": ids[:2]},
+    ):
+        now = datetime.now(UTC)
+        body |= {
+            "starts": (now - timedelta(days=1)).isoformat(),
+            "ends": (now + timedelta(days=1)).isoformat(),
+        }
+        assert counter.manager.post("/promotions", json=body).status_code == 201
+    lines = [
+        {"product_id": pid, "quantity": 2} if n % 2 else {"barcode": code, "quantity": 1}
+        for n, (pid, code) in enumerate(products[:9])
+    ] + [{"barcode": dus, "quantity": 1}]
+    counter.sale(lines[:1])  # warm-up: the counter row, the running promotions read
+    writes, response = _statements_of(app, lambda: counter.sale(lines))
+    assert len(writes) <= 14, "\n".join(writes)
+    answer = response.json
+    assert answer["promotion_discount"] > 0
+    assert [ln["price_source"] for ln in answer["lines"]][:2] == ["list", "tier"]
+    assert answer["lines"][-1]["pack_name"] == "DUS" and answer["lines"][-1]["quantity"] == 12
+    assert answer == _stored(counter, answer["id"])
 
 
 def test_consignment_product_moves_as_the_suppliers(app, counter):
