@@ -281,11 +281,14 @@ def record(conn, sale_id, lines):
 
 def given_on(line) -> list[dict]:
     """What promotions gave on a line: a ``SaleView`` line (dicts) or a stored one."""
+    given = getattr(line, "promotions", None)
+    if not given:  # most lines: nothing to convert
+        return []
     return [
         p
         if isinstance(p, dict)
         else {"promotion_id": p.promotion_id, "name": p.name, "discount": p.discount}
-        for p in getattr(line, "promotions", None) or ()
+        for p in given
     ]
 
 
