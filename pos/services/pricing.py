@@ -16,14 +16,12 @@ the same way, so a line costs on the screen what the server records.
 """
 
 from decimal import Decimal
-from fractions import Fraction
 
 from flask_babel import gettext as _
 
 from inventory import services as inventory
 from mart.db import quantity as to_quantity
-from mart.money import round_half_up
-from pos.services._common import _line_error
+from pos.services._common import _div_half_up, _line_error
 
 # The columns of a line that is not a pack line.
 NO_PACK = {"pack_name": None, "pack_factor": None, "pack_count": None, "pack_price": None}
@@ -74,7 +72,8 @@ def pack_line(i, line, product, code, count, pack, member) -> dict:
         "code": code,
         "quantity": qty,
         "regular_price": int(product.price),
-        "unit_price": round_half_up(Fraction(gross) / Fraction(qty)),
+        # round_half_up(gross / qty) in integers: qty is factor x packs whole units
+        "unit_price": _div_half_up(gross, int(pack.factor) * packs),
         "member_price": bool(member_price),
         "gross": gross,
         "discount": discount,
