@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from marshmallow import Schema
 
 from inventory import barcodes as bc
 from inventory import services as inventory
@@ -18,7 +19,9 @@ from inventory.models import StockMovement
 from mart.extensions import db
 from mart.money import round_half_up
 from pos import services
+from pos.schemas import PlainSchema, SaleLineOut, SaleOut, SalePaymentOut
 from pos.services import _net_unit_price, _times_quantity
+from pos.services.fastpath import SaleView
 from printers import services as printing
 from printers.models import PrintJob
 from tests import factories
@@ -268,3 +271,44 @@ def test_stock_rows_locked_as_a_plain_update_locks_them(app):
                 holder.close()
         assert inventory.get_product(a).on_hand == -1
         assert inventory.get_product(b).on_hand == -2
+
+
+def test_generated_rows_dump_as_marshmallow(app, counter, make_product):
+    """``PlainSchema.row`` (one generated function per schema) gives what marshmallow's
+    own dump of the declared fields gives, and what the plan's loop gives: a pack line,
+    a tier line, a member-less sale with a promotion."""
+    pid, code = make_product(price=3_000, tiers=[{"min_quantity": 2, "price": 2_900}])
+    dus = factories.ean13(97_002)
+    make_product(
+        price=2_000, packs=[{"name": "DUS", "factor": 12, "barcode": dus, "price": 20_000}]
+    )
+    now = datetime.now(UTC)
+    body = {
+        "name": "5%",
+        "kind": "percent",
+        "percent": 5,
+        "product_ids": [pid],
+        "starts": (now - timedelta(days=1)).isoformat(),
+        "ends": (now + timedelta(days=1)).isoformat(),
+    }
+    assert counter.manager.post("/promotions", json=body).status_code == 201
+    response = counter.sale(
+        [{"barcode": code, "quantity": 2}, {"barcode": dus, "quantity": 1}],
+        [
+            {"method": "qris", "amount": 1_000, "reference": "Q1"},
+            {"method": "cash", "amount": 50_000},
+        ],
+    )
+    assert response.status_code == 201, response.json
+    with app.app_context():
+        view = SaleView.of(services.get_sale(response.json["id"]))
+        for schema, objects in (
+            (SaleLineOut(), view.lines),
+            (SalePaymentOut(), view.payments),
+            (SaleOut(), [view]),
+        ):
+            for obj in objects:
+                assert schema.row(obj) == PlainSchema.row(schema, obj)
+                if not isinstance(schema, SaleOut):  # its lines are Rows, dumped by row
+                    assert schema.row(obj) == Schema._serialize(schema, obj)
+        assert view.lines[0].promotions and view.lines[1].pack_name == "DUS"
