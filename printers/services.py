@@ -376,7 +376,7 @@ _PRINTER_COLUMNS = sa.select(
 
 
 def receipt_printer_columns(printer_id_column):
-    """``(columns, join condition)`` that read, in a caller's statement, what
+    """``(printers table, columns, join condition)`` that read, in a caller's statement, what
     ``queue_receipt`` needs of the printer ``printer_id_column`` names, or of the
     default printer (the first active) when it is NULL: ``printer_id``,
     ``printer_drawer_pin``, ``printer_drawer_pulse_ms`` through an outer join of
@@ -420,10 +420,6 @@ def _drawer_payload(printer) -> dict:
     return {"pin": printer.drawer_pin, "pulse_ms": printer.drawer_pulse_ms}
 
 
-# ``queue_receipt``'s printer when the caller has not looked it up.
-_LOOK_UP = object()
-
-
 def queue_receipt(
     document: Document,
     printer_id=None,
@@ -431,7 +427,7 @@ def queue_receipt(
     drawer=False,
     ref_type=None,
     ref_id=None,
-    printer=_LOOK_UP,
+    printer=...,
 ) -> int | None:
     """The receipt job of a sale and, with ``drawer``, the cash drawer kick on the same
     printer: as ``queue_document`` (kind ``receipt``) then ``queue_drawer_kick``, with the
@@ -439,10 +435,11 @@ def queue_receipt(
     Answers the printer's id (None without a printer). Raises ``NotFound`` for an
     unknown printer. ``printer``: the row ``printer_id`` names (``id``, ``drawer_pin``,
     ``drawer_pulse_ms``; None: no printer) when the caller already read it in one of
-    its own statements (the sale path: ``PRINTER_COLUMNS``), so it is not read again."""
+    its own statements (the sale path, ``receipt_printer_columns``), so it is not read
+    again; ``...`` (the default): look it up here."""
     if not isinstance(document, Document):
         raise TypeError("document must be a printers.document.Document")
-    if printer is _LOOK_UP:
+    if printer is ...:
         printer = _receipt_printer(printer_id)
     target = printer.id if printer else None
     now = utcnow()

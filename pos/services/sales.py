@@ -480,15 +480,14 @@ def _post_sale_effects(
         return  # demo data and imports of past sales print nothing
 
     # The receipt and (paid in cash) the drawer kick: one insert, the printer as the
-    # shift statement read it (``...``: looked up here).
-    printer_row = {} if printer is ... else {"printer": printer}
+    # shift statement read it (``...``: looked up by queue_receipt).
     printers.queue_receipt(
         receipt_document(sale),
         sale.register.printer_id,
         drawer=cash_paid,
         ref_type="sale",
         ref_id=sale.id,
-        **printer_row,
+        printer=printer,
     )
 
 
