@@ -373,6 +373,26 @@ _JOBS_INSERT = sa.insert(PrintJob.__table__)
 _PRINTER_COLUMNS = sa.select(
     Printer.__table__.c.id, Printer.__table__.c.drawer_pin, Printer.__table__.c.drawer_pulse_ms
 )
+
+
+def receipt_printer_columns(printer_id_column):
+    """``(printers table, columns, join condition)`` that read, in a caller's statement, what
+    ``queue_receipt`` needs of the printer ``printer_id_column`` names, or of the
+    default printer (the first active) when it is NULL: ``printer_id``,
+    ``printer_drawer_pin``, ``printer_drawer_pulse_ms`` through an outer join of
+    ``printers`` on the condition (all NULL: no printer)."""
+    t = Printer.__table__
+    first_active = (
+        sa.select(t.c.id).where(t.c.active.is_(True)).order_by(t.c.id).limit(1).scalar_subquery()
+    )
+    columns = (
+        t.c.id.label("printer_id"),
+        t.c.drawer_pin.label("printer_drawer_pin"),
+        t.c.drawer_pulse_ms.label("printer_drawer_pulse_ms"),
+    )
+    return t, columns, t.c.id == sa.func.coalesce(printer_id_column, first_active)
+
+
 _PRINTER_BY_ID = _PRINTER_COLUMNS.where(Printer.__table__.c.id == sa.bindparam("id"))
 _FIRST_ACTIVE_PRINTER = (
     _PRINTER_COLUMNS.where(Printer.__table__.c.active.is_(True))
@@ -401,16 +421,26 @@ def _drawer_payload(printer) -> dict:
 
 
 def queue_receipt(
-    document: Document, printer_id=None, *, drawer=False, ref_type=None, ref_id=None
+    document: Document,
+    printer_id=None,
+    *,
+    drawer=False,
+    ref_type=None,
+    ref_id=None,
+    printer=...,
 ) -> int | None:
     """The receipt job of a sale and, with ``drawer``, the cash drawer kick on the same
     printer: as ``queue_document`` (kind ``receipt``) then ``queue_drawer_kick``, with the
     printer looked up once and both jobs written by one statement (no ORM objects).
     Answers the printer's id (None without a printer). Raises ``NotFound`` for an
-    unknown printer."""
+    unknown printer. ``printer``: the row ``printer_id`` names (``id``, ``drawer_pin``,
+    ``drawer_pulse_ms``; None: no printer) when the caller already read it in one of
+    its own statements (the sale path, ``receipt_printer_columns``), so it is not read
+    again; ``...`` (the default): look it up here."""
     if not isinstance(document, Document):
         raise TypeError("document must be a printers.document.Document")
-    printer = _receipt_printer(printer_id)
+    if printer is ...:
+        printer = _receipt_printer(printer_id)
     target = printer.id if printer else None
     now = utcnow()
     payload = document.to_dict()

@@ -50,6 +50,7 @@ from inventory.services.batch import (
     products_by_barcodes,
     record_sales,
     sale_products,
+    tiers_of,
 )
 from inventory.services.consignment import (
     create_settlement,
@@ -116,6 +117,7 @@ __all__ = [
     "products_by_barcodes",
     "record_sales",
     "sale_products",
+    "tiers_of",
     # goods receipts and supplier returns
     "late_costs_of",
     "post_goods_receipt",

@@ -1,8 +1,10 @@
 """The sale path's batch calls: many products in one statement (read), and the
 stock-out of a whole sale in two (``record_sales``)."""
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -72,7 +74,8 @@ class SaleProduct:
     avg_cost: int
     consigned: bool
     commission_percent: Decimal = Decimal(0)
-    price_tiers: list | None = None  # quantity prices (issue 15, inventory.services.packs)
+    # quantity prices (issue 15, inventory.services.packs) as ``tiers_of`` gives them
+    tiers: tuple = ()
     pack: "SalePack | None" = None  # found by a pack's barcode (issue 15)
 
 
@@ -84,6 +87,23 @@ class SalePack:
     factor: int
     price: int
     member_price: int | None
+
+
+def tiers_of(price_tiers) -> tuple[tuple[Decimal, int, bool], ...]:
+    """A product's quantity prices (``Product.price_tiers``: ``[{min_quantity, price,
+    members_only}]``) as ``(min_quantity, price, members_only)`` tuples, as the sale
+    prices them (``pos.services.pricing.tier_price``)."""
+    return tuple(
+        (Decimal(t["min_quantity"]), int(t["price"]), bool(t.get("members_only")))
+        for t in price_tiers or ()
+    )
+
+
+@lru_cache(maxsize=16384)
+def _tiers_of_text(text: str | None) -> tuple:
+    """``tiers_of`` the stored JSON text, parsed once per process per distinct text
+    (the same products sell all day; the tuples are immutable)."""
+    return tiers_of(None if text is None else json.loads(text))
 
 
 def _sale_products_statement():
@@ -100,7 +120,8 @@ def _sale_products_statement():
         p.c.supplier_id,
         p.c.supplier_price,
         p.c.avg_cost,
-        p.c.price_tiers,
+        # the JSON as text: parsed once per distinct text (_tiers_of_text), not per row
+        sa.cast(p.c.price_tiers, sa.Text).label("price_tiers"),
         s.c.terms,
         s.c.commission_percent,
     )
@@ -167,7 +188,7 @@ def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SalePro
             avg_cost=int(row.avg_cost or 0),
             consigned=row.terms == "consignment",
             commission_percent=Decimal(row.commission_percent or 0),
-            price_tiers=row.price_tiers,
+            tiers=_tiers_of_text(row.price_tiers),
             pack=None
             if row.pack_name is None
             else SalePack(

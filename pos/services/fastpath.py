@@ -13,7 +13,8 @@ Each keeps the outcome of the ordinary way; the tests named keep it so.
    so reading it after the commit costs no query. The receipt document, the stock
    movements, the journal and the API answer take it as they would take a ``Sale``.
 2. **Core statements, built once per dialect** (``statement``): the shift and its
-   register as columns with whether the sale's id is taken, in one statement (``FOR
+   register as columns with whether the sale's id is taken and the receipt's printer
+   (``printers.services.receipt_printer_columns``), in one statement (``FOR
    SHARE OF shifts`` on PostgreSQL, so a concurrent close waits), and the inserts of the
    sale, its lines and its payments (one executemany each), run on the session's
    connection: the ORM's unit of work and ``session.execute`` cost CPU per row and per
@@ -37,6 +38,7 @@ import sqlalchemy as sa
 
 from pos.models import Payment, Register, Sale, SaleLine, Shift
 from pos.services.promotions import given_on
+from printers.services import receipt_printer_columns
 
 _SALE_COLUMNS = tuple(Sale.__table__.columns.keys())
 _LINE_COLUMNS = tuple(SaleLine.__table__.columns.keys())
@@ -73,6 +75,20 @@ class SaleView(SimpleNamespace):
         )
 
 
+def receipt_printer(found):
+    """The receipt's printer as the shift statement read it (``queue_receipt``'s
+    ``printer``): None for no printer at all, or ``...`` (look it up) when the
+    register names a printer the join did not find (``queue_receipt`` then answers
+    ``NotFound`` as before)."""
+    if found.printer_id is None:
+        return ... if found.register_printer_id is not None else None
+    return SimpleNamespace(
+        id=found.printer_id,
+        drawer_pin=found.printer_drawer_pin,
+        drawer_pulse_ms=found.printer_drawer_pulse_ms,
+    )
+
+
 def person(user) -> SimpleNamespace:
     """What a sale shows of its cashier, as plain attributes."""
     return SimpleNamespace(id=user.id, username=user.username, full_name=user.full_name)
@@ -95,6 +111,9 @@ def _shift_statement(dialect):
     whether the sale's id is taken, in one statement."""
     shifts, registers, sales = Shift.__table__, Register.__table__, Sale.__table__
     taken = sa.select(sales.c.id).where(sales.c.id == sa.bindparam("sale_id")).exists()
+    # the receipt's printer (the register's, else the default one), read here rather
+    # than by a statement of its own when the receipt is queued
+    printers, printer_columns, on_printer = receipt_printer_columns(registers.c.printer_id)
     stmt = (
         sa.select(
             shifts.c.id,
@@ -105,8 +124,13 @@ def _shift_statement(dialect):
             registers.c.code.label("register_code"),
             registers.c.printer_id.label("register_printer_id"),
             taken.label("taken"),
+            *printer_columns,
         )
-        .select_from(shifts.join(registers, registers.c.id == shifts.c.register_id))
+        .select_from(
+            shifts.join(registers, registers.c.id == shifts.c.register_id).outerjoin(
+                printers, on_printer
+            )
+        )
         .where(shifts.c.id == sa.bindparam("shift_id"))
     )
     if dialect == "postgresql":

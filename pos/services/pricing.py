@@ -16,33 +16,36 @@ the same way, so a line costs on the screen what the server records.
 """
 
 from decimal import Decimal
-from fractions import Fraction
 
 from flask_babel import gettext as _
 
+from inventory import services as inventory
 from mart.db import quantity as to_quantity
-from mart.money import round_half_up
-from pos.services._common import _line_error
+from pos.services._common import _div_half_up, _line_error
 
 # The columns of a line that is not a pack line.
 NO_PACK = {"pack_name": None, "pack_factor": None, "pack_count": None, "pack_price": None}
 
 
 def best_tier(tiers, qty: Decimal, member: bool) -> int | None:
-    """The lowest tier price ``qty`` reaches (members-only tiers for a member), or None."""
+    """The lowest tier price ``qty`` reaches (members-only tiers for a member), or None;
+    ``tiers`` as ``inventory.services.tiers_of`` gives them."""
     best = None
-    for tier in tiers or ():
-        if tier.get("members_only") and not member:
+    for min_quantity, price, members_only in tiers:
+        if members_only and not member:
             continue
-        if qty >= Decimal(tier["min_quantity"]) and (best is None or tier["price"] < best):
-            best = int(tier["price"])
+        if qty >= min_quantity and (best is None or price < best):
+            best = price
     return best
 
 
 def tier_price(product, qty, member, unit_price: int, source: str) -> tuple[int, str]:
     """``(unit_price, source)`` after the product's quantity prices: a tier that ``qty``
-    reaches and that is below ``unit_price`` wins."""
-    tiers = getattr(product, "price_tiers", None)
+    reaches and that is below ``unit_price`` wins. ``product``: a ``SaleProduct`` (its
+    ``tiers`` parsed once) or a ``Product`` (its ``price_tiers``)."""
+    tiers = getattr(product, "tiers", None)
+    if tiers is None:  # a Product, as the full look-up of a code finds it
+        tiers = inventory.tiers_of(getattr(product, "price_tiers", None))
     if not tiers:
         return unit_price, source
     tier = best_tier(tiers, qty, member is not None)
@@ -69,7 +72,8 @@ def pack_line(i, line, product, code, count, pack, member) -> dict:
         "code": code,
         "quantity": qty,
         "regular_price": int(product.price),
-        "unit_price": round_half_up(Fraction(gross) / Fraction(qty)),
+        # round_half_up(gross / qty) in integers: qty is factor x packs whole units
+        "unit_price": _div_half_up(gross, int(pack.factor) * packs),
         "member_price": bool(member_price),
         "gross": gross,
         "discount": discount,
@@ -82,14 +86,10 @@ def pack_line(i, line, product, code, count, pack, member) -> dict:
     }
 
 
-def line_columns(line) -> dict:
-    """The issue-15 columns of a priced line, for its ``sale_lines`` row."""
-    return {name: line.get(name) for name in ("price_source", *NO_PACK)}
-
-
-def receipt_item(line) -> tuple:
+def receipt_item(line, _=_) -> tuple:
     """``(quantity, unit_price, notes)`` a receipt prints for ``line``: a pack line in
-    packs at the pack's price with "1 DUS (40)", a tier's line noted "harga grosir"."""
+    packs at the pack's price with "1 DUS (40)", a tier's line noted "harga grosir"
+    (``_``: the receipt's ``mart.locale.translator``)."""
     pack = pack_text(line)
     if pack:
         return line.pack_count, line.pack_price, [pack]

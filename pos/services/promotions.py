@@ -43,9 +43,8 @@ from mart.clock import day_bounds
 from mart.db import utcnow
 from mart.errors import InvalidInput, NotFound
 from mart.extensions import db
-from mart.money import round_half_up
 from pos.models import PROMOTION_KINDS, Promotion, SaleLinePromotion
-from pos.services._common import _split_proportionally
+from pos.services._common import _div_half_up, _split_proportionally
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,9 @@ def _offers(promo: Running, lines) -> dict[int, int]:
     if not mine:
         return {}
     if promo.kind == "percent":
-        return {i: round_half_up(Fraction(lines[i]["gross"]) * promo.percent / 100) for i in mine}
+        # round_half_up(gross x percent / 100) in integers (no Fraction per line)
+        num, den = promo.percent.numerator, promo.percent.denominator * 100
+        return {i: _div_half_up(lines[i]["gross"] * num, den) for i in mine}
     if promo.kind == "buy_get":
         return _buy_get(promo, lines, mine)
     if promo.kind == "bundle":
@@ -264,6 +265,9 @@ def _give(line, found):
         line["promotion_discount"] += given
 
 
+_RECORD = sa.insert(SaleLinePromotion.__table__)  # built once (building one costs CPU)
+
+
 def record(conn, sale_id, lines):
     """The rows of what each promotion gave on each line, in one statement."""
     rows = [
@@ -272,16 +276,19 @@ def record(conn, sale_id, lines):
         for given in line.get("promotions") or ()
     ]
     if rows:
-        conn.execute(sa.insert(SaleLinePromotion.__table__), rows)
+        conn.execute(_RECORD, rows)
 
 
 def given_on(line) -> list[dict]:
     """What promotions gave on a line: a ``SaleView`` line (dicts) or a stored one."""
+    given = getattr(line, "promotions", None)
+    if not given:  # most lines: nothing to convert
+        return []
     return [
         p
         if isinstance(p, dict)
         else {"promotion_id": p.promotion_id, "name": p.name, "discount": p.discount}
-        for p in getattr(line, "promotions", None) or ()
+        for p in given
     ]
 
 

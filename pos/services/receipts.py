@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from mart import audit
 from mart.clock import local_text
+from mart.locale import translator
 from mart.money import format_number
 from members import services as members
 from pos.models import Sale, SaleReturn
@@ -14,25 +15,31 @@ from pos.services.promotions import given_on
 from printers import services as printing
 from printers.document import Document, Item, Total, branch_header
 
+# A payment method's label, translated only for the method asked.
+_METHOD_LABELS = {
+    "cash": lambda _: _("Cash"),
+    "qris": lambda _: _("QRIS"),
+    "card": lambda _: _("Card"),
+    "transfer": lambda _: _("Transfer"),
+    "simpanan": lambda _: _("Simpanan sukarela"),
+    "credit": lambda _: _("Member credit"),
+}
 
-def method_label(method: str) -> str:
-    return {
-        "cash": _("Cash"),
-        "qris": _("QRIS"),
-        "card": _("Card"),
-        "transfer": _("Transfer"),
-        "simpanan": _("Simpanan sukarela"),
-        "credit": _("Member credit"),
-    }.get(method, method)
+
+def method_label(method: str, _=_) -> str:
+    """How ``method`` is printed and shown (``_``: a ``mart.locale.translator``)."""
+    label = _METHOD_LABELS.get(method)
+    return label(_) if label is not None else method
 
 
 def receipt_document(sale: Sale, *, copy: bool = False):
     """The receipt as a ``printers.document.Document`` (what prints and previews)."""
     cfg = current_app.config
+    _ = translator()  # the request's translations looked up once for the whole receipt
     items = []
     for line in sale.lines:
         # a pack line as "1 DUS (40)" at the pack's price, a tier's "harga grosir"
-        quantity, unit_price, notes = pricing.receipt_item(line)
+        quantity, unit_price, notes = pricing.receipt_item(line, _)
         if line.member_price:
             notes.append(_("member price"))
         if line.discount:
@@ -58,7 +65,7 @@ def receipt_document(sale: Sale, *, copy: bool = False):
         totals.append(Total(_("Rounding"), sale.rounding))
         totals.append(Total(_("Amount due"), sale.amount_due, emphasis=True))
     for payment in sale.payments:
-        label = method_label(payment.method)
+        label = method_label(payment.method, _)
         if payment.reference:
             label = f"{label} ({payment.reference})"
         totals.append(Total(label, payment.amount))

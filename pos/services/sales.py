@@ -43,7 +43,7 @@ from pos.services._common import (
     _thousandths,
     _times_quantity,
 )
-from pos.services.fastpath import SaleView, person, statement
+from pos.services.fastpath import SaleView, person, receipt_printer, statement
 from pos.services.receipts import receipt_document
 from pos.services.shifts import _require_own_open_shift
 from printers import services as printers
@@ -281,6 +281,7 @@ def create_sale(
         simpanan=simpanan,
         printing=printing,
         products={line["product"].id: line["product"] for line in lines},
+        printer=receipt_printer(found),
     )
     if approver is not None:
         audit.record(
@@ -410,7 +411,12 @@ def _insert_sale(conn, dialect, row, lines, payments, register, user) -> SaleVie
             "sale_discount_share": line["sale_discount_share"],
             "amount": line["amount"],
             "tax": line["tax"],
-            **pricing.line_columns(line),
+            # issue 15: what priced the line, and a pack line's pack (else pricing.NO_PACK)
+            "price_source": line.get("price_source"),
+            "pack_name": line.get("pack_name"),
+            "pack_factor": line.get("pack_factor"),
+            "pack_count": line.get("pack_count"),
+            "pack_price": line.get("pack_price"),
         }
         for no, line in enumerate(lines, start=1)
     ]
@@ -440,7 +446,9 @@ def _insert_sale(conn, dialect, row, lines, payments, register, user) -> SaleVie
     )
 
 
-def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=True, products=None):
+def _post_sale_effects(
+    sale, user, *, cash_paid: bool, simpanan: int, printing=True, products=None, printer=...
+):
 
     # All lines in one call (stock rows moved in product order inside, so two
     # registers never lock them crosswise); the products as read for pricing.
@@ -471,13 +479,15 @@ def _post_sale_effects(sale, user, *, cash_paid: bool, simpanan: int, printing=T
     if not printing:
         return  # demo data and imports of past sales print nothing
 
-    # The receipt and (paid in cash) the drawer kick: one printer look-up, one insert.
+    # The receipt and (paid in cash) the drawer kick: one insert, the printer as the
+    # shift statement read it (``...``: looked up by queue_receipt).
     printers.queue_receipt(
         receipt_document(sale),
         sale.register.printer_id,
         drawer=cash_paid,
         ref_type="sale",
         ref_id=sale.id,
+        printer=printer,
     )
 
 

@@ -3,6 +3,7 @@ equals the stored sale, a 10-line sale stays within its statements, consignment
 products and printers are handled as before."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -10,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from marshmallow import Schema
 
 from inventory import barcodes as bc
 from inventory import services as inventory
@@ -17,7 +19,9 @@ from inventory.models import StockMovement
 from mart.extensions import db
 from mart.money import round_half_up
 from pos import services
+from pos.schemas import PlainSchema, SaleLineOut, SaleOut, SalePaymentOut
 from pos.services import _net_unit_price, _times_quantity
+from pos.services.fastpath import SaleView
 from printers import services as printing
 from printers.models import PrintJob
 from tests import factories
@@ -73,16 +77,8 @@ def test_answer_equals_the_stored_sale(app_factory):
     assert again.status_code == 200 and again.json == answer
 
 
-def test_a_ten_line_sale_in_few_statements(app, counter):
-    """Token and user, shift (and the id check), products, receipt counter, sale, lines,
-    payments, stock (2), journal and its lines (2), printer, print jobs, audit: 14
-    statements (15 with SQLite's BEGIN IMMEDIATE). A regression shows here first."""
-    products = [factories.make_product(app, price=1_000 + n) for n in range(10)]
-    lines = [
-        {"product_id": pid, "quantity": 2} if n % 2 else {"barcode": code, "quantity": 1}
-        for n, (pid, code) in enumerate(products)
-    ]
-    counter.sale(lines[:1])  # warm-up: the counter row and the printer-less default exist
+def _statements_of(app, sale):
+    """The statements ``sale()`` runs, BEGIN left out, and its response."""
     statements = []
     with app.app_context():
         engine = db.engine
@@ -92,12 +88,65 @@ def test_a_ten_line_sale_in_few_statements(app, counter):
 
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
-        response = counter.sale(lines)
+        response = sale()
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 201, response.json
     writes = [s for s in statements if not s.lstrip().upper().startswith("BEGIN")]
-    assert len(writes) <= 14, "\n".join(statements)
+    return writes, response
+
+
+def test_a_ten_line_sale_in_few_statements(app, counter):
+    """Token and user, shift (with the id check and the receipt's printer), products,
+    receipt counter, sale, lines, payments, stock (2), journal and its lines (2), print
+    jobs, audit: 13 statements (14 with SQLite's BEGIN IMMEDIATE). A regression shows
+    here first."""
+    products = [factories.make_product(app, price=1_000 + n) for n in range(10)]
+    lines = [
+        {"product_id": pid, "quantity": 2} if n % 2 else {"barcode": code, "quantity": 1}
+        for n, (pid, code) in enumerate(products)
+    ]
+    counter.sale(lines[:1])  # warm-up: the counter row and the printer-less default exist
+    writes, _response = _statements_of(app, lambda: counter.sale(lines))
+    assert len(writes) <= 13, "\n".join(writes)
+    assert not any(s.lstrip().startswith("SELECT printers") for s in writes)
+
+
+def test_packs_tiers_and_two_promotions_in_one_statement_more(app, counter):
+    """The sale path of issue 15 (a pack scanned, quantity prices, a percent promotion
+    and a bundle running): one statement more than a plain sale, the promotions' rows;
+    the answer is the stored sale."""
+    products = [
+        factories.make_product(app, price=1_000 + n, tiers=[{"min_quantity": 2, "price": 900}])
+        for n in range(10)
+    ]
+    dus = factories.ean13(97_001)
+    pack_of, _ = factories.make_product(
+        app, price=2_000, packs=[{"name": "DUS", "factor": 12, "barcode": dus, "price": 20_000}]
+    )
+    ids = [pid for pid, _code in products]
+    for body in (
+        {"name": "10%", "kind": "percent", "percent": 10, "product_ids": ids[::2]},
+        {"name": "Paket", "kind": "bundle", "price": 1_000, "product_ids": ids[:2]},
+    ):
+        now = datetime.now(UTC)
+        body |= {
+            "starts": (now - timedelta(days=1)).isoformat(),
+            "ends": (now + timedelta(days=1)).isoformat(),
+        }
+        assert counter.manager.post("/promotions", json=body).status_code == 201
+    lines = [
+        {"product_id": pid, "quantity": 2} if n % 2 else {"barcode": code, "quantity": 1}
+        for n, (pid, code) in enumerate(products[:9])
+    ] + [{"barcode": dus, "quantity": 1}]
+    counter.sale(lines[:1])  # warm-up: the counter row, the running promotions read
+    writes, response = _statements_of(app, lambda: counter.sale(lines))
+    assert len(writes) <= 14, "\n".join(writes)
+    answer = response.json
+    assert answer["promotion_discount"] > 0
+    assert [ln["price_source"] for ln in answer["lines"]][:2] == ["list", "tier"]
+    assert answer["lines"][-1]["pack_name"] == "DUS" and answer["lines"][-1]["quantity"] == 12
+    assert answer == _stored(counter, answer["id"])
 
 
 def test_consignment_product_moves_as_the_suppliers(app, counter):
@@ -222,3 +271,44 @@ def test_stock_rows_locked_as_a_plain_update_locks_them(app):
                 holder.close()
         assert inventory.get_product(a).on_hand == -1
         assert inventory.get_product(b).on_hand == -2
+
+
+def test_generated_rows_dump_as_marshmallow(app, counter, make_product):
+    """``PlainSchema.row`` (one generated function per schema) gives what marshmallow's
+    own dump of the declared fields gives, and what the plan's loop gives: a pack line,
+    a tier line, a member-less sale with a promotion."""
+    pid, code = make_product(price=3_000, tiers=[{"min_quantity": 2, "price": 2_900}])
+    dus = factories.ean13(97_002)
+    make_product(
+        price=2_000, packs=[{"name": "DUS", "factor": 12, "barcode": dus, "price": 20_000}]
+    )
+    now = datetime.now(UTC)
+    body = {
+        "name": "5%",
+        "kind": "percent",
+        "percent": 5,
+        "product_ids": [pid],
+        "starts": (now - timedelta(days=1)).isoformat(),
+        "ends": (now + timedelta(days=1)).isoformat(),
+    }
+    assert counter.manager.post("/promotions", json=body).status_code == 201
+    response = counter.sale(
+        [{"barcode": code, "quantity": 2}, {"barcode": dus, "quantity": 1}],
+        [
+            {"method": "qris", "amount": 1_000, "reference": "Q1"},
+            {"method": "cash", "amount": 50_000},
+        ],
+    )
+    assert response.status_code == 201, response.json
+    with app.app_context():
+        view = SaleView.of(services.get_sale(response.json["id"]))
+        for schema, objects in (
+            (SaleLineOut(), view.lines),
+            (SalePaymentOut(), view.payments),
+            (SaleOut(), [view]),
+        ):
+            for obj in objects:
+                assert schema.row(obj) == PlainSchema.row(schema, obj)
+                if not isinstance(schema, SaleOut):  # its lines are Rows, dumped by row
+                    assert schema.row(obj) == Schema._serialize(schema, obj)
+        assert view.lines[0].promotions and view.lines[1].pack_name == "DUS"
