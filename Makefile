@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export MART_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: install run serve test test-sqlite test-postgres lint translations compile-translations bench vendor clean
+.PHONY: install run serve test test-sqlite test-sqlite-pages test-sqlite-rest test-postgres lint translations compile-translations bench vendor clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,17 +33,29 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache  # the layers of docs/ARCHITECTURE.md (pyproject.toml)
 
-## Every test: lint, then the suite on SQLite and on PostgreSQL (when one is reachable),
-## the two passes side by side; each prints its report when it ends.
+## Every test: lint, then the suite on SQLite and on PostgreSQL (when one is reachable).
+## Three runs side by side, each printing its report when it ends: on SQLite the browser
+## and single-pass tests in one, the rest in another; the PostgreSQL pass in the third
+## (it skips what runs once: see tests/conftest.py). Together they are every test on
+## SQLite and every database-dependent one on PostgreSQL.
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider --durations=10
 test: install lint
 	@echo "Running the suite on SQLite and on PostgreSQL side by side (a few minutes)..."
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	@$(MAKE) --no-print-directory -j3 --output-sync=target \
+	  test-sqlite-pages test-sqlite-rest test-postgres
 
+## The whole suite on SQLite in one run.
 test-sqlite: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(PYTEST)
+
+test-sqlite-pages: install
+	$(PYTEST) -m "browser or single_pass"
+
+test-sqlite-rest: install
+	$(PYTEST) -m "not browser and not single_pass"
 
 test-postgres: install
-	@$(BIN)/python tests/pg_run.py $(BIN)/python -m pytest -q -p no:cacheprovider
+	@$(BIN)/python tests/pg_run.py $(PYTEST)
 
 ## Refresh the message catalogues after adding text to pages, then list what is untranslated.
 translations: $(STAMP)
