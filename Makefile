@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export MART_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: install run serve test test-sqlite test-sqlite-pages test-sqlite-rest test-postgres lint translations compile-translations bench vendor clean
+.PHONY: install run serve test test-sqlite test-sqlite-pages test-sqlite-rest test-postgres test-postgres-a test-postgres-b lint translations compile-translations bench vendor clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,15 +34,18 @@ lint: install
 	$(BIN)/lint-imports --no-cache  # the layers of docs/ARCHITECTURE.md (pyproject.toml)
 
 ## Every test: lint, then the suite on SQLite and on PostgreSQL (when one is reachable).
-## Three runs side by side, each printing its report when it ends: on SQLite the browser
-## and single-pass tests in one, the rest in another; the PostgreSQL pass in the third
-## (it skips what runs once: see tests/conftest.py). Together they are every test on
-## SQLite and every database-dependent one on PostgreSQL.
+## Four runs side by side, each printing its report when it ends: on SQLite the browser
+## and single-pass tests in one, the rest in another; on PostgreSQL (each run in a fresh
+## database of its own; they skip what runs once: see tests/conftest.py) the reliability,
+## roll-up, foundation and books tests in one, the other packages in another. Together
+## they are every test on SQLite and every database-dependent one on PostgreSQL. (One
+## run alone keeps about one core busy; four keep the two cores of CI busy.)
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider --durations=10
+PG_A := tests/reliability tests/rollup tests/mart tests/books
 test: install lint
 	@echo "Running the suite on SQLite and on PostgreSQL side by side (a few minutes)..."
-	@$(MAKE) --no-print-directory -j3 --output-sync=target \
-	  test-sqlite-pages test-sqlite-rest test-postgres
+	@$(MAKE) --no-print-directory -j4 --output-sync=target \
+	  test-sqlite-pages test-sqlite-rest test-postgres-a test-postgres-b
 
 ## The whole suite on SQLite in one run.
 test-sqlite: install
@@ -54,8 +57,15 @@ test-sqlite-pages: install
 test-sqlite-rest: install
 	$(PYTEST) -m "not browser and not single_pass"
 
+## The whole suite on PostgreSQL in one run.
 test-postgres: install
 	@$(BIN)/python tests/pg_run.py $(PYTEST)
+
+test-postgres-a: install
+	@$(BIN)/python tests/pg_run.py $(PYTEST) $(PG_A)
+
+test-postgres-b: install
+	@$(BIN)/python tests/pg_run.py $(PYTEST) tests $(foreach d,$(PG_A),--ignore=$(d))
 
 ## Refresh the message catalogues after adding text to pages, then list what is untranslated.
 translations: $(STAMP)
