@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export MART_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: install run serve test test-sqlite test-sqlite-pages test-sqlite-rest test-postgres test-postgres-a test-postgres-b lint translations compile-translations bench vendor clean
+.PHONY: install run serve test test-sqlite test-sqlite-pages test-sqlite-a test-sqlite-b test-postgres test-postgres-a test-postgres-b lint translations compile-translations bench vendor clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,18 +34,18 @@ lint: install
 	$(BIN)/lint-imports --no-cache  # the layers of docs/ARCHITECTURE.md (pyproject.toml)
 
 ## Every test: lint, then the suite on SQLite and on PostgreSQL (when one is reachable).
-## Four runs side by side, each printing its report when it ends: on SQLite the browser
-## and single-pass tests in one, the rest in another; on PostgreSQL (each run in a fresh
+## Five runs side by side, each printing its report when it ends: on SQLite the browser
+## and single-pass tests in one, the rest in two halves; on PostgreSQL (each run in a fresh
 ## database of its own; they skip what runs once: see tests/conftest.py) the reliability,
 ## roll-up, foundation and books tests in one, the other packages in another. Together
 ## they are every test on SQLite and every database-dependent one on PostgreSQL. (One
-## run alone keeps about one core busy; four keep the two cores of CI busy.)
+## run alone keeps about one core busy; five keep the two cores of CI busy.)
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider --durations=10
-PG_A := tests/reliability tests/rollup tests/mart tests/books
+HALF_A := tests/reliability tests/rollup tests/mart tests/books
 test: install lint
 	@echo "Running the suite on SQLite and on PostgreSQL side by side (a few minutes)..."
-	@$(MAKE) --no-print-directory -j4 --output-sync=target \
-	  test-sqlite-pages test-sqlite-rest test-postgres-a test-postgres-b
+	@$(MAKE) --no-print-directory -j5 --output-sync=target \
+	  test-sqlite-pages test-sqlite-a test-sqlite-b test-postgres-a test-postgres-b
 
 ## The whole suite on SQLite in one run.
 test-sqlite: install
@@ -54,18 +54,21 @@ test-sqlite: install
 test-sqlite-pages: install
 	$(PYTEST) -m "browser or single_pass"
 
-test-sqlite-rest: install
-	$(PYTEST) -m "not browser and not single_pass"
+test-sqlite-a: install
+	$(PYTEST) -m "not browser and not single_pass" $(HALF_A)
+
+test-sqlite-b: install
+	$(PYTEST) -m "not browser and not single_pass" tests $(foreach d,$(HALF_A),--ignore=$(d))
 
 ## The whole suite on PostgreSQL in one run.
 test-postgres: install
 	@$(BIN)/python tests/pg_run.py $(PYTEST)
 
 test-postgres-a: install
-	@$(BIN)/python tests/pg_run.py $(PYTEST) $(PG_A)
+	@$(BIN)/python tests/pg_run.py $(PYTEST) $(HALF_A)
 
 test-postgres-b: install
-	@$(BIN)/python tests/pg_run.py $(PYTEST) tests $(foreach d,$(PG_A),--ignore=$(d))
+	@$(BIN)/python tests/pg_run.py $(PYTEST) tests $(foreach d,$(HALF_A),--ignore=$(d))
 
 ## Refresh the message catalogues after adding text to pages, then list what is untranslated.
 translations: $(STAMP)
