@@ -15,10 +15,12 @@ here:
 """
 
 import contextlib
+import fcntl
 import functools
 import io
 import logging
 import os
+import pickle
 import stat
 import tempfile
 import threading
@@ -70,9 +72,8 @@ def escpos_modules():
             if cache:
                 os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = cache
         try:
-            # Not a cycle: python-escpos must be imported after its cache folder is set,
-            # and its import touches the root logger (put back just below).
-            from escpos import capabilities, constants, exceptions, printer  # noqa: PLC0415
+            with _cache_lock(os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR")):
+                capabilities, constants, exceptions, printer = _import_escpos()
         finally:
             for handler in list(root.handlers):
                 if handler not in handlers:
@@ -82,6 +83,39 @@ def escpos_modules():
             capabilities=capabilities, constants=constants, exceptions=exceptions, printer=printer
         )
     return _modules
+
+
+@contextlib.contextmanager
+def _cache_lock(cache):
+    """Hold an exclusive lock on the capabilities cache while python-escpos is imported.
+    Its import rewrites the pickle in place when the package's capabilities.json is newer
+    (after every install), and another process importing it then read half a pickle
+    (``EOFError``; seen when CI's test runs started side by side on a fresh install)."""
+    if not cache:
+        yield
+        return
+    with open(os.path.join(cache, "import.lock"), "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _import_escpos():
+    # Not a cycle: python-escpos must be imported after its cache folder is set, and its
+    # import touches the root logger (put back by the caller).
+    try:
+        from escpos import capabilities  # noqa: PLC0415
+    except (EOFError, pickle.UnpicklingError):
+        # A pickle left broken by a process killed while writing it: made again.
+        cache = os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR")
+        for broken in Path(cache).glob("*.capabilities.pickle") if cache else ():
+            broken.unlink(missing_ok=True)
+        from escpos import capabilities  # noqa: PLC0415
+    from escpos import constants, exceptions, printer  # noqa: PLC0415
+
+    return capabilities, constants, exceptions, printer
 
 
 def profile_names() -> list[str]:
