@@ -880,15 +880,8 @@ def summary(
         business_day = days.get(tz) or today(tz)
         days_since = (business_day - last).days if last else None
         days_silent = max(days_since - 1, 0) if last else None
-        row = {
-            "code": code,
-            "name": name,
-            "kota": kota,
-            "kecamatan": kecamatan,
-            "timezone": tz,
-            "timezone_label": TIMEZONES.get(tz, tz),
-            "business_day": business_day,
-        }
+        row = _branch_identity(code, name, kota, kecamatan, tz)
+        row["business_day"] = business_day
         row.update(s)
         row["days_reported"] = row.pop("reports")
         row.update(p)
@@ -932,20 +925,24 @@ def stale_branches(stale_days: int, page: int = 1, per_page: int = 50) -> dict:
     items = []
     for code, name, kota, kecamatan, tz, last in rows:
         days_since = ((days.get(tz) or today(tz)) - last).days if last else None
-        items.append(
-            {
-                "code": code,
-                "name": name,
-                "kota": kota,
-                "kecamatan": kecamatan,
-                "timezone": tz,
-                "timezone_label": TIMEZONES.get(tz, tz),
-                "last_report_date": last,
-                "days_since_report": days_since,
-                "days_silent": max(days_since - 1, 0) if last else None,
-            }
-        )
+        item = _branch_identity(code, name, kota, kecamatan, tz)
+        item["last_report_date"] = last
+        item["days_since_report"] = days_since
+        item["days_silent"] = max(days_since - 1, 0) if last else None
+        items.append(item)
     return {"items": items, "total": int(total)}
+
+
+def _branch_identity(code, name, kota, kecamatan, tz) -> dict:
+    """What names a branch in a row: the summary's and the silent branches' alike."""
+    return {
+        "code": code,
+        "name": name,
+        "kota": kota,
+        "kecamatan": kecamatan,
+        "timezone": tz,
+        "timezone_label": TIMEZONES.get(tz, tz),
+    }
 
 
 def _avg(total, count):
