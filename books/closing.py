@@ -34,15 +34,21 @@ _NO_JOURNALS = {
 
 def year_status(year: int) -> dict:
     """The year's PHU and whether it is closed (and can be)."""
-    row = db.session.get(FiscalYear, year)
-    closed = row is not None and row.closed_at is not None
     start, end = reports.year_bounds(year)
     # A year without journals (between the first journal's and now there may be many:
     # a journal dated long ago) is zeros, without the statement's queries.
     any_journal = db.session.scalar(
         sa.select(Journal.id).where(Journal.date >= start, Journal.date <= end).limit(1)
     )
-    phu = reports.income_statement(start, end) if any_journal else dict(_NO_JOURNALS)
+    return _status(year, db.session.get(FiscalYear, year), any_journal is not None)
+
+
+def _status(year: int, row: FiscalYear | None, has_journals: bool) -> dict:
+    closed = row is not None and row.closed_at is not None
+    if has_journals:
+        phu = reports.income_statement(*reports.year_bounds(year))
+    else:
+        phu = dict(_NO_JOURNALS)
     return {
         "year": year,
         "closed": closed,
@@ -55,11 +61,32 @@ def year_status(year: int) -> dict:
 
 
 def years() -> list[dict]:
-    """Every year from the first journal's to this one, newest first."""
+    """Every year from the first journal's to this one, newest first. Which years have
+    journals, and the fiscal-year rows, are read once; only a year with journals costs
+    its statement's queries."""
     first = db.session.scalar(sa.select(sa.func.min(Journal.date)))
     this = local_today().year
     start = first.year if first else this
-    return [year_status(y) for y in range(this, start - 1, -1)]
+    with_journals = set()
+    if first:
+        # Probe each year's first journal by the date index: a handful of years, each
+        # one index look-up (no function of the date that would need a scan).
+        year = start
+        while year <= this:
+            found = db.session.scalar(
+                sa.select(sa.func.min(Journal.date)).where(Journal.date >= date(year, 1, 1))
+            )
+            if found is None or found.year > this:
+                break
+            with_journals.add(found.year)
+            year = found.year + 1
+    rows = {
+        r.year: r
+        for r in db.session.scalars(
+            sa.select(FiscalYear).where(FiscalYear.year >= start, FiscalYear.year <= this)
+        )
+    }
+    return [_status(y, rows.get(y), y in with_journals) for y in range(this, start - 1, -1)]
 
 
 def close_year(year: int, *, user=None) -> dict:

@@ -10,11 +10,19 @@ from flask_babel import gettext as _
 
 from books.chart import EXPENSE_KINDS
 from books.models import ACCOUNT_TYPES, Account, Journal, JournalLine
-from books.services import account_balances, balance_of, forget_chart, post, role_ids
+from books.services import (
+    account_balances,
+    balance_of,
+    forget_chart,
+    local_today,
+    post,
+    role_ids,
+)
 from mart import audit
 from mart.errors import Conflict, InvalidInput, NotFound
 from mart.extensions import db
 from mart.fields import MAX_MONEY
+from mart.locale import format_date
 
 CODE_RE = re.compile(r"^[0-9A-Za-z.\-]{1,16}$")
 # Where an expense is paid from (the expense page): kas, bank, or owed (utang beban).
@@ -31,13 +39,29 @@ def _amount(value, field) -> int:
     return value
 
 
+# The earliest date a journal written by hand may carry. A year like 0277 is a typo, and
+# the books list every year from the first journal's (books.closing.years).
+EARLIEST = date(2000, 1, 1)
+
+
 def _date(value, field="date") -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise InvalidInput(_("Give a date as YYYY-MM-DD."), field=field) from None
+    """A journal's date: a real date from 1 January 2000 to the end of next year."""
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value))
+        except (TypeError, ValueError):
+            raise InvalidInput(_("Give a date as YYYY-MM-DD."), field=field) from None
+    latest = date(local_today().year + 1, 12, 31)
+    if not EARLIEST <= value <= latest:
+        raise InvalidInput(
+            _(
+                "The date must be from %(first)s to %(last)s.",
+                first=format_date(EARLIEST),
+                last=format_date(latest),
+            ),
+            field=field,
+        )
+    return value
 
 
 def manual_entry(data: dict, user=None) -> int:

@@ -70,6 +70,24 @@ def test_bad_manual_entries_write_nothing(app, api_as, lines, field):
     assert _counts(app) == before
 
 
+@pytest.mark.parametrize("day", ["0277-04-30", "1999-12-31", "2999-01-01"])
+def test_a_journal_or_expense_dated_out_of_range_is_refused_and_writes_nothing(app, api_as, day):
+    """A typo of a year (the fuzz posted an expense dated 0277) is refused naming the date:
+    the books list every year from the first journal's."""
+    manager = api_as("manager")
+    manager.get("/books/accounts")  # the chart exists
+    before = _counts(app)
+    lines = [{"account": "6102", "debit": 1_000}, {"account": "1101", "credit": 1_000}]
+    entry = manager.post("/books/journals", json={"date": day, "memo": "x", "lines": lines})
+    expense = manager.post(
+        "/books/expenses", json={"date": day, "kind": "rent", "amount": 1_000, "paid_from": "kas"}
+    )
+    for bad in (entry, expense):
+        assert bad.status_code == 422, bad.json
+        assert "date" in str(bad.json["errors"]) and "2000" in bad.json["message"]
+    assert _counts(app) == before
+
+
 def test_a_closed_year_refuses_entries_with_409(app, api_as):
     manager = api_as("manager")
     with app.app_context():
