@@ -19,7 +19,7 @@ from config import TestConfig
 from mart import create_app, stop_workers
 from mart.cli import upgrade_database
 from mart.extensions import db
-from tests import factories, routing_cache
+from tests import factories, routing_cache, shared_engine
 from tests.browser import launch, serving
 from tests.factories import DEFAULT_PASSWORD, ApiClient  # noqa: F401  (imported from here)
 from tests.fakeprinter import FakePrinter
@@ -84,6 +84,7 @@ def _schema(database_url, instance_path):
     """Build the schema once through the migrations (this also tests the chain)."""
     # The app reads compiled catalogues; compile them so a bare `pytest` works too.
     subprocess.run([sys.executable, str(ROOT / "tools" / "i18n.py"), "compile"], check=True)
+    shared_engine.install(database_url)  # the apps of the tests share one engine
     app = create_app(make_config(database_url, instance_path))
     with app.app_context():
         upgrade_database()
