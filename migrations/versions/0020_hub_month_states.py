@@ -17,6 +17,7 @@ month rows), run with the hub stopped as every upgrade is (``flask mart init``):
   workers), holding ``ix_hub_reports_date``'s place: about 3.5 GB at 26.6 million
   reports instead of 0.6 GB. While it builds, writes to ``hub_reports`` wait (reads do
   not). ``maintenance_work_mem`` is raised for this transaction only.
+- Each partition is set to be vacuumed after 5,000 new reports (a catalogue change).
 
 Revision ID: 0020_hub_month_states
 Revises: 0019_hub_yearly
@@ -30,6 +31,9 @@ revision = "0020_hub_month_states"
 down_revision = "0019_hub_yearly"
 branch_labels = None
 depends_on = None
+
+# As rollup.partitions.AUTOVACUUM (a migration keeps its own copy of what it sets).
+AUTOVACUUM = "autovacuum_vacuum_insert_threshold = 5000, autovacuum_vacuum_insert_scale_factor = 0"
 
 POINTS = (
     "members_total",
@@ -83,12 +87,35 @@ def upgrade():
             "CREATE INDEX ix_hub_reports_date ON hub_reports (date) "
             f"INCLUDE (branch_id, {', '.join(SUMS)})"
         )
+        # Vacuumed after a few thousand new reports, so the recent days' pages are
+        # marked all-visible and their index-only reads need not visit the table
+        # (rollup.partitions.AUTOVACUUM; new partitions get it when made).
+        for name in _partitions():
+            op.execute(f"ALTER TABLE {name} SET ({AUTOVACUUM})")
+
+
+def _partitions():
+    return (
+        op.get_bind()
+        .exec_driver_sql(
+            "SELECT c.relname FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
+            "WHERE p.relname = 'hub_reports' AND pg_table_is_visible(p.oid) ORDER BY 1"
+        )
+        .scalars()
+        .all()
+    )
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_hub_reports_date")
         op.execute("CREATE INDEX ix_hub_reports_date ON hub_reports (date)")
+        for name in _partitions():
+            op.execute(
+                f"ALTER TABLE {name} RESET (autovacuum_vacuum_insert_threshold, "
+                "autovacuum_vacuum_insert_scale_factor)"
+            )
     with op.batch_alter_table("hub_monthly", schema=None) as batch_op:
         for name in reversed(POINTS):
             batch_op.drop_column(name)
