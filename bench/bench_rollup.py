@@ -532,6 +532,20 @@ def bench_hub():
                             date(2025, 12, 31),
                             False,
                         ),
+                        (
+                            "kecamatan breakdown of 2025 to 17 December (past, mid-month end)",
+                            "kecamatan",
+                            date(2025, 1, 1),
+                            date(2025, 12, 17),
+                            False,
+                        ),
+                        (
+                            "kecamatan breakdown, the last 30 days (days from the reports)",
+                            "kecamatan",
+                            last_day - timedelta(days=29),
+                            last_day,
+                            False,
+                        ),
                     )
                 ):
                     page = ("sales_net", 1, 50) if paged else ()
@@ -640,6 +654,11 @@ def bench_hub():
                             "the dashboard /association/ for a year",
                             "/association/",
                             {"from": year_from, "to": year_to},
+                        ),
+                        (
+                            "the dashboard /association/, the last 30 days",
+                            "/association/",
+                            {"from": last_day - timedelta(days=29), "to": last_day},
                         ),
                     )
                 ):

@@ -614,66 +614,38 @@ def _points_query(date_from: date, date_to: date, ids=None):
 def _past_points(date_from: date, date_to: date, later_where: list):
     """The state at the period's end of the branches (hub_latest rows ``later_where``)
     whose newest report is after the period: their newest month row of the period
-    (its last report inside the period), or their last report in the period's partial
-    last month when it holds one (newer than any month row before it)."""
-    lt, m, r = HubLatest, HubMonthly, HubReport
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    month_cols = [m.branch_id, m.last_date.label("as_of"), *[getattr(m, f) for f in POINT_FIELDS]]
-    in_months = [
-        m.month >= date_from.replace(day=1),
-        m.month <= date_to,
-        m.last_date >= date_from,
-        m.last_date <= date_to,
-    ]
-    later = sa.select(lt.branch_id).where(*later_where)
-    if postgres:
-        probe = (
-            sa.select(*month_cols)
-            .where(m.branch_id == lt.branch_id, *in_months)
-            .order_by(m.month.desc())
-            .limit(1)
-            .lateral()
-        )
-        parts = [sa.select(probe).select_from(lt).join(probe, sa.true()).where(*later_where)]
-    else:
-        parts = [sa.select(*month_cols).where(m.branch_id.in_(later), *in_months)]
-    # The period's last month when the period ends before it does: a branch whose month
-    # row is past the end may hold a report in the edge's days.
+    (its last report inside the period), or, when the period ends inside a month and
+    that month's row is past the end, their last report in the period's days of that
+    month (the edge), else the month row before it."""
+    m = HubMonthly
+    months = [m.month >= date_from.replace(day=1), m.month <= date_to, m.last_date >= date_from]
     edge_month = date_to.replace(day=1)
+    edge = None
     if _next_month(date_to) - timedelta(days=1) != date_to:
         edge = (max(date_from, edge_month), date_to)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _past_points_probed(date_to, later_where, months, edge)
+    # Elsewhere the candidates (month rows, the edge's reports) and the newest of each
+    # branch's.
+    lt, r = HubLatest, HubReport
+    later = sa.select(lt.branch_id).where(*later_where)
+    parts = [
+        sa.select(
+            m.branch_id, m.last_date.label("as_of"), *[getattr(m, f) for f in POINT_FIELDS]
+        ).where(m.branch_id.in_(later), *months, m.last_date <= date_to)
+    ]
+    if edge:
         past_end = sa.select(m.branch_id).where(
             m.month == edge_month, m.last_date > date_to, m.branch_id.in_(later)
         )
-        report_cols = [
-            r.branch_id,
-            r.date.label("as_of"),
-            *[getattr(r, f).label(f) for f in POINT_FIELDS],
-        ]
-        if postgres:
-            probe = (
-                sa.select(*report_cols)
-                .where(r.branch_id == m.branch_id, r.date >= edge[0], r.date <= edge[1])
-                .order_by(r.date.desc())
-                .limit(1)
-                .lateral()
-            )
-            parts.append(
-                sa.select(probe)
-                .select_from(m)
-                .join(probe, sa.true())
-                .where(m.month == edge_month, m.last_date > date_to, m.branch_id.in_(later))
-            )
-        else:
-            parts.append(
-                sa.select(*report_cols).where(
-                    r.branch_id.in_(past_end), r.date >= edge[0], r.date <= edge[1]
-                )
-            )
-    rows = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    if postgres and len(parts) == 1:
-        # One row per branch already (one probe each).
-        return sa.select(rows)
+        parts.append(
+            sa.select(
+                r.branch_id,
+                r.date.label("as_of"),
+                *[getattr(r, f).label(f) for f in POINT_FIELDS],
+            ).where(r.branch_id.in_(past_end), r.date >= edge[0], r.date <= edge[1])
+        )
+    rows = sa.union_all(*parts).subquery()
     newest = (
         sa.func.row_number()
         .over(partition_by=rows.c.branch_id, order_by=rows.c.as_of.desc())
@@ -682,6 +654,55 @@ def _past_points(date_from: date, date_to: date, later_where: list):
     ranked = sa.select(rows, newest).subquery()
     return sa.select(*[ranked.c[n] for n in ("branch_id", "as_of") + POINT_FIELDS]).where(
         ranked.c.newest == 1
+    )
+
+
+def _past_points_probed(date_to: date, later_where: list, months: list, edge):
+    """``_past_points`` on PostgreSQL: per branch one backward probe of hub_monthly's
+    key for its newest month row of the period; only when that row is past the end (the
+    period ends inside its month, after the branch's last report of the period or
+    before it) one probe of the reports' key within the edge's days, and when the edge
+    holds none, one more of hub_monthly for the month before. One row per branch, no
+    filter the planner has to guess."""
+    lt, m, r = HubLatest, HubMonthly, HubReport
+    names = ("as_of",) + POINT_FIELDS
+
+    def month_probe(name, *where):
+        return (
+            sa.select(m.last_date.label("as_of"), *[getattr(m, f) for f in POINT_FIELDS])
+            .where(m.branch_id == lt.branch_id, *months, *where)
+            .order_by(m.month.desc())
+            .limit(1)
+            .lateral(name)
+        )
+
+    mo = month_probe("mo")
+    stmt = sa.select(lt.branch_id).select_from(lt).join(mo, sa.true()).where(*later_where)
+    if edge is None:
+        return stmt.add_columns(*[mo.c[n] for n in names])
+    past_end = mo.c.as_of > date_to
+    found = (
+        sa.select(r.date.label("as_of"), *[getattr(r, f) for f in POINT_FIELDS])
+        .where(past_end, r.branch_id == lt.branch_id, r.date >= edge[0], r.date <= edge[1])
+        .order_by(r.date.desc())
+        .limit(1)
+        .lateral("edge")
+    )
+    before = month_probe(
+        "before", past_end, found.c.as_of.is_(None), m.month < edge[1].replace(day=1)
+    )
+    inside = mo.c.as_of <= date_to
+
+    def pick(n):
+        return sa.case(
+            (inside, mo.c[n]), (found.c.as_of.is_not(None), found.c[n]), else_=before.c[n]
+        ).label(n)
+
+    return (
+        stmt.add_columns(*[pick(n) for n in names])
+        .outerjoin(found, sa.true())
+        .outerjoin(before, sa.true())
+        .where(sa.or_(inside, found.c.as_of.is_not(None), before.c.as_of.is_not(None)))
     )
 
 
