@@ -538,26 +538,57 @@ def _sums_rows(date_from: date, date_to: date, ids=None):
             where.append(y.branch_id.in_(ids))
         columns = [getattr(y, f).label(f) for f in fields]
         parts.append(sa.select(y.branch_id, *columns).where(*where))
+    edge_months, days = _edge_cover(edges)
     m = HubMonthly
-    for start, end, sign in month_ranges:
+    for start, end, sign in month_ranges + edge_months:
         where = [m.month >= start, m.month < end]
         if ids is not None:
             where.append(m.branch_id.in_(ids))
         columns = [(getattr(m, f) if sign > 0 else -getattr(m, f)).label(f) for f in fields]
         parts.append(sa.select(m.branch_id, *columns).where(*where))
     r = HubReport
-    for start, end in edges:
+    for start, end, sign in days:
         where = [r.date >= start, r.date <= end]
         if ids is not None:
             where.append(r.branch_id.in_(ids))
         parts.append(
             sa.select(
                 r.branch_id,
-                sa.literal(1).label("reports"),
-                *[getattr(r, f).label(f) for f in SUM_FIELDS],
+                sa.literal(sign).label("reports"),
+                *[(getattr(r, f) if sign > 0 else -getattr(r, f)).label(f) for f in SUM_FIELDS],
             ).where(*where)
         )
     return sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+
+
+def _edge_cover(edges):
+    """The unaligned edges' days as month rows of hub_monthly, ``(start, end, sign)``
+    half-open, and day ranges of the reports, ``(first, last, sign)``: each month an
+    edge touches is read as its days inside the period, or as its month row less its
+    days outside the period when that is fewer rows (the last 30 days ending on a
+    month's end, 2 to 31 October, are October's row less its 1st: 2 rows a branch, not 30)."""
+    months, days = [], []
+    for a, b in edges:
+        while a <= b:
+            first, following = a.replace(day=1), _next_month(a)
+            last = following - timedelta(days=1)
+            piece_end = min(b, last)
+            inside = (piece_end - a).days + 1
+            outside = (last - first).days + 1 - inside
+            if 1 + outside < inside:
+                months.append((first, following, 1))
+                days += [
+                    (x, y, -1)
+                    for x, y in (
+                        (first, a - timedelta(days=1)),
+                        (piece_end + timedelta(days=1), last),
+                    )
+                    if x <= y
+                ]
+            else:
+                days.append((a, piece_end, 1))
+            a = piece_end + timedelta(days=1)
+    return months, days
 
 
 def _sums_query(date_from: date, date_to: date, ids=None):

@@ -407,6 +407,44 @@ def test_year_cover_counts_each_month_once():
     )
 
 
+def test_edge_cover_counts_each_day_once():
+    """The edges' months (each its every day) and day ranges with their signs add up to
+    each day of the edges once and to nothing else, never reading more rows than the
+    days themselves."""
+    rng = random.Random(20)
+    base = date(2024, 1, 1)
+    for _ in range(400):
+        a, b = sorted(rng.sample(range(800), 2))
+        edges = hub_service._month_split(base + timedelta(days=a), base + timedelta(days=b))[1]
+        months, days = hub_service._edge_cover(edges)
+        count = {}
+        for start, end, sign in months:
+            day = start
+            while day < end:
+                count[day] = count.get(day, 0) + sign
+                day += timedelta(days=1)
+        for first, last, sign in days:
+            day = first
+            while day <= last:
+                count[day] = count.get(day, 0) + sign
+                day += timedelta(days=1)
+        wanted = {}
+        for first, last in edges:
+            day = first
+            while day <= last:
+                wanted[day] = 1
+                day += timedelta(days=1)
+        assert {d: c for d, c in count.items() if c} == wanted
+        rows = len(months) + sum((last - first).days + 1 for first, last, _sign in days)
+        assert rows <= len(wanted)
+    # The last 30 days to 30 October: October less its 1st and 31st.
+    edges = hub_service._month_split(date(2026, 10, 1), date(2026, 10, 30))[1]
+    assert hub_service._edge_cover(edges) == (
+        [(date(2026, 10, 1), date(2026, 11, 1), 1)],
+        [(date(2026, 10, 31), date(2026, 10, 31), -1)],
+    )
+
+
 def _yearly_equals_reports():
     """hub_yearly (and hub_monthly) hold exactly the reports' sums per branch and year
     (and month), nothing more; each month row the state of its month's last report."""
