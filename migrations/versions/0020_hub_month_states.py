@@ -21,8 +21,9 @@ month rows), run with the hub stopped as every upgrade is (``flask mart init``):
 
 Measured on 2,000 branches x 2 years (1,460,000 reports, 48,000 month rows) at load
 average 8-9: the backfill 1.8 s, the index 3.5 s, the whole upgrade 3.8 s (downgrade
-1.2 s). Scaled to 26.6 million reports and 876,000 month rows: about 35 s of backfill
-and 1-2 minutes of index build, so two to three minutes; not run on the full bench.
+1.2 s); on 7,300 x 2 years (5,329,000 reports, 175,200 month rows) at load 2 the
+upgrade took 13.7 s. Scaled to 26.6 million reports and 876,000 month rows: one to
+three minutes; not run on the full bench database.
 
 Revision ID: 0020_hub_month_states
 Revises: 0019_hub_yearly
