@@ -211,11 +211,22 @@ def bulk_load(app, first_day, last_day):
                     """,
                     {"first": start, "last": end},
                 )
+                # Each month's sums, and the state of its last report (as ingest keeps it).
+                points = ", ".join(POINTS)
                 conn.exec_driver_sql(
-                    f"""INSERT INTO hub_monthly (branch_id, month, reports, {cols})
-                        SELECT branch_id, date_trunc('month', date)::date, count(*), {sums}
-                        FROM hub_reports WHERE date BETWEEN %(first)s AND %(last)s
-                        GROUP BY 1, 2""",
+                    f"""INSERT INTO hub_monthly (branch_id, month, reports, {cols},
+                            last_date, {points})
+                        SELECT s.*, l.date, {", ".join("l." + p for p in POINTS)}
+                        FROM (SELECT branch_id, date_trunc('month', date)::date AS month,
+                                count(*), {sums}
+                            FROM hub_reports WHERE date BETWEEN %(first)s AND %(last)s
+                            GROUP BY 1, 2) s
+                        JOIN (SELECT DISTINCT ON (branch_id, date_trunc('month', date))
+                                branch_id, date, {points}
+                            FROM hub_reports WHERE date BETWEEN %(first)s AND %(last)s
+                            ORDER BY branch_id, date_trunc('month', date), date DESC) l
+                        ON l.branch_id = s.branch_id
+                            AND date_trunc('month', l.date)::date = s.month""",
                     {"first": start, "last": end},
                 )
                 conn.exec_driver_sql(
@@ -521,6 +532,20 @@ def bench_hub():
                             date(2025, 12, 31),
                             False,
                         ),
+                        (
+                            "kecamatan breakdown of 2025 to 17 December (past, mid-month end)",
+                            "kecamatan",
+                            date(2025, 1, 1),
+                            date(2025, 12, 17),
+                            False,
+                        ),
+                        (
+                            "kecamatan breakdown, the last 30 days (days from the reports)",
+                            "kecamatan",
+                            last_day - timedelta(days=29),
+                            last_day,
+                            False,
+                        ),
                     )
                 ):
                     page = ("sales_net", 1, 50) if paged else ()
@@ -629,6 +654,11 @@ def bench_hub():
                             "the dashboard /association/ for a year",
                             "/association/",
                             {"from": year_from, "to": year_to},
+                        ),
+                        (
+                            "the dashboard /association/, the last 30 days",
+                            "/association/",
+                            {"from": last_day - timedelta(days=29), "to": last_day},
                         ),
                     )
                 ):

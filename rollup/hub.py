@@ -246,7 +246,7 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
         *_add_products(branch.id, day, old_products, data.get("top_products") or []),
         # Last: the per-date row is shared by every branch reporting that day, so its
         # lock is held for the shortest time (until the commit that follows).
-        *_add_to_summaries(branch.id, day, delta),
+        *_add_to_summaries(branch.id, day, delta, values),
     ]
     _execute_together(statements)
     return report, outcome
@@ -415,14 +415,38 @@ def _upsert(table, keys_: dict, delta: dict):
     )
 
 
-def _add_to_summaries(branch_id, day, delta) -> list:
-    if not any(delta.values()):
-        return []
-    return [
-        _upsert(HubMonthly.__table__, {"branch_id": branch_id, "month": day.replace(day=1)}, delta),
-        _upsert(HubYearly.__table__, {"branch_id": branch_id, "year": _year(day)}, delta),
-        _upsert(HubDaily.__table__, {"date": day}, delta),
-    ]
+def _add_to_summaries(branch_id, day, delta, values) -> list:
+    """The month's row always (its sums, and its state when ``day`` is its last report
+    so far), the year's and the date's when the sums changed."""
+    out = [_keep_month(branch_id, day, delta, values)]
+    if any(delta.values()):
+        out += [
+            _upsert(HubYearly.__table__, {"branch_id": branch_id, "year": _year(day)}, delta),
+            _upsert(HubDaily.__table__, {"date": day}, delta),
+        ]
+    return out
+
+
+def _keep_month(branch_id, day, delta, values):
+    """hub_monthly's upsert: the difference added to the sums; the state figures of
+    ``day`` kept when it is the month's last report so far (a later day replaces them,
+    a newer revision of the same day too, an earlier day arriving late does not)."""
+    table = HubMonthly.__table__
+    points = {name: values[name] for name in POINT_FIELDS}
+    stmt = _insert(table).values(
+        branch_id=branch_id, month=day.replace(day=1), last_date=day, **delta, **points
+    )
+    newer = sa.or_(table.c.last_date.is_(None), stmt.excluded.last_date >= table.c.last_date)
+    return stmt.on_conflict_do_update(
+        index_elements=["branch_id", "month"],
+        set_={
+            **{name: table.c[name] + stmt.excluded[name] for name in delta},
+            **{
+                name: sa.case((newer, stmt.excluded[name]), else_=table.c[name])
+                for name in ("last_date",) + POINT_FIELDS
+            },
+        },
+    )
 
 
 def _year(day: date) -> date:
@@ -514,26 +538,57 @@ def _sums_rows(date_from: date, date_to: date, ids=None):
             where.append(y.branch_id.in_(ids))
         columns = [getattr(y, f).label(f) for f in fields]
         parts.append(sa.select(y.branch_id, *columns).where(*where))
+    edge_months, days = _edge_cover(edges)
     m = HubMonthly
-    for start, end, sign in month_ranges:
+    for start, end, sign in month_ranges + edge_months:
         where = [m.month >= start, m.month < end]
         if ids is not None:
             where.append(m.branch_id.in_(ids))
         columns = [(getattr(m, f) if sign > 0 else -getattr(m, f)).label(f) for f in fields]
         parts.append(sa.select(m.branch_id, *columns).where(*where))
     r = HubReport
-    for start, end in edges:
+    for start, end, sign in days:
         where = [r.date >= start, r.date <= end]
         if ids is not None:
             where.append(r.branch_id.in_(ids))
         parts.append(
             sa.select(
                 r.branch_id,
-                sa.literal(1).label("reports"),
-                *[getattr(r, f).label(f) for f in SUM_FIELDS],
+                sa.literal(sign).label("reports"),
+                *[(getattr(r, f) if sign > 0 else -getattr(r, f)).label(f) for f in SUM_FIELDS],
             ).where(*where)
         )
     return sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+
+
+def _edge_cover(edges):
+    """The unaligned edges' days as month rows of hub_monthly, ``(start, end, sign)``
+    half-open, and day ranges of the reports, ``(first, last, sign)``: each month an
+    edge touches is read as its days inside the period, or as its month row less its
+    days outside the period when that is fewer rows (the last 30 days ending on a
+    month's end, 2 to 31 October, are October's row less its 1st: 2 rows a branch, not 30)."""
+    months, days = [], []
+    for a, b in edges:
+        while a <= b:
+            first, following = a.replace(day=1), _next_month(a)
+            last = following - timedelta(days=1)
+            piece_end = min(b, last)
+            inside = (piece_end - a).days + 1
+            outside = (last - first).days + 1 - inside
+            if 1 + outside < inside:
+                months.append((first, following, 1))
+                days += [
+                    (x, y, -1)
+                    for x, y in (
+                        (first, a - timedelta(days=1)),
+                        (piece_end + timedelta(days=1), last),
+                    )
+                    if x <= y
+                ]
+            else:
+                days.append((a, piece_end, 1))
+            a = piece_end + timedelta(days=1)
+    return months, days
 
 
 def _sums_query(date_from: date, date_to: date, ids=None):
@@ -560,13 +615,16 @@ def branch_sums(date_from: date, date_to: date, ids=None) -> dict[int, dict]:
 
 def _points_query(date_from: date, date_to: date, ids=None):
     """Per branch id (optionally only ``ids``): the date (``as_of``) and state figures of
-    its last report in the period, as one select (a union).
+    its last report in the period, as one select.
 
     A branch whose newest report falls in the period (the usual case: a period up to
-    today) is read from hub_latest, one row per branch. Only the others (a period in
-    the past) search the reports: on PostgreSQL one backward probe of the
-    (branch_id, date) index per branch (LATERAL ... LIMIT 1), whatever the length of
-    the history; elsewhere a join on each branch's last date.
+    today) is read from hub_latest, one row per branch. The others (a period in the
+    past) read their newest month row of the period in hub_monthly (the state of the
+    month's last report: on PostgreSQL one backward probe of its key per branch), but
+    when the period ends inside a month and the branch reported in that month after
+    the period's end, its month row is past the end: those branches' last report in
+    the period's days of that month (the edge) is searched in the reports, within the
+    edge only. Of the two, the newer wins (see ``_past_points``).
     """
     lt = HubLatest
     where = [lt.date >= date_from, lt.date <= date_to]
@@ -581,29 +639,102 @@ def _points_query(date_from: date, date_to: date, ids=None):
     later = sa.select(lt.branch_id).where(*later_where)
     if not db.session.scalar(sa.select(sa.exists(later))):
         return latest
-    r = HubReport
-    columns = [r.branch_id, r.date.label("as_of"), *[getattr(r, f).label(f) for f in POINT_FIELDS]]
-    in_period = sa.and_(r.date >= date_from, r.date <= date_to)
+    return sa.union_all(latest, _past_points(date_from, date_to, later_where))
+
+
+def _past_points(date_from: date, date_to: date, later_where: list):
+    """The state at the period's end of the branches (hub_latest rows ``later_where``)
+    whose newest report is after the period: their newest month row of the period
+    (its last report inside the period), or, when the period ends inside a month and
+    that month's row is past the end, their last report in the period's days of that
+    month (the edge), else the month row before it."""
+    m = HubMonthly
+    months = [m.month >= date_from.replace(day=1), m.month <= date_to, m.last_date >= date_from]
+    edge_month = date_to.replace(day=1)
+    edge = None
+    if _next_month(date_to) - timedelta(days=1) != date_to:
+        edge = (max(date_from, edge_month), date_to)
     if db.session.get_bind().dialect.name == "postgresql":
-        probe = (
-            sa.select(*columns)
-            .where(r.branch_id == lt.branch_id, in_period)
-            .order_by(r.date.desc())
+        return _past_points_probed(date_to, later_where, months, edge)
+    # Elsewhere the candidates (month rows, the edge's reports) and the newest of each
+    # branch's.
+    lt, r = HubLatest, HubReport
+    later = sa.select(lt.branch_id).where(*later_where)
+    parts = [
+        sa.select(
+            m.branch_id, m.last_date.label("as_of"), *[getattr(m, f) for f in POINT_FIELDS]
+        ).where(m.branch_id.in_(later), *months, m.last_date <= date_to)
+    ]
+    if edge:
+        past_end = sa.select(m.branch_id).where(
+            m.month == edge_month, m.last_date > date_to, m.branch_id.in_(later)
+        )
+        parts.append(
+            sa.select(
+                r.branch_id,
+                r.date.label("as_of"),
+                *[getattr(r, f).label(f) for f in POINT_FIELDS],
+            ).where(r.branch_id.in_(past_end), r.date >= edge[0], r.date <= edge[1])
+        )
+    rows = sa.union_all(*parts).subquery()
+    newest = (
+        sa.func.row_number()
+        .over(partition_by=rows.c.branch_id, order_by=rows.c.as_of.desc())
+        .label("newest")
+    )
+    ranked = sa.select(rows, newest).subquery()
+    return sa.select(*[ranked.c[n] for n in ("branch_id", "as_of") + POINT_FIELDS]).where(
+        ranked.c.newest == 1
+    )
+
+
+def _past_points_probed(date_to: date, later_where: list, months: list, edge):
+    """``_past_points`` on PostgreSQL: per branch one backward probe of hub_monthly's
+    key for its newest month row of the period; only when that row is past the end (the
+    period ends inside its month, after the branch's last report of the period or
+    before it) one probe of the reports' key within the edge's days, and when the edge
+    holds none, one more of hub_monthly for the month before. One row per branch, no
+    filter the planner has to guess."""
+    lt, m, r = HubLatest, HubMonthly, HubReport
+    names = ("as_of",) + POINT_FIELDS
+
+    def month_probe(name, *where):
+        return (
+            sa.select(m.last_date.label("as_of"), *[getattr(m, f) for f in POINT_FIELDS])
+            .where(m.branch_id == lt.branch_id, *months, *where)
+            .order_by(m.month.desc())
             .limit(1)
-            .lateral()
+            .lateral(name)
         )
-        past = sa.select(probe).select_from(lt).join(probe, sa.true()).where(*later_where)
-    else:
-        newest = (
-            sa.select(r.branch_id, sa.func.max(r.date).label("d"))
-            .where(in_period, r.branch_id.in_(later))
-            .group_by(r.branch_id)
-            .subquery()
-        )
-        past = sa.select(*columns).join(
-            newest, sa.and_(r.branch_id == newest.c.branch_id, r.date == newest.c.d)
-        )
-    return sa.union_all(latest, past)
+
+    mo = month_probe("mo")
+    stmt = sa.select(lt.branch_id).select_from(lt).join(mo, sa.true()).where(*later_where)
+    if edge is None:
+        return stmt.add_columns(*[mo.c[n] for n in names])
+    past_end = mo.c.as_of > date_to
+    found = (
+        sa.select(r.date.label("as_of"), *[getattr(r, f) for f in POINT_FIELDS])
+        .where(past_end, r.branch_id == lt.branch_id, r.date >= edge[0], r.date <= edge[1])
+        .order_by(r.date.desc())
+        .limit(1)
+        .lateral("edge")
+    )
+    before = month_probe(
+        "before", past_end, found.c.as_of.is_(None), m.month < edge[1].replace(day=1)
+    )
+    inside = mo.c.as_of <= date_to
+
+    def pick(n):
+        return sa.case(
+            (inside, mo.c[n]), (found.c.as_of.is_not(None), found.c[n]), else_=before.c[n]
+        ).label(n)
+
+    return (
+        stmt.add_columns(*[pick(n) for n in names])
+        .outerjoin(found, sa.true())
+        .outerjoin(before, sa.true())
+        .where(sa.or_(inside, found.c.as_of.is_not(None), before.c.as_of.is_not(None)))
+    )
 
 
 def branch_points(date_from: date, date_to: date, ids=None) -> dict[int, dict]:
@@ -660,17 +791,102 @@ def group_totals(
         raise InvalidInput(_("Unknown order %(sort)s.", sort=sort), field="sort")
     if stale_days is None:
         stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
+    keys_ = [getattr(HubBranch, k) for k in GROUPS.get(by, ())]
+    counted = ("branches", "branches_reporting", "stale_branches") + POINT_FIELDS
+    base = _group_base(date_from, date_to, stale_days)
+    stmt = base.with_only_columns(*keys_, *base.selected_columns)
+    if not keys_:
+        row = db.session.execute(stmt).one()
+        figures = dict(zip(counted, (int(v) for v in row), strict=True))
+        figures.update(_all_sums(date_from, date_to))
+        figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
+        return figures
+    query = _grouped(stmt, date_from, date_to, keys_)
+    sales = query.selected_columns.sales_net
+    query = query.order_by(*([sales.desc()] if sort == "sales_net" else []), *keys_)
+    if per_page:
+        query = query.limit(per_page).offset(((page or 1) - 1) * per_page)
+    return [_group_row(row, by) for row in db.session.execute(query)]
+
+
+GROUP_FIGURES = ("branches", "branches_reporting", "stale_branches") + POINT_FIELDS
+GROUP_FIGURES += ("days_reported",) + SUM_FIELDS
+
+
+def _grouped(stmt, date_from, date_to, keys_):
+    """Per group (``keys_``): ``stmt`` (the branches joined to their states) joined to
+    each branch's sums (grouped by its id from the year, month and edge rows) and
+    grouped once more by name; every figure labelled as in ``GROUP_FIGURES``."""
+    sums = _sums_query(date_from, date_to).subquery()
+    return (
+        stmt.add_columns(
+            _total(sums.c.reports).label("days_reported"),
+            *[_total(sums.c[f]).label(f) for f in SUM_FIELDS],
+        )
+        .outerjoin(sums, sums.c.branch_id == HubBranch.id)
+        .group_by(*keys_)
+    )
+
+
+def _group_row(row, by) -> dict:
+    n = len(GROUPS[by])
+    head = dict(zip(GROUPS[by], row[:n], strict=True))
+    figures = dict(zip(GROUP_FIGURES, (int(v) for v in row[n:]), strict=True))
+    figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
+    if by == "kota":
+        head["kecamatan"] = None
+    return {**head, **figures}
+
+
+def kota_and_kecamatan(date_from, date_to, stale_days, page: int, per_page: int):
+    """What the dashboard shows of the groups in one statement, the period's sums read
+    once: every kota (in name order, as ``group_totals(..., "kota")``) and one page of
+    the kecamatan, highest net sales first (as ``group_totals(..., "kecamatan",
+    stale_days, "sales_net", page, per_page)``). The kota are the sums of their
+    kecamatan (every figure adds up)."""
+    if date_from > date_to:
+        raise InvalidInput(_("'from' must not be after 'to'."), field="from")
+    hb = HubBranch
+    keys_ = [hb.kota, hb.kecamatan]
+    base = _group_base(date_from, date_to, stale_days)
+    stmt = base.with_only_columns(*keys_, *base.selected_columns)
+    kec = _grouped(stmt, date_from, date_to, keys_).cte("kec")
+    kota = sa.select(
+        sa.literal(0).label("part"),
+        kec.c.kota,
+        sa.literal("").label("kecamatan"),
+        *[_total(kec.c[f]).label(f) for f in GROUP_FIGURES],
+    ).group_by(kec.c.kota)
+    kec_page = (
+        sa.select(kec)
+        .order_by(kec.c.sales_net.desc(), kec.c.kota, kec.c.kecamatan)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.union_all(kota, sa.select(sa.literal(1).label("part"), kec_page))
+    ).all()
+    kota_rows = sorted(
+        (_group_row((r[1], *r[3:]), "kota") for r in rows if r[0] == 0),
+        key=lambda g: g["kota"],
+    )
+    kec_rows = sorted(
+        (_group_row(r[1:], "kecamatan") for r in rows if r[0] == 1),
+        key=lambda g: (-g["sales_net"], g["kota"], g["kecamatan"]),
+    )
+    return kota_rows, kec_rows
+
+
+def _group_base(date_from, date_to, stale_days):
+    """The active branches joined to their states in the period, with the counted
+    figures (``branches`` .. the state fields) as aggregates, before any grouping."""
     hb = HubBranch
     points = _points_query(date_from, date_to).subquery()
-    names = GROUPS.get(by, ())
-    keys_ = [getattr(hb, k) for k in names]
     last = hb.last_report_date
     stale = sa.case((sa.or_(last.is_(None), last < _stale_cut(stale_days)), 1), else_=0)
-    counted = ("branches", "branches_reporting", "stale_branches") + POINT_FIELDS
-    summed = ("days_reported",) + SUM_FIELDS
-    stmt = (
+    return (
         sa.select(
-            *keys_,
             sa.func.count(hb.id).label("branches"),
             sa.func.count(points.c.branch_id).label("branches_reporting"),
             _total(stale).label("stale_branches"),
@@ -680,35 +896,6 @@ def group_totals(
         .outerjoin(points, points.c.branch_id == hb.id)
         .where(hb.active.is_(True))
     )
-    if not keys_:
-        row = db.session.execute(stmt).one()
-        figures = dict(zip(counted, (int(v) for v in row), strict=True))
-        figures.update(_all_sums(date_from, date_to))
-        figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
-        return figures
-    # Per group: each branch's sums (grouped by its id from the year, month and edge
-    # rows), joined to the branches with their states and grouped once more by name,
-    # ordered and paged in the same statement.
-    sums = _sums_query(date_from, date_to).subquery()
-    sales = _total(sums.c.sales_net)
-    query = (
-        stmt.add_columns(*[_total(sums.c[f]) for f in ("reports",) + SUM_FIELDS])
-        .outerjoin(sums, sums.c.branch_id == hb.id)
-        .group_by(*keys_)
-        .order_by(*([sales.desc()] if sort == "sales_net" else []), *keys_)
-    )
-    if per_page:
-        query = query.limit(per_page).offset(((page or 1) - 1) * per_page)
-    n = len(keys_)
-    out = []
-    for row in db.session.execute(query):
-        head = dict(zip(names, row[:n], strict=True))
-        figures = dict(zip(counted + summed, (int(v) for v in row[n:]), strict=True))
-        figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
-        if by == "kota":
-            head["kecamatan"] = None
-        out.append({**head, **figures})
-    return out
 
 
 def group_count(by: str) -> int:

@@ -113,7 +113,12 @@ class HubReport(db.Model):
     """
 
     __tablename__ = "hub_reports"
-    __table_args__ = (sa.Index("ix_hub_reports_date", "date"),)
+    # On PostgreSQL the date index carries the branch and the additive figures, so the
+    # days at a period's unaligned edges are an index-only scan, never the wide rows
+    # (each holds its body); SQLite keeps a plain index on the date.
+    __table_args__ = (
+        sa.Index("ix_hub_reports_date", "date", postgresql_include=["branch_id", *SUM_FIELDS]),
+    )
 
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
     date: Mapped[date] = mapped_column(sa.Date, primary_key=True)
@@ -192,7 +197,10 @@ class SummedFigures:
 
 
 class HubMonthly(SummedFigures, db.Model):
-    """Sums of one branch's reports in one calendar month (``month`` is its first day)."""
+    """Sums of one branch's reports in one calendar month (``month`` is its first day),
+    and the state figures of its last report in the month (``last_date``; a later day
+    replaces them on ingest, an earlier one arriving late does not): a period in the
+    past reads each branch's state at its end here, not in the reports."""
 
     __tablename__ = "hub_monthly"
     # A period's summary reads months across every branch: by month first.
@@ -201,6 +209,16 @@ class HubMonthly(SummedFigures, db.Model):
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
     month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     reports: Mapped[int] = _money()
+    last_date: Mapped[date | None] = mapped_column(sa.Date)
+    members_total: Mapped[int] = _money()
+    capital_pokok: Mapped[int] = _money()
+    capital_wajib: Mapped[int] = _money()
+    capital_sukarela: Mapped[int] = _money()
+    stock_value_cost: Mapped[int] = _money()
+    stock_consigned: Mapped[int] = _money()
+    umkm_suppliers_active: Mapped[int] = _money()
+    umkm_suppliers_members: Mapped[int] = _money()
+    staff_count: Mapped[int] = _money()
 
 
 class HubYearly(SummedFigures, db.Model):

@@ -25,6 +25,13 @@ PARENT = "hub_reports"
 DEFAULT = "hub_reports_default"
 CHILD_RE = re.compile(r"^hub_reports_(y\d{4}|default)$")
 
+# Each partition is vacuumed after a few thousand new reports (about a day of the whole
+# country), not after a fifth of its rows: the vacuum marks the new pages all-visible,
+# so reading the recent days through the covering date index stays index-only (a page
+# not marked is read from the table). Set on every partition: a partitioned table
+# takes no storage parameters.
+AUTOVACUUM = "autovacuum_vacuum_insert_threshold = 5000, autovacuum_vacuum_insert_scale_factor = 0"
+
 # Years known to have a partition, per engine URL (a partition is never dropped by the
 # app, so a cache per process is safe).
 _known: dict[str, set[int]] = {}
@@ -81,7 +88,8 @@ def create_year(conn, year: int) -> bool:
     if year in existing_years(conn):
         return False
     conn.exec_driver_sql(
-        f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+        f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) "
+        f"WITH ({AUTOVACUUM})"
     )
     has_default = conn.exec_driver_sql(
         "SELECT 1 FROM pg_class WHERE relname = %(n)s AND pg_table_is_visible(oid)",
@@ -99,7 +107,21 @@ def create_year(conn, year: int) -> bool:
 
 
 def create_default(conn):
-    conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {DEFAULT} PARTITION OF {PARENT} DEFAULT")
+    conn.exec_driver_sql(
+        f"CREATE TABLE IF NOT EXISTS {DEFAULT} PARTITION OF {PARENT} DEFAULT WITH ({AUTOVACUUM})"
+    )
+
+
+def children(conn) -> list[str]:
+    """The names of hub_reports' partitions (yearly and default)."""
+    return list(
+        conn.exec_driver_sql(
+            "SELECT c.relname FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
+            "WHERE p.relname = %(name)s AND pg_table_is_visible(p.oid) ORDER BY c.relname",
+            {"name": PARENT},
+        ).scalars()
+    )
 
 
 def ensure_years(engine, years) -> list[int]:

@@ -263,11 +263,9 @@ def _dashboard_data():
     totals["capital_total"] += totals["capital_sukarela"]
     kecamatan_total = hub.group_count("kecamatan")
     kec_page = _page_arg("kec_page", kecamatan_total)
-    kecamatan = _with_capital(
-        hub.group_totals(
-            date_from, date_to, "kecamatan", stale_days, "sales_net", kec_page, PAGE_SIZE
-        )
-    )
+    # Every kota and a page of the kecamatan from one reading of the period's sums.
+    kota, kecamatan = hub.kota_and_kecamatan(date_from, date_to, stale_days, kec_page, PAGE_SIZE)
+    kecamatan = _with_capital(kecamatan)
     for n, row in enumerate(kecamatan, start=(kec_page - 1) * PAGE_SIZE + 1):
         row["rank"] = n
     stale_count = hub.stale_branches(stale_days, 1, 1)["total"]
@@ -277,7 +275,7 @@ def _dashboard_data():
         "totals": totals,
         "branches": _with_capital(summary["branches"]),
         "branches_pager": _pager("page", page, branches_total, "branches"),
-        "kota": _ranked(_with_capital(hub.group_totals(date_from, date_to, "kota", stale_days))),
+        "kota": _ranked(_with_capital(kota)),
         "kecamatan": kecamatan,
         "kecamatan_pager": _pager("kec_page", kec_page, kecamatan_total, "kecamatan"),
         "trend": hub.trend(date_from, date_to, data["by"]),

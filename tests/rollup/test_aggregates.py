@@ -16,7 +16,14 @@ from flask_migrate import downgrade, upgrade
 from mart.extensions import db
 from rollup import hub as hub_service
 from rollup import partitions
-from rollup.models import SUM_FIELDS, HubBranch, HubMonthly, HubReport, HubYearly
+from rollup.models import (
+    POINT_FIELDS,
+    SUM_FIELDS,
+    HubBranch,
+    HubMonthly,
+    HubReport,
+    HubYearly,
+)
 from rollup.schemas import RollupReportIn
 from tests.rollup.conftest import make_report, signed_post
 
@@ -97,6 +104,17 @@ def test_sql_aggregates_equal_the_branch_rows(hub):
                     for by in ("kota", "kecamatan"):
                         sql = hub_service.group_totals(date_from, date_to, by, stale)
                         assert sql == hub_service.breakdown(rows, by), (by, date_from, date_to)
+                    # The dashboard's one statement: every kota, a page of the kecamatan.
+                    by_sales = sorted(
+                        hub_service.breakdown(rows, "kecamatan"),
+                        key=lambda g: (-g["sales_net"], g["kota"], g["kecamatan"]),
+                    )
+                    for page in (1, 2, 3, 4):
+                        kota, kec = hub_service.kota_and_kecamatan(
+                            date_from, date_to, stale, page, 2
+                        )
+                        assert kota == hub_service.breakdown(rows, "kota")
+                        assert kec == by_sales[(page - 1) * 2 : page * 2], (page, date_from)
             # Not vacuous: the figures are there, and some branches are stale, some not.
             s = hub_service.summary(start, hub_service.today(), 2)
             assert s["totals"]["sales_net"] > 0 and s["totals"]["members_total"] > 0
@@ -171,6 +189,9 @@ def test_group_totals_refuses_a_reversed_period(hub, by):
         with pytest.raises(hub_service.InvalidInput) as error:
             hub_service.group_totals(today, today - timedelta(days=1), by)
         assert "from" in error.value.errors["json"]
+        with pytest.raises(hub_service.InvalidInput) as error:
+            hub_service.kota_and_kecamatan(today, today - timedelta(days=1), 3, 1, 50)
+        assert "from" in error.value.errors["json"]
 
 
 # --- whole years from hub_yearly (issue 16) -------------------------------------------
@@ -190,11 +211,17 @@ def _fill_years(rng):
         code: hub_service.add_branch(code, f"Mart {code}", kota, kec, tz)[0]
         for code, kota, kec, tz in BRANCHES
     }
+    # B2 is silent from April to 20 August last year: a period ending in those months
+    # finds its state in March, or in the days of August before the 20th (none).
+    silent = (date(today.year - 1, 4, 1), date(today.year - 1, 8, 20))
     for code, branch in branches.items():
         if code == "C1":
             continue
         day = start + timedelta(days=rng.randint(0, 5))
         while day < today:
+            if code == "B2" and silent[0] <= day < silent[1]:
+                day += timedelta(days=1)
+                continue
             for revision in range(1, rng.choice((2, 2, 2, 3))):
                 body = make_report(
                     code,
@@ -204,6 +231,8 @@ def _fill_years(rng):
                     transactions=rng.randint(0, 300),
                     umkm_purchases=rng.randint(0, 90_000),
                     members_total=rng.randint(10, 400),
+                    capital={"pokok": rng.randint(0, 10**7), "wajib": 5, "sukarela": day.day},
+                    staff_count=rng.randint(1, 9),
                 )
                 hub_service.ingest(branch, schema.load(body), json.dumps(body).encode())
             day += timedelta(days=rng.randint(1, 9))
@@ -237,6 +266,21 @@ def _from_reports(date_from, date_to):
     return out
 
 
+def _states_from_reports(date_from, date_to):
+    """Per active branch code: the date and state figures of its last report in the
+    period, read straight from hub_reports."""
+    r, b = HubReport, HubBranch
+    out = {}
+    for row in db.session.execute(
+        sa.select(b.code, r.date, *[getattr(r, f) for f in POINT_FIELDS])
+        .join(r, r.branch_id == b.id)
+        .where(b.active.is_(True), r.date >= date_from, r.date <= date_to)
+        .order_by(r.date)
+    ):
+        out[row[0]] = {"figures_as_of": row[1], **dict(zip(POINT_FIELDS, row[2:], strict=True))}
+    return out
+
+
 def _year_periods(start):
     today = hub_service.today()
     y = today.year
@@ -252,6 +296,14 @@ def _year_periods(start):
         (date(y - 1, 6, 1), date(y - 1, 8, 31)),  # months, no year
         (date(y - 1, 3, 1), date(y - 1, 10, 31)),  # a year less four months
         (date(y, 2, 1), today),  # this year less January and the months to come
+        # The past: each branch's state at the end from its month rows.
+        (date(y - 1, 1, 1), date(y - 1, 9, 30)),  # ending at a month's end
+        (date(y - 2, 10, 9), date(y - 1, 9, 17)),  # ending mid-month (its days probed)
+        (date(y - 1, 2, 10), date(y - 1, 7, 31)),  # B2 silent for the last four months
+        (date(y - 1, 1, 20), date(y - 1, 8, 15)),  # B2 reports after the end, not before
+        (date(y - 1, 8, 3), date(y - 1, 8, 26)),  # inside one month
+        (date(y - 1, 5, 5), date(y - 1, 5, 25)),  # inside one month, B2 silent
+        (date(y - 1, 8, 21), date(y - 1, 9, 1)),  # a month's first day ends it
     ]
 
 
@@ -261,6 +313,7 @@ def test_whole_years_read_from_hub_yearly_equal_the_reports(hub):
             start = _fill_years(random.Random(2016))
             for date_from, date_to in _year_periods(start):
                 truth = _from_reports(date_from, date_to)
+                states = _states_from_reports(date_from, date_to)
                 s = hub_service.summary(date_from, date_to, 3)
                 for row in s["branches"]:
                     mine = truth.get(row["code"]) or dict.fromkeys(
@@ -268,9 +321,23 @@ def test_whole_years_read_from_hub_yearly_equal_the_reports(hub):
                     )
                     for name in ("days_reported",) + SUM_FIELDS:
                         assert row[name] == mine[name], (row["code"], name, date_from, date_to)
+                    state = states.get(row["code"]) or {
+                        "figures_as_of": None,
+                        **dict.fromkeys(POINT_FIELDS, 0),
+                    }
+                    for name in ("figures_as_of",) + POINT_FIELDS:
+                        assert row[name] == state[name], (row["code"], name, date_from, date_to)
+                # The same states through the paged branch table (only its ids).
+                paged = hub_service.summary(date_from, date_to, 3, 2, 2)["branches"]
+                assert paged == s["branches"][2:4]
                 for name in ("days_reported",) + SUM_FIELDS:
                     assert s["totals"][name] == sum(t[name] for t in truth.values())
                 assert s["totals"] == hub_service.totals_of(s["branches"])
+                kota, kec = hub_service.kota_and_kecamatan(date_from, date_to, 3, 1, 50)
+                assert kota == hub_service.breakdown(s["branches"], "kota")
+                assert kec == hub_service.group_totals(
+                    date_from, date_to, "kecamatan", 3, "sales_net"
+                )
                 for by in ("kota", "kecamatan"):
                     groups = hub_service.group_totals(date_from, date_to, by, 3)
                     assert groups == hub_service.breakdown(s["branches"], by)
@@ -283,12 +350,26 @@ def test_whole_years_read_from_hub_yearly_equal_the_reports(hub):
                         ]
                         for name in ("days_reported",) + SUM_FIELDS:
                             assert group[name] == sum(t[name] for t in inside), (by, name)
+                        held = [
+                            st
+                            for code, st in states.items()
+                            if truth[code]["kota"] == group["kota"]
+                            and (by == "kota" or truth[code]["kecamatan"] == group["kecamatan"])
+                        ]
+                        for name in POINT_FIELDS:
+                            assert group[name] == sum(st[name] for st in held), (by, name)
             # Not vacuous: whole years were read, and they hold figures.
             y = hub_service.today().year - 1
             assert hub_service._year_cover(date(y, 1, 1), date(y + 1, 1, 1))[0]
             assert db.session.scalar(sa.select(sa.func.count()).select_from(HubYearly)) >= 10
             total = hub_service.summary(date(y, 1, 1), date(y, 12, 31), 3)["totals"]
             assert total["sales_net"] > 0 and total["days_reported"] > 100
+            # B2's state at the end of July is March's last report, not a later one.
+            july = hub_service.summary(date(y, 2, 10), date(y, 7, 31), 3)["branches"]
+            b2 = next(row for row in july if row["code"] == "B2")
+            assert b2["figures_as_of"] is not None and b2["figures_as_of"].month == 3
+            # The past periods went through the month rows: later reports exist.
+            assert hub_service.get_branch("B2").last_report_date > date(y, 9, 30)
         finally:
             db.session.rollback()
 
@@ -326,9 +407,47 @@ def test_year_cover_counts_each_month_once():
     )
 
 
+def test_edge_cover_counts_each_day_once():
+    """The edges' months (each its every day) and day ranges with their signs add up to
+    each day of the edges once and to nothing else, never reading more rows than the
+    days themselves."""
+    rng = random.Random(20)
+    base = date(2024, 1, 1)
+    for _ in range(400):
+        a, b = sorted(rng.sample(range(800), 2))
+        edges = hub_service._month_split(base + timedelta(days=a), base + timedelta(days=b))[1]
+        months, days = hub_service._edge_cover(edges)
+        count = {}
+        for start, end, sign in months:
+            day = start
+            while day < end:
+                count[day] = count.get(day, 0) + sign
+                day += timedelta(days=1)
+        for first, last, sign in days:
+            day = first
+            while day <= last:
+                count[day] = count.get(day, 0) + sign
+                day += timedelta(days=1)
+        wanted = {}
+        for first, last in edges:
+            day = first
+            while day <= last:
+                wanted[day] = 1
+                day += timedelta(days=1)
+        assert {d: c for d, c in count.items() if c} == wanted
+        rows = len(months) + sum((last - first).days + 1 for first, last, _sign in days)
+        assert rows <= len(wanted)
+    # The last 30 days to 30 October: October less its 1st and 31st.
+    edges = hub_service._month_split(date(2026, 10, 1), date(2026, 10, 30))[1]
+    assert hub_service._edge_cover(edges) == (
+        [(date(2026, 10, 1), date(2026, 11, 1), 1)],
+        [(date(2026, 10, 31), date(2026, 10, 31), -1)],
+    )
+
+
 def _yearly_equals_reports():
     """hub_yearly (and hub_monthly) hold exactly the reports' sums per branch and year
-    (and month); nothing more."""
+    (and month), nothing more; each month row the state of its month's last report."""
     r = HubReport
     reports = db.session.execute(
         sa.select(r.branch_id, r.date, *[getattr(r, f) for f in SUM_FIELDS])
@@ -355,6 +474,24 @@ def _yearly_equals_reports():
             if any(row[2:])
         }
         assert held == expected, table.__tablename__
+    # Each month row holds the state of the month's last report.
+    last = {}
+    for row in db.session.execute(
+        sa.select(r.branch_id, r.date, *[getattr(r, f) for f in POINT_FIELDS]).order_by(r.date)
+    ):
+        last[(row[0], row[1].replace(day=1))] = (row[1], *row[2:])
+    states = {
+        (row[0], row[1]): tuple(row[2:])
+        for row in db.session.execute(
+            sa.select(
+                HubMonthly.branch_id,
+                HubMonthly.month,
+                HubMonthly.last_date,
+                *[getattr(HubMonthly, f) for f in POINT_FIELDS],
+            )
+        )
+    }
+    assert states == last
 
 
 def test_ingest_keeps_hub_yearly_equal_to_the_reports(hub, hub_client, register):
@@ -370,15 +507,22 @@ def test_ingest_keeps_hub_yearly_equal_to_the_reports(hub, hub_client, register)
             assert signed_post(hub_client, code, k, body).status_code == 201
     # A day replaced (revision 2), in each year; a late day of the year before; repeats.
     for day, net in ((date(y - 1, 12, 31), 7777), (date(y, 1, 1), 50)):
-        body = make_report("Y1", day, 2, sales_net=net, transactions=9)
+        body = make_report("Y1", day, 2, sales_net=net, transactions=9, members_total=77)
         response = signed_post(hub_client, "Y1", key, body)
         assert response.status_code == 201 and response.json["outcome"] == "replaced"
     late = make_report("Y2", date(y - 1, 6, 15), sales_net=123_456, umkm_purchases=1)
     assert signed_post(hub_client, "Y2", key2, late).status_code == 201
+    # An earlier day of December arriving late: the month's state stays the 31st's.
+    early = make_report("Y1", date(y - 1, 12, 2), sales_net=0, members_total=5, staff_count=8)
+    assert signed_post(hub_client, "Y1", key, early).status_code == 201
+    # The month's last day replaced with the same sums, another state: the state moves.
+    body = make_report("Y1", date(y, 1, 2), 2, sales_net=4000, transactions=4, members_total=99)
+    response = signed_post(hub_client, "Y1", key, body)
+    assert response.status_code == 201 and response.json["outcome"] == "replaced"
     for _ in range(2):
         response = signed_post(hub_client, "Y2", key2, late)
         assert response.status_code == 200 and response.json["outcome"] == "unchanged"
-    body = make_report("Y1", date(y, 1, 1), 2, sales_net=50, transactions=9)
+    body = make_report("Y1", date(y, 1, 1), 2, sales_net=50, transactions=9, members_total=77)
     assert signed_post(hub_client, "Y1", key, body).json["outcome"] == "unchanged"
     with hub.app_context():
         _yearly_equals_reports()
@@ -388,6 +532,15 @@ def test_ingest_keeps_hub_yearly_equal_to_the_reports(hub, hub_client, register)
         assert rows[(y1, date(y - 1, 1, 1))].sales_net == 1000 + 7777
         assert rows[(y1, date(y, 1, 1))].reports == 2
         assert rows[(y1, date(y, 1, 1))].sales_net == 50 + 4000
+        december = db.session.get(HubMonthly, (y1, date(y - 1, 12, 1)))
+        january = db.session.get(HubMonthly, (y1, date(y, 1, 1)))
+        assert (december.last_date, december.members_total) == (date(y - 1, 12, 31), 77)
+        assert (december.reports, january.reports) == (3, 2)
+        assert (january.last_date, january.members_total) == (date(y, 1, 2), 99)
+        # A past period ending on 31 December reads that state.
+        s = hub_service.summary(date(y - 1, 12, 1), date(y - 1, 12, 31), 3)
+        row = next(r for r in s["branches"] if r["code"] == "Y1")
+        assert (row["figures_as_of"], row["members_total"]) == (date(y - 1, 12, 31), 77)
 
 
 def test_the_migration_fills_hub_yearly_from_the_months(hub, hub_client, register):

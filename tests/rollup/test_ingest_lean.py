@@ -120,6 +120,8 @@ def test_the_lean_path_keeps_every_summary(hub, hub_client, register):
         daily = db.session.get(HubDaily, day)
         for row in (monthly, daily):
             assert (row.reports, row.sales_net, row.transactions) == (1, 8_000, 3)
+        # The refused older revision left the month's state as revision 2 made it.
+        assert (monthly.last_date, monthly.members_total) == (day, 33)
         latest = db.session.scalar(sa.select(HubLatest))
         assert (latest.date, latest.members_total) == (day, 33)
         umkm = dict(db.session.execute(sa.select(HubUmkmMonthly.ref, HubUmkmMonthly.sales)).all())

@@ -11,6 +11,7 @@ from flask_migrate import upgrade
 
 from mart import create_app
 from mart.extensions import db
+from rollup import hub as hub_service
 from rollup import partitions
 from tests.conftest import make_config
 from tests.rollup.conftest import make_report, signed_post
@@ -67,6 +68,41 @@ def test_rows_in_the_default_partition_move_into_a_new_year(hub, register, datab
         with db.engine.connect() as conn:
             assert _where(conn, date(2044, 5, 6)) == "hub_reports_y2044"
             assert conn.exec_driver_sql("SELECT count(*) FROM hub_reports").scalar() == 1
+
+
+def _autovacuum(conn, name) -> bool:
+    """Whether partition ``name`` carries rollup.partitions.AUTOVACUUM."""
+    options = conn.exec_driver_sql(
+        "SELECT reloptions FROM pg_class WHERE relname = %(n)s", {"n": name}
+    ).scalar()
+    return {
+        "autovacuum_vacuum_insert_threshold=5000",
+        "autovacuum_vacuum_insert_scale_factor=0",
+    } <= set(options or ())
+
+
+def test_edges_are_read_index_only(hub, register, database_url):
+    """The days at a period's unaligned edges come from the covering date index alone
+    (every column the sums need is in it: an Index Only Scan, not the wide rows), in
+    every yearly partition, one made later included; a new partition gets the vacuum
+    settings that keep its recent pages all-visible."""
+    _pg_only(database_url)
+    register("JKT01")
+    with hub.app_context():
+        partitions.forget()
+        partitions.ensure_years(db.engine, [2041])
+        stmt = hub_service._sums_query(date(2041, 3, 17), date(2041, 6, 12))
+        sql = str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+        with db.engine.begin() as conn:
+            assert _autovacuum(conn, "hub_reports_y2041")
+            # An empty table would be read whole: the planner is told not to.
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+            plan = "\n".join(conn.exec_driver_sql("EXPLAIN " + sql).scalars())
+            conn.rollback()
+    reads = [line for line in plan.splitlines() if " on hub_reports" in line]
+    assert reads and all("Index Only Scan" in line for line in reads), plan
+    assert any("on hub_reports_y2041" in line for line in reads), plan
 
 
 def test_flask_rollup_partitions_lists_them(hub, database_url):
@@ -130,6 +166,10 @@ def test_migration_copies_the_existing_reports(fresh_url, tmp_path):
                 zone = conn.exec_driver_sql("SELECT timezone FROM hub_branches").scalar()
                 assert zone == "Asia/Jakarta"
                 if conn.dialect.name == "postgresql":
+                    # 0020: every partition vacuumed after a few thousand new reports.
+                    names = partitions.children(conn)
+                    assert {"hub_reports_y2019", "hub_reports_default"} <= set(names)
+                    assert all(_autovacuum(conn, name) for name in names), names
                     assert _where(conn, date(2019, 12, 31)) == "hub_reports_y2019"
                     assert _where(conn, date(2026, 2, 1)) == "hub_reports_y2026"
                     assert (
