@@ -11,6 +11,7 @@ from flask_babel import get_locale
 
 import config as config_module
 from mart import auth_api, cli, errors, limits, locale, nav, security, views, workers
+from mart.db import pg_session_options
 from mart.extensions import api, babel, csrf, db, login_manager, migrate
 from mart.logs import configure
 from mart.money import format_number, format_rupiah
@@ -71,6 +72,11 @@ def _load_config(app, settings, config):
         engine_options.setdefault("connect_args", {"timeout": 15, "check_same_thread": False})
     else:
         engine_options.setdefault("pool_pre_ping", True)
+        connect_args = dict(engine_options.get("connect_args") or {})
+        # Ours first: options given in the settings come after, and so win.
+        given = connect_args.get("options")
+        connect_args["options"] = " ".join(filter(None, (pg_session_options(app.config), given)))
+        engine_options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
         str(PACKAGE_ROOT / pkg / "translations")

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
+from mart.db import pg_session_options
 from mart.extensions import db
 
 # Endpoints that read only (they never write in their request).
@@ -40,7 +41,13 @@ def engine(app):
         return None
     made = app.extensions.get("mart_read_engine")
     if made is None:
-        made = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        made = sa.create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=10,
+            connect_args={"options": pg_session_options(app.config)},
+        )
         app.extensions["mart_read_engine"] = made
     return made
 
