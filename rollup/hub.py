@@ -8,6 +8,7 @@ receive the difference between the new and the replaced figures with atomic upse
 ingests never lose an update.
 """
 
+import functools
 import json
 import re
 from datetime import date, timedelta
@@ -160,6 +161,15 @@ def _insert(table):
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
+@functools.cache
+def _excluded(table):
+    """The upsert's ``excluded`` row of ``table``: what ``insert(...).excluded`` gives
+    (the table aliased as ``excluded``), made once per table. Each statement's own
+    built its column collection anew, about 1 ms of CPU a statement and a quarter of
+    a report's ingest (cProfile of the roll-up tests)."""
+    return sa.alias(table, name="excluded").columns
+
+
 def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
     """Store a verified, validated report. Returns ``(report, outcome)``, outcome being
     ``created``, ``replaced`` or ``unchanged``; a created report is returned transient
@@ -288,8 +298,8 @@ def _keep_latest(branch_id, day, values, books=None):
     stmt = _insert(table).values(branch_id=branch_id, date=day, **points)
     return stmt.on_conflict_do_update(
         index_elements=["branch_id"],
-        set_={"date": stmt.excluded.date, **{n: stmt.excluded[n] for n in points}},
-        where=stmt.excluded.date >= table.c.date,
+        set_={"date": _excluded(table).date, **{n: _excluded(table)[n] for n in points}},
+        where=_excluded(table).date >= table.c.date,
     )
 
 
@@ -318,7 +328,7 @@ def _add_umkm(branch_id, day, old: list, new: list) -> list:
         out.append(
             stmt.on_conflict_do_update(
                 index_elements=["branch_id", "month", "ref"],
-                set_={n: table.c[n] + stmt.excluded[n] for n in ("sales", "consignment_paid")},
+                set_={n: table.c[n] + _excluded(table)[n] for n in ("sales", "consignment_paid")},
             )
         )
     described = {}
@@ -337,20 +347,20 @@ def _add_umkm(branch_id, day, old: list, new: list) -> list:
         table = HubUmkmSupplier.__table__
         sqlite_ = db.session.get_bind().dialect.name == "sqlite"
         stmt = _insert(table).values([described[ref] for ref in sorted(described)])
-        newer = stmt.excluded.last_date >= table.c.last_date
+        newer = _excluded(table).last_date >= table.c.last_date
         out.append(
             stmt.on_conflict_do_update(
                 index_elements=["branch_id", "ref"],
                 set_={
                     **{
-                        k: sa.case((newer, stmt.excluded[k]), else_=table.c[k])
+                        k: sa.case((newer, _excluded(table)[k]), else_=table.c[k])
                         for k in ("name", "member", "permit", "has_page")
                     },
                     "first_date": (sa.func.min if sqlite_ else sa.func.least)(
-                        table.c.first_date, stmt.excluded.first_date
+                        table.c.first_date, _excluded(table).first_date
                     ),
                     "last_date": (sa.func.max if sqlite_ else sa.func.greatest)(
-                        table.c.last_date, stmt.excluded.last_date
+                        table.c.last_date, _excluded(table).last_date
                     ),
                 },
             )
@@ -399,9 +409,9 @@ def _add_products(branch_id, day, old: list, new: list) -> list:
         stmt.on_conflict_do_update(
             index_elements=["branch_id", "month", "key"],
             set_={
-                "quantity": table.c.quantity + stmt.excluded.quantity,
-                "sales": table.c.sales + stmt.excluded.sales,
-                **{k: stmt.excluded[k] for k in ("name", "barcode", "unit", "umkm", "supplier")},
+                "quantity": table.c.quantity + _excluded(table).quantity,
+                "sales": table.c.sales + _excluded(table).sales,
+                **{k: _excluded(table)[k] for k in ("name", "barcode", "unit", "umkm", "supplier")},
             },
         )
     ]
@@ -411,7 +421,7 @@ def _upsert(table, keys_: dict, delta: dict):
     stmt = _insert(table).values(**keys_, **delta)
     return stmt.on_conflict_do_update(
         index_elements=list(keys_),
-        set_={name: table.c[name] + stmt.excluded[name] for name in delta},
+        set_={name: table.c[name] + _excluded(table)[name] for name in delta},
     )
 
 
@@ -436,13 +446,13 @@ def _keep_month(branch_id, day, delta, values):
     stmt = _insert(table).values(
         branch_id=branch_id, month=day.replace(day=1), last_date=day, **delta, **points
     )
-    newer = sa.or_(table.c.last_date.is_(None), stmt.excluded.last_date >= table.c.last_date)
+    newer = sa.or_(table.c.last_date.is_(None), _excluded(table).last_date >= table.c.last_date)
     return stmt.on_conflict_do_update(
         index_elements=["branch_id", "month"],
         set_={
-            **{name: table.c[name] + stmt.excluded[name] for name in delta},
+            **{name: table.c[name] + _excluded(table)[name] for name in delta},
             **{
-                name: sa.case((newer, stmt.excluded[name]), else_=table.c[name])
+                name: sa.case((newer, _excluded(table)[name]), else_=table.c[name])
                 for name in ("last_date",) + POINT_FIELDS
             },
         },
