@@ -51,6 +51,8 @@ from rollup import branch as branch_side  # noqa: E402
 from rollup import hub, keys, partitions  # noqa: E402
 from rollup.demo import demo_report  # noqa: E402
 from rollup.keys import sign  # noqa: E402
+from rollup.models import POINT_FIELDS as POINTS  # noqa: E402
+from rollup.models import SUM_FIELDS as SUMS  # noqa: E402
 from rollup.models import HubBranch  # noqa: E402
 
 ADMIN_URL = os.environ.get(
@@ -95,22 +97,6 @@ def make_app(url, instance, **extra):
 
 # --- hub ------------------------------------------------------------------------------
 
-SUMS = (
-    "sales_gross",
-    "discounts",
-    "returns",
-    "sales_net",
-    "ppn",
-    "transactions",
-    "items",
-    "member_sales",
-    "members_joined",
-    "members_left",
-    "umkm_purchases",
-    "consignment_payable",
-    "consignment_paid",
-)
-
 
 ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 
@@ -152,19 +138,6 @@ def register_branches(app):
         db.session.execute(sa.insert(HubBranch), rows)
         db.session.commit()
     return branch_keys
-
-
-POINTS = (
-    "members_total",
-    "capital_pokok",
-    "capital_wajib",
-    "capital_sukarela",
-    "stock_value_cost",
-    "stock_consigned",
-    "umkm_suppliers_active",
-    "umkm_suppliers_members",
-    "staff_count",
-)
 
 
 def bulk_load(app, first_day, last_day):

@@ -774,6 +774,10 @@ def _stale_cut(stale_days: int):
 
 
 GROUPS = {"kota": ("kota",), "kecamatan": ("kota", "kecamatan")}
+# A group's figures: counted over its branches (``_group_base``), then summed over the
+# period (``_grouped``).
+COUNTED = ("branches", "branches_reporting", "stale_branches") + POINT_FIELDS
+GROUP_FIGURES = COUNTED + ("days_reported",) + SUM_FIELDS
 GROUP_SORTS = ("name", "sales_net")
 
 
@@ -802,12 +806,11 @@ def group_totals(
     if stale_days is None:
         stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
     keys_ = [getattr(HubBranch, k) for k in GROUPS.get(by, ())]
-    counted = ("branches", "branches_reporting", "stale_branches") + POINT_FIELDS
     base = _group_base(date_from, date_to, stale_days)
     stmt = base.with_only_columns(*keys_, *base.selected_columns)
     if not keys_:
         row = db.session.execute(stmt).one()
-        figures = dict(zip(counted, (int(v) for v in row), strict=True))
+        figures = dict(zip(COUNTED, (int(v) for v in row), strict=True))
         figures.update(_all_sums(date_from, date_to))
         figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
         return figures
@@ -817,10 +820,6 @@ def group_totals(
     if per_page:
         query = query.limit(per_page).offset(((page or 1) - 1) * per_page)
     return [_group_row(row, by) for row in db.session.execute(query)]
-
-
-GROUP_FIGURES = ("branches", "branches_reporting", "stale_branches") + POINT_FIELDS
-GROUP_FIGURES += ("days_reported",) + SUM_FIELDS
 
 
 def _grouped(stmt, date_from, date_to, keys_):

@@ -104,7 +104,42 @@ class HubBranch(db.Model):
     last_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class HubReport(db.Model):
+class SummedFigures:
+    """A day's additive figures, as a report gives them and the summary tables add them
+    up (a mixin: each table gets its own columns)."""
+
+    sales_gross: Mapped[int] = _money()
+    discounts: Mapped[int] = _money()
+    returns: Mapped[int] = _money()
+    sales_net: Mapped[int] = _money()
+    ppn: Mapped[int] = _money()
+    transactions: Mapped[int] = _money()
+    items: Mapped[int] = _money()
+    member_sales: Mapped[int] = _money()
+    members_joined: Mapped[int] = _money()
+    members_left: Mapped[int] = _money()
+    umkm_purchases: Mapped[int] = _money()
+    consignment_payable: Mapped[int] = _money()
+    consignment_paid: Mapped[int] = _money()
+
+
+class StateFigures:
+    """A day's state figures, as a report gives them (members, capital, stock, UMKM
+    suppliers, staff), kept per branch for its newest report (hub_latest) and its last
+    report of each month (hub_monthly). A mixin: each table gets its own columns."""
+
+    members_total: Mapped[int] = _money()
+    capital_pokok: Mapped[int] = _money()
+    capital_wajib: Mapped[int] = _money()
+    capital_sukarela: Mapped[int] = _money()
+    stock_value_cost: Mapped[int] = _money()
+    stock_consigned: Mapped[int] = _money()
+    umkm_suppliers_active: Mapped[int] = _money()
+    umkm_suppliers_members: Mapped[int] = _money()
+    staff_count: Mapped[int] = _money()
+
+
+class HubReport(SummedFigures, StateFigures, db.Model):
     """The newest revision received of one branch's business day.
 
     Keyed by (branch, date): on PostgreSQL the table is partitioned by range of
@@ -127,34 +162,10 @@ class HubReport(db.Model):
     # The raw body exactly as signed by the branch.
     body: Mapped[str] = mapped_column(sa.Text)
 
-    sales_gross: Mapped[int] = _money()
-    discounts: Mapped[int] = _money()
-    returns: Mapped[int] = _money()
-    sales_net: Mapped[int] = _money()
-    ppn: Mapped[int] = _money()
-    transactions: Mapped[int] = _money()
-    items: Mapped[int] = _money()
-    member_sales: Mapped[int] = _money()
-    members_joined: Mapped[int] = _money()
-    members_left: Mapped[int] = _money()
-    umkm_purchases: Mapped[int] = _money()
-    consignment_payable: Mapped[int] = _money()
-    consignment_paid: Mapped[int] = _money()
-
-    members_total: Mapped[int] = _money()
-    capital_pokok: Mapped[int] = _money()
-    capital_wajib: Mapped[int] = _money()
-    capital_sukarela: Mapped[int] = _money()
-    stock_value_cost: Mapped[int] = _money()
-    stock_consigned: Mapped[int] = _money()
-    umkm_suppliers_active: Mapped[int] = _money()
-    umkm_suppliers_members: Mapped[int] = _money()
-    staff_count: Mapped[int] = _money()
-
     branch: Mapped[HubBranch] = relationship()
 
 
-class HubLatest(db.Model):
+class HubLatest(StateFigures, db.Model):
     """Each branch's newest report's state figures (members, capital, stock...), kept on
     ingest: the summary of any period that holds a branch's newest report reads them
     here (one row per branch) instead of searching the reports."""
@@ -163,40 +174,13 @@ class HubLatest(db.Model):
 
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
     date: Mapped[date] = mapped_column(sa.Date)
-    members_total: Mapped[int] = _money()
-    capital_pokok: Mapped[int] = _money()
-    capital_wajib: Mapped[int] = _money()
-    capital_sukarela: Mapped[int] = _money()
-    stock_value_cost: Mapped[int] = _money()
-    stock_consigned: Mapped[int] = _money()
-    umkm_suppliers_active: Mapped[int] = _money()
-    umkm_suppliers_members: Mapped[int] = _money()
-    staff_count: Mapped[int] = _money()
     # The books checked against the ledgers, as the newest report says (None: it says
     # nothing, an older branch); what differs, as JSON lines.
     books_ok: Mapped[bool | None] = mapped_column()
     books_differences: Mapped[str | None] = mapped_column(sa.Text)
 
 
-class SummedFigures:
-    """The figures the summary tables add up (a mixin: each table gets its own columns)."""
-
-    sales_gross: Mapped[int] = _money()
-    discounts: Mapped[int] = _money()
-    returns: Mapped[int] = _money()
-    sales_net: Mapped[int] = _money()
-    ppn: Mapped[int] = _money()
-    transactions: Mapped[int] = _money()
-    items: Mapped[int] = _money()
-    member_sales: Mapped[int] = _money()
-    members_joined: Mapped[int] = _money()
-    members_left: Mapped[int] = _money()
-    umkm_purchases: Mapped[int] = _money()
-    consignment_payable: Mapped[int] = _money()
-    consignment_paid: Mapped[int] = _money()
-
-
-class HubMonthly(SummedFigures, db.Model):
+class HubMonthly(SummedFigures, StateFigures, db.Model):
     """Sums of one branch's reports in one calendar month (``month`` is its first day),
     and the state figures of its last report in the month (``last_date``; a later day
     replaces them on ingest, an earlier one arriving late does not): a period in the
@@ -210,15 +194,6 @@ class HubMonthly(SummedFigures, db.Model):
     month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     reports: Mapped[int] = _money()
     last_date: Mapped[date | None] = mapped_column(sa.Date)
-    members_total: Mapped[int] = _money()
-    capital_pokok: Mapped[int] = _money()
-    capital_wajib: Mapped[int] = _money()
-    capital_sukarela: Mapped[int] = _money()
-    stock_value_cost: Mapped[int] = _money()
-    stock_consigned: Mapped[int] = _money()
-    umkm_suppliers_active: Mapped[int] = _money()
-    umkm_suppliers_members: Mapped[int] = _money()
-    staff_count: Mapped[int] = _money()
 
 
 class HubYearly(SummedFigures, db.Model):

@@ -67,13 +67,9 @@ def is_partitioned(conn) -> bool:
 
 
 def existing_years(conn) -> set[int]:
-    rows = conn.exec_driver_sql(
-        "SELECT c.relname FROM pg_inherits i "
-        "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
-        "WHERE p.relname = %(name)s AND pg_table_is_visible(p.oid)",
-        {"name": PARENT},
-    ).scalars()
-    return {int(n[len(PARENT) + 2 :]) for n in rows if re.match(r"^hub_reports_y\d{4}$", n)}
+    return {
+        int(n[len(PARENT) + 2 :]) for n in children(conn) if re.match(r"^hub_reports_y\d{4}$", n)
+    }
 
 
 def create_year(conn, year: int) -> bool:
