@@ -156,8 +156,7 @@ def _columns(data: dict) -> dict:
     return values
 
 
-def _insert(table):
-    dialect = db.session.get_bind().dialect.name
+def _insert(table, dialect: str):
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
@@ -170,6 +169,66 @@ def _excluded(table):
     return sa.alias(table, name="excluded").columns
 
 
+# The ingest statements are built once per dialect and shape of report and reused, their
+# values bound at execution (``{prefix}_{column}`` parameters, the prefix one per
+# statement, so that the parameters of one batch of CTEs never clash): SQLAlchemy keeps
+# a statement object's cache key, so a report compiles nothing its shape has not
+# compiled before. (Built anew, and with multi-row VALUES, which have no cache key, every
+# report compiled its whole batch again: half of its CPU.)
+
+
+def _params(prefix: str, table, names) -> dict:
+    """``{column: bindparam}``: a parameter ``{prefix}_{column}`` typed as the column of
+    ``table``, per name."""
+    return {n: sa.bindparam(f"{prefix}_{n}", type_=table.c[n].type) for n in names}
+
+
+def _bound(prefix: str, values: dict) -> dict:
+    """The values of ``_params(prefix, ...)``, named as those are."""
+    return {f"{prefix}_{n}": v for n, v in values.items()}
+
+
+def _rows_insert(dialect: str, table, prefix: str, fixed: tuple, per_row: tuple):
+    """An INSERT of any number of rows of ``table`` in a statement of one shape: the
+    columns ``fixed`` one value for every row, those ``per_row`` their own. On
+    PostgreSQL ``INSERT ... SELECT ... FROM unnest(...)`` of one array a column; elsewhere
+    one row, executed once per row (executemany). See ``_rows_bound``."""
+    insert, fixed_params = _insert(table, dialect), _params(prefix, table, fixed)
+    if dialect != "postgresql":
+        return insert.values({**fixed_params, **_params(prefix, table, per_row)})
+    arrays = [
+        sa.bindparam(f"{prefix}_{n}", type_=postgresql.ARRAY(table.c[n].type)) for n in per_row
+    ]
+    rows = (
+        sa.func.unnest(*arrays)
+        .table_valued(*(sa.column(n, table.c[n].type) for n in per_row))
+        .render_derived(name=f"{prefix}_rows")
+    )
+    columns = [*fixed_params.values(), *(rows.c[n] for n in per_row)]
+    return insert.from_select([*fixed, *per_row], sa.select(*columns).select_from(rows))
+
+
+def _rows_bound(dialect: str, prefix: str, fixed: dict, rows: list[dict]):
+    """The parameters of a ``_rows_insert`` statement for ``rows`` (not empty): on
+    PostgreSQL one dict of arrays, elsewhere a list of dicts, one a row."""
+    if dialect != "postgresql":
+        return [_bound(prefix, {**fixed, **row}) for row in rows]
+    arrays = {n: [row[n] for row in rows] for n in rows[0]}
+    return _bound(prefix, {**fixed, **arrays})
+
+
+@functools.cache
+def _report_insert(dialect: str, names: tuple):
+    """The new day's report, if the branch has none of that day yet."""
+    table = HubReport.__table__
+    return (
+        _insert(table, dialect)
+        .values(_params("r", table, names))
+        .on_conflict_do_nothing(index_elements=["branch_id", "date"])
+        .returning(table.c.branch_id)
+    )
+
+
 def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
     """Store a verified, validated report. Returns ``(report, outcome)``, outcome being
     ``created``, ``replaced`` or ``unchanged``; a created report is returned transient
@@ -178,7 +237,10 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
     Lean: a new day (the usual case) is one ``INSERT ... ON CONFLICT DO NOTHING``, and
     everything it changes besides (the branch's last day, hub_latest, the UMKM and the
     monthly and daily summaries) one more statement on PostgreSQL (data-modifying
-    CTEs); only a day already held is read (``SELECT ... FOR UPDATE``) and decided.
+    CTEs, the UMKM and product rows unnested from arrays); only a day already held is
+    read (``SELECT ... FOR UPDATE``) and decided. Every statement is built once per
+    shape of report and reused with its values as parameters, so that the engine
+    compiles it once (see ``_params``).
 
     Raises InvalidInput when the body names another branch, Unauthorized (naming
     ``revision``) for a revision older than the one held, Conflict for the same
@@ -186,22 +248,19 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
     """
     if data["branch_code"] != branch.code:
         raise InvalidInput(_("The report is for another branch."), field="branch_code")
+    dialect = db.session.get_bind().dialect.name
     day, revision = data["date"], data["revision"]
     # The year's partition exists before the row goes in (PostgreSQL; cached per process).
     partitions.ensure_years(db.engine, [day.year])
     values = _columns(data)
     body = raw.decode()
     now = utcnow()
-    table = HubReport.__table__
     new_row = dict(branch_id=branch.id, date=day, revision=revision, body=body, received_at=now)
     new_row.update(values)
     # Two senders of the same day at once: the second waits for the first's commit, then
     # does nothing and decides below against the row the first stored.
     inserted = db.session.execute(
-        _insert(table)
-        .values(**new_row)
-        .on_conflict_do_nothing(index_elements=["branch_id", "date"])
-        .returning(table.c.branch_id)
+        _report_insert(dialect, tuple(new_row)), _bound("r", new_row)
     ).first()
     old_suppliers, old_products = [], []
     if inserted is not None:
@@ -211,7 +270,7 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
         outcome = "created"
     else:
         query = sa.select(HubReport).where(HubReport.branch_id == branch.id, HubReport.date == day)
-        if db.session.get_bind().dialect.name == "postgresql":
+        if dialect == "postgresql":
             query = query.with_for_update()
         report = db.session.scalar(query.execution_options(populate_existing=True))
         if revision < report.revision:
@@ -239,39 +298,59 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
         report.revision, report.body, report.received_at = revision, body, now
         db.session.flush()
         outcome = "replaced"
-    hb = HubBranch.__table__
     statements = [
+        (_branch_last_day(), _bound("b", {"id": branch.id, "day": day, "received_at": now})),
+        _keep_latest(dialect, branch.id, day, values, _books_check(data)),
+        *_add_umkm(dialect, branch.id, day, old_suppliers, data.get("umkm_suppliers") or []),
+        *_add_products(dialect, branch.id, day, old_products, data.get("top_products") or []),
+        # Last: the per-date row is shared by every branch reporting that day, so its
+        # lock is held for the shortest time (until the commit that follows).
+        *_add_to_summaries(dialect, branch.id, day, delta, values),
+    ]
+    _execute_together(dialect, statements)
+    return report, outcome
+
+
+def _execute_together(dialect: str, statements: list[tuple]):
+    """``statements`` are ``(statement, parameters)``. On PostgreSQL one round trip: the
+    statements but the last as data-modifying CTEs of the last (they run on one
+    snapshot; each touches its own table), their parameters merged (their names differ),
+    the batch built once per sequence of statements. Elsewhere one after the other
+    (a list of parameters: executemany)."""
+    if dialect != "postgresql" or len(statements) == 1:
+        for stmt, params in statements:
+            db.session.execute(stmt, params)
+        return
+    params = {}
+    for _stmt, part in statements:
+        params.update(part)
+    db.session.execute(_batch(tuple(stmt for stmt, _params in statements)), params)
+
+
+@functools.cache
+def _batch(statements: tuple):
+    *first, last = statements
+    return last.add_cte(*[s.cte(f"w{n}") for n, s in enumerate(first)])
+
+
+@functools.cache
+def _branch_last_day():
+    """The branch's last day reported (the later of the held one and ``b_day``) and
+    when it last sent one."""
+    hb = HubBranch.__table__
+    day = sa.bindparam("b_day", type_=hb.c.last_report_date.type)
+    return (
         sa.update(hb)
-        .where(hb.c.id == branch.id)
+        .where(hb.c.id == sa.bindparam("b_id", type_=hb.c.id.type))
         .values(
             last_report_date=sa.case(
                 (hb.c.last_report_date.is_(None), day),
                 (hb.c.last_report_date < day, day),
                 else_=hb.c.last_report_date,
             ),
-            last_received_at=now,
-        ),
-        _keep_latest(branch.id, day, values, _books_check(data)),
-        *_add_umkm(branch.id, day, old_suppliers, data.get("umkm_suppliers") or []),
-        *_add_products(branch.id, day, old_products, data.get("top_products") or []),
-        # Last: the per-date row is shared by every branch reporting that day, so its
-        # lock is held for the shortest time (until the commit that follows).
-        *_add_to_summaries(branch.id, day, delta, values),
-    ]
-    _execute_together(statements)
-    return report, outcome
-
-
-def _execute_together(statements):
-    """On PostgreSQL one round trip: the statements but the last as data-modifying CTEs
-    of the last (they run on one snapshot; each touches its own table). Elsewhere one
-    after the other."""
-    if db.session.get_bind().dialect.name != "postgresql" or len(statements) == 1:
-        for stmt in statements:
-            db.session.execute(stmt)
-        return
-    *first, last = statements
-    db.session.execute(last.add_cte(*[s.cte(f"w{n}") for n, s in enumerate(first)]))
+            last_received_at=sa.bindparam("b_received_at", type_=hb.c.last_received_at.type),
+        )
+    )
 
 
 def _books_check(data: dict) -> dict:
@@ -289,83 +368,93 @@ def _books_check(data: dict) -> dict:
     return {"books_ok": None, "books_differences": None}
 
 
-def _keep_latest(branch_id, day, values, books=None):
+LATEST = ("date", *POINT_FIELDS, "books_ok", "books_differences")
+
+
+def _keep_latest(dialect, branch_id, day, values, books=None) -> tuple:
     """hub_latest holds the state figures (and the books' check) of the branch's newest
     day."""
+    row = {"branch_id": branch_id, "date": day, **{n: values[n] for n in POINT_FIELDS}}
+    row.update(books or {"books_ok": None, "books_differences": None})
+    return _latest_upsert(dialect), _bound("l", row)
+
+
+@functools.cache
+def _latest_upsert(dialect: str):
     table = HubLatest.__table__
-    points = {name: values[name] for name in POINT_FIELDS}
-    points.update(books or {"books_ok": None, "books_differences": None})
-    stmt = _insert(table).values(branch_id=branch_id, date=day, **points)
+    stmt = _insert(table, dialect).values(_params("l", table, ("branch_id", *LATEST)))
     return stmt.on_conflict_do_update(
         index_elements=["branch_id"],
-        set_={"date": _excluded(table).date, **{n: _excluded(table)[n] for n in points}},
+        set_={n: _excluded(table)[n] for n in LATEST},
         where=_excluded(table).date >= table.c.date,
     )
 
 
-def _add_umkm(branch_id, day, old: list, new: list) -> list:
-    """The statements that add the difference between a day's old and new per-supplier
-    figures to the monthly UMKM summary and update the suppliers' descriptions (first
-    and last day seen): one multi-row upsert each."""
-    if not old and not new:
-        return []
-    month = day.replace(day=1)
+UMKM_SUMS = ("sales", "consignment_paid")
+SUPPLIER_DESCRIPTION = ("name", "member", "permit", "has_page")
+
+
+def _add_umkm(dialect, branch_id, day, old: list, new: list) -> list:
+    """The statements (with their parameters) that add the difference between a day's
+    old and new per-supplier figures to the monthly UMKM summary and update the
+    suppliers' descriptions (first and last day seen): one upsert of all rows each."""
     deltas: dict[str, dict] = {}
     for sign_, rows in ((-1, old), (1, new)):
         for row in rows:
-            d = deltas.setdefault(str(row["ref"]), {"sales": 0, "consignment_paid": 0})
-            d["sales"] += sign_ * int(row.get("sales") or 0)
-            d["consignment_paid"] += sign_ * int(row.get("consignment_paid") or 0)
+            d = deltas.setdefault(str(row["ref"]), dict.fromkeys(UMKM_SUMS, 0))
+            for n in UMKM_SUMS:
+                d[n] += sign_ * int(row.get(n) or 0)
     out = []
-    changed = [
-        {"branch_id": branch_id, "month": month, "ref": ref, **deltas[ref]}
-        for ref in sorted(deltas)
-        if any(deltas[ref].values())
-    ]
+    changed = [{"ref": ref, **deltas[ref]} for ref in sorted(deltas) if any(deltas[ref].values())]
     if changed:
-        table = HubUmkmMonthly.__table__
-        stmt = _insert(table).values(changed)
-        out.append(
-            stmt.on_conflict_do_update(
-                index_elements=["branch_id", "month", "ref"],
-                set_={n: table.c[n] + _excluded(table)[n] for n in ("sales", "consignment_paid")},
-            )
-        )
+        fixed = {"branch_id": branch_id, "month": day.replace(day=1)}
+        out.append((_umkm_upsert(dialect), _rows_bound(dialect, "um", fixed, changed)))
     described = {}
     for row in new:  # one row per supplier (the last one named wins)
         described[str(row["ref"])] = {
-            "branch_id": branch_id,
             "ref": str(row["ref"]),
-            "first_date": day,
-            "last_date": day,
             "name": row.get("name") or "",
-            "member": bool(row.get("member")),
-            "permit": bool(row.get("permit")),
-            "has_page": bool(row.get("has_page")),
+            **{n: bool(row.get(n)) for n in ("member", "permit", "has_page")},
         }
     if described:
-        table = HubUmkmSupplier.__table__
-        sqlite_ = db.session.get_bind().dialect.name == "sqlite"
-        stmt = _insert(table).values([described[ref] for ref in sorted(described)])
-        newer = _excluded(table).last_date >= table.c.last_date
-        out.append(
-            stmt.on_conflict_do_update(
-                index_elements=["branch_id", "ref"],
-                set_={
-                    **{
-                        k: sa.case((newer, _excluded(table)[k]), else_=table.c[k])
-                        for k in ("name", "member", "permit", "has_page")
-                    },
-                    "first_date": (sa.func.min if sqlite_ else sa.func.least)(
-                        table.c.first_date, _excluded(table).first_date
-                    ),
-                    "last_date": (sa.func.max if sqlite_ else sa.func.greatest)(
-                        table.c.last_date, _excluded(table).last_date
-                    ),
-                },
-            )
-        )
+        fixed = {"branch_id": branch_id, "first_date": day, "last_date": day}
+        rows = [described[ref] for ref in sorted(described)]
+        out.append((_suppliers_upsert(dialect), _rows_bound(dialect, "us", fixed, rows)))
     return out
+
+
+@functools.cache
+def _umkm_upsert(dialect: str):
+    table = HubUmkmMonthly.__table__
+    stmt = _rows_insert(dialect, table, "um", ("branch_id", "month"), ("ref", *UMKM_SUMS))
+    return stmt.on_conflict_do_update(
+        index_elements=["branch_id", "month", "ref"],
+        set_={n: table.c[n] + _excluded(table)[n] for n in UMKM_SUMS},
+    )
+
+
+@functools.cache
+def _suppliers_upsert(dialect: str):
+    table = HubUmkmSupplier.__table__
+    fixed, per_row = ("branch_id", "first_date", "last_date"), ("ref", *SUPPLIER_DESCRIPTION)
+    stmt = _rows_insert(dialect, table, "us", fixed, per_row)
+    newer = _excluded(table).last_date >= table.c.last_date
+    sqlite_ = dialect == "sqlite"
+    return stmt.on_conflict_do_update(
+        index_elements=["branch_id", "ref"],
+        set_={
+            **{
+                k: sa.case((newer, _excluded(table)[k]), else_=table.c[k])
+                for k in SUPPLIER_DESCRIPTION
+            },
+            "first_date": (sa.func.min if sqlite_ else sa.func.least)(
+                table.c.first_date, _excluded(table).first_date
+            ),
+            "last_date": (sa.func.max if sqlite_ else sa.func.greatest)(
+                table.c.last_date, _excluded(table).last_date
+            ),
+        },
+    )
 
 
 def product_key(row: dict) -> str:
@@ -376,22 +465,21 @@ def product_key(row: dict) -> str:
     return ("name:" + " ".join(str(row.get("name") or "").lower().split()))[:80]
 
 
-def _add_products(branch_id, day, old: list, new: list) -> list:
-    """The statement adding the difference between a day's old and new best sellers to
-    hub_product_monthly (one multi-row upsert; the description from the newest)."""
-    if not old and not new:
-        return []
+PRODUCT_DESCRIPTION = ("name", "barcode", "unit", "umkm", "supplier")
+
+
+def _add_products(dialect, branch_id, day, old: list, new: list) -> list:
+    """The statement (with its parameters) adding the difference between a day's old
+    and new best sellers to hub_product_monthly (one upsert of all rows; the
+    description from the newest)."""
     rows: dict[str, dict] = {}
     for sign_, products in ((-1, old), (1, new)):
         for p in products:
             row = rows.setdefault(
-                product_key(p),
-                {"branch_id": branch_id, "month": day.replace(day=1), "key": product_key(p)},
+                product_key(p), {"key": product_key(p), "quantity": Decimal(0), "sales": 0}
             )
-            row["quantity"] = row.get("quantity", Decimal(0)) + sign_ * Decimal(
-                str(p.get("quantity") or 0)
-            )
-            row["sales"] = row.get("sales", 0) + sign_ * int(p.get("sales") or 0)
+            row["quantity"] += sign_ * Decimal(str(p.get("quantity") or 0))
+            row["sales"] += sign_ * int(p.get("sales") or 0)
             if sign_ == 1 or "name" not in row:
                 row.update(
                     name=str(p.get("name") or "")[:200],
@@ -403,54 +491,74 @@ def _add_products(branch_id, day, old: list, new: list) -> list:
     changed = [rows[k] for k in sorted(rows) if rows[k]["quantity"] or rows[k]["sales"]]
     if not changed:
         return []
+    fixed = {"branch_id": branch_id, "month": day.replace(day=1)}
+    return [(_products_upsert(dialect), _rows_bound(dialect, "p", fixed, changed))]
+
+
+@functools.cache
+def _products_upsert(dialect: str):
     table = HubProductMonthly.__table__
-    stmt = _insert(table).values(changed)
-    return [
-        stmt.on_conflict_do_update(
-            index_elements=["branch_id", "month", "key"],
-            set_={
-                "quantity": table.c.quantity + _excluded(table).quantity,
-                "sales": table.c.sales + _excluded(table).sales,
-                **{k: _excluded(table)[k] for k in ("name", "barcode", "unit", "umkm", "supplier")},
-            },
-        )
-    ]
-
-
-def _upsert(table, keys_: dict, delta: dict):
-    stmt = _insert(table).values(**keys_, **delta)
+    per_row = ("key", "quantity", "sales", *PRODUCT_DESCRIPTION)
+    stmt = _rows_insert(dialect, table, "p", ("branch_id", "month"), per_row)
     return stmt.on_conflict_do_update(
-        index_elements=list(keys_),
-        set_={name: table.c[name] + _excluded(table)[name] for name in delta},
+        index_elements=["branch_id", "month", "key"],
+        set_={
+            "quantity": table.c.quantity + _excluded(table).quantity,
+            "sales": table.c.sales + _excluded(table).sales,
+            **{k: _excluded(table)[k] for k in PRODUCT_DESCRIPTION},
+        },
     )
 
 
-def _add_to_summaries(branch_id, day, delta, values) -> list:
+SUMMED = ("reports", *SUM_FIELDS)
+
+
+@functools.cache
+def _sums_upsert(dialect: str, table, prefix: str, keys_: tuple):
+    """Add the difference (parameters ``{prefix}_{sum}``) to the row ``keys_`` of
+    ``table``."""
+    stmt = _insert(table, dialect).values(_params(prefix, table, keys_ + SUMMED))
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys_),
+        set_={name: table.c[name] + _excluded(table)[name] for name in SUMMED},
+    )
+
+
+def _add_to_summaries(dialect, branch_id, day, delta, values) -> list:
     """The month's row always (its sums, and its state when ``day`` is its last report
-    so far), the year's and the date's when the sums changed."""
-    out = [_keep_month(branch_id, day, delta, values)]
+    so far), the year's and the date's when the sums changed; with their parameters."""
+    out = [_keep_month(dialect, branch_id, day, delta, values)]
     if any(delta.values()):
+        yearly, daily = HubYearly.__table__, HubDaily.__table__
         out += [
-            _upsert(HubYearly.__table__, {"branch_id": branch_id, "year": _year(day)}, delta),
-            _upsert(HubDaily.__table__, {"date": day}, delta),
+            (
+                _sums_upsert(dialect, yearly, "y", ("branch_id", "year")),
+                _bound("y", {"branch_id": branch_id, "year": _year(day), **delta}),
+            ),
+            (_sums_upsert(dialect, daily, "d", ("date",)), _bound("d", {"date": day, **delta})),
         ]
     return out
 
 
-def _keep_month(branch_id, day, delta, values):
+def _keep_month(dialect, branch_id, day, delta, values) -> tuple:
     """hub_monthly's upsert: the difference added to the sums; the state figures of
     ``day`` kept when it is the month's last report so far (a later day replaces them,
     a newer revision of the same day too, an earlier day arriving late does not)."""
+    row = {"branch_id": branch_id, "month": day.replace(day=1), "last_date": day, **delta}
+    row.update({name: values[name] for name in POINT_FIELDS})
+    return _month_upsert(dialect), _bound("m", row)
+
+
+@functools.cache
+def _month_upsert(dialect: str):
     table = HubMonthly.__table__
-    points = {name: values[name] for name in POINT_FIELDS}
-    stmt = _insert(table).values(
-        branch_id=branch_id, month=day.replace(day=1), last_date=day, **delta, **points
-    )
+    names = ("branch_id", "month", "last_date", *SUMMED, *POINT_FIELDS)
+    stmt = _insert(table, dialect).values(_params("m", table, names))
     newer = sa.or_(table.c.last_date.is_(None), _excluded(table).last_date >= table.c.last_date)
     return stmt.on_conflict_do_update(
         index_elements=["branch_id", "month"],
         set_={
-            **{name: table.c[name] + _excluded(table)[name] for name in delta},
+            **{name: table.c[name] + _excluded(table)[name] for name in SUMMED},
             **{
                 name: sa.case((newer, _excluded(table)[name]), else_=table.c[name])
                 for name in ("last_date",) + POINT_FIELDS

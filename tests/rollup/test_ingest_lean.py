@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.engine.default import CACHE_HIT
 
 from mart.extensions import db
 from rollup import hub as hub_service
@@ -130,3 +131,53 @@ def test_the_lean_path_keeps_every_summary(hub, hub_client, register):
             sa.select(HubProductMonthly.key, HubProductMonthly.quantity, HubProductMonthly.sales)
         ).all()
         assert sorted(products) == [("899001", 0, 0), ("899002", Decimal("2.5"), 7_000)]
+
+
+@contextlib.contextmanager
+def not_cached(app):
+    """The statements the engine compiled anew (or could not cache) while the block ran:
+    the first words of each, from ``context.cache_hit`` of every execution."""
+    misses = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if context.compiled is not None and context.cache_hit != CACHE_HIT:
+            misses.append(f"{context.cache_hit.name}: {' '.join(statement.split()[:4])}")
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield misses
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def _rows(n, sales):
+    """``n`` UMKM suppliers and ``n`` best sellers, their sales from ``sales``."""
+    suppliers = [{**SUPPLIERS[0], "ref": f"S{i}", "sales": sales + i} for i in range(n)]
+    top = [{**TOP[1], "ref": f"P{i}", "barcode": f"77{i}", "sales": sales + i} for i in range(n)]
+    return {"umkm_suppliers": suppliers, "top_products": top}
+
+
+def test_reports_of_any_length_reuse_the_compiled_statements(hub, hub_client, register):
+    """Before, the UMKM and product upserts were multi-row VALUES with no cache key, so
+    every report compiled its statements (on PostgreSQL the whole batch of CTEs) anew.
+    Now each shape of report (new day or revision; with or without suppliers and
+    products) compiles once: reports with other numbers of rows compile nothing."""
+    key = register("L3")
+    with hub.app_context():
+        first = hub_service.today() - timedelta(days=20)
+
+    def post_day(day, n):
+        new = make_report("L3", day, sales_net=1_000 + n, **_rows(n, 10_000))
+        assert signed_post(hub_client, "L3", key, new).status_code == 201
+        revised = make_report("L3", day, 2, sales_net=2_000 + n, **_rows(n + 1, 20_000))
+        answer = signed_post(hub_client, "L3", key, revised)
+        assert answer.status_code == 201, answer.json
+
+    for n in (1, 2):  # each shape's first report compiles its statements
+        post_day(first + timedelta(days=n), n)
+    with not_cached(hub) as misses:
+        for n in (3, 5, 8):
+            post_day(first + timedelta(days=n), n)
+    assert misses == []
