@@ -236,7 +236,7 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
 
     Lean: a new day (the usual case) is one ``INSERT ... ON CONFLICT DO NOTHING``, and
     everything it changes besides (the branch's last day, hub_latest, the UMKM and the
-    monthly and daily summaries) one more statement on PostgreSQL (data-modifying
+    monthly, yearly and daily summaries) one more statement on PostgreSQL (data-modifying
     CTEs, the UMKM and product rows unnested from arrays); only a day already held is
     read (``SELECT ... FOR UPDATE``) and decided. Every statement is built once per
     shape of report and reused with its values as parameters, so that the engine
