@@ -329,7 +329,7 @@ def bench_peak(url, branch_keys, day):
         assert r.status_code in (200, 201), r.text
         return r.status_code, (time.perf_counter() - t0) * 1000
 
-    latencies, statuses = [], []
+    latencies, statuses, slowest = [], [], []
     window = 1800 / float(os.environ.get("BENCH_ROLLUP_PEAK_SPEEDUP", 20))
     # BENCH_ROLLUP_PEAK_RATE=2.5 BENCH_ROLLUP_PEAK_LIMIT=150: the real arrival rate of
     # the WIB evening (4,380 reports in 30 minutes), for the first 150 of each zone.
@@ -356,6 +356,7 @@ def bench_peak(url, branch_keys, day):
             results = list(pool.map(paced, zip(moments, batch, strict=True)))
         statuses += [r[0] for r in results]
         latencies += [r[1] for r in results]
+        slowest += [(r[1], zone, i) for i, r in enumerate(results)]
         print(
             f"    {zone}: {len(batch)} posts in {time.perf_counter() - t0:.1f} s",
             flush=True,
@@ -371,6 +372,21 @@ def bench_peak(url, branch_keys, day):
         f"per report p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms, p99 {q[98]:.0f} ms, "
         f"max {max(latencies):.0f} ms; load {_load()}"
     )
+    # Where the slowest fell: the first posts of a freshly started server (its
+    # processes' first statements, connections) or anywhere in the window.
+    worst = ", ".join(
+        f"{ms:.0f} ms ({zone.split('/')[1]} #{i + 1})" for ms, zone, i in sorted(slowest)[-6:][::-1]
+    )
+    print(f"  the six slowest posts (zone, arrival order): {worst}")
+    # A freshly started gunicorn compiles each statement once per process and opens
+    # its connections on the first posts; a hub serving since the morning has done so.
+    warm = [ms for ms, zone, i in slowest if not (zone == ZONES[-1] and i < CLIENTS)]
+    if len(warm) > 100:
+        w = statistics.quantiles(warm, n=100)
+        print(
+            f"  the same without the first {CLIENTS} posts after the server started: "
+            f"p50 {w[49]:.0f} ms, p95 {w[94]:.0f} ms, p99 {w[98]:.0f} ms, max {max(warm):.0f} ms"
+        )
     return statuses.count(201)
 
 

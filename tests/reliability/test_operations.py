@@ -3,6 +3,7 @@ carrying the request id; /healthz is clean JSON with the database, probes and ba
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -32,6 +33,10 @@ def test_gunicorn_access_log_is_json_with_the_request_id(app, database_url, inst
     assert mine and mine[0]["path"] == "/healthz" and mine[0]["status"] == 200
     assert "3171012345678901" not in server.log_tail(400)  # query strings are not logged
     assert any(e["request_id"] == generated for e in entries)
+    # The serving process froze what loading the app made (deploy/gunicorn.conf.py,
+    # post_worker_init), so a full collection no longer walks it during a request.
+    frozen = re.findall(r"gc: (\d+) objects of the loaded app frozen", server.log_tail(400))
+    assert frozen and int(frozen[0]) > 10_000
 
 
 def test_healthz_is_clean_json_with_every_part(app, client):
