@@ -7,6 +7,8 @@ in the same transaction as the ledger entry; a rowcount of 0 means the balance i
 low, so two racing withdrawals can never take it below zero.
 """
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
@@ -147,6 +149,34 @@ def _wajib_paid(member_id) -> int:
     )
 
 
+# How far ahead simpanan wajib may be paid: ten years past this month. (An amount
+# paying months past year 9999 was a 500, found by the API fuzzer.)
+WAJIB_AHEAD_MONTHS = 120
+
+
+def _wajib_months(member, amount) -> tuple[date, date]:
+    """The first and the last month a wajib deposit of ``amount`` pays, after what the
+    member has paid since joining. ``InvalidInput`` naming ``amount`` (with the most
+    that can be paid now) when it would pay past ``WAJIB_AHEAD_MONTHS`` after this
+    month."""
+    rate = current_app.config["MART_SIMPANAN_WAJIB"]
+    before = _wajib_paid(member.id)
+    start = _month_index(member.join_date)
+    last = start + (before + amount - 1) // rate
+    latest = _month_index(business_date()) + WAJIB_AHEAD_MONTHS
+    if last > latest:
+        room = max(0, (latest + 1 - start) * rate - before)
+        raise InvalidInput(
+            _(
+                "Simpanan wajib is paid at most %(months)s months ahead: at most %(amount)s now.",
+                months=WAJIB_AHEAD_MONTHS,
+                amount=format_rupiah(room),
+            ),
+            field="amount",
+        )
+    return _month_start(start + before // rate), _month_start(last)
+
+
 def deposit(
     member_no, kind, amount, *, user=None, note=None, ref_type=None, ref_id=None, method="cash"
 ):
@@ -171,13 +201,7 @@ def deposit(
                 field="amount",
             )
     elif kind == "wajib":
-        rate = current_app.config["MART_SIMPANAN_WAJIB"]
-        before = _wajib_paid(member.id)
-        start = _month_index(member.join_date)
-        period = (
-            _month_start(start + before // rate),
-            _month_start(start + (before + amount - 1) // rate),
-        )
+        period = _wajib_months(member, amount)
     entry = _apply(
         member,
         kind,
