@@ -149,27 +149,24 @@ def _wajib_paid(member_id) -> int:
     )
 
 
-# How far ahead simpanan wajib may be paid: ten years past this month. (An amount
-# paying months past year 9999 was a 500, found by the API fuzzer.)
-WAJIB_AHEAD_MONTHS = 120
+# The last month simpanan wajib can pay: December 9999, the last a date can name. (An
+# amount paying months past it was a 500, found by the API fuzzer.)
+LAST_WAJIB_MONTH = 9999 * 12 + 11
 
 
 def _wajib_months(member, amount) -> tuple[date, date]:
     """The first and the last month a wajib deposit of ``amount`` pays, after what the
     member has paid since joining. ``InvalidInput`` naming ``amount`` (with the most
-    that can be paid now) when it would pay past ``WAJIB_AHEAD_MONTHS`` after this
-    month."""
+    that can be paid) when it would pay months past ``LAST_WAJIB_MONTH``."""
     rate = current_app.config["MART_SIMPANAN_WAJIB"]
     before = _wajib_paid(member.id)
     start = _month_index(member.join_date)
     last = start + (before + amount - 1) // rate
-    latest = _month_index(business_date()) + WAJIB_AHEAD_MONTHS
-    if last > latest:
-        room = max(0, (latest + 1 - start) * rate - before)
+    if last > LAST_WAJIB_MONTH:
+        room = max(0, (LAST_WAJIB_MONTH + 1 - start) * rate - before)
         raise InvalidInput(
             _(
-                "Simpanan wajib is paid at most %(months)s months ahead: at most %(amount)s now.",
-                months=WAJIB_AHEAD_MONTHS,
+                "This simpanan wajib would pay months past the year 9999: at most %(amount)s.",
                 amount=format_rupiah(room),
             ),
             field="amount",

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from mart.clock import business_date
 from mart.extensions import db
 from mart.models import AuditLog
+from mart.money import format_rupiah
 from members.models import Member, SavingsEntry
 from printers.document import Document
 from printers.models import PrintJob
@@ -184,31 +185,30 @@ def test_wajib_months_tracked_and_arrears(app, manager, make_member):
     assert manager.get("/members/arrears").json["total"] == 0
 
 
-def test_wajib_paid_at_most_ten_years_ahead_else_422_changing_nothing(
+def test_wajib_paying_months_past_the_year_9999_is_422_changing_nothing(
     app, manager, rows, make_member
 ):
     with app.app_context():
         today = business_date()
     no = make_member(join_date=today.replace(day=1))
-    # This month and the next 120: 121 months of Rp 20.000.
-    most = 121 * WAJIB
+    # This month to December 9999.
+    months = 9999 * 12 + 12 - (today.year * 12 + today.month - 1)
+    most = months * WAJIB
     before = rows.snapshot()
     balances = manager.get(f"/members/{no}").json["savings"]
-    # One rupiah over, and what the API fuzzer sent (months past the year 9999: a 500).
+    # One rupiah over, and what the API fuzzer sent (months past 9999 were a 500).
     for amount in (most + 1, 43_214_956_772):
         response = manager.post(f"/members/{no}/deposits", json={"kind": "wajib", "amount": amount})
         assert response.status_code == 422, response.json
-        assert "amount" in response.json["errors"]["json"]
-        assert "Rp 2.420.000" in response.json["errors"]["json"]["amount"][0]
-        assert "120 bulan" in response.json["errors"]["json"]["amount"][0]
+        message = response.json["errors"]["json"]["amount"][0]
+        assert "tahun 9999" in message and format_rupiah(most) in message
     assert rows.snapshot() == before
     assert manager.get(f"/members/{no}").json["savings"] == balances
 
     response = manager.post(f"/members/{no}/deposits", json={"kind": "wajib", "amount": most})
     assert response.status_code == 201, response.json
-    last = today.year * 12 + today.month - 1 + 120
-    assert response.json["entry"]["period_to"] == date(last // 12, last % 12 + 1, 1).isoformat()
-    # Paid up to the limit: not a rupiah more, and the message says so.
+    assert response.json["entry"]["period_to"] == "9999-12-01"
+    # Paid to the end: not a rupiah more, and the message says so.
     more = manager.post(f"/members/{no}/deposits", json={"kind": "wajib", "amount": 1})
     assert more.status_code == 422
     assert "Rp 0" in more.json["errors"]["json"]["amount"][0]
