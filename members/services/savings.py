@@ -180,7 +180,7 @@ def deposit(
     """Deposit simpanan of ``kind``.
 
     Pokok must be exactly ``MART_SIMPANAN_POKOK`` and is paid once (``Conflict`` the
-    second time); wajib any positive amount (the months it pays are recorded);
+    second time); wajib any positive amount whose months, recorded, end by December 9999;
     sukarela any positive amount. ``InvalidInput`` for a bad kind or amount,
     ``NotFound``, ``Conflict`` for a member who left.
     """
