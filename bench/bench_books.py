@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from scratch_db import scratch_database  # noqa: E402
 
 from books import reports  # noqa: E402
 from books.models import Journal, JournalLine  # noqa: E402
@@ -37,9 +37,6 @@ from mart.cli import create_user, upgrade_database  # noqa: E402
 from mart.extensions import db  # noqa: E402
 from pos.models import Register, Sale, Shift  # noqa: E402
 
-ADMIN_URL = os.environ.get(
-    "MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 SALES = int(os.environ.get("BENCH_BOOKS_SALES", 1_000_000))
 CHUNK = 20_000
 REPEAT = 5
@@ -228,17 +225,10 @@ def main():
         print(f"load average {os.getloadavg()}")
     if "postgresql" not in which:
         return
-    try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        print(f"SKIPPED PostgreSQL: not reachable at {ADMIN_URL}: {exc}")
-        return
-    name = f"mart_bench_books_{secrets.token_hex(4)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        bench("PostgreSQL", f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}")
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database("mart_bench_books") as url:
+        if url is None:
+            return
+        bench("PostgreSQL", url)
     print(f"load average {os.getloadavg()}")
 
 

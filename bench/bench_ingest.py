@@ -16,7 +16,6 @@ many days are.
 import json
 import os
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -29,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_rollup as rollup_bench  # noqa: E402
-import psycopg  # noqa: E402
+from scratch_db import scratch_database  # noqa: E402
 
 from rollup.demo import demo_report  # noqa: E402
 from rollup.keys import sign  # noqa: E402
@@ -58,55 +57,49 @@ def report(code, day, rng):
 
 
 def main():
-    try:
-        admin = psycopg.connect(rollup_bench.ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        print(f"SKIPPED: PostgreSQL not reachable at {rollup_bench.ADMIN_URL}: {exc}")
-        return
-    name = f"mart_bench_ingest_{secrets.token_hex(4)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with tempfile.TemporaryDirectory() as instance:
-            url = f"{rollup_bench.ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-            app = rollup_bench.make_app(url, instance, MART_MODE="association")
-            rollup_bench.BRANCHES = BRANCHES
-            branch_keys = rollup_bench.register_branches(app)
-            client, rng = app.test_client(), random.Random(1)
+    with scratch_database("mart_bench_ingest") as url:
+        if url:
+            run(url)
 
-            def post(code, day):
-                raw = report(code, day, rng)
-                answer = client.post(
-                    "/api/v1/association/reports",
-                    data=raw,
-                    headers={
-                        "Content-Type": "application/json",
-                        "X-Mart-Branch": code,
-                        "X-Mart-Signature": sign(raw, branch_keys[code]),
-                    },
-                )
-                assert answer.status_code == 201, answer.get_data(as_text=True)
 
-            first = date(2026, 10, 1)
-            for offset in range(DAYS):
-                for code in branch_keys:
-                    post(code, first + timedelta(days=offset))
-            times = []
-            for offset in range(DAYS, 2 * DAYS):
-                for code in branch_keys:
-                    start = time.perf_counter()
-                    post(code, first + timedelta(days=offset))
-                    times.append((time.perf_counter() - start) * 1000)
-            q = statistics.quantiles(times, n=100)
-            load = "/".join(f"{x:.2f}" for x in os.getloadavg())
-            print(
-                f"ingest, {len(times)} signed reports ({PRODUCTS} products, the demo's UMKM "
-                f"suppliers) through the test client, PostgreSQL: mean "
-                f"{statistics.fmean(times):.1f} ms, p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms "
-                f"a report; load {load}"
+def run(url):
+    with tempfile.TemporaryDirectory() as instance:
+        app = rollup_bench.make_app(url, instance, MART_MODE="association")
+        rollup_bench.BRANCHES = BRANCHES
+        branch_keys = rollup_bench.register_branches(app)
+        client, rng = app.test_client(), random.Random(1)
+
+        def post(code, day):
+            raw = report(code, day, rng)
+            answer = client.post(
+                "/api/v1/association/reports",
+                data=raw,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Mart-Branch": code,
+                    "X-Mart-Signature": sign(raw, branch_keys[code]),
+                },
             )
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+            assert answer.status_code == 201, answer.get_data(as_text=True)
+
+        first = date(2026, 10, 1)
+        for offset in range(DAYS):
+            for code in branch_keys:
+                post(code, first + timedelta(days=offset))
+        times = []
+        for offset in range(DAYS, 2 * DAYS):
+            for code in branch_keys:
+                start = time.perf_counter()
+                post(code, first + timedelta(days=offset))
+                times.append((time.perf_counter() - start) * 1000)
+        q = statistics.quantiles(times, n=100)
+        load = "/".join(f"{x:.2f}" for x in os.getloadavg())
+        print(
+            f"ingest, {len(times)} signed reports ({PRODUCTS} products, the demo's UMKM "
+            f"suppliers) through the test client, PostgreSQL: mean "
+            f"{statistics.fmean(times):.1f} ms, p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms "
+            f"a report; load {load}"
+        )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from scratch_db import scratch_database  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from mart import create_app  # noqa: E402
@@ -43,9 +43,6 @@ PURCHASES = int(os.environ.get("BENCH_PURCHASES", 1_000_000))
 RUNS = int(os.environ.get("BENCH_RUNS", 3))
 PAGE_RUNS = int(os.environ.get("BENCH_PAGE_RUNS", 20))
 WHICH = os.environ.get("BENCH_DB", "both")
-ADMIN_URL = os.environ.get(
-    "MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 ALLOCATION = {
     "cadangan": 40,
     "jasa_modal": 20,
@@ -315,19 +312,11 @@ def main():
             print(f"== SQLite ({MEMBERS:,} members, {PURCHASES:,} purchases)")
             run(f"sqlite:///{tmp}/bench.sqlite3", postgres=False)
     if WHICH in ("postgres", "both"):
-        try:
-            admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-        except psycopg.OperationalError as exc:
-            print(f"== PostgreSQL skipped: {exc}")
-            return
-        name = f"mart_bench_{secrets.token_hex(4)}"
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
+        with scratch_database("mart_bench") as url:
+            if url is None:
+                return
             print(f"== PostgreSQL ({MEMBERS:,} members, {PURCHASES:,} purchases)")
-            run(f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}", postgres=True)
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
+            run(url, postgres=True)
 
 
 if __name__ == "__main__":
