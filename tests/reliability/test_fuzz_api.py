@@ -62,9 +62,10 @@ def _token(app, user_id):
         return token
 
 
-def test_fuzz_every_operation(seeded_branch):
+def test_fuzz_every_operation(seeded_branch, is_postgres):
     app, _hub, matrix = seeded_branch
     admin_id = matrix.users["admin"]
+    reading = {"Authorization": f"Bearer {_token(app, admin_id)}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     failures = []
     operations = 0
@@ -80,10 +81,12 @@ def test_fuzz_every_operation(seeded_branch):
             except LookupError:
                 real = {}
                 break
-        strategies = [
-            operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
-            operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
-        ]
+        strategies = [operation.as_strategy(generation_mode=GenerationMode.POSITIVE)]
+        if not is_postgres:
+            # Input the schema refuses is refused by the app's schemas before a statement
+            # runs: the database behind cannot change the answer, so the PostgreSQL pass
+            # leaves it to the SQLite pass (a third of the fuzz's time there).
+            strategies.append(operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
         if real:
             strategies.append(
                 operation.as_strategy(generation_mode=GenerationMode.POSITIVE, path_parameters=real)
@@ -100,10 +103,15 @@ def test_fuzz_every_operation(seeded_branch):
                 suppress_health_check=list(HealthCheck),
             )
             def run(case):
-                token = _token(app, admin_id)
                 calls.append(case.operation.label)
+                # A request that changes state may end the login it carries (DELETE
+                # /auth/token revokes it): a token of its own; reads share one.
+                if case.method.upper() == "GET":
+                    headers = reading
+                else:
+                    headers = {"Authorization": f"Bearer {_token(app, admin_id)}"}
                 case.call_and_validate(
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers=headers,
                     checks=[not_a_server_error, response_schema_conformance, error_has_message],
                 )
 
