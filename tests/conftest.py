@@ -37,14 +37,21 @@ def pytest_collection_modifyitems(config, items):
     of the database is tested through the API and the services in both passes. The
     browser tests of the reports whose SQL differs by database (the hub's dashboard,
     the books) are marked ``both_passes``. (Browser tests were a third of each pass's
-    time, and the two passes run side by side on two cores.)"""
+    time, and the two passes run side by side on two cores.) Nor does it run a test
+    that asks for no database (``database_url`` is not among its fixtures, directly or
+    through ``app`` and the rest): the receipt layouts, the ESC/POS bytes, the money
+    rules and their property tests give the same answer whatever database the run has.
+    (No test reaches the test database but through that fixture.)"""
     if not os.environ.get("MART_TEST_DATABASE_URL"):
         return
     once = pytest.mark.skip(reason="single_pass: ran in the SQLite pass")
     page = pytest.mark.skip(reason="browser test: ran in the SQLite pass")
+    no_database = pytest.mark.skip(reason="uses no database: ran in the SQLite pass")
     for item in items:
         if item.get_closest_marker("single_pass"):
             item.add_marker(once)
+        elif "database_url" not in getattr(item, "fixturenames", ()):
+            item.add_marker(no_database)
         elif item.get_closest_marker("browser") and not item.get_closest_marker("both_passes"):
             item.add_marker(page)
 

@@ -9,6 +9,7 @@ from mart.cli import DEMO_PINS
 from mart.extensions import db
 from mart.models import User
 from members import services
+from members.models import SavingsEntry
 from rollup.partitions import include_name
 
 
@@ -87,6 +88,16 @@ def test_seed_demo_prints_logins_that_work_and_twice_keeps_data(app_factory):
             if "pays from simpanan with PIN" in line:
                 member_no, pin = line.split()[1], line.split()[-1]
                 assert services.check_member_pin(member_no, pin).member_no == member_no
+        # Every cached balance of the seeded members is the sum of its ledger.
+        ledger = dict(
+            db.session.execute(
+                sa.select(SavingsEntry.kind, sa.func.sum(SavingsEntry.amount)).group_by(
+                    SavingsEntry.kind
+                )
+            ).all()
+        )
+        assert set(ledger) == {"pokok", "wajib", "sukarela"}
+        assert services.capital_totals() == {k: int(v) for k, v in ledger.items()}
     second = runner.invoke(args=["mart", "seed-demo"])
     assert second.exit_code == 0, second.output
     assert "kasir1" in second.output

@@ -249,6 +249,9 @@ def test_member_login_without_link_sees_a_notice_only(login_as, make_member):
     assert "Sri" not in html and "5.000" not in html
 
 
+# The members' part alone, on SQLite: the PostgreSQL pass seeds the whole demo, this part
+# included, in tests/mart/test_cli_and_migrations.py and checks its balances there.
+@pytest.mark.single_pass
 def test_demo_seeder(app, rows):
     context = {"logins": [], "rng_seed": 2026, "supplier_member_names": {"M000001": "Sari W"}}
     with app.app_context():
