@@ -139,7 +139,7 @@ def test_sigkill_mid_sales_loses_nothing_half_and_doubles_nothing(shop, server_f
         register.join(timeout=60)
     assert not refused, refused[:5]
 
-    server = server_factory()
+    server = server_factory(workers=1)  # after the cut: one serving process checks
     api = Api(server, shop["cashier_token"])
     manager = Api(server, shop["manager_token"])
 
@@ -275,7 +275,7 @@ def test_sigkill_mid_shu_post_books_all_or_nothing(shop, server_factory, make_us
         time.sleep(delay)  # not an assertion: only where the power cut falls
         server.kill()
         thread.join(timeout=60)
-        server = server_factory()
+        server = server_factory(workers=1)  # each restart: one process (a start is seconds)
         manager = Api(server, shop["manager_token"])
         after = _balances(manager, numbers)
         gained = {n: after[n] - before[n] for n in numbers}
