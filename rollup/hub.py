@@ -736,6 +736,7 @@ def _at_probed(from_, day: date, name: str, states: tuple):
             p.c.branch_id == hb.c.id,
             p.c.date == sa.func.coalesce(edge.c.date, before.c.last_date),
         )
+        .limit(1)  # kept a probe per branch (a plain subquery would be joined whole)
         .lateral(f"{name}_row")
     )
     from_ = from_.outerjoin(edge, sa.true()).outerjoin(before, sa.true()).outerjoin(row, sa.true())
