@@ -535,6 +535,27 @@ def bench_hub():
                         ("kecamatan breakdown of a year", "kecamatan", year_from, year_to, False),
                         ("kota breakdown, a year, odd edges", "kota", odd_from, odd_to, False),
                         (
+                            "kecamatan breakdown, a year, odd edges",
+                            "kecamatan",
+                            odd_from,
+                            odd_to,
+                            False,
+                        ),
+                        (
+                            "kota breakdown of 2025 (a calendar year)",
+                            "kota",
+                            date(2025, 1, 1),
+                            date(2025, 12, 31),
+                            False,
+                        ),
+                        (
+                            "kota breakdown, the last 30 days",
+                            "kota",
+                            last_day - timedelta(days=29),
+                            last_day,
+                            False,
+                        ),
+                        (
                             "kecamatan breakdown of a year, page 1 of 50 by net sales",
                             "kecamatan",
                             year_from,
@@ -572,6 +593,22 @@ def bench_hub():
                     print(
                         f"  {label} (SQL GROUP BY): median {med:.0f} ms, "
                         f"best {best:.0f} ms ({len(rows)} rows); load {_load()}",
+                        flush=True,
+                    )
+                for label, f, t in (
+                    ()
+                    if skip_reads
+                    else (
+                        ("a year, odd edges", odd_from, odd_to),
+                        ("2025 (a calendar year)", date(2025, 1, 1), date(2025, 12, 31)),
+                        ("the last 30 days", last_day - timedelta(days=29), last_day),
+                    )
+                ):
+                    med, best, _ = timed(lambda f=f, t=t: hub.kota_and_kecamatan(f, t, 3, 1, 50))
+                    db.session.rollback()
+                    print(
+                        f"  kota and a page of kecamatan (the dashboard's statement), {label}: "
+                        f"median {med:.0f} ms, best {best:.0f} ms; load {_load()}",
                         flush=True,
                     )
                 if hasattr(hub, "stale_branches"):

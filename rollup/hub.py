@@ -5,7 +5,10 @@ newest revision of a branch's day), and the summary tables ``hub_monthly`` (bran
 month), ``hub_yearly`` (branch x year) and ``hub_daily`` (date, all branches), which
 receive the difference between the new and the replaced figures with atomic upserts
 (``INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x``), so that concurrent
-ingests never lose an update.
+ingests never lose an update; and each report's running totals (``cum_*``: its
+branch's sums up to that day), the day's own and every later day's, under the branch's
+row lock. A period's sums per branch are the totals at its end less those at the day
+before its start (``_ends``).
 """
 
 import functools
