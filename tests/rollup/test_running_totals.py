@@ -5,6 +5,7 @@ kecamatan breakdowns, ``branch_sums``) equal the plain sums of the reports in it
 migration that adds them fills them from the reports already held."""
 
 import json
+import threading
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -203,4 +204,51 @@ def test_the_migration_fills_the_running_totals(hub, hub_client, register):
         assert row.cum_sales_net == 1000 + 5 + 9002 + 31003
         sums = hub_service.branch_sums(date(y - 1, 12, 1), date(y, 1, 1))[m2]
         assert (sums["reports"], sums["sales_net"]) == (2, 31003 + 1000)
+        db.session.rollback()
+
+
+def test_two_reports_of_a_branch_at_once_lose_nothing(hub, register):
+    """A later day held in an open transaction while an earlier day of the same branch
+    arrives: the second waits for the first's commit (PostgreSQL: the branch's row lock
+    taken by the report's INSERT; SQLite: the write lock), then adds its figures to the
+    later day's totals, which it would not see without the wait."""
+    key = register("C1")
+    assert key
+    schema = RollupReportIn()
+    with hub.app_context():
+        y = hub_service.today().year - 1
+        partitions.ensure_years(db.engine, [y])
+        db.session.remove()
+    early, late = date(y, 5, 10), date(y, 5, 20)
+
+    def ingest(day, net):
+        body = make_report("C1", day, sales_net=net)
+        branch = hub_service.get_branch("C1")
+        hub_service.ingest(branch, schema.load(body), json.dumps(body).encode())
+
+    errors = []
+
+    def second():
+        try:
+            with hub.app_context():
+                ingest(early, 1_000)
+                db.session.commit()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    with hub.app_context():
+        ingest(late, 70_000)
+        db.session.flush()
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(1.5)
+        waited = thread.is_alive()
+        db.session.commit()
+    thread.join(20)
+    assert not errors and waited
+    with hub.app_context():
+        per_branch = _running_totals_are_exact()
+        assert list(per_branch.values()) == [[early, late]]
+        row = db.session.get(HubReport, (hub_service.get_branch("C1").id, late))
+        assert (row.cum_reports, row.cum_sales_net) == (2, 71_000)
         db.session.rollback()
