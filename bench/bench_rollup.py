@@ -51,6 +51,7 @@ from rollup import branch as branch_side  # noqa: E402
 from rollup import hub, keys, partitions  # noqa: E402
 from rollup.demo import demo_report  # noqa: E402
 from rollup.keys import sign  # noqa: E402
+from rollup.models import CUM_FIELDS as CUMS  # noqa: E402
 from rollup.models import POINT_FIELDS as POINTS  # noqa: E402
 from rollup.models import SUM_FIELDS as SUMS  # noqa: E402
 from rollup.models import HubBranch  # noqa: E402
@@ -163,24 +164,49 @@ def bulk_load(app, first_day, last_day):
             t0 = time.perf_counter()
             with engine.begin() as conn:
                 conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                conn.exec_driver_sql("SET LOCAL work_mem = '1GB'")
+                # The running totals: a window sum per branch over the year's days, on
+                # top of the branch's sums of the years before (already loaded).
+                cums = ", ".join(
+                    f"coalesce(c.{n}, 0) + sum({'1' if n == 'reports' else 'g.' + n}) OVER w"
+                    for n in ("reports", *SUMS)
+                )
+                carried = ", ".join(f"sum({n}) AS {n}" for n in ("reports", *SUMS))
                 conn.exec_driver_sql(
                     f"""
                     INSERT INTO hub_reports (branch_id, date, revision, received_at, body, {cols},
                         members_total, capital_pokok, capital_wajib, capital_sukarela,
                         stock_value_cost, stock_consigned, umkm_suppliers_active,
-                        umkm_suppliers_members, staff_count)
-                    SELECT b.id, d::date, 1, now(), '{{}}',
-                        t * 45000 + 20000, t * 400, t * 300, t * 44300 + 20000, 0, t, t * 4,
-                        t * 20000, (random() * 2)::int, (random() * 1.05)::int,
-                        (random() * 3)::int * 500000, 200000, 100000,
-                        m, m * 100000, m * 240000, m * 120000, 90000000, 12000000, 15, 5, 4
-                    FROM hub_branches b
-                    CROSS JOIN generate_series(%(first)s::date, %(last)s::date, '1 day') d
-                    CROSS JOIN LATERAL (
-                        SELECT 80 + (random() * 200)::int + b.id * 0 AS t,
-                               150 + mod(b.id, 200) AS m
-                    ) x
-                    ORDER BY b.id, d
+                        umkm_suppliers_members, staff_count, {", ".join(CUMS)})
+                    SELECT g.*, {cums}
+                    FROM (
+                        SELECT b.id AS branch_id, d::date AS date, 1 AS revision,
+                            now() AS received_at, '{{}}' AS body,
+                            t * 45000 + 20000 AS sales_gross, t * 400 AS discounts,
+                            t * 300 AS returns, t * 44300 + 20000 AS sales_net, 0 AS ppn,
+                            t AS transactions, t * 4 AS items, t * 20000 AS member_sales,
+                            (random() * 2)::int AS members_joined,
+                            (random() * 1.05)::int AS members_left,
+                            (random() * 3)::int * 500000 AS umkm_purchases,
+                            200000 AS consignment_payable, 100000 AS consignment_paid,
+                            m AS members_total, m * 100000 AS capital_pokok,
+                            m * 240000 AS capital_wajib, m * 120000 AS capital_sukarela,
+                            90000000 AS stock_value_cost, 12000000 AS stock_consigned,
+                            15 AS umkm_suppliers_active, 5 AS umkm_suppliers_members,
+                            4 AS staff_count
+                        FROM hub_branches b
+                        CROSS JOIN generate_series(%(first)s::date, %(last)s::date, '1 day') d
+                        CROSS JOIN LATERAL (
+                            SELECT 80 + (random() * 200)::int + b.id * 0 AS t,
+                                   150 + mod(b.id, 200) AS m
+                        ) x
+                    ) g
+                    LEFT JOIN (
+                        SELECT branch_id, {carried}
+                        FROM hub_yearly WHERE year < %(first)s GROUP BY branch_id
+                    ) c ON c.branch_id = g.branch_id
+                    WINDOW w AS (PARTITION BY g.branch_id ORDER BY g.date ROWS UNBOUNDED PRECEDING)
+                    ORDER BY g.branch_id, g.date
                     """,
                     {"first": start, "last": end},
                 )
@@ -233,9 +259,10 @@ def bulk_load(app, first_day, last_day):
             )
             points = ", ".join(POINTS)
             conn.exec_driver_sql("TRUNCATE hub_latest")
+            # The newest report's running totals are the branch's totals.
             conn.exec_driver_sql(
-                f"INSERT INTO hub_latest (branch_id, date, {points}) "
-                f"SELECT branch_id, date, {points} FROM hub_reports "
+                f"INSERT INTO hub_latest (branch_id, date, {points}, {', '.join(CUMS)}) "
+                f"SELECT branch_id, date, {points}, {', '.join(CUMS)} FROM hub_reports "
                 "WHERE date = (SELECT max(date) FROM hub_daily)"
             )
         with engine.connect() as conn:
@@ -508,6 +535,27 @@ def bench_hub():
                         ("kecamatan breakdown of a year", "kecamatan", year_from, year_to, False),
                         ("kota breakdown, a year, odd edges", "kota", odd_from, odd_to, False),
                         (
+                            "kecamatan breakdown, a year, odd edges",
+                            "kecamatan",
+                            odd_from,
+                            odd_to,
+                            False,
+                        ),
+                        (
+                            "kota breakdown of 2025 (a calendar year)",
+                            "kota",
+                            date(2025, 1, 1),
+                            date(2025, 12, 31),
+                            False,
+                        ),
+                        (
+                            "kota breakdown, the last 30 days",
+                            "kota",
+                            last_day - timedelta(days=29),
+                            last_day,
+                            False,
+                        ),
+                        (
                             "kecamatan breakdown of a year, page 1 of 50 by net sales",
                             "kecamatan",
                             year_from,
@@ -545,6 +593,22 @@ def bench_hub():
                     print(
                         f"  {label} (SQL GROUP BY): median {med:.0f} ms, "
                         f"best {best:.0f} ms ({len(rows)} rows); load {_load()}",
+                        flush=True,
+                    )
+                for label, f, t in (
+                    ()
+                    if skip_reads
+                    else (
+                        ("a year, odd edges", odd_from, odd_to),
+                        ("2025 (a calendar year)", date(2025, 1, 1), date(2025, 12, 31)),
+                        ("the last 30 days", last_day - timedelta(days=29), last_day),
+                    )
+                ):
+                    med, best, _ = timed(lambda f=f, t=t: hub.kota_and_kecamatan(f, t, 3, 1, 50))
+                    db.session.rollback()
+                    print(
+                        f"  kota and a page of kecamatan (the dashboard's statement), {label}: "
+                        f"median {med:.0f} ms, best {best:.0f} ms; load {_load()}",
                         flush=True,
                     )
                 if hasattr(hub, "stale_branches"):

@@ -5,7 +5,10 @@ newest revision of a branch's day), and the summary tables ``hub_monthly`` (bran
 month), ``hub_yearly`` (branch x year) and ``hub_daily`` (date, all branches), which
 receive the difference between the new and the replaced figures with atomic upserts
 (``INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x``), so that concurrent
-ingests never lose an update.
+ingests never lose an update; and each report's running totals (``cum_*``: its
+branch's sums up to that day), the day's own and every later day's, under the branch's
+row lock. A period's sums per branch are the totals at its end less those at the day
+before its start (``_ends``).
 """
 
 import functools
@@ -26,6 +29,7 @@ from mart.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from mart.extensions import db
 from rollup import keys, partitions
 from rollup.models import (
+    CUM_FIELDS,
     POINT_FIELDS,
     STAGES,
     SUM_FIELDS,
@@ -219,13 +223,28 @@ def _rows_bound(dialect: str, prefix: str, fixed: dict, rows: list[dict]):
 
 @functools.cache
 def _report_insert(dialect: str, names: tuple):
-    """The new day's report, if the branch has none of that day yet."""
+    """The new day's report, if the branch has none of that day yet (its running totals
+    are set by ``_running_totals`` after). On PostgreSQL it first takes the branch's
+    row lock (``FOR NO KEY UPDATE``, held to the commit): two reports of one branch
+    ingested at once are serialised, so the next statement, which reads the running
+    totals of the branch's earlier days, sees the other's commit (READ COMMITTED: each
+    statement a new snapshot) and neither loses the other's figures."""
     table = HubReport.__table__
-    return (
-        _insert(table, dialect)
-        .values(_params("r", table, names))
-        .on_conflict_do_nothing(index_elements=["branch_id", "date"])
-        .returning(table.c.branch_id)
+    params = _params("r", table, names)
+    insert = _insert(table, dialect)
+    if dialect == "postgresql":
+        hb = HubBranch.__table__
+        lock = (
+            sa.select(hb.c.id)
+            .where(hb.c.id == params["branch_id"])
+            .with_for_update(key_share=True)
+            .subquery("branch_lock")
+        )
+        insert = insert.from_select(list(names), sa.select(*params.values()).select_from(lock))
+    else:
+        insert = insert.values(params)
+    return insert.on_conflict_do_nothing(index_elements=["branch_id", "date"]).returning(
+        table.c.branch_id
     )
 
 
@@ -300,7 +319,8 @@ def ingest(branch: HubBranch, data: dict, raw: bytes) -> tuple[HubReport, str]:
         outcome = "replaced"
     statements = [
         (_branch_last_day(), _bound("b", {"id": branch.id, "day": day, "received_at": now})),
-        _keep_latest(dialect, branch.id, day, values, _books_check(data)),
+        *_running_totals(dialect, branch.id, day, delta, values, outcome),
+        _keep_latest(dialect, branch.id, day, values, delta, _books_check(data)),
         *_add_umkm(dialect, branch.id, day, old_suppliers, data.get("umkm_suppliers") or []),
         *_add_products(dialect, branch.id, day, old_products, data.get("top_products") or []),
         # Last: the per-date row is shared by every branch reporting that day, so its
@@ -369,24 +389,80 @@ def _books_check(data: dict) -> dict:
 
 
 LATEST = ("date", *POINT_FIELDS, "books_ok", "books_differences")
+SUMMED = ("reports", *SUM_FIELDS)
 
 
-def _keep_latest(dialect, branch_id, day, values, books=None) -> tuple:
+def _keep_latest(dialect, branch_id, day, values, delta, books=None) -> tuple:
     """hub_latest holds the state figures (and the books' check) of the branch's newest
-    day."""
+    day, and the branch's running totals over all its reports (``delta`` added, whatever
+    the day)."""
     row = {"branch_id": branch_id, "date": day, **{n: values[n] for n in POINT_FIELDS}}
     row.update(books or {"books_ok": None, "books_differences": None})
+    row.update({f"cum_{n}": delta[n] for n in SUMMED})
     return _latest_upsert(dialect), _bound("l", row)
 
 
 @functools.cache
 def _latest_upsert(dialect: str):
     table = HubLatest.__table__
-    stmt = _insert(table, dialect).values(_params("l", table, ("branch_id", *LATEST)))
+    stmt = _insert(table, dialect).values(_params("l", table, ("branch_id", *LATEST, *CUM_FIELDS)))
+    newer = _excluded(table).date >= table.c.date
     return stmt.on_conflict_do_update(
         index_elements=["branch_id"],
-        set_={n: _excluded(table)[n] for n in LATEST},
-        where=_excluded(table).date >= table.c.date,
+        set_={
+            **{n: sa.case((newer, _excluded(table)[n]), else_=table.c[n]) for n in LATEST},
+            **{n: table.c[n] + _excluded(table)[n] for n in CUM_FIELDS},
+        },
+    )
+
+
+def _running_totals(dialect, branch_id, day, delta, values, outcome) -> list:
+    """The statement keeping the branch's running totals exact (with its parameters):
+    the day's own (those of its last report before, 0 without one, plus its figures)
+    and every later day's (``delta`` added; reports in date order have none). A
+    revision that changes no sum changes no total: nothing."""
+    if outcome == "replaced" and not any(delta.values()):
+        return []
+    params = {"branch_id": branch_id, "day": day}
+    params.update({f"v_{n}": (1 if n == "reports" else values[n]) for n in SUMMED})
+    params.update({f"d_{n}": delta[n] for n in SUMMED})
+    return [(_totals_update(), _bound("c", params))]
+
+
+@functools.cache
+def _totals_update():
+    r = HubReport.__table__
+    branch_id = sa.bindparam("c_branch_id", type_=r.c.branch_id.type)
+    day = sa.bindparam("c_day", type_=r.c.date.type)
+    before = (
+        sa.select(*[r.c[c] for c in CUM_FIELDS])
+        .where(r.c.branch_id == branch_id, r.c.date < day)
+        .order_by(r.c.date.desc())
+        .limit(1)
+        .subquery("before")
+    )
+    # Exactly one row (0 without an earlier report), joined on the branch.
+    prev = sa.select(
+        branch_id.label("branch_id"),
+        *[sa.func.coalesce(sa.func.max(before.c[c]), 0).label(c) for c in CUM_FIELDS],
+    ).subquery("prev")
+    own = r.c.date == day
+
+    def param(name):
+        return sa.bindparam(name, type_=sa.BigInteger)
+
+    return (
+        sa.update(r)
+        .where(r.c.branch_id == prev.c.branch_id, r.c.branch_id == branch_id, r.c.date >= day)
+        .values(
+            {
+                f"cum_{n}": sa.case(
+                    (own, prev.c[f"cum_{n}"] + param(f"c_v_{n}")),
+                    else_=r.c[f"cum_{n}"] + param(f"c_d_{n}"),
+                )
+                for n in SUMMED
+            }
+        )
     )
 
 
@@ -510,9 +586,6 @@ def _products_upsert(dialect: str):
     )
 
 
-SUMMED = ("reports", *SUM_FIELDS)
-
-
 @functools.cache
 def _sums_upsert(dialect: str, table, prefix: str, keys_: tuple):
     """Add the difference (parameters ``{prefix}_{sum}``) to the row ``keys_`` of
@@ -597,128 +670,126 @@ def _next_month(d: date) -> date:
     return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _month_split(date_from: date, date_to: date):
-    """Full months inside [from, to] as [m1, m2), plus the day ranges at the edges."""
-    m1 = date_from if date_from.day == 1 else _next_month(date_from)
-    m2 = (
-        _next_month(date_to)
-        if _next_month(date_to) - timedelta(days=1) == date_to
-        else (date_to.replace(day=1))
+def _ends(date_from: date, date_to: date, sums: bool = True, points: bool = False):
+    """The period's ends per branch, from the branches' running totals: ``(from_,
+    columns)``, ``from_`` hub_branches (and hub_latest) joined to what the columns
+    read, one row per branch; ``columns`` by name: with ``sums``, ``reports`` and each
+    of SUM_FIELDS in the period (the totals at ``date_to`` less those at the day before
+    ``date_from``); with ``points``, ``as_of`` and each of POINT_FIELDS of its last
+    report in the period (NULL without one). The totals "at x" are those of the
+    branch's last report on or before x (none: 0)."""
+    hb, lt = HubBranch.__table__, HubLatest.__table__
+    from_ = hb.outerjoin(lt, lt.c.branch_id == hb.c.id)
+    at = _at_probed if db.session.get_bind().dialect.name == "postgresql" else _at_joined
+    from_, end, end_as_of = at(from_, date_to, "e", POINT_FIELDS if points else ())
+    columns = {}
+    if sums:
+        from_, start, _as_of = at(from_, date_from - timedelta(days=1), "s", ())
+        for n in SUMMED:
+            total = sa.func.coalesce(end(f"cum_{n}"), 0) - sa.func.coalesce(start(f"cum_{n}"), 0)
+            columns[n] = sa.cast(total, sa.BigInteger)
+    if points:
+        inside = end_as_of >= date_from
+        columns["as_of"] = sa.case((inside, end_as_of))
+        columns.update({f: sa.case((inside, end(f))) for f in POINT_FIELDS})
+    return from_, columns
+
+
+def _at_probed(from_, day: date, name: str, states: tuple):
+    """``_ends``' totals (and ``states``) at ``day`` on PostgreSQL, per branch: the
+    branches that reported on ``day`` from an index-only scan of the covering date
+    index at ``day``; a branch whose newest report is before ``day`` from hub_latest
+    (its totals over all its reports); only the others (they reported after ``day``
+    but not on it) probe for their last report before it, within ``day``'s month (the
+    reports' key, one partition), else at their newest month row before
+    (hub_monthly's ``last_date``), and read that report by its key. Returns the joined
+    ``from_``, ``value(column)`` and the date the values are of."""
+    hb, lt, r, m = (t.__table__ for t in (HubBranch, HubLatest, HubReport, HubMonthly))
+    month = day.replace(day=1)
+    on_day = r.alias(f"{name}_day")
+    from_ = from_.outerjoin(on_day, sa.and_(on_day.c.branch_id == hb.c.id, on_day.c.date == day))
+    # Evaluated per branch from the outer row alone: a one-time filter of each probe.
+    probed = sa.and_(on_day.c.branch_id.is_(None), lt.c.date > day)
+    e = r.alias(f"{name}_e")
+    edge = (
+        sa.select(e.c.date)
+        .where(probed, e.c.branch_id == hb.c.id, e.c.date >= month, e.c.date < day)
+        .order_by(e.c.date.desc())
+        .limit(1)
+        .lateral(f"{name}_edge")
     )
-    if m1 >= m2:
-        return None, [(date_from, date_to)]
-    edges = []
-    if date_from < m1:
-        edges.append((date_from, m1 - timedelta(days=1)))
-    if m2 <= date_to:
-        edges.append((m2, date_to))
-    return (m1, m2), edges
-
-
-def _year_cover(m1: date, m2: date):
-    """Whole months [m1, m2) as whole years of hub_yearly, ``(start, end)``, and ranges
-    of hub_monthly, ``(start, end, sign)``, all half-open. A year partly inside is read
-    as its year less the months outside the period when that is fewer rows than its
-    months inside (twelve months from November are November and December, the next
-    year, less its November and December: 5 rows a branch instead of 12, fewer still
-    when the months left out are still to come and hold nothing)."""
-    years, months = [], []
-    year = m1.year
-    while date(year, 1, 1) < m2:
-        first, next_year = date(year, 1, 1), date(year + 1, 1, 1)
-        a, b = max(m1, first), min(m2, next_year)
-        inside = (b.year - a.year) * 12 + b.month - a.month
-        if 1 + (12 - inside) < inside or inside == 12:
-            if years and years[-1][1] == first:
-                years[-1] = (years[-1][0], next_year)
-            else:
-                years.append((first, next_year))
-            months += [(x, y, -1) for x, y in ((first, a), (b, next_year)) if x < y]
-        else:
-            months.append((a, b, 1))
-        year += 1
-    return years, months
-
-
-def _sums_rows(date_from: date, date_to: date, ids=None):
-    """The rows that add up to the period's additive figures per branch (optionally
-    only ``ids``, a list or a select of ids), as a subquery: whole years from
-    hub_yearly (less the months outside the period, see ``_year_cover``), the other
-    whole months from hub_monthly, the days at unaligned month edges from the reports."""
-    fields = ("reports",) + SUM_FIELDS
-    months, edges = _month_split(date_from, date_to)
-    parts = []
-    years, month_ranges = _year_cover(*months) if months else ([], [])
-    y = HubYearly
-    for start, end in years:
-        where = [y.year >= start, y.year < end]
-        if ids is not None:
-            where.append(y.branch_id.in_(ids))
-        columns = [getattr(y, f).label(f) for f in fields]
-        parts.append(sa.select(y.branch_id, *columns).where(*where))
-    edge_months, days = _edge_cover(edges)
-    m = HubMonthly
-    for start, end, sign in month_ranges + edge_months:
-        where = [m.month >= start, m.month < end]
-        if ids is not None:
-            where.append(m.branch_id.in_(ids))
-        columns = [(getattr(m, f) if sign > 0 else -getattr(m, f)).label(f) for f in fields]
-        parts.append(sa.select(m.branch_id, *columns).where(*where))
-    r = HubReport
-    for start, end, sign in days:
-        where = [r.date >= start, r.date <= end]
-        if ids is not None:
-            where.append(r.branch_id.in_(ids))
-        parts.append(
-            sa.select(
-                r.branch_id,
-                sa.literal(sign).label("reports"),
-                *[(getattr(r, f) if sign > 0 else -getattr(r, f)).label(f) for f in SUM_FIELDS],
-            ).where(*where)
+    before = (
+        sa.select(m.c.last_date)
+        .where(
+            probed,
+            edge.c.date.is_(None),
+            m.c.branch_id == hb.c.id,
+            m.c.month < month,
+            m.c.last_date.is_not(None),
         )
-    return sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+        .order_by(m.c.month.desc())
+        .limit(1)
+        .lateral(f"{name}_before")
+    )
+    p = r.alias(f"{name}_p")
+    row = (
+        sa.select(p.c.date, *[p.c[c] for c in CUM_FIELDS + states])
+        .where(
+            probed,
+            p.c.branch_id == hb.c.id,
+            p.c.date == sa.func.coalesce(edge.c.date, before.c.last_date),
+        )
+        .limit(1)  # kept a probe per branch (a plain subquery would be joined whole)
+        .lateral(f"{name}_row")
+    )
+    from_ = from_.outerjoin(edge, sa.true()).outerjoin(before, sa.true()).outerjoin(row, sa.true())
+    reported = on_day.c.branch_id.is_not(None)
+    newest_before = lt.c.date <= day
+
+    def value(column):
+        return sa.case(
+            (reported, on_day.c[column]), (newest_before, lt.c[column]), else_=row.c[column]
+        )
+
+    as_of = sa.case((reported, on_day.c.date), (newest_before, lt.c.date), else_=row.c.date)
+    return from_, value, as_of
 
 
-def _edge_cover(edges):
-    """The unaligned edges' days as month rows of hub_monthly, ``(start, end, sign)``
-    half-open, and day ranges of the reports, ``(first, last, sign)``: each month an
-    edge touches is read as its days inside the period, or as its month row less its
-    days outside the period when that is fewer rows (the last 30 days ending on a
-    month's end, 2 to 31 October, are October's row less its 1st: 2 rows a branch, not 30)."""
-    months, days = [], []
-    for a, b in edges:
-        while a <= b:
-            first, following = a.replace(day=1), _next_month(a)
-            last = following - timedelta(days=1)
-            piece_end = min(b, last)
-            inside = (piece_end - a).days + 1
-            outside = (last - first).days + 1 - inside
-            if 1 + outside < inside:
-                months.append((first, following, 1))
-                days += [
-                    (x, y, -1)
-                    for x, y in (
-                        (first, a - timedelta(days=1)),
-                        (piece_end + timedelta(days=1), last),
-                    )
-                    if x <= y
-                ]
-            else:
-                days.append((a, piece_end, 1))
-            a = piece_end + timedelta(days=1)
-    return months, days
+def _at_joined(from_, day: date, name: str, states: tuple):
+    """``_at_probed`` elsewhere (SQLite), plainly: each branch's last report on or
+    before ``day`` (the latest date per branch, joined back to its row)."""
+    hb, r = HubBranch.__table__, HubReport.__table__
+    last = (
+        sa.select(r.c.branch_id, sa.func.max(r.c.date).label("at"))
+        .where(r.c.date <= day)
+        .group_by(r.c.branch_id)
+        .subquery(f"{name}_last")
+    )
+    row = r.alias(f"{name}_row")
+    from_ = from_.outerjoin(last, last.c.branch_id == hb.c.id).outerjoin(
+        row, sa.and_(row.c.branch_id == last.c.branch_id, row.c.date == last.c.at)
+    )
+    return from_, (lambda column: row.c[column]), row.c.date
+
+
+def _ends_query(date_from: date, date_to: date, ids=None, sums=True, points=False):
+    """``_ends`` as one select, a row per branch (optionally only ``ids``, a list or a
+    select of ids): ``branch_id`` and its columns."""
+    from_, columns = _ends(date_from, date_to, sums, points)
+    stmt = sa.select(
+        HubBranch.__table__.c.id.label("branch_id"),
+        *[value.label(n) for n, value in columns.items()],
+    ).select_from(from_)
+    if ids is not None:
+        stmt = stmt.where(HubBranch.__table__.c.id.in_(ids))
+    return stmt
 
 
 def _sums_query(date_from: date, date_to: date, ids=None):
     """Per branch id (optionally only ``ids``, a list or a select of ids): the additive
-    figures and the number of reports in the period, as one ``GROUP BY branch_id``
-    select (see ``_sums_rows``)."""
-    fields = ("reports",) + SUM_FIELDS
-    union = _sums_rows(date_from, date_to, ids)
-    return sa.select(
-        union.c.branch_id,
-        *[sa.cast(sa.func.sum(union.c[f]), sa.BigInteger).label(f) for f in fields],
-    ).group_by(union.c.branch_id)
+    figures and the number of reports in the period, one row per branch (zeros for a
+    branch without reports in it), from the running totals (see ``_ends``)."""
+    return _ends_query(date_from, date_to, ids)
 
 
 def branch_sums(date_from: date, date_to: date, ids=None) -> dict[int, dict]:
@@ -914,15 +985,13 @@ def group_totals(
     if stale_days is None:
         stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
     keys_ = [getattr(HubBranch, k) for k in GROUPS.get(by, ())]
-    base = _group_base(date_from, date_to, stale_days)
-    stmt = base.with_only_columns(*keys_, *base.selected_columns)
     if not keys_:
-        row = db.session.execute(stmt).one()
+        row = db.session.execute(_group_base(date_from, date_to, stale_days)).one()
         figures = dict(zip(COUNTED, (int(v) for v in row), strict=True))
         figures.update(_all_sums(date_from, date_to))
         figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
         return figures
-    query = _grouped(stmt, date_from, date_to, keys_)
+    query = _grouped(date_from, date_to, stale_days, keys_)
     sales = query.selected_columns.sales_net
     query = query.order_by(*([sales.desc()] if sort == "sales_net" else []), *keys_)
     if per_page:
@@ -930,19 +999,11 @@ def group_totals(
     return [_group_row(row, by) for row in db.session.execute(query)]
 
 
-def _grouped(stmt, date_from, date_to, keys_):
-    """Per group (``keys_``): ``stmt`` (the branches joined to their states) joined to
-    each branch's sums (grouped by its id from the year, month and edge rows) and
-    grouped once more by name; every figure labelled as in ``GROUP_FIGURES``."""
-    sums = _sums_query(date_from, date_to).subquery()
-    return (
-        stmt.add_columns(
-            _total(sums.c.reports).label("days_reported"),
-            *[_total(sums.c[f]).label(f) for f in SUM_FIELDS],
-        )
-        .outerjoin(sums, sums.c.branch_id == HubBranch.id)
-        .group_by(*keys_)
-    )
+def _grouped(date_from, date_to, stale_days, keys_):
+    """Per group (``keys_``): the active branches' figures (``_group_base`` with the
+    period's sums) grouped by name; every figure labelled as in ``GROUP_FIGURES``."""
+    base = _group_base(date_from, date_to, stale_days, sums=True)
+    return base.with_only_columns(*keys_, *base.selected_columns).group_by(*keys_)
 
 
 def _group_row(row, by) -> dict:
@@ -964,10 +1025,7 @@ def kota_and_kecamatan(date_from, date_to, stale_days, page: int, per_page: int)
     if date_from > date_to:
         raise InvalidInput(_("'from' must not be after 'to'."), field="from")
     hb = HubBranch
-    keys_ = [hb.kota, hb.kecamatan]
-    base = _group_base(date_from, date_to, stale_days)
-    stmt = base.with_only_columns(*keys_, *base.selected_columns)
-    kec = _grouped(stmt, date_from, date_to, keys_).cte("kec")
+    kec = _grouped(date_from, date_to, stale_days, [hb.kota, hb.kecamatan]).cte("kec")
     kota = sa.select(
         sa.literal(0).label("part"),
         kec.c.kota,
@@ -995,24 +1053,25 @@ def kota_and_kecamatan(date_from, date_to, stale_days, page: int, per_page: int)
     return kota_rows, kec_rows
 
 
-def _group_base(date_from, date_to, stale_days):
-    """The active branches joined to their states in the period, with the counted
-    figures (``branches`` .. the state fields) as aggregates, before any grouping."""
+def _group_base(date_from, date_to, stale_days, sums=False):
+    """The active branches joined to their states at the period's end (and with
+    ``sums`` their sums in it, see ``_ends``), with the counted figures (``branches``
+    .. the state fields, then ``days_reported`` and the sums) as aggregates, before
+    any grouping."""
     hb = HubBranch
-    points = _points_query(date_from, date_to).subquery()
+    from_, ends = _ends(date_from, date_to, sums=sums, points=True)
     last = hb.last_report_date
     stale = sa.case((sa.or_(last.is_(None), last < _stale_cut(stale_days)), 1), else_=0)
-    return (
-        sa.select(
-            sa.func.count(hb.id).label("branches"),
-            sa.func.count(points.c.branch_id).label("branches_reporting"),
-            _total(stale).label("stale_branches"),
-            *[_total(points.c[f]).label(f) for f in POINT_FIELDS],
-        )
-        .select_from(hb)
-        .outerjoin(points, points.c.branch_id == hb.id)
-        .where(hb.active.is_(True))
-    )
+    columns = [
+        sa.func.count(hb.id).label("branches"),
+        sa.func.count(ends["as_of"]).label("branches_reporting"),
+        _total(stale).label("stale_branches"),
+        *[_total(ends[f]).label(f) for f in POINT_FIELDS],
+    ]
+    if sums:
+        columns.append(_total(ends["reports"]).label("days_reported"))
+        columns += [_total(ends[f]).label(f) for f in SUM_FIELDS]
+    return sa.select(*columns).select_from(from_).where(hb.active.is_(True))
 
 
 def group_count(by: str) -> int:

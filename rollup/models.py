@@ -139,7 +139,33 @@ class StateFigures:
     staff_count: Mapped[int] = _money()
 
 
-class HubReport(SummedFigures, StateFigures, db.Model):
+# Running totals: per report, the branch's sum of each of ``("reports",) + SUM_FIELDS``
+# over all its reports up to and including that date (``cum_reports`` counts them).
+CUM_FIELDS = tuple(f"cum_{name}" for name in ("reports",) + SUM_FIELDS)
+
+
+class RunningTotals:
+    """A branch's running totals at one report (hub_reports: over its reports up to and
+    including that date; hub_latest: over all of them). A period's sums are the
+    totals at its last day less those at the day before its first (a mixin)."""
+
+    cum_reports: Mapped[int] = _money()
+    cum_sales_gross: Mapped[int] = _money()
+    cum_discounts: Mapped[int] = _money()
+    cum_returns: Mapped[int] = _money()
+    cum_sales_net: Mapped[int] = _money()
+    cum_ppn: Mapped[int] = _money()
+    cum_transactions: Mapped[int] = _money()
+    cum_items: Mapped[int] = _money()
+    cum_member_sales: Mapped[int] = _money()
+    cum_members_joined: Mapped[int] = _money()
+    cum_members_left: Mapped[int] = _money()
+    cum_umkm_purchases: Mapped[int] = _money()
+    cum_consignment_payable: Mapped[int] = _money()
+    cum_consignment_paid: Mapped[int] = _money()
+
+
+class HubReport(SummedFigures, StateFigures, RunningTotals, db.Model):
     """The newest revision received of one branch's business day.
 
     Keyed by (branch, date): on PostgreSQL the table is partitioned by range of
@@ -148,11 +174,16 @@ class HubReport(SummedFigures, StateFigures, db.Model):
     """
 
     __tablename__ = "hub_reports"
-    # On PostgreSQL the date index carries the branch and the additive figures, so the
-    # days at a period's unaligned edges are an index-only scan, never the wide rows
-    # (each holds its body); SQLite keeps a plain index on the date.
+    # On PostgreSQL the date index carries the branch, its running totals and its state
+    # figures, so the branches' totals and states on one day (a period's ends) are an
+    # index-only scan, never the wide rows (each holds its body); SQLite keeps a plain
+    # index on the date.
     __table_args__ = (
-        sa.Index("ix_hub_reports_date", "date", postgresql_include=["branch_id", *SUM_FIELDS]),
+        sa.Index(
+            "ix_hub_reports_date",
+            "date",
+            postgresql_include=["branch_id", *CUM_FIELDS, *POINT_FIELDS],
+        ),
     )
 
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("hub_branches.id"), primary_key=True)
@@ -165,10 +196,12 @@ class HubReport(SummedFigures, StateFigures, db.Model):
     branch: Mapped[HubBranch] = relationship()
 
 
-class HubLatest(StateFigures, db.Model):
+class HubLatest(StateFigures, RunningTotals, db.Model):
     """Each branch's newest report's state figures (members, capital, stock...), kept on
     ingest: the summary of any period that holds a branch's newest report reads them
-    here (one row per branch) instead of searching the reports."""
+    here (one row per branch) instead of searching the reports; and its running totals
+    over all its reports (what its newest report's ``cum_*`` hold), so a period ending
+    after a branch's newest report reads its totals here too."""
 
     __tablename__ = "hub_latest"
 

@@ -360,7 +360,6 @@ def test_whole_years_read_from_hub_yearly_equal_the_reports(hub):
                             assert group[name] == sum(st[name] for st in held), (by, name)
             # Not vacuous: whole years were read, and they hold figures.
             y = hub_service.today().year - 1
-            assert hub_service._year_cover(date(y, 1, 1), date(y + 1, 1, 1))[0]
             assert db.session.scalar(sa.select(sa.func.count()).select_from(HubYearly)) >= 10
             total = hub_service.summary(date(y, 1, 1), date(y, 12, 31), 3)["totals"]
             assert total["sales_net"] > 0 and total["days_reported"] > 100
@@ -372,77 +371,6 @@ def test_whole_years_read_from_hub_yearly_equal_the_reports(hub):
             assert hub_service.get_branch("B2").last_report_date > date(y, 9, 30)
         finally:
             db.session.rollback()
-
-
-def test_year_cover_counts_each_month_once():
-    """Years and month ranges with their signs add up to each month of the period once
-    and to nothing outside it, and never read more rows than the months themselves."""
-    rng = random.Random(19)
-
-    def month(n):
-        return date(2020 + n // 12, n % 12 + 1, 1)
-
-    for _ in range(300):
-        a, b = sorted(rng.sample(range(60), 2))
-        years, months = hub_service._year_cover(month(a), month(b))
-        count = {}
-        for start, end in years:
-            n = (start.year - 2020) * 12
-            while month(n) < end:
-                count[n] = count.get(n, 0) + 1
-                n += 1
-        for start, end, sign in months:
-            n = (start.year - 2020) * 12 + start.month - 1
-            while month(n) < end:
-                count[n] = count.get(n, 0) + sign
-                n += 1
-        assert {n: c for n, c in count.items() if c} == dict.fromkeys(range(a, b), 1)
-        rows = sum(end.year - start.year for start, end in years)
-        rows += sum((e.year - s.year) * 12 + e.month - s.month for s, e, _sign in months)
-        assert rows <= b - a
-    # Twelve months from November: two months, the next year, less its last two.
-    assert hub_service._year_cover(date(2025, 11, 1), date(2026, 11, 1)) == (
-        [(date(2026, 1, 1), date(2027, 1, 1))],
-        [(date(2025, 11, 1), date(2026, 1, 1), 1), (date(2026, 11, 1), date(2027, 1, 1), -1)],
-    )
-
-
-def test_edge_cover_counts_each_day_once():
-    """The edges' months (each its every day) and day ranges with their signs add up to
-    each day of the edges once and to nothing else, never reading more rows than the
-    days themselves."""
-    rng = random.Random(20)
-    base = date(2024, 1, 1)
-    for _ in range(400):
-        a, b = sorted(rng.sample(range(800), 2))
-        edges = hub_service._month_split(base + timedelta(days=a), base + timedelta(days=b))[1]
-        months, days = hub_service._edge_cover(edges)
-        count = {}
-        for start, end, sign in months:
-            day = start
-            while day < end:
-                count[day] = count.get(day, 0) + sign
-                day += timedelta(days=1)
-        for first, last, sign in days:
-            day = first
-            while day <= last:
-                count[day] = count.get(day, 0) + sign
-                day += timedelta(days=1)
-        wanted = {}
-        for first, last in edges:
-            day = first
-            while day <= last:
-                wanted[day] = 1
-                day += timedelta(days=1)
-        assert {d: c for d, c in count.items() if c} == wanted
-        rows = len(months) + sum((last - first).days + 1 for first, last, _sign in days)
-        assert rows <= len(wanted)
-    # The last 30 days to 30 October: October less its 1st and 31st.
-    edges = hub_service._month_split(date(2026, 10, 1), date(2026, 10, 30))[1]
-    assert hub_service._edge_cover(edges) == (
-        [(date(2026, 10, 1), date(2026, 11, 1), 1)],
-        [(date(2026, 10, 31), date(2026, 10, 31), -1)],
-    )
 
 
 def _yearly_equals_reports():

@@ -42,8 +42,10 @@ TOP = [
 #   SQLite 16 and 22 (its driver's BEGIN counted twice).
 # Now: PostgreSQL 5 (BEGIN, the branch, INSERT ... ON CONFLICT DO NOTHING, one WITH ...
 # of data-modifying CTEs, COMMIT) whatever the suppliers; SQLite 9, 11 with suppliers
-# (10, 12 since hub_yearly: one more upsert, which PostgreSQL puts in the same WITH).
-MOST = {"postgresql": (5, 5), "sqlite": (10, 12)}
+# (10, 12 since hub_yearly: one more upsert, which PostgreSQL puts in the same WITH;
+# 11, 13 since the running totals: one more UPDATE, on PostgreSQL in the same WITH, and
+# the branch's lock taken by the INSERT).
+MOST = {"postgresql": (5, 5), "sqlite": (11, 13)}
 
 
 @contextlib.contextmanager

@@ -11,8 +11,8 @@ from flask_migrate import upgrade
 
 from mart import create_app
 from mart.extensions import db
-from rollup import hub as hub_service
 from rollup import partitions
+from rollup.models import CUM_FIELDS, POINT_FIELDS, HubReport
 from tests.conftest import make_config
 from tests.rollup.conftest import make_report, signed_post
 
@@ -81,17 +81,20 @@ def _autovacuum(conn, name) -> bool:
     } <= set(options or ())
 
 
-def test_edges_are_read_index_only(hub, register, database_url):
-    """The days at a period's unaligned edges come from the covering date index alone
-    (every column the sums need is in it: an Index Only Scan, not the wide rows), in
-    every yearly partition, one made later included; a new partition gets the vacuum
-    settings that keep its recent pages all-visible."""
+def test_period_ends_are_read_index_only(hub, register, database_url):
+    """A period's ends (the branches' running totals and states on one day) come from
+    the covering date index alone (every column they need is in it: an Index Only Scan,
+    not the wide rows), in every yearly partition, one made later included; a new
+    partition gets the vacuum settings that keep its recent pages all-visible."""
     _pg_only(database_url)
     register("JKT01")
     with hub.app_context():
         partitions.forget()
         partitions.ensure_years(db.engine, [2041])
-        stmt = hub_service._sums_query(date(2041, 3, 17), date(2041, 6, 12))
+        r = HubReport
+        stmt = sa.select(r.branch_id, *[getattr(r, c) for c in CUM_FIELDS + POINT_FIELDS]).where(
+            r.date == date(2041, 6, 12)
+        )
         sql = str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
         with db.engine.begin() as conn:
             assert _autovacuum(conn, "hub_reports_y2041")
@@ -99,10 +102,20 @@ def test_edges_are_read_index_only(hub, register, database_url):
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
             plan = "\n".join(conn.exec_driver_sql("EXPLAIN " + sql).scalars())
+            # The same covering index on every partition.
+            definitions = conn.exec_driver_sql(
+                "SELECT tablename, indexdef FROM pg_indexes WHERE tablename LIKE 'hub_reports%%' "
+                "AND indexdef LIKE '%%(date) INCLUDE%%'"
+            ).all()
+            names = partitions.children(conn)
             conn.rollback()
     reads = [line for line in plan.splitlines() if " on hub_reports" in line]
     assert reads and all("Index Only Scan" in line for line in reads), plan
     assert any("on hub_reports_y2041" in line for line in reads), plan
+    covered = {table for table, _definition in definitions}
+    assert {"hub_reports_y2041", *names} <= covered, definitions
+    for _table, definition in definitions:
+        assert all(c in definition for c in CUM_FIELDS + POINT_FIELDS), definition
 
 
 def test_flask_rollup_partitions_lists_them(hub, database_url):
