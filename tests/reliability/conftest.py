@@ -4,14 +4,28 @@ afterwards).
 
 The seed runs once per test process: its rows are kept in memory and put back, ids
 and all, for the next module that asks (seeding again cost 20-50 s a module in CI on
-a busy machine; putting the rows back a second or two)."""
+a busy machine; putting the rows back a second or two). And once for all the test
+processes of a run: `make test` runs five side by side, three of which seed the demo
+here (the SQLite and PostgreSQL reliability halves and the browser tests); the first
+to get here seeds and writes the rows to a file, the others wait for it and put them
+back (in CI each seed took 40-150 s of a busy machine). The file is named by the app's
+code and migrations and the business day, so a change to either (or another day's
+demo) seeds again. Seeding the demo on each database is itself tested in
+tests/mart/test_cli_and_migrations.py."""
+
+import fcntl
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from mart import create_app
+from mart import clock, create_app
 from mart.extensions import db
-from tests.conftest import dispose_when_idle, make_config, truncate_all
+from tests.conftest import ROOT, dispose_when_idle, make_config, truncate_all
 from tests.reliability.matrix import Matrix
 
 _seeded: dict[str, dict[str, list[dict]]] = {}
@@ -45,6 +59,53 @@ def _put_back(app, rows: dict[str, list[dict]]) -> None:
                     conn.execute(sa.select(sa.func.setval(sequence, (top or 0) + 1, False)))
 
 
+# What the demo's rows depend on: the app's code and migrations (not the tests).
+CODE = (
+    "config.py",
+    "mart",
+    "members",
+    "pos",
+    "inventory",
+    "books",
+    "rollup",
+    "printers",
+    "migrations",
+)
+
+
+def _seed_file(app) -> Path:
+    digest = hashlib.sha256()
+    for top in CODE:
+        path = ROOT / top
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(str(file.relative_to(ROOT)).encode() + b"\0" + file.read_bytes())
+    with app.app_context():
+        digest.update(clock.business_date().isoformat().encode())
+    return Path(tempfile.gettempdir()) / f"mart-test-demo-{digest.hexdigest()[:16]}.pickle"
+
+
+def _seeded_once_per_run(branch) -> dict[str, list[dict]]:
+    """The demo's rows in ``branch``'s (empty) database: put back from the run's file,
+    or seeded with ``flask mart seed-demo`` and written to it, under a file lock so
+    that the processes of one run seed once."""
+    path = _seed_file(branch)
+    with open(f"{path}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            rows = pickle.loads(path.read_bytes())
+            _put_back(branch, rows)
+            return rows
+        result = branch.test_cli_runner().invoke(args=["mart", "seed-demo"])
+        assert result.exit_code == 0, result.output
+        rows = _take(branch)
+        for old in path.parent.glob("mart-test-demo-*.pickle*"):
+            old.unlink(missing_ok=True)  # other code's or days' seeds
+        part = path.with_suffix(f".{os.getpid()}")
+        part.write_bytes(pickle.dumps(rows))
+        part.replace(path)
+        return rows
+
+
 @pytest.fixture(scope="module")
 def seeded_branch(_schema, database_url, instance_path):
     """``(branch_app, hub_app, matrix)`` over one seeded database. Tests using it must
@@ -54,9 +115,7 @@ def seeded_branch(_schema, database_url, instance_path):
     if database_url in _seeded:
         _put_back(branch, _seeded[database_url])
     else:
-        result = branch.test_cli_runner().invoke(args=["mart", "seed-demo"])
-        assert result.exit_code == 0, result.output
-        _seeded[database_url] = _take(branch)
+        _seeded[database_url] = _seeded_once_per_run(branch)
     matrix = Matrix(branch)
     yield branch, hub, matrix
     for made in (branch, hub):
