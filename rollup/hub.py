@@ -959,6 +959,15 @@ def kota_and_kecamatan(date_from, date_to, stale_days, page: int, per_page: int)
     return kota_rows, kec_rows
 
 
+def totals_of_groups(groups: list[dict]) -> dict:
+    """The totals of every active branch from the rows of every group of one kind (the
+    kota of ``kota_and_kecamatan``): the same figures as ``group_totals(..., None)``,
+    every figure adding up over the groups, without reading the period again."""
+    totals = {f: sum(g[f] for g in groups) for f in GROUP_FIGURES}
+    totals["average_basket"] = _avg(totals["sales_net"], totals["transactions"])
+    return totals
+
+
 def _group_base(date_from, date_to, stale_days, sums=False):
     """The active branches joined to their states at the period's end (and with
     ``sums`` their sums in it, see ``_ends``), with the counted figures (``branches``
@@ -1113,12 +1122,14 @@ def summary(
     per_page: int | None = None,
     sort: str = "code",
     descending: bool = False,
+    totals: bool = True,
 ) -> dict:
     """Totals (SQL aggregates) and a row per active branch for the period, reporting or
     not, in code order; with ``per_page`` only that page of branches (``page`` from 1)
     is read, ordered by ``sort`` (a key of the branch rows, see ``BRANCH_SORTS``;
     ``descending``, ties by code) in the database. ``branches_total`` is the number of
-    active branches."""
+    active branches. With ``totals`` False neither is read (both None: the dashboard
+    adds up its kota instead, see ``totals_of_groups``)."""
     if date_from > date_to:
         raise InvalidInput(_("'from' must not be after 'to'."), field="from")
     if sort not in BRANCH_SORTS:
@@ -1137,7 +1148,7 @@ def summary(
         ids = [row[0] for row in listed]
     else:
         listed = db.session.execute(listed.order_by(hb.code)).all()
-    totals = group_totals(date_from, date_to, None, stale_days)
+    totals = group_totals(date_from, date_to, None, stale_days) if totals else None
     # Each row's sums and states from the same rows of the running totals.
     ends = branch_ends(date_from, date_to, ids)
     days = business_days()
@@ -1170,7 +1181,7 @@ def summary(
         "stale_days": stale_days,
         "totals": totals,
         "branches": branches,
-        "branches_total": totals["branches"],
+        "branches_total": totals["branches"] if totals else None,
         "page": (page or 1) if per_page else None,
         "per_page": per_page,
     }
