@@ -666,10 +666,6 @@ def latest_day() -> date:
     return max(business_days().values())
 
 
-def _next_month(d: date) -> date:
-    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
 def _ends(date_from: date, date_to: date, sums: bool = True, points: bool = False):
     """The period's ends per branch, from the branches' running totals: ``(from_,
     columns)``, ``from_`` hub_branches (and hub_latest) joined to what the columns
@@ -804,135 +800,45 @@ def branch_sums(date_from: date, date_to: date, ids=None) -> dict[int, dict]:
 
 def _points_query(date_from: date, date_to: date, ids=None):
     """Per branch id (optionally only ``ids``): the date (``as_of``) and state figures of
-    its last report in the period, as one select.
-
-    A branch whose newest report falls in the period (the usual case: a period up to
-    today) is read from hub_latest, one row per branch. The others (a period in the
-    past) read their newest month row of the period in hub_monthly (the state of the
-    month's last report: on PostgreSQL one backward probe of its key per branch), but
-    when the period ends inside a month and the branch reported in that month after
-    the period's end, its month row is past the end: those branches' last report in
-    the period's days of that month (the edge) is searched in the reports, within the
-    edge only. Of the two, the newer wins (see ``_past_points``).
-    """
-    lt = HubLatest
-    where = [lt.date >= date_from, lt.date <= date_to]
-    if ids is not None:
-        where.append(lt.branch_id.in_(ids))
-    latest = sa.select(
-        lt.branch_id, lt.date.label("as_of"), *[getattr(lt, f).label(f) for f in POINT_FIELDS]
-    ).where(*where)
-    later_where = [lt.date > date_to]
-    if ids is not None:
-        later_where.append(lt.branch_id.in_(ids))
-    later = sa.select(lt.branch_id).where(*later_where)
-    if not db.session.scalar(sa.select(sa.exists(later))):
-        return latest
-    return sa.union_all(latest, _past_points(date_from, date_to, later_where))
+    its last report in the period (NULL for a branch without one), as one select: the
+    states at the period's end of ``_ends``, read from the same rows as its totals."""
+    return _ends_query(date_from, date_to, ids, sums=False, points=True)
 
 
-def _past_points(date_from: date, date_to: date, later_where: list):
-    """The state at the period's end of the branches (hub_latest rows ``later_where``)
-    whose newest report is after the period: their newest month row of the period
-    (its last report inside the period), or, when the period ends inside a month and
-    that month's row is past the end, their last report in the period's days of that
-    month (the edge), else the month row before it."""
-    m = HubMonthly
-    months = [m.month >= date_from.replace(day=1), m.month <= date_to, m.last_date >= date_from]
-    edge_month = date_to.replace(day=1)
-    edge = None
-    if _next_month(date_to) - timedelta(days=1) != date_to:
-        edge = (max(date_from, edge_month), date_to)
-    if db.session.get_bind().dialect.name == "postgresql":
-        return _past_points_probed(date_to, later_where, months, edge)
-    # Elsewhere the candidates (month rows, the edge's reports) and the newest of each
-    # branch's.
-    lt, r = HubLatest, HubReport
-    later = sa.select(lt.branch_id).where(*later_where)
-    parts = [
-        sa.select(
-            m.branch_id, m.last_date.label("as_of"), *[getattr(m, f) for f in POINT_FIELDS]
-        ).where(m.branch_id.in_(later), *months, m.last_date <= date_to)
-    ]
-    if edge:
-        past_end = sa.select(m.branch_id).where(
-            m.month == edge_month, m.last_date > date_to, m.branch_id.in_(later)
-        )
-        parts.append(
-            sa.select(
-                r.branch_id,
-                r.date.label("as_of"),
-                *[getattr(r, f).label(f) for f in POINT_FIELDS],
-            ).where(r.branch_id.in_(past_end), r.date >= edge[0], r.date <= edge[1])
-        )
-    rows = sa.union_all(*parts).subquery()
-    newest = (
-        sa.func.row_number()
-        .over(partition_by=rows.c.branch_id, order_by=rows.c.as_of.desc())
-        .label("newest")
-    )
-    ranked = sa.select(rows, newest).subquery()
-    return sa.select(*[ranked.c[n] for n in ("branch_id", "as_of") + POINT_FIELDS]).where(
-        ranked.c.newest == 1
-    )
+_POINT_NAMES = ("as_of",) + POINT_FIELDS
 
 
-def _past_points_probed(date_to: date, later_where: list, months: list, edge):
-    """``_past_points`` on PostgreSQL: per branch one backward probe of hub_monthly's
-    key for its newest month row of the period; only when that row is past the end (the
-    period ends inside its month, after the branch's last report of the period or
-    before it) one probe of the reports' key within the edge's days, and when the edge
-    holds none, one more of hub_monthly for the month before. One row per branch, no
-    filter the planner has to guess."""
-    lt, m, r = HubLatest, HubMonthly, HubReport
-    names = ("as_of",) + POINT_FIELDS
-
-    def month_probe(name, *where):
-        return (
-            sa.select(m.last_date.label("as_of"), *[getattr(m, f) for f in POINT_FIELDS])
-            .where(m.branch_id == lt.branch_id, *months, *where)
-            .order_by(m.month.desc())
-            .limit(1)
-            .lateral(name)
-        )
-
-    mo = month_probe("mo")
-    stmt = sa.select(lt.branch_id).select_from(lt).join(mo, sa.true()).where(*later_where)
-    if edge is None:
-        return stmt.add_columns(*[mo.c[n] for n in names])
-    past_end = mo.c.as_of > date_to
-    found = (
-        sa.select(r.date.label("as_of"), *[getattr(r, f) for f in POINT_FIELDS])
-        .where(past_end, r.branch_id == lt.branch_id, r.date >= edge[0], r.date <= edge[1])
-        .order_by(r.date.desc())
-        .limit(1)
-        .lateral("edge")
-    )
-    before = month_probe(
-        "before", past_end, found.c.as_of.is_(None), m.month < edge[1].replace(day=1)
-    )
-    inside = mo.c.as_of <= date_to
-
-    def pick(n):
-        return sa.case(
-            (inside, mo.c[n]), (found.c.as_of.is_not(None), found.c[n]), else_=before.c[n]
-        ).label(n)
-
-    return (
-        stmt.add_columns(*[pick(n) for n in names])
-        .outerjoin(found, sa.true())
-        .outerjoin(before, sa.true())
-        .where(sa.or_(inside, found.c.as_of.is_not(None), before.c.as_of.is_not(None)))
-    )
+def _point_values(row) -> dict | None:
+    """``as_of`` and the state figures of a row's tail (``_POINT_NAMES``), None when
+    the branch has no report in the period."""
+    if row[0] is None:
+        return None
+    return dict(zip(_POINT_NAMES, (_as_date(row[0]), *[int(v) for v in row[1:]]), strict=True))
 
 
 def branch_points(date_from: date, date_to: date, ids=None) -> dict[int, dict]:
-    """Per branch id: the state figures of its last report in the period (see
-    ``_points_query``)."""
-    names = ("as_of",) + POINT_FIELDS
+    """Per branch id with a report in the period: the state figures of its last report
+    in it (see ``_ends``)."""
+    out = {}
+    for row in db.session.execute(_points_query(date_from, date_to, ids)):
+        values = _point_values(row[1:])
+        if values is not None:
+            out[row[0]] = values
+    return out
+
+
+def branch_ends(date_from: date, date_to: date, ids=None) -> dict[int, tuple]:
+    """Per branch id: ``(sums, points)``, what ``branch_sums`` and ``branch_points``
+    give (``points`` None without a report in the period), in one statement."""
+    fields = ("reports",) + SUM_FIELDS
+    n = len(fields)
+    query = _ends_query(date_from, date_to, ids, sums=True, points=True)
     return {
-        row[0]: dict(zip(names, (_as_date(row[1]), *[int(v) for v in row[2:]]), strict=True))
-        for row in db.session.execute(_points_query(date_from, date_to, ids))
+        row[0]: (
+            dict(zip(fields, [int(v or 0) for v in row[1 : n + 1]], strict=True)),
+            _point_values(row[n + 1 :]),
+        )
+        for row in db.session.execute(query)
     }
 
 
@@ -1053,6 +959,15 @@ def kota_and_kecamatan(date_from, date_to, stale_days, page: int, per_page: int)
     return kota_rows, kec_rows
 
 
+def totals_of_groups(groups: list[dict]) -> dict:
+    """The totals of every active branch from the rows of every group of one kind (the
+    kota of ``kota_and_kecamatan``): the same figures as ``group_totals(..., None)``,
+    every figure adding up over the groups, without reading the period again."""
+    totals = {f: sum(g[f] for g in groups) for f in GROUP_FIGURES}
+    totals["average_basket"] = _avg(totals["sales_net"], totals["transactions"])
+    return totals
+
+
 def _group_base(date_from, date_to, stale_days, sums=False):
     """The active branches joined to their states at the period's end (and with
     ``sums`` their sums in it, see ``_ends``), with the counted figures (``branches``
@@ -1157,18 +1072,21 @@ def _sort_key(sort: str, date_from: date, date_to: date):
         )
         silent = sa.case((since > 1, since - 1), else_=0)
         return sa.case((hb.last_report_date.is_(None), sa.null()), else_=silent), []
-    if sort in SUM_FIELDS or sort in ("days_reported", "average_basket", "sales_per_member"):
+    if sort == "sales_per_member":
+        # the sums and the states from the same rows of the running totals
+        ends = _ends_query(date_from, date_to, sums=True, points=True).subquery()
+        net = sa.func.coalesce(ends.c.sales_net, 0)
+        members = sa.func.coalesce(ends.c.members_total, 0)
+        return sa.case((members != 0, net // members), else_=sa.null()), [ends]
+    if sort in SUM_FIELDS or sort in ("days_reported", "average_basket"):
         sums = _sums_query(date_from, date_to).subquery()
         net, tx = sa.func.coalesce(sums.c.sales_net, 0), sa.func.coalesce(sums.c.transactions, 0)
         if sort == "days_reported":
             return sa.func.coalesce(sums.c.reports, 0), [sums]
         if sort == "average_basket":
             return sa.case((tx > 0, (2 * net + tx) // (2 * tx)), else_=0), [sums]
-        if sort != "sales_per_member":
-            return sa.func.coalesce(sums.c[sort], 0), [sums]
-        points = _points_query(date_from, date_to).subquery()
-        members = sa.func.coalesce(points.c.members_total, 0)
-        return sa.case((members != 0, net // members), else_=sa.null()), [sums, points]
+        return sa.func.coalesce(sums.c[sort], 0), [sums]
+    # the states at the period's end (NULL without a report in it), see ``_ends``
     points = _points_query(date_from, date_to).subquery()
     if sort == "figures_as_of":
         return points.c.as_of, [points]
@@ -1204,12 +1122,14 @@ def summary(
     per_page: int | None = None,
     sort: str = "code",
     descending: bool = False,
+    totals: bool = True,
 ) -> dict:
     """Totals (SQL aggregates) and a row per active branch for the period, reporting or
     not, in code order; with ``per_page`` only that page of branches (``page`` from 1)
     is read, ordered by ``sort`` (a key of the branch rows, see ``BRANCH_SORTS``;
     ``descending``, ties by code) in the database. ``branches_total`` is the number of
-    active branches."""
+    active branches. With ``totals`` False neither is read (both None: the dashboard
+    adds up its kota instead, see ``totals_of_groups``)."""
     if date_from > date_to:
         raise InvalidInput(_("'from' must not be after 'to'."), field="from")
     if sort not in BRANCH_SORTS:
@@ -1228,16 +1148,16 @@ def summary(
         ids = [row[0] for row in listed]
     else:
         listed = db.session.execute(listed.order_by(hb.code)).all()
-    totals = group_totals(date_from, date_to, None, stale_days)
-    sums = branch_sums(date_from, date_to, ids)
-    points = branch_points(date_from, date_to, ids)
+    totals = group_totals(date_from, date_to, None, stale_days) if totals else None
+    # Each row's sums and states from the same rows of the running totals.
+    ends = branch_ends(date_from, date_to, ids)
     days = business_days()
     branches = []
     zero_sums = {f: 0 for f in ("reports",) + SUM_FIELDS}
-    zero_points = {f: 0 for f in POINT_FIELDS}
+    zero_points = {"as_of": None, **{f: 0 for f in POINT_FIELDS}}
     for id_, code, name, kota, kecamatan, tz, last in listed:
-        s = sums.get(id_, zero_sums)
-        p = points.get(id_) or {"as_of": None, **zero_points}
+        s, p = ends.get(id_, (zero_sums, None))
+        p = p or zero_points
         # In the branch's own time zone: its current business day, and the closed days
         # (up to yesterday, there) without a report since its last one.
         business_day = days.get(tz) or today(tz)
@@ -1261,7 +1181,7 @@ def summary(
         "stale_days": stale_days,
         "totals": totals,
         "branches": branches,
-        "branches_total": totals["branches"],
+        "branches_total": totals["branches"] if totals else None,
         "page": (page or 1) if per_page else None,
         "per_page": per_page,
     }
@@ -1461,16 +1381,6 @@ def umkm(date_from: date, date_to: date, kecamatan: str | None = None) -> dict:
         .where(*where)
         .group_by(b.kota, b.kecamatan)
     ).all()
-    hm = HubMonthly
-    sales_net = {
-        (kota, kec): int(v)
-        for kota, kec, v in db.session.execute(
-            sa.select(b.kota, b.kecamatan, sa.func.sum(hm.sales_net))
-            .join(b, b.id == hm.branch_id)
-            .where(hm.month >= m1, hm.month <= m2, *branch_where)
-            .group_by(b.kota, b.kecamatan)
-        )
-    }
     counts: dict[tuple, dict] = {}
     sc = HubStageCount
     stage_query = sa.select(sc.kota, sc.kecamatan, sc.stage, sc.count)
@@ -1478,6 +1388,9 @@ def umkm(date_from: date, date_to: date, kecamatan: str | None = None) -> dict:
         stage_query = stage_query.where(sc.kecamatan == kecamatan)
     for kota, kec, stage, count in db.session.execute(stage_query):
         counts.setdefault((kota, kec), {})[stage] = count
+    sales_net = _kecamatan_sales_net(
+        m1, m2, branch_where, {(kota, kec) for kota, kec, *_rest in rows} | set(counts)
+    )
     out = []
     for kota, kec, suppliers, sold, permit, member, page, sales, paid in rows:
         net = sales_net.get((kota, kec), 0)
@@ -1546,6 +1459,26 @@ def umkm(date_from: date, date_to: date, kecamatan: str | None = None) -> dict:
         "kecamatan": out,
         "new_suppliers": [{"month": k, "suppliers": per_month[k]} for k in sorted(per_month)],
     }
+
+
+def _kecamatan_sales_net(m1: date, m2: date, branch_where: list, wanted: set) -> dict:
+    """The branches' net sales per (kota, kecamatan) in the months ``m1``..``m2``, of
+    the groups ``wanted`` only (those the UMKM table shows): none read when it shows
+    none; a year of every kecamatan is 87,600 month rows (a third of the dashboard's
+    time for a year at 7,300 branches, on a hub without UMKM figures)."""
+    if not wanted:
+        return {}
+    b, hm = HubBranch, HubMonthly
+    where = [hm.month >= m1, hm.month <= m2, *branch_where]
+    if len(wanted) <= 500:
+        where.append(sa.tuple_(b.kota, b.kecamatan).in_(sorted(wanted)))
+    query = (
+        sa.select(b.kota, b.kecamatan, sa.func.sum(hm.sales_net))
+        .join(b, b.id == hm.branch_id)
+        .where(*where)
+        .group_by(b.kota, b.kecamatan)
+    )
+    return {(kota, kec): int(v) for kota, kec, v in db.session.execute(query)}
 
 
 def products(date_from: date, date_to: date, limit: int = 50, umkm_only: bool = False) -> dict:

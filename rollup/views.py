@@ -256,15 +256,23 @@ def _dashboard_data():
     branches_total = hub.branch_count()
     page = _page_arg("page", branches_total)
     summary = hub.summary(
-        date_from, date_to, stale_days, page, PAGE_SIZE, data["sort"], data["descending"]
+        date_from,
+        date_to,
+        stale_days,
+        page,
+        PAGE_SIZE,
+        data["sort"],
+        data["descending"],
+        totals=False,
     )
-    totals = summary["totals"]
-    totals["capital_total"] = totals["capital_pokok"] + totals["capital_wajib"]
-    totals["capital_total"] += totals["capital_sukarela"]
     kecamatan_total = hub.group_count("kecamatan")
     kec_page = _page_arg("kec_page", kecamatan_total)
-    # Every kota and a page of the kecamatan from one reading of the period's sums.
+    # Every kota and a page of the kecamatan from one reading of the period's sums; the
+    # totals are the kota's added up (every figure adds up), not read again.
     kota, kecamatan = hub.kota_and_kecamatan(date_from, date_to, stale_days, kec_page, PAGE_SIZE)
+    totals = hub.totals_of_groups(kota)
+    totals["capital_total"] = totals["capital_pokok"] + totals["capital_wajib"]
+    totals["capital_total"] += totals["capital_sukarela"]
     kecamatan = _with_capital(kecamatan)
     for n, row in enumerate(kecamatan, start=(kec_page - 1) * PAGE_SIZE + 1):
         row["rank"] = n

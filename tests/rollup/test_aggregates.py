@@ -115,6 +115,13 @@ def test_sql_aggregates_equal_the_branch_rows(hub):
                         )
                         assert kota == hub_service.breakdown(rows, "kota")
                         assert kec == by_sales[(page - 1) * 2 : page * 2], (page, date_from)
+                        # The dashboard's totals: its kota added up.
+                        assert hub_service.totals_of_groups(kota) == s["totals"]
+                    # The rows' states and sums, apart and together (one statement).
+                    sums = hub_service.branch_sums(date_from, date_to)
+                    points = hub_service.branch_points(date_from, date_to)
+                    ends = hub_service.branch_ends(date_from, date_to)
+                    assert ends == {i: (sums[i], points.get(i)) for i in sums}
             # Not vacuous: the figures are there, and some branches are stale, some not.
             s = hub_service.summary(start, hub_service.today(), 2)
             assert s["totals"]["sales_net"] > 0 and s["totals"]["members_total"] > 0
