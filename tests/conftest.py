@@ -64,7 +64,7 @@ gc.set_threshold(700, 10, 100)  # a full collection looked for every 100 middle 
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item, nextitem):
-    """A test process holds some 300.000 long-lived objects (the modules, the compiled
+    """A test process holds some 300,000 long-lived objects (the modules, the compiled
     statements and URL builders) and each test makes an app's worth of garbage, so
     Python's full collections came every few tests and each walked all of them: 23 s
     of 108 in tests/pos and tests/members on SQLite (measured with gc.callbacks). Every

@@ -1,7 +1,8 @@
 """Fuzzing the API with schemathesis against /api/v1/openapi.json, as admin.
 
 A bounded, deterministic budget (``MART_FUZZ_EXAMPLES`` examples per operation and
-generation mode, default 4; derandomized): no 5xx, every answer matches the schema
+generation mode, default 4; derandomized; the PostgreSQL pass generates valid input
+only, the SQLite pass invalid input too): no 5xx, every answer matches the schema
 documented for its status, every error answer carries a ``message``. Path ids are
 generated at random and also taken from real seeded records (so the operation is
 exercised beyond its 404).
