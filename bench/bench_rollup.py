@@ -563,7 +563,7 @@ def bench_hub():
                             True,
                         ),
                         (
-                            "kecamatan breakdown of 2025 (a calendar year: hub_yearly)",
+                            "kecamatan breakdown of 2025 (a calendar year)",
                             "kecamatan",
                             date(2025, 1, 1),
                             date(2025, 12, 31),
@@ -577,7 +577,7 @@ def bench_hub():
                             False,
                         ),
                         (
-                            "kecamatan breakdown, the last 30 days (days from the reports)",
+                            "kecamatan breakdown, the last 30 days",
                             "kecamatan",
                             last_day - timedelta(days=29),
                             last_day,
