@@ -666,33 +666,67 @@ def latest_day() -> date:
     return max(business_days().values())
 
 
-def _ends(date_from: date, date_to: date, sums: bool = True, points: bool = False):
+# The period's statements are built once per database kind (``_built``) with the
+# period's dates as named parameters (``_period_params``): building one again costs
+# 10-40 ms of Python a request (and as much to find it in SQLAlchemy's cache), running
+# it a few; a reused statement keeps its cache key.
+_BUILT: dict = {}
+
+
+def _built(key: tuple, build):
+    """The statement ``build()`` gives, built once per database kind and ``key``."""
+    key = (db.session.get_bind().dialect.name, *key)
+    stmt = _BUILT.get(key)
+    if stmt is None:
+        stmt = _BUILT[key] = build()
+    return stmt
+
+
+def _date_param(name: str):
+    return sa.bindparam(name, type_=sa.Date)
+
+
+def _period_params(date_from: date, date_to: date) -> dict:
+    """The values of ``_ends``' parameters for the period ``date_from``..``date_to``."""
+    before = date_from - timedelta(days=1)
+    return {
+        "p_from": date_from,
+        "e_day": date_to,
+        "e_month": date_to.replace(day=1),
+        "s_day": before,
+        "s_month": before.replace(day=1),
+    }
+
+
+def _ends(sums: bool = True, points: bool = False):
     """The period's ends per branch, from the branches' running totals: ``(from_,
     columns)``, ``from_`` hub_branches (and hub_latest) joined to what the columns
     read, one row per branch; ``columns`` by name: with ``sums``, ``reports`` and each
-    of SUM_FIELDS in the period (the totals at ``date_to`` less those at the day before
-    ``date_from``); with ``points``, ``as_of`` and each of POINT_FIELDS of its last
+    of SUM_FIELDS in the period (the totals at its last day less those at the day
+    before its first); with ``points``, ``as_of`` and each of POINT_FIELDS of its last
     report in the period (NULL without one). The totals "at x" are those of the
-    branch's last report on or before x (none: 0)."""
+    branch's last report on or before x (none: 0). The period is in parameters
+    (``_period_params``)."""
     hb, lt = HubBranch.__table__, HubLatest.__table__
     from_ = hb.outerjoin(lt, lt.c.branch_id == hb.c.id)
     at = _at_probed if db.session.get_bind().dialect.name == "postgresql" else _at_joined
-    from_, end, end_as_of = at(from_, date_to, "e", POINT_FIELDS if points else ())
+    from_, end, end_as_of = at(from_, "e", POINT_FIELDS if points else ())
     columns = {}
     if sums:
-        from_, start, _as_of = at(from_, date_from - timedelta(days=1), "s", ())
+        from_, start, _as_of = at(from_, "s", ())
         for n in SUMMED:
             total = sa.func.coalesce(end(f"cum_{n}"), 0) - sa.func.coalesce(start(f"cum_{n}"), 0)
             columns[n] = sa.cast(total, sa.BigInteger)
     if points:
-        inside = end_as_of >= date_from
+        inside = end_as_of >= _date_param("p_from")
         columns["as_of"] = sa.case((inside, end_as_of))
         columns.update({f: sa.case((inside, end(f))) for f in POINT_FIELDS})
     return from_, columns
 
 
-def _at_probed(from_, day: date, name: str, states: tuple):
-    """``_ends``' totals (and ``states``) at ``day`` on PostgreSQL, per branch: the
+def _at_probed(from_, name: str, states: tuple):
+    """``_ends``' totals (and ``states``) at a day on PostgreSQL (the parameter
+    ``<name>_day``, its month ``<name>_month``), per branch: the
     branches that reported on ``day`` from an index-only scan of the covering date
     index at ``day``; a branch whose newest report is before ``day`` from hub_latest
     (its totals over all its reports); only the others (they reported after ``day``
@@ -701,7 +735,7 @@ def _at_probed(from_, day: date, name: str, states: tuple):
     (hub_monthly's ``last_date``), and read that report by its key. Returns the joined
     ``from_``, ``value(column)`` and the date the values are of."""
     hb, lt, r, m = (t.__table__ for t in (HubBranch, HubLatest, HubReport, HubMonthly))
-    month = day.replace(day=1)
+    day, month = _date_param(f"{name}_day"), _date_param(f"{name}_month")
     on_day = r.alias(f"{name}_day")
     from_ = from_.outerjoin(on_day, sa.and_(on_day.c.branch_id == hb.c.id, on_day.c.date == day))
     # Evaluated per branch from the outer row alone: a one-time filter of each probe.
@@ -751,10 +785,11 @@ def _at_probed(from_, day: date, name: str, states: tuple):
     return from_, value, as_of
 
 
-def _at_joined(from_, day: date, name: str, states: tuple):
+def _at_joined(from_, name: str, states: tuple):
     """``_at_probed`` elsewhere (SQLite), plainly: each branch's last report on or
-    before ``day`` (the latest date per branch, joined back to its row)."""
+    before the day (the latest date per branch, joined back to its row)."""
     hb, r = HubBranch.__table__, HubReport.__table__
+    day = _date_param(f"{name}_day")
     last = (
         sa.select(r.c.branch_id, sa.func.max(r.c.date).label("at"))
         .where(r.c.date <= day)
@@ -768,41 +803,49 @@ def _at_joined(from_, day: date, name: str, states: tuple):
     return from_, (lambda column: row.c[column]), row.c.date
 
 
-def _ends_query(date_from: date, date_to: date, ids=None, sums=True, points=False):
-    """``_ends`` as one select, a row per branch (optionally only ``ids``, a list or a
-    select of ids): ``branch_id`` and its columns."""
-    from_, columns = _ends(date_from, date_to, sums, points)
-    stmt = sa.select(
-        HubBranch.__table__.c.id.label("branch_id"),
-        *[value.label(n) for n, value in columns.items()],
-    ).select_from(from_)
+def _inactive_ids():
+    return sa.select(HubBranch.id).where(HubBranch.active.is_(False))
+
+
+def _ends_query(ids=None, sums=True, points=False):
+    """``_ends`` as one select, a row per branch: ``branch_id`` and its columns; with
+    ``ids`` "listed" only the branches of the list in the parameter ``ids``, with
+    "inactive" only the inactive ones. Built once (``_built``)."""
+
+    def build():
+        from_, columns = _ends(sums, points)
+        stmt = sa.select(
+            HubBranch.__table__.c.id.label("branch_id"),
+            *[value.label(n) for n, value in columns.items()],
+        ).select_from(from_)
+        if ids == "listed":
+            stmt = stmt.where(HubBranch.__table__.c.id.in_(sa.bindparam("ids", expanding=True)))
+        elif ids == "inactive":
+            stmt = stmt.where(HubBranch.__table__.c.id.in_(_inactive_ids()))
+        return stmt
+
+    return _built(("ends", ids, sums, points), build)
+
+
+def _run_ends(date_from: date, date_to: date, ids, sums: bool, points: bool):
+    """The rows of ``_ends_query`` for the period (``ids`` None or a list of ids)."""
+    params = _period_params(date_from, date_to)
     if ids is not None:
-        stmt = stmt.where(HubBranch.__table__.c.id.in_(ids))
-    return stmt
-
-
-def _sums_query(date_from: date, date_to: date, ids=None):
-    """Per branch id (optionally only ``ids``, a list or a select of ids): the additive
-    figures and the number of reports in the period, one row per branch (zeros for a
-    branch without reports in it), from the running totals (see ``_ends``)."""
-    return _ends_query(date_from, date_to, ids)
+        params["ids"] = list(ids)
+    query = _ends_query(None if ids is None else "listed", sums, points)
+    return db.session.execute(query, params)
 
 
 def branch_sums(date_from: date, date_to: date, ids=None) -> dict[int, dict]:
-    """Per branch id: the additive figures and the number of reports in the period."""
+    """Per branch id (optionally only those of the list ``ids``): the additive figures
+    and the number of reports in the period, zeros for a branch without reports in it
+    (from the running totals, see ``_ends``)."""
     fields = ("reports",) + SUM_FIELDS
     # Plain tuples: attribute access per figure costs more than the query at 1,000 branches.
     return {
         row[0]: dict(zip(fields, [int(v or 0) for v in row[1:]], strict=True))
-        for row in db.session.execute(_sums_query(date_from, date_to, ids))
+        for row in _run_ends(date_from, date_to, ids, True, False)
     }
-
-
-def _points_query(date_from: date, date_to: date, ids=None):
-    """Per branch id (optionally only ``ids``): the date (``as_of``) and state figures of
-    its last report in the period (NULL for a branch without one), as one select: the
-    states at the period's end of ``_ends``, read from the same rows as its totals."""
-    return _ends_query(date_from, date_to, ids, sums=False, points=True)
 
 
 _POINT_NAMES = ("as_of",) + POINT_FIELDS
@@ -817,10 +860,11 @@ def _point_values(row) -> dict | None:
 
 
 def branch_points(date_from: date, date_to: date, ids=None) -> dict[int, dict]:
-    """Per branch id with a report in the period: the state figures of its last report
-    in it (see ``_ends``)."""
+    """Per branch id with a report in the period: the date (``as_of``) and the state
+    figures of its last report in it, read from the same rows as its totals (see
+    ``_ends``)."""
     out = {}
-    for row in db.session.execute(_points_query(date_from, date_to, ids)):
+    for row in _run_ends(date_from, date_to, ids, False, True):
         values = _point_values(row[1:])
         if values is not None:
             out[row[0]] = values
@@ -832,13 +876,12 @@ def branch_ends(date_from: date, date_to: date, ids=None) -> dict[int, tuple]:
     give (``points`` None without a report in the period), in one statement."""
     fields = ("reports",) + SUM_FIELDS
     n = len(fields)
-    query = _ends_query(date_from, date_to, ids, sums=True, points=True)
     return {
         row[0]: (
             dict(zip(fields, [int(v or 0) for v in row[1 : n + 1]], strict=True)),
             _point_values(row[n + 1 :]),
         )
-        for row in db.session.execute(query)
+        for row in _run_ends(date_from, date_to, ids, True, True)
     }
 
 
@@ -847,15 +890,33 @@ def _as_date(value):
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _stale_cut(stale_days: int):
-    """A SQL expression: per branch, the last report date below which it is stale (its
-    business day, in its time zone, minus ``stale_days``)."""
-    days = business_days()
-    default = today() - timedelta(days=stale_days)
+def _zone_day(prefix: str):
+    """A SQL expression: per branch, the date in the parameter ``<prefix>_<n>`` for its
+    time zone (the n-th of TIMEZONES), ``<prefix>_default`` for any other."""
     return sa.case(
-        *[(HubBranch.timezone == tz, day - timedelta(days=stale_days)) for tz, day in days.items()],
-        else_=default,
+        *[
+            (HubBranch.timezone == tz, _date_param(f"{prefix}_{n}"))
+            for n, tz in enumerate(TIMEZONES)
+        ],
+        else_=_date_param(f"{prefix}_default"),
     )
+
+
+def _zone_params(prefix: str, days_back: int = 0) -> dict:
+    """The values of ``_zone_day(prefix)``: each time zone's business day (and the
+    hub's own day as the default) less ``days_back`` days."""
+    days = business_days()
+    back = timedelta(days=days_back)
+    params = {f"{prefix}_{n}": days[tz] - back for n, tz in enumerate(TIMEZONES)}
+    params[f"{prefix}_default"] = today() - back
+    return params
+
+
+def _stale_cut():
+    """A SQL expression: per branch, the last report date below which it is stale (its
+    business day, in its time zone, minus the stale days: ``_zone_params("stale",
+    stale_days)``)."""
+    return _zone_day("stale")
 
 
 GROUPS = {"kota": ("kota",), "kecamatan": ("kota", "kecamatan")}
@@ -890,25 +951,34 @@ def group_totals(
         raise InvalidInput(_("Unknown order %(sort)s.", sort=sort), field="sort")
     if stale_days is None:
         stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
-    keys_ = [getattr(HubBranch, k) for k in GROUPS.get(by, ())]
-    if not keys_:
-        row = db.session.execute(_group_base(date_from, date_to, stale_days)).one()
+    params = {**_period_params(date_from, date_to), **_zone_params("stale", stale_days)}
+    if by not in GROUPS:
+        row = db.session.execute(_built(("base",), _group_base), params).one()
         figures = dict(zip(COUNTED, (int(v) for v in row), strict=True))
         figures.update(_all_sums(date_from, date_to))
         figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
         return figures
-    query = _grouped(date_from, date_to, stale_days, keys_)
-    sales = query.selected_columns.sales_net
-    query = query.order_by(*([sales.desc()] if sort == "sales_net" else []), *keys_)
+
+    def build():
+        query = _grouped(by)
+        sales = query.selected_columns.sales_net
+        keys_ = [getattr(HubBranch, k) for k in GROUPS[by]]
+        query = query.order_by(*([sales.desc()] if sort == "sales_net" else []), *keys_)
+        if per_page:
+            query = query.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+        return query
+
     if per_page:
-        query = query.limit(per_page).offset(((page or 1) - 1) * per_page)
-    return [_group_row(row, by) for row in db.session.execute(query)]
+        params.update(limit=per_page, offset=((page or 1) - 1) * per_page)
+    query = _built(("groups", by, sort, bool(per_page)), build)
+    return [_group_row(row, by) for row in db.session.execute(query, params)]
 
 
-def _grouped(date_from, date_to, stale_days, keys_):
-    """Per group (``keys_``): the active branches' figures (``_group_base`` with the
+def _grouped(by: str):
+    """Per group (``by``): the active branches' figures (``_group_base`` with the
     period's sums) grouped by name; every figure labelled as in ``GROUP_FIGURES``."""
-    base = _group_base(date_from, date_to, stale_days, sums=True)
+    keys_ = [getattr(HubBranch, k) for k in GROUPS[by]]
+    base = _group_base(sums=True)
     return base.with_only_columns(*keys_, *base.selected_columns).group_by(*keys_)
 
 
@@ -930,24 +1000,9 @@ def kota_and_kecamatan(date_from, date_to, stale_days, page: int, per_page: int)
     kecamatan (every figure adds up)."""
     if date_from > date_to:
         raise InvalidInput(_("'from' must not be after 'to'."), field="from")
-    hb = HubBranch
-    kec = _grouped(date_from, date_to, stale_days, [hb.kota, hb.kecamatan]).cte("kec")
-    kota = sa.select(
-        sa.literal(0).label("part"),
-        kec.c.kota,
-        sa.literal("").label("kecamatan"),
-        *[_total(kec.c[f]).label(f) for f in GROUP_FIGURES],
-    ).group_by(kec.c.kota)
-    kec_page = (
-        sa.select(kec)
-        .order_by(kec.c.sales_net.desc(), kec.c.kota, kec.c.kecamatan)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.union_all(kota, sa.select(sa.literal(1).label("part"), kec_page))
-    ).all()
+    params = {**_period_params(date_from, date_to), **_zone_params("stale", stale_days)}
+    params.update(limit=per_page, offset=(page - 1) * per_page)
+    rows = db.session.execute(_built(("kota_kec",), _kota_and_kecamatan), params).all()
     kota_rows = sorted(
         (_group_row((r[1], *r[3:]), "kota") for r in rows if r[0] == 0),
         key=lambda g: g["kota"],
@@ -959,6 +1014,24 @@ def kota_and_kecamatan(date_from, date_to, stale_days, page: int, per_page: int)
     return kota_rows, kec_rows
 
 
+def _kota_and_kecamatan():
+    kec = _grouped("kecamatan").cte("kec")
+    kota = sa.select(
+        sa.literal(0).label("part"),
+        kec.c.kota,
+        sa.literal("").label("kecamatan"),
+        *[_total(kec.c[f]).label(f) for f in GROUP_FIGURES],
+    ).group_by(kec.c.kota)
+    kec_page = (
+        sa.select(kec)
+        .order_by(kec.c.sales_net.desc(), kec.c.kota, kec.c.kecamatan)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+        .subquery()
+    )
+    return sa.union_all(kota, sa.select(sa.literal(1).label("part"), kec_page))
+
+
 def totals_of_groups(groups: list[dict]) -> dict:
     """The totals of every active branch from the rows of every group of one kind (the
     kota of ``kota_and_kecamatan``): the same figures as ``group_totals(..., None)``,
@@ -968,15 +1041,15 @@ def totals_of_groups(groups: list[dict]) -> dict:
     return totals
 
 
-def _group_base(date_from, date_to, stale_days, sums=False):
+def _group_base(sums=False):
     """The active branches joined to their states at the period's end (and with
     ``sums`` their sums in it, see ``_ends``), with the counted figures (``branches``
     .. the state fields, then ``days_reported`` and the sums) as aggregates, before
-    any grouping."""
+    any grouping. Its parameters: the period's and the stale cut's."""
     hb = HubBranch
-    from_, ends = _ends(date_from, date_to, sums=sums, points=True)
+    from_, ends = _ends(sums=sums, points=True)
     last = hb.last_report_date
-    stale = sa.case((sa.or_(last.is_(None), last < _stale_cut(stale_days)), 1), else_=0)
+    stale = sa.case((sa.or_(last.is_(None), last < _stale_cut()), 1), else_=0)
     columns = [
         sa.func.count(hb.id).label("branches"),
         sa.func.count(ends["as_of"]).label("branches_reporting"),
@@ -1013,20 +1086,24 @@ def _all_sums(date_from: date, date_to: date) -> dict:
     """The additive figures of every active branch in the period and ``days_reported``:
     from hub_daily (one row per date, all branches: a year is 365 rows, not a row per
     branch and month), less what inactive branches (few) reported in the period."""
-    hb, d = HubBranch, HubDaily
-    inactive = sa.select(hb.id).where(hb.active.is_(False))
     fields = ("reports",) + SUM_FIELDS
-    parts = [
-        sa.select(*[getattr(d, f).label(f) for f in fields]).where(
-            d.date >= date_from, d.date <= date_to
-        )
-    ]
-    if db.session.scalar(sa.select(sa.exists(inactive))):
-        theirs = _sums_query(date_from, date_to, inactive).subquery()
-        parts.append(sa.select(*[(-theirs.c[f]).label(f) for f in fields]))
-    union = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    total = [sa.cast(sa.func.coalesce(sa.func.sum(union.c[f]), 0), sa.BigInteger) for f in fields]
-    row = db.session.execute(sa.select(*total)).one()
+    with_inactive = bool(db.session.scalar(sa.select(sa.exists(_inactive_ids()))))
+
+    def build():
+        d = HubDaily
+        parts = [
+            sa.select(*[getattr(d, f).label(f) for f in fields]).where(
+                d.date >= _date_param("p_from"), d.date <= _date_param("e_day")
+            )
+        ]
+        if with_inactive:
+            theirs = _ends_query("inactive").subquery()
+            parts.append(sa.select(*[(-theirs.c[f]).label(f) for f in fields]))
+        union = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+        return sa.select(*[_total(union.c[f]) for f in fields])
+
+    query = _built(("all_sums", with_inactive), build)
+    row = db.session.execute(query, _period_params(date_from, date_to)).one()
     out = dict(zip(fields, (int(v) for v in row), strict=True))
     out["days_reported"] = out.pop("reports")
     return out
@@ -1043,43 +1120,39 @@ BRANCH_SORTS = frozenset(
 )
 
 
-def _days_between(later: date, column):
-    """``later - column`` in whole days, in SQL (NULL when the column is)."""
+def _days_between(later, column):
+    """``later - column`` (two date expressions) in whole days, in SQL (NULL when
+    either is)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return sa.cast(sa.literal(later, sa.Date) - column, sa.Integer)
-    return sa.cast(
-        sa.func.julianday(sa.literal(later.isoformat())) - sa.func.julianday(column), sa.Integer
-    )
+        return sa.cast(later - column, sa.Integer)
+    return sa.cast(sa.func.julianday(later) - sa.func.julianday(column), sa.Integer)
 
 
-def _sort_key(sort: str, date_from: date, date_to: date):
+def _sort_key(sort: str):
     """The SQL expression of a branch row's ``sort`` key, and the subqueries (sums,
     points) it needs joined on ``branch_id``: the same value as the row's key in
-    ``summary`` (None where the row has None)."""
+    ``summary`` (None where the row has None). Its parameters: the period's
+    (``_period_params``) and the business days' (``_zone_params("today")``)."""
     hb = HubBranch
     if sort in ("code", "name", "kota", "kecamatan", "last_report_date"):
         return getattr(hb, sort), []
-    days = business_days()
     if sort == "timezone_label":
         return sa.case(*[(hb.timezone == tz, label) for tz, label in TIMEZONES.items()]), []
     if sort in ("business_day", "days_silent"):
-        day = sa.case(*[(hb.timezone == tz, d) for tz, d in days.items()], else_=today())
+        day = _zone_day("today")
         if sort == "business_day":
             return day, []
-        since = sa.case(
-            *[(hb.timezone == tz, _days_between(d, hb.last_report_date)) for tz, d in days.items()],
-            else_=_days_between(today(), hb.last_report_date),
-        )
+        since = _days_between(day, hb.last_report_date)
         silent = sa.case((since > 1, since - 1), else_=0)
         return sa.case((hb.last_report_date.is_(None), sa.null()), else_=silent), []
     if sort == "sales_per_member":
         # the sums and the states from the same rows of the running totals
-        ends = _ends_query(date_from, date_to, sums=True, points=True).subquery()
+        ends = _ends_query(sums=True, points=True).subquery()
         net = sa.func.coalesce(ends.c.sales_net, 0)
         members = sa.func.coalesce(ends.c.members_total, 0)
         return sa.case((members != 0, net // members), else_=sa.null()), [ends]
     if sort in SUM_FIELDS or sort in ("days_reported", "average_basket"):
-        sums = _sums_query(date_from, date_to).subquery()
+        sums = _ends_query().subquery()
         net, tx = sa.func.coalesce(sums.c.sales_net, 0), sa.func.coalesce(sums.c.transactions, 0)
         if sort == "days_reported":
             return sa.func.coalesce(sums.c.reports, 0), [sums]
@@ -1087,7 +1160,7 @@ def _sort_key(sort: str, date_from: date, date_to: date):
             return sa.case((tx > 0, (2 * net + tx) // (2 * tx)), else_=0), [sums]
         return sa.func.coalesce(sums.c[sort], 0), [sums]
     # the states at the period's end (NULL without a report in it), see ``_ends``
-    points = _points_query(date_from, date_to).subquery()
+    points = _ends_query(sums=False, points=True).subquery()
     if sort == "figures_as_of":
         return points.c.as_of, [points]
     pokok, wajib, sukarela = (
@@ -1103,11 +1176,11 @@ def _sort_key(sort: str, date_from: date, date_to: date):
     return sa.func.coalesce(points.c[sort], 0), [points]
 
 
-def _ordered(listed, date_from: date, date_to: date, sort: str, descending: bool):
+def _ordered(listed, sort: str, descending: bool):
     """``listed`` (a select of branches) ordered by ``sort``: None after every value
     ascending, before them descending (as Python sorts ``(value is None, value)``),
     ties by code."""
-    key, joined = _sort_key(sort, date_from, date_to)
+    key, joined = _sort_key(sort)
     for sub in joined:
         listed = listed.outerjoin(sub, sub.c.branch_id == HubBranch.id)
     key = key.desc().nulls_first() if descending else key.asc().nulls_last()
@@ -1137,17 +1210,24 @@ def summary(
     if stale_days is None:
         stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
     hb = HubBranch
-    listed = sa.select(
-        hb.id, hb.code, hb.name, hb.kota, hb.kecamatan, hb.timezone, hb.last_report_date
-    ).where(hb.active.is_(True))
+
+    def build():
+        listed = sa.select(
+            hb.id, hb.code, hb.name, hb.kota, hb.kecamatan, hb.timezone, hb.last_report_date
+        ).where(hb.active.is_(True))
+        if not per_page:
+            return listed.order_by(hb.code)
+        listed = _ordered(listed, sort, descending)
+        return listed.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+
     ids = None
+    params = {**_period_params(date_from, date_to), **_zone_params("today")}
     if per_page:
-        listed = _ordered(listed, date_from, date_to, sort, descending)
-        listed = listed.limit(per_page).offset(((page or 1) - 1) * per_page)
-        listed = db.session.execute(listed).all()
+        params.update(limit=per_page, offset=((page or 1) - 1) * per_page)
+    listed = db.session.execute(_built(("listed", per_page and sort, descending), build), params)
+    listed = listed.all()
+    if per_page:
         ids = [row[0] for row in listed]
-    else:
-        listed = db.session.execute(listed.order_by(hb.code)).all()
     totals = group_totals(date_from, date_to, None, stale_days) if totals else None
     # Each row's sums and states from the same rows of the running totals.
     ends = branch_ends(date_from, date_to, ids)
@@ -1194,15 +1274,19 @@ def stale_branches(stale_days: int, page: int = 1, per_page: int = 50) -> dict:
     hb = HubBranch
     where = [
         hb.active.is_(True),
-        sa.or_(hb.last_report_date.is_(None), hb.last_report_date < _stale_cut(stale_days)),
+        sa.or_(hb.last_report_date.is_(None), hb.last_report_date < _stale_cut()),
     ]
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(hb).where(*where))
+    params = _zone_params("stale", stale_days)
+    count = sa.select(sa.func.count()).select_from(hb).where(*where)
+    total = db.session.scalar(count, params)
+    params.update(limit=per_page, offset=(page - 1) * per_page)
     rows = db.session.execute(
         sa.select(hb.code, hb.name, hb.kota, hb.kecamatan, hb.timezone, hb.last_report_date)
         .where(*where)
         .order_by(hb.last_report_date.asc().nulls_first(), hb.code)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset")),
+        params,
     )
     days = business_days()
     items = []
