@@ -682,6 +682,12 @@ def _built(key: tuple, build):
     return stmt
 
 
+def _core(statement, params: dict):
+    """``statement`` run on the session's connection as plain SQL (no ORM result
+    processing: a tenth of the time of reading 7,300 rows of 40 figures)."""
+    return db.session.connection().execute(statement, params)
+
+
 def _date_param(name: str):
     return sa.bindparam(name, type_=sa.Date)
 
@@ -726,53 +732,49 @@ def _ends(sums: bool = True, points: bool = False):
 
 def _at_probed(from_, name: str, states: tuple):
     """``_ends``' totals (and ``states``) at a day on PostgreSQL (the parameter
-    ``<name>_day``, its month ``<name>_month``), per branch: the
-    branches that reported on ``day`` from an index-only scan of the covering date
-    index at ``day``; a branch whose newest report is before ``day`` from hub_latest
-    (its totals over all its reports); only the others (they reported after ``day``
-    but not on it) probe for their last report before it, within ``day``'s month (the
-    reports' key, one partition), else at their newest month row before
-    (hub_monthly's ``last_date``), and read that report by its key. Returns the joined
-    ``from_``, ``value(column)`` and the date the values are of."""
+    ``<name>_day``, its month ``<name>_month``), per branch: the branches that
+    reported on the day from an index-only scan of the covering date index at the day;
+    a branch whose newest report is before the day from hub_latest (its totals over
+    all its reports); only the others (they reported after the day but not on it, few)
+    are looked for, in one subquery hash-joined to the rest: their last report before
+    the day within its month (the reports' key, one partition), else at their newest
+    month row before (hub_monthly's ``last_date``), read by its key. (Probing in a
+    lateral join per branch cost 4-5 ms per 1,000 branches even where it never ran.)
+    Returns the joined ``from_``, ``value(column)`` and the date the values are of."""
     hb, lt, r, m = (t.__table__ for t in (HubBranch, HubLatest, HubReport, HubMonthly))
     day, month = _date_param(f"{name}_day"), _date_param(f"{name}_month")
     on_day = r.alias(f"{name}_day")
     from_ = from_.outerjoin(on_day, sa.and_(on_day.c.branch_id == hb.c.id, on_day.c.date == day))
-    # Evaluated per branch from the outer row alone: a one-time filter of each probe.
-    probed = sa.and_(on_day.c.branch_id.is_(None), lt.c.date > day)
-    e = r.alias(f"{name}_e")
-    edge = (
-        sa.select(e.c.date)
-        .where(probed, e.c.branch_id == hb.c.id, e.c.date >= month, e.c.date < day)
-        .order_by(e.c.date.desc())
-        .limit(1)
-        .lateral(f"{name}_edge")
+    latest, d, e = lt.alias(f"{name}_lt"), r.alias(f"{name}_d"), r.alias(f"{name}_e")
+    in_month = (
+        sa.select(sa.func.max(e.c.date))
+        .where(e.c.branch_id == latest.c.branch_id, e.c.date >= month, e.c.date < day)
+        .scalar_subquery()
     )
     before = (
         sa.select(m.c.last_date)
-        .where(
-            probed,
-            edge.c.date.is_(None),
-            m.c.branch_id == hb.c.id,
-            m.c.month < month,
-            m.c.last_date.is_not(None),
-        )
+        .where(m.c.branch_id == latest.c.branch_id, m.c.month < month, m.c.last_date.is_not(None))
         .order_by(m.c.month.desc())
         .limit(1)
-        .lateral(f"{name}_before")
+        .scalar_subquery()
+    )
+    missing = (
+        sa.select(latest.c.branch_id, sa.func.coalesce(in_month, before).label("at"))
+        .where(
+            latest.c.date > day,
+            ~sa.exists().where(d.c.branch_id == latest.c.branch_id, d.c.date == day),
+        )
+        .subquery(f"{name}_missing")
     )
     p = r.alias(f"{name}_p")
     row = (
-        sa.select(p.c.date, *[p.c[c] for c in CUM_FIELDS + states])
-        .where(
-            probed,
-            p.c.branch_id == hb.c.id,
-            p.c.date == sa.func.coalesce(edge.c.date, before.c.last_date),
+        sa.select(p.c.branch_id, p.c.date, *[p.c[c] for c in CUM_FIELDS + states])
+        .select_from(
+            missing.join(p, sa.and_(p.c.branch_id == missing.c.branch_id, p.c.date == missing.c.at))
         )
-        .limit(1)  # kept a probe per branch (a plain subquery would be joined whole)
-        .lateral(f"{name}_row")
+        .subquery(f"{name}_row")
     )
-    from_ = from_.outerjoin(edge, sa.true()).outerjoin(before, sa.true()).outerjoin(row, sa.true())
+    from_ = from_.outerjoin(row, row.c.branch_id == hb.c.id)
     reported = on_day.c.branch_id.is_not(None)
     newest_before = lt.c.date <= day
 
@@ -833,7 +835,7 @@ def _run_ends(date_from: date, date_to: date, ids, sums: bool, points: bool):
     if ids is not None:
         params["ids"] = list(ids)
     query = _ends_query(None if ids is None else "listed", sums, points)
-    return db.session.execute(query, params)
+    return _core(query, params)
 
 
 def branch_sums(date_from: date, date_to: date, ids=None) -> dict[int, dict]:
@@ -953,7 +955,7 @@ def group_totals(
         stale_days = int(current_app.config["MART_ROLLUP_STALE_DAYS"])
     params = {**_period_params(date_from, date_to), **_zone_params("stale", stale_days)}
     if by not in GROUPS:
-        row = db.session.execute(_built(("base",), _group_base), params).one()
+        row = _core(_built(("base",), _group_base), params).one()
         figures = dict(zip(COUNTED, (int(v) for v in row), strict=True))
         figures.update(_all_sums(date_from, date_to))
         figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
@@ -971,7 +973,7 @@ def group_totals(
     if per_page:
         params.update(limit=per_page, offset=((page or 1) - 1) * per_page)
     query = _built(("groups", by, sort, bool(per_page)), build)
-    return [_group_row(row, by) for row in db.session.execute(query, params)]
+    return [_group_row(row, by) for row in _core(query, params)]
 
 
 def _grouped(by: str):
@@ -983,13 +985,15 @@ def _grouped(by: str):
 
 
 def _group_row(row, by) -> dict:
-    n = len(GROUPS[by])
-    head = dict(zip(GROUPS[by], row[:n], strict=True))
-    figures = dict(zip(GROUP_FIGURES, (int(v) for v in row[n:]), strict=True))
-    figures["average_basket"] = _avg(figures["sales_net"], figures["transactions"])
+    """A group's dict from its row: the names, then GROUP_FIGURES (integers: every one
+    is a count or a sum cast to BIGINT) and the average basket."""
+    keys_ = GROUPS[by]
+    out = dict(zip(keys_, row, strict=False))
     if by == "kota":
-        head["kecamatan"] = None
-    return {**head, **figures}
+        out["kecamatan"] = None
+    out.update(zip(GROUP_FIGURES, row[len(keys_) :], strict=True))
+    out["average_basket"] = _avg(out["sales_net"], out["transactions"])
+    return out
 
 
 def kota_and_kecamatan(date_from, date_to, stale_days, page: int, per_page: int):
@@ -1002,7 +1006,7 @@ def kota_and_kecamatan(date_from, date_to, stale_days, page: int, per_page: int)
         raise InvalidInput(_("'from' must not be after 'to'."), field="from")
     params = {**_period_params(date_from, date_to), **_zone_params("stale", stale_days)}
     params.update(limit=per_page, offset=(page - 1) * per_page)
-    rows = db.session.execute(_built(("kota_kec",), _kota_and_kecamatan), params).all()
+    rows = _core(_built(("kota_kec",), _kota_and_kecamatan), params).all()
     kota_rows = sorted(
         (_group_row((r[1], *r[3:]), "kota") for r in rows if r[0] == 0),
         key=lambda g: g["kota"],
@@ -1103,7 +1107,7 @@ def _all_sums(date_from: date, date_to: date) -> dict:
         return sa.select(*[_total(union.c[f]) for f in fields])
 
     query = _built(("all_sums", with_inactive), build)
-    row = db.session.execute(query, _period_params(date_from, date_to)).one()
+    row = _core(query, _period_params(date_from, date_to)).one()
     out = dict(zip(fields, (int(v) for v in row), strict=True))
     out["days_reported"] = out.pop("reports")
     return out
@@ -1224,7 +1228,7 @@ def summary(
     params = {**_period_params(date_from, date_to), **_zone_params("today")}
     if per_page:
         params.update(limit=per_page, offset=((page or 1) - 1) * per_page)
-    listed = db.session.execute(_built(("listed", per_page and sort, descending), build), params)
+    listed = _core(_built(("listed", per_page and sort, descending), build), params)
     listed = listed.all()
     if per_page:
         ids = [row[0] for row in listed]
