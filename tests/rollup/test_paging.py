@@ -216,3 +216,35 @@ def test_dashboard_shows_one_page_of_each_long_table(many_branches):
     assert len(rows("kecamatan")) == 120
     assert len(rows("stale")) == 90
     assert rows("kecamatan")[0]["Kecamatan"] == "Kec 029"
+
+
+def test_dashboard_shows_the_kota_a_page_at_a_time_ranked_by_net_sales(hub):
+    """60 kota (one branch each, net sales by number): 50 a page, ranked across the pages
+    by net sales; the totals still add up every kota, not the page shown."""
+    with hub.app_context():
+        day = hub_service.today() - timedelta(days=1)
+        for n in range(60):
+            branch, _key = hub_service.add_branch(
+                f"K{n:03d}", f"Mart {n}", f"Kota {n:03d}", f"Kec {n:03d}"
+            )
+            body = make_report(f"K{n:03d}", day, sales_net=1000 * (n + 1))
+            hub_service.ingest(branch, RollupReportIn().load(body), json.dumps(body).encode())
+        db.session.commit()
+    client = factories.login(hub, "association")
+    query = f"from={day}&to={day}&stale=3"
+    html = client.get(f"/association/?{query}").get_data(as_text=True)
+    kota = _table(html, "kota-table")
+    names = re.findall(r"<tr><td>(Kota \d+)</td>", kota)
+    assert names == [f"Kota {n:03d}" for n in range(59, 9, -1)]  # the 50 highest first
+    assert "Halaman 1 dari 2" in html.split('data-testid="pager-kota_page"')[1]
+    total = sum(1000 * (n + 1) for n in range(60))  # Rp 1.830.000: all 60, not the page
+    assert f"Rp {total:,}".replace(",", ".") in html.split('data-testid="total-sales-net"')[1]
+    html = client.get(f"/association/?{query}&kota_page=2").get_data(as_text=True)
+    kota = _table(html, "kota-table")
+    assert re.findall(r"<tr><td>(Kota \d+)</td>", kota) == [
+        f"Kota {n:03d}" for n in range(9, -1, -1)
+    ]
+    assert re.search(r"<tr><td>Kota 009</td><td class=\"num\">51</td>", kota)  # its rank
+    # A page past the end shows the last one.
+    html = client.get(f"/association/?{query}&kota_page=9").get_data(as_text=True)
+    assert "Halaman 2 dari 2" in html.split('data-testid="pager-kota_page"')[1]
