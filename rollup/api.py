@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest
 
-from mart.apiutil import PageArgs, page_of, page_schema
+from mart.apiutil import PageArgs, large_json, page_of, page_schema
 from mart.auth import roles_required
 from mart.errors import NotFound
 from mart.extensions import db
@@ -147,7 +147,7 @@ def get_summary(args):
     )
     # Serialised here rather than by the schema (which documents it): 1,000 branches x
     # 40 figures through marshmallow cost more than the queries.
-    return jsonify(_plain(data))
+    return large_json(_plain(data))
 
 
 def _plain(data: dict) -> dict:
@@ -182,7 +182,7 @@ def get_breakdown(args):
     page, per_page = args.get("page"), args.get("per_page")
     items = hub.group_totals(date_from, date_to, by, stale, sort, page, per_page)
     total = hub.group_count(by) if per_page else len(items)
-    return jsonify(
+    return large_json(
         {
             "from": date_from.isoformat(),
             "to": date_to.isoformat(),
