@@ -1007,11 +1007,28 @@ def kota_and_kecamatan(date_from, date_to, stale_days, page: int, per_page: int)
     the kecamatan, highest net sales first (as ``group_totals(..., "kecamatan",
     stale_days, "sales_net", page, per_page)``). The kota are the sums of their
     kecamatan (every figure adds up)."""
+    kota, kecamatan, _ids = dashboard_tables(date_from, date_to, stale_days, page, per_page)
+    return kota, kecamatan
+
+
+def dashboard_tables(
+    date_from, date_to, stale_days, kec_page: int, per_page: int, branch_page: int | None = None
+):
+    """``kota_and_kecamatan``'s kota and kecamatan and, with ``branch_page``, the ids of
+    that page of the branches by net sales, highest first, ties by code (the order of
+    ``summary(..., sort="sales_net", descending=True)``, the dashboard's default), all
+    from one reading of the period's ends per branch (a CTE grouped for the one,
+    ordered for the other): ``(kota, kecamatan, ids)``, ``ids`` None without a
+    ``branch_page``."""
     if date_from > date_to:
         raise InvalidInput(_("'from' must not be after 'to'."), field="from")
     params = {**_period_params(date_from, date_to), **_zone_params("stale", stale_days)}
-    params.update(limit=per_page, offset=(page - 1) * per_page)
-    rows = _core(_built(("kota_kec",), _kota_and_kecamatan), params).all()
+    params.update(limit=per_page, offset=(kec_page - 1) * per_page)
+    with_page = branch_page is not None
+    if with_page:
+        params.update(b_limit=per_page, b_offset=(branch_page - 1) * per_page)
+    query = _built(("dashboard", with_page), functools.partial(_dashboard_tables, with_page))
+    rows = _core(query, params).all()
     kota_rows = sorted(
         (_group_row((r[1], *r[3:]), "kota") for r in rows if r[0] == 0),
         key=lambda g: g["kota"],
@@ -1020,11 +1037,50 @@ def kota_and_kecamatan(date_from, date_to, stale_days, page: int, per_page: int)
         (_group_row(r[1:], "kecamatan") for r in rows if r[0] == 1),
         key=lambda g: (-g["sales_net"], g["kota"], g["kecamatan"]),
     )
-    return kota_rows, kec_rows
+    # the branch page's rows carry their place (in "kota") and id (in "branches")
+    ids = [r[3] for r in sorted((r for r in rows if r[0] == 2), key=lambda r: int(r[1]))]
+    return kota_rows, kec_rows, ids if with_page else None
 
 
-def _kota_and_kecamatan():
-    kec = _grouped("kecamatan").cte("kec")
+def _dashboard_tables(with_page: bool):
+    """The statement of ``dashboard_tables``: a CTE of the active branches' ends (one
+    row each, what ``_group_base`` counts, not yet added up), grouped by kecamatan (a
+    second CTE), the kecamatan grouped by kota; a page of the kecamatan; with
+    ``with_page`` a page of branch ids. Parts told apart by the first column (0 kota,
+    1 kecamatan, 2 branch)."""
+    hb = HubBranch
+    from_, ends = _ends(sums=True, points=True)
+    last = hb.last_report_date
+    stale = sa.case((sa.or_(last.is_(None), last < _stale_cut()), 1), else_=0)
+    per_branch = (
+        sa.select(
+            hb.id.label("branch_id"),
+            hb.code,
+            hb.kota,
+            hb.kecamatan,
+            ends["as_of"].label("as_of"),
+            stale.label("stale"),
+            *[ends[f].label(f) for f in POINT_FIELDS],
+            ends["reports"].label("days_reported"),
+            *[ends[f].label(f) for f in SUM_FIELDS],
+        )
+        .select_from(from_)
+        .where(hb.active.is_(True))
+        .cte("branch_ends")
+    )
+    b = per_branch.c
+    kec = (
+        sa.select(
+            b.kota,
+            b.kecamatan,
+            sa.func.count(b.branch_id).label("branches"),
+            sa.func.count(b.as_of).label("branches_reporting"),
+            _total(b.stale).label("stale_branches"),
+            *[_total(b[f]).label(f) for f in POINT_FIELDS + ("days_reported",) + SUM_FIELDS],
+        )
+        .group_by(b.kota, b.kecamatan)
+        .cte("kec")
+    )
     kota = sa.select(
         sa.literal(0).label("part"),
         kec.c.kota,
@@ -1038,7 +1094,27 @@ def _kota_and_kecamatan():
         .offset(sa.bindparam("offset"))
         .subquery()
     )
-    return sa.union_all(kota, sa.select(sa.literal(1).label("part"), kec_page))
+    parts = [kota, sa.select(sa.literal(1).label("part"), kec_page)]
+    if with_page:
+        place = sa.func.row_number().over(order_by=(b.sales_net.desc(), b.code))
+        branch_page = (
+            sa.select(sa.cast(place, sa.String).label("place"), b.branch_id)
+            .order_by(b.sales_net.desc(), b.code)
+            .limit(sa.bindparam("b_limit"))
+            .offset(sa.bindparam("b_offset"))
+            .subquery()
+        )
+        zero = sa.literal(0, sa.BigInteger)
+        parts.append(
+            sa.select(
+                sa.literal(2).label("part"),
+                branch_page.c.place,
+                sa.literal(""),
+                sa.cast(branch_page.c.branch_id, sa.BigInteger),
+                *[zero] * (len(GROUP_FIGURES) - 1),
+            )
+        )
+    return sa.union_all(*parts)
 
 
 def totals_of_groups(groups: list[dict]) -> dict:
@@ -1205,13 +1281,16 @@ def summary(
     sort: str = "code",
     descending: bool = False,
     totals: bool = True,
+    ids: list[int] | None = None,
 ) -> dict:
     """Totals (SQL aggregates) and a row per active branch for the period, reporting or
     not, in code order; with ``per_page`` only that page of branches (``page`` from 1)
     is read, ordered by ``sort`` (a key of the branch rows, see ``BRANCH_SORTS``;
-    ``descending``, ties by code) in the database. ``branches_total`` is the number of
-    active branches. With ``totals`` False neither is read (both None: the dashboard
-    adds up its kota instead, see ``totals_of_groups``)."""
+    ``descending``, ties by code) in the database, or, with ``ids``, the page of those
+    branches in that order (a page ordered elsewhere: ``dashboard_tables``).
+    ``branches_total`` is the number of active branches. With ``totals`` False
+    neither is read (both None: the dashboard adds up its kota instead, see
+    ``totals_of_groups``)."""
     if date_from > date_to:
         raise InvalidInput(_("'from' must not be after 'to'."), field="from")
     if sort not in BRANCH_SORTS:
@@ -1224,18 +1303,25 @@ def summary(
         listed = sa.select(
             hb.id, hb.code, hb.name, hb.kota, hb.kecamatan, hb.timezone, hb.last_report_date
         ).where(hb.active.is_(True))
+        if given:
+            return listed.where(hb.id.in_(sa.bindparam("ids", expanding=True)))
         if not per_page:
             return listed.order_by(hb.code)
         listed = _ordered(listed, sort, descending)
         return listed.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
 
-    ids = None
+    given = ids is not None
     params = {**_period_params(date_from, date_to), **_zone_params("today")}
-    if per_page:
+    if given:
+        params["ids"] = list(ids)
+    elif per_page:
         params.update(limit=per_page, offset=((page or 1) - 1) * per_page)
-    listed = _core(_built(("listed", per_page and sort, descending), build), params)
-    listed = listed.all()
-    if per_page:
+    key = ("listed", given or (per_page and sort), not given and descending)
+    listed = _core(_built(key, build), params).all()
+    if given:
+        place = {id_: n for n, id_ in enumerate(ids)}
+        listed.sort(key=lambda row: place[row[0]])
+    elif per_page:
         ids = [row[0] for row in listed]
     totals = group_totals(date_from, date_to, None, stale_days) if totals else None
     # Each row's sums and states from the same rows of the running totals.

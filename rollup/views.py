@@ -255,6 +255,15 @@ def _dashboard_data():
     date_from, date_to, stale_days = data["date_from"], data["date_to"], data["stale_days"]
     branches_total = hub.branch_count()
     page = _page_arg("page", branches_total)
+    kecamatan_total = hub.group_count("kecamatan")
+    kec_page = _page_arg("kec_page", kecamatan_total)
+    # Every kota and a page of the kecamatan from one reading of the period's sums, and
+    # in the default order (net sales, highest first) the branch page too; the totals
+    # are the kota's added up (every figure adds up), not read again.
+    by_sales = data["sort"] == "sales_net" and data["descending"]
+    kota, kecamatan, ids = hub.dashboard_tables(
+        date_from, date_to, stale_days, kec_page, PAGE_SIZE, page if by_sales else None
+    )
     summary = hub.summary(
         date_from,
         date_to,
@@ -264,12 +273,8 @@ def _dashboard_data():
         data["sort"],
         data["descending"],
         totals=False,
+        ids=ids,
     )
-    kecamatan_total = hub.group_count("kecamatan")
-    kec_page = _page_arg("kec_page", kecamatan_total)
-    # Every kota and a page of the kecamatan from one reading of the period's sums; the
-    # totals are the kota's added up (every figure adds up), not read again.
-    kota, kecamatan = hub.kota_and_kecamatan(date_from, date_to, stale_days, kec_page, PAGE_SIZE)
     totals = hub.totals_of_groups(kota)
     totals["capital_total"] = totals["capital_pokok"] + totals["capital_wajib"]
     totals["capital_total"] += totals["capital_sukarela"]

@@ -88,6 +88,49 @@ def test_group_pages_equal_the_whole_breakdown(hub):
             db.session.rollback()
 
 
+def test_dashboard_tables_read_once_what_the_paged_reads_give(hub):
+    """``dashboard_tables`` (the dashboard's one statement in its default order): its
+    branch page is ``summary``'s page by net sales (ties by code), and given back to
+    ``summary`` as ``ids`` it gives the same rows; its kota are the kota breakdown, its
+    kecamatan page the breakdown's page by net sales; for periods with and without
+    ties."""
+    with hub.app_context():
+        try:
+            start = _fill(random.Random(7))
+            today = hub_service.today()
+            periods = [
+                (start, today),
+                (start + timedelta(days=5), start + timedelta(days=50)),
+                (today, today),  # nothing reported: every branch ties at 0, by code
+            ]
+            seen = set()
+            for date_from, date_to in periods:
+                kota_all = hub_service.group_totals(date_from, date_to, "kota", 2)
+                for page in (1, 2, 3):
+                    kota, kec, ids = hub_service.dashboard_tables(
+                        date_from, date_to, 2, page, 2, page
+                    )
+                    expected = hub_service.summary(
+                        date_from, date_to, 2, page, 2, "sales_net", True, totals=False
+                    )["branches"]
+                    given = hub_service.summary(
+                        date_from, date_to, 2, page, 2, "sales_net", True, totals=False, ids=ids
+                    )["branches"]
+                    assert len(ids) == 2 and given == expected, (date_from, date_to, page)
+                    seen.add(tuple(r["code"] for r in given))
+                    assert kota == kota_all
+                    assert kec == hub_service.group_totals(
+                        date_from, date_to, "kecamatan", 2, "sales_net", page, 2
+                    )
+                    assert hub_service.kota_and_kecamatan(date_from, date_to, 2, page, 2) == (
+                        kota,
+                        kec,
+                    )
+            assert len(seen) > 3  # the pages differ: not vacuous
+        finally:
+            db.session.rollback()
+
+
 def _post_days(hub_client, register):
     with hub_client.application.app_context():
         day = hub_service.today() - timedelta(days=1)
