@@ -927,8 +927,8 @@ def _stale_cut():
 
 
 GROUPS = {"kota": ("kota",), "kecamatan": ("kota", "kecamatan")}
-# A group's figures: counted over its branches (``_group_base``), then summed over the
-# period (``_grouped``).
+# A group's figures: counted over its branches, then summed over the period (``_grouped``;
+# the totals of every branch: ``_group_base`` and ``_all_sums``).
 COUNTED = ("branches", "branches_reporting", "stale_branches") + POINT_FIELDS
 GROUP_FIGURES = COUNTED + ("days_reported",) + SUM_FIELDS
 GROUP_SORTS = ("name", "sales_net")
@@ -1002,8 +1002,8 @@ def _grouped(by: str, per_branch=None):
 def _per_branch():
     """A CTE of the active branches' ends for the period, one row each: ``branch_id``,
     ``code``, ``kota``, ``kecamatan``, ``as_of``, ``stale`` (1 or 0), the state
-    figures, ``days_reported`` and the sums (what ``_group_base`` counts, not yet
-    added up). Its parameters: the period's and the stale cut's."""
+    figures, ``days_reported`` and the sums (a group's figures, ``GROUP_FIGURES``, not
+    yet added up). Its parameters: the period's and the stale cut's."""
     hb = HubBranch
     from_, ends = _ends(sums=True, points=True)
     last = hb.last_report_date
@@ -1080,11 +1080,10 @@ def dashboard_tables(
 
 
 def _dashboard_tables(with_page: bool):
-    """The statement of ``dashboard_tables``: a CTE of the active branches' ends (one
-    row each, what ``_group_base`` counts, not yet added up), grouped by kecamatan (a
-    second CTE), the kecamatan grouped by kota; a page of the kecamatan; with
-    ``with_page`` a page of branch ids. Parts told apart by the first column (0 kota,
-    1 kecamatan, 2 branch)."""
+    """The statement of ``dashboard_tables``: a CTE of the active branches' ends
+    (``_per_branch``), grouped by kecamatan (a second CTE), the kecamatan grouped by
+    kota; a page of the kecamatan; with ``with_page`` a page of branch ids. Parts told
+    apart by the first column (0 kota, 1 kecamatan, 2 branch)."""
     per_branch = _per_branch()
     kec = _grouped("kecamatan", per_branch).cte("kec")
     b = per_branch.c
@@ -1133,25 +1132,25 @@ def totals_of_groups(groups: list[dict]) -> dict:
     return totals
 
 
-def _group_base(sums=False):
-    """The active branches joined to their states at the period's end (and with
-    ``sums`` their sums in it, see ``_ends``), with the counted figures (``branches``
-    .. the state fields, then ``days_reported`` and the sums) as aggregates, before
-    any grouping. Its parameters: the period's and the stale cut's."""
+def _group_base():
+    """The active branches joined to their states at the period's end (see ``_ends``),
+    with the counted figures (``branches`` .. the state fields) as aggregates over them
+    all: the totals' counts (their sums come from hub_daily, ``_all_sums``). Its
+    parameters: the period's and the stale cut's."""
     hb = HubBranch
-    from_, ends = _ends(sums=sums, points=True)
+    from_, ends = _ends(sums=False, points=True)
     last = hb.last_report_date
     stale = sa.case((sa.or_(last.is_(None), last < _stale_cut()), 1), else_=0)
-    columns = [
-        sa.func.count(hb.id).label("branches"),
-        sa.func.count(ends["as_of"]).label("branches_reporting"),
-        _total(stale).label("stale_branches"),
-        *[_total(ends[f]).label(f) for f in POINT_FIELDS],
-    ]
-    if sums:
-        columns.append(_total(ends["reports"]).label("days_reported"))
-        columns += [_total(ends[f]).label(f) for f in SUM_FIELDS]
-    return sa.select(*columns).select_from(from_).where(hb.active.is_(True))
+    return (
+        sa.select(
+            sa.func.count(hb.id).label("branches"),
+            sa.func.count(ends["as_of"]).label("branches_reporting"),
+            _total(stale).label("stale_branches"),
+            *[_total(ends[f]).label(f) for f in POINT_FIELDS],
+        )
+        .select_from(from_)
+        .where(hb.active.is_(True))
+    )
 
 
 def group_count(by: str) -> int:
