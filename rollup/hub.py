@@ -1331,29 +1331,32 @@ def summary(
         ids = [row[0] for row in listed]
     totals = group_totals(date_from, date_to, None, stale_days) if totals else None
     # Each row's sums and states from the same rows of the running totals.
-    ends = branch_ends(date_from, date_to, ids)
+    # Each row's sums and states from one row of the running totals, taken as they come
+    # (a dict per branch of sums and of states, then merged, was a fifth of 7,300 rows).
+    ends = {row[0]: row for row in _run_ends(date_from, date_to, ids, True, True)}
+    n = len(SUMMED)
+    sum_names = ("days_reported",) + SUM_FIELDS  # SUMMED, "reports" as the rows say it
+    point_names = ("figures_as_of",) + POINT_FIELDS
+    no_sums, no_points = (0,) * n, (None,) + (0,) * len(POINT_FIELDS)
     days = business_days()
     branches = []
-    zero_sums = {f: 0 for f in ("reports",) + SUM_FIELDS}
-    zero_points = {"as_of": None, **{f: 0 for f in POINT_FIELDS}}
     for id_, code, name, kota, kecamatan, tz, last in listed:
-        s, p = ends.get(id_, (zero_sums, None))
-        p = p or zero_points
+        found = ends.get(id_)
+        sums = found[1 : n + 1] if found is not None else no_sums
+        points = found[n + 1 :] if found is not None and found[n + 1] is not None else no_points
         # In the branch's own time zone: its current business day, and the closed days
         # (up to yesterday, there) without a report since its last one.
         business_day = days.get(tz) or today(tz)
         days_since = (business_day - last).days if last else None
-        days_silent = max(days_since - 1, 0) if last else None
         row = _branch_identity(code, name, kota, kecamatan, tz)
         row["business_day"] = business_day
-        row.update(s)
-        row["days_reported"] = row.pop("reports")
-        row.update(p)
-        row["figures_as_of"] = row.pop("as_of")
-        row["average_basket"] = _avg(s["sales_net"], s["transactions"])
+        row.update(zip(sum_names, sums, strict=True))
+        row.update(zip(point_names, points, strict=True))
+        row["figures_as_of"] = _as_date(row["figures_as_of"])
+        row["average_basket"] = _avg(row["sales_net"], row["transactions"])
         row["last_report_date"] = last
         row["days_since_report"] = days_since
-        row["days_silent"] = days_silent
+        row["days_silent"] = max(days_since - 1, 0) if last else None
         row["stale"] = days_since is None or days_since > stale_days
         branches.append(row)
     return {
