@@ -8,11 +8,14 @@ sales/s and ``GATHER_SECONDS`` 0.05 that is about 5) and prints, per sale, the C
 of this process (time.process_time), the wall time and the SQL statements the worker
 ran (a before_cursor_execute counter; an executemany counts once). The engine is the
 workers' process's (``mart.workers_process``: ``pool_pre_ping``, on PostgreSQL
-``synchronous_commit`` off).
+``synchronous_commit`` off), and the worker keeps its connection between passes as its
+loop does (``run_once(keep=True)``).
 
     PROFILE_DB=sqlite|postgres (default postgres: a database of its own, dropped after)
     PROFILE_SALES=400 sales measured (after 40 warm-up sales)
     PROFILE_PER_PASS=5 sales a pass
+    PROFILE_KEEP=0 a connection from the pool each pass (main's worker before 3 Dec had
+        no ``keep``: set it there)
     PROFILE_CPROFILE=1 prints cProfile's 40 costliest functions by own time and by
         cumulative time
 """
@@ -47,6 +50,9 @@ SALES = int(os.environ.get("PROFILE_SALES", "400"))
 WARMUP = 40
 PER_PASS = int(os.environ.get("PROFILE_PER_PASS", "5"))
 PRINTERS = 8
+# The loop (Worker.run) keeps its connection between passes; main's worker had no such
+# argument (PROFILE_KEEP=0 runs without it).
+KEEP = {"keep": True} if os.environ.get("PROFILE_KEEP", "1") == "1" else {}
 ADMIN_URL = os.environ.get(
     "MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -146,7 +152,7 @@ def measure(app, printer_ids, worker, first, sales, profiler=None):
         c0, w0 = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
-        outcome = worker.run_once()
+        outcome = worker.run_once(**KEEP)
         if profiler:
             profiler.disable()
         cpu += time.process_time() - c0
@@ -164,6 +170,8 @@ def run(url):
     profiler = cProfile.Profile() if os.environ.get("PROFILE_CPROFILE") == "1" else None
     cpu, wall, statements, done = measure(app, printer_ids, worker, WARMUP, SALES, profiler)
     with app.app_context():
+        if hasattr(worker, "close"):
+            worker.close()
         left = db.session.scalar(
             sa.select(sa.func.count()).select_from(PrintJob).where(PrintJob.status != "done")
         )

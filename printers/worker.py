@@ -204,31 +204,72 @@ class Worker:
         self._reason = None  # why the last job failed (_send_one)
         self._printer_cache = None  # (monotonic time, {id: Printer})
         self._conn = None  # the connection of the pass under way (run_once)
+        self._kept = None  # the connection kept between passes (run_once(keep=True))
+        self._autocommit = False  # whether it is in autocommit (PostgreSQL)
 
     # -- one pass --------------------------------------------------------------
 
-    def run_once(self) -> dict:
+    def run_once(self, keep=False) -> dict:
         """Send every job due now, oldest first. Returns counts by outcome.
 
-        Lean on purpose (it runs beside the sales): one connection for the whole pass
-        (taken from the pool once, so pinged once, not at every commit); the printers
-        read every few seconds; then per round the due jobs claimed in one statement
-        (committed), sent printer by printer in order, and every job sent marked done
-        in one more statement (committed). Core rows, no ORM objects to load, expire
-        and load again after every commit."""
+        Lean on purpose (it runs beside the sales): one connection for the whole pass;
+        the printers read every few seconds; then per round the due jobs claimed in one
+        statement (committed), sent printer by printer in order, and every job sent
+        marked done in one more statement (committed). Core rows, no ORM objects to
+        load, expire and load again after every commit. On PostgreSQL the connection
+        is in autocommit: each of those single statements commits as it runs (no
+        COMMIT round trip after it); the writes that belong together (a failure's)
+        run in a transaction of their own (``_together``).
+
+        ``keep`` (the loop, ``run``): the connection is kept for the next pass, so a
+        pass neither takes one from the pool nor pings it (``pool_pre_ping``); a kept
+        connection the server dropped meanwhile fails the pass's first statement, and
+        the pass is then run once more on a new one."""
         outcome = {"done": 0, "failed": 0, "dropped": 0}
         with self.app.app_context():
             try:
-                with db.engine.connect() as conn:
-                    self._conn = conn
-                    self._recover_stale()
-                    for _round in range(MAX_ROUNDS):
-                        if not self._round(outcome):
-                            break
+                kept, self._kept = self._kept, None
+                try:
+                    self._use(kept or db.engine.connect())
+                    try:
+                        self._pass(outcome)
+                    except sa.exc.DBAPIError as exc:
+                        if kept is None or not exc.connection_invalidated:
+                            raise
+                        log.info("print worker: its connection was lost; a new one")
+                        self._conn.close()
+                        self._use(db.engine.connect())
+                        self._pass(outcome)
+                    if keep:
+                        self._kept, self._conn = self._conn, None
+                finally:
+                    if self._conn is not None:
+                        self._conn.close()
             finally:
-                self._conn = None
+                self._conn, self._autocommit = None, False
                 db.session.remove()
         return outcome
+
+    def close(self) -> None:
+        """Give back the connection kept between passes (``run_once(keep=True)``)."""
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            kept.close()
+
+    def _use(self, conn) -> None:
+        """The pass's connection; on PostgreSQL in autocommit."""
+        self._conn = conn
+        self._autocommit = conn.dialect.name == "postgresql"
+        if self._autocommit and conn.get_execution_options().get("isolation_level") != (
+            "AUTOCOMMIT"
+        ):
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    def _pass(self, outcome) -> None:
+        self._recover_stale()
+        for _round in range(MAX_ROUNDS):
+            if not self._round(outcome):
+                break
 
     # The statements of a pass run on its one connection; outside a pass (``send_now``,
     # the tests' direct calls) on the app's session.
@@ -238,10 +279,31 @@ class Worker:
         return conn.execute(statement, params)
 
     def _commit(self) -> None:
+        """Commit (in autocommit: only ends the connection's logical transaction)."""
         if self._conn is not None:
             self._conn.commit()
         else:
             db.session.commit()
+
+    @contextlib.contextmanager
+    def _together(self):
+        """Statements that commit together, then commit: on the pass's connection in
+        autocommit, a transaction of their own (its isolation level as usual)."""
+        conn = self._conn
+        if not self._autocommit:
+            yield
+            self._commit()
+            return
+        conn.commit()  # end the logical transaction: the level can change only outside one
+        conn.execution_options(isolation_level=conn.default_isolation_level)
+        try:
+            yield
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
 
     def _round(self, outcome) -> bool:
         """Claim at most ``BATCH`` due jobs (kicks first) and send them. True when it
@@ -327,20 +389,22 @@ class Worker:
         if not jobs:
             return
         table = PrintJob.__table__
-        for status in ("pending", "failed"):
-            ids = [job.id for job in jobs if (job.last_error is not None) == (status == "failed")]
-            if ids:
-                self._execute(
-                    sa.update(table)
-                    .where(table.c.id.in_(ids), table.c.claimed_by == self.name)
-                    .values(
-                        status=status,
-                        attempts=table.c.attempts - 1,
-                        claimed_by=None,
-                        claimed_at=None,
+        with self._together():
+            for status in ("pending", "failed"):
+                ids = [
+                    job.id for job in jobs if (job.last_error is not None) == (status == "failed")
+                ]
+                if ids:
+                    self._execute(
+                        sa.update(table)
+                        .where(table.c.id.in_(ids), table.c.claimed_by == self.name)
+                        .values(
+                            status=status,
+                            attempts=table.c.attempts - 1,
+                            claimed_by=None,
+                            claimed_at=None,
+                        )
                     )
-                )
-        self._commit()
 
     def _print_group(self, printer, jobs, outcome, sent) -> bool:
         """One printer's claimed jobs, in order, sent one by one (the ids of those sent
@@ -440,30 +504,31 @@ class Worker:
     def _fail(self, job, printer, reason, retry=True, hold_others=True):
         self._printer_cache = None  # perhaps its settings were changed: read them again
         jobs = PrintJob.__table__
-        attempts = self._execute(sa.select(jobs.c.attempts).where(jobs.c.id == job.id)).scalar()
-        attempts = attempts or 1
-        when = (
-            self.clock() + timedelta(seconds=services.backoff_seconds(attempts)) if retry else None
-        )
-        self._execute(
-            sa.update(jobs)
-            .where(jobs.c.id == job.id, jobs.c.claimed_by == self.name)
-            .values(status="failed", last_error=reason[:500], next_attempt_at=when)
-        )
-        if retry and hold_others:
-            # The printer's other waiting jobs wait as long, so they keep their order.
+        with self._together():
+            attempts = self._execute(sa.select(jobs.c.attempts).where(jobs.c.id == job.id)).scalar()
+            when = (
+                self.clock() + timedelta(seconds=services.backoff_seconds(attempts or 1))
+                if retry
+                else None
+            )
             self._execute(
                 sa.update(jobs)
-                .where(
-                    jobs.c.printer_id == printer.id,
-                    jobs.c.id != job.id,
-                    jobs.c.status.in_(("pending", "failed")),
-                    sa.or_(jobs.c.next_attempt_at.is_(None), jobs.c.next_attempt_at < when),
-                    jobs.c.kind != "drawer",
-                )
-                .values(next_attempt_at=when)
+                .where(jobs.c.id == job.id, jobs.c.claimed_by == self.name)
+                .values(status="failed", last_error=reason[:500], next_attempt_at=when)
             )
-        self._commit()
+            if retry and hold_others:
+                # The printer's other waiting jobs wait as long, so they keep their order.
+                self._execute(
+                    sa.update(jobs)
+                    .where(
+                        jobs.c.printer_id == printer.id,
+                        jobs.c.id != job.id,
+                        jobs.c.status.in_(("pending", "failed")),
+                        sa.or_(jobs.c.next_attempt_at.is_(None), jobs.c.next_attempt_at < when),
+                        jobs.c.kind != "drawer",
+                    )
+                    .values(next_attempt_at=when)
+                )
         log.warning("print job %s failed on %s: %s", job.id, printer.name, reason)
 
     def _recover_stale(self):
@@ -536,18 +601,22 @@ class Worker:
         """Loop until ``stop`` is set; errors are logged and the loop goes on."""
         stop = stop or threading.Event()
         pause = self.poll
-        while not stop.is_set():
-            WAKE.clear()  # a commit during the pass sets it again (see _kick_waiting)
-            try:
-                self.run_once()
-                pause = self.poll
-            except Exception:
-                log.exception("print worker pass failed; trying again")
-                pause = min(30.0, pause * 2)
-            if WAKE.wait(pause) and not stop.is_set():
-                # Woken by a commit: let the sales of the next moment gather into the
-                # same pass (one claim and one done for all of them).
-                stop.wait(GATHER_SECONDS)
+        try:
+            while not stop.is_set():
+                WAKE.clear()  # a commit during the pass sets it again (see _kick_waiting)
+                try:
+                    self.run_once(keep=True)
+                    pause = self.poll
+                except Exception:
+                    log.exception("print worker pass failed; trying again")
+                    pause = min(30.0, pause * 2)
+                if WAKE.wait(pause) and not stop.is_set():
+                    # Woken by a commit: let the sales of the next moment gather into the
+                    # same pass (one claim and one done for all of them).
+                    stop.wait(GATHER_SECONDS)
+        finally:
+            with self.app.app_context():
+                self.close()
 
 
 def _listen(stop: threading.Event) -> threading.Thread | None:
