@@ -344,6 +344,15 @@ def _gunicorn_pids(master):
     return pids
 
 
+def _is_workers_process(pid) -> bool:
+    """Whether ``pid`` is the background workers' process (``mart.workers_process``)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"mart.workers_process" in f.read()
+    except OSError:
+        return False
+
+
 def _db_pids(url):
     if url.startswith("sqlite"):
         return []
@@ -368,8 +377,10 @@ def cpu_snapshot(master, url):
                 out[pid] = info[0]
         return out
 
+    app = ticks(_gunicorn_pids(master))
     return {
-        "app": ticks(_gunicorn_pids(master)),
+        "app": app,
+        "workers": {pid: t for pid, t in app.items() if _is_workers_process(pid)},
         "db": ticks(_db_pids(url)),
         "client": time.process_time(),
     }
@@ -384,6 +395,12 @@ def cpu_per_sale(before, after, sales):
     app, dbs = spent("app"), spent("db")
     client = after["client"] - before["client"]
     return {k: v * 1000 / max(sales, 1) for k, v in (("app", app), ("db", dbs), ("client", client))}
+
+
+def workers_share(before, after, sales) -> str:
+    """The workers' process's part of the app's CPU per sale, as printed after it."""
+    spent = sum(t - before["workers"].get(pid, 0) for pid, t in after["workers"].items()) / TICK
+    return f" (of which the workers' process {spent * 1000 / max(sales, 1):.1f} ms)"
 
 
 # --- the same sale by hand-written SQL -----------------------------------------------
@@ -667,16 +684,21 @@ def measure(label, url, instance, ids, tokens, shifts, workers_on, journal=True)
         times, errors = one_register(
             base, ids, tokens[0], shifts[0], lambda: before.update(cpu_snapshot(proc.pid, url))
         )
-        cpu = cpu_per_sale(before, cpu_snapshot(proc.pid, url), len(times))
+        after = cpu_snapshot(proc.pid, url)
+        cpu = cpu_per_sale(before, after, len(times))
+        share = workers_share(before, after, len(times)) if workers_on else ""
         print(
             f"  [workers {tag}] one register: {len(times)} sales, p50 "
             f"{statistics.median(times):.1f} ms, p99 {pct(times, 99):.1f} ms, mean "
             f"{statistics.fmean(times):.1f} ms, errors {errors}; CPU per sale: app "
-            f"{cpu['app']:.1f} ms, database server {cpu['db']:.1f} ms (load average {load()})"
+            f"{cpu['app']:.1f} ms{share}, database server {cpu['db']:.1f} ms (load average "
+            f"{load()})"
         )
         before = cpu_snapshot(proc.pid, url)
         sold, elapsed, errs = many_registers(base, ids, tokens, shifts)
-        cpu = cpu_per_sale(before, cpu_snapshot(proc.pid, url), sold)
+        after = cpu_snapshot(proc.pid, url)
+        cpu = cpu_per_sale(before, after, sold)
+        share = workers_share(before, after, sold) if workers_on else ""
         print(
             f"  [workers {tag}] {REGISTERS} registers at once: {sold} sales in {elapsed:.1f} s = "
             f"{sold / elapsed:.0f} sales/s, errors {len(errs)} {sorted(set(map(str, errs))) or ''}"
@@ -684,10 +706,10 @@ def measure(label, url, instance, ids, tokens, shifts, workers_on, journal=True)
         )
         total = sum(cpu.values())
         print(
-            f"  [workers {tag}] CPU per sale there: app (gunicorn) {cpu['app']:.1f} ms, database "
-            f"server {cpu['db']:.1f} ms, bench client {cpu['client']:.1f} ms; {os.cpu_count()} "
-            f"cores fit at most {os.cpu_count() * 1000 / total:.0f} sales/s of that with "
-            "nothing else running"
+            f"  [workers {tag}] CPU per sale there: app (gunicorn) {cpu['app']:.1f} ms{share}, "
+            f"database server {cpu['db']:.1f} ms, bench client {cpu['client']:.1f} ms; "
+            f"{os.cpu_count()} cores fit at most {os.cpu_count() * 1000 / total:.0f} sales/s of "
+            "that with nothing else running"
         )
         if workers_on:
             print(f"  [workers {tag}] print jobs: {print_outcome(url, instance)}")

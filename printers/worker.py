@@ -203,27 +203,107 @@ class Worker:
         self._recovered_at = None
         self._reason = None  # why the last job failed (_send_one)
         self._printer_cache = None  # (monotonic time, {id: Printer})
+        self._conn = None  # the connection of the pass under way (run_once)
+        self._kept = None  # the connection kept between passes (run_once(keep=True))
+        self._autocommit = False  # whether it is in autocommit (PostgreSQL)
 
     # -- one pass --------------------------------------------------------------
 
-    def run_once(self) -> dict:
+    def run_once(self, keep=False) -> dict:
         """Send every job due now, oldest first. Returns counts by outcome.
 
-        Lean on purpose (it runs beside the sales, in a thread of a serving process):
-        the printers in one statement, the due jobs with what printing needs in a
-        second; then per printer its due jobs claimed in one statement, sent in order,
-        and marked done in one more (each step committed). Core rows, no ORM objects
-        to load, expire and load again after every commit."""
+        Lean on purpose (it runs beside the sales): one connection for the whole pass;
+        the printers read every few seconds; then per round the due jobs claimed in one
+        statement (committed), sent printer by printer in order, and every job sent
+        marked done in one more statement (committed). Core rows, no ORM objects to
+        load, expire and load again after every commit. On PostgreSQL the connection
+        is in autocommit: each of those single statements commits as it runs (no
+        COMMIT round trip after it); the writes that belong together (a failure's)
+        run in a transaction of their own (``_together``).
+
+        ``keep`` (the loop, ``run``): the connection is kept for the next pass, so a
+        pass neither takes one from the pool nor pings it (``pool_pre_ping``); a kept
+        connection the server dropped meanwhile fails the pass's first statement, and
+        the pass is then run once more on a new one."""
         outcome = {"done": 0, "failed": 0, "dropped": 0}
         with self.app.app_context():
             try:
-                self._recover_stale()
-                for _round in range(MAX_ROUNDS):
-                    if not self._round(outcome):
-                        break
+                kept, self._kept = self._kept, None
+                try:
+                    self._use(kept or db.engine.connect())
+                    try:
+                        self._pass(outcome)
+                    except sa.exc.DBAPIError as exc:
+                        if kept is None or not exc.connection_invalidated:
+                            raise
+                        log.info("print worker: its connection was lost; a new one")
+                        self._conn.close()
+                        self._use(db.engine.connect())
+                        self._pass(outcome)
+                    if keep:
+                        self._kept, self._conn = self._conn, None
+                finally:
+                    if self._conn is not None:
+                        self._conn.close()
             finally:
+                self._conn, self._autocommit = None, False
                 db.session.remove()
         return outcome
+
+    def close(self) -> None:
+        """Give back the connection kept between passes (``run_once(keep=True)``)."""
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            kept.close()
+
+    def _use(self, conn) -> None:
+        """The pass's connection; on PostgreSQL in autocommit."""
+        self._conn = conn
+        self._autocommit = conn.dialect.name == "postgresql"
+        if self._autocommit and conn.get_execution_options().get("isolation_level") != (
+            "AUTOCOMMIT"
+        ):
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    def _pass(self, outcome) -> None:
+        self._recover_stale()
+        for _round in range(MAX_ROUNDS):
+            if not self._round(outcome):
+                break
+
+    # The statements of a pass run on its one connection; outside a pass (``send_now``,
+    # the tests' direct calls) on the app's session.
+
+    def _execute(self, statement, params=None):
+        conn = self._conn if self._conn is not None else db.session.connection()
+        return conn.execute(statement, params)
+
+    def _commit(self) -> None:
+        """Commit (in autocommit: only ends the connection's logical transaction)."""
+        if self._conn is not None:
+            self._conn.commit()
+        else:
+            db.session.commit()
+
+    @contextlib.contextmanager
+    def _together(self):
+        """Statements that commit together, then commit: on the pass's connection in
+        autocommit, a transaction of their own (its isolation level as usual)."""
+        conn = self._conn
+        if not self._autocommit:
+            yield
+            self._commit()
+            return
+        conn.commit()  # end the logical transaction: the level can change only outside one
+        conn.execution_options(isolation_level=conn.default_isolation_level)
+        try:
+            yield
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
 
     def _round(self, outcome) -> bool:
         """Claim at most ``BATCH`` due jobs (kicks first) and send them. True when it
@@ -237,6 +317,7 @@ class Worker:
         for job in claimed:
             groups.setdefault(job.printer_id, []).append(job)
         full, kicked = len(claimed) >= BATCH, False
+        sent = []  # every printer's jobs sent this round: marked done in one statement
         for target, jobs in groups.items():
             printer = printers.get(target)
             if printer is None:  # a printer made since they were read: next pass
@@ -245,7 +326,9 @@ class Worker:
             elif kicked:  # a kick is waiting: the other printers' jobs after it
                 self._give_back(jobs)
             else:
-                kicked = self._print_group(printer, jobs, outcome)
+                kicked = self._print_group(printer, jobs, outcome, sent)
+        self._mark_done(sent)
+        outcome["done"] += len(sent)
         return full or kicked
 
     def _kick_waiting(self) -> bool:
@@ -253,8 +336,8 @@ class Worker:
         woke the worker: no query while nothing new comes)."""
         if not WAKE.is_set():
             return False
-        found = db.session.connection().execute(_DRAWER_WAITING).first()
-        db.session.commit()
+        found = self._execute(_DRAWER_WAITING).first()
+        self._commit()
         return found is not None
 
     def _printers(self) -> dict:
@@ -263,10 +346,10 @@ class Worker:
         now = time.monotonic()
         if self._printer_cache is not None and now - self._printer_cache[0] < PRINTERS_FRESH:
             return self._printer_cache[1]
-        found = db.session.scalars(sa.select(Printer)).all()
-        for printer in found:
-            db.session.expunge(printer)
-        db.session.commit()
+        with Session(bind=self._conn) as session:  # the pass's connection (run_once)
+            found = session.scalars(sa.select(Printer)).all()
+            session.expunge_all()
+        self._commit()
         printers = {printer.id: printer for printer in found}
         self._printer_cache = (now, printers)
         return printers
@@ -286,20 +369,18 @@ class Worker:
         """Take the jobs due now (at most ``BATCH``, oldest first) for this worker in one
         statement; a job queued without a printer goes to the default one. Answers the
         claimed rows (id, printer_id, kind, payload, created_at, last_error) by id."""
-        rows = db.session.connection().execute(
+        rows = self._execute(
             _CLAIM, {"now": self.clock(), "worker": self.name, "default_id": default_id}
         )
         claimed = sorted(rows.all(), key=_first)
-        db.session.commit()
+        self._commit()
         return claimed
 
     def _mark_done(self, ids) -> None:
         if not ids:
             return
-        db.session.connection().execute(
-            _MARK_DONE, {"ids": ids, "worker": self.name, "now": self.clock()}
-        )
-        db.session.commit()
+        self._execute(_MARK_DONE, {"ids": ids, "worker": self.name, "now": self.clock()})
+        self._commit()
         log.debug("print jobs %s done", ids)
 
     def _give_back(self, jobs) -> None:
@@ -308,52 +389,47 @@ class Worker:
         if not jobs:
             return
         table = PrintJob.__table__
-        for status in ("pending", "failed"):
-            ids = [job.id for job in jobs if (job.last_error is not None) == (status == "failed")]
-            if ids:
-                db.session.execute(
-                    sa.update(table)
-                    .where(table.c.id.in_(ids), table.c.claimed_by == self.name)
-                    .values(
-                        status=status,
-                        attempts=table.c.attempts - 1,
-                        claimed_by=None,
-                        claimed_at=None,
+        with self._together():
+            for status in ("pending", "failed"):
+                ids = [
+                    job.id for job in jobs if (job.last_error is not None) == (status == "failed")
+                ]
+                if ids:
+                    self._execute(
+                        sa.update(table)
+                        .where(table.c.id.in_(ids), table.c.claimed_by == self.name)
+                        .values(
+                            status=status,
+                            attempts=table.c.attempts - 1,
+                            claimed_by=None,
+                            claimed_at=None,
+                        )
                     )
-                )
-        db.session.commit()
 
-    def _print_group(self, printer, jobs, outcome) -> bool:
-        """One printer's claimed jobs, in order, sent one by one; the first printer
-        failure gives the rest back (they wait as long, keeping their order). A drawer
-        kick queued meanwhile gives the rest back too (answers True: claim again)."""
+    def _print_group(self, printer, jobs, outcome, sent) -> bool:
+        """One printer's claimed jobs, in order, sent one by one (the ids of those sent
+        added to ``sent``, which the round marks done); the first printer failure gives
+        the rest back (they wait as long, keeping their order). A drawer kick queued
+        meanwhile gives the rest back too (answers True: claim again)."""
         mine = jobs
-        sent = []
         for n, job in enumerate(mine):
             result = self._send_one(job, printer)
             if result == "sent":
                 sent.append(job.id)
                 if job.kind != "drawer" and n + 1 < len(mine) and self._kick_waiting():
-                    self._mark_done(sent)
-                    outcome["done"] += len(sent)
                     self._give_back(mine[n + 1 :])
                     return True
                 continue
             if result == "printer_failed":
-                self._mark_done(sent)
-                outcome["done"] += len(sent)
-                sent = []
                 self._give_back(mine[n + 1 :])
                 self._fail(job, printer, self._reason)
                 outcome["failed"] += 1
-                return
+                return False
             if result == "internal":
                 self._fail(job, printer, self._reason, hold_others=False)
                 outcome["failed"] += 1  # the printer is not at fault: its other jobs go on
             else:
                 outcome["dropped"] += 1
-        self._mark_done(sent)
-        outcome["done"] += len(sent)
         return False
 
     def _send_one(self, job, printer) -> str:
@@ -406,13 +482,13 @@ class Worker:
         if default_id is not None:
             stmt = stmt.where(jobs.c.printer_id.is_(None))
             values["printer_id"] = default_id
-        result = db.session.execute(stmt.values(**values))
-        db.session.commit()
+        result = self._execute(stmt.values(**values))
+        self._commit()
         return result.rowcount == 1
 
     def _finish(self, job, status, reason):
         jobs = PrintJob.__table__
-        db.session.execute(
+        self._execute(
             sa.update(jobs)
             .where(jobs.c.id == job.id, jobs.c.claimed_by == self.name)
             .values(
@@ -422,35 +498,37 @@ class Worker:
                 next_attempt_at=None,
             )
         )
-        db.session.commit()
+        self._commit()
         log.info("print job %s %s", job.id, status)
 
     def _fail(self, job, printer, reason, retry=True, hold_others=True):
         self._printer_cache = None  # perhaps its settings were changed: read them again
         jobs = PrintJob.__table__
-        attempts = db.session.scalar(sa.select(jobs.c.attempts).where(jobs.c.id == job.id)) or 1
-        when = (
-            self.clock() + timedelta(seconds=services.backoff_seconds(attempts)) if retry else None
-        )
-        db.session.execute(
-            sa.update(jobs)
-            .where(jobs.c.id == job.id, jobs.c.claimed_by == self.name)
-            .values(status="failed", last_error=reason[:500], next_attempt_at=when)
-        )
-        if retry and hold_others:
-            # The printer's other waiting jobs wait as long, so they keep their order.
-            db.session.execute(
-                sa.update(jobs)
-                .where(
-                    jobs.c.printer_id == printer.id,
-                    jobs.c.id != job.id,
-                    jobs.c.status.in_(("pending", "failed")),
-                    sa.or_(jobs.c.next_attempt_at.is_(None), jobs.c.next_attempt_at < when),
-                    jobs.c.kind != "drawer",
-                )
-                .values(next_attempt_at=when)
+        with self._together():
+            attempts = self._execute(sa.select(jobs.c.attempts).where(jobs.c.id == job.id)).scalar()
+            when = (
+                self.clock() + timedelta(seconds=services.backoff_seconds(attempts or 1))
+                if retry
+                else None
             )
-        db.session.commit()
+            self._execute(
+                sa.update(jobs)
+                .where(jobs.c.id == job.id, jobs.c.claimed_by == self.name)
+                .values(status="failed", last_error=reason[:500], next_attempt_at=when)
+            )
+            if retry and hold_others:
+                # The printer's other waiting jobs wait as long, so they keep their order.
+                self._execute(
+                    sa.update(jobs)
+                    .where(
+                        jobs.c.printer_id == printer.id,
+                        jobs.c.id != job.id,
+                        jobs.c.status.in_(("pending", "failed")),
+                        sa.or_(jobs.c.next_attempt_at.is_(None), jobs.c.next_attempt_at < when),
+                        jobs.c.kind != "drawer",
+                    )
+                    .values(next_attempt_at=when)
+                )
         log.warning("print job %s failed on %s: %s", job.id, printer.name, reason)
 
     def _recover_stale(self):
@@ -459,7 +537,7 @@ class Worker:
             return
         self._recovered_at = now
         jobs = PrintJob.__table__
-        db.session.execute(
+        self._execute(
             sa.update(jobs)
             .where(jobs.c.status == "printing", jobs.c.claimed_at < self.clock() - STALE_CLAIM)
             .values(
@@ -468,7 +546,7 @@ class Worker:
                 next_attempt_at=self.clock(),
             )
         )
-        db.session.commit()
+        self._commit()
 
     # -- one job now (the CLI's test page) ---------------------------------------
 
@@ -523,18 +601,22 @@ class Worker:
         """Loop until ``stop`` is set; errors are logged and the loop goes on."""
         stop = stop or threading.Event()
         pause = self.poll
-        while not stop.is_set():
-            WAKE.clear()  # a commit during the pass sets it again (see _kick_waiting)
-            try:
-                self.run_once()
-                pause = self.poll
-            except Exception:
-                log.exception("print worker pass failed; trying again")
-                pause = min(30.0, pause * 2)
-            if WAKE.wait(pause) and not stop.is_set():
-                # Woken by a commit: let the sales of the next moment gather into the
-                # same pass (one claim and one done for all of them).
-                stop.wait(GATHER_SECONDS)
+        try:
+            while not stop.is_set():
+                WAKE.clear()  # a commit during the pass sets it again (see _kick_waiting)
+                try:
+                    self.run_once(keep=True)
+                    pause = self.poll
+                except Exception:
+                    log.exception("print worker pass failed; trying again")
+                    pause = min(30.0, pause * 2)
+                if WAKE.wait(pause) and not stop.is_set():
+                    # Woken by a commit: let the sales of the next moment gather into the
+                    # same pass (one claim and one done for all of them).
+                    stop.wait(GATHER_SECONDS)
+        finally:
+            with self.app.app_context():
+                self.close()
 
 
 def _listen(stop: threading.Event) -> threading.Thread | None:

@@ -197,8 +197,11 @@ def app_factory(_schema, database_url, instance_path):
         return app
 
     yield factory
+    # Every app's threads stopped before any pool is disposed: the apps share one engine
+    # (tests/shared_engine.py), and the print worker keeps its connection between passes.
     for made_app in made:
         stop_workers(made_app)  # MART_START_WORKERS=True starts threads on the test database
+    for made_app in made:
         dispose_when_idle(made_app)
     if made:
         # Empty the tables through an app already made on the test database (making

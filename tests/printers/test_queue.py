@@ -201,17 +201,20 @@ def test_drawer_kick_to_a_printer_without_a_drawer_is_dropped(
     assert not [e for e in fake_printer.events() if e["type"] == "drawer"]
 
 
-def test_two_workers_never_print_the_same_job(app, network_printer, fake_printer):
+@pytest.mark.parametrize("keep", [False, True])  # True: as the loop, a kept connection
+def test_two_workers_never_print_the_same_job(app, network_printer, fake_printer, keep):
     ids = [_queue(app, network_printer, title=f"JOB {n}") for n in range(1, 13)]
     errors = []
 
     def run(name):
+        w = Worker(app, name=name)
         try:
-            w = Worker(app, name=name)
             for _ in range(30):
-                w.run_once()
+                w.run_once(keep=keep)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
+        finally:
+            w.close()
 
     threads = [threading.Thread(target=run, args=(f"w{n}",)) for n in (1, 2)]
     for t in threads:
