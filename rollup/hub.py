@@ -919,11 +919,12 @@ def _zone_params(prefix: str, days_back: int = 0) -> dict:
     return params
 
 
-def _stale_cut():
-    """A SQL expression: per branch, the last report date below which it is stale (its
-    business day, in its time zone, minus the stale days: ``_zone_params("stale",
-    stale_days)``)."""
-    return _zone_day("stale")
+def _is_stale():
+    """A SQL condition: the branch is stale, never reported or last before its cut
+    (its business day, in its time zone, minus the stale days: the parameters of
+    ``_zone_params("stale", stale_days)``)."""
+    last = HubBranch.last_report_date
+    return sa.or_(last.is_(None), last < _zone_day("stale"))
 
 
 GROUPS = {"kota": ("kota",), "kecamatan": ("kota", "kecamatan")}
@@ -1006,8 +1007,7 @@ def _per_branch():
     yet added up). Its parameters: the period's and the stale cut's."""
     hb = HubBranch
     from_, ends = _ends(sums=True, points=True)
-    last = hb.last_report_date
-    stale = sa.case((sa.or_(last.is_(None), last < _stale_cut()), 1), else_=0)
+    stale = sa.case((_is_stale(), 1), else_=0)
     return (
         sa.select(
             hb.id.label("branch_id"),
@@ -1139,8 +1139,7 @@ def _group_base():
     parameters: the period's and the stale cut's."""
     hb = HubBranch
     from_, ends = _ends(sums=False, points=True)
-    last = hb.last_report_date
-    stale = sa.case((sa.or_(last.is_(None), last < _stale_cut()), 1), else_=0)
+    stale = sa.case((_is_stale(), 1), else_=0)
     return (
         sa.select(
             sa.func.count(hb.id).label("branches"),
@@ -1378,7 +1377,7 @@ def stale_branches(stale_days: int, page: int = 1, per_page: int = 50) -> dict:
     hb = HubBranch
     where = [
         hb.active.is_(True),
-        sa.or_(hb.last_report_date.is_(None), hb.last_report_date < _stale_cut()),
+        _is_stale(),
     ]
     params = _zone_params("stale", stale_days)
     count = sa.select(sa.func.count()).select_from(hb).where(*where)

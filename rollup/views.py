@@ -286,7 +286,8 @@ def _dashboard_data():
     kota = _ranked(kota)
     kota_page = _page_arg("kota_page", len(kota))
     kota_shown = _with_capital(kota[(kota_page - 1) * PAGE_SIZE : kota_page * PAGE_SIZE])
-    stale_count = hub.stale_branches(stale_days, 1, 1)["total"]
+    # the silent branches, counted in the totals (the same rule: rollup.hub._is_stale)
+    stale_count = totals["stale_branches"]
     stale_page = _page_arg("stale_page", stale_count)
     return {
         **data,
