@@ -57,8 +57,26 @@ def post_worker_init(worker):
     in, a full collection took about 220 ms on a 2-core machine and fell on whichever
     request was running (the hub's evening peak measured its slowest reports there:
     bench/bench_rollup.py; tests/reliability/test_operations.py)."""
+    _warm_up(worker)
     gc.freeze()
     worker.log.info("gc: %s objects of the loaded app frozen", gc.get_freeze_count())
+
+
+def _warm_up(worker):
+    """The app's warm-ups (``app.extensions["mart_warm_up"]``: the hub's reads, whose
+    statements are built and compiled once per process) before the first request. A
+    warm-up that fails is logged; the process serves all the same."""
+    app = worker.wsgi
+    for warm in getattr(app, "extensions", {}).get("mart_warm_up", []):
+        started = time.monotonic()
+        try:
+            warm(app)
+        except Exception:
+            worker.log.exception("warm-up %s failed", getattr(warm, "__name__", warm))
+        else:
+            worker.log.info(
+                "warm-up %s: %.0f ms", warm.__name__, (time.monotonic() - started) * 1000
+            )
 
 
 # --- the background workers' process ------------------------------------------------

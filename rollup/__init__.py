@@ -40,6 +40,7 @@ def init_app(app):
     app.extensions["mart_workers"].append(_partitions_ahead)
     app.extensions.setdefault("mart_after_init", []).append(_partitions_at_init)
     app.extensions.setdefault("mart_health", {})["rollup"] = sender.health
+    app.extensions.setdefault("mart_warm_up", []).append(_warm_up)
     register_seeder(app, 60, _seed_demo)
 
 
@@ -53,6 +54,22 @@ def _partitions_ahead(app):
         except Exception:
             log.exception("rollup: could not create partitions")
     return None
+
+
+def _warm_up(app):
+    """In a hub's serving process before its first request (deploy/gunicorn.conf.py):
+    the dashboard's and the summary's reads run once, on the database they read (the
+    replica when one is configured), so their statements are built and compiled here
+    and not in the first request of each process (a year's summary took 530 ms there,
+    about 180 once warm: bench/bench_rollup.py). Nothing is written."""
+    if app.config.get("MART_MODE") != "association":
+        return
+    with app.test_request_context("/association/"):
+        replica.bind_reads(app)
+        try:
+            views.warm_up()
+        finally:
+            db.session.rollback()
 
 
 def _partitions_at_init():

@@ -7,7 +7,7 @@ login), ``GET /association/summary``, ``/association/trend``, ``/association/bra
 """
 
 import functools
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
@@ -151,15 +151,14 @@ def get_summary(args):
 
 
 def _plain(data: dict) -> dict:
-    def value(v):
-        return v.isoformat() if isinstance(v, date) else v
-
+    # The rows go out as they are: orjson (large_json) writes their dates as ISO text
+    # itself. Converting 525,600 values first took a quarter of the answer's time.
     return {
         "from": data["date_from"].isoformat(),
         "to": data["date_to"].isoformat(),
         "stale_days": data["stale_days"],
         "totals": data["totals"],
-        "branches": [{k: value(v) for k, v in row.items()} for row in data["branches"]],
+        "branches": data["branches"],
         "branches_total": data["branches_total"],
         "page": data["page"],
         "per_page": data["per_page"],
@@ -182,6 +181,13 @@ def get_breakdown(args):
     page, per_page = args.get("page"), args.get("per_page")
     items = hub.group_totals(date_from, date_to, by, stale, sort, page, per_page)
     total = hub.group_count(by) if per_page else len(items)
+    # Every group listed: the totals are theirs added up (every figure adds up), not
+    # the period read again.
+    totals = (
+        hub.group_totals(date_from, date_to, None, stale)
+        if per_page
+        else hub.totals_of_groups(items)
+    )
     return large_json(
         {
             "from": date_from.isoformat(),
@@ -192,7 +198,7 @@ def get_breakdown(args):
             "total": total,
             "page": (page or 1) if per_page else None,
             "per_page": per_page,
-            "totals": hub.group_totals(date_from, date_to, None, stale),
+            "totals": totals,
         }
     )
 

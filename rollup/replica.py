@@ -57,13 +57,19 @@ def _use_replica():
         return
     if request.method not in ("GET", "HEAD") or request.endpoint not in READ_ENDPOINTS:
         return
-    read_engine = engine(current_app)
+    if bind_reads(current_app):
+        g.mart_read_replica = True
+
+
+def bind_reads(app) -> bool:
+    """Make this app context's ``db.session`` a session on the replica, when one is
+    configured (Flask-SQLAlchemy removes it, closing it, at the end of the app context
+    as it does its own). Whether it did."""
+    read_engine = engine(app)
     if read_engine is None:
-        return
-    # This request's db.session is a session on the replica (Flask-SQLAlchemy removes
-    # it, closing it, at the end of the app context as it does its own).
+        return False
     db.session.registry.set(Session(bind=read_engine, autoflush=False))
-    g.mart_read_replica = True
+    return True
 
 
 def init_app(app):

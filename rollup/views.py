@@ -304,6 +304,19 @@ def _dashboard_data():
     }
 
 
+def warm_up():
+    """The reads of the dashboard (its default page) and of the summary and breakdown
+    APIs, once, for their statements (``rollup._warm_up``)."""
+    data = _dashboard_data()
+    date_from, date_to = data["date_from"], data["date_to"]
+    hub.summary(date_from, date_to)
+    hub.summary(date_from, date_to, None, 1, PAGE_SIZE)  # the API's pages, by code
+    for by in ("kota", "kecamatan"):
+        for sort in hub.GROUP_SORTS:
+            hub.group_totals(date_from, date_to, by, None, sort)
+            hub.group_totals(date_from, date_to, by, None, sort, 1, PAGE_SIZE)
+
+
 def _all_branches(data):
     """Every active branch's row for the period, in the asked order (the exports)."""
     rows = hub.summary(data["date_from"], data["date_to"], data["stale_days"])["branches"]

@@ -178,6 +178,8 @@ def test_breakdown_api_pages_and_orders(hub, hub_api, register, hub_client):
         "/api/v1/association/breakdown", query_string={**q, "by": "kota", "sort": "sales_net"}
     ).json
     assert [(i["kota"], i["sales_net"]) for i in kota["items"]] == [("K1", 6000), ("K2", 3000)]
+    # unpaged, the totals are the groups' added up: the same as read from the period
+    assert kota["totals"] == body["totals"] == paged["totals"]
     for bad in ({"sort": "code"}, {"per_page": 0}, {"per_page": 1001}, {"page": 0}):
         response = client.get("/api/v1/association/breakdown", query_string={**q, **bad})
         assert response.status_code == 422, bad
