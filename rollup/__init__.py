@@ -70,6 +70,9 @@ def _warm_up(app):
             views.warm_up()
         finally:
             db.session.rollback()
+    # and its page's templates compiled (Jinja keeps them)
+    for name in ("base.html", "rollup/dashboard.html", "rollup/_cell.html", "rollup/_pager.html"):
+        app.jinja_env.get_template(name)
 
 
 def _partitions_at_init():

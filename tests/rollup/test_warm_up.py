@@ -32,6 +32,7 @@ def test_warm_up_builds_what_the_first_requests_read(hub, hub_client, register, 
     assert signed_post(hub_client, "JKT01", key, make_report("JKT01", day)).status_code == 201
     before = _rows(hub)
     monkeypatch.setattr(hub_service, "_BUILT", {})  # as in a new serving process
+    hub.jinja_env.cache.clear()
 
     warm_ups = hub.extensions["mart_warm_up"]
     assert warm_ups
@@ -40,6 +41,8 @@ def test_warm_up_builds_what_the_first_requests_read(hub, hub_client, register, 
     built = set(hub_service._BUILT)
     assert built, "the warm-up built nothing"
     assert _rows(hub) == before
+    compiled = {name for _loader, name in hub.jinja_env.cache}
+    assert {"base.html", "rollup/dashboard.html"} <= compiled
 
     api = factories.api_user(hub, "association")
     assert api.get("/api/v1/association/summary").status_code == 200
