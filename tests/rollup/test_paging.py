@@ -293,3 +293,13 @@ def test_dashboard_shows_the_kota_a_page_at_a_time_ranked_by_net_sales(hub):
     # A page past the end shows the last one.
     html = client.get(f"/association/?{query}&kota_page=9").get_data(as_text=True)
     assert "Halaman 2 dari 2" in html.split('data-testid="pager-kota_page"')[1]
+
+
+def test_breakdown_totals_of_an_empty_hub_paged_or_not(hub, hub_api):
+    """No branch yet: the unpaged totals (the groups added up) are the read ones."""
+    api = hub_api()
+    for by in ("kota", "kecamatan"):
+        whole = api.get(f"/api/v1/association/breakdown?by={by}").json
+        paged = api.get(f"/api/v1/association/breakdown?by={by}&per_page=5").json
+        assert whole["items"] == [] and whole["totals"] == paged["totals"]
+        assert whole["totals"]["branches"] == 0 and whole["totals"]["sales_net"] == 0
