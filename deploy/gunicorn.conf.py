@@ -65,18 +65,31 @@ def post_worker_init(worker):
 def _warm_up(worker):
     """The app's warm-ups (``app.extensions["mart_warm_up"]``: the hub's reads, whose
     statements are built and compiled once per process) before the first request. A
-    warm-up that fails is logged; the process serves all the same."""
+    warm-up that fails is logged, and one still running after ``WARM_UP_WAIT`` seconds
+    (a database that does not answer) goes on beside the requests: the process serves
+    all the same, and is never held past gunicorn's ``timeout``."""
     app = worker.wsgi
-    for warm in getattr(app, "extensions", {}).get("mart_warm_up", []):
-        started = time.monotonic()
-        try:
-            warm(app)
-        except Exception:
-            worker.log.exception("warm-up %s failed", getattr(warm, "__name__", warm))
-        else:
-            worker.log.info(
-                "warm-up %s: %.0f ms", warm.__name__, (time.monotonic() - started) * 1000
-            )
+    warm_ups = getattr(app, "extensions", {}).get("mart_warm_up", [])
+
+    def run():
+        for warm in warm_ups:
+            started = time.monotonic()
+            try:
+                warm(app)
+            except Exception:
+                worker.log.exception("warm-up %s failed", getattr(warm, "__name__", warm))
+            else:
+                took = (time.monotonic() - started) * 1000
+                worker.log.info("warm-up %s: %.0f ms", warm.__name__, took)
+
+    thread = threading.Thread(target=run, name="mart-warm-up", daemon=True)
+    thread.start()
+    thread.join(WARM_UP_WAIT)
+    if thread.is_alive():
+        worker.log.warning("warm-up still running after %s s: serving meanwhile", WARM_UP_WAIT)
+
+
+WARM_UP_WAIT = min(20, timeout / 3)
 
 
 # --- the background workers' process ------------------------------------------------

@@ -5,8 +5,12 @@ where the roll-up puts its warm-up. After it the dashboard's default page and
 was built and compiled in the first request of every process: a year's summary over
 7,300 branches took 530 ms there, about 180 once warm), and it wrote nothing."""
 
+import logging
 import re
+import runpy
+import threading
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -16,7 +20,7 @@ from mart.extensions import db
 from rollup import hub as hub_service
 from rollup.models import HubReport
 from tests import factories
-from tests.reliability.server import Server
+from tests.reliability.server import ROOT, Server
 from tests.rollup.conftest import make_report, signed_post
 
 
@@ -75,3 +79,28 @@ def test_gunicorn_warms_a_hub_process_before_it_serves(hub, database_url, instan
     log = server.log_tail(400)
     assert re.search(r"warm-up _warm_up: \d+ ms", log), log
     assert "failed" not in log
+
+
+def test_a_warm_up_that_hangs_does_not_hold_the_process(caplog):
+    """A database that does not answer must not keep a serving process from serving
+    (gunicorn would kill it at its ``timeout`` and start another, again and again)."""
+    conf = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    warm_up = conf["_warm_up"]
+    warm_up.__globals__["WARM_UP_WAIT"] = 0.2
+    started, release = threading.Event(), threading.Event()
+
+    def hangs(app):
+        started.set()
+        release.wait(30)
+
+    worker = SimpleNamespace(
+        wsgi=SimpleNamespace(extensions={"mart_warm_up": [hangs]}),
+        log=logging.getLogger("tests.warm_up"),
+    )
+    with caplog.at_level(logging.WARNING, logger="tests.warm_up"):
+        warm_up(worker)  # returns while the warm-up still runs
+    try:
+        assert started.is_set() and not release.is_set()
+        assert "warm-up still running" in caplog.text
+    finally:
+        release.set()
