@@ -75,3 +75,30 @@ def test_manager_roll_up_page_in_a_browser(app_factory, make_user, browser):
         assert page.inner_text("[data-testid=pending-count]") == "1"
         assert page.locator("[data-testid=outbox] tbody tr").count() == 1
         assert errors == []
+
+
+def test_every_silent_branch_is_marked_in_the_striped_table(
+    hub, hub_client, register, make_user, browser
+):
+    """A silent branch's row is marked on every line of the striped branch table, not on
+    every other one (the stripes' rule outweighed the mark on odd rows)."""
+    with hub.app_context():
+        end = today() - timedelta(days=6)
+    for n in range(3):
+        code = f"SLT0{n}"
+        key = register(code, kota="Kota Sunyi")
+        body = make_report(code, end, sales_net=100_000 * (n + 1))
+        assert signed_post(hub_client, code, key, body).status_code == 201
+    make_user("association", username="asosiasi-s")
+    with serving(hub) as base:
+        page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+        login(page, base, "asosiasi-s")
+        page.goto(f"{base}/association/?from={end}&to={end}&stale=3")
+        rows = page.locator("[data-testid=branch-table] tbody tr.stale")
+        assert rows.count() == 3
+        colours = page.evaluate(
+            """() => [...document.querySelectorAll(
+                '[data-testid=branch-table] tbody tr.stale td:first-child')]
+                .map(td => getComputedStyle(td).backgroundColor)"""
+        )
+        assert colours == ["rgb(255, 243, 224)"] * 3, colours
