@@ -1,5 +1,5 @@
 """The sale path's batch calls: many products in one statement (read), and the
-stock-out of a whole sale in two (``record_sales``)."""
+stock-out of a whole sale in two statements, one on PostgreSQL (``record_sales``)."""
 
 import json
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ from sqlalchemy.orm import lazyload
 from inventory.models import Barcode, Product, ProductPack, StockMovement, Supplier
 from inventory.services.base import _positive, _user_id, raw
 from inventory.services.ledger import _owner_of
-from mart.db import utcnow
+from mart.db import JsonRowsInsert, utcnow
 from mart.errors import NotFound
 from mart.extensions import db
 
@@ -233,13 +233,34 @@ _ON_HAND_BUMP = _on_hand_bump_stmt()
 # lock stock rows crosswise; the UPDATE then touches only rows this transaction holds.
 # NO KEY UPDATE is the lock a plain UPDATE takes: FOR UPDATE would also wait for the
 # KEY SHARE locks that other sales' stock-movement foreign keys hold, and deadlock.
+_MOVEMENT_COLUMNS = (
+    "product_id",
+    "kind",
+    "quantity",
+    "unit_cost",
+    "unit_price",
+    "amount",
+    "owner",
+    "supplier_id",
+    "ref_type",
+    "ref_id",
+    "user_id",
+    "at",
+    "expiry_date",
+    "batch",
+)
+# The stock movements go in by the same statement (a CTE): one statement less per sale,
+# and one JSON text instead of an executemany bound and sent row by row. The
+# rows stored are the executemany's (mart.db.JsonRowsInsert), in the same order.
+_MOVEMENTS_PG = JsonRowsInsert(StockMovement.__table__, _MOVEMENT_COLUMNS, name="movement_rows")
 _ON_HAND_BUMP_PG = sa.text(
     "WITH locked AS MATERIALIZED ("
     " SELECT inv_products.id FROM inv_products"
     " WHERE inv_products.id = ANY(CAST(:ids AS INTEGER[]))"
     " ORDER BY inv_products.id FOR NO KEY UPDATE),"
     " moved AS (SELECT * FROM unnest(CAST(:ids AS INTEGER[]), CAST(:deltas AS BIGINT[]),"
-    " CAST(:uncs AS BIGINT[])) AS moved(id, delta, unc))"
+    " CAST(:uncs AS BIGINT[])) AS moved(id, delta, unc)),"
+    f" movements AS ({_MOVEMENTS_PG.sql})"
     " UPDATE inv_products SET on_hand = inv_products.on_hand + moved.delta,"
     " cost_pending = inv_products.cost_pending + CASE"
     " WHEN moved.unc = 0 OR inv_products.on_hand + moved.delta >= 0 THEN 0"
@@ -256,10 +277,11 @@ _MOVEMENTS_INSERT = sa.insert(StockMovement.__table__)
 def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=None) -> int:
     """Stock out for several lines of one sale: ``lines`` is a list of
     ``(product_id, quantity, unit_price)``; like ``record_sale`` for each line (same
-    movements, same cost and owner, never refused for stock), in two statements: the
-    movements inserted by one executemany, then on-hand moved by atomic SQL for every
-    product, locked in product-id order (so two sales never lock stock rows crosswise;
-    on PostgreSQL one statement for all of them).
+    movements, same cost and owner, never refused for stock). SQLite: two statements,
+    the movements inserted by one executemany, then on-hand moved by atomic SQL for
+    every product in product-id order. PostgreSQL: one statement, the products locked
+    in product-id order (so two sales never lock stock rows crosswise), the movements
+    inserted (a CTE) and on-hand moved.
 
     ``products`` (optional): the lines' products as the caller already read them in
     this transaction (``Product`` or ``SaleProduct`` by id), so they are not read again;
@@ -308,11 +330,10 @@ def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=Non
         delta[product.id] = delta.get(product.id, 0) - int(qty * 1000)
     movements.sort(key=lambda m: m["product_id"])
     conn = db.session.connection()  # Core statements: no ORM execute around them
-    conn.execute(_MOVEMENTS_INSERT, movements)
     moves = sorted(delta.items())
     # Units sold at no cost below zero stock wait for the next receipt's cost
     # (``cost_pending``), moved in the same statement as on-hand.
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":  # the movements and on-hand in one statement
         conn.execute(
             _ON_HAND_BUMP_PG,
             {
@@ -320,9 +341,11 @@ def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=Non
                 "deltas": [d for _, d in moves],
                 "uncs": [uncosted.get(pid, 0) for pid, _ in moves],
                 "now": now,
+                **_MOVEMENTS_PG.params(conn.dialect, movements),
             },
         )
-    else:  # SQLite: the sale holds the database's write lock; one executemany
+    else:  # SQLite: the sale holds the database's write lock; one executemany each
+        conn.execute(_MOVEMENTS_INSERT, movements)
         conn.execute(
             _ON_HAND_BUMP,
             [

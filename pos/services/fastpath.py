@@ -18,7 +18,9 @@ Each keeps the outcome of the ordinary way; the tests named keep it so.
    SHARE OF shifts`` on PostgreSQL, so a concurrent close waits), and the inserts of the
    sale, its lines and its payments (one executemany each), run on the session's
    connection: the ORM's unit of work and ``session.execute`` cost CPU per row and per
-   statement, and nothing here needs ORM objects.
+   statement, and nothing here needs ORM objects. On PostgreSQL the lines go in by one
+   statement (a JSON text of the rows) (``insert_lines``, ``mart.db.JsonRowsInsert``: the rows an
+   executemany stores, without its binding and sending row by row).
 3. **The receipt number** comes from ``mart.counters.next_value``, the one gap-free
    counter (a single upsert; the row stays locked until the sale commits or rolls back,
    so a rolled-back sale gives its number back).
@@ -36,6 +38,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
+from mart.db import JsonRowsInsert
 from pos.models import Payment, Register, Sale, SaleLine, Shift
 from pos.services.promotions import given_on
 from printers.services import receipt_printer_columns
@@ -139,9 +142,25 @@ def _shift_statement(dialect):
     return stmt
 
 
+def _lines_statement(dialect):
+    """The sale's lines: an executemany, on PostgreSQL one statement (a JSON text of the rows)."""
+    if dialect == "postgresql":
+        return JsonRowsInsert(SaleLine.__table__, [c for c in _LINE_COLUMNS if c != "id"])
+    return sa.insert(SaleLine.__table__)
+
+
+def insert_lines(conn, dialect: str, rows: list[dict]) -> None:
+    """Insert the sale's line rows (every column but ``id``), in their order."""
+    stmt = statement("lines", dialect)
+    if isinstance(stmt, JsonRowsInsert):
+        conn.execute(stmt.statement, stmt.params(conn.dialect, rows))
+    else:
+        conn.execute(stmt, rows)
+
+
 _BUILDERS = {
     "shift": _shift_statement,
     "sale": lambda dialect: sa.insert(Sale.__table__),
-    "lines": lambda dialect: sa.insert(SaleLine.__table__),
+    "lines": _lines_statement,
     "payments": lambda dialect: sa.insert(Payment.__table__),
 }
