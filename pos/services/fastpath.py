@@ -19,15 +19,16 @@ Each keeps the outcome of the ordinary way; the tests named keep it so.
    sale, its lines and its payments (one executemany each), run on the session's
    connection: the ORM's unit of work and ``session.execute`` cost CPU per row and per
    statement, and nothing here needs ORM objects. On PostgreSQL the lines go in by one
-   statement (a JSON text of the rows) (``insert_lines``, ``mart.db.JsonRowsInsert``: the rows an
-   executemany stores, without its binding and sending row by row).
+   statement, the rows as one JSON text (``insert_lines``, ``mart.db.JsonRowsInsert``:
+   what the executemany stores, without binding and sending it row by row).
 3. **The receipt number** comes from ``mart.counters.next_value``, the one gap-free
    counter (a single upsert; the row stays locked until the sale commits or rolls back,
    so a rolled-back sale gives its number back).
 4. **The answer** goes through its declared schema, ``pos.schemas.SaleOut``, which
    dumps by a plan built once (``pos.schemas.PlainSchema``: each declared field read
    as the attribute of that name, no dump hooks) instead of marshmallow's per-field
-   machinery, which cost more CPU than the rest of the answer for ten lines.
+   machinery, which cost more CPU than the rest of the answer for ten lines; orjson
+   writes it (``mart.apiutil.large_json``: keys sorted as ``jsonify`` sorts them).
 
 Held by ``tests/pos/test_sale_path.py``: the 201 answer equals what ``GET
 /sales/{id}`` answers for the stored sale, and a 10-line sale stays within its
@@ -143,7 +144,7 @@ def _shift_statement(dialect):
 
 
 def _lines_statement(dialect):
-    """The sale's lines: an executemany, on PostgreSQL one statement (a JSON text of the rows)."""
+    """The sale's lines: an executemany; on PostgreSQL one statement of JSON rows."""
     if dialect == "postgresql":
         return JsonRowsInsert(SaleLine.__table__, [c for c in _LINE_COLUMNS if c != "id"])
     return sa.insert(SaleLine.__table__)

@@ -2,11 +2,14 @@
 equals the stored sale, a 10-line sale stays within its statements, consignment
 products and printers are handled as before."""
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+import flask
+import orjson
 import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
@@ -76,6 +79,20 @@ def test_answer_equals_the_stored_sale(app_factory):
         },
     )
     assert again.status_code == 200 and again.json == answer
+
+
+def test_the_answer_is_written_by_orjson(app, counter):
+    """The 201 answer is the JSON jsonify would write (keys sorted), written by orjson
+    (mart.apiutil.large_json): text outside ASCII as UTF-8, not escaped as \\uXXXX."""
+    pid, _ = factories.make_product(app, price=2_500, name="Kopi Ñusantara", unit="kg")
+    response = counter.sale([{"product_id": pid, "quantity": "1.5"}])
+    assert response.status_code == 201, response.json
+    body = response.get_data()
+    assert "Kopi Ñusantara".encode() in body
+    assert body == orjson.dumps(response.json, option=orjson.OPT_SORT_KEYS)
+    with app.test_request_context():
+        assert json.loads(flask.json.dumps(response.json)) == json.loads(body)
+    assert response.json == _stored(counter, response.json["id"])
 
 
 def _statements_of(app, sale):
