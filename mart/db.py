@@ -145,7 +145,7 @@ class JsonRowsInsert:
     the app: an executemany is bound, processed and sent row by row by SQLAlchemy and
     psycopg (psycopg's arrays too are dumped element by element in Python); one JSON
     text is encoded in C. Every row gives every one of ``columns`` (no Python-side
-    column default is filled in) and nothing else.
+    column default is filled in); other keys are left out.
 
     ``sql`` is the statement's text, to run alone (``statement``) or as a CTE of a
     larger one; ``params(dialect, rows)`` its one parameter (``<name>``).
@@ -155,6 +155,9 @@ class JsonRowsInsert:
         self.table = table
         self.columns = tuple(columns)
         self.name = name
+        for column in self.columns:  # their processed values would go in as JSON text
+            if isinstance(table.c[column].type, sa.JSON | sa.LargeBinary):
+                raise TypeError(f"{table.name}.{column}: JSON and binary columns not handled")
         quote = _PG_DIALECT.identifier_preparer.quote
         names = ", ".join(quote(column) for column in self.columns)
         self.sql = (
