@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import lazyload
 
 from inventory.models import Barcode, Product, ProductPack, StockMovement, Supplier
@@ -106,8 +107,17 @@ def _tiers_of_text(text: str | None) -> tuple:
     return tiers_of(None if text is None else json.loads(text))
 
 
-def _sale_products_statement():
+def _sale_products_statement(dialect=None):
+    """The products of a sale by id, by barcode and by pack barcode, one ``UNION ALL``.
+    On PostgreSQL the ids and codes are arrays (``= ANY(:ids)``): an expanding ``IN``
+    list is rendered again into the statement's text at every execution."""
     p, s, b = Product.__table__, Supplier.__table__, Barcode.__table__
+    if dialect == "postgresql":
+        ids = sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer)))
+        codes = sa.any_(sa.bindparam("codes", type_=postgresql.ARRAY(sa.String)))
+    else:
+        ids = sa.bindparam("ids", expanding=True)
+        codes = sa.bindparam("codes", expanding=True)
     columns = (
         p.c.id,
         p.c.sku,
@@ -135,12 +145,12 @@ def _sale_products_statement():
     by_id = (
         sa.select(sa.cast(sa.null(), sa.String(32)).label("code"), *columns, *no_pack)
         .select_from(p.outerjoin(s, s.c.id == p.c.supplier_id))
-        .where(p.c.id.in_(sa.bindparam("ids", expanding=True)))
+        .where(p.c.id == ids if dialect == "postgresql" else p.c.id.in_(ids))
     )
     by_code = (
         sa.select(b.c.code.label("code"), *columns, *no_pack)
         .select_from(b.join(p, p.c.id == b.c.product_id).outerjoin(s, s.c.id == p.c.supplier_id))
-        .where(b.c.code.in_(sa.bindparam("codes", expanding=True)))
+        .where(b.c.code == codes if dialect == "postgresql" else b.c.code.in_(codes))
     )
     # a pack's barcode (issue 15): its product, with the pack
     by_pack = (
@@ -153,13 +163,14 @@ def _sale_products_statement():
             k.c.member_price.label("pack_member_price"),
         )
         .select_from(k.join(p, p.c.id == k.c.product_id).outerjoin(s, s.c.id == p.c.supplier_id))
-        .where(k.c.barcode.in_(sa.bindparam("codes", expanding=True)))
+        .where(k.c.barcode == codes if dialect == "postgresql" else k.c.barcode.in_(codes))
     )
     return sa.union_all(by_id, by_code, by_pack)
 
 
-# Built once: each half goes through its own unique index (product id, barcode code).
-_SALE_PRODUCTS = _sale_products_statement()
+# Built once per dialect: each part goes through its own unique index (product id,
+# barcode code, pack barcode).
+_SALE_PRODUCTS = {name: _sale_products_statement(name) for name in ("postgresql", None)}
 
 
 def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SaleProduct]]:
@@ -172,7 +183,9 @@ def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SalePro
     by_id, by_code = {}, {}
     if not ids and not codes:
         return by_id, by_code
-    rows = db.session.connection().execute(_SALE_PRODUCTS, {"ids": ids, "codes": codes})
+    conn = db.session.connection()
+    stmt = _SALE_PRODUCTS["postgresql" if conn.dialect.name == "postgresql" else None]
+    rows = conn.execute(stmt, {"ids": ids, "codes": codes})
     for row in rows:
         product = SaleProduct(
             id=row.id,

@@ -136,6 +136,9 @@ def test_a_ten_line_sale_in_few_statements(app, counter):
         assert [s for s in writes if "json_populate_recordset" in s] == [
             s for s in writes if "INSERT INTO sale_lines" in s or "INSERT INTO inv_movements" in s
         ]
+        # the products by arrays, not an IN list rendered again at every execution
+        products = [s for s in writes if "FROM inv_barcodes" in s]
+        assert len(products) == 1 and "= ANY (%(ids)s" in products[0], products
 
 
 def test_packs_tiers_and_two_promotions_in_one_statement_more(app, counter):
