@@ -41,9 +41,9 @@ def _json_default(value):
 
 def large_json(data) -> Response:
     """``data`` as a JSON response, for the answers of many rows (the hub's summary of
-    7,300 branches is 6 MB): written by orjson, with the keys sorted as ``jsonify``
-    sorts them and dates as ISO text. ``json.dumps`` took 130-160 ms of such an
-    answer, orjson about a tenth of that. Non-ASCII text is written as UTF-8, not
-    escaped; the JSON is the same."""
+    7,300 branches is 6 MB) or of many fields (a sale's, some 300): written by orjson,
+    with the keys sorted as ``jsonify`` sorts them and dates as ISO text.
+    ``json.dumps`` took 130-160 ms of the hub's answer, orjson about a tenth of that.
+    Non-ASCII text is written as UTF-8, not escaped; the JSON is the same."""
     body = orjson.dumps(data, default=_json_default, option=orjson.OPT_SORT_KEYS)
     return Response(body, mimetype="application/json")

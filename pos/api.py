@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from inventory import services as inventory
 from mart import clock
-from mart.apiutil import PageArgs, page_of, page_schema
+from mart.apiutil import PageArgs, large_json, page_of, page_schema
 from mart.auth import roles_required
 from mart.errors import NotFound
 from mart.extensions import db
@@ -181,8 +181,13 @@ def create_sale(data):
         if stored is None:
             raise
         sale, created = services.SaleView.of(stored), False
-    # A SaleView holds plain values: dumping it after the commit reads nothing.
-    return sale, (201 if created else 200)
+    # A SaleView holds plain values: dumping it after the commit reads nothing. The
+    # answer (some 300 fields) is written by orjson, keys sorted as jsonify sorts them:
+    # the same JSON for a tenth of json.dumps' CPU (mart.apiutil.large_json).
+    return large_json(_SALE_OUT.dump(sale)), (201 if created else 200)
+
+
+_SALE_OUT = schemas.SaleOut()
 
 
 @blp.route("/sales", methods=["GET"])

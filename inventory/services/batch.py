@@ -1,5 +1,5 @@
 """The sale path's batch calls: many products in one statement (read), and the
-stock-out of a whole sale in two (``record_sales``)."""
+stock-out of a whole sale in two statements, one on PostgreSQL (``record_sales``)."""
 
 import json
 from dataclasses import dataclass
@@ -8,12 +8,13 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import lazyload
 
 from inventory.models import Barcode, Product, ProductPack, StockMovement, Supplier
 from inventory.services.base import _positive, _user_id, raw
 from inventory.services.ledger import _owner_of
-from mart.db import utcnow
+from mart.db import JsonRowsInsert, utcnow
 from mart.errors import NotFound
 from mart.extensions import db
 
@@ -106,8 +107,17 @@ def _tiers_of_text(text: str | None) -> tuple:
     return tiers_of(None if text is None else json.loads(text))
 
 
-def _sale_products_statement():
+def _sale_products_statement(dialect=None):
+    """The products of a sale by id, by barcode and by pack barcode, one ``UNION ALL``.
+    On PostgreSQL the ids and codes are arrays (``= ANY(:ids)``): an expanding ``IN``
+    list is rendered again into the statement's text at every execution."""
     p, s, b = Product.__table__, Supplier.__table__, Barcode.__table__
+    if dialect == "postgresql":
+        ids = sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer)))
+        codes = sa.any_(sa.bindparam("codes", type_=postgresql.ARRAY(sa.String)))
+    else:
+        ids = sa.bindparam("ids", expanding=True)
+        codes = sa.bindparam("codes", expanding=True)
     columns = (
         p.c.id,
         p.c.sku,
@@ -135,12 +145,12 @@ def _sale_products_statement():
     by_id = (
         sa.select(sa.cast(sa.null(), sa.String(32)).label("code"), *columns, *no_pack)
         .select_from(p.outerjoin(s, s.c.id == p.c.supplier_id))
-        .where(p.c.id.in_(sa.bindparam("ids", expanding=True)))
+        .where(p.c.id == ids if dialect == "postgresql" else p.c.id.in_(ids))
     )
     by_code = (
         sa.select(b.c.code.label("code"), *columns, *no_pack)
         .select_from(b.join(p, p.c.id == b.c.product_id).outerjoin(s, s.c.id == p.c.supplier_id))
-        .where(b.c.code.in_(sa.bindparam("codes", expanding=True)))
+        .where(b.c.code == codes if dialect == "postgresql" else b.c.code.in_(codes))
     )
     # a pack's barcode (issue 15): its product, with the pack
     by_pack = (
@@ -153,13 +163,14 @@ def _sale_products_statement():
             k.c.member_price.label("pack_member_price"),
         )
         .select_from(k.join(p, p.c.id == k.c.product_id).outerjoin(s, s.c.id == p.c.supplier_id))
-        .where(k.c.barcode.in_(sa.bindparam("codes", expanding=True)))
+        .where(k.c.barcode == codes if dialect == "postgresql" else k.c.barcode.in_(codes))
     )
     return sa.union_all(by_id, by_code, by_pack)
 
 
-# Built once: each half goes through its own unique index (product id, barcode code).
-_SALE_PRODUCTS = _sale_products_statement()
+# Built once per dialect: each part goes through its own unique index (product id,
+# barcode code, pack barcode).
+_SALE_PRODUCTS = {name: _sale_products_statement(name) for name in ("postgresql", None)}
 
 
 def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SaleProduct]]:
@@ -172,7 +183,9 @@ def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SalePro
     by_id, by_code = {}, {}
     if not ids and not codes:
         return by_id, by_code
-    rows = db.session.connection().execute(_SALE_PRODUCTS, {"ids": ids, "codes": codes})
+    conn = db.session.connection()
+    stmt = _SALE_PRODUCTS["postgresql" if conn.dialect.name == "postgresql" else None]
+    rows = conn.execute(stmt, {"ids": ids, "codes": codes})
     for row in rows:
         product = SaleProduct(
             id=row.id,
@@ -233,13 +246,34 @@ _ON_HAND_BUMP = _on_hand_bump_stmt()
 # lock stock rows crosswise; the UPDATE then touches only rows this transaction holds.
 # NO KEY UPDATE is the lock a plain UPDATE takes: FOR UPDATE would also wait for the
 # KEY SHARE locks that other sales' stock-movement foreign keys hold, and deadlock.
+_MOVEMENT_COLUMNS = (
+    "product_id",
+    "kind",
+    "quantity",
+    "unit_cost",
+    "unit_price",
+    "amount",
+    "owner",
+    "supplier_id",
+    "ref_type",
+    "ref_id",
+    "user_id",
+    "at",
+    "expiry_date",
+    "batch",
+)
+# The stock movements go in by the same statement (a CTE): one statement less per sale,
+# and one JSON text instead of an executemany bound and sent row by row. The
+# rows stored are the executemany's (mart.db.JsonRowsInsert), in the same order.
+_MOVEMENTS_PG = JsonRowsInsert(StockMovement.__table__, _MOVEMENT_COLUMNS, name="movement_rows")
 _ON_HAND_BUMP_PG = sa.text(
     "WITH locked AS MATERIALIZED ("
     " SELECT inv_products.id FROM inv_products"
     " WHERE inv_products.id = ANY(CAST(:ids AS INTEGER[]))"
     " ORDER BY inv_products.id FOR NO KEY UPDATE),"
     " moved AS (SELECT * FROM unnest(CAST(:ids AS INTEGER[]), CAST(:deltas AS BIGINT[]),"
-    " CAST(:uncs AS BIGINT[])) AS moved(id, delta, unc))"
+    " CAST(:uncs AS BIGINT[])) AS moved(id, delta, unc)),"
+    f" movements AS ({_MOVEMENTS_PG.sql})"
     " UPDATE inv_products SET on_hand = inv_products.on_hand + moved.delta,"
     " cost_pending = inv_products.cost_pending + CASE"
     " WHEN moved.unc = 0 OR inv_products.on_hand + moved.delta >= 0 THEN 0"
@@ -256,10 +290,11 @@ _MOVEMENTS_INSERT = sa.insert(StockMovement.__table__)
 def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=None) -> int:
     """Stock out for several lines of one sale: ``lines`` is a list of
     ``(product_id, quantity, unit_price)``; like ``record_sale`` for each line (same
-    movements, same cost and owner, never refused for stock), in two statements: the
-    movements inserted by one executemany, then on-hand moved by atomic SQL for every
-    product, locked in product-id order (so two sales never lock stock rows crosswise;
-    on PostgreSQL one statement for all of them).
+    movements, same cost and owner, never refused for stock). SQLite: two statements,
+    the movements inserted by one executemany, then on-hand moved by atomic SQL for
+    every product in product-id order. PostgreSQL: one statement, the products locked
+    in product-id order (so two sales never lock stock rows crosswise), the movements
+    inserted (a CTE) and on-hand moved.
 
     ``products`` (optional): the lines' products as the caller already read them in
     this transaction (``Product`` or ``SaleProduct`` by id), so they are not read again;
@@ -308,11 +343,10 @@ def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=Non
         delta[product.id] = delta.get(product.id, 0) - int(qty * 1000)
     movements.sort(key=lambda m: m["product_id"])
     conn = db.session.connection()  # Core statements: no ORM execute around them
-    conn.execute(_MOVEMENTS_INSERT, movements)
     moves = sorted(delta.items())
     # Units sold at no cost below zero stock wait for the next receipt's cost
     # (``cost_pending``), moved in the same statement as on-hand.
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":  # the movements and on-hand in one statement
         conn.execute(
             _ON_HAND_BUMP_PG,
             {
@@ -320,9 +354,11 @@ def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=Non
                 "deltas": [d for _, d in moves],
                 "uncs": [uncosted.get(pid, 0) for pid, _ in moves],
                 "now": now,
+                **_MOVEMENTS_PG.params(conn.dialect, movements),
             },
         )
-    else:  # SQLite: the sale holds the database's write lock; one executemany
+    else:  # SQLite: the sale holds the database's write lock; one executemany each
+        conn.execute(_MOVEMENTS_INSERT, movements)
         conn.execute(
             _ON_HAND_BUMP,
             [

@@ -18,14 +18,17 @@ Each keeps the outcome of the ordinary way; the tests named keep it so.
    SHARE OF shifts`` on PostgreSQL, so a concurrent close waits), and the inserts of the
    sale, its lines and its payments (one executemany each), run on the session's
    connection: the ORM's unit of work and ``session.execute`` cost CPU per row and per
-   statement, and nothing here needs ORM objects.
+   statement, and nothing here needs ORM objects. On PostgreSQL the lines go in by one
+   statement, the rows as one JSON text (``insert_lines``, ``mart.db.JsonRowsInsert``:
+   what the executemany stores, without binding and sending it row by row).
 3. **The receipt number** comes from ``mart.counters.next_value``, the one gap-free
    counter (a single upsert; the row stays locked until the sale commits or rolls back,
    so a rolled-back sale gives its number back).
 4. **The answer** goes through its declared schema, ``pos.schemas.SaleOut``, which
    dumps by a plan built once (``pos.schemas.PlainSchema``: each declared field read
    as the attribute of that name, no dump hooks) instead of marshmallow's per-field
-   machinery, which cost more CPU than the rest of the answer for ten lines.
+   machinery, which cost more CPU than the rest of the answer for ten lines; orjson
+   writes it (``mart.apiutil.large_json``: keys sorted as ``jsonify`` sorts them).
 
 Held by ``tests/pos/test_sale_path.py``: the 201 answer equals what ``GET
 /sales/{id}`` answers for the stored sale, and a 10-line sale stays within its
@@ -36,6 +39,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
+from mart.db import JsonRowsInsert
 from pos.models import Payment, Register, Sale, SaleLine, Shift
 from pos.services.promotions import given_on
 from printers.services import receipt_printer_columns
@@ -139,9 +143,25 @@ def _shift_statement(dialect):
     return stmt
 
 
+def _lines_statement(dialect):
+    """The sale's lines: an executemany; on PostgreSQL one statement of JSON rows."""
+    if dialect == "postgresql":
+        return JsonRowsInsert(SaleLine.__table__, [c for c in _LINE_COLUMNS if c != "id"])
+    return sa.insert(SaleLine.__table__)
+
+
+def insert_lines(conn, dialect: str, rows: list[dict]) -> None:
+    """Insert the sale's line rows (every column but ``id``), in their order."""
+    stmt = statement("lines", dialect)
+    if isinstance(stmt, JsonRowsInsert):
+        conn.execute(stmt.statement, stmt.params(conn.dialect, rows))
+    else:
+        conn.execute(stmt, rows)
+
+
 _BUILDERS = {
     "shift": _shift_statement,
     "sale": lambda dialect: sa.insert(Sale.__table__),
-    "lines": lambda dialect: sa.insert(SaleLine.__table__),
+    "lines": _lines_statement,
     "payments": lambda dialect: sa.insert(Payment.__table__),
 }

@@ -43,7 +43,13 @@ from pos.services._common import (
     _thousandths,
     _times_quantity,
 )
-from pos.services.fastpath import SaleView, person, receipt_printer, statement
+from pos.services.fastpath import (
+    SaleView,
+    insert_lines,
+    person,
+    receipt_printer,
+    statement,
+)
 from pos.services.receipts import receipt_document
 from pos.services.shifts import _require_own_open_shift
 from printers import services as printers
@@ -421,7 +427,7 @@ def _insert_sale(conn, dialect, row, lines, payments, register, user) -> SaleVie
         for no, line in enumerate(lines, start=1)
     ]
     # Lines and payments in one multi-row statement each (no ORM round trip per row).
-    conn.execute(statement("lines", dialect), line_rows)
+    insert_lines(conn, dialect, line_rows)
     promotions.record(conn, row["id"], lines)
     payment_rows = [
         {

@@ -2,11 +2,14 @@
 equals the stored sale, a 10-line sale stays within its statements, consignment
 products and printers are handled as before."""
 
+import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+import flask
+import orjson
 import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
@@ -16,6 +19,7 @@ from marshmallow import Schema
 from inventory import barcodes as bc
 from inventory import services as inventory
 from inventory.models import StockMovement
+from mart.db import JsonRowsInsert
 from mart.extensions import db
 from mart.money import round_half_up
 from pos import services
@@ -77,6 +81,20 @@ def test_answer_equals_the_stored_sale(app_factory):
     assert again.status_code == 200 and again.json == answer
 
 
+def test_the_answer_is_written_by_orjson(app, counter):
+    """The 201 answer is the JSON jsonify would write (keys sorted), written by orjson
+    (mart.apiutil.large_json): text outside ASCII as UTF-8, not escaped as \\uXXXX."""
+    pid, _ = factories.make_product(app, price=2_500, name="Kopi Ñusantara", unit="kg")
+    response = counter.sale([{"product_id": pid, "quantity": "1.5"}])
+    assert response.status_code == 201, response.json
+    body = response.get_data()
+    assert "Kopi Ñusantara".encode() in body
+    assert body == orjson.dumps(response.json, option=orjson.OPT_SORT_KEYS)
+    with app.test_request_context():
+        assert json.loads(flask.json.dumps(response.json)) == json.loads(body)
+    assert response.json == _stored(counter, response.json["id"])
+
+
 def _statements_of(app, sale):
     """The statements ``sale()`` runs, BEGIN left out, and its response."""
     statements = []
@@ -110,6 +128,17 @@ def test_a_ten_line_sale_in_few_statements(app, counter):
     writes, _response = _statements_of(app, lambda: counter.sale(lines))
     assert len(writes) <= 13, "\n".join(writes)
     assert not any(s.lstrip().startswith("SELECT printers") for s in writes)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # the stock movements go in with on-hand (one statement less), the lines and the
+        # movements each as one JSON text (mart.db.JsonRowsInsert), not an executemany
+        assert len(writes) <= 11, "\n".join(writes)
+        assert not any(s.lstrip().startswith("INSERT INTO inv_movements") for s in writes)
+        assert [s for s in writes if "json_populate_recordset" in s] == [
+            s for s in writes if "INSERT INTO sale_lines" in s or "INSERT INTO inv_movements" in s
+        ]
+        # the products by arrays, not an IN list rendered again at every execution
+        products = [s for s in writes if "FROM inv_barcodes" in s]
+        assert len(products) == 1 and "= ANY (%(ids)s" in products[0], products
 
 
 def test_packs_tiers_and_two_promotions_in_one_statement_more(app, counter):
@@ -271,6 +300,64 @@ def test_stock_rows_locked_as_a_plain_update_locks_them(app):
                 holder.close()
         assert inventory.get_product(a).on_hand == -1
         assert inventory.get_product(b).on_hand == -2
+
+
+def test_json_rows_store_what_an_executemany_stores(app):
+    """``mart.db.JsonRowsInsert`` (PostgreSQL: the sale's lines and stock movements)
+    stores what an executemany of ``sa.insert`` stores, in the rows' order (ids
+    ascending): quantities in thousandths, timestamps to the microsecond, dates, NULLs,
+    quotes and non-ASCII text; a value too long for its column fails as it does."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only (SQLite inserts by executemany)")
+    pid, _ = factories.make_product(app, price=1_000)
+    columns = ("product_id", "kind", "quantity", "unit_cost", "amount", "owner", "ref_type")
+    columns += ("ref_id", "at", "expiry_date", "batch")
+    at = datetime(2026, 12, 4, 5, 6, 7, 891_011, tzinfo=UTC)
+    rows = [
+        {
+            "product_id": pid,
+            "kind": "sale",
+            "quantity": Decimal(q),
+            "unit_cost": cost,
+            "amount": None if n == 1 else 2**40 + n,
+            "owner": "mart",
+            "ref_type": "sale",
+            "ref_id": None,
+            "at": at + timedelta(microseconds=n),
+            "expiry_date": date(2027, 1, n + 1) if n else None,
+            "batch": batch,
+        }
+        for n, (q, cost, batch) in enumerate(
+            [("-1.250", 900, 'Ïñ "kutip" \\ \n'), ("0.001", None, None), ("-12", 0, "b")]
+        )
+    ]
+    table = StockMovement.__table__
+    json_rows = JsonRowsInsert(table, columns)
+    with app.app_context():
+        conn = db.session.connection()
+        conn.execute(sa.insert(table), [row | {"ref_id": "many"} for row in rows])
+        rows_json = [row | {"ref_id": "json"} for row in rows]
+        conn.execute(json_rows.statement, json_rows.params(conn.dialect, rows_json))
+        stored = {
+            ref: conn.execute(
+                sa.select(table).where(table.c.ref_id == ref).order_by(table.c.id)
+            ).all()
+            for ref in ("many", "json")
+        }
+        assert [r.quantity for r in stored["json"]] == [r["quantity"] for r in rows]
+        assert [r.at for r in stored["json"]] == [r["at"] for r in rows]
+        keep = [c.name for c in table.columns if c.name not in ("id", "ref_id")]
+        assert [[r._mapping[c] for c in keep] for r in stored["json"]] == [
+            [r._mapping[c] for c in keep] for r in stored["many"]
+        ]
+        too_long = JsonRowsInsert(table, ["product_id", "kind", "quantity", "at", "batch"])
+        with pytest.raises(sa.exc.DataError):
+            conn.execute(
+                too_long.statement,
+                too_long.params(conn.dialect, [rows[0] | {"batch": "x" * 41}]),
+            )
+        db.session.rollback()
 
 
 def test_generated_rows_dump_as_marshmallow(app, counter, make_product):
