@@ -10,7 +10,9 @@ number of SQL statements (a before_cursor_execute counter; an executemany counts
     BENCH_SCALE=0.2 scales the catalogue down (default 1: 50.000 products)
     PROFILE_PYINSTRUMENT=1 also prints a pyinstrument profile of the measured sales
     PROFILE_CPROFILE=1 prints cProfile's 40 costliest functions by own time and 80 by
-        cumulative time (deterministic: counts every call, slower than pyinstrument)
+        cumulative time (deterministic: counts every call, slower than pyinstrument);
+        PROFILE_CPROFILE=cpu times them by CPU (process_time): the database's time is not
+        in it, so the cumulative figures are this process's work
     PROFILE_CALLGRIND=1 under ``valgrind --tool=callgrind --instr-atstart=no``: counts the
         instructions of the measured sales only (repeatable whatever the machine's load;
         ``callgrind_annotate`` reads the total)
@@ -159,9 +161,13 @@ def run(url, instance):
         subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True)
     cprofile = None
     if os.environ.get("PROFILE_CPROFILE"):
-        cprofile = cProfile.Profile()
+        # PROFILE_CPROFILE=cpu times by process_time: waiting on the database is left out
+        timer = time.process_time if os.environ["PROFILE_CPROFILE"] == "cpu" else None
+        cprofile = cProfile.Profile(timer) if timer else cProfile.Profile()
         cprofile.enable()
+    db_before = _db_cpu(url)
     results = [one() for _ in range(SALES)]
+    db_spent = _db_cpu(url) - db_before
     if callgrind:
         subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], check=True)
         print(f"  instructions counted for {SALES} sales: see callgrind.out.{os.getpid()}")
@@ -179,8 +185,19 @@ def run(url, instance):
         f"  cpu ms p50 {statistics.median(cpus):.1f} mean {statistics.mean(cpus):.1f}"
         f"  statements/sale {statistics.median(stmts):.0f} (min {min(stmts)}, max {max(stmts)})"
     )
+    if WHICH == "postgres":
+        print(f"  database server CPU per sale {db_spent * 1000 / SALES:.2f} ms")
     if profiler is not None:
         print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def _db_cpu(url) -> float:
+    """CPU seconds so far of the database's server processes for this database."""
+    if WHICH != "postgres":
+        return 0.0
+    plain = url.replace("+psycopg", "")
+    ticks = [bench_pos._proc_ticks(pid) for pid in bench_pos._db_pids(plain)]
+    return sum(t[0] for t in ticks if t is not None) / bench_pos.TICK
 
 
 def _with_packs(app, ids, count=1000):

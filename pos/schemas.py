@@ -5,7 +5,8 @@ from decimal import Decimal
 from keyword import iskeyword
 
 import sqlalchemy as sa
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
+from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 
 from mart.apiutil import PageArgs
 from mart.extensions import db
@@ -84,6 +85,117 @@ def _row_function(plan):
     source = "def row(obj):\n    return {" + ", ".join(items) + "}\n"
     exec(compile(source, "<PlainSchema.row>", "exec"), env)
     return env["row"]
+
+
+_QUICK = object()  # a field the quick load reads by the field's own ``deserialize``
+_NOT_QUICK = object()  # the value is not the plain case: marshmallow's load decides
+
+
+class QuickLoadSchema(Schema):
+    """A request schema whose ``load`` answers the plain case quickly, and hands
+    anything else to marshmallow's own load. It either returns exactly what
+    marshmallow would, or lets marshmallow decide, errors included.
+
+    The plain case is a dict with no unknown key, where:
+    - an ``Integer`` is an ``int`` (not ``bool``) and a ``String`` is a ``str``, each
+      passing its field's validators (checked without the field's ``deserialize``);
+    - every other field goes through its own ``deserialize`` (a nested schema that is
+      a ``QuickLoadSchema`` loads quickly in turn);
+    - a missing field has a default, and a ``None`` is allowed;
+    - the ``@validates_schema`` hooks pass.
+
+    The first value outside it (a wrong type, a failed validator, a missing required
+    field, an unknown key) sends the whole body to ``Schema.load``, which writes the
+    errors as before. A schema with any other hook (``pre_load``, ``post_load``,
+    ``@validates``) is always loaded by marshmallow. The sale's body (``SaleIn``): the
+    schema machinery of marshmallow's load cost about 10% of the sale's CPU
+    (pos/README.md, "Instructions per sale"); ``tests/pos/test_quick_load.py`` holds
+    it to marshmallow's result on random bodies, valid and not."""
+
+    quick_load = True  # False: marshmallow's load only (the tests compare the two)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        hooks = self._hooks
+        self._quick_plan = None
+        if hooks[PRE_LOAD] or hooks[POST_LOAD] or hooks[VALIDATES] or self.many:
+            return
+        plan = []
+        for name, field in self.load_fields.items():
+            key = field.data_key if field.data_key is not None else name
+            kind = _QUICK
+            if not field.pre_load and not field.post_load:
+                if type(field) is fields.Integer:
+                    kind = int
+                elif type(field) is fields.String:
+                    kind = str
+            plan.append((key, field.attribute or name, field, kind))
+        self._quick_plan = tuple(plan)
+        self._quick_keys = frozenset(key for key, *_rest in plan)
+        self._quick_validators = [
+            name
+            for tag in (True, False)
+            for name, many, _kw in hooks[VALIDATES_SCHEMA]
+            if many == tag
+        ]
+        self._quick_original = {
+            name: kw.get("pass_original", False) for name, _m, kw in hooks[VALIDATES_SCHEMA]
+        }
+
+    def load(self, data, *, many=None, partial=None, unknown=None):
+        if (
+            self.quick_load
+            and self._quick_plan is not None
+            and not many
+            and partial is None
+            and not self.partial
+            and type(data) is dict
+            and self._quick_keys.issuperset(data)
+        ):
+            result = self._quick(data, self.unknown if unknown is None else unknown)
+            if result is not _NOT_QUICK:
+                return result
+        return super().load(data, many=many, partial=partial, unknown=unknown)
+
+    def _quick(self, data, unknown):
+        out = {}
+        try:
+            for key, attr, field, kind in self._quick_plan:
+                value = data.get(key, missing)
+                if value is missing:
+                    if field.required:
+                        return _NOT_QUICK
+                    default = field.load_default
+                    if default is not missing:
+                        out[attr] = default() if callable(default) else default
+                    continue
+                value = _quick_value(field, kind, key, value, data)
+                if value is _NOT_QUICK:
+                    return _NOT_QUICK
+                out[attr] = value
+            for name in self._quick_validators:
+                validator = getattr(self, name)
+                if self._quick_original[name]:
+                    validator(out, data, partial=None, many=False, unknown=unknown)
+                else:
+                    validator(out, partial=None, many=False, unknown=unknown)
+        except ValidationError:
+            return _NOT_QUICK
+        return out
+
+
+def _quick_value(field, kind, key, value, data):
+    """A present value as ``field`` loads it, or ``_NOT_QUICK`` (``QuickLoadSchema``);
+    raises ``ValidationError`` as the field's ``deserialize`` does."""
+    if value is None:
+        return None if field.allow_none else _NOT_QUICK
+    if kind is _QUICK:
+        return field.deserialize(value, key, data)
+    if type(value) is not kind:
+        return _NOT_QUICK
+    for check in field.validators:
+        check(value)
+    return value
 
 
 class Rows(fields.List):
@@ -233,7 +345,7 @@ class ShiftListArgs(PageArgs):
 # --- sales -------------------------------------------------------------------------
 
 
-class SaleLineIn(Schema):
+class SaleLineIn(QuickLoadSchema):
     product_id = fields.Integer(strict=True, load_default=None, allow_none=True)
     barcode = fields.String(
         validate=validate.Length(min=1, max=64), load_default=None, allow_none=True
@@ -247,13 +359,13 @@ class SaleLineIn(Schema):
             raise ValidationError("Give product_id or barcode.", field_name="product_id")
 
 
-class SalePaymentIn(Schema):
+class SalePaymentIn(QuickLoadSchema):
     method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
     amount = positive_money(required=True)
     reference = fields.String(validate=validate.Length(max=100), load_default=None, allow_none=True)
 
 
-class SaleIn(Schema):
+class SaleIn(QuickLoadSchema):
     id = fields.UUID(required=True)
     shift_id = fields.Integer(required=True, strict=True)
     member_no = fields.String(validate=validate.Length(max=32), load_default=None, allow_none=True)
