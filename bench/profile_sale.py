@@ -125,7 +125,7 @@ def run(url, instance):
     def count(conn, cursor, statement, parameters, context, executemany):
         statements[0] += 1
         if echo:
-            print("   ", " ".join(statement.split())[:150])
+            print("   ", " ".join(statement.split())[: int(os.environ.get("PROFILE_ECHO_WIDTH", 150))])
 
     def one():
         body = bench_pos.sale_body(rng, ids, shifts[0])

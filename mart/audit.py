@@ -15,7 +15,7 @@ log = logging.getLogger("mart.audit")
 # One constant Core statement on the session's connection: the row is written at once,
 # in the caller's transaction, without an ORM object for the commit to flush (the
 # sale path's commit had nothing else to flush; the unit of work cost ~0,3 ms).
-_INSERT = sa.insert(AuditLog.__table__)
+_INSERT = sa.insert(AuditLog.__table__).inline()  # inline: no RETURNING id
 
 
 def record(action, target=None, target_id=None, before=None, after=None, note=None, user=None):

@@ -366,7 +366,7 @@ def queue_drawer_kick(printer_id=None, *, ref_type=None, ref_id=None) -> PrintJo
     return _write_job(printer, "drawer", payload, ref_type=ref_type, ref_id=ref_id)
 
 
-_JOBS_INSERT = sa.insert(PrintJob.__table__)
+_JOBS_INSERT = sa.insert(PrintJob.__table__).inline()
 
 # What a sale's jobs need of their printer, as Core columns (no ORM object to build):
 # by id (any printer, as get_printer) or the default one (the first active).

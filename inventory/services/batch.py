@@ -284,7 +284,7 @@ _ON_HAND_BUMP_PG = sa.text(
     " WHERE inv_products.id = locked.id"
 ).bindparams(sa.bindparam("now", type_=Product.__table__.c.updated_at.type))
 
-_MOVEMENTS_INSERT = sa.insert(StockMovement.__table__)
+_MOVEMENTS_INSERT = sa.insert(StockMovement.__table__).inline()
 
 
 def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=None) -> int:
