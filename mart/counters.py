@@ -30,6 +30,17 @@ def _statement(dialect: str) -> sa.Executable:
     return stmt
 
 
+def upsert_sql(param: str = "name") -> str:
+    """PostgreSQL: the counter's upsert as SQL text, the counter's name the parameter
+    ``param``, answering ``value``: for a caller's statement to run as a CTE (the sale
+    takes its receipt number inside its own insert, ``pos.services.fastpath``)."""
+    table = Counter.__table__.name
+    return (
+        f"INSERT INTO {table} (name, value) VALUES (:{param}, 1)"
+        f" ON CONFLICT (name) DO UPDATE SET value = {table}.value + 1 RETURNING value"
+    )
+
+
 def next_value(name: str) -> int:
     """Return the next value of counter ``name`` (1, 2, 3...), creating it on first use."""
     conn = db.session.connection()

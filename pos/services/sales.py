@@ -46,6 +46,7 @@ from pos.services._common import (
 from pos.services.fastpath import (
     SaleView,
     insert_lines,
+    insert_sale_pg,
     person,
     receipt_printer,
     statement,
@@ -252,11 +253,9 @@ def create_sale(
 
     # Writes from here on, by Core statements (no ORM unit of work), and nothing read
     # back: the answer is built from what was written. The receipt counter row
-    # serialises one register's sales.
-    seq = next_value(f"receipt:{register.code}")
+    # serialises one register's sales; the number is taken as the sale is inserted.
     row = {
         "id": data["id"],
-        "number": f"{cfg['MART_BRANCH_CODE']}-{register.code}-{seq:06d}",
         "register_id": register.id,
         "shift_id": shift.id,
         "cashier_id": user.id,
@@ -278,7 +277,8 @@ def create_sale(
         "business_date": business_date(now),
         "created_at": now,
     }
-    sale = _insert_sale(conn, dialect, row, lines, payments, register, user)
+    number = (f"receipt:{register.code}", f"{cfg['MART_BRANCH_CODE']}-{register.code}-")
+    sale = _insert_sale(conn, dialect, row, lines, payments, register, user, number)
     pos_credit.charge_sale(sale, on_credit, user)  # under the member's credit row lock
     _post_sale_effects(
         sale,
@@ -393,11 +393,11 @@ def _check_member_pin(data, payments, register, member_no, user):
         members.check_member_pin(member_no, data.get("member_pin"), user=user)
 
 
-def _insert_sale(conn, dialect, row, lines, payments, register, user) -> SaleView:
-    """Insert the sale, its lines and its payments (Core statements, nothing read
-    back) and answer the ``SaleView`` of what was written."""
-    # The primary key: a racing duplicate fails here (IntegrityError, see the view).
-    conn.execute(statement("sale", dialect), row)
+def _insert_sale(conn, dialect, row, lines, payments, register, user, number) -> SaleView:
+    """Take the sale's receipt number (``number``: the counter's name and the number's
+    prefix) and insert the sale, its lines and its payments (Core statements, nothing
+    read back); answer the ``SaleView`` of what was written. On PostgreSQL all of it is
+    one statement (``fastpath.insert_sale_pg``), on SQLite four."""
     line_rows = [
         {
             "sale_id": row["id"],
@@ -426,9 +426,6 @@ def _insert_sale(conn, dialect, row, lines, payments, register, user) -> SaleVie
         }
         for no, line in enumerate(lines, start=1)
     ]
-    # Lines and payments in one multi-row statement each (no ORM round trip per row).
-    insert_lines(conn, dialect, line_rows)
-    promotions.record(conn, row["id"], lines)
     payment_rows = [
         {
             "sale_id": row["id"],
@@ -438,8 +435,20 @@ def _insert_sale(conn, dialect, row, lines, payments, register, user) -> SaleVie
         }
         for p in payments
     ]
-    if payment_rows:
-        conn.execute(statement("payments", dialect), payment_rows)
+    counter, prefix = number
+    # The primary key: a racing duplicate fails here (IntegrityError, see the view).
+    if dialect == "postgresql":
+        row["number"] = insert_sale_pg(
+            conn, row, line_rows, payment_rows, counter=counter, prefix=prefix
+        )
+    else:
+        row["number"] = f"{prefix}{next_value(counter):06d}"
+        conn.execute(statement("sale", dialect), row)
+        # Lines and payments in one multi-row statement each (no ORM round trip per row).
+        insert_lines(conn, dialect, line_rows)
+        if payment_rows:
+            conn.execute(statement("payments", dialect), payment_rows)
+    promotions.record(conn, row["id"], lines)
     return SaleView(
         **row,
         register=register,

@@ -23,8 +23,10 @@ from mart.db import JsonRowsInsert
 from mart.extensions import db
 from mart.money import round_half_up
 from pos import services
+from pos.models import Payment, Sale, SaleLine
 from pos.schemas import PlainSchema, SaleLineOut, SaleOut, SalePaymentOut
 from pos.services import _net_unit_price, _times_quantity
+from pos.services import sales as sales_module
 from pos.services.fastpath import SaleView
 from printers import services as printing
 from printers.models import PrintJob
@@ -130,12 +132,17 @@ def test_a_ten_line_sale_in_few_statements(app, counter):
     assert not any(s.lstrip().startswith("SELECT printers") for s in writes)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # the stock movements go in with on-hand (one statement less), the lines and the
-        # movements each as one JSON text (mart.db.JsonRowsInsert), not an executemany
-        assert len(writes) <= 11, "\n".join(writes)
+        # movements each as one JSON text (mart.db.JsonRowsInsert), not an executemany;
+        # the receipt number, the sale, its lines and its payments in one statement
+        assert len(writes) <= 8, "\n".join(writes)
         assert not any(s.lstrip().startswith("INSERT INTO inv_movements") for s in writes)
         assert [s for s in writes if "json_populate_recordset" in s] == [
             s for s in writes if "INSERT INTO sale_lines" in s or "INSERT INTO inv_movements" in s
         ]
+        sale = [s for s in writes if "INSERT INTO sales" in s]
+        assert len(sale) == 1, sale
+        for part in ("INSERT INTO counters", "INSERT INTO sale_lines", "INSERT INTO payments"):
+            assert [s for s in writes if part in s] == sale, part
         # the products by arrays, not an IN list rendered again at every execution
         products = [s for s in writes if "FROM inv_barcodes" in s]
         assert len(products) == 1 and "= ANY (%(ids)s" in products[0], products
@@ -399,3 +406,86 @@ def test_generated_rows_dump_as_marshmallow(app, counter, make_product):
                 if not isinstance(schema, SaleOut):  # its lines are Rows, dumped by row
                     assert schema.row(obj) == Schema._serialize(schema, obj)
         assert view.lines[0].promotions and view.lines[1].pack_name == "DUS"
+
+
+@pytest.mark.parametrize(
+    ("before", "number"), [(None, "000001"), (41, "000042"), (999_999, "1000000")]
+)
+def test_receipt_numbers_padded_to_six_digits_and_never_cut(app, counter, before, number):
+    """The receipt number is ``<branch>-<register>-`` and the register's counter
+    zero-padded to 6 digits; from a million on, whole (PostgreSQL takes it inside the
+    sale's insert, SQLite by a statement of its own: the same numbers)."""
+    pid, _code = factories.make_product(app, price=1_000)
+    if before is not None:
+        with app.app_context():
+            db.session.execute(
+                sa.text("INSERT INTO counters (name, value) VALUES (:n, :v)"),
+                {"n": f"receipt:{counter.register['code']}", "v": before},
+            )
+            db.session.commit()
+    response = counter.sale([{"product_id": pid}])
+    assert response.status_code == 201, response.json
+    branch = app.config["MART_BRANCH_CODE"]
+    assert response.json["number"] == f"{branch}-{counter.register['code']}-{number}"
+    assert _stored(counter, response.json["id"])["number"] == response.json["number"]
+
+
+def test_one_statement_stores_what_the_statements_one_by_one_store(app, counter, make_product):
+    """PostgreSQL's one statement for the receipt number, the sale, its lines and its
+    payments (``fastpath.insert_sale_pg``) stores what SQLite's four store, run here on
+    the same database: every column of the sale, its lines and its payments, the lines
+    in order; and the next receipt number."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only (SQLite takes the statements one by one)")
+    pid, code = make_product(price=3_000, tiers=[{"min_quantity": 2, "price": 2_900}])
+    other, _ = make_product(price=1_250, unit="kg")
+    body = {
+        "lines": [
+            {"barcode": code, "quantity": 3},
+            {"product_id": other, "quantity": 1.25, "discount": 100},
+            {"product_id": pid, "quantity": 1},
+        ],
+        "payments": [
+            {"method": "qris", "amount": 5_000, "reference": 'Q-"1" Ïñ'},
+            {"method": "cash", "amount": 20_000},
+        ],
+    }
+    ordinary = sales_module._insert_sale
+
+    def one_by_one(conn, dialect, *args):
+        return ordinary(conn, "sqlite", *args)  # SQLite's statements, on PostgreSQL
+
+    first = counter.sale(body["lines"], body["payments"])
+    assert first.status_code == 201, first.json
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sales_module, "_insert_sale", one_by_one)
+        second = counter.sale(body["lines"], body["payments"])
+    assert second.status_code == 201, second.json
+    third = counter.sale(body["lines"], body["payments"])
+    numbers = [int(r.json["number"].rsplit("-", 1)[1]) for r in (first, second, third)]
+    assert numbers[1] == numbers[0] + 1 and numbers[2] == numbers[1] + 1
+    with app.app_context():
+        conn = db.session.connection()
+        stored = {}
+        for name, table, key in (
+            ("sale", Sale.__table__, "id"),
+            ("lines", SaleLine.__table__, "sale_id"),
+            ("payments", Payment.__table__, "sale_id"),
+        ):
+            # not the keys, nor the number (checked above), nor the sale's moment
+            left_out = ("id", "sale_id", "number", "created_at")
+            keep = [c for c in table.columns if c.name not in left_out]
+            stored[name] = [
+                [
+                    [row._mapping[c.name] for c in keep]
+                    for row in conn.execute(
+                        sa.select(table).where(table.c[key] == r.json["id"]).order_by(table.c.id)
+                    )
+                ]
+                for r in (first, second)
+            ]
+        db.session.rollback()
+    for name, (merged, separate) in stored.items():
+        assert merged == separate, name
+    assert len(stored["lines"][0]) == 3 and len(stored["payments"][0]) == 2
