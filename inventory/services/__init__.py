@@ -50,6 +50,7 @@ from inventory.services.batch import (
     products_by_barcodes,
     record_sales,
     sale_products,
+    sale_stock,
     tiers_of,
 )
 from inventory.services.consignment import (
@@ -116,6 +117,7 @@ __all__ = [
     "get_products",
     "products_by_barcodes",
     "record_sales",
+    "sale_stock",
     "sale_products",
     "tiers_of",
     # goods receipts and supplier returns

@@ -266,15 +266,19 @@ _MOVEMENT_COLUMNS = (
 # and one JSON text instead of an executemany bound and sent row by row. The
 # rows stored are the executemany's (mart.db.JsonRowsInsert), in the same order.
 _MOVEMENTS_PG = JsonRowsInsert(StockMovement.__table__, _MOVEMENT_COLUMNS, name="movement_rows")
-_ON_HAND_BUMP_PG = sa.text(
-    "WITH locked AS MATERIALIZED ("
+# The statement's CTEs and its UPDATE, apart, so a caller can run them as CTEs of its
+# own statement (the sale's, ``SaleStock``); the names and parameters are these.
+ON_HAND_CTES_PG = (
+    "locked AS MATERIALIZED ("
     " SELECT inv_products.id FROM inv_products"
     " WHERE inv_products.id = ANY(CAST(:ids AS INTEGER[]))"
     " ORDER BY inv_products.id FOR NO KEY UPDATE),"
     " moved AS (SELECT * FROM unnest(CAST(:ids AS INTEGER[]), CAST(:deltas AS BIGINT[]),"
     " CAST(:uncs AS BIGINT[])) AS moved(id, delta, unc)),"
     f" movements AS ({_MOVEMENTS_PG.sql})"
-    " UPDATE inv_products SET on_hand = inv_products.on_hand + moved.delta,"
+)
+ON_HAND_UPDATE_PG = (
+    "UPDATE inv_products SET on_hand = inv_products.on_hand + moved.delta,"
     " cost_pending = inv_products.cost_pending + CASE"
     " WHEN moved.unc = 0 OR inv_products.on_hand + moved.delta >= 0 THEN 0"
     " WHEN -(inv_products.on_hand + moved.delta) < moved.unc"
@@ -282,7 +286,9 @@ _ON_HAND_BUMP_PG = sa.text(
     " updated_at = :now"
     " FROM locked JOIN moved ON moved.id = locked.id"
     " WHERE inv_products.id = locked.id"
-).bindparams(sa.bindparam("now", type_=Product.__table__.c.updated_at.type))
+)
+ON_HAND_NOW_PG = sa.bindparam("now", type_=Product.__table__.c.updated_at.type)
+_ON_HAND_BUMP_PG = sa.text(f"WITH {ON_HAND_CTES_PG} {ON_HAND_UPDATE_PG}").bindparams(ON_HAND_NOW_PG)
 
 _MOVEMENTS_INSERT = sa.insert(StockMovement.__table__).inline()
 
@@ -304,6 +310,61 @@ def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=Non
     writing anything. Answers the number of movements written."""
     if not lines:
         return 0
+    stock = sale_stock(lines, ref_type=ref_type, ref_id=ref_id, user=user, products=products)
+    conn = db.session.connection()  # Core statements: no ORM execute around them
+    if conn.dialect.name == "postgresql":  # the movements and on-hand in one statement
+        conn.execute(_ON_HAND_BUMP_PG, stock.params_pg(conn.dialect))
+    else:  # SQLite: the sale holds the database's write lock; one executemany each
+        conn.execute(_MOVEMENTS_INSERT, stock.movements)
+        conn.execute(
+            _ON_HAND_BUMP,
+            [
+                {"b_id": pid, "b_delta": d, "b_unc": stock.uncosted.get(pid, 0), "b_now": stock.now}
+                for pid, d in stock.moves
+            ],
+        )
+    stock.written()
+    return len(stock.movements)
+
+
+@dataclass
+class SaleStock:
+    """What a sale's stock-out writes (``sale_stock``): the movements (product order),
+    on-hand's change per product (``moves``, thousandths, product order) and the units
+    sold at no known cost (``uncosted``). ``record_sales`` writes it; on PostgreSQL a
+    caller may instead run ``ON_HAND_CTES_PG`` and ``ON_HAND_UPDATE_PG`` as CTEs of its
+    own statement (the sale's, ``pos.services.fastpath``) with ``params_pg``, then call
+    ``written``."""
+
+    movements: list
+    moves: list
+    uncosted: dict
+    now: object
+
+    def params_pg(self, dialect) -> dict:
+        """The parameters of the PostgreSQL statement (``ids``, ``deltas``, ``uncs``,
+        ``now``, ``movement_rows``)."""
+        return {
+            "ids": [pid for pid, _ in self.moves],
+            "deltas": [d for _, d in self.moves],
+            "uncs": [self.uncosted.get(pid, 0) for pid, _ in self.moves],
+            "now": self.now,
+            **_MOVEMENTS_PG.params(dialect, self.movements),
+        }
+
+    def written(self) -> None:
+        """After the writes: loaded ORM products (if any) read their new on-hand again."""
+        mapper = sa.inspect(Product)
+        identity_map = db.session.identity_map
+        for pid, _delta in self.moves:
+            loaded = identity_map.get(mapper.identity_key_from_primary_key([pid]))
+            if loaded is not None:
+                db.session.expire(loaded, ["on_hand", "updated_at", "cost_pending"])
+
+
+def sale_stock(lines, *, ref_type="sale", ref_id: str, user=None, products=None) -> SaleStock:
+    """The stock-out of a sale's ``lines`` as ``record_sales`` writes it, written by
+    nobody yet (see ``SaleStock``); raises as ``record_sales`` does, before any write."""
     products = dict(products or {})
     wanted = {int(line[0]) for line in lines} - products.keys()
     if wanted:
@@ -342,34 +403,6 @@ def record_sales(lines, *, ref_type="sale", ref_id: str, user=None, products=Non
         )
         delta[product.id] = delta.get(product.id, 0) - int(qty * 1000)
     movements.sort(key=lambda m: m["product_id"])
-    conn = db.session.connection()  # Core statements: no ORM execute around them
-    moves = sorted(delta.items())
     # Units sold at no cost below zero stock wait for the next receipt's cost
     # (``cost_pending``), moved in the same statement as on-hand.
-    if conn.dialect.name == "postgresql":  # the movements and on-hand in one statement
-        conn.execute(
-            _ON_HAND_BUMP_PG,
-            {
-                "ids": [pid for pid, _ in moves],
-                "deltas": [d for _, d in moves],
-                "uncs": [uncosted.get(pid, 0) for pid, _ in moves],
-                "now": now,
-                **_MOVEMENTS_PG.params(conn.dialect, movements),
-            },
-        )
-    else:  # SQLite: the sale holds the database's write lock; one executemany each
-        conn.execute(_MOVEMENTS_INSERT, movements)
-        conn.execute(
-            _ON_HAND_BUMP,
-            [
-                {"b_id": pid, "b_delta": d, "b_unc": uncosted.get(pid, 0), "b_now": now}
-                for pid, d in moves
-            ],
-        )
-    mapper = sa.inspect(Product)
-    identity_map = db.session.identity_map
-    for pid in delta:  # loaded ORM products (if any) read their new on-hand again
-        loaded = identity_map.get(mapper.identity_key_from_primary_key([pid]))
-        if loaded is not None:
-            db.session.expire(loaded, ["on_hand", "updated_at", "cost_pending"])
-    return len(movements)
+    return SaleStock(movements, sorted(delta.items()), uncosted, now)

@@ -43,6 +43,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from inventory.services import batch as stock_batch
 from mart import counters
 from mart.db import JsonRowsInsert
 from pos.models import Payment, Register, Sale, SaleLine, Shift
@@ -159,20 +160,25 @@ _NUMBERED_SALE_COLUMNS = tuple(c for c in _SALE_COLUMNS if c != "number")
 
 
 def _sale_statement_pg() -> sa.TextClause:
-    """PostgreSQL: the receipt number, the sale, its lines and its payments in ONE
-    statement (four before 4 December, at 3-4% of the sale's CPU each):
+    """PostgreSQL: the receipt number, the sale, its lines, its payments and its stock
+    in ONE statement (five before 4 December):
 
     - ``counter``: the receipt counter's upsert (``mart.counters``, the same statement:
       gap-free, the row locked until the sale commits or rolls back);
     - ``sale``: the sale, its number ``<prefix><value>`` with the value zero-padded to 6
       digits as ``f"{value:06d}"`` pads it (``1234567`` stays whole), answered;
-    - ``lines`` and ``payments``: JSON rows (``mart.db.JsonRowsInsert``), in order.
+    - ``lines`` and ``payments``: JSON rows (``mart.db.JsonRowsInsert``), in order;
+    - the stock-out (``inventory.services.batch``: ``locked``, ``moved``, ``movements``
+      and ``on_hand``): the movements, and on-hand with the products locked in id
+      order, as ``record_sales`` writes them by a statement of its own elsewhere.
 
     The foreign keys of lines and payments to the sale are checked at the end of the
-    statement, when the sale is there. A sale id already taken fails the statement on
-    the primary key, as the sale's own insert did, and the counter's change goes with
-    it. ``tests/pos/test_sale_path.py`` holds it to storing what the statements one by
-    one store."""
+    statement, when the sale is there. The counter's row is locked before the
+    products (the main query reads ``sale``, which reads ``counter``; ``on_hand`` runs
+    after it), as when they were statements one after the other. A sale id already
+    taken fails the statement on the primary key, as the sale's own insert did, and the
+    counter's change goes with it. ``tests/pos/test_sale_path.py`` holds it to storing
+    what the statements one by one store."""
     sales = Sale.__table__
     counter = counters.upsert_sql("counter_name")
     quote = postgresql.dialect().identifier_preparer.quote
@@ -185,11 +191,14 @@ def _sale_statement_pg() -> sa.TextClause:
         f" VALUES ({values}, (SELECT :number_prefix || {padded} FROM counter))"
         " RETURNING number),"
         f" lines AS ({_LINE_ROWS.sql}),"
-        f" payments AS ({_PAYMENT_ROWS.sql})"
+        f" payments AS ({_PAYMENT_ROWS.sql}),"
+        f" {stock_batch.ON_HAND_CTES_PG},"
+        f" on_hand AS ({stock_batch.ON_HAND_UPDATE_PG})"
         " SELECT number FROM sale"
     )
     return sa.text(sql).bindparams(
-        *(sa.bindparam(c, type_=sales.c[c].type) for c in _NUMBERED_SALE_COLUMNS)
+        *(sa.bindparam(c, type_=sales.c[c].type) for c in _NUMBERED_SALE_COLUMNS),
+        stock_batch.ON_HAND_NOW_PG,
     )
 
 
@@ -199,12 +208,14 @@ _PAYMENT_ROWS = JsonRowsInsert(
 )
 
 
-def insert_sale_pg(conn, row, line_rows, payment_rows, *, counter, prefix) -> str:
+def insert_sale_pg(conn, row, line_rows, payment_rows, sale_stock, *, counter, prefix) -> str:
     """PostgreSQL: take the receipt number from ``counter`` and insert the sale ``row``
-    (every column but ``number``), its lines and its payments, in one statement
+    (every column but ``number``), its lines and its payments, and write its stock-out
+    (``sale_stock``: ``inventory.services.SaleStock``), in one statement
     (``_sale_statement_pg``). Answers the sale's number."""
     params = {
         **row,
+        **sale_stock.params_pg(conn.dialect),
         "counter_name": counter,
         "number_prefix": prefix,
         **_LINE_ROWS.params(conn.dialect, line_rows),

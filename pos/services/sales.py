@@ -278,7 +278,10 @@ def create_sale(
         "created_at": now,
     }
     number = (f"receipt:{register.code}", f"{cfg['MART_BRANCH_CODE']}-{register.code}-")
-    sale = _insert_sale(conn, dialect, row, lines, payments, register, user, number)
+    products = {line["product"].id: line["product"] for line in lines}
+    sale, stock_written = _insert_sale(
+        conn, dialect, row, lines, payments, register, user, number, products
+    )
     pos_credit.charge_sale(sale, on_credit, user)  # under the member's credit row lock
     _post_sale_effects(
         sale,
@@ -286,8 +289,9 @@ def create_sale(
         cash_paid=bool(cash),
         simpanan=simpanan,
         printing=printing,
-        products={line["product"].id: line["product"] for line in lines},
+        products=products,
         printer=receipt_printer(found),
+        stock_written=stock_written,
     )
     if approver is not None:
         audit.record(
@@ -393,11 +397,15 @@ def _check_member_pin(data, payments, register, member_no, user):
         members.check_member_pin(member_no, data.get("member_pin"), user=user)
 
 
-def _insert_sale(conn, dialect, row, lines, payments, register, user, number) -> SaleView:
+def _insert_sale(
+    conn, dialect, row, lines, payments, register, user, number, products
+) -> tuple[SaleView, bool]:
     """Take the sale's receipt number (``number``: the counter's name and the number's
     prefix) and insert the sale, its lines and its payments (Core statements, nothing
-    read back); answer the ``SaleView`` of what was written. On PostgreSQL all of it is
-    one statement (``fastpath.insert_sale_pg``), on SQLite four."""
+    read back); answer the ``SaleView`` of what was written, and whether its stock-out
+    was written too. On PostgreSQL all of it, the stock-out included, is one statement
+    (``fastpath.insert_sale_pg``); on SQLite four, the stock-out after them
+    (``_post_sale_effects``)."""
     line_rows = [
         {
             "sale_id": row["id"],
@@ -437,10 +445,21 @@ def _insert_sale(conn, dialect, row, lines, payments, register, user, number) ->
     ]
     counter, prefix = number
     # The primary key: a racing duplicate fails here (IntegrityError, see the view).
-    if dialect == "postgresql":
-        row["number"] = insert_sale_pg(
-            conn, row, line_rows, payment_rows, counter=counter, prefix=prefix
+    stock_written = dialect == "postgresql"
+    if stock_written:
+        stock = inventory.sale_stock(
+            _stock_lines(
+                (r["product_id"], r["quantity"], r["amount"], r["line_no"]) for r in line_rows
+            ),
+            ref_type="sale",
+            ref_id=row["id"],
+            user=user,
+            products=products,
         )
+        row["number"] = insert_sale_pg(
+            conn, row, line_rows, payment_rows, stock, counter=counter, prefix=prefix
+        )
+        stock.written()
     else:
         row["number"] = f"{prefix}{next_value(counter):06d}"
         conn.execute(statement("sale", dialect), row)
@@ -449,7 +468,7 @@ def _insert_sale(conn, dialect, row, lines, payments, register, user, number) ->
         if payment_rows:
             conn.execute(statement("payments", dialect), payment_rows)
     promotions.record(conn, row["id"], lines)
-    return SaleView(
+    view = SaleView(
         **row,
         register=register,
         cashier=person(user),
@@ -459,29 +478,40 @@ def _insert_sale(conn, dialect, row, lines, payments, register, user, number) ->
         ],
         payments=[SimpleNamespace(**r) for r in payment_rows],
     )
+    return view, stock_written
+
+
+def _stock_lines(lines) -> list[tuple]:
+    """The stock-out's lines of ``(product_id, quantity, amount, line_no)``: by product
+    (then line), with the net unit price and what the customer paid (consignment
+    settles from it)."""
+    return [
+        (product_id, quantity, _net_unit_price(amount, quantity), amount)
+        for product_id, quantity, amount, _no in sorted(lines, key=lambda ln: (ln[0], ln[3]))
+    ]
 
 
 def _post_sale_effects(
-    sale, user, *, cash_paid: bool, simpanan: int, printing=True, products=None, printer=...
+    sale,
+    user,
+    *,
+    cash_paid: bool,
+    simpanan: int,
+    printing=True,
+    products=None,
+    printer=...,
+    stock_written=False,
 ):
-
-    # All lines in one call (stock rows moved in product order inside, so two
-    # registers never lock them crosswise); the products as read for pricing.
-    inventory.record_sales(
-        [
-            (
-                line.product_id,
-                line.quantity,
-                _net_unit_price(line.amount, line.quantity),
-                line.amount,  # what the customer paid: consignment settles from it
-            )
-            for line in sorted(sale.lines, key=lambda ln: (ln.product_id, ln.line_no))
-        ],
-        ref_type="sale",
-        ref_id=sale.id,
-        user=user,
-        products=products,
-    )
+    if not stock_written:
+        # All lines in one call (stock rows moved in product order inside, so two
+        # registers never lock them crosswise); the products as read for pricing.
+        inventory.record_sales(
+            _stock_lines((ln.product_id, ln.quantity, ln.amount, ln.line_no) for ln in sale.lines),
+            ref_type="sale",
+            ref_id=sale.id,
+            user=user,
+            products=products,
+        )
     _journal_sale(sale, user, products or {})
     if sale.member_no:
         if simpanan:

@@ -133,15 +133,17 @@ def test_a_ten_line_sale_in_few_statements(app, counter):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # the stock movements go in with on-hand (one statement less), the lines and the
         # movements each as one JSON text (mart.db.JsonRowsInsert), not an executemany;
-        # the receipt number, the sale, its lines and its payments in one statement
-        assert len(writes) <= 8, "\n".join(writes)
+        # the receipt number, the sale, its lines, its payments and its stock-out in
+        # one statement
+        assert len(writes) <= 7, "\n".join(writes)
         assert not any(s.lstrip().startswith("INSERT INTO inv_movements") for s in writes)
         assert [s for s in writes if "json_populate_recordset" in s] == [
             s for s in writes if "INSERT INTO sale_lines" in s or "INSERT INTO inv_movements" in s
         ]
         sale = [s for s in writes if "INSERT INTO sales" in s]
         assert len(sale) == 1, sale
-        for part in ("INSERT INTO counters", "INSERT INTO sale_lines", "INSERT INTO payments"):
+        parts = ("INSERT INTO counters", "INSERT INTO sale_lines", "INSERT INTO payments")
+        for part in (*parts, "INSERT INTO inv_movements", "UPDATE inv_products"):
             assert [s for s in writes if part in s] == sale, part
         # the products by arrays, not an IN list rendered again at every execution
         products = [s for s in writes if "FROM inv_barcodes" in s]
@@ -431,10 +433,11 @@ def test_receipt_numbers_padded_to_six_digits_and_never_cut(app, counter, before
 
 
 def test_one_statement_stores_what_the_statements_one_by_one_store(app, counter, make_product):
-    """PostgreSQL's one statement for the receipt number, the sale, its lines and its
-    payments (``fastpath.insert_sale_pg``) stores what SQLite's four store, run here on
-    the same database: every column of the sale, its lines and its payments, the lines
-    in order; and the next receipt number."""
+    """PostgreSQL's one statement for the receipt number, the sale, its lines, its
+    payments and its stock-out (``fastpath.insert_sale_pg``) stores what SQLite's four
+    and ``record_sales``'s one store, run here on the same database: every column of
+    the sale, its lines, its payments and its stock movements, in order; on-hand; and
+    the next receipt number."""
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("PostgreSQL only (SQLite takes the statements one by one)")
@@ -472,9 +475,10 @@ def test_one_statement_stores_what_the_statements_one_by_one_store(app, counter,
             ("sale", Sale.__table__, "id"),
             ("lines", SaleLine.__table__, "sale_id"),
             ("payments", Payment.__table__, "sale_id"),
+            ("stock", StockMovement.__table__, "ref_id"),
         ):
             # not the keys, nor the number (checked above), nor the sale's moment
-            left_out = ("id", "sale_id", "number", "created_at")
+            left_out = ("id", "sale_id", "number", "created_at", "ref_id", "at")
             keep = [c for c in table.columns if c.name not in left_out]
             stored[name] = [
                 [
@@ -489,3 +493,7 @@ def test_one_statement_stores_what_the_statements_one_by_one_store(app, counter,
     for name, (merged, separate) in stored.items():
         assert merged == separate, name
     assert len(stored["lines"][0]) == 3 and len(stored["payments"][0]) == 2
+    assert len(stored["stock"][0]) == 3
+    with app.app_context():  # each of the three sales moved on-hand alike
+        assert inventory.get_product(pid).on_hand == -3 * 4
+        assert inventory.get_product(other).on_hand == Decimal("-3.750")
