@@ -125,7 +125,8 @@ def run(url, instance):
     def count(conn, cursor, statement, parameters, context, executemany):
         statements[0] += 1
         if echo:
-            print("   ", " ".join(statement.split())[: int(os.environ.get("PROFILE_ECHO_WIDTH", 150))])
+            width = int(os.environ.get("PROFILE_ECHO_WIDTH", 150))
+            print("   ", " ".join(statement.split())[:width])
 
     def one():
         body = bench_pos.sale_body(rng, ids, shifts[0])
