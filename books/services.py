@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from books.chart import CHART
 from books.models import DEBIT_NORMAL, JOURNAL_KINDS, Account, FiscalYear, Journal, JournalLine
 from mart.clock import business_date
-from mart.db import UTCDateTime, utcnow
+from mart.db import UTCDateTime, Write, can_gather, run_write, utcnow
 from mart.errors import Conflict, InvalidInput
 from mart.extensions import db
 
@@ -28,25 +28,29 @@ _LINES = JournalLine.__table__
 _INSERT_JOURNAL = sa.insert(_JOURNALS).returning(_JOURNALS.c.id)
 _INSERT_LINES = sa.insert(_LINES)
 # PostgreSQL: the journal and its lines (arrays of the same length) in one statement;
-# answers the journal's id.
-_INSERT_JOURNAL_PG = sa.text(
-    """
-    WITH journal AS (
-        INSERT INTO books_journals
-            (date, memo, source_type, source_id, source_number, created_at, user_id, kind)
-        VALUES (:date, :memo, :source_type, :source_id, :source_number, :created_at,
-                :user_id, :kind)
-        RETURNING id
-    ), written AS (
-        INSERT INTO books_journal_lines (journal_id, account_id, debit, credit)
-        SELECT journal.id, line.account_id, line.debit, line.credit
-        FROM journal,
-             unnest(CAST(:accounts AS integer[]), CAST(:debits AS bigint[]),
-                    CAST(:credits AS bigint[])) AS line(account_id, debit, credit)
-    )
-    SELECT id FROM journal
-    """
-).bindparams(sa.bindparam("created_at", type_=UTCDateTime))
+# answers the journal's id. A ``Write``: inside ``mart.db.gathered_writes`` (the sale)
+# it goes in with the block's other writes, and nobody learns the id.
+_JOURNAL_CTES_PG = (
+    (
+        "journal",
+        "INSERT INTO books_journals"
+        " (date, memo, source_type, source_id, source_number, created_at, user_id, kind)"
+        " VALUES (:date, :memo, :source_type, :source_id, :source_number, :created_at,"
+        " :user_id, :kind) RETURNING id",
+    ),
+    (
+        "written",
+        "INSERT INTO books_journal_lines (journal_id, account_id, debit, credit)"
+        " SELECT journal.id, line.account_id, line.debit, line.credit FROM journal,"
+        " unnest(CAST(:accounts AS integer[]), CAST(:debits AS bigint[]),"
+        " CAST(:credits AS bigint[])) AS line(account_id, debit, credit)",
+    ),
+)
+_INSERT_JOURNAL_PG = Write(
+    "SELECT id FROM journal",
+    ctes=_JOURNAL_CTES_PG,
+    binds=[sa.bindparam("created_at", type_=UTCDateTime)],
+)
 
 
 # --- the chart ---------------------------------------------------------------------
@@ -182,7 +186,8 @@ def post(
     merge: bool = True,
 ) -> int | None:
     """Write one balanced journal in the caller's transaction; answers its id (None when
-    every line is zero: nothing is written). ``lines`` are ``(role or code, debit,
+    every line is zero: nothing is written; and inside ``mart.db.gathered_writes``,
+    where it is written at the end of the block). ``lines`` are ``(role or code, debit,
     credit)``; lines of the same account are merged (unless ``merge`` is False: a move
     between drawer and safe keeps both kas lines), zero lines dropped, a negative
     amount moves to the other side. Unbalanced or an unknown account: InvalidInput;
@@ -234,10 +239,11 @@ def post(
     debits = [net if net > 0 else 0 for _name, net in rows]
     credits = [-net if net < 0 else 0 for _name, net in rows]
     if conn.dialect.name == "postgresql":
-        return conn.execute(
-            _INSERT_JOURNAL_PG,
-            {**journal, "accounts": accounts, "debits": debits, "credits": credits},
-        ).scalar()
+        params = {**journal, "accounts": accounts, "debits": debits, "credits": credits}
+        if can_gather(_INSERT_JOURNAL_PG):
+            run_write(_INSERT_JOURNAL_PG, params)  # at the end of the block: no id yet
+            return None
+        return conn.execute(_INSERT_JOURNAL_PG.statement, params).scalar()
     journal_id = conn.execute(_INSERT_JOURNAL, journal).scalar_one()
     conn.execute(
         _INSERT_LINES,

@@ -5,6 +5,8 @@ places, stored as BIGINT thousandths so that sums are exact on every database.
 Timestamps are stored as naive UTC and come back as aware UTC datetimes.
 """
 
+import contextlib
+import re
 import sqlite3
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -188,3 +190,111 @@ class JsonRowsInsert:
 
 
 _PG_DIALECT = postgresql.dialect()
+
+
+class Write:
+    """A write that answers nothing, built once as SQL text: ``final`` (an INSERT,
+    UPDATE or DELETE, or a SELECT when ``ctes`` do the writing), after ``ctes`` (name,
+    SQL) when given, with its typed parameters ``binds``. ``run_write`` runs it at once,
+    or, inside ``gathered_writes`` on PostgreSQL, keeps it for the block's ONE
+    statement."""
+
+    def __init__(self, final: str, ctes=(), binds=()):
+        self.final = final
+        self.ctes = tuple(ctes)
+        self.binds = tuple(binds)
+        head = ", ".join(f"{name} AS ({sql})" for name, sql in self.ctes)
+        text = f"WITH {head} {final}" if head else final
+        self.statement = sa.text(text).bindparams(*self.binds)
+
+
+def run_write(write: Write, params: dict) -> bool:
+    """Run ``write`` with ``params`` on the session's connection, or keep it for the
+    open ``gathered_writes`` block (``can_gather``). Answers whether it ran now (its
+    effects are visible in this transaction) rather than at the end of the block."""
+    from mart.extensions import db  # noqa: PLC0415 (extensions imports this module)
+
+    if not can_gather(write):
+        db.session.connection().execute(write.statement, params)
+        return True
+    db.session.info[_GATHERED].append((write, params))
+    return False
+
+
+def can_gather(write: Write) -> bool:
+    """Whether ``run_write`` would keep ``write`` for the end of an open
+    ``gathered_writes`` block (PostgreSQL): a block is open and, when the write has
+    CTEs of its own, it is not kept there already (two would name the same CTEs: the
+    second runs at once)."""
+    from mart.extensions import db  # noqa: PLC0415
+
+    gathered = db.session.info.get(_GATHERED)
+    if gathered is None:
+        return False
+    return not write.ctes or all(kept is not write for kept, _params in gathered)
+
+
+_GATHERED = "mart_gathered_writes"
+# Bind parameters in SQL text, as SQLAlchemy's ``text`` finds them (not ``::type``).
+_BIND = re.compile(r"(?<![:\w\x5c]):(\w+)(?!:)", re.UNICODE)
+_GATHERINGS: dict[tuple, sa.TextClause] = {}
+
+
+@contextlib.contextmanager
+def gathered_writes():
+    """PostgreSQL: the ``Write``s given to ``run_write`` inside the block run at its end
+    as ONE statement, each a data-modifying CTE (``WITH w0 AS (...), w1 AS (...)
+    SELECT 1``), one round trip instead of one each. PostgreSQL runs every
+    data-modifying CTE to completion, once, on the statement's snapshot: so only writes
+    that nothing in the block reads back belong inside (the sale's journal, print jobs
+    and audit rows). The rows go in in the order of the writes (``_gathering``). The
+    parameters of the n-th write are renamed ``w<n>_<name>``; a write with CTEs of its
+    own is kept once (``can_gather``). An error inside the block runs nothing. On
+    SQLite the writes run at once, as outside a block."""
+    from mart.extensions import db  # noqa: PLC0415
+
+    session = db.session
+    if session.get_bind().dialect.name != "postgresql" or _GATHERED in session.info:
+        yield
+        return
+    gathered = session.info[_GATHERED] = []
+    try:
+        yield
+    finally:
+        session.info.pop(_GATHERED, None)
+    if len(gathered) == 1:
+        write, params = gathered[0]
+        session.connection().execute(write.statement, params)
+    elif gathered:
+        key = tuple(id(write) for write, _params in gathered)
+        statement = _GATHERINGS.get(key)
+        if statement is None:
+            statement = _GATHERINGS[key] = _gathering([w for w, _p in gathered])
+        params = {
+            f"w{n}_{name}": value
+            for n, (_write, given) in enumerate(gathered)
+            for name, value in given.items()
+        }
+        session.connection().execute(statement, params)
+
+
+def _gathering(writes) -> sa.TextClause:
+    """The one statement of ``writes`` (``gathered_writes``). The writes are named in
+    the reverse of their order: PostgreSQL runs the data-modifying CTEs the main query
+    does not read last-named first, so rows go in (and take their ids) in the order
+    the writes were given, as they would one statement after the other.
+    ``tests/mart/test_gathered_writes.py`` holds that order."""
+    ctes, binds, names = [], [], set()
+    for n, write in reversed(list(enumerate(writes))):
+
+        def renamed(sql, n=n):
+            return _BIND.sub(lambda m: f":w{n}_{m.group(1)}", sql)
+
+        for name, sql in write.ctes:
+            if name in names:
+                raise ValueError(f"two gathered writes name a CTE {name!r}")
+            names.add(name)
+            ctes.append(f"{name} AS ({renamed(sql)})")
+        ctes.append(f"w{n} AS ({renamed(write.final)})")
+        binds += [sa.bindparam(f"w{n}_{b.key}", type_=b.type) for b in write.binds]
+    return sa.text(f"WITH {', '.join(ctes)} SELECT 1").bindparams(*binds)

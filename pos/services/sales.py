@@ -23,8 +23,8 @@ from inventory import services as inventory
 from mart import audit
 from mart.clock import business_date
 from mart.counters import next_value
+from mart.db import gathered_writes, utcnow
 from mart.db import quantity as to_quantity
-from mart.db import utcnow
 from mart.errors import InvalidInput, NotFound
 from mart.extensions import db
 from mart.money import format_number, ppn_split, round_cash, round_half_up
@@ -283,25 +283,28 @@ def create_sale(
         conn, dialect, row, lines, payments, register, user, number, products
     )
     pos_credit.charge_sale(sale, on_credit, user)  # under the member's credit row lock
-    _post_sale_effects(
-        sale,
-        user,
-        cash_paid=bool(cash),
-        simpanan=simpanan,
-        printing=printing,
-        products=products,
-        printer=receipt_printer(found),
-        stock_written=stock_written,
-    )
-    if approver is not None:
-        audit.record(
-            "sale.discount_approved",
-            "Sale",
-            sale.id,
-            after={"discount": discount, "subtotal": subtotal},
-            note=f"approved by {approver.username}",
+    # PostgreSQL: the journal, the print jobs and the audit rows, which nothing here
+    # reads back, go in as one statement at the end of the block (mart.db).
+    with gathered_writes():
+        _post_sale_effects(
+            sale,
+            user,
+            cash_paid=bool(cash),
+            simpanan=simpanan,
+            printing=printing,
+            products=products,
+            printer=receipt_printer(found),
+            stock_written=stock_written,
         )
-    audit.record("sale.create", "Sale", sale.id, after={"number": sale.number, "total": total})
+        if approver is not None:
+            audit.record(
+                "sale.discount_approved",
+                "Sale",
+                sale.id,
+                after={"discount": discount, "subtotal": subtotal},
+                note=f"approved by {approver.username}",
+            )
+        audit.record("sale.create", "Sale", sale.id, after={"number": sale.number, "total": total})
     return sale, True
 
 
