@@ -90,6 +90,13 @@ SETTINGS = (
         env="MART_DATABASE_URL",
     ),
     Setting(
+        "MART_DB_PING_IDLE_SECONDS",
+        1.0,
+        float,
+        "PostgreSQL: a pooled connection idle longer is pinged before use (a restarted "
+        "server's are replaced); one used more recently is not (-1: ping every checkout)",
+    ),
+    Setting(
         "MART_READ_DATABASE_URL",
         "",
         str,

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 
 import config as config_module
 from mart import auth_api, cli, errors, limits, locale, nav, security, views, workers
-from mart.db import pg_session_options
+from mart.db import pg_session_options, ping_when_idle
 from mart.extensions import api, babel, csrf, db, login_manager, migrate
 from mart.logs import configure
 from mart.money import format_number, format_rupiah
@@ -71,7 +71,9 @@ def _load_config(app, settings, config):
     if uri.startswith("sqlite"):
         engine_options.setdefault("connect_args", {"timeout": 15, "check_same_thread": False})
     else:
-        engine_options.setdefault("pool_pre_ping", True)
+        # pinged when idle (mart.db.ping_when_idle), unless the settings choose
+        # pool_pre_ping (a ping at every checkout)
+        engine_options.setdefault("pool_pre_ping", False)
         connect_args = dict(engine_options.get("connect_args") or {})
         # Ours first: options given in the settings come after, and so win.
         given = connect_args.get("options")
@@ -159,6 +161,10 @@ def _configure_logging(app):
 
 def _init_extensions(app):
     db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "postgresql" and not engine.pool._pre_ping:
+            ping_when_idle(engine, app.config["MART_DB_PING_IDLE_SECONDS"])
     migrate.init_app(
         app, db, directory=str(PACKAGE_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )

@@ -8,6 +8,7 @@ Timestamps are stored as naive UTC and come back as aware UTC datetimes.
 import contextlib
 import re
 import sqlite3
+import time
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -298,3 +299,35 @@ def _gathering(writes) -> sa.TextClause:
         ctes.append(f"w{n} AS ({renamed(write.final)})")
         binds += [sa.bindparam(f"w{n}_{b.key}", type_=b.type) for b in write.binds]
     return sa.text(f"WITH {', '.join(ctes)} SELECT 1").bindparams(*binds)
+
+
+def ping_when_idle(engine, idle_seconds: float) -> None:
+    """Ping a pooled connection before it is used only when it sat idle in the pool
+    longer than ``idle_seconds`` (SQLAlchemy's ``pool_pre_ping`` pings at every
+    checkout: a round trip on every request, about 3% of a sale's CPU, app and server).
+    A connection the server dropped (a restart, a terminated backend) is found by the
+    ping and replaced before the request uses it. A busy branch reuses its connections
+    within milliseconds, so it pings none; a restart takes longer than the threshold,
+    so every connection from before it is pinged. Negative: ping at every checkout."""
+    dialect = engine.dialect
+    installed = hasattr(engine, "mart_ping_idle_seconds")
+    engine.mart_ping_idle_seconds = idle_seconds  # the latest app's (tests share engines)
+    if installed:
+        return
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection, record):  # a new connection needs no ping either
+        record.info["mart_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy):
+        since, idle = record.info.get("mart_idle_since"), engine.mart_ping_idle_seconds
+        if since is not None and idle >= 0 and time.monotonic() - since <= idle:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_connection, None):
+                raise sa.exc.DisconnectionError() from exc  # the pool connects anew
+            raise
