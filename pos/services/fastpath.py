@@ -21,8 +21,10 @@ Each keeps the outcome of the ordinary way; the tests named keep it so.
    statement, and nothing here needs ORM objects. On PostgreSQL the lines go in by one
    statement, the rows as one JSON text (``insert_lines``, ``mart.db.JsonRowsInsert``:
    what the executemany stores, without binding and sending it row by row); since 4
-   December the receipt number, the sale, its lines and its payments are ONE statement
-   there (``insert_sale_pg``). The inserts are ``inline()``: no ``RETURNING id``.
+   December the receipt number, the sale, its lines, its payments and its stock-out
+   are ONE statement there (``insert_sale_pg``), and the journal, the print jobs and
+   the audit row one more (``mart.db.gathered_writes``, in ``sales.create_sale``). The
+   inserts are ``inline()``: no ``RETURNING id``.
 3. **The receipt number** comes from the one gap-free counter of ``mart.counters`` (a
    single upsert; the row stays locked until the sale commits or rolls back, so a
    rolled-back sale gives its number back): ``next_value`` on SQLite, its upsert as a
