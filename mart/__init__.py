@@ -161,9 +161,10 @@ def _configure_logging(app):
 
 def _init_extensions(app):
     db.init_app(app)
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     with app.app_context():
         engine = db.engine
-        if engine.dialect.name == "postgresql" and not engine.pool._pre_ping:
+        if engine.dialect.name == "postgresql" and not options.get("pool_pre_ping"):
             ping_when_idle(engine, app.config["MART_DB_PING_IDLE_SECONDS"])
     migrate.init_app(
         app, db, directory=str(PACKAGE_ROOT / "migrations"), render_as_batch=True, compare_type=True

@@ -16,7 +16,7 @@ def pinged(app_factory, monkeypatch):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("PostgreSQL only (SQLite has no server to lose)")
-        assert db.engine.pool._pre_ping is False
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
         calls = []
         ping = db.engine.dialect.do_ping
 
