@@ -467,19 +467,31 @@ def _hand_line_row(sale_id, no, product, qty):
     return (sale_id, no, pid, sku, name, qty * 1000, price, price, price * qty, price * qty, tax)
 
 
-def hand_sql(url, ids, shift_id, register_code="R1", count=None):
-    """The rows a sale writes, in one transaction, with plain DB-API calls: naively, a
-    statement per line (products, lines, movements, on-hand)."""
-    count = count or SEQUENTIAL
+def _timed_hand_sales(url, count, seed, products, write_sale):
+    """``count`` sales written by hand with plain DB-API calls, each in one transaction,
+    timed in ms: a sale's lines (``(barcode, quantity)``, drawn from ``products``) are
+    drawn before its clock starts, then ``write_sale(cur, q, codes, sale_id, now)``
+    writes it between BEGIN and COMMIT (``q`` turns ``%s`` into the driver's mark)."""
     conn, q, begin = _hand_connection(url)
-    rng = random.Random(5)
+    rng = random.Random(seed)
     times = []
-    for _ in range(count):
+    for _ in range(count or SEQUENTIAL):
+        codes = [(ean(rng.randrange(products)), rng.randint(1, 3)) for _i in range(LINES)]
         start = time.perf_counter()
         cur = conn.cursor()
         cur.execute(begin)
-        sale_id = str(uuid.uuid4())
-        now = datetime.now(UTC).replace(tzinfo=None)
+        write_sale(cur, q, codes, str(uuid.uuid4()), datetime.now(UTC).replace(tzinfo=None))
+        cur.execute("COMMIT")
+        times.append((time.perf_counter() - start) * 1000)
+    conn.close()
+    return times
+
+
+def hand_sql(url, ids, shift_id, register_code="R1", count=None):
+    """The rows a sale writes, in one transaction, with plain DB-API calls: naively, a
+    statement per line (products, lines, movements, on-hand)."""
+
+    def write_sale(cur, q, codes, sale_id, now):
         cur.execute(
             q("UPDATE counters SET value = value + 1 WHERE name = %s RETURNING value"),
             (f"receipt:{register_code}",),
@@ -494,16 +506,15 @@ def hand_sql(url, ids, shift_id, register_code="R1", count=None):
         else:
             seq = row[0]
         lines = []
-        for _i in range(LINES):
-            n = rng.randrange(len(ids))
+        for code, qty in codes:
             cur.execute(
                 q(
                     "SELECT p.id, p.price, p.name, p.sku, p.tax FROM inv_products p "
                     "JOIN inv_barcodes b ON b.product_id = p.id WHERE b.code = %s"
                 ),
-                (ean(n),),
+                (code,),
             )
-            lines.append((cur.fetchone(), rng.randint(1, 3)))
+            lines.append((cur.fetchone(), qty))
         total = sum(p[1] * qty for p, qty in lines)
         number = f"HAND-{register_code}-{seq:06d}"
         cur.execute(q(_HAND_SALE), _hand_sale_row(sale_id, number, shift_id, total, now))
@@ -520,10 +531,8 @@ def hand_sql(url, ids, shift_id, register_code="R1", count=None):
             q(_HAND_PRINT_JOB), ("receipt", json.dumps({"lines": len(lines)}), sale_id, now)
         )
         cur.execute(q(_HAND_AUDIT), (now, sale_id))
-        cur.execute("COMMIT")
-        times.append((time.perf_counter() - start) * 1000)
-    conn.close()
-    return times
+
+    return _timed_hand_sales(url, count, 5, len(ids), write_sale)
 
 
 def hand_sql_batched(url, ids, shift_id, register_code="R1", count=None):
@@ -531,19 +540,10 @@ def hand_sql_batched(url, ids, shift_id, register_code="R1", count=None):
     ``IN``, the counter by one upsert, lines and movements by executemany (psycopg sends
     an executemany in one pipeline), on-hand by one statement on PostgreSQL. What this
     costs is what the app's SQL costs; the rest of the app's time is the framework."""
-    count = count or SEQUENTIAL
     sqlite = url.startswith("sqlite")
-    conn, q, begin = _hand_connection(url)
-    rng = random.Random(7)
     counter = f"receipt:{register_code}:batched"
-    times = []
-    for _ in range(count):
-        codes = [(ean(rng.randrange(len(ids))), rng.randint(1, 3)) for _i in range(LINES)]
-        start = time.perf_counter()
-        cur = conn.cursor()
-        cur.execute(begin)
-        sale_id = str(uuid.uuid4())
-        now = datetime.now(UTC).replace(tzinfo=None)
+
+    def write_sale(cur, q, codes, sale_id, now):
         cur.execute(
             q(
                 "INSERT INTO counters (name, value) VALUES (%s, 1) ON CONFLICT (name) "
@@ -596,10 +596,8 @@ def hand_sql_batched(url, ids, shift_id, register_code="R1", count=None):
             ],
         )
         cur.execute(q(_HAND_AUDIT), (now, sale_id))
-        cur.execute("COMMIT")
-        times.append((time.perf_counter() - start) * 1000)
-    conn.close()
-    return times
+
+    return _timed_hand_sales(url, count, 7, len(ids), write_sale)
 
 
 _HAND_ONE_SALE_PG = (
@@ -646,17 +644,8 @@ def hand_sql_pg_statements(url, ids, shift_id, register_code="R1", count=None):
     products, then the receipt number, the sale, its lines, its payment, its stock
     movements and on-hand in ONE statement (data-modifying CTEs), then the print jobs
     and the audit row in one more, then COMMIT. The floor of the app's sale path now."""
-    count = count or SEQUENTIAL
-    conn, _q, begin = _hand_connection(url)
-    rng = random.Random(11)
-    times = []
-    for _ in range(count):
-        codes = [(ean(rng.randrange(len(ids))), rng.randint(1, 3)) for _i in range(LINES)]
-        start = time.perf_counter()
-        cur = conn.cursor()
-        cur.execute(begin)
-        sale_id = str(uuid.uuid4())
-        now = datetime.now(UTC).replace(tzinfo=None)
+
+    def write_sale(cur, _q, codes, sale_id, now):
         cur.execute(
             "SELECT b.code, p.id, p.price, p.name, p.sku, p.tax FROM inv_products p "
             "JOIN inv_barcodes b ON b.product_id = p.id WHERE b.code = ANY(%s)",
@@ -696,10 +685,8 @@ def hand_sql_pg_statements(url, ids, shift_id, register_code="R1", count=None):
             _HAND_TAIL_PG,
             {"payload": json.dumps({"lines": len(lines)}), "id": sale_id, "now": now},
         )
-        cur.execute("COMMIT")
-        times.append((time.perf_counter() - start) * 1000)
-    conn.close()
-    return times
+
+    return _timed_hand_sales(url, count, 11, len(ids), write_sale)
 
 
 def check(url, instance):
