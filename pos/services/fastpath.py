@@ -18,13 +18,13 @@ Each keeps the outcome of the ordinary way; the tests named keep it so.
    SHARE OF shifts`` on PostgreSQL, so a concurrent close waits), and the inserts of the
    sale, its lines and its payments (one executemany each), run on the session's
    connection: the ORM's unit of work and ``session.execute`` cost CPU per row and per
-   statement, and nothing here needs ORM objects. On PostgreSQL the lines go in by one
-   statement, the rows as one JSON text (``insert_lines``, ``mart.db.JsonRowsInsert``:
-   what the executemany stores, without binding and sending it row by row); since 4
-   December the receipt number, the sale, its lines, its payments and its stock-out
-   are ONE statement there (``insert_sale_pg``), and the journal, the print jobs and
-   the audit row one more (``mart.db.gathered_writes``, in ``sales.create_sale``). The
-   inserts are ``inline()``: no ``RETURNING id``.
+   statement, and nothing here needs ORM objects. On PostgreSQL the receipt number,
+   the sale, its lines, its payments and its stock-out are ONE statement (since 4
+   December; ``insert_sale_pg``), the lines and payments as JSON rows
+   (``mart.db.JsonRowsInsert``: what the executemany stores, without binding and
+   sending it row by row), and the journal, the print jobs and the audit row one more
+   (``mart.db.gathered_writes``, in ``sales.create_sale``). The inserts are
+   ``inline()``: no ``RETURNING id``.
 3. **The receipt number** comes from the one gap-free counter of ``mart.counters`` (a
    single upsert; the row stays locked until the sale commits or rolls back, so a
    rolled-back sale gives its number back): ``next_value`` on SQLite, its upsert as a
@@ -111,7 +111,8 @@ _STATEMENTS: dict[tuple[str, str], sa.Executable] = {}
 
 
 def statement(name: str, dialect: str) -> sa.Executable:
-    """The sale path's statement ``name`` (``shift``, ``sale``, ``lines``, ``payments``)."""
+    """The sale path's statement ``name`` (``shift``, ``sale``, ``lines``, ``payments``,
+    ``sale_pg``)."""
     stmt = _STATEMENTS.get((name, dialect))
     if stmt is None:
         stmt = _STATEMENTS[(name, dialect)] = _BUILDERS[name](dialect)
@@ -149,13 +150,6 @@ def _shift_statement(dialect):
         # a concurrent close waits for this sale
         stmt = stmt.with_for_update(read=True, of=shifts)
     return stmt
-
-
-def _lines_statement(dialect):
-    """The sale's lines: an executemany; on PostgreSQL one statement of JSON rows."""
-    if dialect == "postgresql":
-        return JsonRowsInsert(SaleLine.__table__, [c for c in _LINE_COLUMNS if c != "id"])
-    return sa.insert(SaleLine.__table__).inline()
 
 
 _NUMBERED_SALE_COLUMNS = tuple(c for c in _SALE_COLUMNS if c != "number")
@@ -226,21 +220,12 @@ def insert_sale_pg(conn, row, line_rows, payment_rows, sale_stock, *, counter, p
     return conn.execute(statement("sale_pg", "postgresql"), params).scalar_one()
 
 
-def insert_lines(conn, dialect: str, rows: list[dict]) -> None:
-    """Insert the sale's line rows (every column but ``id``), in their order."""
-    stmt = statement("lines", dialect)
-    if isinstance(stmt, JsonRowsInsert):
-        conn.execute(stmt.statement, stmt.params(conn.dialect, rows))
-    else:
-        conn.execute(stmt, rows)
-
-
 # The inserts are ``inline()``: SQLAlchemy would add ``RETURNING id`` to a one-row
 # insert for its ``inserted_primary_key``, which nothing here reads.
 _BUILDERS = {
     "shift": _shift_statement,
     "sale": lambda dialect: sa.insert(Sale.__table__).inline(),
-    "lines": _lines_statement,
+    "lines": lambda dialect: sa.insert(SaleLine.__table__).inline(),
     "payments": lambda dialect: sa.insert(Payment.__table__).inline(),
     "sale_pg": lambda dialect: _sale_statement_pg(),
 }

@@ -45,7 +45,6 @@ from pos.services._common import (
 )
 from pos.services.fastpath import (
     SaleView,
-    insert_lines,
     insert_sale_pg,
     person,
     receipt_printer,
@@ -467,7 +466,7 @@ def _insert_sale(
         row["number"] = f"{prefix}{next_value(counter):06d}"
         conn.execute(statement("sale", dialect), row)
         # Lines and payments in one multi-row statement each (no ORM round trip per row).
-        insert_lines(conn, dialect, line_rows)
+        conn.execute(statement("lines", dialect), line_rows)
         if payment_rows:
             conn.execute(statement("payments", dialect), payment_rows)
     promotions.record(conn, row["id"], lines)
