@@ -291,9 +291,11 @@ def _printer_for(printer_id) -> Printer | None:
     return get_printer(printer_id)
 
 
-def _wake_worker():
-    # The worker is woken when this transaction commits (see printers.worker).
-    db.session.info["printers_wake"] = True
+def _wake_worker(kick=False):
+    """The worker is woken when this transaction commits (see printers.worker); told
+    when a cash-drawer kick is among the jobs (it goes before waiting receipts)."""
+    info = db.session.info
+    info["printers_wake"] = "kick" if kick or info.get("printers_wake") == "kick" else True
 
 
 def _job_row(printer_id, kind, payload, *, copy=False, ref_type=None, ref_id=None, now=None):
@@ -325,7 +327,7 @@ def _write_job(printer, kind, payload, *, copy=False, ref_type=None, ref_id=None
     )
     db.session.add(job)
     db.session.flush()
-    _wake_worker()
+    _wake_worker(kick=kind == "drawer")
     return job
 
 
@@ -472,7 +474,7 @@ def queue_receipt(
     run_write(
         _JOBS_WRITES[len(rows)], {f"{c}_{n}": v for n, r in enumerate(rows) for c, v in r.items()}
     )
-    _wake_worker()
+    _wake_worker(kick=drawer)
     return target
 
 
@@ -612,7 +614,7 @@ def retry_job(job_id, user=None) -> PrintJob:
     job = get_job(job_id)
     db.session.refresh(job)
     audit.record("print_job.retry", job, user=user)
-    _wake_worker()
+    _wake_worker(kick=job.kind == "drawer")
     return job
 
 

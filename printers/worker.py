@@ -15,8 +15,9 @@ claim is committed before the printer is touched, and the outcome after.
 - a job left ``printing`` by a worker that died is given back after ``STALE_CLAIM``;
 - a cash-drawer kick never waits behind a burst of receipts: kicks are claimed first,
   at most ``BATCH`` (20) jobs are claimed at once, and a kick queued while receipts
-  print (a commit set ``WAKE``) stops the pass after the receipt being printed, gives
-  the rest back and claims again, the kick first.
+  print (its commit set ``KICK``) stops the pass after the receipt being printed, gives
+  the rest back and claims again, the kick first. Only a commit that queued a kick
+  sets ``KICK``: a burst of receipts alone costs no query between them.
 
 One process of the server runs the worker (``mart.workers``). A commit that queued a
 job wakes it at once: in its own process through ``WAKE``, from the other gunicorn
@@ -60,6 +61,9 @@ MAX_ROUNDS = 50
 PRINTERS_FRESH = 5.0
 
 WAKE = threading.Event()
+# A commit queued a cash-drawer kick (set with WAKE; the wake socket's datagram is b"k").
+# Cleared before each round's claim: a kick committed after it sets it again.
+KICK = threading.Event()
 WAKE_SOCKET = "print-wake.sock"
 # AF_UNIX addresses are at most 107 bytes: a longer instance path polls instead.
 _MAX_SOCKET_PATH = 100
@@ -73,8 +77,9 @@ def configure_wake(app) -> None:
     _wake["path"] = path if len(path) <= _MAX_SOCKET_PATH else None
 
 
-def _notify_worker_process() -> None:
-    """Wake the worker in another process: one datagram, never blocking, never raising."""
+def _notify_worker_process(kick=False) -> None:
+    """Wake the worker in another process: one datagram (``b"k"`` when a drawer kick was
+    queued, else ``b"w"``), never blocking, never raising."""
     path = _wake["path"]
     if path is None or _wake["listening"]:
         return  # no socket, or the worker runs in this process (WAKE did it)
@@ -89,14 +94,17 @@ def _notify_worker_process() -> None:
             sock = _wake["sock"]
     # No worker listening (yet), or its buffer is full (it is awake anyway): ignored.
     with contextlib.suppress(OSError):
-        sock.sendto(b"w", path)
+        sock.sendto(b"k" if kick else b"w", path)
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
-    if session.info.pop("printers_wake", False):
+    wake = session.info.pop("printers_wake", False)
+    if wake:
+        if wake == "kick":
+            KICK.set()
         WAKE.set()
-        _notify_worker_process()
+        _notify_worker_process(kick=wake == "kick")
 
 
 @event.listens_for(Session, "after_rollback")
@@ -312,6 +320,7 @@ class Worker:
         if not any(p.active for p in printers.values()):
             return False  # nothing can print: the jobs wait, visible on the page
         default_id = min(p.id for p in printers.values() if p.active)
+        KICK.clear()  # a kick committed before the claim is claimed by it
         claimed = self._claim_due(default_id)
         groups = {}
         for job in claimed:
@@ -332,10 +341,13 @@ class Worker:
         return full or kicked
 
     def _kick_waiting(self) -> bool:
-        """A drawer kick was queued since the pass began (only looked for when a commit
-        woke the worker: no query while nothing new comes)."""
-        if not WAKE.is_set():
+        """A drawer kick was queued since the round's claim (only looked for when a
+        commit that queued one set ``KICK``: no query between the receipts of a burst,
+        whose commits wake the worker too; 4 Dec: that query ran after every receipt
+        under load, a statement per sale)."""
+        if not KICK.is_set():
             return False
+        KICK.clear()  # a kick committed from here on sets it again
         found = self._execute(_DRAWER_WAITING).first()
         self._commit()
         return found is not None
@@ -603,7 +615,7 @@ class Worker:
         pause = self.poll
         try:
             while not stop.is_set():
-                WAKE.clear()  # a commit during the pass sets it again (see _kick_waiting)
+                WAKE.clear()  # a commit during the pass sets it again
                 try:
                     self.run_once(keep=True)
                     pause = self.poll
@@ -639,11 +651,13 @@ def _listen(stop: threading.Event) -> threading.Thread | None:
         try:
             while not stop.is_set():
                 try:
-                    sock.recv(64)
+                    data = sock.recv(64)
                 except TimeoutError:
                     continue
                 except OSError:
                     return
+                if b"k" in data:
+                    KICK.set()
                 WAKE.set()
         finally:
             _wake["listening"] = False

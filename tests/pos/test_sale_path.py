@@ -501,3 +501,49 @@ def test_one_statement_stores_what_the_statements_one_by_one_store(app, counter,
     with app.app_context():  # each of the three sales moved on-hand alike
         assert inventory.get_product(pid).on_hand == -3 * 4
         assert inventory.get_product(other).on_hand == Decimal("-3.750")
+
+
+def test_the_products_statement_keeps_one_plan_on_postgresql(app):
+    """PostgreSQL plans a prepared statement anew for every execution while its plan for
+    those values looks cheaper than its plan for any values. For the sale's products
+    (5 picked and 5 scanned lines) it always did: 0.39 ms of the server's CPU per sale.
+    The arrays are padded to 10 values (inventory.services.batch._PLANNED_VALUES), and
+    the server settles on one plan after its five trial runs. The answer is unchanged."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL's plan cache")
+    products = [factories.make_product(app, price=1_000 + n) for n in range(12)]
+    ids = [pid for pid, _code in products[:5]]
+    codes = [code for _pid, code in products[5:10]]
+    with app.app_context():
+        # a branch's catalogue, as the planner sees it
+        db.session.execute(
+            sa.text(
+                "INSERT INTO inv_products (sku, name, search_text, unit, price, tax, active, "
+                "tracks_expiry, on_hand, cost_pending, avg_cost, reorder_point, created_at, "
+                "updated_at) SELECT 'X' || n, 'Barang ' || n, '', 'pcs', 1000, 'ppn', true, "
+                "false, 0, 0, 0, 0, now(), now() FROM generate_series(1, 20000) AS n"
+            )
+        )
+        db.session.execute(
+            sa.text(
+                "INSERT INTO inv_barcodes (code, product_id) SELECT '77' || id, id "
+                "FROM inv_products WHERE sku LIKE 'X%'"
+            )
+        )
+        db.session.commit()
+        db.session.execute(sa.text("ANALYZE inv_products"))
+        db.session.execute(sa.text("ANALYZE inv_barcodes"))
+        db.session.commit()
+        for _ in range(12):  # psycopg prepares it at the 6th, the server chooses after 5 more
+            by_id, by_code = inventory.sale_products(ids, codes)
+        plans = db.session.execute(
+            sa.text(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                "WHERE statement LIKE '%FROM inv_barcodes%'"
+            )
+        ).all()
+        db.session.rollback()
+    assert sorted(by_id) == ids
+    assert sorted(by_code) == sorted(codes)
+    assert {p.price for p in by_id.values()} == {1_000 + n for n in range(5)}
+    assert len(plans) == 1 and plans[0].generic_plans >= 1, plans

@@ -5,6 +5,8 @@ ESC/POS printer (tests/fakeprinter.py)."""
 
 import threading
 
+from sqlalchemy import event as sa_event
+
 from mart.extensions import db
 from printers import services
 from printers import worker as worker_module
@@ -78,3 +80,74 @@ def test_a_kick_queued_during_a_burst_goes_out_after_the_current_receipt(
         jobs = db.session.query(PrintJob).order_by(PrintJob.id).all()
         assert {j.status for j in jobs} == {"done"}
         assert all(j.attempts == 1 for j in jobs)
+
+
+def _drawer_queries(app):
+    """The statements that look for a waiting drawer kick, as they run."""
+    seen = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        if (
+            statement.startswith("SELECT print_jobs.id \nFROM")
+            and "print_jobs.kind = " in statement
+        ):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", count)
+    return seen, lambda: sa_event.remove(engine, "before_cursor_execute", count)
+
+
+def test_receipts_committed_during_a_burst_cost_no_kick_query(
+    app, add_printer, fake_printer, worker, monkeypatch
+):
+    # Under load every sale's commit wakes the worker. Before, each wake made the worker
+    # look for a waiting kick after every receipt it printed: a statement per sale.
+    printer_id = _printer(add_printer, fake_printer)
+    for n in range(25):
+        _queue(app, printer_id, title=f"J{n:02}")
+    real_send = worker_module.transport.send
+    sent = []
+
+    def send(printer, data):
+        real_send(printer, data)
+        sent.append(data)
+        if len(sent) in (2, 5, 9):  # more sales, receipts only, while the burst prints
+            queued = threading.Thread(target=_queue, args=(app, printer_id))
+            queued.start()
+            queued.join()
+
+    monkeypatch.setattr(worker_module.transport, "send", send)
+    seen, stop = _drawer_queries(app)
+    try:
+        worker_module.WAKE.clear()
+        assert worker().run_once()["done"] == 28
+    finally:
+        stop()
+    assert seen == []
+    assert _kinds(fake_printer) == ["receipt"] * 28
+
+
+def test_a_kick_wakes_with_its_own_datagram(app, tmp_path, monkeypatch):
+    # From another gunicorn process a kick's commit sends b"k", a receipt's b"w".
+    path = tmp_path / "w.sock"
+    assert len(str(path)) <= worker_module._MAX_SOCKET_PATH
+    monkeypatch.setitem(worker_module._wake, "path", str(path))
+    monkeypatch.setitem(worker_module._wake, "listening", False)
+    monkeypatch.setitem(worker_module._wake, "sock", None)
+    stop = threading.Event()
+    listener = worker_module._listen(stop)
+    try:
+        monkeypatch.setitem(worker_module._wake, "listening", False)  # send as another process
+        for kick, expected in ((False, False), (True, True)):
+            worker_module.WAKE.clear()
+            worker_module.KICK.clear()
+            worker_module._notify_worker_process(kick=kick)
+            assert worker_module.WAKE.wait(5)
+            assert worker_module.KICK.is_set() is expected
+    finally:
+        stop.set()
+        listener.join(5)
+        if worker_module._wake["sock"] is not None:
+            worker_module._wake["sock"].close()
