@@ -15,6 +15,9 @@ JOB_KINDS = ("receipt", "drawer", "slip", "test", "report", "label")
 # worker; done: sent; failed: the last attempt failed (retried with backoff);
 # dropped: a drawer kick too old to fire.
 JOB_STATUSES = ("pending", "printing", "done", "failed", "dropped")
+# The jobs a worker may claim: the partial index ix_print_jobs_waiting holds only these.
+WAITING_STATUSES = ("pending", "failed")
+_WAITING = sa.text("status IN ('pending', 'failed')")
 
 
 class Printer(db.Model):
@@ -67,6 +70,17 @@ class PrintJob(db.Model):
     __tablename__ = "print_jobs"
     __table_args__ = (
         sa.Index("ix_print_jobs_status_next", "status", "next_attempt_at"),
+        # The waiting jobs alone (4 Dec): every job passes through pending, printing and
+        # done, each a new row version with its own entry in ix_print_jobs_status_next,
+        # so the worker's claim read ~3,000 entries and 669 table pages for 136 waiting
+        # jobs after a few thousand sales (2.4 ms a claim). Only the statements that
+        # name the statuses in their text (printers.worker._status_is) can use it.
+        sa.Index(
+            "ix_print_jobs_waiting",
+            "id",
+            postgresql_where=_WAITING,
+            sqlite_where=_WAITING,
+        ),
         sa.Index("ix_print_jobs_ref", "ref_type", "ref_id"),
     )
 
