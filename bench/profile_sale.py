@@ -28,6 +28,9 @@ number of SQL statements (a before_cursor_execute counter; an executemany counts
     The app loaded and warmed up is frozen out of the collector's sight (gc.freeze), as
         in a serving process; the collections per sale and their CPU are printed (4 Dec:
         0.03 a sale, 0.01 ms: not a lever); PROFILE_GC_THRESHOLD="a,b,c" sets others
+    PROFILE_WORKER=1 then sends the measured sales' print jobs by the print worker in this
+        process and prints its CPU a job (PROFILE_CPROFILE=cpu: its profile instead of
+        the sales')
     PROFILE_JOURNAL_AB=1 measures the books' share of the sale: the measured sales
         alternate between the journal posted (as always) and the journal left out
         (pos.services.sales._journal_sale replaced by a no-op for that sale only), in one run
@@ -181,7 +184,7 @@ def run(url, instance):
     if callgrind:  # run under valgrind --tool=callgrind --instr-atstart=no
         subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True)
     cprofile = None
-    if os.environ.get("PROFILE_CPROFILE"):
+    if os.environ.get("PROFILE_CPROFILE") and not os.environ.get("PROFILE_WORKER"):
         # PROFILE_CPROFILE=cpu times by process_time: waiting on the database is left out
         timer = time.process_time if os.environ["PROFILE_CPROFILE"] == "cpu" else None
         cprofile = cProfile.Profile(timer) if timer else cProfile.Profile()
@@ -213,8 +216,41 @@ def run(url, instance):
         f"{collected['s'] * 1000 / SALES:.2f} ms (thresholds {gc.get_threshold()})"
     )
     gc.callbacks.remove(count_gc)
+    if os.environ.get("PROFILE_WORKER"):
+        profile_worker(app, SALES)
     if profiler is not None:
         print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def profile_worker(app, sales_count):
+    """The print worker's share: the measured sales' receipts and drawer kicks sent by
+    ``printers.worker.Worker`` passes in this process (as the workers' process does,
+    to the bench's file printers), timed by CPU; with PROFILE_CPROFILE=cpu, profiled."""
+    from printers import worker as print_worker
+
+    print_worker.DRAWER_MAX_AGE = 3600.0  # the kicks of the first sales are not dropped
+    worker = print_worker.Worker(app, name="profile")
+    profile = cProfile.Profile(time.process_time) if os.environ.get("PROFILE_CPROFILE") else None
+    done, passes, spent = 0, 0, time.process_time()
+    if profile is not None:
+        profile.enable()
+    while True:
+        outcome = worker.run_once(keep=True)
+        passes += 1
+        if not any(outcome.values()):
+            break
+        done += sum(outcome.values())
+    if profile is not None:
+        profile.disable()
+    spent = time.process_time() - spent
+    with app.app_context():
+        worker.close()
+    if profile is not None:
+        pstats.Stats(profile).strip_dirs().sort_stats("cumulative").print_stats(45)
+    print(
+        f"  print worker: {done} jobs in {passes} passes, CPU {spent * 1000 / max(done, 1):.2f} ms "
+        f"a job, {spent * 1000 / sales_count:.2f} ms a sale"
+    )
 
 
 def _db_cpu(url) -> float:

@@ -15,9 +15,9 @@ claim is committed before the printer is touched, and the outcome after.
 - a job left ``printing`` by a worker that died is given back after ``STALE_CLAIM``;
 - a cash-drawer kick never waits behind a burst of receipts: kicks are claimed first,
   at most ``BATCH`` (20) jobs are claimed at once, and a kick queued while receipts
-  print (its commit set ``KICK``) stops the pass after the receipt being printed, gives
-  the rest back and claims again, the kick first. Only a commit that queued a kick
-  sets ``KICK``: a burst of receipts alone costs no query between them.
+  print (its commit set ``KICK``) is claimed and sent after the receipt being printed,
+  before the next. Only a commit that queued a kick sets ``KICK``: a burst of receipts
+  alone costs no statement between them.
 
 One process of the server runs the worker (``mart.workers``). A commit that queued a
 job wakes it at once: in its own process through ``WAKE``, from the other gunicorn
@@ -136,8 +136,8 @@ def _due(now):
     )
 
 
-def _claim_statement():
-    """Claim what is due in one statement, built once (building it per pass cost more
+def _claim_statement(kicks_only=False):
+    """Claim what is due (``kicks_only``: the drawer kicks due) in one statement, built once (building it per pass cost more
     CPU than running it). The due jobs are chosen and locked by the inner select (``FOR
     UPDATE SKIP LOCKED`` on PostgreSQL: a job another worker is claiming is passed
     over, and one it claimed meanwhile no longer matches when locked); the update then
@@ -154,6 +154,8 @@ def _claim_statement():
         .limit(BATCH)
         .with_for_update(of=jobs, skip_locked=True)
     )
+    if kicks_only:
+        due = due.where(jobs.c.kind == "drawer")
     return (
         sa.update(jobs)
         .where(jobs.c.id.in_(due.scalar_subquery()))
@@ -194,15 +196,6 @@ def _mark_done_statement():
     )
 
 
-def _drawer_waiting_statement():
-    jobs = PrintJob.__table__
-    return (
-        sa.select(jobs.c.id)
-        .where(jobs.c.kind == "drawer", _status_is("pending"), jobs.c.claimed_by.is_(None))
-        .limit(1)
-    )
-
-
 def _first(job) -> tuple:
     """The order jobs are sent in: drawer kicks first, then oldest first."""
     return (job.kind != "drawer", job.id)
@@ -210,7 +203,7 @@ def _first(job) -> tuple:
 
 _CLAIM = _claim_statement()
 _MARK_DONE = _mark_done_statement()
-_DRAWER_WAITING = _drawer_waiting_statement()
+_CLAIM_KICKS = _claim_statement(kicks_only=True)
 
 
 class Worker:
@@ -338,32 +331,55 @@ class Worker:
         groups = {}
         for job in claimed:
             groups.setdefault(job.printer_id, []).append(job)
-        full, kicked = len(claimed) >= BATCH, False
         sent = []  # every printer's jobs sent this round: marked done in one statement
         for target, jobs in groups.items():
             printer = printers.get(target)
             if printer is None:  # a printer made since they were read: next pass
                 self._printer_cache = None
                 self._give_back(jobs)
-            elif kicked:  # a kick is waiting: the other printers' jobs after it
-                self._give_back(jobs)
             else:
-                kicked = self._print_group(printer, jobs, outcome, sent)
+                self._print_group(printer, jobs, outcome, sent, printers, default_id)
         self._mark_done(sent)
         outcome["done"] += len(sent)
-        return full or kicked
+        return len(claimed) >= BATCH
 
-    def _kick_waiting(self) -> bool:
-        """A drawer kick was queued since the round's claim (only looked for when a
-        commit that queued one set ``KICK``: no query between the receipts of a burst,
-        whose commits wake the worker too; 4 Dec: that query ran after every receipt
-        under load, a statement per sale)."""
+    def _kicks_now(self, current, outcome, sent, printers, default_id) -> bool:
+        """The drawer kicks queued since the round's claim, claimed and sent now, between
+        two receipts (only looked for when a commit that queued one set ``KICK``: no
+        query between the receipts of a burst, whose commits wake the worker too).
+        False when ``current``, the printer whose receipts are being sent, failed on
+        one: the rest of its receipts then wait.
+
+        Until 4 Dec a kick queued meanwhile gave the claimed receipts back and the round
+        claimed again, the kick first: under load, where every cash sale queues a kick,
+        a look for the kick, a give-back and a claim per sale."""
         if not KICK.is_set():
-            return False
+            return True
         KICK.clear()  # a kick committed from here on sets it again
-        found = self._execute(_DRAWER_WAITING).first()
+        rows = self._execute(
+            _CLAIM_KICKS, {"now": self.clock(), "worker": self.name, "default_id": default_id}
+        )
+        kicks = sorted(rows.all(), key=_first)
         self._commit()
-        return found is not None
+        current_ok = True
+        for kick in kicks:
+            printer = printers.get(kick.printer_id)
+            if printer is None:  # a printer made since they were read: next pass
+                self._printer_cache = None
+                self._give_back([kick])
+                continue
+            result = self._send_one(kick, printer)
+            if result == "sent":
+                sent.append(kick.id)
+            elif result == "dropped":
+                outcome["dropped"] += 1
+            else:
+                self._fail(kick, printer, self._reason, hold_others=result == "printer_failed")
+                outcome["failed"] += 1
+                current_ok = current_ok and not (
+                    result == "printer_failed" and printer.id == current.id
+                )
+        return current_ok
 
     def _printers(self) -> dict:
         """Every printer by id, detached (a commit does not expire and reload them);
@@ -420,31 +436,32 @@ class Worker:
                         )
                     )
 
-    def _print_group(self, printer, jobs, outcome, sent) -> bool:
+    def _print_group(self, printer, jobs, outcome, sent, printers, default_id) -> None:
         """One printer's claimed jobs, in order, sent one by one (the ids of those sent
         added to ``sent``, which the round marks done); the first printer failure gives
         the rest back (they wait as long, keeping their order). A drawer kick queued
-        meanwhile gives the rest back too (answers True: claim again)."""
+        meanwhile goes out after the receipt being sent (``_kicks_now``)."""
         mine = jobs
         for n, job in enumerate(mine):
             result = self._send_one(job, printer)
             if result == "sent":
                 sent.append(job.id)
-                if job.kind != "drawer" and n + 1 < len(mine) and self._kick_waiting():
-                    self._give_back(mine[n + 1 :])
-                    return True
+                if n + 1 < len(mine) and not self._kicks_now(
+                    printer, outcome, sent, printers, default_id
+                ):
+                    self._give_back(mine[n + 1 :])  # this printer failed on a kick
+                    return
                 continue
             if result == "printer_failed":
                 self._give_back(mine[n + 1 :])
                 self._fail(job, printer, self._reason)
                 outcome["failed"] += 1
-                return False
+                return
             if result == "internal":
                 self._fail(job, printer, self._reason, hold_others=False)
                 outcome["failed"] += 1  # the printer is not at fault: its other jobs go on
             else:
                 outcome["dropped"] += 1
-        return False
 
     def _send_one(self, job, printer) -> str:
         """``sent``, ``dropped`` (finished here), ``printer_failed`` or ``internal``

@@ -151,3 +151,85 @@ def test_a_kick_wakes_with_its_own_datagram(app, tmp_path, monkeypatch):
         listener.join(5)
         if worker_module._wake["sock"] is not None:
             worker_module._wake["sock"].close()
+
+
+def _print_job_writes(app):
+    """The UPDATE statements on print_jobs, as they run."""
+    seen = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        if statement.startswith("UPDATE print_jobs"):
+            seen.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", count)
+    return seen, lambda: sa_event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_kick_during_a_burst_is_claimed_alone(
+    app, add_printer, fake_printer, worker, monkeypatch
+):
+    # Under load every cash sale queues a kick. Before, each kick gave the claimed
+    # receipts back and the round claimed them again: a look, a give-back and a claim
+    # per sale. Now the kick alone is claimed, between two receipts.
+    printer_id = _printer(add_printer, fake_printer)
+    for n in range(10):
+        _queue(app, printer_id, title=f"J{n:02}")
+    real_send = worker_module.transport.send
+    sent = []
+
+    def send(printer, data):
+        real_send(printer, data)
+        sent.append(data)
+        if len(sent) == 3:
+            queued = threading.Thread(target=_kick, args=(app, printer_id))
+            queued.start()
+            queued.join()
+
+    monkeypatch.setattr(worker_module.transport, "send", send)
+    updates, stop = _print_job_writes(app)
+    try:
+        assert worker().run_once()["done"] == 11
+    finally:
+        stop()
+    assert _kinds(fake_printer).index("drawer") == 3
+    claims = [u for u in updates if "claimed_by=" in u and "status=" in u and "RETURNING" in u]
+    assert len(claims) == 2, updates  # the batch, then the kick alone
+    # (the batch's claim names the kind once, to order kicks first; the kick's twice)
+    assert [c.count("print_jobs.kind = ") for c in claims] == [1, 2], claims
+    given_back = [u for u in updates if "attempts=(print_jobs.attempts -" in u]
+    assert given_back == [], updates
+    with app.app_context():
+        jobs = db.session.query(PrintJob).order_by(PrintJob.id).all()
+        assert {j.status for j in jobs} == {"done"}
+        assert all(j.attempts == 1 for j in jobs)
+
+
+def test_a_kick_that_fails_holds_back_the_rest_of_its_printers_receipts(
+    app, add_printer, fake_printer, worker, monkeypatch
+):
+    printer_id = _printer(add_printer, fake_printer)
+    receipts = [_queue(app, printer_id, title=f"J{n:02}") for n in range(6)]
+    real_send = worker_module.transport.send
+    sent = []
+    kick = []
+
+    def send(printer, data):
+        if kick and any(e["type"] == "drawer" for e in parse_escpos(data)):
+            raise worker_module.transport.PrinterError("printer offline (cover open)")
+        real_send(printer, data)
+        sent.append(data)
+        if len(sent) == 2:
+            kick.append(_kick(app, printer_id))
+
+    monkeypatch.setattr(worker_module.transport, "send", send)
+    outcome = worker().run_once()
+    assert outcome == {"done": 2, "failed": 1, "dropped": 0}
+    with app.app_context():
+        jobs = {j.id: j for j in db.session.query(PrintJob)}
+        assert [jobs[r].status for r in receipts] == ["done"] * 2 + ["pending"] * 4
+        assert all(jobs[r].attempts == 1 for r in receipts[:2])
+        assert all(jobs[r].attempts == 0 for r in receipts[2:])  # given back untried
+        assert jobs[kick[0]].status == "failed"
+        assert "cover open" in jobs[kick[0]].last_error

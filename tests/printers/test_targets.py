@@ -34,6 +34,7 @@ def test_file_printer_only_inside_the_folder(app_factory, tmp_path, rows):
         str(folder / ".." / "outside.bin"),
         str(folder / "link.bin"),  # a symbolic link out of the folder
         str(folder),
+        str(tmp_path / "printers2" / "a.bin"),  # a folder whose name begins the same
         os.path.join(app.instance_path, "mart.sqlite3"),
     ):
         r = manager.post("/printers", json={**NET, "connection": "file", "device": device})
