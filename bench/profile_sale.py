@@ -61,6 +61,7 @@ from config import TestConfig  # noqa: E402
 from mart import create_app  # noqa: E402
 from mart.extensions import db  # noqa: E402
 from pos.services import sales  # noqa: E402
+from printers import worker as print_worker  # noqa: E402
 
 WHICH = os.environ.get("PROFILE_DB", "sqlite")
 SALES = int(os.environ.get("PROFILE_SALES", 200))
@@ -226,8 +227,6 @@ def profile_worker(app, sales_count):
     """The print worker's share: the measured sales' receipts and drawer kicks sent by
     ``printers.worker.Worker`` passes in this process (as the workers' process does,
     to the bench's file printers), timed by CPU; with PROFILE_CPROFILE=cpu, profiled."""
-    from printers import worker as print_worker
-
     print_worker.DRAWER_MAX_AGE = 3600.0  # the kicks of the first sales are not dropped
     worker = print_worker.Worker(app, name="profile")
     profile = cProfile.Profile(time.process_time) if os.environ.get("PROFILE_CPROFILE") else None

@@ -137,13 +137,13 @@ def _due(now):
 
 
 def _claim_statement(kicks_only=False):
-    """Claim what is due (``kicks_only``: the drawer kicks due) in one statement, built once (building it per pass cost more
-    CPU than running it). The due jobs are chosen and locked by the inner select (``FOR
-    UPDATE SKIP LOCKED`` on PostgreSQL: a job another worker is claiming is passed
-    over, and one it claimed meanwhile no longer matches when locked); the update then
-    finds them by id. (Until 4 Dec the update checked the due condition again itself:
-    PostgreSQL then read every waiting job twice, 2-3 ms a claim with a backlog. On
-    SQLite one writer at a time makes both the same.)"""
+    """Claim what is due (``kicks_only``: the drawer kicks due) in one statement, built
+    once (building it per pass cost more CPU than running it). The due jobs are chosen
+    and locked by the inner select (``FOR UPDATE SKIP LOCKED`` on PostgreSQL: a job
+    another worker is claiming is passed over, and one it claimed meanwhile no longer
+    matches when locked); the update then finds them by id. (Until 4 Dec the update
+    checked the due condition again itself: PostgreSQL then read every waiting job
+    twice, 2-3 ms a claim with a backlog. On SQLite one writer at a time makes both the same.)"""
     jobs, printers = PrintJob.__table__, Printer.__table__
     now = sa.bindparam("now", type_=jobs.c.claimed_at.type)
     due = (
