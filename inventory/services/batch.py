@@ -176,7 +176,7 @@ _SALE_PRODUCTS = {name: _sale_products_statement(name) for name in ("postgresql"
 # until it finds its plan for any values (the "generic plan") no dearer. It prices the
 # generic plan's ``= ANY(:ids)`` at 10 values; a sale of 5 scanned and 5 picked lines
 # priced its own plan lower, so every sale planned the statement again: 0.39 ms of the
-# database server's CPU per sale, 3.5 times the statement's run (pg_stat_statements,
+# database server's CPU per sale, 2.8 times the statement's run (pg_stat_statements,
 # 4 Dec). Both arrays are padded to at least 10 values that match nothing (id 0, code
 # ""; were one to match, its row is one the caller never asks for): the server keeps
 # one generic plan, and the padding costs a few index probes.
