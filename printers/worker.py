@@ -343,43 +343,33 @@ class Worker:
         outcome["done"] += len(sent)
         return len(claimed) >= BATCH
 
-    def _kicks_now(self, current, outcome, sent, printers, default_id) -> bool:
+    def _kicks_now(self, current, outcome, sent, printers, default_id):
         """The drawer kicks queued since the round's claim, claimed and sent now, between
         two receipts (only looked for when a commit that queued one set ``KICK``: no
         query between the receipts of a burst, whose commits wake the worker too).
-        False when ``current``, the printer whose receipts are being sent, failed on
-        one: the rest of its receipts then wait.
+        Answers the first kick that failed on ``current``, the printer whose receipts
+        are being sent, with its reason (its caller gives the rest back, then fails it,
+        as for a receipt), else None.
 
         Until 4 Dec a kick queued meanwhile gave the claimed receipts back and the round
         claimed again, the kick first: under load, where every cash sale queues a kick,
         a look for the kick, a give-back and a claim per sale."""
         if not KICK.is_set():
-            return True
+            return None
         KICK.clear()  # a kick committed from here on sets it again
-        rows = self._execute(
-            _CLAIM_KICKS, {"now": self.clock(), "worker": self.name, "default_id": default_id}
-        )
-        kicks = sorted(rows.all(), key=_first)
-        self._commit()
-        current_ok = True
-        for kick in kicks:
+        failed_here = None
+        for kick in self._claim_due(default_id, _CLAIM_KICKS):
             printer = printers.get(kick.printer_id)
             if printer is None:  # a printer made since they were read: next pass
                 self._printer_cache = None
                 self._give_back([kick])
                 continue
             result = self._send_one(kick, printer)
-            if result == "sent":
-                sent.append(kick.id)
-            elif result == "dropped":
-                outcome["dropped"] += 1
+            if result == "printer_failed" and printer.id == current.id and not failed_here:
+                failed_here = (kick, self._reason)
             else:
-                self._fail(kick, printer, self._reason, hold_others=result == "printer_failed")
-                outcome["failed"] += 1
-                current_ok = current_ok and not (
-                    result == "printer_failed" and printer.id == current.id
-                )
-        return current_ok
+                self._settle(kick, printer, result, outcome, sent)
+        return failed_here
 
     def _printers(self) -> dict:
         """Every printer by id, detached (a commit does not expire and reload them);
@@ -395,12 +385,13 @@ class Worker:
         self._printer_cache = (now, printers)
         return printers
 
-    def _claim_due(self, default_id) -> list:
-        """Take the jobs due now (at most ``BATCH``, oldest first) for this worker in one
-        statement; a job queued without a printer goes to the default one. Answers the
-        claimed rows (id, printer_id, kind, payload, created_at, last_error) by id."""
+    def _claim_due(self, default_id, claim=_CLAIM) -> list:
+        """Take the jobs due now (at most ``BATCH``, kicks first, then oldest first; or
+        ``_CLAIM_KICKS``: the kicks only) for this worker in one statement; a job queued
+        without a printer goes to the default one. Answers the claimed rows (id,
+        printer_id, kind, payload, created_at, last_error) in the order to send them."""
         rows = self._execute(
-            _CLAIM, {"now": self.clock(), "worker": self.name, "default_id": default_id}
+            claim, {"now": self.clock(), "worker": self.name, "default_id": default_id}
         )
         claimed = sorted(rows.all(), key=_first)
         self._commit()
@@ -439,29 +430,33 @@ class Worker:
     def _print_group(self, printer, jobs, outcome, sent, printers, default_id) -> None:
         """One printer's claimed jobs, in order, sent one by one (the ids of those sent
         added to ``sent``, which the round marks done); the first printer failure gives
-        the rest back (they wait as long, keeping their order). A drawer kick queued
-        meanwhile goes out after the receipt being sent (``_kicks_now``)."""
-        mine = jobs
-        for n, job in enumerate(mine):
+        the rest back, then fails (so the rest wait as long, keeping their order). A
+        drawer kick queued meanwhile goes out after the receipt being sent
+        (``_kicks_now``); one that fails on this printer stops it the same way."""
+        for n, job in enumerate(jobs):
             result = self._send_one(job, printer)
-            if result == "sent":
-                sent.append(job.id)
-                if n + 1 < len(mine) and not self._kicks_now(
-                    printer, outcome, sent, printers, default_id
-                ):
-                    self._give_back(mine[n + 1 :])  # this printer failed on a kick
-                    return
-                continue
-            if result == "printer_failed":
-                self._give_back(mine[n + 1 :])
-                self._fail(job, printer, self._reason)
+            failed = (job, self._reason) if result == "printer_failed" else None
+            if result != "printer_failed":
+                self._settle(job, printer, result, outcome, sent)
+                if result == "sent" and n + 1 < len(jobs):
+                    failed = self._kicks_now(printer, outcome, sent, printers, default_id)
+            if failed is not None:
+                self._give_back(jobs[n + 1 :])
+                self._fail(failed[0], printer, failed[1])
                 outcome["failed"] += 1
                 return
-            if result == "internal":
-                self._fail(job, printer, self._reason, hold_others=False)
-                outcome["failed"] += 1  # the printer is not at fault: its other jobs go on
-            else:
-                outcome["dropped"] += 1
+
+    def _settle(self, job, printer, result, outcome, sent) -> None:
+        """What a job's send (``_send_one``) leaves: sent (marked done with the round's),
+        dropped (finished there), or failed (a printer failure holds the printer's other
+        waiting jobs as long; an internal one does not: the printer is not at fault)."""
+        if result == "sent":
+            sent.append(job.id)
+        elif result == "dropped":
+            outcome["dropped"] += 1
+        else:
+            self._fail(job, printer, self._reason, hold_others=result == "printer_failed")
+            outcome["failed"] += 1
 
     def _send_one(self, job, printer) -> str:
         """``sent``, ``dropped`` (finished here), ``printer_failed`` or ``internal``

@@ -41,6 +41,37 @@ def _kick(app, printer_id):
         return job
 
 
+def _while_printing(monkeypatch, at, action):
+    """The printer's sends, with ``action()`` (another cashier's sale, committed from
+    another thread) run after each send numbered in ``at``."""
+    real_send = worker_module.transport.send
+    sent = []
+
+    def send(printer, data):
+        real_send(printer, data)
+        sent.append(data)
+        if len(sent) in at:
+            other = threading.Thread(target=action)
+            other.start()
+            other.join()
+
+    monkeypatch.setattr(worker_module.transport, "send", send)
+
+
+def _print_job_statements(app):
+    """The statements on print_jobs as they run (white space folded), and their stop."""
+    seen = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        if statement.startswith(("SELECT print_jobs", "UPDATE print_jobs")):
+            seen.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", count)
+    return seen, lambda: sa_event.remove(engine, "before_cursor_execute", count)
+
+
 def test_a_kick_queued_behind_receipts_goes_first(app, add_printer, fake_printer, worker):
     printer_id = _printer(add_printer, fake_printer)
     for n in range(30):
@@ -58,18 +89,8 @@ def test_a_kick_queued_during_a_burst_goes_out_after_the_current_receipt(
     burst = 45  # more than two batches
     for n in range(burst):
         _queue(app, printer_id, title=f"J{n:02}")
-    real_send = worker_module.transport.send
-    sent = []
-
-    def send(printer, data):
-        real_send(printer, data)
-        sent.append(data)
-        if len(sent) == 3:  # the cashier's next sale opens the drawer now
-            queued = threading.Thread(target=_kick, args=(app, printer_id))
-            queued.start()
-            queued.join()
-
-    monkeypatch.setattr(worker_module.transport, "send", send)
+    # the cashier's next sale opens the drawer now
+    _while_printing(monkeypatch, (3,), lambda: _kick(app, printer_id))
     worker_module.WAKE.clear()  # as the loop does at the start of a pass
     assert worker().run_once()["done"] == burst + 1
     kinds = _kinds(fake_printer)
@@ -82,23 +103,6 @@ def test_a_kick_queued_during_a_burst_goes_out_after_the_current_receipt(
         assert all(j.attempts == 1 for j in jobs)
 
 
-def _drawer_queries(app):
-    """The statements that look for a waiting drawer kick, as they run."""
-    seen = []
-
-    def count(conn, cursor, statement, params, context, executemany):
-        if (
-            statement.startswith("SELECT print_jobs.id \nFROM")
-            and "print_jobs.kind = " in statement
-        ):
-            seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", count)
-    return seen, lambda: sa_event.remove(engine, "before_cursor_execute", count)
-
-
 def test_receipts_committed_during_a_burst_cost_no_kick_query(
     app, add_printer, fake_printer, worker, monkeypatch
 ):
@@ -107,25 +111,17 @@ def test_receipts_committed_during_a_burst_cost_no_kick_query(
     printer_id = _printer(add_printer, fake_printer)
     for n in range(25):
         _queue(app, printer_id, title=f"J{n:02}")
-    real_send = worker_module.transport.send
-    sent = []
-
-    def send(printer, data):
-        real_send(printer, data)
-        sent.append(data)
-        if len(sent) in (2, 5, 9):  # more sales, receipts only, while the burst prints
-            queued = threading.Thread(target=_queue, args=(app, printer_id))
-            queued.start()
-            queued.join()
-
-    monkeypatch.setattr(worker_module.transport, "send", send)
-    seen, stop = _drawer_queries(app)
+    # more sales, receipts only, while the burst prints
+    _while_printing(monkeypatch, (2, 5, 9), lambda: _queue(app, printer_id))
+    seen, stop = _print_job_statements(app)
     try:
         worker_module.WAKE.clear()
         assert worker().run_once()["done"] == 28
     finally:
         stop()
-    assert seen == []
+    looked = [s for s in seen if s.startswith("SELECT print_jobs.id FROM")]
+    kicks_claimed = [s for s in seen if s.count("print_jobs.kind = ") == 2]
+    assert looked == [] and kicks_claimed == [], seen
     assert _kinds(fake_printer) == ["receipt"] * 28
 
 
@@ -153,20 +149,6 @@ def test_a_kick_wakes_with_its_own_datagram(app, tmp_path, monkeypatch):
             worker_module._wake["sock"].close()
 
 
-def _print_job_writes(app):
-    """The UPDATE statements on print_jobs, as they run."""
-    seen = []
-
-    def count(conn, cursor, statement, params, context, executemany):
-        if statement.startswith("UPDATE print_jobs"):
-            seen.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", count)
-    return seen, lambda: sa_event.remove(engine, "before_cursor_execute", count)
-
-
 def test_a_kick_during_a_burst_is_claimed_alone(
     app, add_printer, fake_printer, worker, monkeypatch
 ):
@@ -176,23 +158,13 @@ def test_a_kick_during_a_burst_is_claimed_alone(
     printer_id = _printer(add_printer, fake_printer)
     for n in range(10):
         _queue(app, printer_id, title=f"J{n:02}")
-    real_send = worker_module.transport.send
-    sent = []
-
-    def send(printer, data):
-        real_send(printer, data)
-        sent.append(data)
-        if len(sent) == 3:
-            queued = threading.Thread(target=_kick, args=(app, printer_id))
-            queued.start()
-            queued.join()
-
-    monkeypatch.setattr(worker_module.transport, "send", send)
-    updates, stop = _print_job_writes(app)
+    _while_printing(monkeypatch, (3,), lambda: _kick(app, printer_id))
+    seen, stop = _print_job_statements(app)
     try:
         assert worker().run_once()["done"] == 11
     finally:
         stop()
+    updates = [u for u in seen if u.startswith("UPDATE")]
     assert _kinds(fake_printer).index("drawer") == 3
     claims = [u for u in updates if "claimed_by=" in u and "status=" in u and "RETURNING" in u]
     assert len(claims) == 2, updates  # the batch, then the kick alone
@@ -231,5 +203,8 @@ def test_a_kick_that_fails_holds_back_the_rest_of_its_printers_receipts(
         assert [jobs[r].status for r in receipts] == ["done"] * 2 + ["pending"] * 4
         assert all(jobs[r].attempts == 1 for r in receipts[:2])
         assert all(jobs[r].attempts == 0 for r in receipts[2:])  # given back untried
+        # ... and they wait as long as the kick does, as behind a failed receipt
+        waits = {jobs[r].next_attempt_at for r in receipts[2:]}
+        assert waits == {jobs[kick[0]].next_attempt_at} and None not in waits
         assert jobs[kick[0]].status == "failed"
         assert "cover open" in jobs[kick[0]].last_error
