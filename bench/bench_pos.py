@@ -85,6 +85,7 @@ THREADS = os.environ.get("BENCH_THREADS")
 JOURNAL = os.environ.get("BENCH_JOURNAL", "on")
 START_WORKERS = os.environ.get("BENCH_START_WORKERS", "both")
 PRINTER = os.environ.get("BENCH_PRINTER", "file")
+STATEMENTS = os.environ.get("BENCH_PG_STATEMENTS")  # needs pg_stat_statements loaded
 ADMIN_URL = os.environ.get(
     "MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -325,14 +326,16 @@ def many_registers(base, ids, tokens, shifts):
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _proc_ticks(pid):
-    """utime + stime of a process (clock ticks), or None once it is gone."""
+def _proc_ticks(pid, kernel_only=False):
+    """utime + stime of a process (clock ticks; stime alone with ``kernel_only``), or
+    None once it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return int(fields[11]) + int(fields[12]), int(fields[1])  # (ticks, ppid)
+    ticks = int(fields[12]) if kernel_only else int(fields[11]) + int(fields[12])
+    return ticks, int(fields[1])  # (ticks, ppid)
 
 
 def _gunicorn_pids(master):
@@ -370,20 +373,23 @@ def cpu_snapshot(master, url):
     """CPU seconds so far per process: gunicorn (master and workers), the database's
     server processes for this database, and this bench process (the registers)."""
 
-    def ticks(pids):
+    def ticks(pids, kernel_only=False):
         out = {}
         for pid in pids:
-            info = _proc_ticks(pid)
+            info = _proc_ticks(pid, kernel_only)
             if info is not None:
                 out[pid] = info[0]
         return out
 
-    app = ticks(_gunicorn_pids(master))
+    app_pids, db_pids = _gunicorn_pids(master), _db_pids(url)
+    app = ticks(app_pids)
     return {
         "app": app,
         "workers": {pid: t for pid, t in app.items() if _is_workers_process(pid)},
-        "db": ticks(_db_pids(url)),
+        "db": ticks(db_pids),
         "client": time.process_time(),
+        "app kernel": ticks(app_pids, kernel_only=True),
+        "db kernel": ticks(db_pids, kernel_only=True),
     }
 
 
@@ -398,10 +404,49 @@ def cpu_per_sale(before, after, sales):
     return {k: v * 1000 / max(sales, 1) for k, v in (("app", app), ("db", dbs), ("client", client))}
 
 
+def kernel_share(before, after, sales) -> str:
+    """The kernel's part (system time) of the app's and the server's CPU per sale."""
+
+    def spent(part):
+        return sum(t - before[part].get(pid, 0) for pid, t in after[part].items()) / TICK
+
+    app, dbs = (spent(part) * 1000 / max(sales, 1) for part in ("app kernel", "db kernel"))
+    return f"; in the kernel: app {app:.1f} ms, database server {dbs:.1f} ms"
+
+
 def workers_share(before, after, sales) -> str:
     """The workers' process's part of the app's CPU per sale, as printed after it."""
     spent = sum(t - before["workers"].get(pid, 0) for pid, t in after["workers"].items()) / TICK
     return f" (of which the workers' process {spent * 1000 / max(sales, 1):.1f} ms)"
+
+
+def statements_reset(url):
+    """BENCH_PG_STATEMENTS=1 (a server with pg_stat_statements loaded): forget the
+    statements counted so far."""
+    if STATEMENTS and not url.startswith("sqlite"):
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            conn.execute("SELECT pg_stat_statements_reset()")
+
+
+def statements_report(url, sales):
+    """BENCH_PG_STATEMENTS=1: this database's statements since the reset, the costliest
+    first: calls, server time (planning + execution) and rows per sale."""
+    if not STATEMENTS or url.startswith("sqlite"):
+        return
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT calls, total_plan_time + total_exec_time, rows, plans, query "
+            "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
+            "WHERE datname = current_database()) ORDER BY 2 DESC LIMIT 25"
+        ).fetchall()
+    print(f"  statements per sale ({sales} sales): calls, ms, rows, plans, statement")
+    for calls, ms, count, plans, query in rows:
+        text = " ".join(query.split())[:150]
+        print(
+            f"    {calls / sales:6.2f} {ms / sales:7.3f} {count / sales:7.2f} "
+            f"{plans / sales:6.2f}  {text}"
+        )
 
 
 # --- the same sale by hand-written SQL -----------------------------------------------
@@ -782,9 +827,11 @@ def measure(label, url, instance, ids, tokens, shifts, workers_on, journal=True)
             f"{cpu['app']:.1f} ms{share}, database server {cpu['db']:.1f} ms (load average "
             f"{load()})"
         )
+        statements_reset(url)
         before = cpu_snapshot(proc.pid, url)
         sold, elapsed, errs = many_registers(base, ids, tokens, shifts)
         after = cpu_snapshot(proc.pid, url)
+        statements_report(url, sold)
         cpu = cpu_per_sale(before, after, sold)
         share = workers_share(before, after, sold) if workers_on else ""
         print(
@@ -797,7 +844,7 @@ def measure(label, url, instance, ids, tokens, shifts, workers_on, journal=True)
             f"  [workers {tag}] CPU per sale there: app (gunicorn) {cpu['app']:.1f} ms{share}, "
             f"database server {cpu['db']:.1f} ms, bench client {cpu['client']:.1f} ms; "
             f"{os.cpu_count()} cores fit at most {os.cpu_count() * 1000 / total:.0f} sales/s of "
-            "that with nothing else running"
+            f"that with nothing else running{kernel_share(before, after, sold)}"
         )
         if workers_on:
             print(f"  [workers {tag}] print jobs: {print_outcome(url, instance)}")
