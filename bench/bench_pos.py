@@ -440,6 +440,14 @@ def statements_report(url, sales):
             "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
             "WHERE datname = current_database()) ORDER BY 2 DESC LIMIT 25"
         ).fetchall()
+        tables = conn.execute(
+            "SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+            "WHERE n_tup_upd > 0 ORDER BY n_tup_upd DESC LIMIT 4"
+        ).fetchall()
+    print(
+        "  updated rows (of them HOT) since the database was made: "
+        + ", ".join(f"{name} {updated} ({hot})" for name, updated, hot in tables)
+    )
     print(f"  statements per sale ({sales} sales): calls, ms, rows, plans, statement")
     for calls, ms, count, plans, query in rows:
         text = " ".join(query.split())[:150]

@@ -16,8 +16,10 @@ claim is committed before the printer is touched, and the outcome after.
 - a cash-drawer kick never waits behind a burst of receipts: kicks are claimed first,
   at most ``BATCH`` (20) jobs are claimed at once, and a kick queued while receipts
   print (its commit set ``KICK``) is claimed and sent after the receipt being printed,
-  before the next. Only a commit that queued a kick sets ``KICK``: a burst of receipts
-  alone costs no statement between them.
+  before the next, once the round has been sending for ``KICK_LOOK_SECONDS``; a round
+  that ends sooner leaves it to the next pass, whose claim takes kicks first. Only a
+  commit that queued a kick sets ``KICK``: a burst of receipts alone costs no
+  statement between them.
 
 One process of the server runs the worker (``mart.workers``). A commit that queued a
 job wakes it at once: in its own process through ``WAKE``, from the other gunicorn
@@ -54,6 +56,13 @@ RECOVER_EVERY = timedelta(seconds=30)
 GATHER_SECONDS = 0.05  # a receipt prints this much later; a burst of sales, one pass
 POLL_SECONDS = 2.0  # a fallback: commits wake the worker (WAKE, the wake socket)
 BATCH = 20  # a kick queued behind a burst waits for at most this many receipts
+# Between two receipts a kick queued meanwhile is looked for only once the round has
+# been sending this long. A printer that takes receipts as fast as they come ends its
+# round first, and the next pass claims the kick first (GATHER_SECONDS later): under
+# load, where every cash sale queues a kick, a round no longer claims a kick or two
+# after nearly every receipt (0,3 claims a sale, a fifth of the worker's time, 4 Dec).
+# A printer slow to take them (its buffer full in a burst) is past this after one.
+KICK_LOOK_SECONDS = 0.1
 # a pass claims again while it finds full batches, up to this many times
 MAX_ROUNDS = 50
 # The worker reads the printers again after this many seconds (a changed address or
@@ -220,6 +229,7 @@ class Worker:
         self._conn = None  # the connection of the pass under way (run_once)
         self._kept = None  # the connection kept between passes (run_once(keep=True))
         self._autocommit = False  # whether it is in autocommit (PostgreSQL)
+        self._round_started = 0.0  # monotonic time of the round's claim (_kicks_now)
 
     # -- one pass --------------------------------------------------------------
 
@@ -328,6 +338,7 @@ class Worker:
         default_id = min(p.id for p in printers.values() if p.active)
         KICK.clear()  # a kick committed before the claim is claimed by it
         claimed = self._claim_due(default_id)
+        self._round_started = time.monotonic()
         groups = {}
         for job in claimed:
             groups.setdefault(job.printer_id, []).append(job)
@@ -346,7 +357,9 @@ class Worker:
     def _kicks_now(self, current, outcome, sent, printers, default_id):
         """The drawer kicks queued since the round's claim, claimed and sent now, between
         two receipts (only looked for when a commit that queued one set ``KICK``: no
-        query between the receipts of a burst, whose commits wake the worker too).
+        query between the receipts of a burst, whose commits wake the worker too; and
+        only once the round has been sending for ``KICK_LOOK_SECONDS``: before that,
+        ``KICK`` stays set, and a quick round ends and the next pass claims it first).
         Answers the first kick that failed on ``current``, the printer whose receipts
         are being sent, with its reason (its caller gives the rest back, then fails it,
         as for a receipt), else None.
@@ -354,8 +367,8 @@ class Worker:
         Until 4 Dec a kick queued meanwhile gave the claimed receipts back and the round
         claimed again, the kick first: under load, where every cash sale queues a kick,
         a look for the kick, a give-back and a claim per sale."""
-        if not KICK.is_set():
-            return None
+        if not KICK.is_set() or time.monotonic() - self._round_started < KICK_LOOK_SECONDS:
+            return None  # none queued, or the round is young: the next pass claims it
         KICK.clear()  # a kick committed from here on sets it again
         failed_here = None
         for kick in self._claim_due(default_id, _CLAIM_KICKS):

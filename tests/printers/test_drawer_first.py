@@ -1,9 +1,14 @@
 """A cash-drawer kick never waits behind a burst of receipts (issue 13, 3 Dec): the
 worker claims kicks first, at most ``BATCH`` jobs at a time, and a kick queued while
-receipts print goes out right after the receipt being printed. Against the loopback
-ESC/POS printer (tests/fakeprinter.py)."""
+receipts print goes out right after the receipt being printed, once the round has been
+sending for ``KICK_LOOK_SECONDS`` (a printer slow to take receipts; one that takes them
+at once ends the round first, and the next pass claims the kick first). Against the
+loopback ESC/POS printer (tests/fakeprinter.py)."""
 
 import threading
+import time
+
+import pytest
 
 from sqlalchemy import event as sa_event
 
@@ -32,6 +37,13 @@ def _printer(add_printer, fake_printer):
         port=fake_printer.port,
         drawer={"pin": 2, "pulse_ms": 100},
     )
+
+
+@pytest.fixture
+def slow_printer(monkeypatch):
+    """The printer is slow to take receipts: every look for a kick between two of them
+    is past ``KICK_LOOK_SECONDS`` (the gate itself: test_a_quick_round_leaves_...)."""
+    monkeypatch.setattr(worker_module, "KICK_LOOK_SECONDS", 0.0)
 
 
 def _kick(app, printer_id):
@@ -83,7 +95,7 @@ def test_a_kick_queued_behind_receipts_goes_first(app, add_printer, fake_printer
 
 
 def test_a_kick_queued_during_a_burst_goes_out_after_the_current_receipt(
-    app, add_printer, fake_printer, worker, monkeypatch
+    app, add_printer, fake_printer, worker, monkeypatch, slow_printer
 ):
     printer_id = _printer(add_printer, fake_printer)
     burst = 45  # more than two batches
@@ -150,7 +162,7 @@ def test_a_kick_wakes_with_its_own_datagram(app, tmp_path, monkeypatch):
 
 
 def test_a_kick_during_a_burst_is_claimed_alone(
-    app, add_printer, fake_printer, worker, monkeypatch
+    app, add_printer, fake_printer, worker, monkeypatch, slow_printer
 ):
     # Under load every cash sale queues a kick. Before, each kick gave the claimed
     # receipts back and the round claimed them again: a look, a give-back and a claim
@@ -179,7 +191,7 @@ def test_a_kick_during_a_burst_is_claimed_alone(
 
 
 def test_a_kick_that_fails_holds_back_the_rest_of_its_printers_receipts(
-    app, add_printer, fake_printer, worker, monkeypatch
+    app, add_printer, fake_printer, worker, monkeypatch, slow_printer
 ):
     printer_id = _printer(add_printer, fake_printer)
     receipts = [_queue(app, printer_id, title=f"J{n:02}") for n in range(6)]
@@ -208,3 +220,55 @@ def test_a_kick_that_fails_holds_back_the_rest_of_its_printers_receipts(
         assert waits == {jobs[kick[0]].next_attempt_at} and None not in waits
         assert jobs[kick[0]].status == "failed"
         assert "cover open" in jobs[kick[0]].last_error
+
+
+def _kick_claims(seen):
+    """The claims of drawer kicks alone (they name the kind twice)."""
+    return [u for u in seen if u.startswith("UPDATE") and u.count("print_jobs.kind = ") == 2]
+
+
+def test_a_quick_round_leaves_a_kick_to_the_next_pass_and_a_slow_one_looks(
+    app, add_printer, fake_printer, worker, monkeypatch
+):
+    # Under load every cash sale queues a kick while the worker prints the receipts
+    # before it. A printer that takes receipts at once ends its round before the
+    # kick is looked for: the next pass claims it first (no claim between receipts).
+    printer_id = _printer(add_printer, fake_printer)
+    monkeypatch.setattr(worker_module, "KICK_LOOK_SECONDS", 60.0)  # every round is young
+    for n in range(6):
+        _queue(app, printer_id, title=f"J{n:02}")
+    _while_printing(monkeypatch, (2,), lambda: _kick(app, printer_id))
+    seen, stop = _print_job_statements(app)
+    worker_module.KICK.clear()
+    try:
+        assert worker().run_once()["done"] == 6
+        assert _kick_claims(seen) == [] and worker_module.KICK.is_set()
+        assert worker().run_once()["done"] == 1  # the next pass: the kick
+    finally:
+        stop()
+    assert _kinds(fake_printer) == ["receipt"] * 6 + ["drawer"]
+
+    # A printer slow to take them (each send takes longer than the gate) is past it
+    # after the first receipt: the kick goes out after the receipt being printed.
+    before = len(_kinds(fake_printer))
+    monkeypatch.setattr(worker_module, "KICK_LOOK_SECONDS", 0.05)
+    for n in range(6):
+        _queue(app, printer_id, title=f"S{n:02}")
+    real_send = worker_module.transport.send
+    sent = []
+
+    def slow_send(printer, data):
+        time.sleep(0.06)
+        real_send(printer, data)
+        sent.append(data)
+        if len(sent) == 2:
+            _kick(app, printer_id)
+
+    monkeypatch.setattr(worker_module.transport, "send", slow_send)
+    seen, stop = _print_job_statements(app)
+    try:
+        assert worker().run_once()["done"] == 7
+    finally:
+        stop()
+    assert len(_kick_claims(seen)) == 1, seen
+    assert _kinds(fake_printer)[before:] == ["receipt"] * 2 + ["drawer"] + ["receipt"] * 4
