@@ -9,7 +9,6 @@ import threading
 import time
 
 import pytest
-
 from sqlalchemy import event as sa_event
 
 from mart.extensions import db
