@@ -28,6 +28,14 @@ It then checks the outcome: every sale stored once, receipt numbers without gaps
         (with a cash drawer) in the instance folder, so with the workers on every
         receipt and drawer kick is really rendered and sent; ``none``: no printer
         at all (jobs wait, as on a branch whose printers are not set up yet)
+    BENCH_PG_STATEMENTS=1 (a PostgreSQL server with pg_stat_statements in
+        shared_preload_libraries): after the 8 registers, each statement's calls, server
+        time (planning and run, wall), rows and plans a sale, and the tables' updated
+        rows with how many were HOT
+
+The CPU a sale is split into the serving processes, the workers' process, the
+database's server processes and the bench client; the kernel's share (system time) of
+the app's processes and of the server's is printed beside them.
 
 gunicorn runs with the production settings, ``deploy/gunicorn.conf.py`` (its access
 log included, written to /dev/null here).
