@@ -114,3 +114,35 @@ def test_a_kept_connection_the_server_dropped_is_replaced(
         w._kept.commit()
     finally:
         w.close()
+
+
+def test_the_done_statement_is_one_statement_whatever_the_count(
+    app, add_printer, tmp_path, worker, is_postgres
+):
+    # PostgreSQL: the sent jobs' ids as one array. An expanding IN made each count of
+    # ids a statement of its own, rendered again, prepared and planned apart.
+    if not is_postgres:
+        pytest.skip("PostgreSQL: SQLite keeps its expanding IN (nothing to prepare)")
+    printers = _printers(add_printer, tmp_path, 4)
+    with app.app_context():
+        engine = db.engine
+    done = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.startswith("UPDATE print_jobs SET status="):
+            done.append(statement)
+
+    w = worker()
+    w.run_once(keep=True)  # the printers read, stale claims looked for: not counted
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        for count in (4, 1, 3):
+            _sales(app, printers[:count])
+            assert w.run_once(keep=True)["done"] == 2 * count
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+        w.close()
+    assert len(done) == 3 and len(set(done)) == 1, done
+    assert "= ANY (" in done[0]
+    with app.app_context():
+        assert services.health() == {"waiting": 0, "failed": 0}
