@@ -17,7 +17,7 @@ JOB_KINDS = ("receipt", "drawer", "slip", "test", "report", "label")
 JOB_STATUSES = ("pending", "printing", "done", "failed", "dropped")
 # The jobs a worker may claim: the partial index ix_print_jobs_waiting holds only these.
 WAITING_STATUSES = ("pending", "failed")
-_WAITING = sa.text("status IN ('pending', 'failed')")
+_WAITING = sa.text("status IN ({})".format(", ".join(f"'{s}'" for s in WAITING_STATUSES)))
 
 
 class Printer(db.Model):
