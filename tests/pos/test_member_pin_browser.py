@@ -2,7 +2,10 @@
 field; a wrong PIN is refused; no PIN ever lands in localStorage, and a simpanan sale
 is not kept on the screen while the server is away (the screen says so)."""
 
+import time
+
 import sqlalchemy as sa
+from flask import request
 
 from mart.extensions import db
 from mart.models import User
@@ -66,7 +69,8 @@ def test_member_types_the_pin_and_it_is_never_stored(app, live_server, browser, 
     # a wrong PIN: refused by the server
     page.fill("[data-testid=member-pin-input]", "135790")
     page.click("[data-testid=pay-submit]")
-    page.locator("[data-testid=pay-error]", has_text="PIN").wait_for()
+    # its own answer ("PIN anggota salah."), not the "types their PIN" shown before it
+    page.locator("[data-testid=pay-error]", has_text="salah").wait_for()
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Sale)) == 0
     _shot(page, "counter-member-pin-wrong-1366.png")
@@ -132,7 +136,9 @@ def test_approver_is_chosen_by_name_then_types_the_pin(app, live_server, browser
     select.select_option("siti-mgr")
     page.fill("[data-testid=discount-pin]", "482915")  # the admin's PIN is not Siti's
     page.keyboard.press("Enter")
-    page.locator("[data-testid=discount-error]", has_text="PIN").wait_for()
+    # the wrong PIN's own answer ("PIN manajer salah."), not the "enter the PIN" asked
+    # before it: a right PIN typed while the wrong one is still checked would be lost
+    page.locator("[data-testid=discount-error]", has_text="salah").wait_for()
     _shot(page, "counter-approver-1366.png")
     page.locator("#discount-pin select[name=approver]").select_option("siti-mgr")
     page.fill("[data-testid=discount-pin]", "736204")
@@ -148,3 +154,43 @@ def test_approver_is_chosen_by_name_then_types_the_pin(app, live_server, browser
         assert db.session.get(User, sale.approved_by_id).username == "siti-mgr"
     assert "736204" not in _storage(page) and "482915" not in _storage(page)
     assert errors == []
+
+
+def test_a_pin_typed_while_the_wrong_one_is_checked_is_kept(app, live_server, browser, make_user):
+    """A manager who mistypes and types the PIN again at once: the wrong PIN's answer
+    comes back after the right one is in the field, and must not wipe it."""
+    checking = []
+
+    @app.before_request
+    def _slow_check():  # the wrong PIN's check takes half a second to answer
+        if request.path.endswith("/pos/approvals/check"):
+            checking.append(True)
+            time.sleep(0.5)
+
+    with app.app_context():
+        services.create_register("R1", "Kasir depan")
+        db.session.commit()
+    _, code = factories.make_product(app, name="Minyak Goreng 2 L", price=100_000)
+    make_user("manager", username="siti-mgr", pin="736204")
+    make_user("cashier", username="kasir-cepat")
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    login(page, live_server, "kasir-cepat")
+    page.wait_for_selector("[data-testid=open-shift]:not(.hidden)")
+    page.click("[data-testid=open-shift-submit]")
+    page.wait_for_selector("[data-testid=scan]:visible")
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=lines] tbody tr")
+    page.keyboard.press("F4")
+    page.fill("form[data-dialog=discount] input[name=amount]", "30000")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=discount-pin]:visible")
+    page.fill("[data-testid=discount-pin]", "111111")
+    page.keyboard.press("Enter")  # sent; its answer comes in half a second
+    page.fill("[data-testid=discount-pin]", "736204")  # typed again meanwhile
+    page.locator("[data-testid=discount-error]", has_text="salah").wait_for()
+    assert checking, "the wrong PIN was checked"
+    assert page.input_value("[data-testid=discount-pin]") == "736204"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#dlg-discount", state="hidden")
+    page.locator("[data-testid=total]", has_text="Rp 70.000").wait_for()

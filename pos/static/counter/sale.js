@@ -67,8 +67,9 @@ async function askApproval(id) {
   const given = { approval_pin: pin.value };
   const chosen = d.querySelector("select[name=approver]");
   if (chosen && chosen.value) given.approver = chosen.value;
-  const r = await api("POST", "/pos/approvals/check", given);
+  // Emptied as it is sent: a PIN typed again while this one is checked is kept.
   pin.value = "";
+  const r = await api("POST", "/pos/approvals/check", given);
   if (!r.ok) { dialogError(id, errorText(r)); pin.focus(); return null; }
   label.classList.add("hidden");
   return given;
