@@ -310,13 +310,38 @@ def _chromium():
             holder[0].close()
 
 
+class _Chromium:
+    """The browser a test drives: ``new_page``/``new_context`` open contexts with the
+    cashier page's service worker blocked, unless the test is marked
+    ``service_worker``. Installing it fetches and keeps every file of the page in each
+    new context, a tenth of a counter test's CPU, and only the offline tests reload a
+    page whose server is away. Everything else is the playwright ``Browser``'s."""
+
+    def __init__(self, browser, service_workers):
+        self._browser = browser
+        self._service_workers = service_workers
+
+    def new_page(self, **options):
+        options.setdefault("service_workers", self._service_workers)
+        return self._browser.new_page(**options)
+
+    def new_context(self, **options):
+        options.setdefault("service_workers", self._service_workers)
+        return self._browser.new_context(**options)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture
-def browser(_chromium):
+def browser(request, _chromium):
     """Debian's chromium, headless, through playwright. Each test makes its own pages in
     their own contexts (``new_page``/``new_context``: no cookies or storage shared);
-    whatever it leaves open is closed after it."""
+    whatever it leaves open is closed after it. Service workers run only in tests
+    marked ``service_worker`` (``_Chromium``)."""
     chromium = _chromium()
-    yield chromium
+    wanted = request.node.get_closest_marker("service_worker") is not None
+    yield _Chromium(chromium, "allow" if wanted else "block")
     for context in list(chromium.contexts):
         context.close()
 

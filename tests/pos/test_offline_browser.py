@@ -22,7 +22,7 @@ from tests.factories import ean13
 from tests.fakeprinter import parse_escpos
 from tests.reliability.server import Server
 
-pytestmark = REQUIRES_CHROMIUM
+pytestmark = [*REQUIRES_CHROMIUM, pytest.mark.service_worker]
 CATALOGUE = 1500  # products bulk-inserted besides the named ones
 
 

@@ -27,14 +27,16 @@ def _start(tmp):
 
 
 def test_processes_importing_escpos_side_by_side_all_succeed(tmp_path):
-    for _round in range(3):  # a fresh cache, then a stale one, then a current one
+    # A fresh cache, then a stale one; four processes at a time. (Without the lock and
+    # the broken pickle's retry, four failed in the first round every time of three.)
+    for _round in range(2):
         for pickle_file in tmp_path.glob("okoce-mart-escpos-*/*.pickle"):
             os.utime(pickle_file, (0, 0))  # older than capabilities.json: rewritten
-        runs = [_start(tmp_path) for _ in range(8)]
+        runs = [_start(tmp_path) for _ in range(4)]
         outputs = [(run.wait(timeout=120), run.stdout.read()) for run in runs]
         for run in runs:
             run.stdout.close()
-        assert [code for code, _ in outputs] == [0] * 8, [out for _, out in outputs]
+        assert [code for code, _ in outputs] == [0] * 4, [out for _, out in outputs]
 
 
 def test_a_broken_pickle_is_made_again(tmp_path):
