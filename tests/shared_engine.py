@@ -39,3 +39,8 @@ def install(url: str) -> None:
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     _urls.add(url)
     SQLAlchemy._make_engine = _shared_make_engine
+
+
+def is_shared(engine) -> bool:
+    """Whether ``engine`` is the one the apps on the test database share."""
+    return any(engine is shared for shared in _engines.values())

@@ -17,6 +17,7 @@ def pinged(app_factory, monkeypatch):
         if db.engine.dialect.name != "postgresql":
             pytest.skip("PostgreSQL only (SQLite has no server to lose)")
         assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+        db.engine.dispose()  # an empty pool: the tests share the engine and keep its connections
         calls = []
         ping = db.engine.dialect.do_ping
 
