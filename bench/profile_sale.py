@@ -12,7 +12,8 @@ number of SQL statements (a before_cursor_execute counter; an executemany counts
     PROFILE_CPROFILE=1 prints cProfile's 40 costliest functions by own time and 80 by
         cumulative time (deterministic: counts every call, slower than pyinstrument);
         PROFILE_CPROFILE=cpu times them by CPU (process_time): the database's time is not
-        in it, so the cumulative figures are this process's work
+        in it, so the cumulative figures are this process's work; the profile is also
+        written to PROFILE_DUMP (default /tmp/sale.prof) for pstats' print_callers
     PROFILE_CALLGRIND=1 under ``valgrind --tool=callgrind --instr-atstart=no``: counts the
         instructions of the measured sales only (repeatable whatever the machine's load;
         ``callgrind_annotate`` reads the total)
@@ -200,6 +201,7 @@ def run(url, instance):
         profiler.stop()
     if cprofile is not None:
         cprofile.disable()
+        cprofile.dump_stats(os.environ.get("PROFILE_DUMP", "/tmp/sale.prof"))
         stats = pstats.Stats(cprofile).strip_dirs()
         stats.sort_stats("tottime").print_stats(40)
         stats.sort_stats("cumulative").print_stats(80)
