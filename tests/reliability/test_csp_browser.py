@@ -15,8 +15,9 @@ from tests.reliability.access_table import ACCESS, ANON, ROLES
 from tests.reliability.matrix import PASSWORD, Matrix, allowed_roles, rules_of
 from tests.reliability.server import Server
 
-# The pages' CSP does not depend on the database: once, in the SQLite pass.
-pytestmark = [*REQUIRES_CHROMIUM, pytest.mark.single_pass]
+# The pages' CSP does not depend on the database: once, in the SQLite pass. The cashier
+# page's service worker runs, as at a register (its registration is under the CSP too).
+pytestmark = [*REQUIRES_CHROMIUM, pytest.mark.single_pass, pytest.mark.service_worker]
 
 LISTEN = """
 window.__csp = [];
