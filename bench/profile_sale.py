@@ -29,6 +29,9 @@ number of SQL statements (a before_cursor_execute counter; an executemany counts
     The app loaded and warmed up is frozen out of the collector's sight (gc.freeze), as
         in a serving process; the collections per sale and their CPU are printed (4 Dec:
         0.03 a sale, 0.01 ms: not a lever); PROFILE_GC_THRESHOLD="a,b,c" sets others
+    PROFILE_COUNT=0 counts no statements: the counter is an engine event listener, and
+        with one SQLAlchemy looks for listeners at every statement, begin and commit
+        (the app itself listens for none on PostgreSQL since 4 December)
     PROFILE_WORKER=1 then sends the measured sales' print jobs by the print worker in this
         process and prints its CPU a job (PROFILE_CPROFILE=cpu: its profile instead of
         the sales')
@@ -130,12 +133,14 @@ def run(url, instance):
     with app.app_context():
         engine = db.engine
 
-    @sa.event.listens_for(engine, "before_cursor_execute")
     def count(conn, cursor, statement, parameters, context, executemany):
         statements[0] += 1
         if echo:
             width = int(os.environ.get("PROFILE_ECHO_WIDTH", 150))
             print("   ", " ".join(statement.split())[:width])
+
+    if os.environ.get("PROFILE_COUNT", "1") != "0":
+        sa.event.listen(engine, "before_cursor_execute", count)
 
     def one():
         body = bench_pos.sale_body(rng, ids, shifts[0])

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 
 import config as config_module
 from mart import auth_api, cli, errors, limits, locale, nav, security, views, workers
-from mart.db import pg_session_options, ping_when_idle
+from mart.db import begin_immediate_on_sqlite, pg_session_options, ping_when_idle
 from mart.extensions import api, babel, csrf, db, login_manager, migrate
 from mart.logs import configure
 from mart.money import format_number, format_rupiah
@@ -78,6 +78,10 @@ def _load_config(app, settings, config):
         # Ours first: options given in the settings come after, and so win.
         given = connect_args.get("options")
         connect_args["options"] = " ".join(filter(None, (pg_session_options(app.config), given)))
+        # cursors whose description is built only when read (mart/pgcursor.py)
+        from mart.pgcursor import LeanCursor  # noqa: PLC0415 (psycopg: PostgreSQL only)
+
+        connect_args.setdefault("cursor_factory", LeanCursor)
         engine_options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
@@ -164,6 +168,7 @@ def _init_extensions(app):
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     with app.app_context():
         engine = db.engine
+        begin_immediate_on_sqlite(engine)
         if engine.dialect.name == "postgresql" and not options.get("pool_pre_ping"):
             ping_when_idle(engine, app.config["MART_DB_PING_IDLE_SECONDS"])
     migrate.init_app(

@@ -123,10 +123,17 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
-@event.listens_for(Engine, "begin")
+def begin_immediate_on_sqlite(engine) -> None:
+    """On a SQLite engine, start every transaction as ``_sqlite_on_begin`` says. Listened
+    for on the app's engine only (``mart.create_app``), not on every ``Engine``: a
+    connection event listened for anywhere makes SQLAlchemy look for listeners at every
+    statement, begin and commit of that engine (about 13 us a statement on PostgreSQL,
+    pos/README.md "A cursor's description, 4 December")."""
+    if is_sqlite(engine) and not event.contains(engine, "begin", _sqlite_on_begin):
+        event.listen(engine, "begin", _sqlite_on_begin)
+
+
 def _sqlite_on_begin(conn):
-    if not is_sqlite(conn):
-        return
     # Writers take the write lock when the transaction starts, so two registers never
     # deadlock upgrading a read lock; plain page reads stay concurrent.
     if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
