@@ -4,13 +4,10 @@
 
 Every value can be overridden on the command line or through the environment
 (MART_BIND, MART_WORKERS, MART_THREADS). A branch PC with SQLite: 1 worker x 8
-threads is plenty for 8 registers. A branch on PostgreSQL: one process per CPU core, 8
-threads each. Since a sale makes 7 round trips (it made a dozen), the threads of one
-process per core cover the waits: on 2 cores, workers on, 8 registers, 2 x 8 took less
-of the app's CPU a sale than 4 x 8 in each of 7 alternate pairs (4,0-4,3 against 4,3-4,9
-ms) and made 266-293 sales/s against 257-291 (means 282 and 273); 8 x 2 and 3 x 8 did
-worse (pos/README.md, "Processes, 4 December"). The association's hub on PostgreSQL
-keeps 2 x CPU cores: its reads were measured so (bench/bench_rollup.py).
+threads is plenty for 8 registers; PostgreSQL: workers = 2 x CPU cores. A sale waits
+on a dozen round trips to PostgreSQL; with two processes per core one runs Python while
+the other waits (pos/README.md, Speed: on 2 cores, workers on, 8 registers, 4 x 8 gave
+148-158 sales/s and 2 x 8 gave 138-153 in the same quiet half hour).
 
 The background workers (MART_START_WORKERS=1: print queue, roll-up sender, backup) run
 in ONE process of their own, started by ``on_starting`` below and stopped by
@@ -30,10 +27,7 @@ bind = os.environ.get("MART_BIND", "127.0.0.1:5000")
 _sqlite = not os.environ.get("MART_DATABASE_URL", "").startswith("postgres")
 # SQLite has one writer at a time: one process whose threads queue for it behaves
 # better than several processes polling the lock (bench/load_test.py measured it).
-_per_core = 2 if os.environ.get("MART_MODE") == "association" else 1
-workers = int(
-    os.environ.get("MART_WORKERS", "1" if _sqlite else str(_per_core * (os.cpu_count() or 1)))
-)
+workers = int(os.environ.get("MART_WORKERS", "1" if _sqlite else str(2 * (os.cpu_count() or 1))))
 threads = int(os.environ.get("MART_THREADS", "8"))
 worker_class = "gthread"
 timeout = 60
