@@ -310,6 +310,8 @@ def _chromium():
     the first browser test, relaunched should it have gone away."""
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only browser runs need playwright
 
+    if os.environ.get("MART_SCREENSHOTS") == "0":
+        _no_screenshots()
     with sync_playwright() as p:
         holder = [launch(p)]
 
@@ -321,6 +323,15 @@ def _chromium():
         yield current
         if holder[0].is_connected():
             holder[0].close()
+
+
+def _no_screenshots():
+    """``MART_SCREENSHOTS=0`` (``.ci/run``: a CI run keeps no files): the browser tests'
+    screenshots, taken only for people to look at, are not made. They were a tenth of
+    the browser pass's CPU (27 of 280 s, full pages). Nothing a test asserts reads one."""
+    from playwright.sync_api import Page  # noqa: PLC0415
+
+    Page.screenshot = lambda self, *args, **kwargs: b""
 
 
 class _Chromium:
