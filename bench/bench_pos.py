@@ -16,6 +16,9 @@ It then checks the outcome: every sale stored once, receipt numbers without gaps
 
     BENCH_DB=sqlite|postgres|both (default both)
     BENCH_SCALE=0.2 scales the number of sales and products down (default 1)
+    BENCH_PER_REGISTER=400 sales each of the 8 registers posts (default 100 x the scale):
+        a longer run, past the connections' first sales (psycopg prepares a statement
+        on its fifth run on a connection, and the server settles on a plan after five)
     BENCH_WORKERS, BENCH_THREADS: gunicorn workers and threads per worker (default: what
         deploy/gunicorn.conf.py gives a branch: SQLite 1x8, PostgreSQL 2 x cores x 8)
     BENCH_START_WORKERS=off|on|both (default both): the app's background workers
@@ -28,6 +31,10 @@ It then checks the outcome: every sale stored once, receipt numbers without gaps
         (with a cash drawer) in the instance folder, so with the workers on every
         receipt and drawer kick is really rendered and sent; ``none``: no printer
         at all (jobs wait, as on a branch whose printers are not set up yet)
+    BENCH_DISPLAYS=on: each register's customer display polls its state once a second
+        while the sales run (pos/static/display.js does so at a branch): a read whose
+        request ends its transaction by a rollback, between the sales on the same pooled
+        connections (pos/README.md, "A rollback forgot the prepared statements")
     BENCH_PG_STATEMENTS=1 (a PostgreSQL server with pg_stat_statements in
         shared_preload_libraries): after the 8 registers, each statement's calls, server
         time (planning and run, wall), rows and plans a sale, and the tables' updated
@@ -41,6 +48,7 @@ gunicorn runs with the production settings, ``deploy/gunicorn.conf.py`` (its acc
 log included, written to /dev/null here).
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -84,7 +92,7 @@ from printers.models import PrintJob  # noqa: E402
 SCALE = float(os.environ.get("BENCH_SCALE", 1))
 PRODUCTS = max(1000, int(50_000 * SCALE))
 SEQUENTIAL = max(30, int(400 * SCALE))
-PER_REGISTER = max(10, int(100 * SCALE))
+PER_REGISTER = int(os.environ.get("BENCH_PER_REGISTER") or max(10, int(100 * SCALE)))
 REGISTERS = 8
 LINES = 10
 WHICH = os.environ.get("BENCH_DB", "both")
@@ -93,6 +101,7 @@ THREADS = os.environ.get("BENCH_THREADS")
 JOURNAL = os.environ.get("BENCH_JOURNAL", "on")
 START_WORKERS = os.environ.get("BENCH_START_WORKERS", "both")
 PRINTER = os.environ.get("BENCH_PRINTER", "file")
+DISPLAYS = os.environ.get("BENCH_DISPLAYS", "off") == "on"
 STATEMENTS = os.environ.get("BENCH_PG_STATEMENTS")  # needs pg_stat_statements loaded
 ADMIN_URL = os.environ.get(
     "MART_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -327,6 +336,45 @@ def many_registers(base, ids, tokens, shifts):
         t.join()
     elapsed = time.perf_counter() - start
     return sum(done), elapsed, errors
+
+
+@contextlib.contextmanager
+def displays(base, tokens):
+    """BENCH_DISPLAYS=on: the registers' customer displays poll their state once a
+    second (``GET /pos/display/<code>/state?v=<version>``, as pos/static/display.js),
+    each on its own keep-alive connection, while the block runs. Answers how many polls
+    were made (a list filled when the block ends)."""
+    polls = []
+    if not DISPLAYS:
+        yield polls
+        return
+    stop = threading.Event()
+    host, port = base.split("//", 1)[1].split(":")
+
+    def poll(n):
+        conn, version, made = http.client.HTTPConnection(host, int(port), timeout=60), None, 0
+        headers = {"Authorization": f"Bearer {tokens[n]}"}
+        while not stop.is_set():
+            path = f"/pos/display/R{n + 1}/state" + ("" if version is None else f"?v={version}")
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            answer = json.loads(response.read())
+            if response.status != 200:
+                raise RuntimeError(f"display R{n + 1}: {response.status} {answer}")
+            version, made = answer["version"], made + 1
+            stop.wait(1.0)
+        conn.close()
+        polls.append(made)
+
+    threads = [threading.Thread(target=poll, args=(n,)) for n in range(REGISTERS)]
+    for t in threads:
+        t.start()
+    try:
+        yield polls
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
 
 
 # --- where the CPU goes -------------------------------------------------------------
@@ -830,10 +878,13 @@ def measure(label, url, instance, ids, tokens, shifts, workers_on, journal=True)
     try:
         wait_settled(instance, workers_on)
         before = {}
-        times, errors = one_register(
-            base, ids, tokens[0], shifts[0], lambda: before.update(cpu_snapshot(proc.pid, url))
-        )
-        after = cpu_snapshot(proc.pid, url)
+        with displays(base, tokens) as polls:
+            times, errors = one_register(
+                base, ids, tokens[0], shifts[0], lambda: before.update(cpu_snapshot(proc.pid, url))
+            )
+            after = cpu_snapshot(proc.pid, url)
+        if DISPLAYS:
+            print(f"  [workers {tag}] the 8 customer displays polled {sum(polls)} times")
         cpu = cpu_per_sale(before, after, len(times))
         share = workers_share(before, after, len(times)) if workers_on else ""
         print(
@@ -844,9 +895,10 @@ def measure(label, url, instance, ids, tokens, shifts, workers_on, journal=True)
             f"{load()})"
         )
         statements_reset(url)
-        before = cpu_snapshot(proc.pid, url)
-        sold, elapsed, errs = many_registers(base, ids, tokens, shifts)
-        after = cpu_snapshot(proc.pid, url)
+        with displays(base, tokens):
+            before = cpu_snapshot(proc.pid, url)
+            sold, elapsed, errs = many_registers(base, ids, tokens, shifts)
+            after = cpu_snapshot(proc.pid, url)
         statements_report(url, sold)
         cpu = cpu_per_sale(before, after, sold)
         share = workers_share(before, after, sold) if workers_on else ""

@@ -29,6 +29,10 @@ number of SQL statements (a before_cursor_execute counter; an executemany counts
     The app loaded and warmed up is frozen out of the collector's sight (gc.freeze), as
         in a serving process; the collections per sale and their CPU are printed (4 Dec:
         0.03 a sale, 0.01 ms: not a lever); PROFILE_GC_THRESHOLD="a,b,c" sets others
+    PROFILE_DISPLAY_POLL=1 the register's customer display polls its state before each
+        sale (untimed, but the server CPU counts it): a request ending without a commit
+        between the sales, as at a branch, where a display polls once a second
+        (pos/README.md, "A rollback forgot the prepared statements")
     PROFILE_COUNT=0 counts no statements: the counter is an engine event listener, and
         with one SQLAlchemy looks for listeners at every statement, begin and commit
         (the app itself listens for none on PostgreSQL since 4 December)
@@ -142,7 +146,12 @@ def run(url, instance):
     if os.environ.get("PROFILE_COUNT", "1") != "0":
         sa.event.listen(engine, "before_cursor_execute", count)
 
+    poll_display = os.environ.get("PROFILE_DISPLAY_POLL")
+
     def one():
+        if poll_display:  # the register's customer display, as at a branch (untimed)
+            polled = client.get("/pos/display/R1/state", headers=headers)
+            assert polled.status_code == 200, polled.get_data(as_text=True)
         body = bench_pos.sale_body(rng, ids, shifts[0])
         if packs:
             for line in body["lines"][:2]:

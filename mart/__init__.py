@@ -78,10 +78,6 @@ def _load_config(app, settings, config):
         # Ours first: options given in the settings come after, and so win.
         given = connect_args.get("options")
         connect_args["options"] = " ".join(filter(None, (pg_session_options(app.config), given)))
-        # cursors whose description is built only when read (mart/pgcursor.py)
-        from mart.pgcursor import LeanCursor  # noqa: PLC0415 (psycopg: PostgreSQL only)
-
-        connect_args.setdefault("cursor_factory", LeanCursor)
         engine_options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
@@ -169,6 +165,10 @@ def _init_extensions(app):
     with app.app_context():
         engine = db.engine
         begin_immediate_on_sqlite(engine)
+        if engine.dialect.name == "postgresql":
+            from mart import pgconn  # noqa: PLC0415 (psycopg: PostgreSQL only)
+
+            pgconn.install(engine)  # its connection and cursor (mart/pgconn.py)
         if engine.dialect.name == "postgresql" and not options.get("pool_pre_ping"):
             ping_when_idle(engine, app.config["MART_DB_PING_IDLE_SECONDS"])
     migrate.init_app(

@@ -1,8 +1,11 @@
 """The app's engines leave out work SQLAlchemy and psycopg did at every statement:
 
-- PostgreSQL: ``mart.pgcursor.LeanCursor`` builds ``cursor.description`` only when it
+- PostgreSQL: ``mart.pgconn.LeanCursor`` builds ``cursor.description`` only when it
   is read, and describes then what psycopg's own cursor describes, from the result it
   was made for;
+- PostgreSQL: ``mart.pgconn.LeanConnection`` rolls back a healthy transaction keeping
+  the statements psycopg prepared (psycopg's own rollback deallocates them all), and a
+  failed one as psycopg does;
 - no connection event is listened for on a PostgreSQL engine (SQLite's ``BEGIN
   IMMEDIATE`` is listened for on SQLite engines only), so SQLAlchemy does not look for
   listeners at every statement.
@@ -13,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from mart.extensions import db
-from mart.pgcursor import LazyDescription, LeanCursor
+from mart.pgconn import LazyDescription, LeanConnection, LeanCursor
 
 
 def _fields(description):
@@ -77,16 +80,70 @@ def test_a_description_read_late_describes_its_own_result(pg_url):
         assert [c.name for c in cursor.description] == ["second"]
 
 
+def _prepared(conn) -> int:
+    return conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
+
+
+def _prepare_some(conn):
+    """Statements run past psycopg's threshold, so it prepares them on the server."""
+    for n in range(8):
+        conn.execute("SELECT %s::int + 1", (n,)).fetchone()
+        conn.execute("SELECT id FROM users WHERE id = %s", (n,)).fetchall()
+
+
+def test_a_healthy_rollback_keeps_the_prepared_statements(pg_url):
+    with (
+        psycopg.connect(pg_url) as plain,
+        LeanConnection.connect(pg_url, cursor_factory=LeanCursor) as lean,
+    ):
+        for conn in (plain, lean):
+            _prepare_some(conn)
+            assert _prepared(conn) == 2
+            conn.rollback()
+        assert _prepared(plain) == 0  # psycopg's own: DEALLOCATE ALL
+        assert _prepared(lean) == 2  # kept, and used as they are:
+        before = lean.execute("SELECT pg_backend_pid()").fetchone()
+        for n in range(3):
+            assert lean.execute("SELECT %s::int + 1", (n,)).fetchone() == (n + 1,)
+        assert _prepared(lean) == 2 and lean.execute("SELECT pg_backend_pid()").fetchone() == before
+        lean.execute("CREATE TEMPORARY TABLE lean_r (id int)")
+        lean.execute("INSERT INTO lean_r VALUES (1)")
+        lean.rollback()  # a real rollback: nothing written stays
+        assert lean.execute("SELECT to_regclass('pg_temp.lean_r')").fetchone() == (None,)
+
+
+def test_a_failed_transaction_is_rolled_back_as_psycopg_does(pg_url):
+    with LeanConnection.connect(pg_url, cursor_factory=LeanCursor) as lean:
+        _prepare_some(lean)
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            lean.execute("SELECT 1 / 0")
+        lean.rollback()  # INERROR: psycopg's rollback, which forgets them all
+        assert _prepared(lean) == 0
+        _prepare_some(lean)  # prepared again, and they work
+        assert _prepared(lean) == 2
+        assert lean.execute("SELECT %s::int + 1", (41,)).fetchone() == (42,)
+
+
 def test_the_apps_postgresql_engine_uses_it_and_listens_for_no_statement(app_factory, pg_url):
     # an engine of its own (other options): the tests' shared engine has had listeners
     app = app_factory(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1})
     with app.app_context():
         try:
             conn = db.session.connection()
-            assert isinstance(conn.connection.dbapi_connection.cursor(), LeanCursor)
+            dbapi = conn.connection.dbapi_connection
+            assert isinstance(dbapi, LeanConnection)
+            assert isinstance(dbapi.cursor(), LeanCursor)
             assert db.engine._has_events is False and conn._has_events is False
             row = conn.execute(sa.text("SELECT 7 AS seven, 'tujuh' AS word")).one()
             assert (row.seven, row.word) == (7, "tujuh")
+            # a request that ends without a commit (a display's poll) keeps them
+            for n in range(8):
+                conn.execute(sa.text("SELECT :n + 1"), {"n": n}).one()
+            db.session.rollback()
+            conn = db.session.connection()
+            assert conn.connection.dbapi_connection is dbapi
+            prepared = conn.execute(sa.text("SELECT count(*) FROM pg_prepared_statements"))
+            assert prepared.scalar_one() >= 1
         finally:
             db.session.remove()
             db.engine.dispose()
