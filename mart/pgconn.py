@@ -95,7 +95,9 @@ class LazyDescription(Sequence):
 
 class LeanConnection(psycopg.Connection):
     """A ``psycopg.Connection`` whose ``rollback`` of a healthy transaction keeps the
-    prepared statements (the module's 2)."""
+    prepared statements (the module's 2). SQLAlchemy drives a transaction by
+    ``commit()`` and ``rollback()`` alone (its savepoints are SQL statements), never by
+    psycopg's ``transaction()`` blocks or pipelines, which this does not expect."""
 
     def rollback(self) -> None:
         pgconn = self.pgconn

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
+from mart import pgconn
 from mart.db import pg_session_options
 from mart.extensions import db
 
@@ -48,6 +49,7 @@ def engine(app):
             max_overflow=10,
             connect_args={"options": pg_session_options(app.config)},
         )
+        pgconn.install(made)  # the primary's connection and cursor (mart/pgconn.py)
         app.extensions["mart_read_engine"] = made
     return made
 

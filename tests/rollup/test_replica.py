@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from mart import create_app
 from mart.cli import create_user, upgrade_database
 from mart.extensions import db
+from mart.pgconn import LeanConnection
 from rollup import hub as hub_service
 from rollup import replica as replica_module
 from rollup.keys import sign
@@ -178,6 +179,8 @@ def test_dashboard_reads_the_replica_and_survives_the_primary(clusters, tmp_path
         page = client.get("/association/", query_string=query)
         assert page.status_code == 200
         assert "JPR01" in page.text and "4.321.000" in page.text
+        with replica_module.engine(app).connect() as conn:  # as the primary's (mart/pgconn.py)
+            assert isinstance(conn.connection.dbapi_connection, LeanConnection)
 
         # The primary goes away: the dashboard and the summary still answer, from the
         # replica; ingest (the primary's) does not.
