@@ -23,7 +23,12 @@ psycopg has at every statement or every read-only request.
    it exists) is rolled back by a plain ``ROLLBACK``, and its prepared statements are
    kept: PostgreSQL keeps a session's prepared statements whatever happens to the
    transaction they were prepared in. A failed transaction (``INERROR``) goes through
-   psycopg's own rollback as before.
+   psycopg's own rollback as before. One case psycopg covers and this does not: a
+   transaction that alters a table (psycopg forgets its statements at the ``ALTER``),
+   then runs a statement on it five times (prepared, with the altered columns), then is
+   rolled back while healthy; that statement's next run fails once ("cached plan must
+   not change result type"), and that failure's rollback is psycopg's, which forgets
+   it. The app alters tables only in migrations, which commit or fail.
 
 The app's PostgreSQL engine connects with them (``install``, from ``mart.create_app``).
 ``tests/mart/test_pgconn.py`` holds the description to psycopg's own and the rollback to

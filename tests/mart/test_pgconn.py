@@ -165,3 +165,20 @@ def test_sqlite_still_begins_writes_immediately(app):
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", note)
         assert seen[:2] == ["BEGIN IMMEDIATE", "SELECT 1"]
+
+
+def test_a_statement_prepared_after_an_alter_that_is_rolled_back_fails_once(pg_url):
+    """The case the module's docstring leaves to psycopg: it fails once, and that
+    failure's rollback (psycopg's own) forgets it; the app alters tables only in
+    migrations."""
+    with LeanConnection.connect(pg_url, cursor_factory=LeanCursor) as lean:
+        lean.execute("CREATE TEMPORARY TABLE lean_alter (a int) ON COMMIT PRESERVE ROWS")
+        lean.commit()
+        lean.execute("ALTER TABLE lean_alter ADD COLUMN b int")
+        for _ in range(7):
+            lean.execute("SELECT * FROM lean_alter").fetchall()
+        lean.rollback()
+        with pytest.raises(psycopg.errors.FeatureNotSupported):
+            lean.execute("SELECT * FROM lean_alter")
+        lean.rollback()
+        assert [c.name for c in lean.execute("SELECT * FROM lean_alter").description] == ["a"]
