@@ -128,7 +128,7 @@ def begin_immediate_on_sqlite(engine) -> None:
     for on the app's engine only (``mart.create_app``), not on every ``Engine``: a
     connection event listened for anywhere makes SQLAlchemy look for listeners at every
     statement, begin and commit of that engine (about 13 us a statement on PostgreSQL,
-    pos/README.md "A cursor's description, 4 December")."""
+    pos/README.md "A cursor's description, and the engine's listeners")."""
     if is_sqlite(engine) and not event.contains(engine, "begin", _sqlite_on_begin):
         event.listen(engine, "begin", _sqlite_on_begin)
 

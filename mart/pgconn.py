@@ -8,7 +8,7 @@ psycopg has at every statement or every read-only request.
    compiled statement has run it keeps the result's metadata and only asks whether the
    description is ``None``: the shift statement of a sale built 11 ``Column`` objects a
    run and used none of them (about a fifth of SQLAlchemy's CPU for that statement,
-   pos/README.md "A cursor's description, 4 December"). ``LeanCursor.description``
+   pos/README.md "A cursor's description, and the engine's listeners"). ``LeanCursor.description``
    answers the same thing, ``None`` or a sequence, and builds the columns from the
    result it was made for the first time anything reads one of them.
 2. **A rollback that keeps the prepared statements** (``LeanConnection``). psycopg
