@@ -30,7 +30,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 # Pages whose HTML reads no user (the API docs: swagger-ui on the same spec for
-# everyone): opened once, by the first role of the walk, since their CSP cannot differ
+# everyone): opened once, as anonymous (the walk's first role): their CSP cannot differ
 # by role; ``test_pages_opened_once_read_no_user`` holds them to that. The docs page
 # took 0,35 s of chromium a visit, 14 visits a run.
 SAME_FOR_EVERY_ROLE = frozenset({"mart.api_docs"})
