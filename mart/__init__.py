@@ -59,6 +59,11 @@ def _load_config(app, settings, config):
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         hours=app.config["MART_SESSION_IDLE_HOURS"]
     )
+    # The session cookie is sent when the session changes, and to move the idle expiry
+    # on at most every few minutes (mart.security.keep_session_alive), not with every
+    # answer: a page's background fetch answered with the session it was sent with, and
+    # overwrote what a form's answer had just put there (a flash, a CSRF token).
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path) / 'mart.sqlite3'}"

@@ -1,8 +1,9 @@
 """Request guards: CSRF for cookie sessions, JSON bodies on the API, security headers."""
 
+import time
 import uuid
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
@@ -108,6 +109,26 @@ def _headers(response):
     return response
 
 
+# How often a login session's cookie is sent again only to move its idle expiry on.
+SESSION_REFRESH_SECONDS = 300
+
+
+def keep_session_alive():
+    """Move a login session's idle expiry (``MART_SESSION_IDLE_HOURS``) on, at most every
+    ``SESSION_REFRESH_SECONDS``: the cookie is sent again only then or when the session
+    changed (``SESSION_REFRESH_EACH_REQUEST`` is off, mart.create_app). Sent with every
+    answer, a background fetch's (the printers page polls each printer's status) carried
+    the session as it was when the fetch left, and when it came back after a form's
+    answer it overwrote that answer's flash: CI saw "akan dikirim lagi" lost after a
+    retry (tests/printers/test_browser.py)."""
+    if not session.permanent:
+        return
+    now = int(time.time())
+    if now - session.get("_refreshed", 0) >= SESSION_REFRESH_SECONDS:
+        session["_refreshed"] = now
+
+
 def init_app(app):
+    app.before_request(keep_session_alive)
     app.before_request(_protect)
     app.after_request(_headers)

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from itsdangerous import TimestampSigner
 
-from mart import InsecureConfig, auth, create_app
+from mart import InsecureConfig, auth, create_app, security
 from mart.auth import PIN_MAX_FAILURES, is_trivial_pin, set_manager_pin
 from mart.cli import DEMO_PINS
 from mart.errors import InvalidInput
@@ -145,7 +145,7 @@ def test_session_expires_after_the_idle_hours(app, make_user):
     _, username = make_user("manager")
     client = _login(app, username)
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    assert cookie.expires is not None  # a permanent session, refreshed on each request
+    assert cookie.expires is not None  # a permanent session (its expiry moves on)
     saved = cookie.value
     # The same session signed as of (idle hours + 1 minute) ago: refused by the server.
     interface = app.session_interface
@@ -164,6 +164,48 @@ def test_session_expires_after_the_idle_hours(app, make_user):
     expired = _with_cookie(app, old).get("/members/")
     assert expired.status_code == 302 and "/login" in expired.headers["Location"]
     assert app.permanent_session_lifetime == timedelta(hours=app.config["MART_SESSION_IDLE_HOURS"])
+
+
+def _sets_session_cookie(app, response) -> bool:
+    name = app.config["SESSION_COOKIE_NAME"]
+    return any(h.startswith(f"{name}=") for h in response.headers.getlist("Set-Cookie"))
+
+
+def test_an_answer_that_changes_no_session_sends_no_cookie(app, make_user):
+    """A page's background fetch must not send back the session it was sent with: when
+    it arrives after a form's answer, it overwrites that answer's flash or CSRF token
+    (``mart.security.keep_session_alive``). The idle expiry still moves on, at most
+    every ``SESSION_REFRESH_SECONDS``."""
+    _, username = make_user("manager")
+    client = _login(app, username)
+    assert client.get("/members/").status_code == 200  # the page made its CSRF token
+    quiet = client.get("/api/v1/auth/me")
+    assert quiet.status_code == 200
+    assert not _sets_session_cookie(app, quiet)
+    with client.session_transaction() as stored:  # as if 5 minutes had gone by
+        stored["_refreshed"] -= security.SESSION_REFRESH_SECONDS
+    moved_on = client.get("/api/v1/auth/me")
+    assert moved_on.status_code == 200 and _sets_session_cookie(app, moved_on)
+    assert not _sets_session_cookie(app, client.get("/api/v1/auth/me"))
+
+
+def test_a_flash_survives_a_fetch_that_left_before_it(app, make_user):
+    """The race CI saw, by hand: a fetch sent with the session as it was before a
+    form's answer put a flash there comes back after that answer, and the browser keeps
+    whatever cookie came last; the page it then loads must still show the flash."""
+    _, username = make_user("manager")
+    client = _login(app, username)
+    assert client.get("/members/").status_code == 200
+    name = app.config["SESSION_COOKIE_NAME"]
+    before = client.get_cookie(name).value
+    with client.session_transaction() as stored:  # the form's answer: a flash
+        stored.setdefault("_flashes", []).append(("message", "Dikirim lagi."))
+    late = _with_cookie(app, before).get("/api/v1/auth/me")  # the fetch sent before
+    assert late.status_code == 200
+    for header in late.headers.getlist("Set-Cookie"):  # as the browser takes it
+        if header.startswith(f"{name}="):
+            client.set_cookie(name, header.split(";", 1)[0].split("=", 1)[1])
+    assert "Dikirim lagi." in client.get("/members/").get_data(as_text=True)
 
 
 # --- CSRF beside a cookie ------------------------------------------------------------
