@@ -884,7 +884,7 @@ def measure(label, url, instance, ids, tokens, shifts, workers_on, journal=True)
             )
             after = cpu_snapshot(proc.pid, url)
         if DISPLAYS:
-            print(f"  [workers {tag}] the 8 customer displays polled {sum(polls)} times")
+            print(f"  [workers {tag}] the {REGISTERS} customer displays polled {sum(polls)} times")
         cpu = cpu_per_sale(before, after, len(times))
         share = workers_share(before, after, len(times)) if workers_on else ""
         print(

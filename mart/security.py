@@ -1,4 +1,5 @@
-"""Request guards: CSRF for cookie sessions, JSON bodies on the API, security headers."""
+"""Request guards: CSRF for cookie sessions, JSON bodies on the API, security headers,
+and when a login session's cookie is sent again (``keep_session_alive``)."""
 
 import time
 import uuid
