@@ -48,6 +48,9 @@ access_log_format = (
 )
 # Query strings are left out of the access log on purpose: they may carry a member
 # number or a phone number (see mart/logs.py on masking).
+# gunicorn's logger, whose access line looks up only the values the format names and
+# escapes them as JSON (a path with a line break wrote two lines): mart/access_log.py.
+logger_class = "mart.access_log.AccessLogger"
 
 
 def post_worker_init(worker):

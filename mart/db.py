@@ -200,6 +200,29 @@ class JsonRowsInsert:
 _PG_DIALECT = postgresql.dialect()
 
 
+def pg_array(values) -> str:
+    """PostgreSQL: ``values`` (all ``int`` or all ``str``) as ONE array literal, the text
+    ``{1,2,3}`` or ``{"a","b \\"c\\""}``, for a parameter the statement casts itself
+    (``CAST(:ids AS INTEGER[])``).
+
+    psycopg dumps a Python list element by element in Python, looking up a dumper for
+    each and for the list (some 15 us for ten values); the sale sends five arrays of
+    ten. The text is written here in one pass. Every string is quoted, a backslash and a
+    double quote in it escaped by a backslash, so any text comes back as it was (commas,
+    braces, spaces, an empty string, the word ``NULL``). Answers ``{}`` for no values.
+    ``tests/mart/test_pg_array.py`` holds it to psycopg's own lists on the server."""
+    if not values:
+        return "{}"
+    kind = type(values[0])
+    if kind not in (int, str) or any(type(v) is not kind for v in values):
+        raise TypeError(
+            f"pg_array: all int or all str, not {sorted({type(v).__name__ for v in values})}"
+        )
+    if kind is str:
+        return '{"' + '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values) + '"}'
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 class Write:
     """A write that answers nothing, built once as SQL text: ``final`` (an INSERT,
     UPDATE or DELETE, or a SELECT when ``ctes`` do the writing), after ``ctes`` (name,

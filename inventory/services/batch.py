@@ -14,7 +14,7 @@ from sqlalchemy.orm import lazyload
 from inventory.models import Barcode, Product, ProductPack, StockMovement, Supplier
 from inventory.services.base import _positive, _user_id, raw
 from inventory.services.ledger import _owner_of
-from mart.db import JsonRowsInsert, utcnow
+from mart.db import JsonRowsInsert, pg_array, utcnow
 from mart.errors import NotFound
 from mart.extensions import db
 
@@ -110,11 +110,12 @@ def _tiers_of_text(text: str | None) -> tuple:
 def _sale_products_statement(dialect=None):
     """The products of a sale by id, by barcode and by pack barcode, one ``UNION ALL``.
     On PostgreSQL the ids and codes are arrays (``= ANY(:ids)``): an expanding ``IN``
-    list is rendered again into the statement's text at every execution."""
+    list is rendered again into the statement's text at every execution. Each array is
+    sent as one literal (``mart.db.pg_array``) the statement casts."""
     p, s, b = Product.__table__, Supplier.__table__, Barcode.__table__
     if dialect == "postgresql":
-        ids = sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer)))
-        codes = sa.any_(sa.bindparam("codes", type_=postgresql.ARRAY(sa.String)))
+        ids = sa.any_(sa.cast(sa.bindparam("ids", type_=sa.Text), postgresql.ARRAY(sa.Integer)))
+        codes = sa.any_(sa.cast(sa.bindparam("codes", type_=sa.Text), postgresql.ARRAY(sa.String)))
     else:
         ids = sa.bindparam("ids", expanding=True)
         codes = sa.bindparam("codes", expanding=True)
@@ -196,8 +197,8 @@ def sale_products(ids, codes) -> tuple[dict[int, SaleProduct], dict[str, SalePro
     conn = db.session.connection()
     if conn.dialect.name == "postgresql":
         params = {
-            "ids": ids + [0] * (_PLANNED_VALUES - len(ids)),
-            "codes": codes + [""] * (_PLANNED_VALUES - len(codes)),
+            "ids": pg_array(ids + [0] * (_PLANNED_VALUES - len(ids))),
+            "codes": pg_array(codes + [""] * (_PLANNED_VALUES - len(codes))),
         }
         rows = conn.execute(_SALE_PRODUCTS["postgresql"], params)
     else:
@@ -360,10 +361,10 @@ class SaleStock:
     def params_pg(self, dialect) -> dict:
         """The parameters of the PostgreSQL statement (``ids``, ``deltas``, ``uncs``,
         ``now``, ``movement_rows``)."""
-        return {
-            "ids": [pid for pid, _ in self.moves],
-            "deltas": [d for _, d in self.moves],
-            "uncs": [self.uncosted.get(pid, 0) for pid, _ in self.moves],
+        return {  # arrays as literals (``mart.db.pg_array``), cast by the statement
+            "ids": pg_array([pid for pid, _ in self.moves]),
+            "deltas": pg_array([d for _, d in self.moves]),
+            "uncs": pg_array([self.uncosted.get(pid, 0) for pid, _ in self.moves]),
             "now": self.now,
             **_MOVEMENTS_PG.params(dialect, self.movements),
         }

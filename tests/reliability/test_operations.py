@@ -25,10 +25,21 @@ def test_gunicorn_access_log_is_json_with_the_request_id(app, database_url, inst
         )
         assert answer.headers["X-Request-Id"] == "req-abc-123"
         generated = requests.get(f"{server.base}/login", timeout=30).headers["X-Request-Id"]
+        # a path and an agent that gunicorn's own line wrote as no JSON, or as two lines
+        requests.get(
+            f"{server.base}/a%0A%7B%22logger%22%3A%20%22forged%22%7D%5Cb%22c%09d",
+            headers={"X-Request-Id": "req-odd", "User-Agent": 'agent\\ "x"'},
+            timeout=30,
+        )
     finally:
         server.stop()
     lines = [line for line in server.log_tail(400).splitlines() if '"logger": "access"' in line]
-    entries = [json.loads(line) for line in lines]
+    entries = [json.loads(line) for line in lines]  # every access line is JSON
+    odd = [e for e in entries if e["request_id"] == "req-odd"]
+    assert len(odd) == 1 and odd[0]["status"] == 404, odd
+    assert odd[0]["path"] == '/a\n{"logger": "forged"}\\b"c\td'
+    assert odd[0]["agent"] == 'agent\\ "x"'
+    assert "forged" not in {e["logger"] for e in entries}
     mine = [e for e in entries if e["request_id"] == "req-abc-123"]
     assert mine and mine[0]["path"] == "/healthz" and mine[0]["status"] == 200
     assert "3171012345678901" not in server.log_tail(400)  # query strings are not logged
