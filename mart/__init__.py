@@ -11,7 +11,12 @@ from flask_babel import get_locale
 
 import config as config_module
 from mart import auth_api, cli, errors, limits, locale, nav, security, views, workers
-from mart.db import begin_immediate_on_sqlite, pg_session_options, ping_when_idle
+from mart.db import (
+    begin_immediate_on_sqlite,
+    json_column_text,
+    pg_session_options,
+    ping_when_idle,
+)
 from mart.extensions import api, babel, csrf, db, login_manager, migrate
 from mart.logs import configure
 from mart.money import format_number, format_rupiah
@@ -73,6 +78,7 @@ def _load_config(app, settings, config):
         # psycopg 3 is the driver.
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
     engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    engine_options.setdefault("json_serializer", json_column_text)
     if uri.startswith("sqlite"):
         engine_options.setdefault("connect_args", {"timeout": 15, "check_same_thread": False})
     else:

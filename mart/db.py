@@ -6,6 +6,7 @@ Timestamps are stored as naive UTC and come back as aware UTC datetimes.
 """
 
 import contextlib
+import json
 import re
 import sqlite3
 import time
@@ -198,6 +199,26 @@ class JsonRowsInsert:
 
 
 _PG_DIALECT = postgresql.dialect()
+
+_JSON_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
+def json_column_text(value) -> str:
+    """A JSON column's value as its text (the engines' ``json_serializer``): written by
+    orjson, the same JSON ``json.dumps`` writes (without its spaces), about a tenth of
+    its CPU: a sale's receipt goes into its print job as JSON. What orjson does not
+    write as ``json.dumps`` would (a key not ``str``, a subclass of ``str``, ``int``,
+    ``dict`` or ``list``, a datetime, a dataclass, an integer past 64 bits) is written
+    by ``json.dumps``, which refuses what it always refused (a ``Decimal``, a
+    ``datetime``) with its own ``TypeError``."""
+    try:
+        return orjson.dumps(value, option=_JSON_OPTIONS).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def pg_array(values) -> str:
