@@ -289,7 +289,7 @@ def can_gather(write: Write) -> bool:
 _GATHERED = "mart_gathered_writes"
 # Bind parameters in SQL text, as SQLAlchemy's ``text`` finds them (not ``::type``).
 _BIND = re.compile(r"(?<![:\w\x5c]):(\w+)(?!:)", re.UNICODE)
-_GATHERINGS: dict[tuple, sa.TextClause] = {}
+_GATHERINGS: dict[tuple, sa.TextualSelect] = {}
 
 
 @contextlib.contextmanager
@@ -330,7 +330,7 @@ def gathered_writes():
         session.connection().execute(statement, params)
 
 
-def _gathering(writes) -> sa.TextClause:
+def _gathering(writes) -> sa.TextualSelect:
     """The one statement of ``writes`` (``gathered_writes``). The writes are named in
     the reverse of their order: PostgreSQL runs the data-modifying CTEs the main query
     does not read last-named first, so rows go in (and take their ids) in the order
@@ -349,7 +349,13 @@ def _gathering(writes) -> sa.TextClause:
             ctes.append(f"{name} AS ({renamed(sql)})")
         ctes.append(f"w{n} AS ({renamed(write.final)})")
         binds += [sa.bindparam(f"w{n}_{b.key}", type_=b.type) for b in write.binds]
-    return sa.text(f"WITH {', '.join(ctes)} SELECT 1").bindparams(*binds)
+    # its one column declared: SQLAlchemy keeps the result's metadata of a declared
+    # column once, where it reads a plain text's cursor description at every run
+    return (
+        sa.text(f"WITH {', '.join(ctes)} SELECT 1 AS done")
+        .bindparams(*binds)
+        .columns(sa.column("done", sa.Integer))
+    )
 
 
 def ping_when_idle(engine, idle_seconds: float) -> None:

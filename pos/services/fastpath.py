@@ -155,7 +155,7 @@ def _shift_statement(dialect):
 _NUMBERED_SALE_COLUMNS = tuple(c for c in _SALE_COLUMNS if c != "number")
 
 
-def _sale_statement_pg() -> sa.TextClause:
+def _sale_statement_pg() -> sa.TextualSelect:
     """PostgreSQL: the receipt number, the sale, its lines, its payments and its stock
     in ONE statement (five before 4 December):
 
@@ -192,9 +192,15 @@ def _sale_statement_pg() -> sa.TextClause:
         f" on_hand AS ({stock_batch.ON_HAND_UPDATE_PG})"
         " SELECT number FROM sale"
     )
-    return sa.text(sql).bindparams(
-        *(sa.bindparam(c, type_=sales.c[c].type) for c in _NUMBERED_SALE_COLUMNS),
-        stock_batch.ON_HAND_NOW_PG,
+    # the answer's column declared: SQLAlchemy keeps the result's metadata once, where
+    # it reads a plain text's cursor description at every sale
+    return (
+        sa.text(sql)
+        .bindparams(
+            *(sa.bindparam(c, type_=sales.c[c].type) for c in _NUMBERED_SALE_COLUMNS),
+            stock_batch.ON_HAND_NOW_PG,
+        )
+        .columns(sa.column("number", sales.c.number.type))
     )
 
 

@@ -503,6 +503,32 @@ def test_one_statement_stores_what_the_statements_one_by_one_store(app, counter,
         assert inventory.get_product(other).on_hand == Decimal("-3.750")
 
 
+def test_no_statement_of_a_sale_reads_its_description_on_postgresql(app, counter, monkeypatch):
+    """psycopg describes a result's columns only when asked (mart.pgconn.LeanCursor), and
+    SQLAlchemy asks only where it has no metadata of its own for the statement: every
+    statement of the sale declares its columns (the sale's and the gathered writes' are
+    text with ``.columns``), so after the first sale none builds a description."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL's cursor (mart.pgconn)")
+    from mart.pgconn import LazyDescription  # noqa: PLC0415 (psycopg: PostgreSQL only)
+
+    products = [factories.make_product(app, price=1_000 + n) for n in range(4)]
+    lines = [{"product_id": pid, "quantity": 2} for pid, _code in products]
+    assert counter.sale(lines).status_code == 201  # each statement's metadata, once
+    built = []
+    real = LazyDescription._built
+
+    def counted(self):
+        if self._columns is None:
+            built.append(self)
+        return real(self)
+
+    monkeypatch.setattr(LazyDescription, "_built", counted)
+    for _ in range(3):
+        assert counter.sale(lines).status_code == 201
+    assert built == []
+
+
 def test_the_products_statement_keeps_one_plan_on_postgresql(app):
     """PostgreSQL plans a prepared statement anew for every execution while its plan for
     those values looks cheaper than its plan for any values. For the sale's products
