@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from books.chart import CHART
 from books.models import DEBIT_NORMAL, JOURNAL_KINDS, Account, FiscalYear, Journal, JournalLine
 from mart.clock import business_date
-from mart.db import UTCDateTime, Write, can_gather, run_write, utcnow
+from mart.db import UTCDateTime, Write, can_gather, pg_array, run_write, utcnow
 from mart.errors import Conflict, InvalidInput
 from mart.extensions import db
 
@@ -239,7 +239,12 @@ def post(
     debits = [net if net > 0 else 0 for _name, net in rows]
     credits = [-net if net < 0 else 0 for _name, net in rows]
     if conn.dialect.name == "postgresql":
-        params = {**journal, "accounts": accounts, "debits": debits, "credits": credits}
+        params = {  # arrays as literals (mart.db.pg_array), cast by the statement
+            **journal,
+            "accounts": pg_array(accounts),
+            "debits": pg_array(debits),
+            "credits": pg_array(credits),
+        }
         if can_gather(_INSERT_JOURNAL_PG):
             run_write(_INSERT_JOURNAL_PG, params)  # at the end of the block: no id yet
             return None
