@@ -161,8 +161,9 @@ def _sale_statement_pg() -> sa.TextualSelect:
 
     - ``counter``: the receipt counter's upsert (``mart.counters``, the same statement:
       gap-free, the row locked until the sale commits or rolls back);
-    - ``sale``: the sale, its number ``<prefix><value>`` with the value zero-padded to 6
-      digits as ``f"{value:06d}"`` pads it (``1234567`` stays whole), answered;
+    - ``sale``: the sale (a JSON row, as the lines), its number ``<prefix><value>`` with
+      the value zero-padded to 6 digits as ``f"{value:06d}"`` pads it (``1234567``
+      stays whole), answered;
     - ``lines`` and ``payments``: JSON rows (``mart.db.JsonRowsInsert``), in order;
     - the stock-out (``inventory.services.batch``: ``locked``, ``moved``, ``movements``
       and ``on_hand``): the movements, and on-hand with the products locked in id
@@ -175,16 +176,15 @@ def _sale_statement_pg() -> sa.TextualSelect:
     taken fails the statement on the primary key, as the sale's own insert did, and the
     counter's change goes with it. ``tests/pos/test_sale_path.py`` holds it to storing
     what the statements one by one store."""
-    sales = Sale.__table__
     counter = counters.upsert_sql("counter_name")
     quote = postgresql.dialect().identifier_preparer.quote
     names = ", ".join(quote(c) for c in _NUMBERED_SALE_COLUMNS)
-    values = ", ".join(f":{c}" for c in _NUMBERED_SALE_COLUMNS)
     padded = "lpad(counter.value::text, greatest(6, length(counter.value::text)), '0')"
     sql = (
         f"WITH counter AS ({counter}),"
         f" sale AS (INSERT INTO sales ({names}, number)"
-        f" VALUES ({values}, (SELECT :number_prefix || {padded} FROM counter))"
+        f" SELECT {names}, (SELECT :number_prefix || {padded} FROM counter)"
+        f" FROM json_populate_recordset(NULL::sales, CAST(:{_SALE_ROW.name} AS json))"
         " RETURNING number),"
         f" lines AS ({_LINE_ROWS.sql}),"
         f" payments AS ({_PAYMENT_ROWS.sql}),"
@@ -196,14 +196,14 @@ def _sale_statement_pg() -> sa.TextualSelect:
     # it reads a plain text's cursor description at every sale
     return (
         sa.text(sql)
-        .bindparams(
-            *(sa.bindparam(c, type_=sales.c[c].type) for c in _NUMBERED_SALE_COLUMNS),
-            stock_batch.ON_HAND_NOW_PG,
-        )
-        .columns(sa.column("number", sales.c.number.type))
+        .bindparams(stock_batch.ON_HAND_NOW_PG)
+        .columns(sa.column("number", Sale.__table__.c.number.type))
     )
 
 
+# the sale's own row goes in as JSON too: one parameter where its 21 columns were 21,
+# each bound by SQLAlchemy and dumped by psycopg
+_SALE_ROW = JsonRowsInsert(Sale.__table__, _NUMBERED_SALE_COLUMNS, "sale_row")
 _LINE_ROWS = JsonRowsInsert(SaleLine.__table__, [c for c in _LINE_COLUMNS if c != "id"], "lines")
 _PAYMENT_ROWS = JsonRowsInsert(
     Payment.__table__, [c for c in _PAYMENT_COLUMNS if c != "id"], "payments"
@@ -216,7 +216,7 @@ def insert_sale_pg(conn, row, line_rows, payment_rows, sale_stock, *, counter, p
     (``sale_stock``: ``inventory.services.SaleStock``), in one statement
     (``_sale_statement_pg``). Answers the sale's number."""
     params = {
-        **row,
+        **_SALE_ROW.params(conn.dialect, [row]),
         **sale_stock.params_pg(conn.dialect),
         "counter_name": counter,
         "number_prefix": prefix,
