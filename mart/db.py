@@ -214,7 +214,9 @@ def json_column_text(value) -> str:
     write as ``json.dumps`` would (a key not ``str``, a subclass of ``str``, ``int``,
     ``dict`` or ``list``, a datetime, a dataclass, an integer past 64 bits) is written
     by ``json.dumps``, which refuses what it always refused (a ``Decimal``, a
-    ``datetime``) with its own ``TypeError``."""
+    ``datetime``) with its own ``TypeError``. One difference: a float NaN or infinity
+    is written ``null`` (``json.dumps`` wrote ``NaN``, which PostgreSQL's ``json``
+    refused); no column of the app holds floats."""
     try:
         return orjson.dumps(value, option=_JSON_OPTIONS).decode()
     except TypeError:
