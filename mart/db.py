@@ -216,7 +216,7 @@ def json_column_text(value) -> str:
     by ``json.dumps``, which refuses what it always refused (a ``Decimal``, a
     ``datetime``) with its own ``TypeError``. One difference: a float NaN or infinity
     is written ``null`` (``json.dumps`` wrote ``NaN``, which PostgreSQL's ``json``
-    refused); no column of the app holds floats."""
+    refused); the app's floats (a share, a percent) are finite."""
     try:
         return orjson.dumps(value, option=_JSON_OPTIONS).decode()
     except TypeError:
