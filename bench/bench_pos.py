@@ -20,7 +20,7 @@ It then checks the outcome: every sale stored once, receipt numbers without gaps
         a longer run, past the connections' first sales (psycopg prepares a statement
         on its fifth run on a connection, and the server settles on a plan after five)
     BENCH_WORKERS, BENCH_THREADS: gunicorn workers and threads per worker (default: what
-        deploy/gunicorn.conf.py gives a branch: SQLite 1x8, PostgreSQL 2 x cores x 8)
+        deploy/gunicorn.conf.py gives a branch: SQLite 1x8, PostgreSQL cores x 8)
     BENCH_START_WORKERS=off|on|both (default both): the app's background workers
         (print queue, roll-up sender, daily backup: MART_START_WORKERS) off, on, or
         one run of each on the same database, so before/after sit side by side

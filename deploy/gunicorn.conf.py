@@ -4,10 +4,12 @@
 
 Every value can be overridden on the command line or through the environment
 (MART_BIND, MART_WORKERS, MART_THREADS). A branch PC with SQLite: 1 worker x 8
-threads is plenty for 8 registers; PostgreSQL: workers = 2 x CPU cores. A sale waits
-on a dozen round trips to PostgreSQL; with two processes per core one runs Python while
-the other waits (pos/README.md, Speed: on 2 cores, workers on, 8 registers, 4 x 8 gave
-148-158 sales/s and 2 x 8 gave 138-153 in the same quiet half hour).
+threads is plenty for 8 registers. A branch on PostgreSQL: one process per CPU core,
+8 threads each (a thread waiting on the database lets another run Python). Two per
+core sold as fast on the free 2-core machine and 13% slower with half its CPU: 133
+against 150 sales/s with 8 registers, the processes' CPU a sale 4,6-5,1 ms against
+4,0-4,3 (pos/README.md, "Processes, 4 December"). The association hub
+(MART_MODE=association) keeps two per core, as its figures were measured.
 
 The background workers (MART_START_WORKERS=1: print queue, roll-up sender, backup) run
 in ONE process of their own, started by ``on_starting`` below and stopped by
@@ -27,7 +29,11 @@ bind = os.environ.get("MART_BIND", "127.0.0.1:5000")
 _sqlite = not os.environ.get("MART_DATABASE_URL", "").startswith("postgres")
 # SQLite has one writer at a time: one process whose threads queue for it behaves
 # better than several processes polling the lock (bench/load_test.py measured it).
-workers = int(os.environ.get("MART_WORKERS", "1" if _sqlite else str(2 * (os.cpu_count() or 1))))
+_hub = os.environ.get("MART_MODE", "branch") == "association"
+_per_core = 2 if _hub else 1
+workers = int(
+    os.environ.get("MART_WORKERS", "1" if _sqlite else str(_per_core * (os.cpu_count() or 1)))
+)
 threads = int(os.environ.get("MART_THREADS", "8"))
 worker_class = "gthread"
 timeout = 60
