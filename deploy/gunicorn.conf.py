@@ -31,10 +31,11 @@ _sqlite = not os.environ.get("MART_DATABASE_URL", "").startswith("postgres")
 # better than several processes polling the lock (bench/load_test.py measured it).
 _hub = os.environ.get("MART_MODE", "branch") == "association"
 _per_core = 2 if _hub else 1
+# unset or empty: the default, as the app reads its numeric settings (config.py)
 workers = int(
-    os.environ.get("MART_WORKERS", "1" if _sqlite else str(_per_core * (os.cpu_count() or 1)))
+    os.environ.get("MART_WORKERS") or (1 if _sqlite else _per_core * (os.cpu_count() or 1))
 )
-threads = int(os.environ.get("MART_THREADS", "8"))
+threads = int(os.environ.get("MART_THREADS") or 8)
 worker_class = "gthread"
 timeout = 60
 graceful_timeout = 20

@@ -33,6 +33,7 @@ def _conf(monkeypatch, **env):
         ({"MART_DATABASE_URL": PG, "MART_MODE": "branch"}, (6, 8)),
         ({"MART_DATABASE_URL": PG, "MART_MODE": "association"}, (12, 8)),
         ({"MART_DATABASE_URL": PG, "MART_WORKERS": "3", "MART_THREADS": "4"}, (3, 4)),
+        ({"MART_DATABASE_URL": PG, "MART_WORKERS": "", "MART_THREADS": ""}, (6, 8)),
     ],
 )
 def test_serving_processes(monkeypatch, env, expected):
