@@ -27,13 +27,13 @@ import time
 
 bind = os.environ.get("MART_BIND", "127.0.0.1:5000")
 _sqlite = not os.environ.get("MART_DATABASE_URL", "").startswith("postgres")
+_hub = os.environ.get("MART_MODE", "branch") == "association"
 # SQLite has one writer at a time: one process whose threads queue for it behaves
 # better than several processes polling the lock (bench/load_test.py measured it).
-_hub = os.environ.get("MART_MODE", "branch") == "association"
-_per_core = 2 if _hub else 1
-# unset or empty: the default, as the app reads its numeric settings (config.py)
+# PostgreSQL: one per core for a branch, two for the hub (above). Unset or empty: the
+# default, as the app reads its numeric settings (config.py).
 workers = int(
-    os.environ.get("MART_WORKERS") or (1 if _sqlite else _per_core * (os.cpu_count() or 1))
+    os.environ.get("MART_WORKERS") or (1 if _sqlite else (2 if _hub else 1) * (os.cpu_count() or 1))
 )
 threads = int(os.environ.get("MART_THREADS") or 8)
 worker_class = "gthread"

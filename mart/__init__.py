@@ -180,8 +180,8 @@ def _init_extensions(app):
             from mart import pgconn  # noqa: PLC0415 (psycopg: PostgreSQL only)
 
             pgconn.install(engine)  # its connection and cursor (mart/pgconn.py)
-        if engine.dialect.name == "postgresql" and not options.get("pool_pre_ping"):
-            ping_when_idle(engine, app.config["MART_DB_PING_IDLE_SECONDS"])
+            if not options.get("pool_pre_ping"):
+                ping_when_idle(engine, app.config["MART_DB_PING_IDLE_SECONDS"])
     migrate.init_app(
         app, db, directory=str(PACKAGE_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )

@@ -62,14 +62,13 @@ class AccessLogger(Logger):
     def setup(self, cfg):
         super().setup(cfg)
         names = _NAME.findall(cfg.access_log_format or "")
-        self._plain = [n for n in names if not n.startswith("{")]
         wanted = [n.lower() for n in names if n.startswith("{")]
         self._headers_in = {n[1:-2] for n in wanted if n.endswith("}i")}
         self._headers_out = {n[1:-2] for n in wanted if n.endswith("}o")}
         environ = {n[1:-2] for n in wanted if n.endswith("}e")}
         self._environ = tuple(dict.fromkeys((*_BASE_ENVIRON, *(k.upper() for k in environ))))
         self._environ_lower = environ
-        self._names = [*self._plain, *wanted]
+        self._names = [n for n in names if not n.startswith("{")] + wanted
 
     def atoms(self, resp, req, environ, request_time):
         if not hasattr(self, "_names"):  # not set up (gunicorn always sets up first)
