@@ -260,36 +260,78 @@ def sale_body(rng, ids, shift_id):
 
 
 class Register:
-    """One register's keep-alive HTTP connection. http.client, not requests: the
-    registers run on this same 2-core machine, and requests costs about 1 ms of CPU
-    per sale more, which the server then does not get."""
+    """One register's keep-alive HTTP/1.1 connection, on a plain socket: the request's
+    bytes made by hand, the answer read by its ``Content-Length``. The registers run on
+    this same 2-core machine, and what they spend the server does not get: ``requests``
+    cost about 1 ms of CPU a sale more than ``http.client``, and ``http.client`` (its
+    answer's headers parsed by the ``email`` package, a buffered file per answer) 0,5-0,6
+    ms against this one's 0,2-0,3 (4 December, 8 registers). A branch's registers are
+    machines of their own. The request goes out in one write, as Chromium sends a small
+    body with its headers."""
 
     def __init__(self, base):
         host, port = base.split("//", 1)[1].split(":")
         self.host, self.port = host, int(port)
-        self.conn = None
+        self.sock = None
+        self.buffer = b""
 
     def post(self, path, token, body):
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        self.conn.request("POST", path, body=json.dumps(body), headers=headers)
-        response = self.conn.getresponse()
-        response.read()
-        if response.will_close:
-            self.conn.close()
-            self.conn = None
-        return response.status
+        if self.sock is None:
+            self.sock = socket.create_connection((self.host, self.port), timeout=60)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buffer = b""
+        data = json.dumps(body).encode()
+        self.sock.sendall(
+            (
+                f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(data)}\r\n\r\n"
+            ).encode()
+            + data
+        )
+        status, closes = self._answer()
+        if closes:
+            self.close()
+        return status
+
+    def _answer(self):
+        """The answer's status and whether the server closes the connection; its body
+        read and dropped."""
+        while b"\r\n\r\n" not in self.buffer:
+            self._more()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if "content-length" not in headers:  # the body runs to the connection's end
+            raise http.client.HTTPException("an answer without Content-Length")
+        length = int(headers["content-length"])
+        while len(self.buffer) < length:
+            self._more()
+        self.buffer = self.buffer[length:]
+        return status, headers.get("connection", "").lower() == "close"
+
+    def _more(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise http.client.RemoteDisconnected("the server closed the connection")
+        self.buffer += chunk
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
 
 
 def post(session, base, token, body):
     start = time.perf_counter()
     try:
         status = session.post("/api/v1/sales", token, body)
-    except (OSError, http.client.HTTPException) as exc:  # an error; the run goes on
-        if session.conn is not None:
-            session.conn.close()
-            session.conn = None
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # the run goes on
+        session.close()
         return time.perf_counter() - start, type(exc).__name__
     return time.perf_counter() - start, status
 

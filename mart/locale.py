@@ -1,8 +1,10 @@
 """Language choice: Bahasa Indonesia by default, English selectable."""
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel import Locale
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -11,6 +13,14 @@ from mart import clock
 
 
 def select_locale():
+    """The request's language: ``?lang=`` (kept in the session), the session's, the
+    user's, else the default. Answered as a ``babel.Locale`` made once per language:
+    Flask-Babel parses a text again for every request (``Locale.parse``), and takes a
+    ``Locale`` as it is."""
+    return _locale(_language())
+
+
+def _language():
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = request.args.get("lang")
@@ -22,6 +32,11 @@ def select_locale():
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@functools.cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(language)
 
 
 def translator():

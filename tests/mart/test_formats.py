@@ -4,10 +4,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from flask import session
+from flask_babel import get_locale
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mart.locale import format_date, format_datetime, format_month, format_quantity
+from mart.locale import (
+    format_date,
+    format_datetime,
+    format_month,
+    format_quantity,
+    select_locale,
+)
 
 
 @pytest.mark.parametrize(
@@ -59,3 +67,21 @@ def test_months(app):
         assert app.jinja_env.filters["month_id"]("2025-08") == "Agu 2025"
     with app.test_request_context("/?lang=en"):
         assert format_month(date(2025, 5, 1)) == "May 2025"
+
+
+def test_the_requests_language_and_its_locale_made_once(app):
+    """``select_locale``: ``?lang=`` (kept in the session), else the default, as a
+    ``babel.Locale`` made once per language (Flask-Babel took a text and parsed it
+    again for every request); what Flask-Babel then answers is that language."""
+    with app.test_request_context("/?lang=en"):
+        first = select_locale()
+        assert str(first) == "en" and str(get_locale()) == "en"
+        assert session["lang"] == "en"
+    with app.test_request_context("/?lang=en"):
+        assert select_locale() is first
+    with app.test_request_context("/"):
+        default = select_locale()
+        assert str(default) == app.config["BABEL_DEFAULT_LOCALE"] == "id"
+        assert str(get_locale()) == "id"
+    with app.test_request_context("/?lang=xx"):  # not offered: the default
+        assert select_locale() is default
