@@ -224,16 +224,83 @@ def _code128_raster(code: str, dots: int, height: int = 64) -> bytes:
 def _barcode(dummy, code: str, line_text: str, width: int) -> None:
     """CODE128: by the printer when the profile can, else as an image; then the code
     in text under it (the preview's line), so both paths print the same text."""
-    module = 2
     if dummy.profile.supports("barcodeB"):
-        with contextlib.redirect_stdout(io.StringIO()):  # escpos prints its choice
-            dummy.barcode(
-                "{B" + code, "CODE128", height=64, width=module, pos="OFF", function_type="B"
-            )
+        _escpos_barcode(dummy, "{B" + code)
     else:
         dummy._raw(_code128_raster(code, _paper_dots(dummy.profile, width)))
     dummy.set(align="left")
     dummy._raw(line_text.encode("ascii", "replace") + b"\n")
+
+
+def _started(profile: str, code_page: str):
+    """A ``Dummy`` as ``_start`` leaves it, with its output emptied: a piece made on it
+    is the bytes that piece adds at any point of a job."""
+    dummy = _start(profile, code_page)
+    dummy.clear()
+    return dummy
+
+
+@functools.lru_cache(maxsize=64)
+def _pieces(profile: str, code_page: str, cut: bool) -> dict[str, bytes]:
+    """The bytes of each command a job is made of, made by python-escpos once per printer
+    setting (they depend on nothing else): the start (INIT, the code page), the styles,
+    the end (cut or feed), and the hardware CODE128's set-up. ``lines_to_bytes`` joins
+    them with the lines' text; a ``Dummy`` a job cost more CPU than the rest of the
+    layout (its profile, its code page encoder), and python-escpos's barcode checks as
+    much again (4 Dec: a third of the workers' process under 8 registers).
+    ``tests/printers/test_escpos.py`` holds the joined bytes to escpos's own, job by job."""
+
+    def made(action) -> bytes:
+        dummy = _started(profile, code_page)
+        action(dummy)
+        return dummy.output
+
+    pieces = {
+        "start": _start(profile, code_page).output,
+        "double": made(lambda d: d.set(double_height=True)),
+        "normal": made(lambda d: d.set(normal_textsize=True)),
+        "bold": made(lambda d: d.set(bold=True)),
+        "not_bold": made(lambda d: d.set(bold=False)),
+        "plain": made(lambda d: d.set(normal_textsize=True, bold=False)),
+        "left": made(lambda d: d.set(align="left")),
+        "end": made(
+            (lambda d: d.cut()) if cut and can_cut(profile) else (lambda d: d.ln(FEED_WITHOUT_CUT))
+        ),
+    }
+    probe = "{B0"  # the set-up is what precedes the length byte and the code
+    made_probe = made(lambda d: _escpos_barcode(d, probe))
+    if made_probe and made_probe.endswith(bytes([len(probe)]) + probe.encode()):
+        pieces["barcode"] = made_probe[: -len(probe) - 1]
+    return pieces
+
+
+def _escpos_barcode(dummy, data: str) -> None:
+    """CODE128 by the printer (``data`` with its ``{B`` code set), through escpos."""
+    if dummy.profile.supports("barcodeB"):
+        with contextlib.redirect_stdout(io.StringIO()):  # escpos prints its choice
+            dummy.barcode(data, "CODE128", height=64, width=2, pos="OFF", function_type="B")
+
+
+def _barcode_bytes(pieces, profile: str, code_page: str, code: str, width: int) -> bytes:
+    """What ``_barcode`` adds for ``code``: the printer's CODE128 from the cached set-up
+    when escpos would take the code as it is (printable ASCII, at most 253 characters),
+    else made by escpos (which refuses what it refuses) or as an image."""
+    setup = pieces.get("barcode")
+    if setup is not None and 0 < len(code) <= 253 and code.isascii():
+        data = ("{B" + code).encode()
+        return setup + bytes([len(data)]) + data
+    dummy = _started(profile, code_page)
+    _barcode(dummy, code, "", width)
+    tail = dummy.output
+    return tail[: tail.rindex(pieces["left"])]
+
+
+@functools.lru_cache(maxsize=64)
+def _qr_bytes(profile: str, code_page: str, payload: str, width: int) -> bytes:
+    """What ``_qr`` adds for ``payload`` (cached: a branch's static QRIS repeats)."""
+    dummy = _started(profile, code_page)
+    _qr(dummy, payload, width, profile)
+    return dummy.output
 
 
 def lines_to_bytes(
@@ -244,41 +311,40 @@ def lines_to_bytes(
     code_page: str = DEFAULT_CODE_PAGE,
     cut: bool = True,
 ) -> bytes:
-    """ESC/POS for ``lines``: INIT, code page, the lines with their styles, cut or feed."""
-    dummy = _start(profile, code_page)
+    """ESC/POS for ``lines``: INIT, code page, the lines with their styles, cut or feed.
+    The commands are python-escpos's, made once per setting (``_pieces``)."""
+    code_page = code_page or DEFAULT_CODE_PAGE
+    pieces = _pieces(profile, code_page, bool(cut))
+    out = [pieces["start"]]
     bold = double = False
     for line in lines:
         if line.kind in ("qr", "barcode") and (bold or double):
-            dummy.set(normal_textsize=True, bold=False)
+            out.append(pieces["plain"])
             bold = double = False
         if line.kind == "qr" and line.data:
-            _qr(dummy, line.data, width, profile)
+            out.append(_qr_bytes(profile, code_page, line.data, width))
             continue
         if line.kind == "barcode" and line.data:
-            _barcode(dummy, line.data, line.text, width)
+            out.append(_barcode_bytes(pieces, profile, code_page, line.data, width))
+            out.append(pieces["left"])
+            out.append(line.text.encode("ascii", "replace") + b"\n")
             continue
         if line.double_height != double:
-            if line.double_height:
-                dummy.set(double_height=True)
-            else:
-                dummy.set(normal_textsize=True)
+            out.append(pieces["double"] if line.double_height else pieces["normal"])
             double = line.double_height
             bold = False  # ESC ! also clears emphasis
         if line.bold != bold:
-            dummy.set(bold=line.bold)
+            out.append(pieces["bold"] if line.bold else pieces["not_bold"])
             bold = line.bold
         # The layout gives printable ASCII, which every code page holds at the same
         # bytes: written as is, without escpos's per-character code page search.
-        dummy._raw(line.text.encode("ascii", "replace") + b"\n")
+        out.append(line.text.encode("ascii", "replace") + b"\n")
     if double:
-        dummy.set(normal_textsize=True)
+        out.append(pieces["normal"])
     if bold:
-        dummy.set(bold=False)
-    if cut and can_cut(profile):
-        dummy.cut()
-    else:
-        dummy.ln(FEED_WITHOUT_CUT)
-    return dummy.output
+        out.append(pieces["not_bold"])
+    out.append(pieces["end"])
+    return b"".join(out)
 
 
 def document_bytes(
@@ -299,8 +365,10 @@ def document_bytes(
     )
 
 
+@functools.lru_cache(maxsize=64)
 def drawer_bytes(*, profile: str, pin: int = 2, pulse_ms: int = 100) -> bytes:
-    """INIT and a drawer kick: ESC p m t1 t2 (m 0 = pin 2, 1 = pin 5; t in 2 ms units)."""
+    """INIT and a drawer kick: ESC p m t1 t2 (m 0 = pin 2, 1 = pin 5; t in 2 ms units).
+    Cached: a branch's few drawers make the same bytes every time."""
     dummy = escpos_modules()["printer"].Dummy(profile=profile)
     dummy.hw("INIT")
     on = max(1, min(255, int(pulse_ms) // 2))

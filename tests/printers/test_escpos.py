@@ -6,9 +6,11 @@ import sys
 
 import barcode as python_barcode
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from printers import escpos_out
-from printers.layout import render_text
+from printers.layout import Line, render_text
 from tests.fakeprinter import parse_escpos, text_lines
 from tests.printers import sample
 
@@ -162,3 +164,106 @@ def test_software_barcode_raster_carries_the_code128_bars():
     # centred: the quiet zones either side differ by at most one dot
     row = "".join(f"{byte:08b}" for byte in first)
     assert abs((len(row) - len(row.rstrip("0"))) - (len(row) - len(row.lstrip("0")))) <= 1
+
+
+def _escpos_line_by_line(lines, *, width, profile, code_page="CP437", cut=True) -> bytes:
+    """The job made on one escpos ``Dummy``, a call a line: ``lines_to_bytes`` until
+    4 Dec, kept here as the reference of the bytes it now joins from cached pieces."""
+    dummy = escpos_out._start(profile, code_page)
+    bold = double = False
+    for line in lines:
+        if line.kind in ("qr", "barcode") and (bold or double):
+            dummy.set(normal_textsize=True, bold=False)
+            bold = double = False
+        if line.kind == "qr" and line.data:
+            escpos_out._qr(dummy, line.data, width, profile)
+            continue
+        if line.kind == "barcode" and line.data:
+            escpos_out._barcode(dummy, line.data, line.text, width)
+            continue
+        if line.double_height != double:
+            dummy.set(double_height=True) if line.double_height else dummy.set(
+                normal_textsize=True
+            )
+            double = line.double_height
+            bold = False
+        if line.bold != bold:
+            dummy.set(bold=line.bold)
+            bold = line.bold
+        dummy._raw(line.text.encode("ascii", "replace") + b"\n")
+    if double:
+        dummy.set(normal_textsize=True)
+    if bold:
+        dummy.set(bold=False)
+    if cut and escpos_out.can_cut(profile):
+        dummy.cut()
+    else:
+        dummy.ln(escpos_out.FEED_WITHOUT_CUT)
+    return dummy.output
+
+
+_PRINTERS = [
+    (32, "POS-5890", "CP437"),  # no cutter, no hardware barcode: a feed, a raster image
+    (48, "TM-T20II", "CP437"),
+    (48, "TM-T20II", "CP858"),
+    (48, "default", "CP437"),
+]
+
+
+@pytest.mark.parametrize("width,profile,code_page", _PRINTERS)
+@pytest.mark.parametrize("cut", [True, False])
+def test_the_jobs_bytes_are_escposs_own(width, profile, code_page, cut):
+    """Receipts, copies, labels: byte for byte what escpos makes on its own printer."""
+    from printers.document import Document, Label
+    from printers.layout import layout
+
+    labels = Document(
+        labels=[
+            Label("Keripik Balado", 12500, barcode="8995265089391", member_price=12000),
+            Label("Kopi", 3000, barcode="X" * 60),  # too long for 58 mm paper: text only
+        ]
+    )
+    for document in (sample.receipt(), sample.receipt(copy=True), labels):
+        lines = layout(document, width)
+        expected = _escpos_line_by_line(
+            lines, width=width, profile=profile, code_page=code_page, cut=cut
+        )
+        made = escpos_out.lines_to_bytes(
+            lines, width=width, profile=profile, code_page=code_page, cut=cut
+        )
+        assert made == expected
+    # a code escpos refuses is refused as before (the job fails with escpos's reason)
+    too_long = layout(Document(labels=[Label("Kopi", 3000, barcode="X" * 300)]), width)
+    outcomes = []
+    for make in (_escpos_line_by_line, escpos_out.lines_to_bytes):
+        try:
+            outcomes.append(
+                make(too_long, width=width, profile=profile, code_page=code_page, cut=cut)
+            )
+        except Exception as exc:  # noqa: BLE001 - the same refusal, whatever its class
+            outcomes.append(type(exc))
+    assert outcomes[0] == outcomes[1]
+
+
+_LINE = st.builds(
+    Line,
+    text=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=48),
+    bold=st.booleans(),
+    double_height=st.booleans(),
+    kind=st.sampled_from(["text", "text", "barcode", "qr"]),
+    data=st.one_of(
+        st.none(), st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=st.lists(_LINE, max_size=12), printer=st.sampled_from(_PRINTERS), cut=st.booleans())
+def test_any_lines_bytes_are_escposs_own(lines, printer, cut):
+    width, profile, code_page = printer
+    made = escpos_out.lines_to_bytes(
+        lines, width=width, profile=profile, code_page=code_page, cut=cut
+    )
+    assert made == _escpos_line_by_line(
+        lines, width=width, profile=profile, code_page=code_page, cut=cut
+    )
