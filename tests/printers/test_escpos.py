@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from printers import escpos_out
-from printers.layout import Line, render_text
+from printers.document import Document, Label
+from printers.layout import Line, layout, render_text
 from tests.fakeprinter import parse_escpos, text_lines
 from tests.printers import sample
 
@@ -182,9 +183,7 @@ def _escpos_line_by_line(lines, *, width, profile, code_page="CP437", cut=True) 
             escpos_out._barcode(dummy, line.data, line.text, width)
             continue
         if line.double_height != double:
-            dummy.set(double_height=True) if line.double_height else dummy.set(
-                normal_textsize=True
-            )
+            dummy.set(double_height=True) if line.double_height else dummy.set(normal_textsize=True)
             double = line.double_height
             bold = False
         if line.bold != bold:
@@ -214,9 +213,6 @@ _PRINTERS = [
 @pytest.mark.parametrize("cut", [True, False])
 def test_the_jobs_bytes_are_escposs_own(width, profile, code_page, cut):
     """Receipts, copies, labels: byte for byte what escpos makes on its own printer."""
-    from printers.document import Document, Label
-    from printers.layout import layout
-
     labels = Document(
         labels=[
             Label("Keripik Balado", 12500, barcode="8995265089391", member_price=12000),
@@ -240,7 +236,7 @@ def test_the_jobs_bytes_are_escposs_own(width, profile, code_page, cut):
             outcomes.append(
                 make(too_long, width=width, profile=profile, code_page=code_page, cut=cut)
             )
-        except Exception as exc:  # noqa: BLE001 - the same refusal, whatever its class
+        except Exception as exc:  # the same refusal, whatever its class
             outcomes.append(type(exc))
     assert outcomes[0] == outcomes[1]
 
