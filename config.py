@@ -243,7 +243,11 @@ SETTINGS = (
     Setting("MART_LOGIN_LOCK_SECONDS", 300, int, "how long a login stays locked"),
     Setting("MART_TOKEN_HOURS", 12, int, "lifetime of an API token"),
     Setting(
-        "MART_SESSION_IDLE_HOURS", 12, int, "a login session ends after this long without a request"
+        "MART_SESSION_IDLE_HOURS",
+        12,
+        int,
+        "a login session ends after this long without a page load (a screen that only"
+        " fetches, as the register's, stays in while it is used)",
     ),
     Setting("MART_MEMBER_PIN_MAX_FAILURES", 5, int, "wrong member PINs in a row before a lock"),
     Setting("MART_MEMBER_PIN_LOCK_MINUTES", 15, int, "how long a member's PIN stays locked"),

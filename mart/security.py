@@ -121,12 +121,29 @@ def keep_session_alive():
     answer, a background fetch's (the printers page polls each printer's status) carried
     the session as it was when the fetch left, and when it came back after a form's
     answer it overwrote that answer's flash: CI saw "akan dikirim lagi" lost after a
-    retry (tests/printers/test_browser.py)."""
+    retry (tests/printers/test_browser.py).
+
+    Only a page the browser loads (``_navigation``) moves it on every few minutes: a
+    fetch that moved it on at the wrong moment still carried its old session over a
+    form's answer, once in ``SESSION_REFRESH_SECONDS``. A fetch moves it on only once
+    half the idle time has gone by without a page (a register's screen, whose requests
+    are all fetches, stays logged in while it is used), and a page with flashes loads
+    often enough that its fetches never do."""
     if not session.permanent:
         return
     now = int(time.time())
-    if now - session.get("_refreshed", 0) >= SESSION_REFRESH_SECONDS:
+    age = now - session.get("_refreshed", 0)
+    if age < SESSION_REFRESH_SECONDS:
+        return
+    if _navigation() or age >= current_app.permanent_session_lifetime.total_seconds() / 2:
         session["_refreshed"] = now
+
+
+def _navigation() -> bool:
+    """The browser loads a page (a link, a form): it asks for HTML. A script's fetch
+    asks for ``*/*`` or JSON. (``Sec-Fetch-Mode`` would say it too, but browsers send it
+    only to secure origins, and a branch's server is plain HTTP on its LAN.)"""
+    return "text/html" in request.headers.get("Accept", "")
 
 
 def init_app(app):

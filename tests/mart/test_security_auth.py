@@ -171,41 +171,60 @@ def _sets_session_cookie(app, response) -> bool:
     return any(h.startswith(f"{name}=") for h in response.headers.getlist("Set-Cookie"))
 
 
+PAGE = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # a browser's page load
+FETCH = {"Accept": "*/*"}  # fetch()'s
+
+
 def test_an_answer_that_changes_no_session_sends_no_cookie(app, make_user):
     """A page's background fetch must not send back the session it was sent with: when
     it arrives after a form's answer, it overwrites that answer's flash or CSRF token
-    (``mart.security.keep_session_alive``). The idle expiry still moves on, at most
-    every ``SESSION_REFRESH_SECONDS``."""
+    (``mart.security.keep_session_alive``). The idle expiry still moves on: on a page
+    load at most every ``SESSION_REFRESH_SECONDS``, on a fetch once half the idle time
+    has gone by without a page (a register's screen only fetches)."""
     _, username = make_user("manager")
     client = _login(app, username)
     assert client.get("/members/").status_code == 200  # the page made its CSRF token
-    quiet = client.get("/api/v1/auth/me")
+    quiet = client.get("/api/v1/auth/me", headers=FETCH)
     assert quiet.status_code == 200
     assert not _sets_session_cookie(app, quiet)
     with client.session_transaction() as stored:  # as if 5 minutes had gone by
         stored["_refreshed"] -= security.SESSION_REFRESH_SECONDS
-    moved_on = client.get("/api/v1/auth/me")
-    assert moved_on.status_code == 200 and _sets_session_cookie(app, moved_on)
-    assert not _sets_session_cookie(app, client.get("/api/v1/auth/me"))
+    fetched = client.get("/api/v1/auth/me", headers=FETCH)
+    assert fetched.status_code == 200 and not _sets_session_cookie(app, fetched)
+    page = client.get("/members/", headers=PAGE)
+    assert page.status_code == 200 and _sets_session_cookie(app, page)
+    assert not _sets_session_cookie(app, client.get("/members/", headers=PAGE))
+    half = app.permanent_session_lifetime.total_seconds() / 2
+    with client.session_transaction() as stored:  # half the idle time, fetches only
+        stored["_refreshed"] -= int(half)
+    kept = client.get("/api/v1/auth/me", headers=FETCH)
+    assert kept.status_code == 200 and _sets_session_cookie(app, kept)
+    assert not _sets_session_cookie(app, client.get("/api/v1/auth/me", headers=FETCH))
 
 
-def test_a_flash_survives_a_fetch_that_left_before_it(app, make_user):
+@pytest.mark.parametrize("minutes_before", [0, security.SESSION_REFRESH_SECONDS // 60])
+def test_a_flash_survives_a_fetch_that_left_before_it(app, make_user, minutes_before):
     """The race CI saw, by hand: a fetch sent with the session as it was before a
     form's answer put a flash there comes back after that answer, and the browser keeps
-    whatever cookie came last; the page it then loads must still show the flash."""
+    whatever cookie came last; the page it then loads must still show the flash. Also
+    when the fetch is the first request past the refresh interval (it moved the expiry
+    on, and sent its old session back with it, until 4 Dec)."""
     _, username = make_user("manager")
     client = _login(app, username)
     assert client.get("/members/").status_code == 200
+    if minutes_before:
+        with client.session_transaction() as stored:
+            stored["_refreshed"] -= minutes_before * 60
     name = app.config["SESSION_COOKIE_NAME"]
     before = client.get_cookie(name).value
     with client.session_transaction() as stored:  # the form's answer: a flash
         stored.setdefault("_flashes", []).append(("message", "Dikirim lagi."))
-    late = _with_cookie(app, before).get("/api/v1/auth/me")  # the fetch sent before
+    late = _with_cookie(app, before).get("/api/v1/auth/me", headers=FETCH)  # sent before
     assert late.status_code == 200
     for header in late.headers.getlist("Set-Cookie"):  # as the browser takes it
         if header.startswith(f"{name}="):
             client.set_cookie(name, header.split(";", 1)[0].split("=", 1)[1])
-    assert "Dikirim lagi." in client.get("/members/").get_data(as_text=True)
+    assert "Dikirim lagi." in client.get("/members/", headers=PAGE).get_data(as_text=True)
 
 
 # --- CSRF beside a cookie ------------------------------------------------------------
