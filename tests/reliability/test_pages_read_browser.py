@@ -86,6 +86,24 @@ PAGES = [
 ]
 
 
+# The header on a phone: the branch's name on one line, and the header (a manager's
+# dozen links) within the top third of the screen. Beside the links, the name stood in
+# a narrow column a word a line, and the header took half the screen (4 Dec).
+HEADER = r"""() => {
+  const header = document.querySelector('header.topbar');
+  if (!header) return [];
+  const out = [];
+  if (header.getBoundingClientRect().height > innerHeight / 3) out.push('header tall');
+  // the name and the branch: one line box each (an inline element split over lines has
+  // a rectangle per line), on the same line
+  const parts = [...header.querySelectorAll('nav ul:first-child li > *')];
+  const rects = parts.map(el => [...el.getClientRects()].filter(x => x.width > 0));
+  if (rects.some(r => r.length !== 1)) out.push('name wraps');
+  else if (rects.some(([r]) => r.top >= rects[0][0].bottom || r.bottom <= rects[0][0].top))
+    out.push('branch under the name');
+  return out;
+}"""
+
 # what must hold on a page besides (a script answering true)
 MUST = {
     # sending is not set up: the status is a warning (amber), not "all is well" (green)
@@ -161,6 +179,9 @@ def test_pages_read_on_a_phone(seeded_branch, browser):
                 wide = page.evaluate(OVERFLOW)
                 if wide:
                     problems.append((url, "sideways", wide))
+                header = page.evaluate(HEADER)
+                if header:
+                    problems.append((url, "header", header))
             context.close()
     assert not problems, problems
 
