@@ -86,7 +86,7 @@ PAGES = [
 ]
 
 
-# The header on a phone: the branch's name on one line, and the header (a manager's
+# The header on a phone: the app's name on one line, and the header (a manager's
 # dozen links) within the top third of the screen. Beside the links, the name stood in
 # a narrow column a word a line, and the header took half the screen (4 Dec).
 HEADER = r"""() => {
@@ -94,13 +94,13 @@ HEADER = r"""() => {
   if (!header) return [];
   const out = [];
   if (header.getBoundingClientRect().height > innerHeight / 3) out.push('header tall');
-  // the name and the branch: one line box each (an inline element split over lines has
-  // a rectangle per line), on the same line
-  const parts = [...header.querySelectorAll('nav ul:first-child li > *')];
-  const rects = parts.map(el => [...el.getClientRects()].filter(x => x.width > 0));
-  if (rects.some(r => r.length !== 1)) out.push('name wraps');
-  else if (rects.some(([r]) => r.top >= rects[0][0].bottom || r.bottom <= rects[0][0].top))
-    out.push('branch under the name');
+  // "OK OCE Mart" on one line (its text's rectangles on one line); a long branch name
+  // beside it may go on under it
+  const r = document.createRange();
+  r.selectNodeContents(header.querySelector('.brand'));
+  const lines = [...r.getClientRects()].filter(x => x.width > 0);
+  const tops = new Set(lines.map(x => Math.round(x.top)));
+  if (tops.size !== 1) out.push('name over ' + tops.size + ' lines');
   return out;
 }"""
 
