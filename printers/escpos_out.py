@@ -135,7 +135,7 @@ def _code_page_table(profile: str) -> dict[str, int]:
     """
     cached = _code_page_cache.get(profile)
     if cached is None:
-        prof = escpos_modules()["capabilities"].get_profile(profile)
+        prof = _profile(profile)
         cached = {}
         for number, name in sorted(prof.codePages.items(), key=lambda kv: int(kv[0])):
             if name and name != "Unknown":
@@ -145,7 +145,7 @@ def _code_page_table(profile: str) -> dict[str, int]:
 
 
 def profile_features(profile: str) -> dict:
-    return dict(escpos_modules()["capabilities"].get_profile(profile).features)
+    return dict(_profile(profile).features)
 
 
 def can_cut(profile: str) -> bool:
@@ -221,17 +221,6 @@ def _code128_raster(code: str, dots: int, height: int = 64) -> bytes:
     return header + row * height + b"\n"
 
 
-def _barcode(dummy, code: str, line_text: str, width: int) -> None:
-    """CODE128: by the printer when the profile can, else as an image; then the code
-    in text under it (the preview's line), so both paths print the same text."""
-    if dummy.profile.supports("barcodeB"):
-        _escpos_barcode(dummy, "{B" + code)
-    else:
-        dummy._raw(_code128_raster(code, _paper_dots(dummy.profile, width)))
-    dummy.set(align="left")
-    dummy._raw(line_text.encode("ascii", "replace") + b"\n")
-
-
 def _started(profile: str, code_page: str):
     """A ``Dummy`` as ``_start`` leaves it, with its output emptied: a piece made on it
     is the bytes that piece adds at any point of a job."""
@@ -241,10 +230,12 @@ def _started(profile: str, code_page: str):
 
 
 @functools.lru_cache(maxsize=64)
-def _pieces(profile: str, code_page: str, cut: bool) -> dict[str, bytes]:
+def _pieces(profile: str, code_page: str, cut: bool) -> dict[str, bytes | None]:
     """The bytes of each command a job is made of, made by python-escpos once per printer
     setting (they depend on nothing else): the start (INIT, the code page), the styles,
-    the end (cut or feed), and the hardware CODE128's set-up. ``lines_to_bytes`` joins
+    the end (cut or feed), and, for a profile with hardware barcodes, the CODE128's
+    set-up (``barcode``; None when escpos's bytes for it were not of the shape looked
+    for: then escpos makes each one). ``lines_to_bytes`` joins
     them with the lines' text; a ``Dummy`` a job cost more CPU than the rest of the
     layout (its profile, its code page encoder), and python-escpos's barcode checks as
     much again (4 Dec: a third of the workers' process under 8 registers).
@@ -269,8 +260,9 @@ def _pieces(profile: str, code_page: str, cut: bool) -> dict[str, bytes]:
     }
     probe = "{B0"  # the set-up is what precedes the length byte and the code
     made_probe = made(lambda d: _escpos_barcode(d, probe))
-    if made_probe and made_probe.endswith(bytes([len(probe)]) + probe.encode()):
-        pieces["barcode"] = made_probe[: -len(probe) - 1]
+    if made_probe:  # the profile has hardware barcodes
+        shaped = made_probe.endswith(bytes([len(probe)]) + probe.encode())
+        pieces["barcode"] = made_probe[: -len(probe) - 1] if shaped else None
     return pieces
 
 
@@ -282,17 +274,25 @@ def _escpos_barcode(dummy, data: str) -> None:
 
 
 def _barcode_bytes(pieces, profile: str, code_page: str, code: str, width: int) -> bytes:
-    """What ``_barcode`` adds for ``code``: the printer's CODE128 from the cached set-up
-    when escpos would take the code as it is (printable ASCII, at most 253 characters),
-    else made by escpos (which refuses what it refuses) or as an image."""
-    setup = pieces.get("barcode")
+    """The CODE128 of ``code`` (its text line follows it): by the printer when the
+    profile can, from the cached set-up when escpos would take the code as it is
+    (ASCII, at most 253 characters), else made by escpos (which refuses what it
+    refuses); as an image (``_code128_raster``) when the profile cannot."""
+    if "barcode" not in pieces:
+        return _code128_raster(code, _paper_dots(_profile(profile), width))
+    setup = pieces["barcode"]
     if setup is not None and 0 < len(code) <= 253 and code.isascii():
         data = ("{B" + code).encode()
         return setup + bytes([len(data)]) + data
     dummy = _started(profile, code_page)
-    _barcode(dummy, code, "", width)
-    tail = dummy.output
-    return tail[: tail.rindex(pieces["left"])]
+    _escpos_barcode(dummy, "{B" + code)
+    return dummy.output
+
+
+@functools.lru_cache(maxsize=64)
+def _profile(profile: str):
+    """escpos's capability profile ``profile`` (made once: its features, its paper)."""
+    return escpos_modules()["capabilities"].get_profile(profile)
 
 
 @functools.lru_cache(maxsize=64)

@@ -180,7 +180,15 @@ def _escpos_line_by_line(lines, *, width, profile, code_page="CP437", cut=True) 
             escpos_out._qr(dummy, line.data, width, profile)
             continue
         if line.kind == "barcode" and line.data:
-            escpos_out._barcode(dummy, line.data, line.text, width)
+            if dummy.profile.supports("barcodeB"):
+                escpos_out._escpos_barcode(dummy, "{B" + line.data)
+            else:
+                raster = escpos_out._code128_raster(
+                    line.data, escpos_out._paper_dots(dummy.profile, width)
+                )
+                dummy._raw(raster)
+            dummy.set(align="left")
+            dummy._raw(line.text.encode("ascii", "replace") + b"\n")
             continue
         if line.double_height != double:
             dummy.set(double_height=True) if line.double_height else dummy.set(normal_textsize=True)
